@@ -1,0 +1,99 @@
+/**
+ * What a channel is: one upstream (market, dataType) and the GraphQL root
+ * field that serves it. A channel file declares its dt codes, arguments,
+ * upstream payload, routing key, delivery policy and per-subscriber filter;
+ * `defineChannel` fills in the common defaults.
+ */
+import type { MarketName } from '../coincall/protocol.ts';
+import { parseArgs as parseArgsOf, type ArgsSpec, type ArgValues } from './args.ts';
+import { decodeRecord, DecodeError, type DecodeContext, type RecordOf, type Shape } from './fields.ts';
+
+/** `state`: conflates to the latest value, served at once to a late subscriber. `event`: every item matters, queued. */
+export type Delivery = 'state' | 'event';
+export type Access = 'public' | 'private';
+
+/** Where a subscription goes upstream. */
+export interface TopicSpec {
+  /** Routing key; frames whose items yield the same key belong to this topic. */
+  readonly key: string;
+  /** The upstream subscribe payload; none for channels that take none. */
+  readonly payload: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * A channel with its types erased for registries. Methods (not function
+ * properties) keep parameters bivariant so every concrete channel fits.
+ */
+export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
+  /** The GraphQL root field. */
+  readonly id: string;
+  readonly market: MarketName;
+  readonly dataType: string;
+  /** Frame `dt` codes of this channel on its market's connection. */
+  readonly dt: readonly number[];
+  readonly access: Access;
+  readonly delivery: Delivery;
+  readonly description: string;
+  readonly args: ArgsSpec;
+  /** The shape of one wire item (`d`, or each element when `d` is an array). */
+  readonly item: Shape;
+  /** What the root field emits. */
+  readonly output: { readonly shape: Shape; readonly list: boolean };
+  /** Validates GraphQL arguments (throws BAD_USER_INPUT). */
+  parseArgs(raw: Readonly<Record<string, unknown>>, now: number): Args;
+  topic(args: Args): TopicSpec;
+  /** Routing key of a decoded item. */
+  keyOf(item: Item): string;
+  /** Turns one frame's items of one topic into events; `previous` is the topic's last event (state channels). */
+  toEvents(items: readonly Item[], previous: Event | undefined): readonly Event[];
+  /** A subscriber's view of an event; `null` when the filter leaves nothing. */
+  filter(event: Event, args: Args): Event | null;
+}
+
+export type AnyChannel = ChannelDef;
+
+interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
+  readonly id: string;
+  readonly market: MarketName;
+  readonly dataType: string;
+  readonly dt: readonly number[];
+  readonly access: Access;
+  readonly delivery: Delivery;
+  readonly description: string;
+  readonly args: A;
+  readonly item: S;
+  readonly output?: { readonly shape: Shape; readonly list: boolean };
+  /** Cross-argument checks, after each argument is valid. */
+  validate?(args: ArgValues<A>): void;
+  topic(args: ArgValues<A>): TopicSpec;
+  keyOf(item: RecordOf<S>): string;
+  toEvents?(items: ReadonlyArray<RecordOf<S>>, previous: E | undefined): readonly E[];
+  filter?(event: E, args: ArgValues<A>): E | null;
+}
+
+export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(
+  input: ChannelInput<S, A, E>,
+): ChannelDef<RecordOf<S>, E, ArgValues<A>> {
+  const { validate, toEvents, filter, ...rest } = input;
+  return {
+    ...rest,
+    output: input.output ?? { shape: input.item, list: false },
+    parseArgs(raw, now) {
+      const args = parseArgsOf(input.args, raw, input.id, now);
+      validate?.(args);
+      return args;
+    },
+    toEvents: toEvents ?? ((items) => items as unknown as readonly E[]),
+    filter: filter ?? ((event) => event),
+  };
+}
+
+/** Decodes a frame's `d` into items: each element of an array, or the one object. Throws DecodeError. */
+export function decodeItems<Item>(channel: ChannelDef<Item>, d: unknown, ctx: DecodeContext): Item[] {
+  if (Array.isArray(d)) return d.map((raw) => decodeRecord(channel.item, raw, ctx) as Item);
+  if (d === null || d === undefined) throw new DecodeError(`${channel.item.name}: frame has no data`);
+  return [decodeRecord(channel.item, d, ctx) as Item];
+}
+
+/** Routing key shared by symbol-keyed channels. */
+export const bySymbol = (item: { readonly symbol: string }): string => item.symbol;

@@ -1,0 +1,130 @@
+/**
+ * Channel families shared by both markets (index price, kline, order book,
+ * trades, fills, orders, positions): the behaviour lives here once, and each
+ * market's channel file picks its dt code, arguments and wording.
+ */
+import type { MarketName } from '../coincall/protocol.ts';
+import { arg, type ArgSpec } from './args.ts';
+import { bySymbol, defineChannel } from './channel.ts';
+import type { RecordOf } from './fields.ts';
+import { FillSignalShape } from './shapes/fill-signal.ts';
+import { IndexPriceShape } from './shapes/index-price.ts';
+import { KlineShape } from './shapes/kline.ts';
+import { OrderBookShape } from './shapes/order-book.ts';
+import { OrderShape } from './shapes/order.ts';
+import { PositionShape } from './shapes/position.ts';
+import { TradeShape } from './shapes/trade.ts';
+
+interface Common {
+  readonly id: string;
+  readonly market: MarketName;
+  readonly dt: number;
+  readonly description: string;
+}
+
+export function indexPriceChannel(c: Common) {
+  return defineChannel({
+    ...c,
+    dt: [c.dt],
+    dataType: 'spotPrice',
+    access: 'public',
+    delivery: 'state',
+    item: IndexPriceShape,
+    args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
+    topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
+    keyOf: bySymbol,
+  });
+}
+
+export function klineChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
+  return defineChannel({
+    ...c,
+    dt: [c.dt],
+    dataType: 'kline',
+    access: 'public',
+    delivery: 'state',
+    item: KlineShape,
+    args: { symbol: c.symbol, period: arg.period() },
+    topic: ({ symbol, period }) => ({ key: `${symbol}|${period}`, payload: { symbol, period } }),
+    keyOf: (k) => `${k.symbol}|${periodCode(k.period)}`,
+  });
+}
+
+function periodCode(period: RecordOf<typeof KlineShape>['period']): string {
+  return String(KlineShape.fields.period.enumDef.values[period].code);
+}
+
+type Book = RecordOf<typeof OrderBookShape>;
+type Level = Book['bids'][number];
+
+/** Bids highest first, asks lowest first; the exchange sends them so, and this keeps it true. */
+function sortedBook(book: Book): Book {
+  const descending = (a: Level, b: Level) => Number(b.price) - Number(a.price);
+  const isSorted = (levels: readonly Level[], cmp: (a: Level, b: Level) => number) =>
+    levels.every((level, i) => i === 0 || cmp(levels[i - 1] as Level, level) <= 0);
+  const ascending = (a: Level, b: Level) => -descending(a, b);
+  if (isSorted(book.bids, descending) && isSorted(book.asks, ascending)) return book;
+  return { ...book, bids: [...book.bids].sort(descending), asks: [...book.asks].sort(ascending) };
+}
+
+export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
+  return defineChannel({
+    ...c,
+    dt: [c.dt],
+    dataType: 'orderBook',
+    access: 'public',
+    delivery: 'state',
+    item: OrderBookShape,
+    args: { symbol: c.symbol, depth: arg.depth() },
+    topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
+    keyOf: bySymbol,
+    toEvents: (books) => books.map(sortedBook),
+    filter: (book, { depth }) =>
+      depth === undefined || (book.bids.length <= depth && book.asks.length <= depth)
+        ? book
+        : { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) },
+  });
+}
+
+type Trade = RecordOf<typeof TradeShape>;
+
+export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
+  return defineChannel<typeof TradeShape, { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide> }, Trade[]>({
+    ...c,
+    dt: [c.dt],
+    dataType: 'lastTrade',
+    access: 'public',
+    delivery: 'event',
+    item: TradeShape,
+    output: { shape: TradeShape, list: true },
+    args: { symbol: c.symbol, side: arg.tradeSide() },
+    topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
+    keyOf: bySymbol,
+    toEvents: (trades) => [trades.slice()],
+    filter: (trades, { side }) => {
+      if (side === undefined) return trades;
+      const kept = trades.filter((t) => t.side === side);
+      return kept.length === 0 ? null : kept;
+    },
+  });
+}
+
+/** A private channel that carries every item of the account, filtered per subscriber by symbol. */
+function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape>(
+  c: Common & { readonly dataType: string; readonly item: S },
+) {
+  return defineChannel({
+    ...c,
+    dt: [c.dt],
+    access: 'private',
+    delivery: 'event',
+    args: { symbol: arg.symbolFilter(c.market, 'Only items of this symbol; every symbol when omitted.') },
+    topic: () => ({ key: '', payload: undefined }),
+    keyOf: () => '',
+    filter: (item, { symbol }) => (symbol === undefined || item.symbol === symbol ? item : null),
+  });
+}
+
+export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape });
+export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape });
+export const positionsChannel = (c: Common) => accountEvents({ ...c, dataType: 'position', item: PositionShape });

@@ -1,0 +1,11 @@
+/** futures / lastTrade (dt 33) -> `futuresTrades`. */
+import { arg } from '../args.ts';
+import { tradesChannel } from '../common.ts';
+
+export const futuresTrades = tradesChannel({
+  id: 'futuresTrades',
+  market: 'futures',
+  dt: 33,
+  description: 'Public trades of a perpetual future, newest first, in batches as the exchange sends them.',
+  symbol: arg.futuresSymbol('Futures symbol, e.g. `BTCUSD`.'),
+});

@@ -1,0 +1,62 @@
+/**
+ * options / tOption (dt 4) -> `optionChain`. A frame carries tickers of one
+ * underlying and expiry; the topic merges them by symbol into the chain, so
+ * partial frames still give a complete chain. Filters: type and strike range.
+ */
+import { arg } from '../args.ts';
+import { defineChannel } from '../channel.ts';
+import type { RecordOf } from '../fields.ts';
+import { badInput } from '../../lib/errors.ts';
+import { OptionChainShape, OptionTickerShape } from '../shapes/option-ticker.ts';
+
+type Ticker = RecordOf<typeof OptionTickerShape>;
+type Chain = RecordOf<typeof OptionChainShape>;
+
+const byStrikeThenType = (a: Ticker, b: Ticker) => Number(a.strike) - Number(b.strike) || (a.type === b.type ? 0 : a.type === 'CALL' ? -1 : 1);
+
+function mergeChain(tickers: readonly Ticker[], previous: Chain | undefined): Chain {
+  const first = tickers[0] as Ticker;
+  const bySymbol = new Map<string, Ticker>(previous?.tickers.map((t) => [t.symbol, t]));
+  let timestamp = previous?.timestamp ?? 0;
+  for (const ticker of tickers) {
+    bySymbol.set(ticker.symbol, ticker);
+    timestamp = Math.max(timestamp, ticker.timestamp ?? 0);
+  }
+  return { underlying: first.underlying, expiry: first.expiry, timestamp, tickers: [...bySymbol.values()].sort(byStrikeThenType) };
+}
+
+export const optionChain = defineChannel({
+  id: 'optionChain',
+  market: 'options',
+  dataType: 'tOption',
+  dt: [4],
+  access: 'public',
+  delivery: 'state',
+  description: 'The option chain of one underlying and expiry: every call and put with quotes and greeks.',
+  item: OptionTickerShape,
+  output: { shape: OptionChainShape, list: false },
+  args: {
+    underlying: arg.underlying('Underlying, e.g. `BTCUSD`.'),
+    expiry: arg.expiry(),
+    type: arg.optionType(),
+    minStrike: arg.strike('Only strikes at or above this one.'),
+    maxStrike: arg.strike('Only strikes at or below this one.'),
+  },
+  validate: ({ minStrike, maxStrike }) => {
+    if (minStrike !== undefined && maxStrike !== undefined && minStrike > maxStrike)
+      throw badInput(`optionChain: "minStrike" (${minStrike}) is above "maxStrike" (${maxStrike}).`);
+  },
+  topic: ({ underlying, expiry }) => ({ key: `${underlying}|${expiry}`, payload: { symbol: underlying, end: expiry } }),
+  keyOf: (t) => `${t.underlying}|${t.expiry}`,
+  toEvents: (tickers, previous: Chain | undefined) => [mergeChain(tickers, previous)],
+  filter: (chain, { type, minStrike, maxStrike }) => {
+    if (type === undefined && minStrike === undefined && maxStrike === undefined) return chain;
+    const tickers = chain.tickers.filter(
+      (t) =>
+        (type === undefined || t.type === type) &&
+        (minStrike === undefined || Number(t.strike) >= minStrike) &&
+        (maxStrike === undefined || Number(t.strike) <= maxStrike),
+    );
+    return tickers.length === 0 ? null : { ...chain, tickers };
+  },
+});

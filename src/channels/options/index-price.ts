@@ -1,0 +1,9 @@
+/** options / spotPrice -> `optionIndexPrice`. dt 30 is inferred: the spec's example is a copy of accountBalance. */
+import { indexPriceChannel } from '../common.ts';
+
+export const optionIndexPrice = indexPriceChannel({
+  id: 'optionIndexPrice',
+  market: 'options',
+  dt: 30,
+  description: 'Index price of an underlying, from the options market.',
+});

@@ -1,0 +1,9 @@
+/** options / order (dt 11, private) -> `optionOrders`. */
+import { ordersChannel } from '../common.ts';
+
+export const optionOrders = ordersChannel({
+  id: 'optionOrders',
+  market: 'options',
+  dt: 11,
+  description: "Updates of the account's option orders.",
+});

@@ -1,0 +1,24 @@
+/**
+ * options / position (dt 12, private) -> `optionPositions`. One upstream
+ * subscription per account carries every position; the `underlyings` filter
+ * is applied per subscriber, so different filters share it.
+ */
+import { arg } from '../args.ts';
+import { defineChannel } from '../channel.ts';
+import { PositionShape } from '../shapes/position.ts';
+
+export const optionPositions = defineChannel({
+  id: 'optionPositions',
+  market: 'options',
+  dataType: 'position',
+  dt: [12],
+  access: 'private',
+  delivery: 'event',
+  description: "Snapshots of the account's option positions.",
+  item: PositionShape,
+  args: { underlyings: arg.underlyings() },
+  topic: () => ({ key: '', payload: undefined }),
+  keyOf: () => '',
+  filter: (position, { underlyings }) =>
+    underlyings === undefined || underlyings.some((u) => position.symbol.startsWith(`${u}-`) || position.symbol === u) ? position : null,
+});

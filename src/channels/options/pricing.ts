@@ -1,0 +1,18 @@
+/** options / bsInfo (dt 3) -> `optionPricing`. */
+import { arg } from '../args.ts';
+import { bySymbol, defineChannel } from '../channel.ts';
+import { OptionPricingShape } from '../shapes/option-pricing.ts';
+
+export const optionPricing = defineChannel({
+  id: 'optionPricing',
+  market: 'options',
+  dataType: 'bsInfo',
+  dt: [3],
+  access: 'public',
+  delivery: 'state',
+  description: "An option's mark price, implied volatility and greeks.",
+  item: OptionPricingShape,
+  args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
+  topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
+  keyOf: bySymbol,
+});

@@ -1,0 +1,11 @@
+/** options / lastTrade (dt 6) -> `optionTrades`. */
+import { arg } from '../args.ts';
+import { tradesChannel } from '../common.ts';
+
+export const optionTrades = tradesChannel({
+  id: 'optionTrades',
+  market: 'options',
+  dt: 6,
+  description: 'Public trades of an option, newest first, in batches as the exchange sends them.',
+  symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-26000-C`.'),
+});

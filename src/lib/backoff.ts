@@ -1,0 +1,29 @@
+/**
+ * Reconnect delays: capped exponential backoff with full jitter.
+ * A backoff is a plain function (attempt -> ms) so tests can inject a tiny one
+ * instead of faking time.
+ */
+
+/** Returns the delay in ms before reconnect attempt `attempt` (0-based). */
+export type Backoff = (attempt: number) => number;
+
+export interface BackoffOptions {
+  /** Delay scale of the first attempt, in ms. */
+  readonly baseMs: number;
+  /** Upper bound of any delay, in ms. */
+  readonly maxMs: number;
+  /** Source of randomness in [0, 1); injectable for tests. */
+  readonly random?: () => number;
+}
+
+export const DEFAULT_BACKOFF_BASE_MS = 500;
+export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+
+/** Full jitter: a uniform delay in [0, min(max, base * 2^attempt)). */
+export function fullJitterBackoff(options: BackoffOptions): Backoff {
+  const random = options.random ?? Math.random;
+  return (attempt) => {
+    const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
+    return Math.floor(random() * ceiling);
+  };
+}
