@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node loads `graphql` through its CommonJS entry for every package (yoga, graphql-ws,
+    // Pothos); vite would hand our own files the .mjs build, a second copy of the module
+    // ("Cannot use GraphQLSchema from another module or realm"). One copy for all.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

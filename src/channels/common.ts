@@ -100,7 +100,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     args: { symbol: c.symbol, side: arg.tradeSide() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
-    toEvents: (trades) => [trades.slice()],
+    toEvents: (trades) => (trades.length === 0 ? [] : [trades.slice()]),
     filter: (trades, { side }) => {
       if (side === undefined) return trades;
       const kept = trades.filter((t) => t.side === side);

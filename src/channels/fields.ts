@@ -148,9 +148,16 @@ function decodeScalar(kind: ScalarKind, raw: unknown): unknown {
     case 'boolean':
       if (raw === null || raw === undefined || raw === '') return null;
       if (typeof raw === 'boolean') return raw;
-      if (raw === 1 || raw === '1' || raw === 'true') return true;
-      if (raw === 0 || raw === '0' || raw === 'false') return false;
-      return undefined;
+      switch (String(raw).trim().toLowerCase()) {
+        case '1':
+        case 'true':
+          return true;
+        case '0':
+        case 'false':
+          return false;
+        default:
+          return undefined;
+      }
   }
 }
 

@@ -17,10 +17,10 @@ const byStrikeThenType = (a: Ticker, b: Ticker) => Number(a.strike) - Number(b.s
 function mergeChain(tickers: readonly Ticker[], previous: Chain | undefined): Chain {
   const first = tickers[0] as Ticker;
   const bySymbol = new Map<string, Ticker>(previous?.tickers.map((t) => [t.symbol, t]));
-  let timestamp = previous?.timestamp ?? 0;
+  let timestamp = previous?.timestamp ?? null;
   for (const ticker of tickers) {
     bySymbol.set(ticker.symbol, ticker);
-    timestamp = Math.max(timestamp, ticker.timestamp ?? 0);
+    if (ticker.timestamp !== null) timestamp = Math.max(timestamp ?? ticker.timestamp, ticker.timestamp);
   }
   return { underlying: first.underlying, expiry: first.expiry, timestamp, tickers: [...bySymbol.values()].sort(byStrikeThenType) };
 }
@@ -48,7 +48,7 @@ export const optionChain = defineChannel({
   },
   topic: ({ underlying, expiry }) => ({ key: `${underlying}|${expiry}`, payload: { symbol: underlying, end: expiry } }),
   keyOf: (t) => `${t.underlying}|${t.expiry}`,
-  toEvents: (tickers, previous: Chain | undefined) => [mergeChain(tickers, previous)],
+  toEvents: (tickers, previous: Chain | undefined) => (tickers.length === 0 ? [] : [mergeChain(tickers, previous)]),
   filter: (chain, { type, minStrike, maxStrike }) => {
     if (type === undefined && minStrike === undefined && maxStrike === undefined) return chain;
     const tickers = chain.tickers.filter(

@@ -42,6 +42,6 @@ export const OptionTickerShape = defineShape('OptionTicker', 'One option of a ch
 export const OptionChainShape = defineShape('OptionChain', 'The options of one underlying and expiry, calls and puts, sorted by strike.', {
   underlying: f.string([], 'Underlying, e.g. `BTCUSD`.', { required: true }),
   expiry: f.timestamp([], 'Expiry of every option in the chain (08:00 UTC).', { required: true }),
-  timestamp: f.timestamp([], 'Time of the latest update in the chain.', { required: true }),
+  timestamp: f.timestamp([], 'Time of the latest update in the chain (null until a ticker carries one).'),
   tickers: f.list(OptionTickerShape, [], 'The options, sorted by strike, calls before puts.', { required: true }),
 });

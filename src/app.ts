@@ -1,0 +1,80 @@
+/**
+ * Composition root: the only place that builds concrete objects. Starts the
+ * in-process simulator when the upstream is simulated, the upstream
+ * connections, the schema and the HTTP/WebSocket server.
+ */
+import { readFileSync } from 'node:fs';
+import type { Credential } from './coincall/signing.ts';
+import type { Config } from './config.ts';
+import { gatewaySchema } from './graphql/schema.ts';
+import type { UpstreamMode } from './graphql/builder.ts';
+import type { Logger } from './lib/logger.ts';
+import { createGatewayServer } from './server/http.ts';
+import { loadExampleOperations } from './server/graphiql.ts';
+import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
+import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Clock for argument checks (expiries); tests pin it to the spec's dates. */
+  readonly now?: () => number;
+  /** Overrides for the upstream (timings in tests). */
+  readonly upstream?: Partial<Omit<UpstreamOptions, 'urls' | 'serverCredential' | 'logger'>>;
+  /** Options of the in-process simulator. */
+  readonly simulator?: SimulatorOptions;
+}
+
+export interface App {
+  /** The bound port. */
+  readonly port: number;
+  readonly url: string;
+  readonly mode: UpstreamMode;
+  /** The in-process simulator, when simulated. */
+  readonly simulator: Simulator | undefined;
+  close(): Promise<void>;
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  let simulator: Simulator | undefined;
+  let urls = { options: config.optionsWsUrl, futures: config.futuresWsUrl };
+  let serverCredential: Credential;
+  if (config.upstream === 'simulator') {
+    simulator = await startSimulator(options.simulator ?? {});
+    urls = simulator.urls;
+    serverCredential = { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
+  } else serverCredential = { apiKey: config.apiKey ?? '', apiSecret: config.apiSecret ?? '' };
+  const mode: UpstreamMode = config.upstream === 'simulator' ? 'SIMULATED' : 'LIVE';
+
+  const upstream = createUpstream({ ...options.upstream, urls, serverCredential, logger: logger.child({ component: 'upstream' }) });
+  const server = createGatewayServer({
+    schema: gatewaySchema(),
+    context: { upstream, now, mode, version: VERSION, startedAt: Date.now() },
+    logger: logger.child({ component: 'server' }),
+    operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
+    ready: () => upstream.ready(),
+  });
+  const port = await server.listen(config.port, config.host);
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost}:${port}/graphql`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url,
+    mode,
+    simulator,
+    close() {
+      closing ??= (async () => {
+        upstream.close();
+        await server.close();
+        await simulator?.close();
+      })();
+      return closing;
+    },
+  };
+}

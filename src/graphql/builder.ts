@@ -1,0 +1,34 @@
+/**
+ * The Pothos schema builder and the request context. This file defines no
+ * types; type files register themselves on `builder`.
+ */
+import SchemaBuilder from '@pothos/core';
+import type { Credential } from '../coincall/signing.ts';
+import type { Upstream } from '../upstream/gateway.ts';
+
+export type UpstreamMode = 'LIVE' | 'SIMULATED';
+
+/** What every resolver sees. Built per request (HTTP) or per connection (graphql-ws). */
+export interface GatewayContext {
+  readonly upstream: Upstream;
+  /** The client's Coincall credential, when it presented one. */
+  readonly credential: Credential | undefined;
+  /** Why the presented credential is unusable (half a pair, wrong type), if it is. */
+  readonly credentialProblem: string | undefined;
+  readonly now: () => number;
+  readonly mode: UpstreamMode;
+  readonly version: string;
+  readonly startedAt: number;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: number; Output: number };
+    Decimal: { Input: string; Output: string };
+  };
+}>({ defaultFieldNullability: false });
+
+builder.queryType({ description: 'Information about the gateway itself.' });
+builder.subscriptionType({ description: 'Real-time Coincall data, one root field per upstream channel.' });

@@ -1,0 +1,16 @@
+/** The executable schema: registers every type file and prints nothing. */
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './enums.ts';
+import './objects.ts';
+import './subscriptions.ts';
+import './status.ts';
+
+let schema: GraphQLSchema | undefined;
+
+/** The schema, built once (type registration happens at import). */
+export function gatewaySchema(): GraphQLSchema {
+  schema ??= builder.toSchema({ sortSchema: true });
+  return schema;
+}

@@ -1,0 +1,93 @@
+/** `Query.status`: upstream mode, connections, topics and counters, for GraphiQL and operators. No secrets. */
+import { MARKETS } from '../coincall/protocol.ts';
+import { Market } from '../channels/enums.ts';
+import type { ConnectionStatus } from '../upstream/gateway.ts';
+import type { TopicInfo, DropCounters } from '../upstream/multiplexer.ts';
+import { builder, type GatewayContext } from './builder.ts';
+import { enumRef } from './enums.ts';
+
+const marketValue = (market: (typeof MARKETS)[number]) => (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;
+
+const UpstreamMode = builder.enumType('UpstreamMode', {
+  description: 'Where the market data comes from.',
+  values: {
+    LIVE: { value: 'LIVE', description: 'The Coincall exchange.' },
+    SIMULATED: { value: 'SIMULATED', description: 'The built-in simulator: the data is not real.' },
+  },
+});
+
+const ConnectionState = builder.enumType('ConnectionState', {
+  description: 'State of an upstream connection.',
+  values: {
+    CONNECTING: { value: 'connecting', description: 'Opening the WebSocket.' },
+    OPEN: { value: 'open', description: 'Connected and streaming.' },
+    BACKOFF: { value: 'backoff', description: 'Down; waiting before the next reconnect attempt.' },
+    REFUSED: { value: 'refused', description: 'The exchange refused the credential.' },
+    CLOSED: { value: 'closed', description: 'Closed by the gateway.' },
+  },
+});
+
+const ConnectionAccess = builder.enumType('ConnectionAccess', {
+  description: 'What a connection carries.',
+  values: {
+    PUBLIC: { value: 'public', description: "Shared public market data, signed with the gateway's key." },
+    PRIVATE: { value: 'private', description: "One client account's private channels." },
+  },
+});
+
+const UpstreamConnectionRef = builder.objectRef<ConnectionStatus>('UpstreamConnection').implement({
+  description: 'One WebSocket connection to the exchange.',
+  fields: (t) => ({
+    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (c) => marketValue(c.market) as never }),
+    access: t.field({ type: ConnectionAccess, description: 'Public market data or a private account.', resolve: (c) => c.access }),
+    state: t.field({ type: ConnectionState, description: 'Current state.', resolve: (c) => c.state }),
+    connectedSince: t.field({ type: 'DateTime', nullable: true, description: 'When the current session opened.', resolve: (c) => c.connectedSince ?? null }),
+    reconnects: t.int({ description: 'How many times the connection was re-established.', resolve: (c) => c.reconnects }),
+    lastMessageAt: t.field({ type: 'DateTime', nullable: true, description: 'When the last frame arrived.', resolve: (c) => c.lastMessageAt ?? null }),
+  }),
+});
+
+const UpstreamTopicRef = builder.objectRef<TopicInfo>('UpstreamTopic').implement({
+  description: 'One upstream subscription shared by every local subscriber of it.',
+  fields: (t) => ({
+    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (x) => marketValue(x.market) as never }),
+    channel: t.exposeString('channel', { description: 'The subscription root field that serves it.' }),
+    dataType: t.exposeString('dataType', { description: 'The Coincall dataType.' }),
+    key: t.exposeString('key', { description: 'The routing key (symbol, symbol|period, underlying|expiry).' }),
+    subscribers: t.exposeInt('subscribers', { description: 'Local subscribers sharing it.' }),
+  }),
+});
+
+const DroppedFramesRef = builder.objectRef<DropCounters>('DroppedFrames').implement({
+  description: 'Upstream frames the gateway dropped, by cause, since start.',
+  fields: (t) => ({
+    unknownDt: t.exposeInt('unknownDt', { description: 'Frames with a dt code no channel claims.' }),
+    undecodable: t.exposeInt('undecodable', { description: 'Frames that were not valid JSON or did not match their channel.' }),
+    unrouted: t.exposeInt('unrouted', { description: 'Valid frames no subscription wanted (e.g. just after an unsubscribe).' }),
+  }),
+});
+
+const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').implement({
+  description: 'The state of the gateway and its upstream connections.',
+  fields: (t) => ({
+    mode: t.field({ type: UpstreamMode, description: 'Live exchange data or simulated data.', resolve: (c) => c.mode }),
+    version: t.string({ description: 'Gateway version.', resolve: (c) => c.version }),
+    startedAt: t.field({ type: 'DateTime', description: 'When the gateway started.', resolve: (c) => c.startedAt }),
+    connections: t.field({
+      type: [UpstreamConnectionRef],
+      description: 'Upstream connections: the shared public ones, and one per market and client account in use.',
+      resolve: (c) => [...c.upstream.status().connections],
+    }),
+    topics: t.field({
+      type: [UpstreamTopicRef],
+      description: 'Active public upstream topics with their subscriber counts.',
+      resolve: (c) => [...c.upstream.status().topics],
+    }),
+    privateTopics: t.int({ description: 'How many private topics are active (not named: they belong to accounts).', resolve: (c) => c.upstream.status().privateTopics }),
+    droppedFrames: t.field({ type: DroppedFramesRef, description: 'Upstream frames dropped, by cause.', resolve: (c) => c.upstream.status().drops }),
+  }),
+});
+
+builder.queryField('status', (t) =>
+  t.field({ type: GatewayStatusRef, description: 'The state of the gateway and its upstream connections.', resolve: (_root, _args, ctx) => ctx }),
+);

@@ -1,0 +1,309 @@
+/**
+ * The simulated market, deterministic for a seed: index prices (random walk),
+ * perpetual futures (books around the mark, trades, candles) and options on
+ * the listed expiries and any live option symbol asked for, priced with
+ * Black-Scholes. It produces records in the channel tables' expanded form.
+ */
+import type { RecordOf } from '../channels/fields.ts';
+import type { IndexPriceShape } from '../channels/shapes/index-price.ts';
+import type { KlineShape } from '../channels/shapes/kline.ts';
+import type { OptionPricingShape } from '../channels/shapes/option-pricing.ts';
+import type { OptionTickerShape } from '../channels/shapes/option-ticker.ts';
+import { optionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
+import { Instrument, type BookRecord, type TradeRecord } from './book.ts';
+import type { PeriodName } from './candles.ts';
+import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instruments.ts';
+import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './pricing.ts';
+import { createRng, gaussian, hashSeed, type Rng } from './random.ts';
+
+export type IndexRecord = RecordOf<typeof IndexPriceShape>;
+export type KlineRecord = RecordOf<typeof KlineShape>;
+export type PricingRecord = RecordOf<typeof OptionPricingShape>;
+/** A tOption item as sent: the fields derived from the symbol are not on the wire. */
+export type TickerRecord = Omit<RecordOf<typeof OptionTickerShape>, 'underlying' | 'expiry' | 'strike' | 'type'>;
+export type { BookRecord, TradeRecord };
+
+/** Standard deviation of one tick's relative index move. */
+const INDEX_TICK_VOL = 0.0004;
+/** Futures basis: mean reversion per tick and noise. */
+const BASIS_REVERSION = 0.9;
+const BASIS_NOISE = 0.0001;
+const FUTURES_LEVELS = 20;
+const OPTION_LEVELS = 10;
+const FUTURES_TRADE_PROBABILITY = 0.6;
+const OPTION_TRADE_PROBABILITY = 0.3;
+/** Option half spread as a fraction of the mark. */
+const OPTION_HALF_SPREAD = 0.015;
+/** Per-tick random walk of each option's IV offset, and its bound. */
+const IV_NOISE = 0.001;
+const IV_SHIFT_LIMIT = 0.05;
+const GREEK_DECIMALS = 8;
+const MARK_DECIMALS = 8;
+
+interface IndexState {
+  readonly spec: UnderlyingSpec;
+  price: number;
+  readonly open: number;
+  high: number;
+  low: number;
+}
+
+interface FutureState {
+  readonly book: Instrument;
+  basis: number;
+  mark: number;
+}
+
+interface OptionState {
+  readonly book: Instrument;
+  readonly option: OptionSymbol & { readonly spec: UnderlyingSpec };
+  ivShift: number;
+  vol: number;
+  quote: OptionQuote;
+  refreshedTick: number;
+}
+
+export class Market {
+  private readonly seed: number;
+  private readonly rng: Rng;
+  private readonly indexes = new Map<string, IndexState>();
+  private readonly futures = new Map<string, FutureState>();
+  private readonly options = new Map<string, OptionState>();
+  private readonly chainStrikes = new Map<string, readonly string[]>();
+  private tickCount = 0;
+  private now: number;
+
+  constructor(seed: number, now: number) {
+    this.seed = seed;
+    this.now = now;
+    this.rng = createRng(hashSeed(seed, 'market'));
+    for (const spec of UNDERLYINGS) {
+      const price = spec.startPrice * (1 + 0.02 * gaussian(this.rng));
+      this.indexes.set(spec.symbol, { spec, price, open: price, high: price, low: price });
+      const book = new Instrument({ symbol: spec.symbol, tick: spec.tick, sizeDecimals: spec.sizeDecimals, levels: FUTURES_LEVELS, rng: createRng(hashSeed(seed, spec.symbol)) });
+      this.futures.set(spec.symbol, { book, basis: 0, mark: price });
+    }
+    this.step(now, []);
+  }
+
+  /** Advances one tick: moves indexes, rebuilds books, trades futures and the `activeOptions`. */
+  step(now: number, activeOptions: Iterable<string>): void {
+    this.now = now;
+    this.tickCount++;
+    for (const index of this.indexes.values()) {
+      index.price *= Math.exp(INDEX_TICK_VOL * gaussian(this.rng));
+      index.high = Math.max(index.high, index.price);
+      index.low = Math.min(index.low, index.price);
+    }
+    for (const [symbol, future] of this.futures) {
+      const index = this.indexOf(symbol);
+      future.basis = future.basis * BASIS_REVERSION + BASIS_NOISE * gaussian(this.rng);
+      future.mark = index * (1 + future.basis);
+      future.book.rebuild(future.mark, future.book.tick * Math.ceil(future.book.jitter(0, 2)));
+      future.book.maybeTrade(FUTURES_TRADE_PROBABILITY, now);
+    }
+    for (const symbol of activeOptions) {
+      const option = this.option(symbol);
+      option?.book.maybeTrade(OPTION_TRADE_PROBABILITY, now);
+    }
+  }
+
+  isUnderlying(symbol: string): boolean {
+    return this.indexes.has(symbol);
+  }
+
+  indexOf(symbol: string): number {
+    return this.indexes.get(symbol)?.price ?? Number.NaN;
+  }
+
+  futuresMark(symbol: string): number {
+    return this.futures.get(symbol)?.mark ?? Number.NaN;
+  }
+
+  futuresLast(symbol: string): number {
+    const future = this.futures.get(symbol);
+    return future?.book.last ?? future?.mark ?? Number.NaN;
+  }
+
+  /** The spotPrice record: futures carry mark, last and ticker stats; the options market only the index. */
+  indexRecord(symbol: string, market: 'options' | 'futures'): IndexRecord | undefined {
+    const index = this.indexes.get(symbol);
+    if (index === undefined) return undefined;
+    const text = (n: number) => decimalText(n, 8);
+    const future = market === 'futures' ? this.futures.get(symbol) : undefined;
+    const book = future?.book;
+    const price = book?.last ?? index.price;
+    const open = book?.open24 ?? index.open;
+    return {
+      symbol,
+      price: text(price),
+      markPrice: future === undefined ? null : text(future.mark),
+      lastPrice: book === undefined ? null : book.priceOrNull(book.last),
+      indexPrice: text(index.price),
+      high24h: text(book?.high ?? index.high),
+      low24h: text(book?.low ?? index.low),
+      changePrice: text(price - open),
+      changeRate: Number(((price - open) / open).toFixed(6)),
+      openPrice24h: text(open),
+      changeVolume: book === undefined ? null : decimalText(book.trades.reduce((sum, t) => sum + Number(t.volume), 0), 6),
+      volume24h: book === undefined ? null : decimalText(book.volume, 6),
+      usdVolume24h: book === undefined ? null : decimalText(book.usdVolume, 2),
+      openInterest: book === undefined ? null : decimalText(book.openInterest, 6),
+      timestamp: this.now,
+    };
+  }
+
+  /** The instrument behind a futures or live option symbol. */
+  instrument(symbol: string): Instrument | undefined {
+    return this.futures.get(symbol)?.book ?? this.option(symbol)?.book;
+  }
+
+  bookRecord(symbol: string): BookRecord | undefined {
+    return this.instrument(symbol)?.bookRecord(this.now);
+  }
+
+  /** This tick's trades of a symbol, newest first. */
+  tradesOf(symbol: string): readonly TradeRecord[] {
+    return this.instrument(symbol)?.trades ?? [];
+  }
+
+  klineRecord(symbol: string, period: PeriodName): KlineRecord | undefined {
+    const future = this.futures.get(symbol);
+    if (future !== undefined) return future.book.candles.record(period, this.now, future.book.last ?? future.mark);
+    const option = this.option(symbol);
+    return option?.book.candles.record(period, this.now, option.book.last ?? option.quote.price);
+  }
+
+  /** Mark, volatility and greeks of a live option (priced on demand). */
+  optionQuote(symbol: string): { readonly quote: OptionQuote; readonly vol: number } | undefined {
+    return this.option(symbol);
+  }
+
+  pricingRecord(symbol: string): PricingRecord | undefined {
+    const o = this.option(symbol);
+    if (o === undefined) return undefined;
+    const index = this.indexOf(o.option.underlying);
+    const book = o.book;
+    const open = book.open24 ?? o.quote.price;
+    const last = book.last ?? o.quote.price;
+    return {
+      symbol,
+      markPrice: decimalText(o.quote.price, MARK_DECIMALS),
+      lastPrice: book.priceOrNull(book.last),
+      indexPrice: decimalText(index, 8),
+      underlyingPrice: decimalText(this.futuresMark(o.option.underlying), 8),
+      high24h: book.priceOrNull(book.high),
+      low24h: book.priceOrNull(book.low),
+      impliedVolatility: round(o.vol),
+      ...this.greeks(o.quote),
+      changePrice: decimalText(last - open, MARK_DECIMALS),
+      changeRate: open > 0 ? round((last - open) / open) : 0,
+      openPrice24h: decimalText(open, MARK_DECIMALS),
+      openInterest: decimalText(book.openInterest, 6),
+      volume24h: decimalText(book.volume, 6),
+      usdVolume24h: decimalText(book.usdVolume, 2),
+      volume: decimalText(book.volume, 6),
+      usdVolume: decimalText(book.usdVolume, 2),
+      remainingTimeMs: o.option.expiry - this.now,
+      timestamp: this.now,
+    };
+  }
+
+  /** Every call and put of one underlying and expiry, on a strike grid fixed at first request. */
+  chainRecords(underlying: string, expiry: number): TickerRecord[] {
+    const spec = underlyingSpec(underlying);
+    if (spec === undefined || expiry <= this.now) return [];
+    const key = `${underlying}|${expiry}`;
+    let strikes = this.chainStrikes.get(key);
+    if (strikes === undefined) {
+      strikes = strikeGrid(spec, this.indexOf(underlying));
+      this.chainStrikes.set(key, strikes);
+    }
+    const out: TickerRecord[] = [];
+    for (const strike of strikes)
+      for (const type of ['CALL', 'PUT'] as const) {
+        const record = this.tickerRecord(optionSymbol(underlying, expiry, strike, type));
+        if (record !== undefined) out.push(record);
+      }
+    return out;
+  }
+
+  private tickerRecord(symbol: string): TickerRecord | undefined {
+    const o = this.option(symbol);
+    if (o === undefined) return undefined;
+    const { book, quote } = o;
+    const bid = book.bestBid();
+    const ask = book.bestAsk();
+    const ivAt = (price: number | undefined): number | null => {
+      if (price === undefined || quote.vega <= 0) return null;
+      const iv = o.vol + (price - quote.price) / (quote.vega * 100);
+      return iv > 0 ? round(iv) : null;
+    };
+    const open = book.open24 ?? quote.price;
+    const last = book.last ?? quote.price;
+    const underlyingPrice = this.futuresMark(o.option.underlying);
+    return {
+      symbol,
+      markPrice: decimalText(quote.price, MARK_DECIMALS),
+      lastPrice: book.priceOrNull(book.last),
+      bid: bid === undefined ? null : book.price(bid.price),
+      ask: ask === undefined ? null : book.price(ask.price),
+      bidSize: bid === undefined ? null : decimalText(bid.size, book.sizeDecimals),
+      askSize: ask === undefined ? null : decimalText(ask.size, book.sizeDecimals),
+      bidIv: ivAt(bid?.price),
+      askIv: ivAt(ask?.price),
+      markIv: round(o.vol),
+      delta: round(quote.delta),
+      gamma: round(quote.gamma),
+      vega: round(quote.vega),
+      theta: round(quote.theta),
+      changePrice: decimalText(last - open, MARK_DECIMALS),
+      changeRate: open > 0 ? round((last - open) / open) : 0,
+      openInterest: decimalText(book.openInterest, 6),
+      volume24h: decimalText(book.volume, 6),
+      volume: decimalText(book.volume, 6),
+      underlyingPrice: decimalText(underlyingPrice, 8),
+      underlyingPriceVariant: decimalText(this.indexOf(o.option.underlying), 8),
+      timestamp: this.now,
+    };
+  }
+
+  private greeks(quote: OptionQuote): { delta: number; gamma: number; vega: number; theta: number } {
+    return { delta: round(quote.delta), gamma: round(quote.gamma), vega: round(quote.vega), theta: round(quote.theta) };
+  }
+
+  /** The state of a live option, created on first use and repriced once per tick. */
+  private option(symbol: string): OptionState | undefined {
+    let state = this.options.get(symbol);
+    if (state === undefined) {
+      const option = liveOption(symbol, this.now);
+      if (option === undefined) return undefined;
+      const rng = createRng(hashSeed(this.seed, symbol));
+      const book = new Instrument({ symbol, tick: option.spec.optionTick, sizeDecimals: Math.max(0, option.spec.sizeDecimals - 1), levels: OPTION_LEVELS, rng });
+      const quote = blackScholes(option.type, 1, 1, 0, 0);
+      state = { book, option, ivShift: IV_NOISE * gaussian(rng), vol: option.spec.baseVol, quote, refreshedTick: -1 };
+      this.options.set(symbol, state);
+    } else if (state.option.expiry <= this.now) {
+      this.options.delete(symbol);
+      return undefined;
+    }
+    if (state.refreshedTick !== this.tickCount) this.reprice(state);
+    return state;
+  }
+
+  private reprice(state: OptionState): void {
+    const { option, book } = state;
+    const spot = this.futuresMark(option.underlying);
+    const strike = Number(option.strike);
+    const years = (option.expiry - this.now) / YEAR_MS;
+    state.ivShift = Math.max(-IV_SHIFT_LIMIT, Math.min(IV_SHIFT_LIMIT, state.ivShift + IV_NOISE * (book.jitter(0, 2) - 1)));
+    state.vol = smileVol(option.spec.baseVol, spot, strike, years) + state.ivShift;
+    state.quote = blackScholes(option.type, spot, strike, years, state.vol);
+    book.rebuild(state.quote.price, Math.max(book.tick, state.quote.price * OPTION_HALF_SPREAD));
+    state.refreshedTick = this.tickCount;
+  }
+}
+
+function round(value: number): number {
+  return Number(value.toFixed(GREEK_DECIMALS));
+}

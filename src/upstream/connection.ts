@@ -1,0 +1,213 @@
+/**
+ * One upstream WebSocket to Coincall (one market, one credential).
+ *
+ * Signs a fresh URL on every connect, sends an application heartbeat, and
+ * heals itself: when the socket drops or a heartbeat goes unanswered it
+ * reconnects with capped, jittered backoff (reset after the first good frame).
+ * Requests are paced under the exchange's per-connection budget. A refused
+ * credential (HTTP 403 on the upgrade) is reported once and, unless told to,
+ * not retried. This is one of the three places that construct sockets.
+ */
+import WebSocket from 'ws';
+import { HEARTBEAT_REQUEST, MAX_REQUESTS_PER_SECOND, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
+import { signedUrl, type Credential } from '../coincall/signing.ts';
+import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, type Backoff } from '../lib/backoff.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** How long a heartbeat may go unanswered before the connection counts as dead. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
+/** Requests per second we allow ourselves: the exchange's limit less headroom for heartbeats. */
+export const REQUEST_BUDGET_PER_SECOND = MAX_REQUESTS_PER_SECOND - 10;
+/** How long a connect attempt may take before it is abandoned. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export type ConnectionState = 'connecting' | 'open' | 'backoff' | 'refused' | 'closed';
+
+export interface ConnectionOptions {
+  readonly market: MarketName;
+  readonly url: string;
+  readonly credential: Credential;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  readonly backoff?: Backoff;
+  /** Keep retrying after a 403 (the server's own key: it may be a clock skew); private credentials do not. */
+  readonly retryOnRefusal?: boolean;
+  readonly onOpen: () => void;
+  readonly onFrame: (frame: Frame, receivedAt: number) => void;
+  /** The exchange refused the credential (403). */
+  readonly onRefused: (status: number) => void;
+  /** The socket went down (it will reconnect unless refused or closed). */
+  readonly onDown?: () => void;
+}
+
+export interface ConnectionStats {
+  readonly market: MarketName;
+  readonly state: ConnectionState;
+  readonly connectedSince: number | undefined;
+  readonly reconnects: number;
+  readonly lastMessageAt: number | undefined;
+}
+
+export interface UpstreamConnection {
+  /** Queues a request; requests made while down are dropped (topics are re-sent on open). */
+  send(text: string): void;
+  stats(): ConnectionStats;
+  close(): void;
+}
+
+export function openConnection(options: ConnectionOptions): UpstreamConnection {
+  const now = options.now ?? Date.now;
+  const log = options.logger;
+  const heartbeatEvery = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const heartbeatTimeout = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  const backoff = options.backoff ?? fullJitterBackoff({ baseMs: DEFAULT_BACKOFF_BASE_MS, maxMs: DEFAULT_BACKOFF_MAX_MS });
+
+  let socket: WebSocket | undefined;
+  let state: ConnectionState = 'connecting';
+  let attempt = 0;
+  let reconnects = 0;
+  let everOpened = false;
+  let connectedSince: number | undefined;
+  let lastMessageAt: number | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let heartbeatDeadline: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let pacingTimer: NodeJS.Timeout | undefined;
+  const outbox: string[] = [];
+  let windowStart = 0;
+  let sentInWindow = 0;
+
+  const clearTimers = () => {
+    clearInterval(heartbeatTimer);
+    clearTimeout(heartbeatDeadline);
+    clearTimeout(pacingTimer);
+    heartbeatTimer = heartbeatDeadline = pacingTimer = undefined;
+  };
+
+  const flush = () => {
+    pacingTimer = undefined;
+    while (outbox.length > 0 && socket?.readyState === WebSocket.OPEN) {
+      const t = now();
+      if (t - windowStart >= 1_000) {
+        windowStart = t;
+        sentInWindow = 0;
+      }
+      if (sentInWindow >= REQUEST_BUDGET_PER_SECOND) {
+        pacingTimer = setTimeout(flush, Math.max(1, windowStart + 1_000 - t));
+        return;
+      }
+      sentInWindow++;
+      socket.send(outbox.shift() as string);
+    }
+  };
+
+  const goDown = (reason: string) => {
+    if (state === 'closed' || state === 'refused') return;
+    clearTimers();
+    outbox.length = 0;
+    const s = socket;
+    socket = undefined;
+    connectedSince = undefined;
+    s?.removeAllListeners();
+    s?.on('error', () => undefined);
+    s?.terminate();
+    state = 'backoff';
+    const delay = backoff(attempt++);
+    log.warn({ market: options.market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
+    options.onDown?.();
+    retryTimer = setTimeout(connect, delay);
+  };
+
+  const sendHeartbeat = () => {
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    socket.send(HEARTBEAT_REQUEST);
+    if (heartbeatDeadline === undefined)
+      heartbeatDeadline = setTimeout(() => goDown('heartbeat unanswered'), heartbeatTimeout);
+  };
+
+  function connect(): void {
+    retryTimer = undefined;
+    if (state === 'closed') return;
+    state = 'connecting';
+    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), { handshakeTimeout: CONNECT_TIMEOUT_MS });
+    socket = ws;
+    ws.on('open', () => {
+      state = 'open';
+      connectedSince = now();
+      if (everOpened) {
+        reconnects++;
+        log.info({ market: options.market, reconnects }, 'upstream connection restored');
+      }
+      everOpened = true;
+      heartbeatTimer = setInterval(sendHeartbeat, heartbeatEvery);
+      options.onOpen();
+    });
+    ws.on('message', (data, isBinary) => {
+      const receivedAt = now();
+      lastMessageAt = receivedAt;
+      const frame = parseFrame(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
+      if (frame.kind === 'heartbeat') {
+        if (!frame.ok) return goDown('heartbeat answered with failure');
+        clearTimeout(heartbeatDeadline);
+        heartbeatDeadline = undefined;
+      }
+      if (frame.kind !== 'invalid') attempt = 0;
+      options.onFrame(frame, receivedAt);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      if (status === 401 || status === 403) {
+        if (!options.retryOnRefusal) {
+          state = 'refused';
+          clearTimers();
+          socket = undefined;
+          ws.removeAllListeners();
+          ws.on('error', () => undefined);
+          ws.terminate();
+          log.warn({ market: options.market, status }, 'upstream refused the credential');
+          options.onRefused(status);
+          return;
+        }
+        log.error({ market: options.market, status }, 'upstream refused the server credential; check COINCALL_API_KEY/SECRET and the clock');
+      }
+      goDown(`upgrade answered ${status}`);
+    });
+    ws.on('close', (code) => {
+      if (socket === ws) goDown(`socket closed (${code})`);
+    });
+    ws.on('error', (error) => {
+      log.debug({ market: options.market, err: error.message }, 'upstream socket error');
+      if (socket === ws && ws.readyState !== WebSocket.OPEN) goDown(error.message);
+    });
+  }
+
+  connect();
+
+  return {
+    send(text) {
+      if (socket?.readyState !== WebSocket.OPEN) return;
+      outbox.push(text);
+      if (pacingTimer === undefined) flush();
+    },
+    stats: () => ({ market: options.market, state, connectedSince, reconnects, lastMessageAt }),
+    close() {
+      if (state === 'closed') return;
+      state = 'closed';
+      clearTimers();
+      clearTimeout(retryTimer);
+      outbox.length = 0;
+      const s = socket;
+      socket = undefined;
+      if (s !== undefined) {
+        s.removeAllListeners();
+        s.on('error', () => undefined);
+        if (s.readyState === WebSocket.OPEN) s.close(1000);
+        else s.terminate();
+      }
+    },
+  };
+}

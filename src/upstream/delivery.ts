@@ -1,0 +1,137 @@
+/**
+ * Per-subscriber delivery: the bounded hand-over between the shared topic
+ * (which pushes) and one GraphQL subscription (which pulls).
+ *
+ * - state channels conflate: a slow subscriber gets the latest value, never a backlog;
+ * - event channels queue up to a bound, then fail that one subscriber with a clear error.
+ *
+ * `return()` resolves at once, even with a `next()` pending (which then ends).
+ */
+import { GatewayError } from '../lib/errors.ts';
+import type { Delivery } from '../channels/channel.ts';
+
+/** Events an event-channel subscriber may fall behind by before it is dropped. */
+export const DEFAULT_EVENT_QUEUE_LIMIT = 1_000;
+
+export interface Sink<E> extends AsyncIterableIterator<E> {
+  push(event: E): void;
+  /** Ends the stream with an error (delivered after what is already queued). */
+  fail(error: Error): void;
+  /** Ends the stream normally. */
+  end(): void;
+  readonly closed: boolean;
+  /** Leaves: resolves at once, ending a pending `next()`. */
+  return(): Promise<IteratorResult<E>>;
+}
+
+export interface SinkOptions<E> {
+  readonly delivery: Delivery;
+  readonly queueLimit?: number;
+  /** Called once when the consumer stops (return) or the stream ends. */
+  readonly onClose?: () => void;
+  /**
+   * When set, a failure is delivered as a last value (after what is queued)
+   * and the stream then ends, instead of rejecting `next()`. GraphQL uses it
+   * to turn a mid-stream failure into a final result with errors.
+   */
+  readonly failureValue?: (error: Error) => E;
+}
+
+export function createSink<E>(options: SinkOptions<E>): Sink<E> {
+  const limit = options.delivery === 'state' ? 1 : (options.queueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT);
+  const queue: E[] = [];
+  let waiter: ((result: IteratorResult<E>) => void) | undefined;
+  let failWaiter: ((error: Error) => void) | undefined;
+  let error: Error | undefined;
+  let ended = false;
+  let closed = false;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    options.onClose?.();
+  };
+  const settle = (): Promise<IteratorResult<E>> | undefined => {
+    if (queue.length > 0) return Promise.resolve({ value: queue.shift() as E, done: false });
+    if (error !== undefined) {
+      const e = error;
+      error = undefined;
+      ended = true;
+      close();
+      if (options.failureValue !== undefined) return Promise.resolve({ value: options.failureValue(e), done: false });
+      return Promise.reject(e);
+    }
+    if (ended) {
+      close();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return undefined;
+  };
+  const wake = () => {
+    if (waiter === undefined) return;
+    const resolve = waiter;
+    const reject = failWaiter;
+    waiter = undefined;
+    failWaiter = undefined;
+    const next = settle();
+    next?.then(resolve, reject);
+  };
+
+  const sink: Sink<E> = {
+    get closed() {
+      return closed;
+    },
+    push(event) {
+      if (ended || error !== undefined) return;
+      if (queue.length >= limit) {
+        if (options.delivery === 'state') queue.length = 0;
+        else {
+          queue.length = 0;
+          error = new GatewayError(
+            'SUBSCRIBER_TOO_SLOW',
+            `The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`,
+          );
+          wake();
+          return;
+        }
+      }
+      queue.push(event);
+      wake();
+    },
+    fail(e) {
+      if (ended || error !== undefined) return;
+      error = e;
+      wake();
+    },
+    end() {
+      ended = true;
+      wake();
+    },
+    next() {
+      const ready = settle();
+      if (ready !== undefined) return ready;
+      return new Promise<IteratorResult<E>>((resolve, reject) => {
+        waiter = resolve;
+        failWaiter = reject;
+      });
+    },
+    return() {
+      ended = true;
+      queue.length = 0;
+      error = undefined;
+      const pending = waiter;
+      waiter = undefined;
+      failWaiter = undefined;
+      pending?.({ value: undefined, done: true });
+      close();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw() {
+      return sink.return();
+    },
+    [Symbol.asyncIterator]() {
+      return sink;
+    },
+  };
+  return sink;
+}

@@ -1,0 +1,231 @@
+/**
+ * The upstream side of the gateway as one object: connections per market and
+ * per credential, each with its multiplexer.
+ *
+ * Public market data shares one connection per market, signed with the
+ * server's key and opened at start. Private channels use one connection per
+ * market and per distinct client credential (key and secret), opened on first
+ * use, shared by every subscription of that credential, and closed after its
+ * last topic (plus a linger). Data of one credential never reaches another's
+ * listeners because their topics live on different multiplexers.
+ */
+import { createHash } from 'node:crypto';
+import { MARKETS, type MarketName } from '../coincall/protocol.ts';
+import type { Credential } from '../coincall/signing.ts';
+import type { Backoff } from '../lib/backoff.ts';
+import { GatewayError } from '../lib/errors.ts';
+import { maskKey, type Logger } from '../lib/logger.ts';
+import type { AnyChannel } from '../channels/channel.ts';
+import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
+import { createSink, type Sink } from './delivery.ts';
+import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
+
+/** How long a subscribe waits for the exchange's acknowledgement (or first data) before it proceeds anyway. */
+export const DEFAULT_ACK_WAIT_MS = 1_500;
+/** How long a private connection outlives its last topic. */
+export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
+/** A refused credential fails fast for this long instead of reconnecting per attempt. */
+export const REFUSED_CREDENTIAL_TTL_MS = 30_000;
+
+export interface UpstreamOptions {
+  readonly urls: Readonly<Record<MarketName, string>>;
+  /** Signs the shared public connections. */
+  readonly serverCredential: Credential;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly lingerMs?: number;
+  readonly connectionLingerMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  readonly backoff?: Backoff;
+  readonly ackWaitMs?: number;
+  readonly eventQueueLimit?: number;
+}
+
+export interface Subscription<E = unknown> {
+  /** The subscriber's filtered events. `return()` leaves the topic. */
+  readonly events: Sink<E>;
+  /** Resolves when the subscription is confirmed (or presumed so); rejects with the exchange's refusal. */
+  readonly ready: Promise<void>;
+}
+
+export interface ConnectionStatus extends ConnectionStats {
+  /** `public` market data (server key) or `private` (a client's credential). */
+  readonly access: 'public' | 'private';
+}
+
+export interface UpstreamStatus {
+  readonly connections: readonly ConnectionStatus[];
+  /** Public topics with their subscriber counts; private topics are counted, not named. */
+  readonly topics: readonly TopicInfo[];
+  readonly privateTopics: number;
+  readonly drops: Readonly<DropCounters>;
+}
+
+export interface Upstream {
+  /** Subscribes to `channel` with validated `args`; private channels need the client's credential. */
+  subscribe(
+    channel: AnyChannel,
+    args: unknown,
+    credential: Credential | undefined,
+    options?: { readonly failureValue?: (error: Error) => unknown },
+  ): Subscription;
+  status(): UpstreamStatus;
+  /** Every public connection is open. */
+  ready(): boolean;
+  close(): void;
+}
+
+interface Hub {
+  readonly id: string;
+  readonly market: MarketName;
+  readonly access: 'public' | 'private';
+  readonly connection: UpstreamConnection;
+  readonly mux: Multiplexer;
+  lingerTimer: NodeJS.Timeout | undefined;
+}
+
+const fingerprint = (c: Credential) => createHash('sha256').update(`${c.apiKey}\u0000${c.apiSecret}`).digest('hex');
+
+export function createUpstream(options: UpstreamOptions): Upstream {
+  const { logger } = options;
+  const now = options.now ?? Date.now;
+  const hubs = new Map<string, Hub>();
+  const refusedUntil = new Map<string, number>();
+  const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
+  let closed = false;
+
+  const closeHub = (hub: Hub) => {
+    clearTimeout(hub.lingerTimer);
+    hubs.delete(hub.id);
+    hub.mux.close();
+    hub.connection.close();
+    for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
+  };
+
+  const openHub = (market: MarketName, credential: Credential, access: 'public' | 'private'): Hub => {
+    const id = `${market}:${access === 'public' ? 'public' : fingerprint(credential)}`;
+    const log = logger.child({ market, access, ...(access === 'private' ? { account: maskKey(credential.apiKey) } : {}) });
+    // The hub is referenced by callbacks that only run after construction.
+    let hub: Hub | undefined;
+    const mux = createMultiplexer({
+      market,
+      logger: log,
+      send: (text) => hub?.connection.send(text),
+      ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
+      onIdleChange: (idle) => {
+        if (hub === undefined || access === 'public') return;
+        const h = hub;
+        clearTimeout(h.lingerTimer);
+        h.lingerTimer = idle ? setTimeout(() => closeHub(h), options.connectionLingerMs ?? DEFAULT_CONNECTION_LINGER_MS) : undefined;
+      },
+    });
+    const connection = openConnection({
+      market,
+      url: options.urls[market],
+      credential,
+      logger: log,
+      now,
+      retryOnRefusal: access === 'public',
+      ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+      ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      onOpen: () => mux.resubscribeAll(),
+      onFrame: (frame, receivedAt) => mux.handleFrame(frame, receivedAt),
+      onRefused: (status) => {
+        refusedUntil.set(fingerprint(credential), now() + REFUSED_CREDENTIAL_TTL_MS);
+        mux.failAll(refusedError(credential, status));
+        if (hub !== undefined) closeHub(hub);
+      },
+    });
+    hub = { id, market, access, connection, mux, lingerTimer: undefined };
+    hubs.set(id, hub);
+    return hub;
+  };
+
+  const refusedError = (credential: Credential, status: number) =>
+    new GatewayError(
+      'FORBIDDEN',
+      `Coincall refused the API key ${maskKey(credential.apiKey)} (HTTP ${status}). Check the key, its secret and its permissions.`,
+    );
+
+  for (const market of MARKETS) openHub(market, options.serverCredential, 'public');
+
+  const hubFor = (market: MarketName, credential: Credential | undefined): Hub => {
+    if (credential === undefined) return hubs.get(`${market}:public`) as Hub;
+    const found = hubs.get(`${market}:${fingerprint(credential)}`);
+    return found ?? openHub(market, credential, 'private');
+  };
+
+  return {
+    subscribe(channel, args, credential, subscribeOptions) {
+      if (closed) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+      let hub: Hub;
+      if (channel.access === 'private') {
+        if (credential === undefined)
+          throw new GatewayError(
+            'UNAUTHENTICATED',
+            `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
+          );
+        const until = refusedUntil.get(fingerprint(credential));
+        if (until !== undefined && until > now()) throw refusedError(credential, 403);
+        hub = hubFor(channel.market, credential);
+      } else hub = hubFor(channel.market, undefined);
+
+      let release = () => undefined as void;
+      const sink = createSink<unknown>({
+        delivery: channel.delivery,
+        ...(options.eventQueueLimit === undefined ? {} : { queueLimit: options.eventQueueLimit }),
+        onClose: () => release(),
+        ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
+      });
+      const handle = hub.mux.join(channel, args, {
+        deliver(event) {
+          const view = channel.filter(event, args);
+          if (view !== null) sink.push(view);
+        },
+        fail: (error) => sink.fail(error),
+        end: () => sink.end(),
+      });
+      release = () => handle.release();
+      if (handle.last !== undefined) {
+        const view = channel.filter(handle.last, args);
+        if (view !== null) sink.push(view);
+      }
+      const ready =
+        handle.last !== undefined
+          ? Promise.resolve()
+          : new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(resolve, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+              handle.confirmed.then(
+                () => {
+                  clearTimeout(timer);
+                  resolve();
+                },
+                (error: unknown) => {
+                  clearTimeout(timer);
+                  reject(error);
+                },
+              );
+            });
+      ready.catch(() => undefined);
+      return { events: sink, ready };
+    },
+    status() {
+      const all = [...hubs.values()];
+      const drops: DropCounters = { ...retiredDrops };
+      for (const hub of all) for (const k of Object.keys(drops) as Array<keyof DropCounters>) drops[k] += hub.mux.drops[k];
+      return {
+        connections: all.map((h) => ({ ...h.connection.stats(), access: h.access })),
+        topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
+        privateTopics: all.filter((h) => h.access === 'private').reduce((n, h) => n + h.mux.topics().length, 0),
+        drops,
+      };
+    },
+    ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.stats().state === 'open'),
+    close() {
+      closed = true;
+      for (const hub of [...hubs.values()]) closeHub(hub);
+    },
+  };
+}

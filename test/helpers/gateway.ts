@@ -1,0 +1,150 @@
+/**
+ * Test harness: the whole gateway on loopback port 0 over its in-process
+ * simulator, plus real clients (graphql-ws over `ws`, SSE over fetch) and a
+ * log capture. Everything started here is disposed by `disposeAll()`.
+ */
+import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startApp, type App, type AppOptions } from '../../src/app.ts';
+import type { Config } from '../../src/config.ts';
+import type { Logger } from '../../src/lib/logger.ts';
+import { DEMO_ACCOUNT } from '../../src/simulator/index.ts';
+
+const disposers: Array<() => Promise<void> | void> = [];
+
+export async function disposeAll(): Promise<void> {
+  while (disposers.length > 0) await disposers.pop()?.();
+}
+
+export const TEST_CONFIG: Config = {
+  port: 0,
+  host: '127.0.0.1',
+  upstream: 'simulator',
+  optionsWsUrl: 'ws://unused',
+  futuresWsUrl: 'ws://unused',
+  apiKey: undefined,
+  apiSecret: undefined,
+  logLevel: 'silent',
+};
+
+export const DEMO_CREDENTIAL = { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
+
+/** Log lines captured in memory, at every level. */
+export interface CapturedLog {
+  readonly logger: Logger;
+  readonly lines: Array<{ level: string; obj: object; msg: string | undefined }>;
+  text(): string;
+}
+
+export function captureLogs(): CapturedLog {
+  const lines: CapturedLog['lines'] = [];
+  const make = (bindings: object): Logger => {
+    const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj: { ...bindings, ...obj }, msg });
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => make({ ...bindings, ...b }) };
+  };
+  return { logger: make({}), lines, text: () => lines.map((l) => `${l.level} ${l.msg ?? ''} ${JSON.stringify(l.obj)}`).join('\n') };
+}
+
+export interface TestGateway extends App {
+  readonly wsUrl: string;
+  readonly logs: CapturedLog;
+}
+
+/** Starts the gateway on its simulator with fast timings for tests. */
+export async function startTestGateway(options: Partial<Omit<AppOptions, 'config' | 'logger'>> & { config?: Partial<Config> } = {}): Promise<TestGateway> {
+  const logs = captureLogs();
+  const app = await startApp({
+    ...options,
+    config: { ...TEST_CONFIG, ...options.config },
+    logger: logs.logger,
+    simulator: { tickMs: 50, seed: 7, ...options.simulator },
+    upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 1_000, backoff: () => 20, ...options.upstream },
+  });
+  disposers.push(() => app.close());
+  await waitFor(() => app.simulator === undefined || app.simulator.connectionCount() >= 2, 'public upstream connections');
+  return Object.assign(app, { wsUrl: app.url.replace(/^http/, 'ws'), logs });
+}
+
+export function wsClient(url: string, connectionParams?: Record<string, unknown>): Client {
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(connectionParams === undefined ? {} : { connectionParams }),
+  });
+  disposers.push(() => client.dispose());
+  return client;
+}
+
+export interface Operation {
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+}
+
+/** Subscribes and collects `count` results (or fewer, if the stream ends first). */
+export async function take(client: Client, operation: Operation, count: number, timeoutMs = 8_000): Promise<ExecutionResult[]> {
+  const results: ExecutionResult[] = [];
+  const iterator = client.iterate({ query: operation.query, ...(operation.variables === undefined ? {} : { variables: operation.variables }) });
+  const timer = setTimeout(() => void iterator.return?.(), timeoutMs);
+  try {
+    for await (const result of iterator) {
+      results.push(result as ExecutionResult);
+      if (results.length >= count) break;
+    }
+  } catch (error) {
+    results.push({ errors: Array.isArray(error) ? error : [{ message: String(error) }] } as ExecutionResult);
+  } finally {
+    clearTimeout(timer);
+    await iterator.return?.();
+  }
+  return results;
+}
+
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reads Server-Sent Events from a POST to /graphql until `count` `next` events arrived. */
+export async function sse(url: string, operation: Operation, count: number, headers: Record<string, string> = {}, timeoutMs = 8_000): Promise<unknown[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: unknown[] = [];
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify(operation),
+      signal: controller.signal,
+    });
+    const reader = res.body?.getReader();
+    if (reader === undefined) return events;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    while (events.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let sep: number;
+      while ((sep = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, sep);
+        buffer = buffer.slice(sep + 2);
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (block.includes('event: next') && data !== '') events.push(JSON.parse(data));
+      }
+    }
+    await reader.cancel();
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}

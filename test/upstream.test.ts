@@ -1,0 +1,181 @@
+/**
+ * The upstream layer against the simulator over real sockets: shared topics,
+ * unsubscribe after the last subscriber, self-healing reconnects, heartbeat
+ * supervision, malformed frames, lossless order ids.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../src/channels/registry.ts';
+import { startSimulator, DEMO_ACCOUNT, type Simulator } from '../src/simulator/index.ts';
+import { createUpstream, type Upstream } from '../src/upstream/gateway.ts';
+import { captureLogs, sleep, waitFor } from './helpers/gateway.ts';
+
+let simulator: Simulator;
+let upstream: Upstream | undefined;
+const credential = { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
+
+beforeEach(async () => {
+  simulator = await startSimulator({ tickMs: 30, seed: 1 });
+});
+afterEach(async () => {
+  upstream?.close();
+  upstream = undefined;
+  await simulator.close();
+});
+
+function connect(overrides: Partial<Parameters<typeof createUpstream>[0]> = {}) {
+  const logs = captureLogs();
+  upstream = createUpstream({
+    urls: simulator.urls,
+    serverCredential: credential,
+    logger: logs.logger,
+    lingerMs: 50,
+    connectionLingerMs: 50,
+    backoff: () => 10,
+    ...overrides,
+  });
+  return { upstream, logs };
+}
+
+const subscribes = (dataType: string) => simulator.requests.filter((r) => r.action === 'subscribe' && r.dataType === dataType);
+const unsubscribes = (dataType: string) => simulator.requests.filter((r) => /^unsubscribe$/i.test(r.action) && r.dataType === dataType);
+
+async function next<T>(iterator: AsyncIterator<T>, timeoutMs = 5_000): Promise<T> {
+  const result = await Promise.race([
+    iterator.next(),
+    sleep(timeoutMs).then(() => {
+      throw new Error('no event in time');
+    }),
+  ]);
+  if (result.done === true) throw new Error('stream ended');
+  return result.value;
+}
+
+describe('shared topics', () => {
+  it('serves N local subscribers of a topic with one upstream subscribe', async () => {
+    const { upstream } = connect();
+    const channel = CHANNELS.futuresOrderBook;
+    const args = channel.parseArgs({ symbol: 'BTCUSD', depth: 5 }, Date.now());
+    const subs = Array.from({ length: 5 }, () => upstream.subscribe(channel, args, undefined));
+    await Promise.all(subs.map((s) => s.ready));
+    const books = await Promise.all(subs.map((s) => next(s.events)));
+    for (const book of books) expect(book).toMatchObject({ symbol: 'BTCUSD' });
+    expect(subscribes('orderBook')).toHaveLength(1);
+    expect(upstream.status().topics).toEqual([expect.objectContaining({ channel: 'futuresOrderBook', key: 'BTCUSD', subscribers: 5 })]);
+    for (const s of subs) await s.events.return();
+  });
+
+  it('sends the upstream unsubscribe only after the last subscriber leaves', async () => {
+    const { upstream } = connect();
+    const channel = CHANNELS.futuresTrades;
+    const args = channel.parseArgs({ symbol: 'ETHUSD' }, Date.now());
+    const a = upstream.subscribe(channel, args, undefined);
+    const b = upstream.subscribe(channel, args, undefined);
+    await a.ready;
+    await a.events.return();
+    await sleep(150);
+    expect(unsubscribes('lastTrade')).toHaveLength(0);
+    await b.events.return();
+    await waitFor(() => unsubscribes('lastTrade').length === 1, 'the unsubscribe');
+    expect(unsubscribes('lastTrade')[0]?.payload).toEqual({ symbol: 'ETHUSD' });
+    expect(upstream.status().topics).toEqual([]);
+  });
+
+  it('serves a late subscriber of a state topic the current value at once', async () => {
+    const { upstream } = connect();
+    const channel = CHANNELS.futuresIndexPrice;
+    const args = channel.parseArgs({ symbol: 'BTCUSD' }, Date.now());
+    const first = upstream.subscribe(channel, args, undefined);
+    await next(first.events);
+    simulator.faults.pauseTopics(true);
+    const late = upstream.subscribe(channel, args, undefined);
+    await expect(next(late.events, 500)).resolves.toMatchObject({ symbol: 'BTCUSD' });
+    await first.events.return();
+    await late.events.return();
+  });
+
+  it('ends a pending read at once when the subscriber leaves', async () => {
+    const { upstream } = connect();
+    simulator.faults.pauseTopics(true);
+    const channel = CHANNELS.futuresTrades;
+    const sub = upstream.subscribe(channel, channel.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    const pending = sub.events.next();
+    await sub.events.return();
+    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('self-healing', () => {
+  it('reconnects after the socket drops and subscribes every live topic again', async () => {
+    const { upstream } = connect();
+    const book = upstream.subscribe(CHANNELS.futuresOrderBook, CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    const price = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
+    await next(book.events);
+    await next(price.events);
+    simulator.faults.dropConnections('futures');
+    await waitFor(() => subscribes('orderBook').length === 2 && subscribes('spotPrice').length >= 2, 'resubscription');
+    const futures = upstream.status().connections.find((c) => c.market === 'futures' && c.access === 'public');
+    await waitFor(() => upstream.status().connections.some((c) => c.market === 'futures' && c.state === 'open'), 'reopen');
+    expect(futures?.reconnects ?? 0).toBeGreaterThanOrEqual(0);
+    await next(book.events);
+    await next(price.events);
+    expect(upstream.status().connections.find((c) => c.market === 'futures')?.reconnects).toBe(1);
+    await book.events.return();
+    await price.events.return();
+  });
+
+  it('reconnects when heartbeats go unanswered', async () => {
+    const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
+    await waitFor(() => upstream.ready(), 'ready');
+    simulator.faults.muteHeartbeats(true);
+    await waitFor(() => upstream.status().connections.some((c) => c.reconnects > 0 || c.state !== 'open'), 'a reconnect');
+    simulator.faults.muteHeartbeats(false);
+    await waitFor(() => upstream.ready() && upstream.status().connections.every((c) => c.reconnects >= 1), 'both markets back');
+  });
+
+  it('drops malformed frames, counts them, and keeps streaming', async () => {
+    const { upstream, logs } = connect();
+    const channel = CHANNELS.futuresIndexPrice;
+    const sub = upstream.subscribe(channel, channel.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    await next(sub.events);
+    simulator.faults.sendMalformed('futures', 20);
+    simulator.sendRaw('futures', '{"dt":30,"c":20,"d":{"s":"BTCUSD","pr":"not a number"}}');
+    simulator.sendRaw('futures', '{"dt":999,"c":20,"d":{}}');
+    await waitFor(() => upstream.status().drops.undecodable > 0 && upstream.status().drops.unknownDt > 0, 'drops counted');
+    await expect(next(sub.events)).resolves.toMatchObject({ symbol: 'BTCUSD' });
+    const warnings = logs.lines.filter((l) => l.msg?.startsWith('dropped upstream frame'));
+    const causes = warnings.map((w) => (w.obj as { cause: string }).cause);
+    expect(new Set(causes).size).toBe(causes.length);
+    await sub.events.return();
+  });
+});
+
+describe('private channels', () => {
+  it('keeps every digit of order ids beyond 2^53', async () => {
+    const { upstream } = connect();
+    const channel = CHANNELS.futuresOrders;
+    const sub = upstream.subscribe(channel, channel.parseArgs({}, Date.now()), credential);
+    await sub.ready;
+    simulator.sendRaw('futures', '{"dt":35,"c":20,"d":{"oid":1663004711982333952,"coid":"c-1","s":"BTCUSD","os":0,"si":1,"ty":1,"q":"0.1","pr":"26000"}}', DEMO_ACCOUNT.apiKey);
+    let order = (await next(sub.events)) as { orderId: string };
+    while (order.orderId !== '1663004711982333952') order = (await next(sub.events)) as { orderId: string };
+    expect(order.orderId).toBe('1663004711982333952');
+    await sub.events.return();
+  });
+
+  it('refuses a private subscription without credentials before anything goes upstream', () => {
+    const { upstream } = connect();
+    const before = simulator.requests.length;
+    expect(() => upstream.subscribe(CHANNELS.accountBalance, {}, undefined)).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+    expect(simulator.requests.length).toBe(before);
+  });
+
+  it('reports a refused credential once as FORBIDDEN, without retrying', async () => {
+    const { upstream } = connect();
+    const bad = { apiKey: 'nobody', apiSecret: 'wrong' };
+    const sub = upstream.subscribe(CHANNELS.accountBalance, {}, bad);
+    await expect(sub.ready).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(() => upstream.subscribe(CHANNELS.accountBalance, {}, bad)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    await sleep(100);
+    expect(upstream.status().connections.filter((c) => c.access === 'private')).toEqual([]);
+  });
+});
