@@ -1,0 +1,65 @@
+/**
+ * The one-way layers of architecture.md, kept true by a plain import scan:
+ * each folder imports only the layers below it, only `main.ts` (and the
+ * simulator's own entry) touch `process`, and only three files construct sockets.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = new URL('../src/', import.meta.url).pathname;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const layerOf = (file: string) => {
+  const rel = relative(SRC, file);
+  return rel.includes('/') ? (rel.split('/')[0] as string) : rel.replace(/\.ts$/, '');
+};
+
+/** Which layers each layer may import (besides itself). */
+const ALLOWED: Record<string, readonly string[]> = {
+  lib: [],
+  coincall: ['lib'],
+  channels: ['lib', 'coincall'],
+  upstream: ['lib', 'coincall', 'channels'],
+  simulator: ['lib', 'coincall', 'channels'],
+  graphql: ['lib', 'coincall', 'channels', 'upstream'],
+  server: ['lib', 'coincall', 'graphql', 'upstream'],
+  config: ['lib'],
+  app: ['lib', 'coincall', 'channels', 'upstream', 'simulator', 'graphql', 'server', 'config'],
+  main: ['app', 'config', 'lib'],
+};
+
+const sources = files(SRC).map((file) => ({ file, rel: relative(SRC, file), text: readFileSync(file, 'utf8') }));
+
+describe('layers', () => {
+  it.each(sources.map((s) => [s.rel, s]))('%s imports only the layers below it', (_rel, source) => {
+    const layer = layerOf(source.file);
+    const allowed = ALLOWED[layer];
+    expect(allowed, `unknown layer ${layer}`).toBeDefined();
+    for (const [, spec] of source.text.matchAll(/from '(\.[^']+)'/g)) {
+      const target = layerOf(join(source.file, '..', spec as string));
+      if (target === layer) continue;
+      expect(allowed, `${source.rel} imports ${spec}`).toContain(target);
+    }
+  });
+
+  it('touches process only in the entry points', () => {
+    const users = sources.filter((s) => /\bprocess\./.test(s.text)).map((s) => s.rel);
+    expect(users.sort()).toEqual(['main.ts', 'simulator/main.ts']);
+  });
+
+  it('constructs sockets in three places only', () => {
+    const constructors = sources.filter((s) => /new WebSocket(Server)?\(|createServer\(/.test(s.text)).map((s) => s.rel);
+    expect(constructors.sort()).toEqual(['server/http.ts', 'simulator/server.ts', 'upstream/connection.ts']);
+  });
+
+  it('uses no `any`', () => {
+    for (const s of sources) expect(s.text, s.rel).not.toMatch(/:\s*any\b|as any\b|<any>/);
+  });
+});
