@@ -8,7 +8,7 @@
  * common frame (prices, 13-digit timestamps) costs one regex test.
  */
 
-/** 2^53 has 16 digits: any integer literal of 16+ digits might not survive a double. */
+/** 2^53 has 16 digits: an integer literal of 16 or more digits might not survive a double. */
 const UNSAFE_DIGITS = /\d{16}/;
 
 export function parseJsonLossless(text: string): unknown {
