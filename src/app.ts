@@ -10,6 +10,7 @@ import { gatewaySchema } from './graphql/schema.ts';
 import type { UpstreamMode } from './graphql/builder.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/http.ts';
+import type { Fanout } from './server/fanout.ts';
 import { loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly upstream?: Partial<Omit<UpstreamOptions, 'urls' | 'serverCredential' | 'logger'>>;
   /** Options of the in-process simulator. */
   readonly simulator?: SimulatorOptions;
+  /** Share one execution among identical graphql-ws subscriptions (default true). */
+  readonly sharedSubscriptions?: boolean;
 }
 
 export interface App {
@@ -34,6 +37,8 @@ export interface App {
   readonly mode: UpstreamMode;
   /** The in-process simulator, when simulated. */
   readonly simulator: Simulator | undefined;
+  /** Counters of the shared subscription path. */
+  readonly fanout: Pick<Fanout, 'stats'>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'server' }),
     operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
     ready: () => upstream.ready(),
+    ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
   const port = await server.listen(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -68,6 +75,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     url,
     mode,
     simulator,
+    fanout: server.fanout,
     close() {
       closing ??= (async () => {
         upstream.close();

@@ -2,6 +2,8 @@
  * Configuration: read from the environment once, validated as a whole. Every
  * problem is collected so start-up fails with one message listing them all.
  */
+import { limitsFrom, type GatewayLimits } from './lib/limits.ts';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -18,6 +20,8 @@ export interface Config {
   readonly apiKey: string | undefined;
   readonly apiSecret: string | undefined;
   readonly logLevel: LogLevel;
+  /** The server's guards (see `lib/limits.ts`); omitted means every default. */
+  readonly limits?: GatewayLimits;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -74,6 +78,7 @@ export function readConfig(env: Env): ConfigResult {
     apiKey,
     apiSecret,
     logLevel,
+    limits: limitsFrom((setting) => integer(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

@@ -29,7 +29,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   upstream: ['lib', 'coincall', 'channels'],
   simulator: ['lib', 'coincall', 'channels'],
   graphql: ['lib', 'coincall', 'channels', 'upstream'],
-  server: ['lib', 'coincall', 'graphql', 'upstream'],
+  // server reads the channel registry for the shared path's delivery policy (state or event).
+  server: ['lib', 'coincall', 'channels', 'graphql', 'upstream'],
   config: ['lib'],
   app: ['lib', 'coincall', 'channels', 'upstream', 'simulator', 'graphql', 'server', 'config'],
   main: ['app', 'config', 'lib'],

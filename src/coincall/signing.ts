@@ -6,11 +6,16 @@
  * uppercase hex HMAC-SHA256 (keyed with the secret) of a prehash string. Keys go
  * into the URL raw: the exchange answers 403 to a percent-encoded key.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface Credential {
   readonly apiKey: string;
   readonly apiSecret: string;
+}
+
+/** A stable identity of a credential (key and secret) that reveals neither: a SHA-256 hex digest. */
+export function credentialId(credential: Credential): string {
+  return createHash('sha256').update(`${credential.apiKey}\u0000${credential.apiSecret}`).digest('hex');
 }
 
 /** The exchange refuses a `ts` further than this from its own time. */

@@ -2,21 +2,40 @@
  * The HTTP server: graphql-yoga on `/graphql` (queries, SSE subscriptions,
  * GraphiQL), graphql-ws (`graphql-transport-ws`) on the same port and path,
  * wired through yoga's envelop so that every plugin applies to both
- * transports, plus `/health` and `/ready`. One of the three places that
- * construct sockets.
+ * transports, plus `/health` and `/ready`. The guards (query limits,
+ * connection and subscription caps, size caps; `guards.ts`) are applied here,
+ * and graphql-ws runs through the thin adapter in `ws-adapter.ts`. One of the
+ * three places that construct sockets.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { OperationResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { handleProtocols, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../graphql/builder.ts';
+import { DEFAULT_LIMITS, type GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import type { ExampleOperation } from './graphiql.ts';
-import { validationRules } from './validation.ts';
+import {
+  bodyTooLarge,
+  bodyTooLargeMessage,
+  CLOSE_TRY_AGAIN_LATER,
+  createConnectionGate,
+  refuseRequest,
+  refuseUpgrade,
+  TOO_MANY_CONNECTIONS,
+  tooManySubscriptions,
+  useQueryLimits,
+  wantsEventStream,
+} from './guards.ts';
+import { serveGraphqlWs } from './ws-adapter.ts';
+import { createFanout, rootFieldOf, type Fanout, type FanoutRun, type Member } from './fanout.ts';
+import type { Delivery } from '../channels/channel.ts';
+import { CHANNELS, type ChannelId } from '../channels/registry.ts';
+import { credentialId } from '../coincall/signing.ts';
+import { canonicalKey } from '../lib/canonical.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Keep-alive ping period of graphql-ws sockets. */
@@ -33,11 +52,21 @@ export interface GatewayServerOptions {
   readonly operations: readonly ExampleOperation[];
   /** Whether the upstream is connected (for `/ready`). */
   readonly ready: () => boolean;
+  /** Guard limits (`lib/limits.ts`); default: every default. */
+  readonly limits?: GatewayLimits;
+  /**
+   * Execute identical graphql-ws subscriptions once and write the serialized
+   * `next` to every subscriber (default). `false` runs each one through
+   * graphql-ws's standard path (used to prove both are byte-identical).
+   */
+  readonly sharedSubscriptions?: boolean;
 }
 
 export interface GatewayServer {
   readonly httpServer: Server;
   listen(port: number, host: string): Promise<number>;
+  /** The shared subscription path and its counters. */
+  readonly fanout: Fanout;
   /** Stops accepting, closes graphql-ws sockets with 1001 and every HTTP connection. */
   close(): Promise<void>;
 }
@@ -54,22 +83,19 @@ function yogaLogger(logger: Logger) {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** Tags argument-value validation errors with BAD_USER_INPUT on both transports. */
-const useTaggedValidation: Plugin = {
-  onValidate({ setValidationFn }) {
-    setValidationFn((schema, document) => validate(schema, document, validationRules));
-  },
-};
-
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const { logger } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const connections = createConnectionGate(limits.maxConnections);
+  const fanout = createFanout();
   const [first] = options.operations;
   const yoga: YogaServerInstance<ServerContext, GatewayContext> = createYoga<ServerContext, GatewayContext>({
     schema: options.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     logging: yogaLogger(logger),
-    plugins: [useTaggedValidation],
+    // Query limits and BAD_USER_INPUT tagging, on every transport (graphql-ws goes through getEnveloped too).
+    plugins: [useQueryLimits(limits)],
     graphiql: {
       title: 'Coincall GraphQL gateway',
       subscriptionsProtocol: 'SSE',
@@ -105,49 +131,74 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'upstream not connected' }));
       return;
     }
+    if (bodyTooLarge(req, limits.httpMaxBodyBytes)) return refuseRequest(res, 413, bodyTooLargeMessage(limits.httpMaxBodyBytes));
+    if (wantsEventStream(req)) {
+      if (!connections.hasRoom()) return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+      res.once('close', connections.hold());
+    }
     void yoga.requestListener(req, res);
   });
 
-  const wsServer = new WebSocketServer({ noServer: true });
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
   httpServer.on('upgrade', (req: IncomingMessage, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== GRAPHQL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+    if (!connections.hasRoom()) return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      ws.once('close', connections.hold());
+      // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
+      if (connections.overCap()) return ws.close(CLOSE_TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
+      wsServer.emit('connection', ws, req);
+    });
   });
 
-  useServer(
+  serveGraphqlWs(
+    wsServer,
     {
+      connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
       execute: (args) => (args.rootValue as Enveloped).execute(args),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
+      subscribe: (args) => {
+        const root = args.rootValue as Enveloped;
+        if (root.share === undefined) return root.subscribe(args);
+        return fanout.subscribe(args, root.share.key, root.share.delivery, root.share.member, root.subscribe as FanoutRun) as OperationResult;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        // `ctx.subscriptions` already holds this one.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
         const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
         let document;
         try {
           document = enveloped.parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          return [withoutHttpExtension(error instanceof GraphQLError ? error : new GraphQLError(String(error)))];
         }
         const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(withoutHttpExtension);
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as Enveloped,
+          rootValue: undefined,
         };
-        return args;
+        const share = options.sharedSubscriptions === false ? undefined : shareOf(args, payload, credentialFromConnectionParams(ctx.connectionParams));
+        const root: Enveloped = {
+          execute: enveloped.execute,
+          subscribe: enveloped.subscribe,
+          ...(share === undefined ? {} : { share: { ...share, member: { id, socket: ctx.extra.socket } } }),
+        };
+        return { ...args, rootValue: root };
       },
     },
-    wsServer,
-    WS_KEEPALIVE_MS,
+    { keepAliveMs: WS_KEEPALIVE_MS, logger },
   );
 
   return {
     httpServer,
+    fanout,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -166,9 +217,31 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   };
 }
 
+/** yoga tags request errors with an HTTP status (`extensions.http`); meaningless on a WebSocket. */
+function withoutHttpExtension(error: GraphQLError): GraphQLError {
+  if (error.extensions['http'] === undefined) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions });
+}
+
 interface Enveloped {
   readonly execute: (args: ExecutionArgs) => OperationResult;
   readonly subscribe: (args: ExecutionArgs) => OperationResult;
+  /** Set when the subscription may share one execution with identical ones. */
+  readonly share?: { readonly key: string; readonly delivery: Delivery; readonly member: Member };
+}
+
+/**
+ * The sharing identity of a subscription: same document, operation, variables
+ * and credential execute once. `undefined` when it cannot share (not a
+ * subscription of a channel, or an unusable credential).
+ */
+function shareOf(args: ExecutionArgs, payload: SubscribePayload, credential: CredentialResult) {
+  const field = rootFieldOf(args);
+  const channel = field !== undefined && Object.hasOwn(CHANNELS, field) ? CHANNELS[field as ChannelId] : undefined;
+  if (channel === undefined || credential.problem !== undefined) return undefined;
+  const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
+  return { key: [who, payload.operationName ?? '', payload.query, canonicalKey(payload.variables ?? {})].join('\u0000'), delivery: channel.delivery };
 }
 
 /** A Fetch `Request` view of the upgrade request (headers only), for plugins that read it. */

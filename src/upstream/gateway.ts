@@ -9,9 +9,8 @@
  * last topic (plus a linger). Data of one credential never reaches another's
  * listeners because their topics live on different multiplexers.
  */
-import { createHash } from 'node:crypto';
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
-import type { Credential } from '../coincall/signing.ts';
+import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
 import type { Backoff } from '../lib/backoff.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
@@ -84,8 +83,6 @@ interface Hub {
   readonly mux: Multiplexer;
   lingerTimer: NodeJS.Timeout | undefined;
 }
-
-const fingerprint = (c: Credential) => createHash('sha256').update(`${c.apiKey}\u0000${c.apiSecret}`).digest('hex');
 
 export function createUpstream(options: UpstreamOptions): Upstream {
   const { logger } = options;

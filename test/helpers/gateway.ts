@@ -148,3 +148,29 @@ export async function sse(url: string, operation: Operation, count: number, head
   }
   return events;
 }
+
+/** Two more simulator accounts (besides the demo one, which signs the public connections). */
+export const ALICE = { apiKey: 'aliceKEY+0000/1111/2222==', apiSecret: 'alice-SECRET-7f3a9c1e5b', userId: '1111111111' } as const;
+export const BOB = { apiKey: 'bobKEY+3333/4444/5555==', apiSecret: 'bob-SECRET-2d8e4f6a0c', userId: '2222222222' } as const;
+export const credentialOf = (account: { readonly apiKey: string; readonly apiSecret: string }) => ({ apiKey: account.apiKey, apiSecret: account.apiSecret });
+export const credentialHeaders = (account: { readonly apiKey: string; readonly apiSecret: string }) => ({
+  'x-coincall-api-key': account.apiKey,
+  'x-coincall-api-secret': account.apiSecret,
+});
+
+/** POSTs a GraphQL operation over plain HTTP; returns the status and the parsed body. */
+export async function postGraphQL(url: string, operation: Operation | string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: typeof operation === 'string' ? operation : JSON.stringify(operation),
+  });
+  const text = await res.text();
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { raw: text };
+  }
+  return { status: res.status, body };
+}

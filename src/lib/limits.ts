@@ -1,0 +1,134 @@
+/**
+ * The gateway's guard limits in one table: each limit's environment variable,
+ * default, accepted range and meaning. `config.ts` reads the environment
+ * through it, the server enforces the values, and the documentation table is
+ * checked against it, so a limit is described in exactly one place.
+ */
+
+export interface GatewayLimits {
+  /** A graphql-ws socket that sends no `connection_init` within this time is closed (4408). */
+  readonly wsConnectionInitTimeoutMs: number;
+  /** A larger graphql-ws message closes that socket (1009). */
+  readonly wsMaxMessageBytes: number;
+  /** Active subscriptions one graphql-ws connection may hold; more get a LIMIT_EXCEEDED error. */
+  readonly maxSubscriptionsPerConnection: number;
+  /** graphql-ws sockets plus SSE streams open at once in this process; more are refused with 503. */
+  readonly maxConnections: number;
+  /** Largest HTTP request body (queries, SSE subscriptions); larger is refused with 413. */
+  readonly httpMaxBodyBytes: number;
+  /** Deepest selection nesting of an operation (introspection's `__schema` excluded). */
+  readonly maxQueryDepth: number;
+  /** Most aliases in one operation. */
+  readonly maxAliases: number;
+  /** Most lexical tokens in one document; parsing stops beyond it. */
+  readonly maxTokens: number;
+  /** Highest static cost of an operation (graphql-armor's cost model). */
+  readonly maxQueryCost: number;
+  /** Most directives in one operation. */
+  readonly maxDirectives: number;
+}
+
+export interface LimitSetting {
+  readonly env: string;
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+  readonly meaning: string;
+}
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting } = {
+  wsConnectionInitTimeoutMs: {
+    env: 'WS_CONNECTION_INIT_TIMEOUT_MS',
+    fallback: 3_000,
+    min: 100,
+    max: 60_000,
+    meaning: 'graphql-ws: a socket that sends no `connection_init` within this many ms is closed with 4408.',
+  },
+  wsMaxMessageBytes: {
+    env: 'WS_MAX_MESSAGE_BYTES',
+    fallback: 64 * KIB,
+    min: 1 * KIB,
+    max: 16 * MIB,
+    meaning: 'graphql-ws: a larger message closes that socket with 1009 (message too big).',
+  },
+  maxSubscriptionsPerConnection: {
+    env: 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
+    fallback: 100,
+    min: 1,
+    max: 10_000,
+    meaning: 'graphql-ws: active subscriptions per socket; one more gets an `error` message with `extensions.code` `LIMIT_EXCEEDED`.',
+  },
+  maxConnections: {
+    env: 'MAX_CONNECTIONS',
+    fallback: 10_000,
+    min: 1,
+    max: 1_000_000,
+    meaning: 'graphql-ws sockets plus SSE streams open at once in this process; one more is refused with HTTP 503.',
+  },
+  httpMaxBodyBytes: {
+    env: 'HTTP_MAX_BODY_BYTES',
+    fallback: 64 * KIB,
+    min: 1 * KIB,
+    max: 16 * MIB,
+    meaning: 'HTTP/SSE: a request whose `Content-Length` is larger is refused with 413.',
+  },
+  maxQueryDepth: {
+    env: 'MAX_QUERY_DEPTH',
+    fallback: 10,
+    min: 1,
+    max: 100,
+    meaning: 'Deepest field nesting of an operation (introspection `__schema` excluded); deeper is refused with `LIMIT_EXCEEDED`.',
+  },
+  maxAliases: {
+    env: 'MAX_ALIASES',
+    fallback: 15,
+    min: 0,
+    max: 1_000,
+    meaning: 'Most aliases in one operation; more are refused with `LIMIT_EXCEEDED`.',
+  },
+  maxTokens: {
+    env: 'MAX_TOKENS',
+    fallback: 2_000,
+    min: 100,
+    max: 100_000,
+    meaning: 'Most lexical tokens in one document (GraphiQL\'s introspection query needs about 200); parsing stops beyond it with `LIMIT_EXCEEDED`.',
+  },
+  maxQueryCost: {
+    env: 'MAX_QUERY_COST',
+    fallback: 5_000,
+    min: 10,
+    max: 1_000_000,
+    meaning: 'Highest static cost of an operation (graphql-armor cost model: object 2, scalar 1, ×1.5 per level); costlier is refused with `LIMIT_EXCEEDED`.',
+  },
+  maxDirectives: {
+    env: 'MAX_DIRECTIVES',
+    fallback: 50,
+    min: 0,
+    max: 1_000,
+    meaning: 'Most directives in one operation; more are refused with `LIMIT_EXCEEDED`.',
+  },
+};
+
+export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
+
+/** Builds a full set of limits, one value per setting. */
+export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLimits {
+  const v = (name: keyof GatewayLimits) => value(LIMIT_SETTINGS[name]);
+  return {
+    wsConnectionInitTimeoutMs: v('wsConnectionInitTimeoutMs'),
+    wsMaxMessageBytes: v('wsMaxMessageBytes'),
+    maxSubscriptionsPerConnection: v('maxSubscriptionsPerConnection'),
+    maxConnections: v('maxConnections'),
+    httpMaxBodyBytes: v('httpMaxBodyBytes'),
+    maxQueryDepth: v('maxQueryDepth'),
+    maxAliases: v('maxAliases'),
+    maxTokens: v('maxTokens'),
+    maxQueryCost: v('maxQueryCost'),
+    maxDirectives: v('maxDirectives'),
+  };
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = limitsFrom((setting) => setting.fallback);

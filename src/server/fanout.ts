@@ -1,0 +1,246 @@
+/**
+ * The shared subscription path: one execution per (document, variables,
+ * credential) group, one serialization per event, and per subscriber only an
+ * id splice and a socket write.
+ *
+ * graphql-ws stays in charge of the protocol (init, subscribe, complete,
+ * errors, close codes). For a grouped subscription it receives an iterator
+ * that yields only what must go its way (results with errors, the end), while
+ * the group writes each `next` message itself:
+ * `{"id":<id>,"type":"next","payload":<payload>}` — byte for byte what
+ * graphql-ws would have sent, serialized once for every member.
+ *
+ * Each socket's buffered amount is respected: a member whose socket is
+ * backed up skips state updates (it gets a later one) and is closed with
+ * 4429-style code 1013 when an event stream would have to be dropped.
+ */
+import type { ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
+import { Kind } from 'graphql';
+import type { WebSocket } from 'ws';
+import type { Delivery } from '../channels/channel.ts';
+
+/** Bytes a socket may have buffered before a state update is skipped for it. */
+export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
+/** Bytes a socket may have buffered before an event subscriber is closed as too slow. */
+export const SLOW_SOCKET_EVENT_BYTES = 4 * 1024 * 1024;
+/** Close code for a subscriber that cannot keep up ("try again later"). */
+export const CLOSE_TOO_SLOW = 1013;
+
+type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
+/** Runs one execution (graphql's subscribe through envelop). */
+export type FanoutRun = (args: ExecutionArgs) => Result | Promise<Result>;
+
+/** Where one subscription's messages go. */
+export interface Member {
+  readonly id: string;
+  readonly socket: WebSocket;
+}
+
+export interface FanoutStats {
+  readonly groups: number;
+  readonly members: number;
+  /** Results produced by group executions (one per upstream event per group). */
+  readonly executions: number;
+  /** `next` messages written on the shared path. */
+  readonly deliveries: number;
+  /** State updates skipped for a backed-up socket. */
+  readonly conflated: number;
+  /** Subscribers closed for falling behind on an event stream. */
+  readonly tooSlow: number;
+}
+
+export interface Fanout {
+  /**
+   * Runs `run(args)` once per group and attaches `member`. `key` is the group
+   * identity (undefined: not shareable, run alone); `delivery` how to treat a
+   * slow member.
+   */
+  subscribe(args: ExecutionArgs, key: string | undefined, delivery: Delivery, member: Member, run: FanoutRun): Promise<Result>;
+  stats(): FanoutStats;
+}
+
+interface MemberState {
+  readonly member: Member;
+  /** `{"id":"<id>","type":"next","payload":` */
+  readonly head: string;
+  /** Results that go through graphql-ws (errors), and the end. */
+  readonly queue: ExecutionResult[];
+  wake: (() => void) | undefined;
+  ended: boolean;
+}
+
+interface Group {
+  readonly key: string;
+  readonly delivery: Delivery;
+  readonly members: Set<MemberState>;
+  source: AsyncIterator<ExecutionResult> | undefined;
+  /** The latest serialized payload of a state group, for a member that joins later. */
+  last: string | undefined;
+  readonly started: Promise<Result>;
+  closed: boolean;
+}
+
+/** The subscription root field of a document's operation (for its delivery policy). */
+export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationName'>): string | undefined {
+  const operation = args.document.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
+  );
+  if (operation?.operation !== 'subscription') return undefined;
+  const [first] = operation.selectionSet.selections;
+  return first?.kind === Kind.FIELD ? first.name.value : undefined;
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+export function createFanout(): Fanout {
+  const groups = new Map<string, Group>();
+  let executions = 0;
+  let deliveries = 0;
+  let conflated = 0;
+  let tooSlow = 0;
+  let members = 0;
+
+  const endMember = (state: MemberState) => {
+    if (state.ended) return;
+    state.ended = true;
+    state.wake?.();
+  };
+
+  const write = (group: Group, state: MemberState, payload: string) => {
+    const socket = state.member.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    const buffered = socket.bufferedAmount;
+    if (group.delivery === 'state' && buffered > SLOW_SOCKET_STATE_BYTES) {
+      conflated++;
+      return;
+    }
+    if (group.delivery === 'event' && buffered > SLOW_SOCKET_EVENT_BYTES) {
+      tooSlow++;
+      socket.close(CLOSE_TOO_SLOW, 'subscriber too slow: resubscribe');
+      return;
+    }
+    deliveries++;
+    socket.send(state.head + payload + '}');
+  };
+
+  const leave = (group: Group, state: MemberState) => {
+    if (!group.members.delete(state)) return;
+    members--;
+    endMember(state);
+    if (group.members.size === 0 && !group.closed) {
+      group.closed = true;
+      groups.delete(group.key);
+      void group.source?.return?.();
+    }
+  };
+
+  const pump = async (group: Group, iterable: AsyncIterable<ExecutionResult>) => {
+    const source = iterable[Symbol.asyncIterator]();
+    group.source = source;
+    if (group.closed) {
+      void source.return?.();
+      return;
+    }
+    try {
+      for (;;) {
+        const step = await source.next();
+        if (step.done === true) break;
+        executions++;
+        const result = step.value;
+        if (result.errors !== undefined && result.errors.length > 0) {
+          for (const state of group.members) {
+            state.queue.push(result);
+            state.wake?.();
+          }
+          continue;
+        }
+        const payload = JSON.stringify(result);
+        if (group.delivery === 'state') group.last = payload;
+        for (const state of group.members) write(group, state, payload);
+      }
+    } finally {
+      group.closed = true;
+      if (groups.get(group.key) === group) groups.delete(group.key);
+      for (const state of [...group.members]) {
+        group.members.delete(state);
+        members--;
+        endMember(state);
+      }
+    }
+  };
+
+  const memberIterator = (group: Group, state: MemberState): AsyncIterableIterator<ExecutionResult> => {
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: async () => {
+        for (;;) {
+          const queued = state.queue.shift();
+          if (queued !== undefined) return { value: queued, done: false };
+          if (state.ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => {
+            state.wake = resolve;
+          });
+          state.wake = undefined;
+        }
+      },
+      return: async () => {
+        leave(group, state);
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  };
+
+  return {
+    async subscribe(args, key, delivery, member, run) {
+      if (key === undefined) return run(args);
+      let group = groups.get(key);
+      if (group === undefined || group.closed) {
+        const created: Group = {
+          key,
+          delivery,
+          members: new Set(),
+          source: undefined,
+          last: undefined,
+          started: Promise.resolve(run(args)),
+          closed: false,
+        };
+        groups.set(key, created);
+        group = created;
+        void created.started.then(
+          (result) => {
+            if (isAsyncIterable(result)) void pump(created, result);
+            else if (groups.get(key) === created) groups.delete(key);
+          },
+          () => {
+            if (groups.get(key) === created) groups.delete(key);
+          },
+        );
+      }
+      const joined = group;
+      const result = await joined.started;
+      // Not a stream (argument errors, refusals): every member gets the same answer.
+      if (!isAsyncIterable(result) || joined.closed) return isAsyncIterable(result) ? run(args) : result;
+      const state: MemberState = {
+        member,
+        head: `{"id":${JSON.stringify(member.id)},"type":"next","payload":`,
+        queue: [],
+        wake: undefined,
+        ended: false,
+      };
+      joined.members.add(state);
+      members++;
+      if (joined.last !== undefined) {
+        const last = joined.last;
+        // After graphql-ws has registered the subscription.
+        setImmediate(() => {
+          if (!state.ended) write(joined, state, last);
+        });
+      }
+      return memberIterator(joined, state);
+    },
+    stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, tooSlow }),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Configuration: defaults, every guard limit read from its environment
+ * variable, one message listing every problem, and the documented table of
+ * limits (docs/configuration-limits.md) in step with the code's.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.ts';
+import { DEFAULT_LIMITS, LIMIT_NAMES, LIMIT_SETTINGS } from '../src/lib/limits.ts';
+
+describe('readConfig', () => {
+  it('defaults to the simulator with every default limit', () => {
+    const result = readConfig({});
+    expect(result).toMatchObject({ ok: true, config: { upstream: 'simulator', port: 4000, limits: DEFAULT_LIMITS } });
+  });
+
+  it('reads every limit from its variable', () => {
+    const env = Object.fromEntries(LIMIT_NAMES.map((name) => [LIMIT_SETTINGS[name].env, String(LIMIT_SETTINGS[name].min + 1)]));
+    const result = readConfig(env);
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    for (const name of LIMIT_NAMES) expect(result.config.limits?.[name], name).toBe(LIMIT_SETTINGS[name].min + 1);
+  });
+
+  it('lists every problem at once: bad limits next to the other settings', () => {
+    const result = readConfig({ PORT: 'http', LOG_LEVEL: 'loud', WS_MAX_MESSAGE_BYTES: '12', MAX_QUERY_DEPTH: 'deep', MAX_CONNECTIONS: '-1', WS_CONNECTION_INIT_TIMEOUT_MS: '1.5' });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toHaveLength(6);
+    for (const variable of ['PORT', 'LOG_LEVEL', 'WS_MAX_MESSAGE_BYTES', 'MAX_QUERY_DEPTH', 'MAX_CONNECTIONS', 'WS_CONNECTION_INIT_TIMEOUT_MS'])
+      expect(problems.some((p) => p.startsWith(variable)), variable).toBe(true);
+    expect(problems.find((p) => p.startsWith('WS_MAX_MESSAGE_BYTES'))).toContain('from 1024 to');
+  });
+
+  it('keeps an empty variable at its default', () => {
+    const result = readConfig({ MAX_ALIASES: '' });
+    expect(result.ok && result.config.limits?.maxAliases).toBe(DEFAULT_LIMITS.maxAliases);
+  });
+});
+
+describe('docs/configuration-limits.md', () => {
+  const doc = readFileSync(new URL('../docs/configuration-limits.md', import.meta.url), 'utf8');
+  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))('documents %s with its default', (env, setting) => {
+    const row = doc.split('\n').find((line) => line.startsWith(`| \`${env}\` |`));
+    expect(row, `a table row for ${env}`).toBeDefined();
+    expect(row).toContain(`| ${setting.fallback} |`);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The gateway's guards, over real sockets: the graphql-ws handshake timeout,
+ * the message size cap, the subscription cap per connection, the connection
+ * cap per process, duplicate subscription ids, garbage from one client closing
+ * only that client, and the query limits (depth, aliases, tokens, cost,
+ * directives) on HTTP, SSE and graphql-ws, refused before execution while the
+ * example operations and GraphiQL's introspection query still pass. Also:
+ * upstream garbage is dropped and counted in `status`, and streams go on.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { getIntrospectionQuery, validate } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewaySchema } from '../src/graphql/schema.ts';
+import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
+import { limitedParser, queryLimitRules } from '../src/server/guards.ts';
+import { validationRules } from '../src/server/validation.ts';
+import { disposeAll, postGraphQL, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import { closedWithin, closeRawClients, RawClient } from './helpers/graphql-ws-raw.ts';
+
+const SMALL: GatewayLimits = { ...DEFAULT_LIMITS, wsConnectionInitTimeoutMs: 200, wsMaxMessageBytes: 16_384, maxSubscriptionsPerConnection: 3 };
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startTestGateway({ config: { limits: SMALL } });
+});
+afterEach(closeRawClients);
+afterAll(disposeAll);
+
+const INDEX = 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol price } }';
+const subscribesSent = () => (gateway.simulator?.requests ?? []).filter((r) => r.action === 'subscribe').length;
+const isNext = (id: string) => (m: { type: string; id?: string }) => m.type === 'next' && m.id === id;
+
+/** A client that keeps streaming while others misbehave. */
+async function bystander(): Promise<RawClient> {
+  const client = await RawClient.ready(gateway.wsUrl);
+  client.subscribe('watch', INDEX, { s: 'BTCUSD' });
+  await client.waitFor(isNext('watch'));
+  return client;
+}
+
+async function stillStreaming(client: RawClient): Promise<void> {
+  const from = client.messages.length;
+  await client.waitFor(isNext('watch'), from);
+  expect(client.isOpen).toBe(true);
+}
+
+describe('graphql-ws handshake and message guards', () => {
+  it('closes a socket that sends no connection_init in time with 4408', async () => {
+    const idle = await RawClient.connect(gateway.wsUrl);
+    await expect(closedWithin(idle, 2_000)).resolves.toMatchObject({ code: 4408 });
+  });
+
+  it('closes a socket that sends a message over the size cap with 1009, and only that one', async () => {
+    const watcher = await bystander();
+    const big = await RawClient.ready(gateway.wsUrl);
+    big.subscribe('1', `subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } } # ${'x'.repeat(SMALL.wsMaxMessageBytes)}`);
+    await expect(closedWithin(big)).resolves.toMatchObject({ code: 1009 });
+    await stillStreaming(watcher);
+  });
+
+  it('refuses a subscription over the per-connection cap with LIMIT_EXCEEDED, and accepts one again after another completes', async () => {
+    const client = await RawClient.ready(gateway.wsUrl);
+    const symbols = ['BTCUSD', 'ETHUSD', 'XRPUSD'];
+    symbols.forEach((s, i) => client.subscribe(String(i), INDEX, { s }));
+    await Promise.all(symbols.map((_, i) => client.waitFor(isNext(String(i)))));
+    client.subscribe('3', INDEX, { s: 'SOLUSD' });
+    const refused = await client.waitFor((m) => m.id === '3');
+    expect(refused.type).toBe('error');
+    expect(refused.payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_SUBSCRIPTIONS_PER_CONNECTION') })]);
+    client.send({ id: '0', type: 'complete' });
+    await sleep(50);
+    client.subscribe('4', INDEX, { s: 'BTCUSD' });
+    await client.waitFor(isNext('4'));
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('closes a socket that reuses a live subscription id with 4409', async () => {
+    const client = await RawClient.ready(gateway.wsUrl);
+    client.subscribe('same', INDEX, { s: 'BTCUSD' });
+    await client.waitFor(isNext('same'));
+    client.subscribe('same', INDEX, { s: 'ETHUSD' });
+    await expect(closedWithin(client)).resolves.toMatchObject({ code: 4409 });
+  });
+
+  const garbage: ReadonlyArray<readonly [string, (c: RawClient) => void, number, boolean]> = [
+    ['non-JSON text', (c) => c.send('this is not json {'), 4400, true],
+    ['an unknown message type', (c) => c.send({ type: 'gimme', id: '1' }), 4400, true],
+    ['a subscribe without an id', (c) => c.send({ type: 'subscribe', payload: { query: '{ __typename }' } }), 4400, true],
+    ['a subscribe whose query is a number', (c) => c.send({ type: 'subscribe', id: '1', payload: { query: 42 } }), 4400, true],
+    ['a JSON array', (c) => c.send('[1,2,3]'), 4400, true],
+    ['a binary frame', (c) => c.send(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 4400, true],
+    ['a binary frame holding a valid message', (c) => c.send(Buffer.from(JSON.stringify({ type: 'ping' }))), 4400, true],
+    ['a second connection_init', (c) => c.send({ type: 'connection_init' }), 4429, true],
+    ['a subscribe before connection_init', (c) => c.subscribe('1', '{ __typename }'), 4401, false],
+  ];
+  it.each(garbage.map((g) => [g[0], g]))('closes only the socket that sends %s', async (_name, [, send, code, handshake]) => {
+    const watcher = await bystander();
+    const bad = handshake ? await RawClient.ready(gateway.wsUrl) : await RawClient.connect(gateway.wsUrl);
+    send(bad);
+    await expect(closedWithin(bad)).resolves.toMatchObject({ code });
+    await stillStreaming(watcher);
+  });
+
+  it('refuses a socket without the graphql-transport-ws subprotocol', async () => {
+    const wrong = await RawClient.connect(gateway.wsUrl, []);
+    await expect(closedWithin(wrong)).resolves.toMatchObject({ code: 4406 });
+  });
+});
+
+describe('connection cap', () => {
+  it('refuses graphql-ws upgrades and SSE streams over MAX_CONNECTIONS with 503, and admits again once one leaves', async () => {
+    const capped = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxConnections: 2 } } });
+    const first = await RawClient.ready(capped.wsUrl);
+    const second = await RawClient.ready(capped.wsUrl);
+    const refused = await RawClient.connect(capped.wsUrl).then(
+      () => undefined,
+      (error: { status?: number; body?: string }) => error,
+    );
+    expect(refused?.status).toBe(503);
+    expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_CONNECTIONS') }] });
+    const overSse = await fetch(capped.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }),
+    });
+    expect(overSse.status).toBe(503);
+    expect(await overSse.json()).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    // Plain queries are not long-lived connections: still served.
+    expect((await postGraphQL(capped.url, { query: '{ status { mode } }' })).body).toMatchObject({ data: { status: { mode: 'SIMULATED' } } });
+    first.close();
+    await first.closed;
+    await waitFor(() => true, 'tick');
+    const third = await RawClient.ready(capped.wsUrl);
+    expect(third.isOpen).toBe(true);
+    second.close();
+  });
+});
+
+const deepIntrospection = `{ __type(name: "GatewayStatus") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`;
+const manyAliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: status { mode }`).join(' ')} }`;
+const manyTokens = `{ status { ${'mode '.repeat(2_100)} } }`;
+const costly = `{ status { ${'... on GatewayStatus { '.repeat(7)} ${'mode version startedAt privateTopics '.repeat(60)} ${'} '.repeat(7)} } }`;
+const manyDirectives = `{ status { ${'mode @include(if: true) '.repeat(60)} } }`;
+const hostile: ReadonlyArray<readonly [string, string, string]> = [
+  ['too deep', deepIntrospection, 'MAX_QUERY_DEPTH'],
+  ['too many aliases', manyAliases, 'MAX_ALIASES'],
+  ['too many tokens', manyTokens, 'MAX_TOKENS'],
+  ['too costly', costly, 'MAX_QUERY_COST'],
+  ['too many directives', manyDirectives, 'MAX_DIRECTIVES'],
+];
+
+describe('query limits, on every transport, before execution', () => {
+  it.each(hostile.map((h) => [h[0], h]))('refuses a document %s over HTTP, SSE and graphql-ws', async (_name, [, query, variable]) => {
+    const expected = { extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining(variable) };
+    const overHttp = await postGraphQL(gateway.url, { query });
+    expect(overHttp.body).toMatchObject({ errors: [expected] });
+    expect(overHttp.body['data']).toBeUndefined();
+    const [overSse] = await sse(gateway.url, { query }, 1);
+    expect(overSse).toMatchObject({ errors: [expected] });
+    const [overWs] = await take(wsClient(gateway.wsUrl), { query }, 1);
+    expect(overWs?.errors).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it('refuses a hostile subscription before anything goes upstream', async () => {
+    const before = subscribesSent();
+    const aliased = `subscription { futuresIndexPrice(symbol: "LTCUSD") { ${Array.from({ length: 20 }, (_, i) => `s${i}: symbol`).join(' ')} } }`;
+    const [result] = await take(wsClient(gateway.wsUrl), { query: aliased }, 1);
+    expect(result?.errors?.[0]?.extensions?.['code']).toBe('LIMIT_EXCEEDED');
+    const [overSse] = await sse(gateway.url, { query: aliased }, 1);
+    expect(overSse).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    await sleep(50);
+    expect(subscribesSent()).toBe(before);
+  });
+
+  it('refuses an HTTP body over HTTP_MAX_BODY_BYTES with 413', async () => {
+    const { status, body } = await postGraphQL(gateway.url, { query: `{ status { mode } } # ${'x'.repeat(SMALL.httpMaxBodyBytes)}` });
+    expect(status).toBe(413);
+    expect(body).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('HTTP_MAX_BODY_BYTES') }] });
+  });
+
+  it("answers GraphiQL's standard introspection query over HTTP", async () => {
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const { status, body } = await postGraphQL(gateway.url, { query });
+    expect(status).toBe(200);
+    expect(body['errors']).toBeUndefined();
+    expect((body['data'] as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(20);
+  });
+
+  it('lets every example operation and the status query through at the default limits', async () => {
+    const dir = new URL('../schema/operations/', import.meta.url);
+    const parse = limitedParser(DEFAULT_LIMITS.maxTokens);
+    const rules = [...validationRules, ...queryLimitRules(DEFAULT_LIMITS)];
+    const schema = gatewaySchema();
+    const names = readdirSync(dir).filter((f) => f.endsWith('.graphql'));
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(validate(schema, parse(readFileSync(new URL(name, dir), 'utf8')), rules), name).toEqual([]);
+    const status = readFileSync(new URL('status.graphql', dir), 'utf8');
+    const { body } = await postGraphQL(gateway.url, { query: status });
+    expect(body['errors']).toBeUndefined();
+    expect(body).toMatchObject({ data: { status: { mode: 'SIMULATED' } } });
+  });
+});
+
+describe('upstream garbage', () => {
+  it('is dropped and counted in status.droppedFrames while the GraphQL stream goes on', async () => {
+    const client = wsClient(gateway.wsUrl);
+    const events: unknown[] = [];
+    const stream = (async () => {
+      for await (const r of client.iterate({ query: 'subscription { futuresIndexPrice(symbol: "ETHUSD") { symbol price } }' })) {
+        events.push(r);
+        if (events.length >= 6) break;
+      }
+    })();
+    await waitFor(() => events.length >= 1, 'the first price');
+    gateway.simulator?.faults.sendMalformed('futures', 12);
+    await stream;
+    for (const e of events) expect(e).toMatchObject({ data: { futuresIndexPrice: { symbol: 'ETHUSD' } } });
+    const { body } = await postGraphQL(gateway.url, { query: '{ status { droppedFrames { unknownDt undecodable unrouted } } }' });
+    const dropped = (body['data'] as { status: { droppedFrames: Record<string, number> } }).status.droppedFrames;
+    expect((dropped['unknownDt'] ?? 0) + (dropped['undecodable'] ?? 0)).toBeGreaterThanOrEqual(4);
+  });
+});
