@@ -65,6 +65,8 @@ describe('one execution per group', () => {
     const after = shared.fanout.stats();
     expect(after.executions - before.executions).toBe(5 * 2);
     expect(after.deliveries - before.deliveries).toBe(5 * 15);
+    const status = await fetch(shared.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ status { sharedSubscriptions { groups members executions } } }' }) });
+    expect(((await status.json()) as { data: { status: { sharedSubscriptions: unknown } } }).data.status.sharedSubscriptions).toEqual({ groups: 2, members: 15, executions: after.executions });
     expect(JSON.parse(deep[0]?.nexts[4] ?? '{}').payload.data.futuresOrderBook.bids).toHaveLength(3);
     expect(JSON.parse(shallow[0]?.nexts[4] ?? '{}').payload.data.futuresOrderBook.bids).toHaveLength(1);
     for (const s of [...deep, ...shallow]) s.close();

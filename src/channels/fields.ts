@@ -183,14 +183,28 @@ function decodeField(name: string, field: Field, raw: unknown, shape: Shape, ctx
 }
 
 /** Decodes one wire object into the shape's record. Unknown extra keys are ignored. */
+/** A shape's fields split once into read and computed ones (decoding runs per frame). */
+interface Plan {
+  readonly read: ReadonlyArray<readonly [string, Field]>;
+  readonly computed: ReadonlyArray<readonly [string, Field]>;
+}
+const plans = new WeakMap<Shape, Plan>();
+
+function planOf(shape: Shape): Plan {
+  let plan = plans.get(shape);
+  if (plan === undefined) {
+    const entries = Object.entries(shape.fields);
+    plan = { read: entries.filter(([, f]) => f.compute === undefined), computed: entries.filter(([, f]) => f.compute !== undefined) };
+    plans.set(shape, plan);
+  }
+  return plan;
+}
+
 export function decodeRecord<S extends Shape>(shape: S, raw: unknown, ctx: DecodeContext): RecordOf<S> {
   if (!isRecord(raw)) throw new DecodeError(`${shape.name}: not an object`);
   const out: Record<string, unknown> = {};
-  const computed: Array<[string, Field]> = [];
-  for (const [name, field] of Object.entries(shape.fields)) {
-    if (field.compute !== undefined) computed.push([name, field]);
-    else out[name] = decodeField(name, field, readRaw(raw, field.keys), shape, ctx);
-  }
+  const { read, computed } = planOf(shape);
+  for (const [name, field] of read) out[name] = decodeField(name, field, readRaw(raw, field.keys), shape, ctx);
   for (const [name, field] of computed) {
     const value = field.compute?.(out, ctx) ?? null;
     if (value === null && field.required) throw new DecodeError(`${shape.name}.${name}: missing`);

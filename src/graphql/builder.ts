@@ -8,6 +8,16 @@ import type { Upstream } from '../upstream/gateway.ts';
 
 export type UpstreamMode = 'LIVE' | 'SIMULATED';
 
+/** Counters of the shared subscription path (server/fanout.ts). */
+export interface SharingStats {
+  readonly groups: number;
+  readonly members: number;
+  readonly executions: number;
+  readonly deliveries: number;
+  readonly conflated: number;
+  readonly tooSlow: number;
+}
+
 /** What every resolver sees. Built per request (HTTP) or per connection (graphql-ws). */
 export interface GatewayContext {
   readonly upstream: Upstream;
@@ -19,6 +29,7 @@ export interface GatewayContext {
   readonly mode: UpstreamMode;
   readonly version: string;
   readonly startedAt: number;
+  readonly sharing: () => SharingStats;
 }
 
 export const builder = new SchemaBuilder<{

@@ -3,7 +3,7 @@ import { MARKETS } from '../coincall/protocol.ts';
 import { Market } from '../channels/enums.ts';
 import type { ConnectionStatus } from '../upstream/gateway.ts';
 import type { TopicInfo, DropCounters } from '../upstream/multiplexer.ts';
-import { builder, type GatewayContext } from './builder.ts';
+import { builder, type GatewayContext, type SharingStats } from './builder.ts';
 import { enumRef } from './enums.ts';
 
 const marketValue = (market: (typeof MARKETS)[number]) => (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;
@@ -67,6 +67,18 @@ const DroppedFramesRef = builder.objectRef<DropCounters>('DroppedFrames').implem
   }),
 });
 
+const SharingRef = builder.objectRef<SharingStats>('SharedSubscriptions').implement({
+  description: 'The shared path: identical graphql-ws subscriptions execute once per event and share one serialized message.',
+  fields: (t) => ({
+    groups: t.exposeInt('groups', { description: 'Distinct (document, variables, account) groups now active.' }),
+    members: t.exposeInt('members', { description: 'Subscriptions served by those groups.' }),
+    executions: t.exposeInt('executions', { description: 'Results executed since start (one per event per group).' }),
+    deliveries: t.exposeInt('deliveries', { description: 'Messages written since start.' }),
+    conflated: t.exposeInt('conflated', { description: 'State updates skipped for a backed-up socket (it got a later one).' }),
+    tooSlow: t.exposeInt('tooSlow', { description: 'Subscribers closed for falling behind on an event stream.' }),
+  }),
+});
+
 const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').implement({
   description: 'The state of the gateway and its upstream connections.',
   fields: (t) => ({
@@ -84,6 +96,7 @@ const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').impl
       resolve: (c) => [...c.upstream.status().topics],
     }),
     privateTopics: t.int({ description: 'How many private topics are active (not named: they belong to accounts).', resolve: (c) => c.upstream.status().privateTopics }),
+    sharedSubscriptions: t.field({ type: SharingRef, description: 'Counters of the shared subscription path.', resolve: (c) => c.sharing() }),
     droppedFrames: t.field({ type: DroppedFramesRef, description: 'Upstream frames dropped, by cause.', resolve: (c) => c.upstream.status().drops }),
   }),
 });
