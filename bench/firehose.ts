@@ -1,0 +1,120 @@
+/**
+ * Bench-only upstream: a Coincall-protocol WebSocket server that publishes
+ * 20-level futures order books (dt 32) at a fixed rate per subscribed symbol,
+ * with `ts` = the send time (Date.now()). It answers heartbeats and acks
+ * subscriptions like the exchange. The signed connect URL is accepted as is
+ * (its shape is checked, not its signature: the gateway's signing is tested
+ * elsewhere and the bench measures fan-out).
+ *
+ * One frame text is built per symbol per tick and written to every upstream
+ * socket subscribed to that symbol (normally exactly one: the server under test).
+ */
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+
+export const BOOK_LEVELS = 20;
+
+export interface Firehose {
+  readonly url: string;
+  /** Frames per second per subscribed symbol; 0 pauses publishing. */
+  setRate(framesPerSecond: number): void;
+  /** Frames sent so far, per symbol (counts one per symbol per tick, whatever the socket count). */
+  framesSent(): ReadonlyMap<string, number>;
+  /** Sockets subscribed per symbol. */
+  subscribers(symbol: string): number;
+  close(): Promise<void>;
+}
+
+/** A deterministic, cheap 20-level book around a moving mid. */
+function bookText(symbol: string, seq: number, base: number, ts: number): string {
+  const mid = base + ((seq * 7) % 200) * 0.5;
+  let asks = '';
+  let bids = '';
+  for (let i = 0; i < BOOK_LEVELS; i++) {
+    const v = (((seq + i * 13) % 997) / 1000 + 0.001).toFixed(3);
+    const sep = i === 0 ? '' : ',';
+    asks += `${sep}{"pr":"${(mid + 0.5 + i * 0.5).toFixed(1)}","v":${v}}`;
+    bids += `${sep}{"pr":"${(mid - 0.5 - i * 0.5).toFixed(1)}","v":${v}}`;
+  }
+  return `{"dt":32,"c":20,"d":{"s":"${symbol}","asks":[${asks}],"bids":[${bids}],"ts":${ts}},"ts":${ts}}`;
+}
+
+export async function startFirehose(options: { rate: number; host?: string }): Promise<Firehose> {
+  const host = options.host ?? '127.0.0.1';
+  const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const port = (wss.address() as AddressInfo).port;
+
+  const bySymbol = new Map<string, Set<WebSocket>>();
+  const sent = new Map<string, number>();
+  const bases = new Map<string, number>();
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  wss.on('connection', (socket, req) => {
+    const query = (req.url ?? '').split('?')[1] ?? '';
+    if (!/(^|&)code=10(&|$)/.test(query) || !/(^|&)sign=[0-9A-F]{64}(&|$)/.test(query)) {
+      socket.close(1008, 'unsigned');
+      return;
+    }
+    socket.on('error', () => undefined);
+    socket.on('message', (data) => {
+      let request: { action?: string; dataType?: string; payload?: { symbol?: string } };
+      try {
+        request = JSON.parse(String(data)) as typeof request;
+      } catch {
+        return;
+      }
+      if (request.action === 'heartbeat') {
+        socket.send('{"c":11,"rc":1}');
+        return;
+      }
+      const symbol = request.payload?.symbol;
+      const action = request.action;
+      if ((action !== 'subscribe' && action !== 'unSubscribe') || typeof symbol !== 'string') return;
+      const actionEcho = action === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+      if (request.dataType !== 'orderBook') {
+        socket.send(JSON.stringify({ action: actionEcho, dataType: request.dataType, payload: request.payload, result: 'fail', message: 'bench firehose: orderBook only' }));
+        return;
+      }
+      let set = bySymbol.get(symbol);
+      if (action === 'subscribe') {
+        if (set === undefined) bySymbol.set(symbol, (set = new Set()));
+        set.add(socket);
+        if (!bases.has(symbol)) bases.set(symbol, 20_000 + bases.size * 1_000);
+      } else set?.delete(socket);
+      socket.send(JSON.stringify({ action: actionEcho, dataType: 'orderBook', payload: { symbol }, result: 'success' }));
+    });
+    socket.on('close', () => {
+      for (const set of bySymbol.values()) set.delete(socket);
+    });
+  });
+
+  const tick = () => {
+    seq++;
+    for (const [symbol, sockets] of bySymbol) {
+      if (sockets.size === 0) continue;
+      const text = bookText(symbol, seq, bases.get(symbol) ?? 20_000, Date.now());
+      for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
+      sent.set(symbol, (sent.get(symbol) ?? 0) + 1);
+    }
+  };
+
+  const setRate = (rate: number) => {
+    clearInterval(timer);
+    timer = rate > 0 ? setInterval(tick, 1000 / rate) : undefined;
+  };
+  setRate(options.rate);
+
+  return {
+    url: `ws://${host}:${port}`,
+    setRate,
+    framesSent: () => new Map(sent),
+    subscribers: (symbol) => bySymbol.get(symbol)?.size ?? 0,
+    close: async () => {
+      clearInterval(timer);
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

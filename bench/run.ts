@@ -1,0 +1,539 @@
+/**
+ * `npm run bench`: the fan-out benchmark (not part of `npm test`).
+ *
+ * For each scenario, side by side on this machine and with the same upstream
+ * frames: the raw `ws` relay baseline, then the gateway. Each run starts a
+ * fresh firehose (in this process), the server in a child process and the
+ * subscribers in another child process, then:
+ *   1. connects N subscribers (bounded concurrency) and times until every one
+ *      has its first book;
+ *   2. pauses the firehose, collects garbage in the server and reads its RSS
+ *      and heap: minus the reading taken before any client, divided by N, that
+ *      is the memory per idle subscription;
+ *   3. resumes, warms up, then measures a window: offered messages (frames
+ *      sent x subscribers of that symbol), delivered messages and latency
+ *      (client receive time minus frame ts), server CPU.
+ *
+ * Options (after `npm run bench --`):
+ *   --quick              N=100, R=10 only, short windows (a smoke run)
+ *   --only=a,b           scenario ids (see SCENARIOS), e.g. --only=n1000-r50,slow
+ *   --servers=relay,gateway
+ *   --measure=SECONDS    measurement window (default 8)
+ *   --warmup=SECONDS     warm-up (default 2)
+ *   --out=NAME           results file stem in bench/results/ (default latest; quick: quick)
+ *   --profile            write V8 CPU profiles of the server processes to bench/results/profiles/
+ * Env BENCH_ARGS is read the same way.
+ */
+import { fork, execSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { startFirehose, type Firehose } from './firehose.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(HERE, 'results');
+const SYMBOLS_20 = [
+  'BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD', 'ADAUSD', 'AVAXUSD', 'DOTUSD', 'LINKUSD', 'LTCUSD',
+  'BCHUSD', 'TRXUSD', 'ATOMUSD', 'NEARUSD', 'APTUSD', 'ARBUSD', 'OPUSD', 'SUIUSD', 'TONUSD', 'BNBUSD',
+];
+/** Hard limit of one run (server + clients), whatever happens. */
+const RUN_TIMEOUT_MS = 120_000;
+const SUBSCRIBE_TIMEOUT_MS = 30_000;
+const CONNECT_CONCURRENCY = 250;
+
+interface Scenario {
+  readonly id: string;
+  readonly label: string;
+  readonly n: number;
+  readonly rate: number;
+  readonly symbols: number;
+  readonly slow: boolean;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { id: 'n100-r10', label: 'N=100, R=10', n: 100, rate: 10, symbols: 1, slow: false },
+  { id: 'n100-r50', label: 'N=100, R=50', n: 100, rate: 50, symbols: 1, slow: false },
+  { id: 'n1000-r10', label: 'N=1,000, R=10', n: 1000, rate: 10, symbols: 1, slow: false },
+  { id: 'n1000-r50', label: 'N=1,000, R=50', n: 1000, rate: 50, symbols: 1, slow: false },
+  { id: 'n5000-r10', label: 'N=5,000, R=10', n: 5000, rate: 10, symbols: 1, slow: false },
+  { id: 'n5000-r50', label: 'N=5,000, R=50', n: 5000, rate: 50, symbols: 1, slow: false },
+  { id: 'symbols20', label: 'N=1,000 over 20 symbols, R=50', n: 1000, rate: 50, symbols: 20, slow: false },
+  { id: 'slow', label: 'N=1,000 + 1 slow client, R=50', n: 1000, rate: 50, symbols: 1, slow: true },
+];
+
+type ServerKind = 'relay' | 'gateway';
+
+interface RunResult {
+  readonly scenario: string;
+  readonly server: ServerKind;
+  readonly n: number;
+  readonly rate: number;
+  readonly symbols: number;
+  readonly ok: boolean;
+  readonly failure?: string;
+  readonly subscribe?: { allSubscribedMs: number | null; subscribed: number; failedConnect: number; errors: number; errorSamples: string[] };
+  readonly windowS?: number;
+  readonly offeredPerS?: number;
+  readonly deliveredPerS?: number;
+  readonly deliveredPct?: number;
+  readonly p50Ms?: number | null;
+  readonly p90Ms?: number | null;
+  readonly p99Ms?: number | null;
+  readonly maxMs?: number | null;
+  readonly serverCpuS?: number;
+  readonly serverCpuPct?: number;
+  readonly cpuSPer1kMsgs?: number | null;
+  readonly clientCpuPct?: number;
+  readonly idleRssPerSubKiB?: number;
+  readonly idleHeapPerSubKiB?: number;
+  readonly rssMiB?: { base: number; idle: number; windowStart: number; windowEnd: number; max: number };
+  readonly heapMiB?: { base: number; idle: number; windowStart: number; windowEnd: number; max: number };
+  readonly clientErrors?: number;
+  readonly clientErrorSamples?: string[];
+  readonly closedDuringWindow?: number;
+  readonly serverExtra?: Record<string, number>;
+}
+
+// ---------- options ----------
+const argv = [...process.argv.slice(2), ...(process.env['BENCH_ARGS'] ?? '').split(/\s+/).filter(Boolean)];
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = flag('quick');
+const only = value('only')?.split(',') ?? (quick ? ['n100-r10'] : undefined);
+const servers = (value('servers')?.split(',') ?? ['relay', 'gateway']) as ServerKind[];
+const measureS = Number(value('measure') ?? (quick ? 4 : 8));
+const warmupS = Number(value('warmup') ?? (quick ? 1 : 2));
+const profile = flag('profile');
+const outStem = value('out') ?? (quick ? 'quick' : 'latest');
+const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id));
+if (scenarios.length === 0) {
+  console.error(`no scenario matches --only=${only?.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  process.exit(2);
+}
+
+// ---------- children ----------
+const children = new Set<ChildProcess>();
+const killChildren = () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+};
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    killChildren();
+    process.exit(130);
+  });
+
+interface Child {
+  readonly proc: ChildProcess;
+  request<T = Record<string, unknown>>(body: object, timeoutMs?: number): Promise<T>;
+}
+
+function spawnChild(script: string, args: string[], extraExecArgv: string[] = []): Child {
+  const proc = fork(join(HERE, script), args, {
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...extraExecArgv],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  proc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${script}] ${d}`));
+  let seq = 0;
+  const pending = new Map<number, (m: unknown) => void>();
+  proc.on('message', (m: { seq: number }) => pending.get(m.seq)?.(m));
+  return {
+    proc,
+    request<T>(body: object, timeoutMs = 10_000) {
+      const id = ++seq;
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${script}: no answer to ${JSON.stringify(body).slice(0, 60)} in ${timeoutMs} ms`));
+        }, timeoutMs);
+        pending.set(id, (m) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve(m as T);
+        });
+        proc.send({ ...body, seq: id });
+      });
+    },
+  };
+}
+
+function waitFor<T>(what: string, timeoutMs: number, setup: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    setup(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+async function startServer(kind: ServerKind, firehoseUrl: string): Promise<{ child: Child; port: number }> {
+  const child = spawnChild('server-process.ts', [kind, firehoseUrl], profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : []);
+  const port = await waitFor<number>(`${kind} to listen`, 30_000, (resolve, reject) => {
+    let buffer = '';
+    child.proc.stdout?.on('data', (d: Buffer) => {
+      buffer += String(d);
+      const line = buffer.split('\n').find((l) => l.startsWith('{"port"'));
+      if (line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.proc.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+  if (kind === 'gateway') {
+    const deadline = Date.now() + 15_000;
+    while ((await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0)) !== 200) {
+      if (Date.now() > deadline) throw new Error('gateway not ready (upstream not connected) in 15 s');
+      await sleep(50);
+    }
+  }
+  return { child, port };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface ServerStats {
+  cpu: NodeJS.CpuUsage;
+  memory: NodeJS.MemoryUsage;
+  extra: Record<string, number>;
+}
+
+const MiB = 1024 * 1024;
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+// ---------- one run ----------
+async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
+  const base = { scenario: s.id, server: kind, n: s.n, rate: s.rate, symbols: s.symbols };
+  let firehose: Firehose | undefined;
+  let server: Child | undefined;
+  let clients: Child | undefined;
+  try {
+    firehose = await startFirehose({ rate: s.rate });
+    const started = await startServer(kind, firehose.url);
+    server = started.child;
+    clients = spawnChild('clients.ts', []);
+    await waitFor('clients process', 30_000, (resolve, reject) => {
+      clients?.proc.once('message', () => resolve(undefined));
+      clients?.proc.once('exit', (code) => reject(new Error(`clients exited with ${code}`)));
+    });
+
+    // One subscription opened and closed first, so that one-time costs (lazy
+    // compilation, caches, the upstream topic) are not charged per subscription.
+    await probe(started.port, 'BTCUSD');
+    await sleep(300);
+    await server.request({ cmd: 'gc' }, 30_000);
+    const baseStats = await server.request<ServerStats>({ cmd: 'stats' });
+
+    const symbols = SYMBOLS_20.slice(0, s.symbols);
+    const sub = await clients.request<NonNullable<RunResult['subscribe']> & { elapsedMs: number }>(
+      {
+        cmd: 'start',
+        url: `ws://127.0.0.1:${started.port}/graphql`,
+        n: s.n + (s.slow ? 1 : 0),
+        symbols,
+        depth: 10,
+        slowIndex: s.slow ? 0 : -1,
+        concurrency: CONNECT_CONCURRENCY,
+        timeoutMs: SUBSCRIBE_TIMEOUT_MS,
+      },
+      SUBSCRIBE_TIMEOUT_MS + 10_000,
+    );
+    const subscribe = {
+      allSubscribedMs: sub.allSubscribedMs,
+      subscribed: sub.subscribed,
+      failedConnect: sub.failedConnect,
+      errors: sub.errors,
+      errorSamples: sub.errorSamples,
+    };
+
+    // Idle memory: no frames flowing, garbage collected.
+    firehose.setRate(0);
+    await sleep(1_500);
+    await server.request({ cmd: 'gc' }, 30_000);
+    const idleStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+    const subs = s.n + (s.slow ? 1 : 0);
+
+    firehose.setRate(s.rate);
+    await sleep(warmupS * 1_000);
+
+    const sentBefore = firehose.framesSent();
+    const sentBeforeAt = Date.now();
+    const startStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+    await clients.request({ cmd: 'reset' });
+    const t0 = Date.now();
+    let maxRss = startStats.memory.rss;
+    let maxHeap = startStats.memory.heapUsed;
+    while (Date.now() - t0 < measureS * 1_000) {
+      await sleep(500);
+      // A saturated server may answer late; a missed sample is skipped, not fatal.
+      const m = await server.request<ServerStats>({ cmd: 'stats' }, 5_000).catch(() => undefined);
+      if (m === undefined) continue;
+      maxRss = Math.max(maxRss, m.memory.rss);
+      maxHeap = Math.max(maxHeap, m.memory.heapUsed);
+    }
+    const report = await clients.request<{
+      windowMs: number;
+      delivered: number;
+      p50: number | null;
+      p90: number | null;
+      p99: number | null;
+      max: number | null;
+      errors: number;
+      errorSamples: string[];
+      closedEarly: number;
+      clientCpuS: number;
+    }>({ cmd: 'report' }, 30_000);
+    const endStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+    const sentAfter = firehose.framesSent();
+    const sentAfterAt = Date.now();
+
+    const windowS = report.windowMs / 1000;
+    const firehoseS = (sentAfterAt - sentBeforeAt) / 1000;
+    let offered = 0;
+    symbols.forEach((symbol, i) => {
+      const frames = (sentAfter.get(symbol) ?? 0) - (sentBefore.get(symbol) ?? 0);
+      const subscribers = Math.floor(s.n / s.symbols) + (i < s.n % s.symbols ? 1 : 0);
+      offered += frames * subscribers; // the slow client is not offered: it does not read
+    });
+    const cpuS = (endStats.cpu.user + endStats.cpu.system - startStats.cpu.user - startStats.cpu.system) / 1e6;
+    return {
+      ...base,
+      ok: true,
+      subscribe,
+      windowS: round(windowS, 2),
+      offeredPerS: Math.round(offered / firehoseS),
+      deliveredPerS: Math.round(report.delivered / windowS),
+      // Rates, not counts: the two windows differ by a few ms (the IPC round trips).
+      deliveredPct: offered === 0 ? 0 : round((100 * report.delivered) / windowS / (offered / firehoseS)),
+      p50Ms: report.p50,
+      p90Ms: report.p90,
+      p99Ms: report.p99,
+      maxMs: report.max,
+      serverCpuS: round(cpuS, 2),
+      serverCpuPct: round((100 * cpuS) / windowS),
+      cpuSPer1kMsgs: report.delivered === 0 ? null : round((cpuS * 1000) / report.delivered, 4),
+      clientCpuPct: round((100 * report.clientCpuS) / windowS),
+      idleRssPerSubKiB: round((idleStats.memory.rss - baseStats.memory.rss) / 1024 / subs, 2),
+      idleHeapPerSubKiB: round((idleStats.memory.heapUsed - baseStats.memory.heapUsed) / 1024 / subs, 2),
+      rssMiB: {
+        base: round(baseStats.memory.rss / MiB),
+        idle: round(idleStats.memory.rss / MiB),
+        windowStart: round(startStats.memory.rss / MiB),
+        windowEnd: round(endStats.memory.rss / MiB),
+        max: round(maxRss / MiB),
+      },
+      heapMiB: {
+        base: round(baseStats.memory.heapUsed / MiB),
+        idle: round(idleStats.memory.heapUsed / MiB),
+        windowStart: round(startStats.memory.heapUsed / MiB),
+        windowEnd: round(endStats.memory.heapUsed / MiB),
+        max: round(maxHeap / MiB),
+      },
+      clientErrors: report.errors,
+      clientErrorSamples: report.errorSamples,
+      closedDuringWindow: report.closedEarly,
+      serverExtra: endStats.extra,
+    };
+  } finally {
+    for (const c of [clients, server]) {
+      if (c === undefined || c.proc.exitCode !== null) continue;
+      c.proc.send({ cmd: 'stop', seq: -1 });
+      await waitFor('child exit', 5_000, (resolve) => c.proc.once('exit', () => resolve(undefined))).catch(() => c.proc.kill('SIGKILL'));
+    }
+    await firehose?.close();
+  }
+}
+
+/** One graphql-transport-ws subscription, until its first book, then closed. */
+async function probe(port: number, symbol: string): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+  try {
+    await waitFor('probe subscription', 10_000, (resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('open', () => ws.send('{"type":"connection_init"}'));
+      ws.on('message', (data) => {
+        const text = String(data);
+        if (text.includes('connection_ack'))
+          ws.send(JSON.stringify({ id: 'p', type: 'subscribe', payload: { query: 'subscription($s: String!) { futuresOrderBook(symbol: $s, depth: 10) { symbol timestamp bids { price volume } asks { price volume } } }', variables: { s: symbol } } }));
+        else if (text.includes('"type":"next"')) resolve(undefined);
+      });
+    });
+  } finally {
+    ws.terminate();
+  }
+}
+
+async function runWithTimeout(s: Scenario, kind: ServerKind): Promise<RunResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      killChildren();
+      reject(new Error(`run exceeded ${RUN_TIMEOUT_MS / 1000} s`));
+    }, RUN_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([runOne(s, kind), timeout]);
+  } catch (error) {
+    killChildren();
+    return { scenario: s.id, server: kind, n: s.n, rate: s.rate, symbols: s.symbols, ok: false, failure: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------- targets ----------
+interface Check {
+  readonly scenario: string;
+  readonly target: string;
+  readonly pass: boolean;
+  readonly actual: string;
+}
+
+function checks(results: readonly RunResult[]): Check[] {
+  const get = (id: string, kind: ServerKind) => results.find((r) => r.scenario === id && r.server === kind && r.ok);
+  const out: Check[] = [];
+  const ratio = (id: string) => {
+    const g = get(id, 'gateway');
+    const r = get(id, 'relay');
+    return g !== undefined && r !== undefined && (r.deliveredPerS ?? 0) > 0 ? (g.deliveredPerS ?? 0) / (r.deliveredPerS ?? 1) : undefined;
+  };
+  const g1 = get('n1000-r50', 'gateway');
+  if (g1 !== undefined) {
+    out.push({ scenario: 'n1000-r50', target: 'delivered ≥ 90% of offered', pass: (g1.deliveredPct ?? 0) >= 90, actual: `${g1.deliveredPct}%` });
+    const r = ratio('n1000-r50');
+    if (r !== undefined) out.push({ scenario: 'n1000-r50', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
+    out.push({ scenario: 'n1000-r50', target: 'p99 ≤ 100 ms', pass: g1.p99Ms !== null && (g1.p99Ms ?? Infinity) <= 100, actual: `${g1.p99Ms} ms` });
+  }
+  const g5 = get('n5000-r10', 'gateway');
+  if (g5 !== undefined) {
+    const ms = g5.subscribe?.allSubscribedMs ?? null;
+    out.push({ scenario: 'n5000-r10', target: 'every client subscribed within 10 s', pass: ms !== null && ms <= 10_000, actual: ms === null ? `${g5.subscribe?.subscribed}/${g5.n} subscribed` : `${(ms / 1000).toFixed(1)} s` });
+    const r = ratio('n5000-r10');
+    if (r !== undefined) out.push({ scenario: 'n5000-r10', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
+  }
+  const idle = results.filter((r) => r.server === 'gateway' && r.ok && r.n >= 1000 && !r.scenario.includes('slow'));
+  if (idle.length > 0) {
+    const worst = Math.max(...idle.map((r) => r.idleRssPerSubKiB ?? 0));
+    out.push({ scenario: 'idle (N ≥ 1,000)', target: '≤ 10 KiB RSS per open subscription', pass: worst <= 10, actual: `${worst} KiB (worst)` });
+  }
+  const slow = get('slow', 'gateway');
+  const ref = get('n1000-r50', 'gateway');
+  if (slow !== undefined) {
+    const growth = ((slow.rssMiB?.windowEnd ?? 0) - (slow.rssMiB?.windowStart ?? 0)) * 1024 / (slow.windowS ?? 1);
+    out.push({ scenario: 'slow', target: 'memory bounded (RSS growth over the window)', pass: growth < 256, actual: `${growth.toFixed(0)} KiB/s RSS, heap ${slow.heapMiB?.windowStart}→${slow.heapMiB?.windowEnd} MiB` });
+    const limit = Math.max(100, ref?.p99Ms ?? 100);
+    out.push({ scenario: 'slow', target: `the other 1,000 keep p99 (≤ ${limit} ms)`, pass: slow.p99Ms !== null && (slow.p99Ms ?? Infinity) <= limit, actual: `${slow.p99Ms} ms` });
+  }
+  return out;
+}
+
+// ---------- report ----------
+const fmt = (x: number | null | undefined, suffix = '') => (x === null || x === undefined ? '–' : `${x.toLocaleString('en-US')}${suffix}`);
+
+function table(results: readonly RunResult[]): string {
+  const header =
+    '| scenario | server | subscribed in | offered msg/s | delivered msg/s | delivered % | × raw | p50 ms | p99 ms | server CPU % | CPU s / 1k msgs | idle RSS / sub | idle heap / sub | RSS window start→end (MiB) |';
+  const rule = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const rows = results.map((r) => {
+    const label = SCENARIOS.find((s) => s.id === r.scenario)?.label ?? r.scenario;
+    if (!r.ok) return `| ${label} | ${r.server} | FAILED: ${r.failure} |||||||||||||`;
+    const relay = results.find((x) => x.scenario === r.scenario && x.server === 'relay' && x.ok);
+    const ratio = relay !== undefined && (relay.deliveredPerS ?? 0) > 0 ? ((r.deliveredPerS ?? 0) / (relay.deliveredPerS ?? 1)).toFixed(2) : '–';
+    const sub = r.subscribe?.allSubscribedMs;
+    return [
+      '',
+      label,
+      r.server,
+      sub === null || sub === undefined ? `${r.subscribe?.subscribed}/${r.n + (r.scenario === 'slow' ? 1 : 0)}` : `${(sub / 1000).toFixed(2)} s`,
+      fmt(r.offeredPerS),
+      fmt(r.deliveredPerS),
+      fmt(r.deliveredPct, '%'),
+      r.server === 'relay' ? '1.00' : ratio,
+      fmt(r.p50Ms),
+      fmt(r.p99Ms),
+      fmt(r.serverCpuPct, '%'),
+      fmt(r.cpuSPer1kMsgs),
+      fmt(r.idleRssPerSubKiB, ' KiB'),
+      fmt(r.idleHeapPerSubKiB, ' KiB'),
+      `${r.rssMiB?.windowStart}→${r.rssMiB?.windowEnd}`,
+      '',
+    ].join(' | ').trim();
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+function machine(): Record<string, unknown> {
+  let ulimit: string | undefined;
+  try {
+    ulimit = execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim();
+  } catch {
+    ulimit = undefined;
+  }
+  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemMiB: Math.round(totalmem() / MiB), ulimitN: ulimit };
+}
+
+// ---------- main ----------
+const info = machine();
+const maxN = Math.max(...scenarios.map((s) => s.n + 1));
+const fdLimit = Number(info['ulimitN']);
+if (Number.isFinite(fdLimit) && fdLimit < maxN + 1_000) {
+  console.error(
+    `ulimit -n is ${fdLimit}, but ${maxN} subscribers need about ${maxN + 1_000} file descriptors per process ` +
+      `(the clients and the server each hold one socket per subscriber). Raise it first, e.g. \`ulimit -n 16384\`, ` +
+      `or pick smaller scenarios with --only=...`,
+  );
+  process.exit(1);
+}
+
+const startedAt = new Date();
+console.log(`bench: ${scenarios.map((s) => s.id).join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`);
+const results: RunResult[] = [];
+for (const s of scenarios) {
+  for (const kind of servers) {
+    const r = await runWithTimeout(s, kind);
+    results.push(r);
+    console.log(
+      r.ok
+        ? `  ${s.id.padEnd(10)} ${kind.padEnd(7)} offered ${fmt(r.offeredPerS)}/s delivered ${fmt(r.deliveredPerS)}/s (${r.deliveredPct}%) p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms cpu ${r.serverCpuPct}% idle ${r.idleRssPerSubKiB} KiB/sub` +
+            (r.subscribe?.errors || r.clientErrors ? ` errors ${r.subscribe?.errors}/${r.clientErrors}: ${[...(r.subscribe?.errorSamples ?? []), ...(r.clientErrorSamples ?? [])][0]}` : '')
+        : `  ${s.id.padEnd(10)} ${kind.padEnd(7)} FAILED: ${r.failure}`,
+    );
+  }
+}
+
+const verdicts = checks(results);
+const md = [
+  `# Fan-out benchmark`,
+  '',
+  `${startedAt.toISOString()} · node ${info['node']} · ${info['cpus']} × ${info['cpuModel']} · ${info['totalMemMiB']} MiB · warm-up ${warmupS} s, window ${measureS} s per run`,
+  '',
+  'Upstream: bench/firehose.ts, 20-level futures books (dt 32) per symbol at R frames/s, `ts` = send time. ' +
+    'Subscribers: bench/clients.ts in a separate process, graphql-transport-ws, `futuresOrderBook(symbol, depth: 10)`. ' +
+    'Raw relay: bench/server-process.ts (frame text spliced into a `next` message once per frame, same Buffer to every socket). ' +
+    'Latency = client receive time − frame ts. CPU = server process user+system over the window. ' +
+    'Idle memory = server RSS/heap with every subscription open and the firehose paused, minus the reading before any client, per subscription (after GC).',
+  '',
+  table(results),
+  '',
+  '## Targets (gateway)',
+  '',
+  '| scenario | target | actual | |',
+  '|---|---|---|---|',
+  ...verdicts.map((c) => `| ${c.scenario} | ${c.target} | ${c.actual} | ${c.pass ? 'pass' : '**FAIL**'} |`),
+  '',
+].join('\n');
+
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, `${outStem}.md`), md);
+writeFileSync(join(RESULTS, `${outStem}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts }, null, 2)}\n`);
+console.log(`\n${md}`);
+console.log(`written: bench/results/${outStem}.md, bench/results/${outStem}.json`);
+process.exit(0);
