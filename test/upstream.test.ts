@@ -140,6 +140,8 @@ describe('self-healing', () => {
     simulator.faults.sendMalformed('futures', 20);
     simulator.sendRaw('futures', '{"dt":30,"c":20,"d":{"s":"BTCUSD","pr":"not a number"}}');
     simulator.sendRaw('futures', '{"dt":999,"c":20,"d":{}}');
+    // An acknowledgement whose payload nests absurdly deep is not matched, and breaks nothing.
+    simulator.sendRaw('futures', `{"action":"SUBSCRIBE","dataType":"spotPrice","result":"failed","payload":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
     await waitFor(() => upstream.status().drops.undecodable > 0 && upstream.status().drops.unknownDt > 0, 'drops counted');
     await expect(next(sub.events)).resolves.toMatchObject({ symbol: 'BTCUSD' });
     const warnings = logs.lines.filter((l) => l.msg?.startsWith('dropped upstream frame'));

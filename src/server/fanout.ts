@@ -14,7 +14,7 @@
  * backed up skips state updates (it gets a later one) and is closed with
  * 4429-style code 1013 when an event stream would have to be dropped.
  */
-import type { ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Delivery } from '../channels/channel.ts';
@@ -56,7 +56,15 @@ export interface Fanout {
    * slow member.
    */
   subscribe(args: ExecutionArgs, key: string | undefined, delivery: Delivery, member: Member, run: FanoutRun): Promise<Result>;
+  /** The running group of `key` that a new member can join without executing anything. */
+  live(key: string): LiveGroup | undefined;
   stats(): FanoutStats;
+}
+
+export interface LiveGroup {
+  readonly document: DocumentNode;
+  readonly operationName: string | null | undefined;
+  readonly delivery: Delivery;
 }
 
 interface MemberState {
@@ -69,9 +77,8 @@ interface MemberState {
   ended: boolean;
 }
 
-interface Group {
+interface Group extends LiveGroup {
   readonly key: string;
-  readonly delivery: Delivery;
   readonly members: Set<MemberState>;
   source: AsyncIterator<ExecutionResult> | undefined;
   /** The latest serialized payload of a state group, for a member that joins later. */
@@ -201,6 +208,8 @@ export function createFanout(): Fanout {
         const created: Group = {
           key,
           delivery,
+          document: args.document,
+          operationName: args.operationName,
           members: new Set(),
           source: undefined,
           last: undefined,
@@ -240,6 +249,10 @@ export function createFanout(): Fanout {
         });
       }
       return memberIterator(joined, state);
+    },
+    live(key) {
+      const group = groups.get(key);
+      return group !== undefined && group.source !== undefined && !group.closed ? group : undefined;
     },
     stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, tooSlow }),
   };

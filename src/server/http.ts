@@ -30,12 +30,12 @@ import {
   useQueryLimits,
   wantsEventStream,
 } from './guards.ts';
-import { serveGraphqlWs } from './ws-adapter.ts';
+import { serveGraphqlWs, type UpgradeRequest } from './ws-adapter.ts';
 import { createFanout, rootFieldOf, type Fanout, type FanoutRun, type Member } from './fanout.ts';
 import type { Delivery } from '../channels/channel.ts';
 import { CHANNELS, type ChannelId } from '../channels/registry.ts';
 import { credentialId } from '../coincall/signing.ts';
-import { canonicalKey } from '../lib/canonical.ts';
+import { tryCanonicalKey } from '../lib/canonical.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Keep-alive ping period of graphql-ws sockets. */
@@ -167,30 +167,47 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       onSubscribe: async (ctx, id, payload) => {
         // `ctx.subscriptions` already holds this one.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
-        const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [withoutHttpExtension(error instanceof GraphQLError ? error : new GraphQLError(String(error)))];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors.map(withoutHttpExtension);
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: undefined,
+        const member: Member = { id, socket: ctx.extra.socket };
+        const key = options.sharedSubscriptions === false ? undefined : shareKey(payload, credentialFromConnectionParams(ctx.connectionParams));
+        /** The standard path: parse, validate and build the context through envelop. */
+        const prepare = async (): Promise<readonly GraphQLError[] | ExecutionArgs> => {
+          const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
+          let document;
+          try {
+            document = enveloped.parse(payload.query);
+          } catch (error) {
+            return [withoutHttpExtension(error instanceof GraphQLError ? error : new GraphQLError(String(error)))];
+          }
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors.map(withoutHttpExtension);
+          const args: ExecutionArgs = {
+            schema: enveloped.schema,
+            document,
+            operationName: payload.operationName ?? null,
+            variableValues: payload.variables ?? null,
+            contextValue: await enveloped.contextFactory(),
+            rootValue: undefined,
+          };
+          const field = rootFieldOf(args);
+          const channel = field !== undefined && Object.hasOwn(CHANNELS, field) ? CHANNELS[field as ChannelId] : undefined;
+          const root: Enveloped = {
+            execute: enveloped.execute,
+            subscribe: enveloped.subscribe,
+            ...(key === undefined || channel === undefined ? {} : { share: { key, delivery: channel.delivery, member } }),
+          };
+          return { ...args, rootValue: root };
         };
-        const share = options.sharedSubscriptions === false ? undefined : shareOf(args, payload, credentialFromConnectionParams(ctx.connectionParams));
-        const root: Enveloped = {
-          execute: enveloped.execute,
-          subscribe: enveloped.subscribe,
-          ...(share === undefined ? {} : { share: { ...share, member: { id, socket: ctx.extra.socket } } }),
+        // Joining a running group: it already parsed, validated and executes this exact
+        // operation for this credential, so the member costs no envelop work at all.
+        const live = key === undefined ? undefined : fanout.live(key);
+        if (key === undefined || live === undefined) return prepare();
+        const late = async (): Promise<Awaited<OperationResult>> => {
+          // The group ended in the meantime: take the standard path after all.
+          const prepared = await prepare();
+          return isErrors(prepared) ? { errors: prepared } : await (prepared.rootValue as Enveloped).subscribe(prepared);
         };
-        return { ...args, rootValue: root };
+        const root: Enveloped = { execute: late, subscribe: late, share: { key, delivery: live.delivery, member } };
+        return { schema: options.schema, document: live.document, operationName: live.operationName, variableValues: payload.variables ?? null, rootValue: root };
       },
     },
     { keepAliveMs: WS_KEEPALIVE_MS, logger },
@@ -232,20 +249,21 @@ interface Enveloped {
 }
 
 /**
- * The sharing identity of a subscription: same document, operation, variables
- * and credential execute once. `undefined` when it cannot share (not a
- * subscription of a channel, or an unusable credential).
+ * The sharing identity of a subscription: the same document text, operation,
+ * variables and credential execute once. `undefined` for an unusable credential.
  */
-function shareOf(args: ExecutionArgs, payload: SubscribePayload, credential: CredentialResult) {
-  const field = rootFieldOf(args);
-  const channel = field !== undefined && Object.hasOwn(CHANNELS, field) ? CHANNELS[field as ChannelId] : undefined;
-  if (channel === undefined || credential.problem !== undefined) return undefined;
+function shareKey(payload: SubscribePayload, credential: CredentialResult): string | undefined {
+  if (credential.problem !== undefined) return undefined;
+  const variables = tryCanonicalKey(payload.variables ?? {});
+  if (variables === undefined) return undefined;
   const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
-  return { key: [who, payload.operationName ?? '', payload.query, canonicalKey(payload.variables ?? {})].join('\u0000'), delivery: channel.delivery };
+  return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
 }
 
+const isErrors = (value: readonly GraphQLError[] | ExecutionArgs): value is readonly GraphQLError[] => Array.isArray(value);
+
 /** A Fetch `Request` view of the upgrade request (headers only), for plugins that read it. */
-function toRequest(req: IncomingMessage): Request {
+function toRequest(req: UpgradeRequest): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (typeof value === 'string') headers.set(name, value);

@@ -6,15 +6,21 @@
  * error (oversized or invalid frame, reset) as that socket's problem only.
  * It constructs no socket; `http.ts` owns the WebSocketServer.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../lib/logger.ts';
 
+/** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
+export interface UpgradeRequest {
+  readonly url: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
+
 /** What graphql-ws hooks see as `ctx.extra`. */
 export interface WsExtra {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
 }
 
 export interface WsAdapterOptions {
@@ -29,17 +35,28 @@ export function serveGraphqlWs(
   { keepAliveMs, logger }: WsAdapterOptions,
 ): void {
   const server = makeServer(serverOptions);
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+  // One keep-alive timer for every socket: each round, a socket that did not answer the
+  // previous ping is terminated, and every other one is pinged again.
+  const awaitingPong = new Set<WebSocket>();
+  const pinger = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (awaitingPong.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
+      socket.ping();
+    }
+  }, keepAliveMs);
+  pinger.unref();
+  wss.once('close', () => clearInterval(pinger));
+
+  wss.on('connection', (socket: WebSocket, incoming: IncomingMessage) => {
     // `ws` has already started closing with the right code (1009, 1007, 1002) when it reports a frame error.
     socket.on('error', (error) => logger.debug({ err: error.message }, 'graphql-ws socket error'));
-
-    let pongWait: NodeJS.Timeout | undefined;
-    const pinger = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
-      socket.once('pong', () => clearTimeout(pongWait));
-      socket.ping();
-    }, keepAliveMs);
+    socket.on('pong', () => awaitingPong.delete(socket));
+    const request: UpgradeRequest = { url: incoming.url, headers: incoming.headers };
 
     const closed = server.opened(
       {
@@ -67,8 +84,7 @@ export function serveGraphqlWs(
     );
 
     socket.once('close', (code, reason) => {
-      clearInterval(pinger);
-      clearTimeout(pongWait);
+      awaitingPong.delete(socket);
       closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
     });
   });

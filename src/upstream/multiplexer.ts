@@ -8,7 +8,7 @@
  * key to its topic, turned into events once, and handed to every listener.
  * Undecodable frames are dropped, counted, and logged once per cause.
  */
-import { canonicalKey } from '../lib/canonical.ts';
+import { canonicalKey, tryCanonicalKey } from '../lib/canonical.ts';
 import { GatewayError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { subscribeRequest, unsubscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
@@ -170,7 +170,8 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
 
   const handleAck = (frame: Extract<Frame, { kind: 'ack' }>) => {
     if (frame.action.toLowerCase() !== 'subscribe') return;
-    let topic = byAck.get(ackId(frame.dataType, frame.payload));
+    const echoed = tryCanonicalKey(frame.payload ?? null);
+    let topic = echoed === undefined ? undefined : byAck.get(`${frame.dataType}\u0000${echoed}`);
     if (topic === undefined) {
       // The echo may differ in form; fall back to the only pending topic of that dataType.
       const pending = [...topics.values()].filter((t) => t.channel.dataType === frame.dataType && !t.confirmed);
