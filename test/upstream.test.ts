@@ -5,6 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
+import { optionSymbol } from '../src/coincall/symbols.ts';
+import { listedExpiries } from '../src/simulator/instruments.ts';
 import { startSimulator, DEMO_ACCOUNT, type Simulator } from '../src/simulator/index.ts';
 import { createUpstream, type Upstream } from '../src/upstream/gateway.ts';
 import { captureLogs, sleep, waitFor } from './helpers/gateway.ts';
@@ -101,6 +103,24 @@ describe('shared topics', () => {
     const pending = sub.events.next();
     await sub.events.return();
     await expect(pending).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('request pacing', () => {
+  it('stays under the exchange limit of 100 requests per second when many topics open at once', async () => {
+    const { upstream } = connect();
+    await waitFor(() => upstream.ready(), 'ready');
+    const expiry = listedExpiries(Date.now())[1] as number;
+    const channel = CHANNELS.optionPricing;
+    const subs = Array.from({ length: 150 }, (_, i) =>
+      upstream.subscribe(channel, channel.parseArgs({ symbol: optionSymbol('BTCUSD', expiry, String(1_000 * (i + 1)), 'CALL') }, Date.now()), undefined),
+    );
+    // The simulator drops (and does not log) requests over its limit: all 150 arriving means none was refused.
+    await waitFor(() => subscribes('bsInfo').length === 150, 'all 150 subscribes accepted', 10_000);
+    const times = subscribes('bsInfo').map((r) => r.at);
+    const busiestSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
+    expect(busiestSecond).toBeLessThanOrEqual(100);
+    for (const s of subs) await s.events.return();
   });
 });
 

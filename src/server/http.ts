@@ -40,6 +40,10 @@ import { tryCanonicalKey } from '../lib/canonical.ts';
 export const GRAPHQL_PATH = '/graphql';
 /** Keep-alive ping period of graphql-ws sockets. */
 export const WS_KEEPALIVE_MS = 12_000;
+/** At shutdown, how long ended subscriptions may take to send their `complete`. */
+export const SHUTDOWN_DRAIN_MS = 1_000;
+/** A last pause for queued messages before the sockets close. */
+export const SHUTDOWN_FLUSH_MS = 50;
 /** Close code for shutdown ("going away"). */
 export const CLOSE_GOING_AWAY = 1001;
 
@@ -67,7 +71,7 @@ export interface GatewayServer {
   listen(port: number, host: string): Promise<number>;
   /** The shared subscription path and its counters. */
   readonly fanout: Fanout;
-  /** Stops accepting, closes graphql-ws sockets with 1001 and every HTTP connection. */
+  /** Stops accepting, lets ended subscriptions send `complete`, closes graphql-ws sockets with 1001 and every HTTP connection. */
   close(): Promise<void>;
 }
 
@@ -226,6 +230,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       }),
     async close() {
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // The upstream has ended every stream: give their `complete` messages a moment to go out.
+      const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
+      while (fanout.stats().members > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, SHUTDOWN_FLUSH_MS));
       for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       httpServer.closeAllConnections();

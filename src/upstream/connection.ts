@@ -19,6 +19,10 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
 /** Requests per second we allow ourselves: the exchange's limit less headroom for heartbeats. */
 export const REQUEST_BUDGET_PER_SECOND = MAX_REQUESTS_PER_SECOND - 10;
+/** Requests sent back to back before pacing starts. */
+const PACING_BURST = 10;
+/** Steady request rate; with the burst, any one second stays within REQUEST_BUDGET_PER_SECOND. */
+const PACING_RATE_PER_SECOND = REQUEST_BUDGET_PER_SECOND - PACING_BURST;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -77,8 +81,6 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   let retryTimer: NodeJS.Timeout | undefined;
   let pacingTimer: NodeJS.Timeout | undefined;
   const outbox: string[] = [];
-  let windowStart = 0;
-  let sentInWindow = 0;
 
   const clearTimers = () => {
     clearInterval(heartbeatTimer);
@@ -87,19 +89,21 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     heartbeatTimer = heartbeatDeadline = pacingTimer = undefined;
   };
 
+  // Token bucket: a small burst, then an even pace, so that no second (however aligned, and
+  // whatever the network's jitter) carries more than burst + rate requests.
+  let tokens = PACING_BURST;
+  let refilledAt = now();
   const flush = () => {
     pacingTimer = undefined;
     while (outbox.length > 0 && socket?.readyState === WebSocket.OPEN) {
       const t = now();
-      if (t - windowStart >= 1_000) {
-        windowStart = t;
-        sentInWindow = 0;
-      }
-      if (sentInWindow >= REQUEST_BUDGET_PER_SECOND) {
-        pacingTimer = setTimeout(flush, Math.max(1, windowStart + 1_000 - t));
+      tokens = Math.min(PACING_BURST, tokens + ((t - refilledAt) * PACING_RATE_PER_SECOND) / 1_000);
+      refilledAt = t;
+      if (tokens < 1) {
+        pacingTimer = setTimeout(flush, Math.ceil(((1 - tokens) * 1_000) / PACING_RATE_PER_SECOND));
         return;
       }
-      sentInWindow++;
+      tokens -= 1;
       socket.send(outbox.shift() as string);
     }
   };
