@@ -10,11 +10,17 @@ export type UpstreamMode = 'LIVE' | 'SIMULATED';
 
 /** Counters of the shared subscription path (server/fanout.ts). */
 export interface SharingStats {
+  /** Distinct (document, variables, credential) groups now active. */
   readonly groups: number;
+  /** Subscriptions served by those groups. */
   readonly members: number;
+  /** Results produced by group executions (one per upstream event per group). */
   readonly executions: number;
+  /** `next` messages written on the shared path. */
   readonly deliveries: number;
+  /** State updates skipped for a backed-up socket. */
   readonly conflated: number;
+  /** Subscribers closed for falling behind on an event stream. */
   readonly tooSlow: number;
 }
 

@@ -18,6 +18,7 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionN
 import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Delivery } from '../channels/channel.ts';
+import type { SharingStats } from '../graphql/builder.ts';
 
 /** Bytes a socket may have buffered before a state update is skipped for it. */
 export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
@@ -36,18 +37,8 @@ export interface Member {
   readonly socket: WebSocket;
 }
 
-export interface FanoutStats {
-  readonly groups: number;
-  readonly members: number;
-  /** Results produced by group executions (one per upstream event per group). */
-  readonly executions: number;
-  /** `next` messages written on the shared path. */
-  readonly deliveries: number;
-  /** State updates skipped for a backed-up socket. */
-  readonly conflated: number;
-  /** Subscribers closed for falling behind on an event stream. */
-  readonly tooSlow: number;
-}
+/** The counters, as `Query.status` shows them. */
+export type FanoutStats = SharingStats;
 
 export interface Fanout {
   /**
