@@ -8,7 +8,7 @@
 import { parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_TOO_SLOW, createFanout, SLOW_SOCKET_EVENT_BYTES, SLOW_SOCKET_STATE_BYTES } from '../src/server/fanout.ts';
+import { CLOSE_TOO_SLOW, createFanout, SLOW_SOCKET_EVENT_BYTES, SLOW_SOCKET_STATE_BYTES, STALE_RETRY_MS } from '../src/server/fanout.ts';
 import type { Delivery } from '../src/channels/channel.ts';
 
 interface StandIn {
@@ -67,6 +67,20 @@ async function group(delivery: Delivery) {
 }
 
 describe('a backed-up subscriber', () => {
+  it('gets the latest state once its socket drains, even when no newer update comes', async () => {
+    const { upstream, fast, slow } = await group('state');
+    slow.bufferedAmount = SLOW_SOCKET_STATE_BYTES + 1;
+    upstream.push(1);
+    await tick();
+    upstream.push(2);
+    await tick();
+    expect(slow.sent).toEqual([]);
+    slow.bufferedAmount = 0;
+    await new Promise((r) => setTimeout(r, STALE_RETRY_MS * 3));
+    expect(slow.sent.map((t) => JSON.parse(t).payload.data.n)).toEqual([2]);
+    expect(fast.sent).toHaveLength(2);
+  });
+
   it('skips state updates while its socket is backed up, then gets the latest, without slowing the others', async () => {
     const { fanout, upstream, fast, slow } = await group('state');
     slow.bufferedAmount = SLOW_SOCKET_STATE_BYTES + 1;

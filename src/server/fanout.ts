@@ -11,8 +11,9 @@
  * graphql-ws would have sent, serialized once for every member.
  *
  * Each socket's buffered amount is respected: a member whose socket is
- * backed up skips state updates (it gets a later one) and is closed with
- * 4429-style code 1013 when an event stream would have to be dropped.
+ * backed up skips state updates (it gets the latest one once it drains) and
+ * is closed with 1013 ("try again later") when an event stream would have to
+ * be dropped.
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
@@ -24,6 +25,8 @@ import type { SharingStats } from '../graphql/builder.ts';
 export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
 /** Bytes a socket may have buffered before an event subscriber is closed as too slow. */
 export const SLOW_SOCKET_EVENT_BYTES = 4 * 1024 * 1024;
+/** How often a backed-up state member is checked, to send it the latest value once it drains. */
+export const STALE_RETRY_MS = 50;
 /** Close code for a subscriber that cannot keep up ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
 
@@ -66,6 +69,9 @@ interface MemberState {
   readonly queue: ExecutionResult[];
   wake: (() => void) | undefined;
   ended: boolean;
+  /** The latest state payload a backed-up socket skipped, sent once it drains. */
+  pending: string | undefined;
+  retry: NodeJS.Timeout | undefined;
 }
 
 interface Group extends LiveGroup {
@@ -103,6 +109,7 @@ export function createFanout(): Fanout {
   const endMember = (state: MemberState) => {
     if (state.ended) return;
     state.ended = true;
+    clearTimeout(state.retry);
     state.wake?.();
   };
 
@@ -112,8 +119,16 @@ export function createFanout(): Fanout {
     const buffered = socket.bufferedAmount;
     if (group.delivery === 'state' && buffered > SLOW_SOCKET_STATE_BYTES) {
       conflated++;
+      state.pending = payload;
+      state.retry ??= setTimeout(() => {
+        state.retry = undefined;
+        const latest = state.pending;
+        state.pending = undefined;
+        if (latest !== undefined && !state.ended) write(group, state, latest);
+      }, STALE_RETRY_MS);
       return;
     }
+    state.pending = undefined;
     if (group.delivery === 'event' && buffered > SLOW_SOCKET_EVENT_BYTES) {
       tooSlow++;
       socket.close(CLOSE_TOO_SLOW, 'subscriber too slow: resubscribe');
@@ -229,6 +244,8 @@ export function createFanout(): Fanout {
         queue: [],
         wake: undefined,
         ended: false,
+        pending: undefined,
+        retry: undefined,
       };
       joined.members.add(state);
       members++;
