@@ -133,9 +133,7 @@ describe('self-healing', () => {
     await next(price.events);
     simulator.faults.dropConnections('futures');
     await waitFor(() => subscribes('orderBook').length === 2 && subscribes('spotPrice').length >= 2, 'resubscription');
-    const futures = upstream.status().connections.find((c) => c.market === 'futures' && c.access === 'public');
     await waitFor(() => upstream.status().connections.some((c) => c.market === 'futures' && c.state === 'open'), 'reopen');
-    expect(futures?.reconnects ?? 0).toBeGreaterThanOrEqual(0);
     await next(book.events);
     await next(price.events);
     expect(upstream.status().connections.find((c) => c.market === 'futures')?.reconnects).toBe(1);
