@@ -304,6 +304,14 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       offered += frames * subscribers; // the slow client is not offered: it does not read
     });
     const cpuS = (endStats.cpu.user + endStats.cpu.system - startStats.cpu.user - startStats.cpu.system) / 1e6;
+    /** One memory figure (RSS or heap) at each point of the run, in MiB. */
+    const memorySeries = (key: 'rss' | 'heapUsed', max: number) => ({
+      base: round(baseStats.memory[key] / MiB),
+      idle: round(idleStats.memory[key] / MiB),
+      windowStart: round(startStats.memory[key] / MiB),
+      windowEnd: round(endStats.memory[key] / MiB),
+      max: round(max / MiB),
+    });
     return {
       ...base,
       ok: true,
@@ -323,20 +331,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       clientCpuPct: round((100 * report.clientCpuS) / windowS),
       idleRssPerSubKiB: round((idleStats.memory.rss - baseStats.memory.rss) / 1024 / subs, 2),
       idleHeapPerSubKiB: round((idleStats.memory.heapUsed - baseStats.memory.heapUsed) / 1024 / subs, 2),
-      rssMiB: {
-        base: round(baseStats.memory.rss / MiB),
-        idle: round(idleStats.memory.rss / MiB),
-        windowStart: round(startStats.memory.rss / MiB),
-        windowEnd: round(endStats.memory.rss / MiB),
-        max: round(maxRss / MiB),
-      },
-      heapMiB: {
-        base: round(baseStats.memory.heapUsed / MiB),
-        idle: round(idleStats.memory.heapUsed / MiB),
-        windowStart: round(startStats.memory.heapUsed / MiB),
-        windowEnd: round(endStats.memory.heapUsed / MiB),
-        max: round(maxHeap / MiB),
-      },
+      rssMiB: memorySeries('rss', maxRss),
+      heapMiB: memorySeries('heapUsed', maxHeap),
       clientErrors: report.errors,
       clientErrorSamples: report.errorSamples,
       closedDuringWindow: report.closedEarly,

@@ -56,18 +56,15 @@ export async function startApp(options: AppOptions): Promise<App> {
   const mode: UpstreamMode = config.upstream === 'simulator' ? 'SIMULATED' : 'LIVE';
 
   const upstream = createUpstream({ ...options.upstream, urls, serverCredential, logger: logger.child({ component: 'upstream' }) });
-  // The server is built below; its counters are read lazily.
-  let sharing = (): ReturnType<Fanout['stats']> => ({ groups: 0, members: 0, executions: 0, deliveries: 0, conflated: 0, tooSlow: 0 });
   const server = createGatewayServer({
     schema: gatewaySchema(),
-    context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => sharing() },
+    context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats() },
     logger: logger.child({ component: 'server' }),
     operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
     ready: () => upstream.ready(),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
-  sharing = () => server.fanout.stats();
   const port = await server.listen(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${port}/graphql`;

@@ -8,6 +8,7 @@
  * encoder.
  */
 import { toDecimal, toNumber } from '../lib/decimal.ts';
+import { isRecord } from '../lib/json.ts';
 import { decodeEnum, type EnumDef } from './enums.ts';
 
 export type ScalarKind = 'string' | 'decimal' | 'float' | 'int' | 'timestamp' | 'id' | 'boolean';
@@ -122,10 +123,6 @@ export class DecodeError extends Error {
     super(message);
     this.name = 'DecodeError';
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function decodeScalar(kind: ScalarKind, raw: unknown): unknown {

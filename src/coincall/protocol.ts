@@ -2,13 +2,12 @@
  * The Coincall WebSocket wire protocol, pure: request builders and the frame
  * parser. No sockets here; `upstream/` and `simulator/` speak through this.
  */
-import { parseJsonLossless } from '../lib/json.ts';
+import { isRecord, parseJsonLossless } from '../lib/json.ts';
 
 export const MARKETS = ['options', 'futures'] as const;
 export type MarketName = (typeof MARKETS)[number];
 
-/** Frame `c` codes. */
-export const CODE_CONNECT = 10;
+/** Frame `c` codes (10, connect, only appears in the URL). */
 export const CODE_HEARTBEAT = 11;
 export const CODE_DATA = 20;
 /** Heartbeat `rc` for success. */
@@ -17,21 +16,15 @@ export const RC_OK = 1;
 /** The exchange's request budget per connection (subscribe, unsubscribe and heartbeat all count). */
 export const MAX_REQUESTS_PER_SECOND = 100;
 
+/** The unsubscribe action is spelled `unSubscribe` by the current docs. */
 export type Action = 'subscribe' | 'unSubscribe';
 
-export interface Request {
-  readonly action: Action | 'heartbeat';
-  readonly dataType?: string;
-  readonly payload?: Record<string, unknown>;
+function request(action: Action, dataType: string, payload: Readonly<Record<string, unknown>> | undefined): string {
+  return JSON.stringify(payload === undefined ? { action, dataType } : { action, dataType, payload });
 }
 
-export function subscribeRequest(dataType: string, payload?: Record<string, unknown>): string {
-  return JSON.stringify(payload === undefined ? { action: 'subscribe', dataType } : { action: 'subscribe', dataType, payload });
-}
-
-export function unsubscribeRequest(dataType: string, payload?: Record<string, unknown>): string {
-  return JSON.stringify(payload === undefined ? { action: 'unSubscribe', dataType } : { action: 'unSubscribe', dataType, payload });
-}
+export const subscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string => request('subscribe', dataType, payload);
+export const unsubscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string => request('unSubscribe', dataType, payload);
 
 export const HEARTBEAT_REQUEST = JSON.stringify({ action: 'heartbeat' });
 
@@ -49,10 +42,6 @@ export type Frame =
     }
   | { readonly kind: 'notice'; readonly message: string }
   | { readonly kind: 'invalid'; readonly reason: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Parses one text frame. Never throws: garbage comes back as `{kind: 'invalid'}`. */
 export function parseFrame(text: string): Frame {

@@ -11,6 +11,11 @@
 /** 2^53 has 16 digits: an integer literal of 16 or more digits might not survive a double. */
 const UNSAFE_DIGITS = /\d{16}/;
 
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function parseJsonLossless(text: string): unknown {
   return JSON.parse(UNSAFE_DIGITS.test(text) ? quoteUnsafeIntegers(text) : text);
 }

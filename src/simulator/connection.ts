@@ -6,6 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { CODE_HEARTBEAT, RC_OK, type MarketName } from '../coincall/protocol.ts';
+import { isRecord } from '../lib/json.ts';
 import type { FaultState } from './faults.ts';
 import { parseTopics, type Topic } from './requests.ts';
 
@@ -41,10 +42,6 @@ export interface ConnectionHost {
   /** A topic was added: the server may send its first frame at once. */
   subscribed(connection: Connection, topic: Topic): void;
   closed(connection: Connection): void;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export class Connection {

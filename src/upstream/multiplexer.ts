@@ -91,7 +91,8 @@ export interface Multiplexer {
 }
 
 const topicId = (channel: AnyChannel, key: string) => `${channel.id}\u0000${key}`;
-const ackId = (dataType: string, payload: unknown) => `${dataType}\u0000${canonicalKey(payload ?? null)}`;
+/** How an acknowledgement finds its topic: dataType and the canonical key of the payload. */
+const ackId = (dataType: string, payloadKey: string) => `${dataType}\u0000${payloadKey}`;
 
 export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const { market, send, logger } = options;
@@ -114,7 +115,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const removeTopic = (topic: Topic, unsubscribe: boolean) => {
     clearTimeout(topic.lingerTimer);
     topics.delete(topic.id);
-    byAck.delete(ackId(topic.channel.dataType, topic.payload));
+    byAck.delete(ackId(topic.channel.dataType, canonicalKey(topic.payload ?? null)));
     if (unsubscribe) send(unsubscribeRequest(topic.channel.dataType, topic.payload));
     if (topics.size === 0) options.onIdleChange?.(true);
   };
@@ -171,7 +172,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const handleAck = (frame: Extract<Frame, { kind: 'ack' }>) => {
     if (frame.action.toLowerCase() !== 'subscribe') return;
     const echoed = tryCanonicalKey(frame.payload ?? null);
-    let topic = echoed === undefined ? undefined : byAck.get(`${frame.dataType}\u0000${echoed}`);
+    let topic = echoed === undefined ? undefined : byAck.get(ackId(frame.dataType, echoed));
     if (topic === undefined) {
       // The echo may differ in form; fall back to the only pending topic of that dataType.
       const pending = [...topics.values()].filter((t) => t.channel.dataType === frame.dataType && !t.confirmed);
@@ -219,7 +220,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         topic = created;
         if (topics.size === 0) options.onIdleChange?.(false);
         topics.set(id, topic);
-        byAck.set(ackId(channel.dataType, spec.payload), topic);
+        byAck.set(ackId(channel.dataType, canonicalKey(spec.payload ?? null)), topic);
         subscribeUpstream(topic);
       } else if (topic.lingerTimer !== undefined) {
         clearTimeout(topic.lingerTimer);
