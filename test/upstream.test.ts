@@ -141,6 +141,19 @@ describe('self-healing', () => {
     await price.events.return();
   });
 
+  it('starts its backoff over after the first good frame of a restored connection', async () => {
+    const attempts: number[] = [];
+    const { upstream } = connect({ heartbeatIntervalMs: 30, backoff: (attempt) => (attempts.push(attempt), 10) });
+    await waitFor(() => upstream.ready(), 'ready');
+    for (let drop = 1; drop <= 2; drop++) {
+      simulator.faults.dropConnections('futures');
+      await waitFor(() => upstream.status().connections.some((c) => c.market === 'futures' && c.reconnects === drop && c.state === 'open'), `reconnect ${drop}`);
+      const at = upstream.status().connections.find((c) => c.market === 'futures')?.connectedSince ?? 0;
+      await waitFor(() => (upstream.status().connections.find((c) => c.market === 'futures')?.lastMessageAt ?? 0) >= at, 'a good frame');
+    }
+    expect(attempts).toEqual([0, 0]);
+  });
+
   it('reconnects when heartbeats go unanswered', async () => {
     const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
     await waitFor(() => upstream.ready(), 'ready');

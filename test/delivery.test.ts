@@ -1,0 +1,58 @@
+/**
+ * Per-subscriber delivery between a shared topic and one subscription: state
+ * channels conflate to the latest value, event channels queue up to a bound
+ * and then fail that one subscriber with SUBSCRIBER_TOO_SLOW, and leaving is
+ * immediate even with a read pending.
+ */
+import { describe, expect, it } from 'vitest';
+import { createSink } from '../src/upstream/delivery.ts';
+
+describe('a state subscriber', () => {
+  it('gets only the latest value when it reads slower than values arrive', async () => {
+    const sink = createSink<number>({ delivery: 'state' });
+    for (let n = 1; n <= 1_000; n++) sink.push(n);
+    await expect(sink.next()).resolves.toEqual({ value: 1_000, done: false });
+  });
+});
+
+describe('an event subscriber', () => {
+  it('keeps every event up to the bound, in order', async () => {
+    const sink = createSink<number>({ delivery: 'event', queueLimit: 3 });
+    sink.push(1);
+    sink.push(2);
+    sink.push(3);
+    const read = [await sink.next(), await sink.next(), await sink.next()].map((r) => r.value);
+    expect(read).toEqual([1, 2, 3]);
+  });
+
+  it('is dropped with SUBSCRIBER_TOO_SLOW past the bound, instead of growing without limit', async () => {
+    let closed = 0;
+    const sink = createSink<number>({ delivery: 'event', queueLimit: 3, onClose: () => closed++ });
+    for (let n = 1; n <= 10; n++) sink.push(n);
+    await expect(sink.next()).rejects.toMatchObject({ code: 'SUBSCRIBER_TOO_SLOW' });
+    await expect(sink.next()).resolves.toEqual({ value: undefined, done: true });
+    expect(closed).toBe(1);
+  });
+
+  it('ends with a last value instead of a rejection when failures are carried as values', async () => {
+    const sink = createSink<number | string>({ delivery: 'event', queueLimit: 1, failureValue: (e) => `failed: ${(e as { code?: string }).code}` });
+    sink.push(1);
+    sink.push(2);
+    await expect(sink.next()).resolves.toEqual({ value: 'failed: SUBSCRIBER_TOO_SLOW', done: false });
+    await expect(sink.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('leaving', () => {
+  it('resolves a pending read at once and tells the topic once', async () => {
+    let closed = 0;
+    const sink = createSink<number>({ delivery: 'event', onClose: () => closed++ });
+    const pending = sink.next();
+    await sink.return();
+    await sink.return();
+    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+    sink.push(1);
+    await expect(sink.next()).resolves.toEqual({ value: undefined, done: true });
+    expect(closed).toBe(1);
+  });
+});
