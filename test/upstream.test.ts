@@ -82,6 +82,22 @@ describe('shared topics', () => {
     expect(upstream.status().topics).toEqual([]);
   });
 
+  it('keeps the upstream subscription when a subscriber comes back inside the linger', async () => {
+    const { upstream } = connect({ lingerMs: 30 });
+    const channel = CHANNELS.futuresIndexPrice;
+    const args = channel.parseArgs({ symbol: 'BTCUSD' }, Date.now());
+    const first = upstream.subscribe(channel, args, undefined);
+    await next(first.events);
+    await first.events.return();
+    const again = upstream.subscribe(channel, args, undefined);
+    // Ten ticks of 30 ms: well past the 30 ms linger the first leave started.
+    for (let i = 0; i < 10; i++) await next(again.events);
+    expect(unsubscribes('spotPrice')).toHaveLength(0);
+    expect(subscribes('spotPrice')).toHaveLength(1);
+    await again.events.return();
+    await waitFor(() => unsubscribes('spotPrice').length === 1, 'the unsubscribe once the returning subscriber leaves');
+  });
+
   it('serves a late subscriber of a state topic the current value at once', async () => {
     const { upstream } = connect();
     const channel = CHANNELS.futuresIndexPrice;
@@ -161,6 +177,28 @@ describe('self-healing', () => {
     await waitFor(() => upstream.status().connections.some((c) => c.reconnects > 0 || c.state !== 'open'), 'a reconnect');
     simulator.faults.muteHeartbeats(false);
     await waitFor(() => upstream.ready() && upstream.status().connections.every((c) => c.reconnects >= 1), 'both markets back');
+  });
+
+  it('subscribes every live topic again after a reconnect caused by unanswered heartbeats', async () => {
+    const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
+    const book = upstream.subscribe(CHANNELS.futuresOrderBook, CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    const price = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
+    await next(book.events);
+    await next(price.events);
+    const futures = () => upstream.status().connections.find((c) => c.market === 'futures');
+    simulator.faults.muteHeartbeats(true);
+    await waitFor(() => (futures()?.reconnects ?? 0) >= 1, 'a reconnect after the heartbeat went unanswered');
+    simulator.faults.muteHeartbeats(false);
+    await waitFor(() => futures()?.state === 'open', 'the futures connection open again');
+    // The old socket's topics vanish with it on the simulator's side; only a resubscribe brings them back.
+    const live = () => simulator.activeSubscriptions().filter((s) => s.market === 'futures').map((s) => s.dataType).sort();
+    await waitFor(() => simulator.connectionCount('futures') === 1 && live().join() === 'orderBook,spotPrice', 'both topics live on the new socket');
+    expect(subscribes('orderBook').length).toBeGreaterThanOrEqual(2);
+    expect(subscribes('spotPrice').length).toBeGreaterThanOrEqual(2);
+    await next(book.events);
+    await next(price.events);
+    await book.events.return();
+    await price.events.return();
   });
 
   it('drops malformed frames, counts them, and keeps streaming', async () => {

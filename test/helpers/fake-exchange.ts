@@ -1,0 +1,158 @@
+/**
+ * A scriptable stand-in for the exchange's WebSocket endpoint, for upstream
+ * tests that need what the simulator does not offer: every upgrade attempt
+ * counted (refused ones included), every request recorded in order, replies
+ * chosen per request, and sockets closed the way a server closes them.
+ *
+ * It speaks just enough of the protocol: heartbeats are answered, subscribes
+ * and unsubscribes acknowledged, unless `reply` says otherwise. It listens on
+ * 127.0.0.1, port 0, and `close()` disposes every socket.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface FakeRequest {
+  /** Index of the connection (in upgrade order) that sent it. */
+  readonly connection: number;
+  readonly action: string;
+  readonly dataType: string | undefined;
+  readonly payload: unknown;
+}
+
+/** What to answer a request with: `ack` (the default), a raw text, or nothing. */
+export type FakeReply = 'ack' | 'silence' | { readonly text: string };
+
+export interface FakeExchangeOptions {
+  /** Answers the upgrade with 403 when true (default: accept every upgrade). */
+  readonly refuse?: (url: string) => boolean;
+  /** Chooses the answer to a subscribe or unsubscribe (default: a success ack). */
+  readonly reply?: (request: FakeRequest) => FakeReply;
+  /** Answer heartbeats (default true). */
+  readonly answerHeartbeats?: boolean;
+  /** Close (1000, "idle timeout") a connection that has held no subscription for this long. */
+  readonly idleCloseMs?: number;
+}
+
+export interface FakeConnection {
+  readonly index: number;
+  readonly url: string;
+  readonly socket: WebSocket;
+  /** Live subscriptions, by `dataType` and payload. */
+  readonly topics: Set<string>;
+}
+
+export interface FakeExchange {
+  /** `ws://127.0.0.1:PORT/options` and `/futures`. */
+  readonly urls: { readonly options: string; readonly futures: string };
+  /** The path and query of every upgrade request, refused ones included, in order. */
+  readonly upgrades: string[];
+  /** Every subscribe/unsubscribe request, in order (heartbeats are counted apart). */
+  readonly requests: FakeRequest[];
+  readonly connections: FakeConnection[];
+  heartbeats: number;
+  /** Connections the server closed because they were idle. */
+  idleCloses: number;
+  /** Open sockets right now. */
+  openCount(): number;
+  /** Terminates every open socket (no close frame). */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+const IDLE_CLOSE_CODE = 1000;
+const IDLE_CLOSE_REASON = 'idle timeout';
+
+const topicOf = (dataType: string | undefined, payload: unknown) => `${dataType ?? ''} ${JSON.stringify(payload ?? null)}`;
+
+export async function startFakeExchange(options: FakeExchangeOptions = {}): Promise<FakeExchange> {
+  const wss = new WebSocketServer({ noServer: true });
+  const http = createServer((_req, res) => res.writeHead(426).end());
+  const upgrades: string[] = [];
+  const requests: FakeRequest[] = [];
+  const connections: FakeConnection[] = [];
+  const idleTimers = new Set<NodeJS.Timeout>();
+
+  const exchange: FakeExchange = {
+    urls: { options: '', futures: '' },
+    upgrades,
+    requests,
+    connections,
+    heartbeats: 0,
+    idleCloses: 0,
+    openCount: () => connections.filter((c) => c.socket.readyState === c.socket.OPEN).length,
+    dropAll: () => {
+      for (const c of connections) c.socket.terminate();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of idleTimers) clearTimeout(timer);
+        for (const c of connections) c.socket.terminate();
+        wss.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+
+  const watchIdle = (connection: FakeConnection) => {
+    if (options.idleCloseMs === undefined) return;
+    const timer = setTimeout(() => {
+      idleTimers.delete(timer);
+      if (connection.topics.size > 0) return watchIdle(connection);
+      if (connection.socket.readyState !== connection.socket.OPEN) return;
+      exchange.idleCloses++;
+      connection.socket.close(IDLE_CLOSE_CODE, IDLE_CLOSE_REASON);
+    }, options.idleCloseMs);
+    idleTimers.add(timer);
+  };
+
+  const onMessage = (connection: FakeConnection, text: string) => {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof message !== 'object' || message === null) return;
+    const record = message as Record<string, unknown>;
+    const action = typeof record['action'] === 'string' ? record['action'] : '';
+    if (action === 'heartbeat') {
+      exchange.heartbeats++;
+      if (options.answerHeartbeats !== false) connection.socket.send(JSON.stringify({ c: 11, rc: 1 }));
+      return;
+    }
+    const dataType = typeof record['dataType'] === 'string' ? record['dataType'] : undefined;
+    const request: FakeRequest = { connection: connection.index, action, dataType, payload: record['payload'] };
+    requests.push(request);
+    const reply = options.reply?.(request) ?? 'ack';
+    if (reply === 'silence') return;
+    if (reply !== 'ack') return connection.socket.send(reply.text);
+    const key = topicOf(dataType, request.payload);
+    if (action === 'subscribe') connection.topics.add(key);
+    else connection.topics.delete(key);
+    const ack = { action: action.toUpperCase(), dataType, ...(request.payload === undefined ? {} : { payload: request.payload }), result: 'success' };
+    connection.socket.send(JSON.stringify(ack));
+  };
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = req.url ?? '';
+    upgrades.push(url);
+    if (options.refuse?.(url) === true) {
+      socket.on('error', () => socket.destroy());
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection: FakeConnection = { index: connections.length, url, socket: ws, topics: new Set() };
+      connections.push(connection);
+      ws.on('error', () => ws.terminate());
+      ws.on('message', (data) => onMessage(connection, String(data)));
+      watchIdle(connection);
+    });
+  });
+
+  const port = await new Promise<number>((resolve) => http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)));
+  Object.assign(exchange, { urls: { options: `ws://127.0.0.1:${port}/options`, futures: `ws://127.0.0.1:${port}/futures` } });
+  return exchange;
+}
