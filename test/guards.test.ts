@@ -82,6 +82,49 @@ describe('graphql-ws handshake and message guards', () => {
     await expect(closedWithin(client)).resolves.toMatchObject({ code: 4409 });
   });
 
+  it('lets a client complete an id and reuse it at once, leaving no orphan subscription behind', async () => {
+    const gateway = await startTestGateway({ config: { limits: SMALL } });
+    const before = 0;
+    const client = await RawClient.ready(gateway.wsUrl);
+    const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD'];
+    client.subscribe('reused', INDEX, { s: symbols[0] });
+    await client.waitFor(isNext('reused'));
+    // complete + subscribe in one burst, many times: each new operation must replace the last one.
+    for (let round = 1; round <= 20; round++) {
+      client.send({ id: 'reused', type: 'complete' });
+      client.subscribe('reused', INDEX, { s: symbols[round % symbols.length] });
+    }
+    const last = symbols[20 % symbols.length];
+    await waitFor(() => gateway.fanout.stats().members === before + 1, 'exactly one live subscription for the reused id');
+    const from = client.messages.length;
+    await client.waitFor((m) => isNext('reused')(m) && JSON.stringify(m.payload).includes(`"${last}"`), from);
+    expect(client.isOpen).toBe(true);
+
+    // The surviving operation is the one the client knows about: complete stops it, and no more `next` follow.
+    client.send({ id: 'reused', type: 'complete' });
+    await waitFor(() => gateway.fanout.stats().members === before, 'the reused id completed');
+    const afterComplete = client.messages.length;
+    await sleep(300);
+    expect(client.messages.slice(afterComplete).filter(isNext('reused'))).toEqual([]);
+  });
+
+  it('keeps the subscription cap exact while a client churns complete and subscribe on the same ids', async () => {
+    const gateway = await startTestGateway({ config: { limits: SMALL } });
+    const before = 0;
+    const client = await RawClient.ready(gateway.wsUrl);
+    for (let round = 0; round < 10; round++) {
+      for (const id of ['a', 'b', 'c']) {
+        client.send({ id, type: 'complete' });
+        client.subscribe(id, INDEX, { s: 'BTCUSD' });
+      }
+    }
+    await Promise.all(['a', 'b', 'c'].map((id) => client.waitFor(isNext(id))));
+    await waitFor(() => gateway.fanout.stats().members === before + SMALL.maxSubscriptionsPerConnection, 'three live subscriptions');
+    client.close();
+    await client.closed;
+    await waitFor(() => gateway.fanout.stats().members === before, 'every subscription of the closed socket ended');
+  });
+
   const garbage: ReadonlyArray<readonly [string, (c: RawClient) => void, number, boolean]> = [
     ['non-JSON text', (c) => c.send('this is not json {'), 4400, true],
     ['an unknown message type', (c) => c.send({ type: 'gimme', id: '1' }), 4400, true],
@@ -125,6 +168,16 @@ describe('connection cap', () => {
     });
     expect(overSse.status).toBe(503);
     expect(await overSse.json()).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    // yoga streams for any letter case of the media type, for */* and for no Accept at all: each counts.
+    for (const accept of ['Text/Event-Stream', '*/*', undefined]) {
+      const sneaky = await fetch(capped.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(accept === undefined ? {} : { accept }) },
+        body: JSON.stringify({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }),
+      });
+      expect(sneaky.status, `Accept: ${accept ?? '(none)'}`).toBe(503);
+      await sneaky.body?.cancel();
+    }
     // Plain queries are not long-lived connections: still served.
     expect((await postGraphQL(capped.url, { query: '{ status { mode } }' })).body).toMatchObject({ data: { status: { mode: 'SIMULATED' } } });
     first.close();
@@ -176,6 +229,22 @@ describe('query limits, on every transport, before execution', () => {
     const { status, body } = await postGraphQL(gateway.url, { query: `{ status { mode } } # ${'x'.repeat(SMALL.httpMaxBodyBytes)}` });
     expect(status).toBe(413);
     expect(body).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('HTTP_MAX_BODY_BYTES') }] });
+  });
+
+  it('refuses a chunked HTTP body (no Content-Length) over HTTP_MAX_BODY_BYTES with 413', async () => {
+    const chunks = 8;
+    const chunk = new TextEncoder().encode(`${'#'.repeat(SMALL.httpMaxBodyBytes / 4)}\n`);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"query":"{ status { mode } }",'));
+        for (let i = 0; i < chunks; i++) controller.enqueue(chunk);
+        controller.enqueue(new TextEncoder().encode('"x":1}'));
+        controller.close();
+      },
+    });
+    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringContaining('too large') }] });
   });
 
   it("answers GraphiQL's standard introspection query over HTTP", async () => {

@@ -145,6 +145,20 @@ describe('credential failures', () => {
     expect(connections()).toBe(2);
   });
 
+  it('refuses a malformed key (a character that cannot go into the signed URL) with UNAUTHENTICATED, before anything goes upstream', async () => {
+    await waitFor(() => connections() === 2, 'only the public connections');
+    const before = requests().length;
+    const malformed = { apiKey: 'abc#def?x=1', apiSecret: 'whatever-secret' };
+    const [ws] = await take(wsClient(gateway.wsUrl, malformed), balance, 1);
+    expect(ws?.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    expect(ws?.errors?.[0]?.message).toContain('API key is malformed');
+    expect(JSON.stringify(ws)).not.toContain(malformed.apiSecret);
+    const [spaced] = await take(wsClient(gateway.wsUrl, { apiKey: ALICE.apiKey, apiSecret: 'has a space' }), balance, 1);
+    expect(spaced?.errors?.[0]?.message).toContain('API secret is malformed');
+    expect(requests().length).toBe(before);
+    expect(connections()).toBe(2);
+  });
+
   it('reports a refused key as FORBIDDEN, names the key only masked, and does not retry per attempt', async () => {
     const refused = { apiKey: 'mallory+KEY/9999==', apiSecret: 'mallory-wrong-secret' };
     const results = [];

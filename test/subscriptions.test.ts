@@ -198,6 +198,8 @@ describe('bad input gets BAD_USER_INPUT and sends nothing upstream', () => {
     ['an expiry in the past', 'subscription { optionChain(underlying: "BTCUSD", expiry: "2023-05-27T08:00:00.000Z") { expiry } }', {}],
     ['an expiry not at 08:00 UTC', 'subscription { optionChain(underlying: "BTCUSD", expiry: "2099-05-27T09:00:00.000Z") { expiry } }', {}],
     ['a malformed DateTime', 'subscription { optionChain(underlying: "BTCUSD", expiry: "tomorrow") { expiry } }', {}],
+    ['a variable of the wrong type', 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', { s: 5 }],
+    ['a missing required variable', 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', {}],
     ['minStrike above maxStrike', 'subscription { optionChain(underlying: "BTCUSD", expiry: "2099-05-27T08:00:00.000Z", minStrike: 2, maxStrike: 1) { expiry } }', {}],
   ];
   it.each(cases)('%s', async (_name, query, variables) => {
@@ -205,6 +207,8 @@ describe('bad input gets BAD_USER_INPUT and sends nothing upstream', () => {
     const [result] = await take(wsClient(gateway.wsUrl), { query, variables }, 1);
     expect(result?.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(result?.errors?.[0]?.message.length).toBeGreaterThan(20);
+    // HTTP statuses mean nothing on a WebSocket.
+    expect(result?.errors?.[0]?.extensions).not.toHaveProperty('http');
     await sleep(50);
     expect(subscribesSent()).toBe(before);
   });

@@ -9,6 +9,10 @@ export const API_KEY_HEADER = 'x-coincall-api-key';
 export const API_SECRET_HEADER = 'x-coincall-api-secret';
 /** Longer values are not credentials; refuse them before they reach a signer or a log. */
 export const MAX_CREDENTIAL_LENGTH = 256;
+/** Coincall API keys are base64-like; the key goes into the signed URL raw, so nothing else may appear in it. */
+const API_KEY_PATTERN = /^[A-Za-z0-9+/=._-]+$/;
+/** A secret is only an HMAC key, but control characters and spaces are a paste error, not a secret. */
+const API_SECRET_PATTERN = /^[\x21-\x7e]+$/;
 
 export interface CredentialResult {
   readonly credential: Credential | undefined;
@@ -22,8 +26,12 @@ export function credentialFrom(apiKey: unknown, apiSecret: unknown, where: strin
   if (absent(apiKey) && absent(apiSecret)) return NONE;
   if (typeof apiKey !== 'string' || typeof apiSecret !== 'string' || absent(apiKey) || absent(apiSecret))
     return { credential: undefined, problem: `Present both the Coincall API key and secret as strings (${where}).` };
-  if (apiKey.length > MAX_CREDENTIAL_LENGTH || apiSecret.length > MAX_CREDENTIAL_LENGTH || /[\s&]/.test(apiKey))
-    return { credential: undefined, problem: `The Coincall API key or secret is malformed (${where}).` };
+  if (apiKey.length > MAX_CREDENTIAL_LENGTH || apiSecret.length > MAX_CREDENTIAL_LENGTH)
+    return { credential: undefined, problem: `The Coincall API key or secret is longer than ${MAX_CREDENTIAL_LENGTH} characters (${where}).` };
+  if (!API_KEY_PATTERN.test(apiKey))
+    return { credential: undefined, problem: `The Coincall API key is malformed: it may hold only letters, digits and + / = . _ - (${where}).` };
+  if (!API_SECRET_PATTERN.test(apiSecret))
+    return { credential: undefined, problem: `The Coincall API secret is malformed: it may hold only printable characters without spaces (${where}).` };
   return { credential: { apiKey, apiSecret }, problem: undefined };
 }
 

@@ -133,7 +133,14 @@ export const bodyTooLargeMessage = (maxBytes: number) => `Request body too large
 export const tooManySubscriptions = (max: number) =>
   limitError(`Too many subscriptions on this connection: the limit is ${max} (MAX_SUBSCRIPTIONS_PER_CONNECTION). Complete one before starting another.`);
 
-/** Whether a request asks for a Server-Sent Events stream. */
-export function wantsEventStream(req: IncomingMessage): boolean {
-  return (req.headers.accept ?? '').includes('text/event-stream');
+/**
+ * Whether yoga may answer a request with a Server-Sent Events stream: it does
+ * for an `Accept` that names `text/event-stream` (in any letter case), allows
+ * any type (`*` + `/*`, `text/*`), or is absent. Such requests count against
+ * MAX_CONNECTIONS for as long as they stay open.
+ */
+export function mayStream(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept.trim() === '') return true;
+  return /text\/event-stream|text\/\*|\*\/\*/i.test(accept);
 }

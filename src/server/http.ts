@@ -28,7 +28,7 @@ import {
   TOO_MANY_CONNECTIONS,
   tooManySubscriptions,
   useQueryLimits,
-  wantsEventStream,
+  mayStream,
 } from './guards.ts';
 import { serveGraphqlWs, type UpgradeRequest } from './ws-adapter.ts';
 import { createFanout, rootFieldOf, type Fanout, type FanoutRun, type Member } from './fanout.ts';
@@ -97,6 +97,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     schema: options.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
+    // Bodies without a Content-Length (chunked) are capped while they stream.
+    maxRequestBodySize: limits.httpMaxBodyBytes,
     logging: yogaLogger(logger),
     // Query limits and BAD_USER_INPUT tagging, on every transport (graphql-ws goes through getEnveloped too).
     plugins: [useQueryLimits(limits)],
@@ -136,7 +138,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       return;
     }
     if (bodyTooLarge(req, limits.httpMaxBodyBytes)) return refuseRequest(res, 413, bodyTooLargeMessage(limits.httpMaxBodyBytes));
-    if (wantsEventStream(req)) {
+    if (mayStream(req)) {
       if (!connections.hasRoom()) return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
       res.once('close', connections.hold());
     }
@@ -167,6 +169,16 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         const root = args.rootValue as Enveloped;
         if (root.share === undefined) return root.subscribe(args);
         return fanout.subscribe(args, root.share.key, root.share.delivery, root.share.member, root.subscribe as FanoutRun) as OperationResult;
+      },
+      // Errors yoga tagged with an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const { errors, data, extensions } = result;
+        if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
+        return {
+          ...(data === undefined ? {} : { data }),
+          ...(extensions === undefined ? {} : { extensions }),
+          errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
+        };
       },
       onSubscribe: async (ctx, id, payload) => {
         // `ctx.subscriptions` already holds this one.

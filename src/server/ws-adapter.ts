@@ -68,17 +68,24 @@ export function serveGraphqlWs(
             socket.send(data, () => resolve());
           }),
         close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) =>
+        onMessage: (handle) => {
+          const dispatch = createIdOrdering(
+            (text) =>
+              handle(text).catch((error: unknown) => {
+                logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
+                if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
+              }),
+            () => socket.readyState === socket.OPEN,
+          );
           socket.on('message', (data, isBinary) => {
             if (isBinary) {
               socket.close(CloseCode.BadRequest, 'Binary messages are not accepted');
               return;
             }
-            handle(String(data)).catch((error: unknown) => {
-              logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
-              if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
-            });
-          }),
+            const text = String(data);
+            if (dispatch(text) === 'duplicate') socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${peekOperation(text)?.id ?? ''} already exists`);
+          });
+        },
       },
       { socket, request },
     );
@@ -88,4 +95,73 @@ export function serveGraphqlWs(
       closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
     });
   });
+}
+
+/** The `type` and `id` of a `subscribe` or `complete` message, without trusting anything else in it. */
+export function peekOperation(text: string): { readonly type: 'subscribe' | 'complete'; readonly id: string } | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { type, id } = message as { type?: unknown; id?: unknown };
+  if ((type !== 'subscribe' && type !== 'complete') || typeof id !== 'string') return undefined;
+  return { type, id };
+}
+
+interface IdState {
+  /** The client sent `complete` for the running operation: it is winding down. */
+  completed: boolean;
+  /** A `subscribe` that reused the id while the previous operation wound down; it starts once that one has ended. */
+  queued: { readonly text: string; cancelled: boolean } | undefined;
+}
+
+/**
+ * Orders one socket's messages per operation id. graphql-ws (6.x) forgets an
+ * id only when the operation's handler ends; a client that sends `complete`
+ * and at once `subscribe` with the same id would otherwise start the new
+ * operation before the old handler's clean-up runs, and that clean-up would
+ * then unregister the new one: an orphan that no `complete` nor socket close
+ * can stop. Here a reused id waits until its previous operation has ended (a
+ * `complete` for it meanwhile cancels it), a `subscribe` for an id that is
+ * still live goes through (graphql-ws closes with 4409), and a `subscribe`
+ * for an id that already has one waiting is reported as `duplicate`. A
+ * waiting `subscribe` is dropped when the socket has closed by its turn.
+ * Every other message is handed over at once, in order.
+ */
+export function createIdOrdering(handle: (text: string) => Promise<void>, isOpen: () => boolean): (text: string) => 'handled' | 'duplicate' {
+  const ids = new Map<string, IdState>();
+  const start = (id: string, text: string) => {
+    const state: IdState = { completed: false, queued: undefined };
+    ids.set(id, state);
+    void handle(text).finally(() => {
+      if (ids.get(id) === state) ids.delete(id);
+      const next = state.queued;
+      // A socket that closed in the meantime has no one left to serve.
+      if (next !== undefined && !next.cancelled && isOpen()) start(id, next.text);
+    });
+  };
+  return (text) => {
+    const operation = peekOperation(text);
+    if (operation === undefined) {
+      void handle(text);
+      return 'handled';
+    }
+    const state = ids.get(operation.id);
+    if (operation.type === 'subscribe') {
+      if (state === undefined) start(operation.id, text);
+      else if (!state.completed) void handle(text);
+      else if (state.queued !== undefined && !state.queued.cancelled) return 'duplicate';
+      else state.queued = { text, cancelled: false };
+      return 'handled';
+    }
+    if (state?.queued !== undefined && !state.queued.cancelled) state.queued.cancelled = true;
+    else if (state !== undefined) {
+      state.completed = true;
+      void handle(text);
+    } else void handle(text);
+    return 'handled';
+  };
 }
