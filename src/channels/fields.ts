@@ -7,7 +7,7 @@
  * record type (`RecordOf<S>`), the GraphQL object type and the simulator's
  * encoder.
  */
-import { toDecimal, toNumber } from '../lib/decimal.ts';
+import { toDecimal, toNumber, toSafeInteger, toTimestamp } from '../lib/decimal.ts';
 import { isRecord } from '../lib/json.ts';
 import { decodeEnum, type EnumDef } from './enums.ts';
 
@@ -125,17 +125,23 @@ export class DecodeError extends Error {
   }
 }
 
+/**
+ * One wire value of a scalar kind: `null` when absent (null, missing, empty),
+ * `undefined` when present but unacceptable. Decimals and floats must be
+ * finite, ints safe integers, timestamps integer milliseconds from 2000 to
+ * 2200 (MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS): a value GraphQL could not
+ * serialize never leaves the decoder.
+ */
 function decodeScalar(kind: ScalarKind, raw: unknown): unknown {
   switch (kind) {
     case 'decimal':
       return toDecimal(raw);
     case 'float':
-    case 'timestamp':
       return toNumber(raw);
-    case 'int': {
-      const n = toNumber(raw);
-      return n === null || n === undefined ? n : Number.isInteger(n) ? n : undefined;
-    }
+    case 'timestamp':
+      return toTimestamp(raw);
+    case 'int':
+      return toSafeInteger(raw);
     case 'string':
       return raw === null || raw === undefined ? null : typeof raw === 'string' ? raw.trim() : undefined;
     case 'id':
@@ -179,7 +185,6 @@ function decodeField(name: string, field: Field, raw: unknown, shape: Shape, ctx
   return value;
 }
 
-/** Decodes one wire object into the shape's record. Unknown extra keys are ignored. */
 /** A shape's fields split once into read and computed ones (decoding runs per frame). */
 interface Plan {
   readonly read: ReadonlyArray<readonly [string, Field]>;
@@ -197,6 +202,13 @@ function planOf(shape: Shape): Plan {
   return plan;
 }
 
+/**
+ * Decodes one wire object into the shape's record. Unknown extra keys are
+ * ignored. An absent value (missing, null, empty string) of an optional field
+ * decodes to null; a value that is present but not valid — malformed, not
+ * finite, out of range — fails the whole record with a DecodeError, required
+ * field or not: the gateway drops the frame rather than guess at it.
+ */
 export function decodeRecord<S extends Shape>(shape: S, raw: unknown, ctx: DecodeContext): RecordOf<S> {
   if (!isRecord(raw)) throw new DecodeError(`${shape.name}: not an object`);
   const out: Record<string, unknown> = {};

@@ -1,9 +1,9 @@
 /** Custom scalars: `DateTime` (ISO-8601 UTC, milliseconds) and `Decimal` (exact decimal strings). */
 import { GraphQLError, Kind } from 'graphql';
+import { PLAIN_DECIMAL } from '../lib/decimal.ts';
 import { builder } from './builder.ts';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-const DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -23,7 +23,7 @@ builder.scalarType('DateTime', {
 });
 
 function parseDecimal(value: unknown): string {
-  if (typeof value !== 'string' || !DECIMAL.test(value)) throw badInput(`Decimal must be a decimal number as a string, e.g. "26443.9".`);
+  if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value)) throw badInput(`Decimal must be a decimal number as a string, e.g. "26443.9".`);
   return value;
 }
 

@@ -1,24 +1,54 @@
 /**
- * Exact decimal strings for prices, sizes and balances.
+ * Numbers from the wire: exact decimal strings for prices, sizes and
+ * balances, finite floats, safe integers and epoch-millisecond timestamps.
  *
  * A value the exchange sends as a string is kept digit for digit (trimmed);
  * a JSON number is rendered in its shortest round-trip form, never in
- * exponent notation.
+ * exponent notation. Every reader returns `null` for an absent value (null,
+ * undefined, empty string) and `undefined` for a value that is present but
+ * not acceptable: not numeric, not finite, out of range. Callers turn
+ * `undefined` into a dropped frame, so nothing unserializable gets further.
  */
 
+/** What the wire may send as a number: digits, an optional point, an optional exponent. */
 const DECIMAL_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** The form every decimal leaves this module in (and the form the `Decimal` scalar accepts). */
+export const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
 
-/** Returns the decimal string for a wire value, `null` for null/empty, `undefined` when it is not a number. */
+/**
+ * The instants a wire timestamp may name: from 2000-01-01 to 2200-01-01 UTC,
+ * in milliseconds. Anything outside is a unit mistake (seconds, microseconds)
+ * or garbage, and could not be rendered as a `DateTime`.
+ */
+export const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+export const MAX_TIMESTAMP_MS = Date.UTC(2200, 0, 1);
+
+/** Trimmed numeric text, `null` when empty, `undefined` when it is not a number or not finite. */
+function numericText(text: string): string | null | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  if (!DECIMAL_TEXT.test(trimmed) || !Number.isFinite(Number(trimmed))) return undefined;
+  return trimmed;
+}
+
+/** Returns the decimal string for a wire value, `null` for null/empty, `undefined` when it is not a finite number. */
 export function toDecimal(value: unknown): string | null | undefined {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? numberToPlainString(value) : undefined;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (text === '') return null;
-    if (!DECIMAL_TEXT.test(text)) return undefined;
-    return /[eE]/.test(text) ? numberToPlainString(Number(text)) : text;
-  }
-  return undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = numericText(value);
+  if (text === null || text === undefined) return text;
+  if (/[eE]/.test(text)) return numberToPlainString(Number(text));
+  return plainForm(text);
+}
+
+/** "5." -> "5", ".5" -> "0.5", "-.5" -> "-0.5"; every other digit kept as sent. */
+function plainForm(text: string): string {
+  const negative = text.startsWith('-');
+  let digits = negative ? text.slice(1) : text;
+  if (digits.endsWith('.')) digits = digits.slice(0, -1);
+  if (digits.startsWith('.')) digits = `0${digits}`;
+  return negative ? `-${digits}` : digits;
 }
 
 /** `String(n)` without exponent notation: 1e-7 -> "0.0000001", 1e21 -> "1000000000000000000000". */
@@ -38,15 +68,25 @@ export function numberToPlainString(n: number): string {
   return negative ? `-${plain}` : plain;
 }
 
-/** A number from a wire value that may be a number or a numeric string; `null` for null/empty, `undefined` if not numeric. */
+/** A finite number from a wire value that may be a number or a numeric string; `null` for null/empty, `undefined` otherwise. */
 export function toNumber(value: unknown): number | null | undefined {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string') {
-    const text = value.trim();
-    if (text === '') return null;
-    if (!DECIMAL_TEXT.test(text)) return undefined;
-    return Number(text);
-  }
-  return undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = numericText(value);
+  return text === null || text === undefined ? text : Number(text);
+}
+
+/** A safe integer (|n| <= 2^53 - 1) from a number or numeric string; `null` for null/empty, `undefined` otherwise. */
+export function toSafeInteger(value: unknown): number | null | undefined {
+  const n = toNumber(value);
+  if (n === null || n === undefined) return n;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Epoch milliseconds: an integer from MIN_TIMESTAMP_MS to MAX_TIMESTAMP_MS; `null` for null/empty, `undefined` otherwise. */
+export function toTimestamp(value: unknown): number | null | undefined {
+  const n = toSafeInteger(value);
+  if (n === null || n === undefined) return n;
+  return n >= MIN_TIMESTAMP_MS && n <= MAX_TIMESTAMP_MS ? n : undefined;
 }
