@@ -1,4 +1,6 @@
 # Mirrors the npm scripts CI runs: `npm ci`, then `npm start` (tsx runs the TypeScript directly).
+# CMD runs what `npm start` execs, with nothing in between: `docker stop`'s SIGTERM reaches tsx,
+# which relays it to the gateway and exits with its code (0 after a graceful shutdown).
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,4 +17,4 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["npm", "start"]
+CMD ["node_modules/.bin/tsx", "src/main.ts"]

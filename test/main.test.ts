@@ -2,49 +2,143 @@
  * `npm start` as a user runs it: the real entry point in its own process.
  * It starts on the simulator without configuration, streams, and on SIGTERM
  * completes subscriptions and exits 0; bad configuration stops it at once
- * with one message that lists every problem.
+ * with one message that lists every problem. The signal path is tested as
+ * operators meet it: SIGTERM to the `npm start` process (what a process
+ * manager sends) and to the Dockerfile's CMD (what `docker stop` sends) must
+ * shut the gateway down gracefully and leave no process listening.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const TSX = require.resolve('tsx/cli');
+const ROOT = new URL('..', import.meta.url).pathname;
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const SPAWN_TEST_TIMEOUT_MS = 40_000;
+/** The gateway's pino line announcing its URL, and the one announcing shutdown. */
+const LISTENING = /"pid":(\d+).*listening on (http:\/\/[^\s"]+)/;
+const SHUTTING_DOWN = '"msg":"shutting down"';
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [TSX, MAIN], {
+interface Launched {
+  readonly exited: Promise<number | null>;
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects if the process exits first. */
+  until(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Resolves with the gateway's URL and process id once it logs that it listens. */
+  listening(): Promise<{ readonly url: string; readonly gatewayPid: number }>;
+  kill(signal: NodeJS.Signals): void;
+  /** After a failure: SIGKILL to the started process and to the gateway below it, so that no orphan outlives the test. */
+  dispose(): void;
+}
+
+function launch(command: string, args: readonly string[], env: Record<string, string>): Launched {
+  const child = spawn(command, args, {
+    cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const watchers = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out };
+  const until = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(out);
+        if (match === null) return;
+        watchers.delete(check);
+        resolve(match);
+      };
+      watchers.add(check);
+      check();
+      void exited.then((code) => reject(new Error(`exited with ${String(code)} before printing ${String(pattern)}:\n${out}`)));
+    });
+  return {
+    exited,
+    output: () => out,
+    until,
+    listening: async () => {
+      const match = await until(LISTENING);
+      return { gatewayPid: Number(match[1]), url: match[2] as string };
+    },
+    kill: (signal) => child.kill(signal),
+    dispose: () => {
+      child.kill('SIGKILL');
+      const gatewayPid = Number(LISTENING.exec(out)?.[1]);
+      if (Number.isInteger(gatewayPid) && alive(gatewayPid)) process.kill(gatewayPid, 'SIGKILL');
+    },
+  };
+}
+
+const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+const startGateway = () => launch(process.execPath, [TSX, MAIN], GATEWAY_ENV);
+
+/** Whether a process with this id still exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether anything accepts TCP connections on the URL's port. */
+function accepting(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The exec-form CMD of the Dockerfile, e.g. `["npm", "start"]`. */
+function dockerCmd(): string[] {
+  const line = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
+  if (line === undefined) throw new Error('the Dockerfile has no CMD');
+  return JSON.parse(line.slice('CMD '.length)) as string[];
+}
+
+/** Starts, waits until it answers /health, sends SIGTERM to the started process, and reports how everything ended. */
+async function stopWithSigterm(app: Launched) {
+  try {
+    const { url, gatewayPid } = await app.listening();
+    expect((await fetch(new URL('/health', url))).status).toBe(200);
+    app.kill('SIGTERM');
+    const code = await app.exited;
+    return { code, output: app.output(), gatewayAlive: alive(gatewayPid), stillListening: await accepting(url) };
+  } finally {
+    app.dispose();
+  }
 }
 
 describe('npm start', () => {
   it('runs on the simulator, streams, and shuts down cleanly on SIGTERM', async () => {
-    const app = start({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SIMULATOR_PORT: '0' });
+    const app = startGateway();
     try {
-      const deadline = Date.now() + 20_000;
-      let url: string | undefined;
-      while (url === undefined && Date.now() < deadline) {
-        url = /listening on (http:\/\/[^\s"]+)/.exec(app.output())?.[1];
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(url).toBeDefined();
-      expect(app.output()).toContain('SIMULATED DATA');
-      const client = createClient({ url: (url as string).replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+      const { url } = await app.listening();
+      await app.until(/SIMULATED DATA/);
+      const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
       const events: unknown[] = [];
       const completed = new Promise<void>((resolve, reject) => {
         client.subscribe({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, {
           next: (value) => {
             events.push(value);
-            if (events.length === 1) app.child.kill('SIGTERM');
+            if (events.length === 1) app.kill('SIGTERM');
           },
           error: reject,
           complete: () => resolve(),
@@ -56,15 +150,32 @@ describe('npm start', () => {
       expect(app.output()).toContain('shutting down');
       await client.dispose();
     } finally {
-      app.child.kill('SIGKILL');
+      app.dispose();
     }
-  }, 40_000);
+  }, SPAWN_TEST_TIMEOUT_MS);
+
+  it('passes SIGTERM sent to the npm process on to the gateway: it shuts down, every process exits 0, nothing is left listening', async () => {
+    const ended = await stopWithSigterm(launch('npm', ['start'], GATEWAY_ENV));
+    expect(ended.output).toContain(SHUTTING_DOWN);
+    expect(ended.code, 'npm exits with the exit code of tsx, which exits with the gateway\'s').toBe(0);
+    expect(ended.gatewayAlive, 'the gateway process is gone').toBe(false);
+    expect(ended.stillListening, 'nothing accepts connections on the port').toBe(false);
+  }, SPAWN_TEST_TIMEOUT_MS);
+
+  it('stops gracefully when a container stops: SIGTERM to the Dockerfile\'s CMD exits 0', async () => {
+    const [command, ...args] = dockerCmd();
+    const ended = await stopWithSigterm(launch(command as string, args, GATEWAY_ENV));
+    expect(ended.output).toContain(SHUTTING_DOWN);
+    expect(ended.code).toBe(0);
+    expect(ended.gatewayAlive).toBe(false);
+    expect(ended.stillListening).toBe(false);
+  }, SPAWN_TEST_TIMEOUT_MS);
 
   it('refuses bad configuration with one message listing every problem', async () => {
-    const app = start({ PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', COINCALL_API_KEY: 'k' });
+    const app = launch(process.execPath, [TSX, MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', COINCALL_API_KEY: 'k' });
     expect(await app.exited).toBe(1);
     const output = app.output();
     expect(output).toContain('Invalid configuration');
     for (const name of ['PORT', 'UPSTREAM', 'LOG_LEVEL', 'COINCALL_API_SECRET']) expect(output).toContain(name);
-  }, 30_000);
+  }, SPAWN_TEST_TIMEOUT_MS);
 });
