@@ -2,11 +2,13 @@
  * Configuration: read from the environment once, validated as a whole. Every
  * problem is collected so start-up fails with one message listing them all.
  */
+import { isIP } from 'node:net';
 import { limitsFrom, type GatewayLimits } from './lib/limits.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_OPTIONS_WS_URL = 'wss://ws.coincall.com/options';
 export const DEFAULT_FUTURES_WS_URL = 'wss://ws.coincall.com/futures';
 
@@ -51,6 +53,25 @@ function wsUrl(env: Env, name: string, fallback: string, problems: string[]): st
   return raw;
 }
 
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const MAX_HOSTNAME_LENGTH = 253;
+
+/** A host name; an all-numeric last label is a mistyped IPv4 address (`256.1.1.1`), not a name. */
+function isHostname(text: string): boolean {
+  const labels = text.split('.');
+  return text.length <= MAX_HOSTNAME_LENGTH && labels.every((label) => HOSTNAME_LABEL.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '');
+}
+
+/** The listen address: an IPv4 or IPv6 address, or a host name. */
+function host(env: Env, problems: string[]): string {
+  const raw = env['HOST'];
+  if (raw === undefined || raw === '') return DEFAULT_HOST;
+  if (isIP(raw) === 0 && !isHostname(raw))
+    problems.push(`HOST must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name (localhost), got "${raw}".`);
+  return raw;
+}
+
 export function readConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
@@ -71,7 +92,7 @@ export function readConfig(env: Env): ConfigResult {
 
   const config: Config = {
     port: integer(env, 'PORT', 4000, 0, 65_535, problems),
-    host: env['HOST'] || '0.0.0.0',
+    host: host(env, problems),
     upstream,
     optionsWsUrl: wsUrl(env, 'COINCALL_OPTIONS_WS_URL', DEFAULT_OPTIONS_WS_URL, problems),
     futuresWsUrl: wsUrl(env, 'COINCALL_FUTURES_WS_URL', DEFAULT_FUTURES_WS_URL, problems),

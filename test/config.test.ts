@@ -31,6 +31,22 @@ describe('readConfig', () => {
     expect(problems.find((p) => p.startsWith('WS_MAX_MESSAGE_BYTES'))).toContain('from 1024 to');
   });
 
+  it.each(['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost', 'gateway.internal', 'my-host-1'])('accepts HOST=%s', (host) => {
+    expect(readConfig({ HOST: host })).toMatchObject({ ok: true, config: { host } });
+  });
+
+  it('listens on every interface when HOST is unset', () => {
+    expect(readConfig({})).toMatchObject({ ok: true, config: { host: '0.0.0.0' } });
+  });
+
+  it.each(['not a host', 'http://localhost', 'localhost:4000', '256.1.1.1', '-edge', 'under_score.example', '[::1]'])('lists HOST=%s among the other problems', (host) => {
+    const result = readConfig({ HOST: host, PORT: 'http' });
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith('HOST'))).toContain(`got "${host}"`);
+    expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
+  });
+
   it('keeps an empty variable at its default', () => {
     const result = readConfig({ MAX_ALIASES: '' });
     expect(result.ok && result.config.limits?.maxAliases).toBe(DEFAULT_LIMITS.maxAliases);

@@ -2,7 +2,7 @@
  * `npm start` as a user runs it: the real entry point in its own process.
  * It starts on the simulator without configuration, streams, and on SIGTERM
  * completes subscriptions and exits 0; bad configuration stops it at once
- * with one message that lists every problem. The signal path is tested as
+ * with one message that lists every problem (a bad HOST among them). The signal path is tested as
  * operators meet it: SIGTERM to the `npm start` process (what a process
  * manager sends) and to the Dockerfile's CMD (what `docker stop` sends) must
  * shut the gateway down gracefully and leave no process listening.
@@ -172,10 +172,10 @@ describe('npm start', () => {
   }, SPAWN_TEST_TIMEOUT_MS);
 
   it('refuses bad configuration with one message listing every problem', async () => {
-    const app = launch(process.execPath, [TSX, MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', COINCALL_API_KEY: 'k' });
+    const app = launch(process.execPath, [TSX, MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', COINCALL_API_KEY: 'k', HOST: 'not a host' });
     expect(await app.exited).toBe(1);
     const output = app.output();
     expect(output).toContain('Invalid configuration');
-    for (const name of ['PORT', 'UPSTREAM', 'LOG_LEVEL', 'COINCALL_API_SECRET']) expect(output).toContain(name);
+    for (const name of ['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'COINCALL_API_SECRET']) expect(output).toContain(name);
   }, SPAWN_TEST_TIMEOUT_MS);
 });
