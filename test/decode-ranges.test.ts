@@ -128,7 +128,10 @@ describe('through the gateway: an out-of-range frame is dropped, the stream goes
     expect(await pending).toEqual(event('1', TS_1));
 
     const before = await undecodable();
+    // Out of range, then a connect reply (recognised, not garbage), a heartbeat answer in the loose form, then good.
     sim.sendRaw('futures', priceFrame('2', 1e20));
+    sim.sendRaw('futures', '{"c":10,"rc":1}');
+    sim.sendRaw('futures', '{"c":"11","rc":"1"}');
     sim.sendRaw('futures', priceFrame('3', TS_2));
     // Frames on one socket are handled in order: the good frame arriving means the others were dealt with.
     expect(await next(first)).toEqual(event('3', TS_2));

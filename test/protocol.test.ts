@@ -174,6 +174,41 @@ describe('parseFrame', () => {
     expect(parseFrame('{"c":11}')).toEqual({ kind: 'heartbeat', ok: false });
   });
 
+  it('a heartbeat answer with c and rc as numeric strings is still a heartbeat answer', () => {
+    expect(parseFrame('{"c":"11","rc":"1"}')).toEqual({ kind: 'heartbeat', ok: true });
+    expect(parseFrame('{"c":" 11 ","rc":1}')).toEqual({ kind: 'heartbeat', ok: true });
+    expect(parseFrame('{"c":"11","rc":"0"}')).toEqual({ kind: 'heartbeat', ok: false });
+    expect(parseFrame('{"c":"11","rc":"1.5"}')).toEqual({ kind: 'heartbeat', ok: false });
+  });
+
+  it('a connect reply is recognized, not taken for garbage', () => {
+    expect(parseFrame('{"c":10,"rc":1}')).toEqual({ kind: 'connect', ok: true });
+    expect(parseFrame('{"c":"10","rc":"1"}')).toEqual({ kind: 'connect', ok: true });
+    expect(parseFrame('{"c":10,"rc":0}')).toEqual({ kind: 'connect', ok: false });
+  });
+
+  it('dt as a numeric string is the same dt', () => {
+    expect(parseFrame('{"dt":"5","c":20,"d":{"s":"BTCUSD"}}')).toEqual({ kind: 'data', dt: 5, d: { s: 'BTCUSD' }, ts: undefined });
+    expect(parseFrame('{"dt":" 32 ","c":"20","d":[]}')).toEqual({ kind: 'data', dt: 32, d: [], ts: undefined });
+  });
+
+  it('a frame-level ts as a string is read as a number; empty or null is no ts', () => {
+    expect(parseFrame('{"dt":33,"c":20,"ts":"1685096426200","d":[]}')).toEqual({ kind: 'data', dt: 33, d: [], ts: 1685096426200 });
+    expect(parseFrame('{"dt":33,"c":20,"ts":" 1685096426200 ","d":[]}')).toMatchObject({ kind: 'data', ts: 1685096426200 });
+    expect(parseFrame('{"dt":33,"c":20,"ts":"","d":[]}')).toMatchObject({ kind: 'data', ts: undefined });
+    expect(parseFrame('{"dt":33,"c":20,"ts":null,"d":[]}')).toMatchObject({ kind: 'data', ts: undefined });
+  });
+
+  it.each([
+    ['beyond any date', '1e20'],
+    ['beyond a double', '"1e400"'],
+    ['in seconds, not milliseconds', '1685096426'],
+    ['a fraction', '1685096426200.5'],
+    ['not a number', '"soon"'],
+  ])('refuses a data frame whose frame-level ts is %s', (_why, ts) => {
+    expect(parseFrame(`{"dt":33,"c":20,"ts":${ts},"d":[]}`)).toEqual({ kind: 'invalid', reason: 'ts is not a timestamp' });
+  });
+
   it('subscription acknowledgements, successful and failed', () => {
     expect(parseFrame('{"action":"SUBSCRIBE","dataType":"orderBook","payload":{"symbol":"BTCUSD"},"result":"success"}')).toEqual({
       kind: 'ack',
@@ -207,7 +242,8 @@ describe('parseFrame', () => {
     expect(parseFrame('[{"dt":5}]')).toMatchObject({ kind: 'invalid' });
     expect(parseFrame('"text"')).toMatchObject({ kind: 'invalid' });
     expect(parseFrame('null')).toMatchObject({ kind: 'invalid' });
-    expect(parseFrame('{"dt":"5","c":20,"d":{}}')).toEqual({ kind: 'invalid', reason: 'dt is not an integer' });
+    expect(parseFrame('{"dt":"five","c":20,"d":{}}')).toEqual({ kind: 'invalid', reason: 'dt is not an integer' });
+    expect(parseFrame('{"dt":"5.5","c":20,"d":{}}')).toEqual({ kind: 'invalid', reason: 'dt is not an integer' });
     expect(parseFrame('{"dt":5.5,"c":20,"d":{}}')).toEqual({ kind: 'invalid', reason: 'dt is not an integer' });
     expect(parseFrame('{"dt":null,"c":20,"d":{}}')).toEqual({ kind: 'invalid', reason: 'dt is not an integer' });
     expect(parseFrame('{"hello":"world"}')).toMatchObject({ kind: 'invalid' });

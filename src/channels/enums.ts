@@ -15,9 +15,12 @@ export interface EnumDef<V extends string = string> {
   readonly values: { readonly [K in V]: EnumValueSpec };
   /** The value an unknown code decodes to; without one, an unknown code decodes to null. */
   readonly fallback: V | undefined;
-  /** Wire code -> value (numbers and numeric strings alike). */
+  /** Wire code, as text in lower case -> value (numbers and numeric strings alike, `H1` as `h1`). */
   readonly byCode: ReadonlyMap<string, V>;
 }
+
+/** The lookup key of a wire code: its text, trimmed, in lower case (the exchange's codes differ by case only in spelling). */
+const codeKey = (code: number | string): string => String(code).trim().toLowerCase();
 
 export function defineEnum<const V extends string>(
   name: string,
@@ -26,15 +29,18 @@ export function defineEnum<const V extends string>(
   fallback?: NoInfer<V>,
 ): EnumDef<V> {
   const byCode = new Map<string, V>();
-  for (const value of Object.keys(values) as V[]) byCode.set(String(values[value].code), value);
+  for (const value of Object.keys(values) as V[]) byCode.set(codeKey(values[value].code), value);
   return { name, description, values, fallback, byCode };
 }
 
-/** Decodes a wire code; `null` when absent or unknown without fallback, `undefined` when not a code at all. */
+/**
+ * Decodes a wire code, ignoring case and surrounding blanks (`"H1"` is `h1`);
+ * `null` when absent or unknown without fallback, `undefined` when not a code at all.
+ */
 export function decodeEnum<V extends string>(def: EnumDef<V>, raw: unknown): V | null | undefined {
   if (raw === null || raw === undefined || raw === '') return null;
   if (typeof raw !== 'number' && typeof raw !== 'string') return undefined;
-  return def.byCode.get(String(raw).trim()) ?? def.fallback ?? null;
+  return def.byCode.get(codeKey(raw)) ?? def.fallback ?? null;
 }
 
 const UNKNOWN = { code: 'unknown', description: 'A code this gateway does not know yet (the raw code is not lost: the exchange added a value).' };
