@@ -25,6 +25,8 @@ const PACING_BURST = 10;
 const PACING_RATE_PER_SECOND = REQUEST_BUDGET_PER_SECOND - PACING_BURST;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
+const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
 
 export type ConnectionState = 'connecting' | 'open' | 'backoff' | 'refused' | 'closed';
 
@@ -39,6 +41,11 @@ export interface ConnectionOptions {
   readonly backoff?: Backoff;
   /** Keep retrying after a 403 (the server's own key: it may be a clock skew); private credentials do not. */
   readonly retryOnRefusal?: boolean;
+  /**
+   * Asked before every reconnect attempt: how many more ms to wait (0: go now).
+   * The gateway paces private reconnects through its global handshake budget.
+   */
+  readonly handshakeDelay?: () => number;
   readonly onOpen: () => void;
   readonly onFrame: (frame: Frame, receivedAt: number) => void;
   /** The exchange refused the credential (403). */
@@ -122,7 +129,14 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     const delay = backoff(attempt++);
     log.warn({ market: options.market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
     options.onDown?.();
-    retryTimer = setTimeout(connect, delay);
+    retryTimer = setTimeout(reconnect, delay);
+  };
+
+  /** After the backoff: wait for the handshake budget too, when there is one. */
+  const reconnect = () => {
+    const wait = options.handshakeDelay?.() ?? 0;
+    if (wait > 0) retryTimer = setTimeout(connect, Math.min(wait, MAX_HANDSHAKE_WAIT_MS));
+    else connect();
   };
 
   const sendHeartbeat = () => {

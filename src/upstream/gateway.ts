@@ -8,6 +8,14 @@
  * use, shared by every subscription of that credential, and closed after its
  * last topic (plus a linger). Data of one credential never reaches another's
  * listeners because their topics live on different multiplexers.
+ *
+ * Clients choose private credentials, so clients could make the gateway open
+ * handshakes to the exchange at will (and get its IP banned for everyone).
+ * Three guards stand in the way: a cap on distinct credentials with private
+ * connections at once, a global rate of private handshakes (new connections
+ * refused with LIMIT_EXCEEDED when it is spent, reconnects queued behind it),
+ * and a bounded, expiring memo of credentials the exchange refused, which
+ * then fail fast with FORBIDDEN.
  */
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
@@ -15,6 +23,7 @@ import type { Backoff } from '../lib/backoff.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
+import { createExpiringSet, createTokenBucket } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
 import { createSink, type Sink } from './delivery.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
@@ -25,6 +34,23 @@ export const DEFAULT_ACK_WAIT_MS = 1_500;
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
 /** A refused credential fails fast for this long instead of reconnecting per attempt. */
 export const REFUSED_CREDENTIAL_TTL_MS = 30_000;
+/**
+ * Refused credentials remembered at once; past it the oldest is forgotten (and
+ * costs one more handshake if it comes back). 10 000 short entries are about 1 MB.
+ */
+export const MAX_REFUSED_CREDENTIALS = 10_000;
+/**
+ * Distinct client credentials with private connections open (or opening) at
+ * once. Each may hold one socket per market, so 500 keeps this process under
+ * about 1 000 sockets to the exchange from one IP address, and a reconnect of
+ * all of them after an outage paced at the handshake rate below takes under
+ * two minutes. Coincall publishes no connection limit; raise it with care.
+ */
+export const DEFAULT_MAX_PRIVATE_CREDENTIALS = 500;
+/** New private handshakes per second, all credentials together (reconnects included). */
+export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = 10;
+/** Private handshakes allowed back to back before the rate applies. */
+export const DEFAULT_PRIVATE_HANDSHAKE_BURST = 10;
 
 export interface UpstreamOptions {
   readonly urls: Readonly<Record<MarketName, string>>;
@@ -39,6 +65,16 @@ export interface UpstreamOptions {
   readonly backoff?: Backoff;
   readonly ackWaitMs?: number;
   readonly eventQueueLimit?: number;
+  /** Distinct private credentials connected at once (default DEFAULT_MAX_PRIVATE_CREDENTIALS). */
+  readonly maxPrivateCredentials?: number;
+  /** Global rate of private handshakes (default DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND). */
+  readonly privateHandshakesPerSecond?: number;
+  /** Burst of private handshakes (default DEFAULT_PRIVATE_HANDSHAKE_BURST). */
+  readonly privateHandshakeBurst?: number;
+  /** How long a refused credential fails fast (default REFUSED_CREDENTIAL_TTL_MS). */
+  readonly refusedCredentialTtlMs?: number;
+  /** Refused credentials remembered at once (default MAX_REFUSED_CREDENTIALS). */
+  readonly maxRefusedCredentials?: number;
 }
 
 export interface Subscription<E = unknown> {
@@ -58,6 +94,10 @@ export interface UpstreamStatus {
   /** Public topics with their subscriber counts; private topics are counted, not named. */
   readonly topics: readonly TopicInfo[];
   readonly privateTopics: number;
+  /** Distinct client credentials with private connections open or opening. */
+  readonly privateCredentials: number;
+  /** Credentials the exchange refused recently (they fail fast with FORBIDDEN until they expire). */
+  readonly refusedCredentials: number;
   readonly drops: Readonly<DropCounters>;
 }
 
@@ -77,6 +117,8 @@ export interface Upstream {
 
 interface Hub {
   readonly id: string;
+  /** The credential's fingerprint (`public` for the shared connections). */
+  readonly owner: string;
   readonly market: MarketName;
   readonly access: 'public' | 'private';
   readonly connection: UpstreamConnection;
@@ -88,20 +130,38 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const { logger } = options;
   const now = options.now ?? Date.now;
   const hubs = new Map<string, Hub>();
-  const refusedUntil = new Map<string, number>();
+  /** Private hubs per credential fingerprint: its size is the number of distinct credentials connected. */
+  const privateHubs = new Map<string, number>();
+  const maxPrivateCredentials = options.maxPrivateCredentials ?? DEFAULT_MAX_PRIVATE_CREDENTIALS;
+  const handshakes = createTokenBucket({
+    ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
+    burst: options.privateHandshakeBurst ?? DEFAULT_PRIVATE_HANDSHAKE_BURST,
+    now,
+  });
+  const refused = createExpiringSet({
+    ttlMs: options.refusedCredentialTtlMs ?? REFUSED_CREDENTIAL_TTL_MS,
+    maxSize: options.maxRefusedCredentials ?? MAX_REFUSED_CREDENTIALS,
+    now,
+  });
   const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
   let closed = false;
 
   const closeHub = (hub: Hub) => {
     clearTimeout(hub.lingerTimer);
+    if (hubs.get(hub.id) !== hub) return;
     hubs.delete(hub.id);
+    if (hub.access === 'private') {
+      const left = (privateHubs.get(hub.owner) ?? 1) - 1;
+      if (left > 0) privateHubs.set(hub.owner, left);
+      else privateHubs.delete(hub.owner);
+    }
     hub.mux.close();
     hub.connection.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
   };
 
-  const openHub = (market: MarketName, credential: Credential, access: 'public' | 'private'): Hub => {
-    const id = `${market}:${access === 'public' ? 'public' : fingerprint(credential)}`;
+  const openHub = (market: MarketName, credential: Credential, access: 'public' | 'private', owner: string): Hub => {
+    const id = `${market}:${owner}`;
     const log = logger.child({ market, access, ...(access === 'private' ? { account: maskKey(credential.apiKey) } : {}) });
     // The hub is referenced by callbacks that only run after construction.
     let hub: Hub | undefined;
@@ -124,19 +184,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       logger: log,
       now,
       retryOnRefusal: access === 'public',
+      ...(access === 'private' ? { handshakeDelay: () => handshakes.reserve() } : {}),
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       onOpen: () => mux.resubscribeAll(),
       onFrame: (frame, receivedAt) => mux.handleFrame(frame, receivedAt),
       onRefused: (status) => {
-        refusedUntil.set(fingerprint(credential), now() + REFUSED_CREDENTIAL_TTL_MS);
+        refused.add(owner);
         mux.failAll(refusedError(credential, status));
         if (hub !== undefined) closeHub(hub);
       },
     });
-    hub = { id, market, access, connection, mux, lingerTimer: undefined };
+    hub = { id, owner, market, access, connection, mux, lingerTimer: undefined };
     hubs.set(id, hub);
+    if (access === 'private') privateHubs.set(owner, (privateHubs.get(owner) ?? 0) + 1);
     return hub;
   };
 
@@ -146,12 +208,22 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       `Coincall refused the API key ${maskKey(credential.apiKey)} (HTTP ${status}). Check the key, its secret and its permissions.`,
     );
 
-  for (const market of MARKETS) openHub(market, options.serverCredential, 'public');
+  for (const market of MARKETS) openHub(market, options.serverCredential, 'public', 'public');
 
-  const hubFor = (market: MarketName, credential: Credential | undefined): Hub => {
-    if (credential === undefined) return hubs.get(`${market}:public`) as Hub;
-    const found = hubs.get(`${market}:${fingerprint(credential)}`);
-    return found ?? openHub(market, credential, 'private');
+  /** The credential's hub for `market`, opened if admitted; throws FORBIDDEN or LIMIT_EXCEEDED otherwise. */
+  const privateHub = (market: MarketName, credential: Credential): Hub => {
+    const owner = fingerprint(credential);
+    if (refused.has(owner)) throw refusedError(credential, 403);
+    const found = hubs.get(`${market}:${owner}`);
+    if (found !== undefined) return found;
+    if (!privateHubs.has(owner) && privateHubs.size >= maxPrivateCredentials)
+      throw new GatewayError(
+        'LIMIT_EXCEEDED',
+        `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit; try again once others have left.`,
+      );
+    if (!handshakes.tryTake())
+      throw new GatewayError('LIMIT_EXCEEDED', 'Too many accounts are connecting to Coincall through the gateway right now; try again in a few seconds.');
+    return openHub(market, credential, 'private', owner);
   };
 
   return {
@@ -164,10 +236,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             'UNAUTHENTICATED',
             `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
           );
-        const until = refusedUntil.get(fingerprint(credential));
-        if (until !== undefined && until > now()) throw refusedError(credential, 403);
-        hub = hubFor(channel.market, credential);
-      } else hub = hubFor(channel.market, undefined);
+        hub = privateHub(channel.market, credential);
+      } else hub = hubs.get(`${channel.market}:public`) as Hub;
 
       let release = () => undefined as void;
       const sink = createSink<unknown>({
@@ -216,6 +286,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         connections: all.map((h) => ({ ...h.connection.stats(), access: h.access })),
         topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
         privateTopics: all.filter((h) => h.access === 'private').reduce((n, h) => n + h.mux.topics().length, 0),
+        privateCredentials: privateHubs.size,
+        refusedCredentials: refused.size(),
         drops,
       };
     },
