@@ -16,5 +16,5 @@ export {
 } from './server.ts';
 export type { WireFormOption } from './publish.ts';
 export type { RefusalRule, SubscriptionRequest } from './faults.ts';
-export { encodeRecord, frameText, type WireForm } from './encode.ts';
+export { encodeFrame, encodeRecord, frameText, type WireForm } from './encode.ts';
 export { IDLE_CLOSE_CODE, IDLE_CLOSE_REASON, TOO_MANY_REQUESTS_MESSAGE } from './connection.ts';

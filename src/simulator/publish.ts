@@ -8,7 +8,7 @@ import { channelOf } from '../channels/registry.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import type { AccountState, MarketEvents } from './accounts.ts';
 import type { Connection } from './connection.ts';
-import { encodeRecord, frameText, type WireForm } from './encode.ts';
+import { encodeFrame, type WireForm } from './encode.ts';
 import type { Market } from './market.ts';
 import type { Topic } from './requests.ts';
 
@@ -66,9 +66,7 @@ export class Publisher {
     const channel = channelOf(market, dataType);
     const dt = channel?.dt[0];
     if (channel === undefined || dt === undefined) throw new Error(`no channel for ${market}/${dataType}`);
-    const form = this.nextForm();
-    const data = Array.isArray(d) ? d.map((r: Wire) => encodeRecord(channel.item, r, form)) : encodeRecord(channel.item, d as Wire, form);
-    return frameText(dt, data, ts);
+    return encodeFrame(dt, channel.item, d, this.nextForm(), ts);
   }
 
   private one(market: MarketName, dataType: string, record: Wire | undefined, ts?: number): readonly string[] {
