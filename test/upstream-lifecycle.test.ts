@@ -1,8 +1,10 @@
 /**
  * The upstream connection's life against a scripted exchange endpoint over
- * real sockets: every (re)connect carries a freshly signed URL.
+ * real sockets: every (re)connect carries a freshly signed URL; subscribes the
+ * exchange throttles are re-sent, within a bound.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../src/upstream/gateway.ts';
 import { captureLogs, waitFor } from './helpers/gateway.ts';
@@ -52,5 +54,56 @@ describe('signing', () => {
       const ts = Number(readConnectQuery(q).get('ts'));
       expect(verifyConnectQuery(q, (key) => (key === SERVER_KEY.apiKey ? SERVER_KEY.apiSecret : undefined), ts)).toEqual({ ok: true, apiKey: SERVER_KEY.apiKey });
     }
+  });
+});
+
+describe('throttled subscribes', () => {
+  const TOO_MANY = { text: JSON.stringify({ code: 429, message: 'too many request' }) };
+  const channel = CHANNELS.futuresIndexPrice;
+  const subscribeTo = (up: Upstream, symbol: string) => up.subscribe(channel, channel.parseArgs({ symbol }, Date.now()), undefined);
+  const subscribesOf = (exchange: FakeExchange, symbol: string) =>
+    exchange.requests.filter((r) => r.action === 'subscribe' && JSON.stringify(r.payload) === JSON.stringify({ symbol })).length;
+  // The ack wait is long so that only an answer (or a failure) settles `ready`.
+  const fast = { ackWaitMs: 60_000, throttleRetries: 3, throttleBackoff: () => 5 };
+
+  it('fails the subscription with UPSTREAM_REJECTED after the bounded number of re-sends', async () => {
+    const { exchange, upstream, logs } = await start({ reply: (r) => (r.action === 'subscribe' ? TOO_MANY : 'ack') }, fast);
+    const sub = subscribeTo(upstream, 'BTCUSD');
+    await expect(sub.ready).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED', message: expect.stringMatching(/4 times for too many requests/) });
+    expect(subscribesOf(exchange, 'BTCUSD')).toBe(1 + 3);
+    await expect(sub.events.next()).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED' });
+    expect(upstream.status().topics).toEqual([]);
+    expect(logs.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('re-sends a subscribe refused by a failed acknowledgement that says "too many request", until accepted', async () => {
+    let refusals = 2;
+    const { exchange, upstream } = await start(
+      {
+        reply: (r) =>
+          r.action === 'subscribe' && refusals-- > 0
+            ? { text: JSON.stringify({ action: 'SUBSCRIBE', dataType: r.dataType, payload: r.payload, result: 'failed', message: 'too many request' }) }
+            : 'ack',
+      },
+      fast,
+    );
+    const sub = subscribeTo(upstream, 'ETHUSD');
+    await expect(sub.ready).resolves.toBeUndefined();
+    expect(subscribesOf(exchange, 'ETHUSD')).toBe(3);
+    await sub.events.return();
+  });
+
+  it('re-sends only the subscribes still unanswered, not the ones the exchange accepted', async () => {
+    const { exchange, upstream } = await start({ reply: (r) => (JSON.stringify(r.payload).includes('SOLUSD') ? 'silence' : 'ack') }, fast);
+    const accepted = subscribeTo(upstream, 'BTCUSD');
+    await accepted.ready;
+    const unanswered = subscribeTo(upstream, 'SOLUSD');
+    await waitFor(() => subscribesOf(exchange, 'SOLUSD') === 1, 'the unanswered subscribe');
+    const futures = exchange.connections.find((c) => c.url.startsWith('/futures') && c.socket.readyState === c.socket.OPEN);
+    futures?.socket.send(TOO_MANY.text);
+    await waitFor(() => subscribesOf(exchange, 'SOLUSD') === 2, 'the unanswered subscribe sent again');
+    expect(subscribesOf(exchange, 'BTCUSD')).toBe(1);
+    await accepted.events.return();
+    await unanswered.events.return();
   });
 });

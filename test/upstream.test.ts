@@ -140,6 +140,37 @@ describe('request pacing', () => {
   });
 });
 
+describe('throttling', () => {
+  it('re-sends subscribes the exchange answered with "too many request" until every one is accepted', async () => {
+    const strict = await startSimulator({ tickMs: 30, seed: 2, maxRequestsPerSecond: 5 });
+    const logs = captureLogs();
+    const up = createUpstream({
+      urls: strict.urls,
+      serverCredential: credential,
+      logger: logs.logger,
+      backoff: () => 10,
+      throttleRetries: 10,
+      throttleBackoff: () => 300,
+    });
+    try {
+      await waitFor(() => up.ready(), 'ready');
+      const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD'];
+      const subs = [CHANNELS.futuresOrderBook, CHANNELS.futuresIndexPrice].flatMap((channel) =>
+        symbols.map((symbol) => up.subscribe(channel, channel.parseArgs({ symbol }, Date.now()), undefined)),
+      );
+      // Ten subscribes go out in the pacing burst; the simulator takes five a second and answers the rest "too many request".
+      await waitFor(() => strict.activeSubscriptions().filter((s) => s.market === 'futures').length === subs.length, 'every subscription accepted', 10_000);
+      expect(logs.lines.some((l) => l.msg === 'upstream throttled our requests; retrying unanswered subscriptions')).toBe(true);
+      const firsts = await Promise.all(subs.map((s) => next(s.events)));
+      expect(firsts).toHaveLength(subs.length);
+      for (const s of subs) await s.events.return();
+    } finally {
+      up.close();
+      await strict.close();
+    }
+  });
+});
+
 describe('self-healing', () => {
   it('reconnects after the socket drops and subscribes every live topic again', async () => {
     const { upstream } = connect();

@@ -63,8 +63,11 @@ export interface ConnectionStats {
 }
 
 export interface UpstreamConnection {
-  /** Queues a request; requests made while down are dropped (topics are re-sent on open). */
-  send(text: string): void;
+  /**
+   * Queues a request; requests made while down are dropped (topics are re-sent
+   * on open). `onWritten` runs when the paced queue hands it to the socket.
+   */
+  send(text: string, onWritten?: () => void): void;
   stats(): ConnectionStats;
   close(): void;
 }
@@ -87,7 +90,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   let heartbeatDeadline: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let pacingTimer: NodeJS.Timeout | undefined;
-  const outbox: string[] = [];
+  const outbox: Array<{ readonly text: string; readonly onWritten: (() => void) | undefined }> = [];
 
   const clearTimers = () => {
     clearInterval(heartbeatTimer);
@@ -111,7 +114,9 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
         return;
       }
       tokens -= 1;
-      socket.send(outbox.shift() as string);
+      const request = outbox.shift() as (typeof outbox)[number];
+      socket.send(request.text);
+      request.onWritten?.();
     }
   };
 
@@ -206,9 +211,9 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   connect();
 
   return {
-    send(text) {
+    send(text, onWritten) {
       if (socket?.readyState !== WebSocket.OPEN) return;
-      outbox.push(text);
+      outbox.push({ text, onWritten });
       if (pacingTimer === undefined) flush();
     },
     stats: () => ({ market: options.market, state, connectedSince, reconnects, lastMessageAt }),

@@ -65,6 +65,10 @@ export interface UpstreamOptions {
   readonly backoff?: Backoff;
   readonly ackWaitMs?: number;
   readonly eventQueueLimit?: number;
+  /** Re-sends of a subscribe refused for "too many request" before it fails (default DEFAULT_THROTTLE_RETRIES). */
+  readonly throttleRetries?: number;
+  /** Delay before each such re-send (default: the next rate window plus jitter). */
+  readonly throttleBackoff?: Backoff;
   /** Distinct private credentials connected at once (default DEFAULT_MAX_PRIVATE_CREDENTIALS). */
   readonly maxPrivateCredentials?: number;
   /** Global rate of private handshakes (default DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND). */
@@ -168,8 +172,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     const mux = createMultiplexer({
       market,
       logger: log,
-      send: (text) => hub?.connection.send(text),
+      send: (text, onWritten) => hub?.connection.send(text, onWritten),
+      now,
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
+      ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
+      ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;

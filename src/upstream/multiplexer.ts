@@ -7,7 +7,13 @@
  * subscribed again. Each frame is parsed and decoded once, routed by dt and
  * key to its topic, turned into events once, and handed to every listener.
  * Undecodable frames are dropped, counted, and logged once per cause.
+ *
+ * When the exchange answers "too many request" (it does not say to which
+ * request), every subscribe written shortly before and still unanswered is a
+ * suspect: it is sent again after a backoff, and after a bounded number of
+ * attempts its topic fails with UPSTREAM_REJECTED instead of waiting forever.
  */
+import { fullJitterBackoff, type Backoff } from '../lib/backoff.ts';
 import { canonicalKey, tryCanonicalKey } from '../lib/canonical.ts';
 import { GatewayError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -18,6 +24,19 @@ import { channelsByDt } from '../channels/registry.ts';
 
 /** How long a topic outlives its last listener before the upstream unsubscribe. */
 export const DEFAULT_LINGER_MS = 2_000;
+/** Re-sends of a subscribe the exchange answered with "too many request", before the topic fails. */
+export const DEFAULT_THROTTLE_RETRIES = 5;
+/** The exchange counts requests per second: a retry waits for the next window, plus jitter. */
+const RATE_WINDOW_MS = 1_000;
+/** Retry n waits RATE_WINDOW_MS plus up to min(4 s, 0.5 s × 2^n): at most about 16 s over five retries. */
+export const defaultThrottleBackoff: Backoff = (() => {
+  const jitter = fullJitterBackoff({ baseMs: 500, maxMs: 4_000 });
+  return (attempt: number) => RATE_WINDOW_MS + jitter(attempt);
+})();
+/** A "too many request" answer implicates the unanswered subscribes written within this long before it. */
+const THROTTLE_SUSPECT_WINDOW_MS = 2 * RATE_WINDOW_MS;
+/** How the exchange words its rate-limit answer (a notice, or a failed acknowledgement). */
+const TOO_MANY_REQUESTS = /too many requests?/i;
 
 /** Receives a topic's events; one per subscriber (or per group of identical subscribers). */
 export interface Listener {
@@ -62,6 +81,11 @@ interface Topic {
   last: unknown;
   lingerTimer: NodeJS.Timeout | undefined;
   confirmed: boolean;
+  /** When the latest subscribe was written to the socket; undefined while queued or once answered. */
+  awaitingSince: number | undefined;
+  /** Re-sends after "too many request" since the last answer. */
+  throttleRetries: number;
+  retryTimer: NodeJS.Timeout | undefined;
   confirm: () => void;
   refuse: (error: Error) => void;
   readonly confirmation: Promise<void>;
@@ -69,9 +93,15 @@ interface Topic {
 
 export interface MultiplexerOptions {
   readonly market: MarketName;
-  readonly send: (text: string) => void;
+  /** Queues a request on the connection; `onWritten` runs once it reaches the socket. */
+  readonly send: (text: string, onWritten?: () => void) => void;
   readonly logger: Logger;
+  readonly now?: () => number;
   readonly lingerMs?: number;
+  /** Re-sends of a throttled subscribe before its topic fails (default DEFAULT_THROTTLE_RETRIES). */
+  readonly throttleRetries?: number;
+  /** Delay before re-send n (0-based) of a throttled subscribe (default defaultThrottleBackoff). */
+  readonly throttleBackoff?: Backoff;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
 }
@@ -97,6 +127,9 @@ const ackId = (dataType: string, payloadKey: string) => `${dataType}\u0000${payl
 export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const { market, send, logger } = options;
   const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+  const now = options.now ?? Date.now;
+  const maxThrottleRetries = options.throttleRetries ?? DEFAULT_THROTTLE_RETRIES;
+  const throttleBackoff = options.throttleBackoff ?? defaultThrottleBackoff;
   const byDt = channelsByDt(market);
   const topics = new Map<string, Topic>();
   const byAck = new Map<string, Topic>();
@@ -110,10 +143,23 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     logger.warn({ market, cause, counter }, 'dropped upstream frame (logged once per cause)');
   };
 
-  const subscribeUpstream = (topic: Topic) => send(subscribeRequest(topic.channel.dataType, topic.payload));
+  const subscribeUpstream = (topic: Topic) => {
+    topic.awaitingSince = undefined;
+    send(subscribeRequest(topic.channel.dataType, topic.payload), () => {
+      if (topics.get(topic.id) === topic) topic.awaitingSince = now();
+    });
+  };
+
+  /** The exchange answered the topic's subscribe (acknowledgement or data). */
+  const answered = (topic: Topic) => {
+    topic.awaitingSince = undefined;
+    topic.throttleRetries = 0;
+    if (!topic.confirmed) topic.confirm();
+  };
 
   const removeTopic = (topic: Topic, unsubscribe: boolean) => {
     clearTimeout(topic.lingerTimer);
+    clearTimeout(topic.retryTimer);
     topics.delete(topic.id);
     byAck.delete(ackId(topic.channel.dataType, canonicalKey(topic.payload ?? null)));
     if (unsubscribe) send(unsubscribeRequest(topic.channel.dataType, topic.payload));
@@ -130,7 +176,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const deliver = (topic: Topic, items: unknown[]) => {
     const channel = topic.channel;
     const events = channel.toEvents(items as never[], topic.last);
-    if (!topic.confirmed) topic.confirm();
+    if (topic.awaitingSince !== undefined || !topic.confirmed) answered(topic);
     for (const event of events) {
       if (channel.delivery === 'state') topic.last = event;
       for (const listener of topic.listeners) listener.deliver(event);
@@ -169,17 +215,49 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     }
   };
 
+  const retryThrottled = (topic: Topic) => {
+    topic.retryTimer = undefined;
+    if (topics.get(topic.id) !== topic || topic.awaitingSince === undefined) return;
+    if (topic.throttleRetries >= maxThrottleRetries) {
+      logger.warn({ market, dataType: topic.channel.dataType, attempts: topic.throttleRetries + 1 }, 'upstream kept throttling a subscription; giving up');
+      failTopic(
+        topic,
+        new GatewayError(
+          'UPSTREAM_REJECTED',
+          `Coincall refused the ${topic.channel.dataType} subscription ${topic.throttleRetries + 1} times for too many requests; try again later.`,
+        ),
+      );
+      return;
+    }
+    topic.throttleRetries++;
+    subscribeUpstream(topic);
+  };
+
+  const scheduleRetry = (topic: Topic) => {
+    if (topic.retryTimer !== undefined) return;
+    topic.retryTimer = setTimeout(() => retryThrottled(topic), throttleBackoff(topic.throttleRetries));
+  };
+
+  /** A "too many request" answer: retry every subscribe it may have refused. */
+  const throttled = (message: string) => {
+    const since = now() - THROTTLE_SUSPECT_WINDOW_MS;
+    const suspects = [...topics.values()].filter((t) => t.awaitingSince !== undefined && t.awaitingSince >= since && t.retryTimer === undefined);
+    if (suspects.length > 0) logger.warn({ market, message, retrying: suspects.length }, 'upstream throttled our requests; retrying unanswered subscriptions');
+    for (const topic of suspects) scheduleRetry(topic);
+  };
+
   const handleAck = (frame: Extract<Frame, { kind: 'ack' }>) => {
     if (frame.action.toLowerCase() !== 'subscribe') return;
     const echoed = tryCanonicalKey(frame.payload ?? null);
     let topic = echoed === undefined ? undefined : byAck.get(ackId(frame.dataType, echoed));
     if (topic === undefined) {
       // The echo may differ in form; fall back to the only pending topic of that dataType.
-      const pending = [...topics.values()].filter((t) => t.channel.dataType === frame.dataType && !t.confirmed);
+      const pending = [...topics.values()].filter((t) => t.channel.dataType === frame.dataType && (t.awaitingSince !== undefined || !t.confirmed));
       if (pending.length === 1) topic = pending[0];
     }
     if (topic === undefined) return;
-    if (frame.ok) topic.confirm();
+    if (frame.ok) answered(topic);
+    else if (frame.message !== undefined && TOO_MANY_REQUESTS.test(frame.message)) scheduleRetry(topic);
     else {
       const reason = frame.message ?? 'no reason given';
       logger.warn({ market, dataType: frame.dataType, reason }, 'upstream refused a subscription');
@@ -210,6 +288,9 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
           last: undefined,
           lingerTimer: undefined,
           confirmed: false,
+          awaitingSince: undefined,
+          throttleRetries: 0,
+          retryTimer: undefined,
           confirm: () => {
             created.confirmed = true;
             confirm();
@@ -250,6 +331,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         case 'invalid':
           return dropOnce('undecodable', frame.reason);
         case 'notice':
+          if (TOO_MANY_REQUESTS.test(frame.message)) return throttled(frame.message);
           logger.warn({ market, message: frame.message }, 'upstream notice');
           return;
         case 'heartbeat':
@@ -257,7 +339,12 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       }
     },
     resubscribeAll() {
-      for (const topic of topics.values()) subscribeUpstream(topic);
+      for (const topic of topics.values()) {
+        clearTimeout(topic.retryTimer);
+        topic.retryTimer = undefined;
+        topic.throttleRetries = 0;
+        subscribeUpstream(topic);
+      }
     },
     failAll(error) {
       for (const topic of [...topics.values()]) failTopic(topic, error);
