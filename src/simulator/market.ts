@@ -2,7 +2,9 @@
  * The simulated market, deterministic for a seed: index prices (random walk),
  * perpetual futures (books around the mark, trades, candles) and options on
  * the listed expiries and any live option symbol asked for, priced with
- * Black-Scholes. It produces records in the channel tables' expanded form.
+ * Black-Scholes on a volatility smile; a strike's call and put share one
+ * implied volatility, so put-call parity holds. It produces records in the
+ * channel tables' expanded form.
  */
 import type { RecordOf } from '../channels/fields.ts';
 import type { IndexPriceShape } from '../channels/shapes/index-price.ts';
@@ -34,7 +36,11 @@ const FUTURES_TRADE_PROBABILITY = 0.6;
 const OPTION_TRADE_PROBABILITY = 0.3;
 /** Option half spread as a fraction of the mark. */
 const OPTION_HALF_SPREAD = 0.015;
-/** Per-tick random walk of each option's IV offset, and its bound. */
+/**
+ * Per-tick random walk of each strike's IV offset from the smile, and its
+ * bound. The offset belongs to the strike, so its call and put share one
+ * implied volatility and put-call parity holds.
+ */
 const IV_NOISE = 0.001;
 const IV_SHIFT_LIMIT = 0.05;
 const GREEK_DECIMALS = 8;
@@ -48,6 +54,12 @@ interface IndexState {
   low: number;
 }
 
+interface StrikeShift {
+  readonly rng: Rng;
+  value: number;
+  walkedTick: number;
+}
+
 interface FutureState {
   readonly book: Instrument;
   basis: number;
@@ -57,7 +69,7 @@ interface FutureState {
 interface OptionState {
   readonly book: Instrument;
   readonly option: OptionSymbol & { readonly spec: UnderlyingSpec };
-  ivShift: number;
+  /** The strike's implied volatility (shared with the option of the other type). */
   vol: number;
   quote: OptionQuote;
   refreshedTick: number;
@@ -69,6 +81,8 @@ export class Market {
   private readonly indexes = new Map<string, IndexState>();
   private readonly futures = new Map<string, FutureState>();
   private readonly options = new Map<string, OptionState>();
+  /** IV offsets by strike (`underlying|expiry|strike`), shared by its call and put. */
+  private readonly strikeShifts = new Map<string, StrikeShift>();
   private readonly chainStrikes = new Map<string, readonly string[]>();
   private tickCount = 0;
   private now: number;
@@ -281,14 +295,30 @@ export class Market {
       const rng = createRng(hashSeed(this.seed, symbol));
       const book = new Instrument({ symbol, tick: option.spec.optionTick, sizeDecimals: Math.max(0, option.spec.sizeDecimals - 1), levels: OPTION_LEVELS, rng });
       const quote = blackScholes(option.type, 1, 1, 0, 0);
-      state = { book, option, ivShift: IV_NOISE * gaussian(rng), vol: option.spec.baseVol, quote, refreshedTick: -1 };
+      state = { book, option, vol: option.spec.baseVol, quote, refreshedTick: -1 };
       this.options.set(symbol, state);
     } else if (state.option.expiry <= this.now) {
       this.options.delete(symbol);
+      this.strikeShifts.delete(strikeKey(state.option));
       return undefined;
     }
     if (state.refreshedTick !== this.tickCount) this.reprice(state);
     return state;
+  }
+
+  /** The strike's IV offset, walked at most once per tick whichever of its options asks first. */
+  private strikeShift(option: OptionSymbol): number {
+    const key = strikeKey(option);
+    let shift = this.strikeShifts.get(key);
+    if (shift === undefined) {
+      const rng = createRng(hashSeed(this.seed, `iv:${key}`));
+      shift = { rng, value: IV_NOISE * gaussian(rng), walkedTick: this.tickCount };
+      this.strikeShifts.set(key, shift);
+    } else if (shift.walkedTick !== this.tickCount) {
+      shift.value = Math.max(-IV_SHIFT_LIMIT, Math.min(IV_SHIFT_LIMIT, shift.value + IV_NOISE * gaussian(shift.rng)));
+      shift.walkedTick = this.tickCount;
+    }
+    return shift.value;
   }
 
   private reprice(state: OptionState): void {
@@ -296,13 +326,14 @@ export class Market {
     const spot = this.futuresMark(option.underlying);
     const strike = Number(option.strike);
     const years = (option.expiry - this.now) / YEAR_MS;
-    state.ivShift = Math.max(-IV_SHIFT_LIMIT, Math.min(IV_SHIFT_LIMIT, state.ivShift + IV_NOISE * (book.jitter(0, 2) - 1)));
-    state.vol = smileVol(option.spec.baseVol, spot, strike, years) + state.ivShift;
+    state.vol = smileVol(option.spec.baseVol, spot, strike, years) + this.strikeShift(option);
     state.quote = blackScholes(option.type, spot, strike, years, state.vol);
     book.rebuild(state.quote.price, Math.max(book.tick, state.quote.price * OPTION_HALF_SPREAD));
     state.refreshedTick = this.tickCount;
   }
 }
+
+const strikeKey = (option: OptionSymbol): string => `${option.underlying}|${option.expiry}|${option.strike}`;
 
 function round(value: number): number {
   return Number(value.toFixed(GREEK_DECIMALS));
