@@ -1,7 +1,8 @@
 /**
  * One client connection of the simulator: reads requests, answers heartbeats,
  * acknowledges subscribe/unsubscribe, enforces the request rate limit and the
- * idle timeout, and holds the connection's topics. What to publish on those
+ * idle timeout (no client traffic; with the strict rule also no subscription,
+ * heartbeats or not), and holds the connection's topics. What to publish on those
  * topics is the server's business.
  */
 import type { WebSocket } from 'ws';
@@ -10,9 +11,10 @@ import { isRecord } from '../lib/json.ts';
 import type { FaultState } from './faults.ts';
 import { parseTopics, type Topic } from './requests.ts';
 
-/** Close code and reason of an idle connection. */
+/** Close code and reasons of an idle connection: no client traffic, or (strict rule) no subscription. */
 export const IDLE_CLOSE_CODE = 1000;
 export const IDLE_CLOSE_REASON = 'idle timeout';
+export const NO_SUBSCRIPTION_CLOSE_REASON = 'idle timeout: no subscription';
 /** A closing socket that does not finish the close handshake in this long is terminated. */
 const CLOSE_GRACE_MS = 1_000;
 const RATE_WINDOW_MS = 1_000;
@@ -37,6 +39,8 @@ export interface ConnectionHost {
   readonly faults: FaultState;
   readonly maxRequestsPerSecond: number;
   readonly idleTimeoutMs: number;
+  /** Also close a connection that has had no subscription for `idleTimeoutMs`, heartbeats or not. */
+  readonly strictIdle: boolean;
   now(): number;
   log(entry: RequestLogEntry): void;
   /** A topic was added: the server may send its first frame at once. */
@@ -51,6 +55,8 @@ export class Connection {
   private readonly socket: WebSocket;
   private readonly host: ConnectionHost;
   private readonly idleTimer: NodeJS.Timeout;
+  /** Runs while the connection has no topic (strict idle rule only). */
+  private unsubscribedTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private windowStart = 0;
   private windowCount = 0;
@@ -62,6 +68,7 @@ export class Connection {
     this.apiKey = apiKey;
     this.host = host;
     this.idleTimer = setTimeout(() => this.close(IDLE_CLOSE_CODE, IDLE_CLOSE_REASON), host.idleTimeoutMs);
+    this.watchTopics();
     socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : String(data)));
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.terminate());
@@ -92,9 +99,21 @@ export class Connection {
     if (this.disposed) return;
     this.disposed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.unsubscribedTimer);
     clearTimeout(this.graceTimer);
     this.topics.clear();
     this.host.closed(this);
+  }
+
+  /** Strict idle rule: the clock runs while there is no topic, and heartbeats do not stop it. */
+  private watchTopics(): void {
+    if (!this.host.strictIdle) return;
+    if (this.topics.size > 0) {
+      clearTimeout(this.unsubscribedTimer);
+      this.unsubscribedTimer = undefined;
+    } else if (this.unsubscribedTimer === undefined) {
+      this.unsubscribedTimer = setTimeout(() => this.close(IDLE_CLOSE_CODE, NO_SUBSCRIPTION_CLOSE_REASON), this.host.idleTimeoutMs);
+    }
   }
 
   private notice(code: number, message: string): void {
@@ -157,6 +176,7 @@ export class Connection {
     if (!parsed.ok) return this.ack('SUBSCRIBE', dataType, payload, parsed.reason);
     const added = parsed.topics.filter((topic) => !this.topics.has(topic.key));
     for (const topic of added) this.topics.set(topic.key, topic);
+    this.watchTopics();
     this.ack('SUBSCRIBE', dataType, payload);
     for (const topic of added) this.host.subscribed(this, topic);
   }
@@ -166,6 +186,7 @@ export class Connection {
     const parsed = parseTopics(this.market, dataType, payload, now);
     if (!parsed.ok) return this.ack('UNSUBSCRIBE', dataType, payload, parsed.reason);
     for (const topic of parsed.topics) this.topics.delete(topic.key);
+    this.watchTopics();
     this.ack('UNSUBSCRIBE', dataType, payload);
   }
 }

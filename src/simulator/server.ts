@@ -54,6 +54,13 @@ export interface SimulatorOptions {
   readonly tickMs?: number;
   /** A connection without client traffic for this long is closed (default 30 s). */
   readonly idleTimeoutMs?: number;
+  /**
+   * The exchange's full idle rule: also close a connection that has had no
+   * subscription for `idleTimeoutMs`, even while it sends heartbeats. Default
+   * false (any client message keeps a connection open), because the gateway
+   * keeps its public connections open without topics.
+   */
+  readonly strictIdle?: boolean;
   /** Per-connection request budget per second (default 100). */
   readonly maxRequestsPerSecond?: number;
   /** Clock for signature freshness and timestamps (default Date.now). */
@@ -113,6 +120,7 @@ class SimulatorServer implements ConnectionHost {
   readonly faults = new FaultState();
   readonly maxRequestsPerSecond: number;
   readonly idleTimeoutMs: number;
+  readonly strictIdle: boolean;
   readonly requests: SimulatorRequestLog[] = [];
   readonly connections = new Set<Connection>();
   readonly now: () => number;
@@ -132,6 +140,7 @@ class SimulatorServer implements ConnectionHost {
     this.now = options.now ?? Date.now;
     this.maxRequestsPerSecond = options.maxRequestsPerSecond ?? MAX_REQUESTS_PER_SECOND;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.strictIdle = options.strictIdle ?? false;
     this.publisher = new Publisher(options.wireForm ?? 'mixed');
     const seed = options.seed ?? DEFAULT_SEED;
     const start = this.now();
