@@ -78,8 +78,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     fanout: server.fanout,
     close() {
       closing ??= (async () => {
-        upstream.close();
+        // The upstream unsubscribes drain (bounded) while the server says goodbye to its clients.
+        const upstreamClosed = upstream.close();
         await server.close();
+        await upstreamClosed;
         await simulator?.close();
       })();
       return closing;

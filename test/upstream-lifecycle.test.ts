@@ -1,21 +1,23 @@
 /**
  * The upstream connection's life against a scripted exchange endpoint over
  * real sockets: every (re)connect carries a freshly signed URL; subscribes the
- * exchange throttles are re-sent, within a bound.
+ * exchange throttles are re-sent, within a bound; shutdown sends every
+ * unsubscribe (paced) before it closes, within a deadline.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../src/upstream/gateway.ts';
-import { captureLogs, waitFor } from './helpers/gateway.ts';
+import { captureLogs, disposeAll, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from './helpers/fake-exchange.ts';
 
 const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
 
 let exchange: FakeExchange | undefined;
 let upstream: Upstream | undefined;
+afterAll(disposeAll);
 afterEach(async () => {
-  upstream?.close();
+  void upstream?.close();
   upstream = undefined;
   await exchange?.close();
   exchange = undefined;
@@ -105,5 +107,58 @@ describe('throttled subscribes', () => {
     expect(subscribesOf(exchange, 'BTCUSD')).toBe(1);
     await accepted.events.return();
     await unanswered.events.return();
+  });
+});
+
+describe('shutdown', () => {
+  const SYMBOLS = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD'];
+  const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
+  /** 60 distinct futures topics: more than the pacing burst of 10 many times over. */
+  function sixtyTopics(up: Upstream) {
+    const kline = CHANNELS.futuresKline;
+    const price = CHANNELS.futuresIndexPrice;
+    const book = CHANNELS.futuresOrderBook;
+    return [
+      ...SYMBOLS.flatMap((symbol) => PERIODS.map((period) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined))),
+      ...SYMBOLS.map((symbol) => up.subscribe(price, price.parseArgs({ symbol }, Date.now()), undefined)),
+      ...SYMBOLS.map((symbol) => up.subscribe(book, book.parseArgs({ symbol }, Date.now()), undefined)),
+    ];
+  }
+  const count = (exchange: FakeExchange, action: string) => exchange.requests.filter((r) => r.action === action).length;
+
+  it('sends every upstream unsubscribe before it closes the connection, and ends every subscription', async () => {
+    const { exchange, upstream } = await start();
+    const subs = sixtyTopics(upstream);
+    await waitFor(() => count(exchange, 'subscribe') === 60, 'all 60 subscribes');
+    await upstream.close();
+    // close() resolves after the exchange answered our close frame, so it has read every request before it.
+    expect(count(exchange, 'unSubscribe')).toBe(60);
+    expect(exchange.openCount()).toBe(0);
+    for (const sub of subs) await expect(sub.events.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it('closes anyway once the drain time is up', async () => {
+    const { exchange, upstream } = await start({}, { shutdownDrainMs: 30 });
+    sixtyTopics(upstream);
+    await waitFor(() => count(exchange, 'subscribe') === 60, 'all 60 subscribes');
+    await upstream.close();
+    await waitFor(() => exchange.openCount() === 0, 'the sockets closed');
+    expect(count(exchange, 'unSubscribe')).toBeGreaterThan(0);
+    expect(count(exchange, 'unSubscribe')).toBeLessThan(60);
+  });
+
+  it('lets the whole gateway send every unsubscribe at shutdown (over the simulator)', async () => {
+    const gateway = await startTestGateway();
+    const client = wsClient(gateway.wsUrl);
+    const periods = PERIODS.slice(0, 6);
+    const stops = SYMBOLS.flatMap((symbol) =>
+      periods.map((period) => client.subscribe({ query: `subscription { futuresKline(symbol: "${symbol}", period: ${period}) { close } }` }, { next: () => undefined, error: () => undefined, complete: () => undefined })),
+    );
+    const simulator = gateway.simulator;
+    if (simulator === undefined) throw new Error('the test gateway runs its simulator');
+    await waitFor(() => simulator.activeSubscriptions().filter((s) => s.dataType === 'kline').length === 30, 'all 30 kline topics upstream');
+    await gateway.close();
+    expect(simulator.requests.filter((r) => /^unsubscribe$/i.test(r.action) && r.dataType === 'kline')).toHaveLength(30);
+    for (const stop of stops) stop();
   });
 });

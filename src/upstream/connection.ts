@@ -6,7 +6,9 @@
  * reconnects with capped, jittered backoff (reset after the first good frame).
  * Requests are paced under the exchange's per-connection budget. A refused
  * credential (HTTP 403 on the upgrade) is reported once and, unless told to,
- * not retried. This is one of the three places that construct sockets.
+ * not retried. Closing may first drain the request queue (still paced), so that
+ * shutdown's unsubscribes all go out, within a deadline. This is one of the
+ * three places that construct sockets.
  */
 import WebSocket from 'ws';
 import { HEARTBEAT_REQUEST, MAX_REQUESTS_PER_SECOND, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
@@ -69,7 +71,12 @@ export interface UpstreamConnection {
    */
   send(text: string, onWritten?: () => void): void;
   stats(): ConnectionStats;
-  close(): void;
+  /**
+   * Closes for good. With `drainMs`, the queued requests go out first (paced)
+   * and the close handshake completes, or `drainMs` passes; the promise
+   * resolves then. Without it, queued requests are dropped and it resolves at once.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export function openConnection(options: ConnectionOptions): UpstreamConnection {
@@ -91,6 +98,9 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   let retryTimer: NodeJS.Timeout | undefined;
   let pacingTimer: NodeJS.Timeout | undefined;
   const outbox: Array<{ readonly text: string; readonly onWritten: (() => void) | undefined }> = [];
+  /** While closing with a drain: what to do once the queue is empty. */
+  let afterDrain: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
 
   const clearTimers = () => {
     clearInterval(heartbeatTimer);
@@ -118,6 +128,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       socket.send(request.text);
       request.onWritten?.();
     }
+    if (outbox.length === 0) afterDrain?.();
   };
 
   const goDown = (reason: string) => {
@@ -169,6 +180,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       options.onOpen();
     });
     ws.on('message', (data, isBinary) => {
+      if (state === 'closed') return;
       const receivedAt = now();
       lastMessageAt = receivedAt;
       const frame = parseFrame(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
@@ -217,20 +229,47 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       if (pacingTimer === undefined) flush();
     },
     stats: () => ({ market: options.market, state, connectedSince, reconnects, lastMessageAt }),
-    close() {
-      if (state === 'closed') return;
+    close(drainMs = 0) {
+      if (closing !== undefined) return closing;
       state = 'closed';
-      clearTimers();
+      clearInterval(heartbeatTimer);
+      clearTimeout(heartbeatDeadline);
       clearTimeout(retryTimer);
-      outbox.length = 0;
+      heartbeatTimer = heartbeatDeadline = retryTimer = undefined;
       const s = socket;
-      socket = undefined;
-      if (s !== undefined) {
+      const release = () => {
+        clearTimeout(pacingTimer);
+        pacingTimer = undefined;
+        outbox.length = 0;
+        afterDrain = undefined;
+        socket = undefined;
+        if (s === undefined) return;
         s.removeAllListeners();
         s.on('error', () => undefined);
         if (s.readyState === WebSocket.OPEN) s.close(1000);
         else s.terminate();
+      };
+      if (s === undefined || s.readyState !== WebSocket.OPEN || drainMs <= 0) {
+        release();
+        closing = Promise.resolve();
+        return closing;
       }
+      closing = new Promise<void>((resolve) => {
+        const finish = () => {
+          clearTimeout(deadline);
+          release();
+          resolve();
+        };
+        const deadline = setTimeout(finish, drainMs);
+        // The peer answers our close frame after it has read every request before it.
+        s.once('close', finish);
+        afterDrain = () => {
+          afterDrain = undefined;
+          s.close(1000);
+        };
+        if (pacingTimer === undefined) flush();
+      });
+      return closing;
     },
   };
 }

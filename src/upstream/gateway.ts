@@ -47,6 +47,13 @@ export const MAX_REFUSED_CREDENTIALS = 10_000;
  * two minutes. Coincall publishes no connection limit; raise it with care.
  */
 export const DEFAULT_MAX_PRIVATE_CREDENTIALS = 500;
+/**
+ * At shutdown, how long the upstream unsubscribes may take to go out before the
+ * sockets close anyway. At the pacing rate that is about 400 per connection;
+ * the exchange forgets the rest with the socket. Well inside the 10 s a
+ * container gets between SIGTERM and SIGKILL.
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
 /** New private handshakes per second, all credentials together (reconnects included). */
 export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = 10;
 /** Private handshakes allowed back to back before the rate applies. */
@@ -65,6 +72,8 @@ export interface UpstreamOptions {
   readonly backoff?: Backoff;
   readonly ackWaitMs?: number;
   readonly eventQueueLimit?: number;
+  /** Upper bound of the shutdown's unsubscribe drain (default DEFAULT_SHUTDOWN_DRAIN_MS). */
+  readonly shutdownDrainMs?: number;
   /** Re-sends of a subscribe refused for "too many request" before it fails (default DEFAULT_THROTTLE_RETRIES). */
   readonly throttleRetries?: number;
   /** Delay before each such re-send (default: the next rate window plus jitter). */
@@ -116,7 +125,11 @@ export interface Upstream {
   status(): UpstreamStatus;
   /** Every public connection is open. */
   ready(): boolean;
-  close(): void;
+  /**
+   * Ends every subscription, sends every upstream unsubscribe (paced) and closes
+   * the connections; resolves when done, or after the shutdown drain time at most.
+   */
+  close(): Promise<void>;
 }
 
 interface Hub {
@@ -148,11 +161,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     now,
   });
   const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
-  let closed = false;
+  let closing: Promise<void> | undefined;
 
-  const closeHub = (hub: Hub) => {
+  /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
+  const closeHub = (hub: Hub, drainMs = 0): Promise<void> => {
     clearTimeout(hub.lingerTimer);
-    if (hubs.get(hub.id) !== hub) return;
+    if (hubs.get(hub.id) !== hub) return Promise.resolve();
     hubs.delete(hub.id);
     if (hub.access === 'private') {
       const left = (privateHubs.get(hub.owner) ?? 1) - 1;
@@ -160,8 +174,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       else privateHubs.delete(hub.owner);
     }
     hub.mux.close();
-    hub.connection.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
+    return hub.connection.close(drainMs);
   };
 
   const openHub = (market: MarketName, credential: Credential, access: 'public' | 'private', owner: string): Hub => {
@@ -181,7 +195,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         if (hub === undefined || access === 'public') return;
         const h = hub;
         clearTimeout(h.lingerTimer);
-        h.lingerTimer = idle ? setTimeout(() => closeHub(h), options.connectionLingerMs ?? DEFAULT_CONNECTION_LINGER_MS) : undefined;
+        h.lingerTimer = idle ? setTimeout(() => void closeHub(h), options.connectionLingerMs ?? DEFAULT_CONNECTION_LINGER_MS) : undefined;
       },
     });
     const connection = openConnection({
@@ -200,7 +214,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       onRefused: (status) => {
         refused.add(owner);
         mux.failAll(refusedError(credential, status));
-        if (hub !== undefined) closeHub(hub);
+        if (hub !== undefined) void closeHub(hub);
       },
     });
     hub = { id, owner, market, access, connection, mux, lingerTimer: undefined };
@@ -235,7 +249,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   return {
     subscribe(channel, args, credential, subscribeOptions) {
-      if (closed) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+      if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
       let hub: Hub;
       if (channel.access === 'private') {
         if (credential === undefined)
@@ -300,8 +314,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.stats().state === 'open'),
     close() {
-      closed = true;
-      for (const hub of [...hubs.values()]) closeHub(hub);
+      const drainMs = options.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
+      closing ??= Promise.all([...hubs.values()].map((hub) => closeHub(hub, drainMs))).then(() => undefined);
+      return closing;
     },
   };
 }
