@@ -59,8 +59,8 @@ function codeOf(value: unknown): number | undefined {
  * Parses one text frame. Never throws: garbage comes back as `{kind: 'invalid'}`.
  * Loose forms are accepted: `c`, `rc` and `dt` as numeric strings, a frame-level
  * `ts` as a string. A frame-level `ts` that is present but not a timestamp
- * (integer ms from 2000 to 2200) makes the frame invalid, as any present but
- * invalid field fails its record.
+ * (integer ms from 2000 to 2200) makes the frame invalid, just as a present
+ * but invalid field fails its record.
  */
 export function parseFrame(text: string): Frame {
   let value: unknown;
