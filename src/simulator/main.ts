@@ -1,41 +1,39 @@
 /**
  * `npm run simulator`: runs the simulator as a standalone Coincall stand-in.
- * Reads SIMULATOR_PORT (8090), SIMULATOR_HOST (127.0.0.1) and, to override
- * the demo account, SIMULATOR_API_KEY / SIMULATOR_API_SECRET. The only file of
- * the simulator that touches `process`.
+ * Reads SIMULATOR_PORT (8090), SIMULATOR_HOST (127.0.0.1), SIMULATOR_WIRE_FORM
+ * (spec, live or mixed), SIMULATOR_STRICT_IDLE, the main account
+ * (SIMULATOR_API_KEY / SIMULATOR_API_SECRET, else the demo account) and extra
+ * accounts (SIMULATOR_ACCOUNTS=key:secret[:userId],...), validated at once:
+ * bad configuration stops it with one message listing every problem. The only
+ * file of the simulator that touches `process`.
  */
+import { readSimulatorEnv } from './env.ts';
 import { DEMO_ACCOUNT, startSimulator, type SimulatorAccount } from './index.ts';
 
-const DEFAULT_PORT = 8090;
-const DEFAULT_HOST = '127.0.0.1';
+/** Exit code for configuration the simulator refuses. */
+const EXIT_BAD_CONFIG = 2;
 
-function portFrom(text: string | undefined): number {
-  if (text === undefined || text === '') return DEFAULT_PORT;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    process.stderr.write(`SIMULATOR_PORT must be an integer from 0 to 65535, got "${text}".\n`);
-    process.exit(2);
-  }
-  return port;
+function describeAccount(account: SimulatorAccount, index: number): string {
+  const isDemo = account.apiKey === DEMO_ACCOUNT.apiKey && account.apiSecret === DEMO_ACCOUNT.apiSecret;
+  const secret = isDemo ? account.apiSecret : index === 0 ? '(from SIMULATOR_API_SECRET)' : '(from SIMULATOR_ACCOUNTS)';
+  return `  API key    ${account.apiKey}  user ${account.userId}\n  API secret ${secret}`;
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const port = portFrom(env['SIMULATOR_PORT']);
-  const host = env['SIMULATOR_HOST'] || DEFAULT_HOST;
-  const account: SimulatorAccount = {
-    apiKey: env['SIMULATOR_API_KEY'] || DEMO_ACCOUNT.apiKey,
-    apiSecret: env['SIMULATOR_API_SECRET'] || DEMO_ACCOUNT.apiSecret,
-    userId: DEMO_ACCOUNT.userId,
-  };
-  const simulator = await startSimulator({ port, host, accounts: [account] });
+  const read = readSimulatorEnv(process.env);
+  if (!read.ok) {
+    process.stderr.write(`Invalid simulator configuration:\n${read.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+  const { port, host, wireForm, accounts, strictIdle } = read.env;
+  const simulator = await startSimulator({ port, host, accounts, wireForm, strictIdle });
   process.stdout.write(
     [
       'Coincall simulator listening:',
       `  options  ${simulator.urls.options}`,
       `  futures  ${simulator.urls.futures}`,
-      `  API key    ${account.apiKey}`,
-      `  API secret ${account.apiKey === DEMO_ACCOUNT.apiKey && account.apiSecret === DEMO_ACCOUNT.apiSecret ? account.apiSecret : '(from SIMULATOR_API_SECRET)'}`,
+      `  wire form ${wireForm}${strictIdle ? ', strict idle rule' : ''}`,
+      ...accounts.map(describeAccount),
       '',
     ].join('\n'),
   );
