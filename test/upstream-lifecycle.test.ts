@@ -2,7 +2,8 @@
  * The upstream connection's life against a scripted exchange endpoint over
  * real sockets: every (re)connect carries a freshly signed URL; subscribes the
  * exchange throttles are re-sent, within a bound; shutdown sends every
- * unsubscribe (paced) before it closes, within a deadline.
+ * unsubscribe (paced) before it closes, within a deadline; the exchange closing
+ * an idle connection is routine, not a failure.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
@@ -160,5 +161,59 @@ describe('shutdown', () => {
     await gateway.close();
     expect(simulator.requests.filter((r) => /^unsubscribe$/i.test(r.action) && r.dataType === 'kline')).toHaveLength(30);
     for (const stop of stops) stop();
+  });
+});
+
+describe('the exchange closing idle connections', () => {
+  /** Counts backoff use: a routine close must not consult (or escalate) it. */
+  function countingBackoff() {
+    const attempts: number[] = [];
+    return { attempts, backoff: (attempt: number) => (attempts.push(attempt), 10) };
+  }
+  const downWarnings = (logs: ReturnType<typeof captureLogs>) => logs.lines.filter((l) => l.msg === 'upstream connection down; reconnecting');
+
+  it('reconnects at once, logs at info, keeps /ready true and never backs off', async () => {
+    const { attempts, backoff } = countingBackoff();
+    // The fake closes any connection without a subscription after 60 ms, heartbeats or not, as the exchange may.
+    const { exchange, upstream, logs } = await start({ idleCloseMs: 60 }, { backoff, heartbeatIntervalMs: 10 });
+    let notReady = 0;
+    await waitFor(() => {
+      if (!upstream.ready()) notReady++;
+      return exchange.idleCloses >= 6 && upstream.status().connections.every((c) => c.state === 'open');
+    }, 'three idle closes per market');
+    expect(notReady).toBe(0);
+    expect(attempts).toEqual([]);
+    expect(downWarnings(logs)).toEqual([]);
+    expect(logs.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+    expect(logs.lines.filter((l) => l.msg === 'upstream closed the idle connection; reconnecting').length).toBeGreaterThanOrEqual(6);
+
+    // The next real subscription goes straight out and is served.
+    const sub = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    await expect(sub.ready).resolves.toBeUndefined();
+    expect(exchange.requests.filter((r) => r.action === 'subscribe')).toHaveLength(1);
+    expect(attempts).toEqual([]);
+    await sub.events.return();
+  });
+
+  it('still treats a close of a connection with live topics as a failure (backoff, warning, resubscription)', async () => {
+    const { attempts, backoff } = countingBackoff();
+    const { exchange, upstream, logs } = await start({}, { backoff, heartbeatIntervalMs: 10 });
+    const sub = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    await sub.ready;
+    const futures = exchange.connections.find((c) => c.url.startsWith('/futures') && c.socket.readyState === c.socket.OPEN);
+    futures?.socket.close(1001, 'going away');
+    await waitFor(() => exchange.requests.filter((r) => r.action === 'subscribe').length === 2, 'the resubscription');
+    expect(attempts).toEqual([0]);
+    expect(downWarnings(logs)).toHaveLength(1);
+    await sub.events.return();
+  });
+
+  it('backs off as usual when an idle connection is closed before it ever answered (no tight reconnect loop)', async () => {
+    const { attempts, backoff } = countingBackoff();
+    exchange = await startFakeExchange({ idleCloseMs: 0, answerHeartbeats: false });
+    upstream = createUpstream({ urls: exchange.urls, serverCredential: SERVER_KEY, logger: captureLogs().logger, backoff });
+    await waitFor(() => attempts.length >= 6, 'several reconnect attempts');
+    // Two markets, each escalating: 0, 1, 2, ...
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
   });
 });

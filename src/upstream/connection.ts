@@ -7,8 +7,15 @@
  * Requests are paced under the exchange's per-connection budget. A refused
  * credential (HTTP 403 on the upgrade) is reported once and, unless told to,
  * not retried. Closing may first drain the request queue (still paced), so that
- * shutdown's unsubscribes all go out, within a deadline. This is one of the
- * three places that construct sockets.
+ * shutdown's unsubscribes all go out, within a deadline.
+ *
+ * The exchange closes connections that carry no subscription for a while. A
+ * clean close (a close frame) of a connection with no live topic, after a
+ * session that worked (it answered at least once), is routine: it is logged at
+ * info, reconnected at once without touching the backoff, and the connection
+ * stays `available()` meanwhile. Anything else is a failure as before.
+ *
+ * This is one of the three places that construct sockets.
  */
 import WebSocket from 'ws';
 import { HEARTBEAT_REQUEST, MAX_REQUESTS_PER_SECOND, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
@@ -27,6 +34,8 @@ const PACING_BURST = 10;
 const PACING_RATE_PER_SECOND = REQUEST_BUDGET_PER_SECOND - PACING_BURST;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** The close code `ws` reports when the socket ended without a close frame. */
+const ABNORMAL_CLOSURE = 1006;
 /** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
 const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
 
@@ -54,6 +63,8 @@ export interface ConnectionOptions {
   readonly onRefused: (status: number) => void;
   /** The socket went down (it will reconnect unless refused or closed). */
   readonly onDown?: () => void;
+  /** Whether the connection carries no live topic (an exchange's close of it is then routine). */
+  readonly isIdle?: () => boolean;
 }
 
 export interface ConnectionStats {
@@ -71,6 +82,8 @@ export interface UpstreamConnection {
    */
   send(text: string, onWritten?: () => void): void;
   stats(): ConnectionStats;
+  /** Open, or reconnecting after the exchange closed it while idle (routine, not a failure). */
+  available(): boolean;
   /**
    * Closes for good. With `drainMs`, the queued requests go out first (paced)
    * and the close handshake completes, or `drainMs` passes; the promise
@@ -89,6 +102,10 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   let socket: WebSocket | undefined;
   let state: ConnectionState = 'connecting';
   let attempt = 0;
+  /** This session has had a good frame from the exchange. */
+  let sessionAnswered = false;
+  /** Reconnecting after a routine idle close. */
+  let renewing = false;
   let reconnects = 0;
   let everOpened = false;
   let connectedSince: number | undefined;
@@ -131,8 +148,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     if (outbox.length === 0) afterDrain?.();
   };
 
-  const goDown = (reason: string) => {
-    if (state === 'closed' || state === 'refused') return;
+  const dropSocket = () => {
     clearTimers();
     outbox.length = 0;
     const s = socket;
@@ -142,10 +158,25 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     s?.on('error', () => undefined);
     s?.terminate();
     state = 'backoff';
+  };
+
+  const goDown = (reason: string) => {
+    if (state === 'closed' || state === 'refused') return;
+    renewing = false;
+    dropSocket();
     const delay = backoff(attempt++);
     log.warn({ market: options.market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
     options.onDown?.();
     retryTimer = setTimeout(reconnect, delay);
+  };
+
+  /** The exchange closed an idle connection: routine, so no backoff and no alarm. */
+  const renewIdle = (code: number, reason: string) => {
+    dropSocket();
+    renewing = true;
+    log.info({ market: options.market, code, reason }, 'upstream closed the idle connection; reconnecting');
+    options.onDown?.();
+    reconnect();
   };
 
   /** After the backoff: wait for the handshake budget too, when there is one. */
@@ -166,10 +197,12 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     retryTimer = undefined;
     if (state === 'closed') return;
     state = 'connecting';
+    sessionAnswered = false;
     const ws = new WebSocket(signedUrl(options.url, options.credential, now()), { handshakeTimeout: CONNECT_TIMEOUT_MS });
     socket = ws;
     ws.on('open', () => {
       state = 'open';
+      renewing = false;
       connectedSince = now();
       if (everOpened) {
         reconnects++;
@@ -189,7 +222,10 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
         clearTimeout(heartbeatDeadline);
         heartbeatDeadline = undefined;
       }
-      if (frame.kind !== 'invalid') attempt = 0;
+      if (frame.kind !== 'invalid') {
+        attempt = 0;
+        sessionAnswered = true;
+      }
       options.onFrame(frame, receivedAt);
     });
     ws.on('unexpected-response', (_req, res) => {
@@ -211,8 +247,11 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       }
       goDown(`upgrade answered ${status}`);
     });
-    ws.on('close', (code) => {
-      if (socket === ws) goDown(`socket closed (${code})`);
+    ws.on('close', (code, reason) => {
+      if (socket !== ws) return;
+      const routine = code !== ABNORMAL_CLOSURE && sessionAnswered && (options.isIdle?.() ?? false);
+      if (routine) renewIdle(code, reason.toString());
+      else goDown(`socket closed (${code})`);
     });
     ws.on('error', (error) => {
       log.debug({ market: options.market, err: error.message }, 'upstream socket error');
@@ -229,6 +268,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       if (pacingTimer === undefined) flush();
     },
     stats: () => ({ market: options.market, state, connectedSince, reconnects, lastMessageAt }),
+    available: () => state === 'open' || (renewing && (state === 'connecting' || state === 'backoff')),
     close(drainMs = 0) {
       if (closing !== undefined) return closing;
       state = 'closed';

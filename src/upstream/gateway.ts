@@ -123,7 +123,10 @@ export interface Upstream {
     options?: { readonly failureValue?: (error: Error) => unknown },
   ): Subscription;
   status(): UpstreamStatus;
-  /** Every public connection is open. */
+  /**
+   * Every public connection is open, or reconnecting after the exchange closed
+   * it for idleness (routine: the next subscription is not delayed by it).
+   */
   ready(): boolean;
   /**
    * Ends every subscription, sends every upstream unsubscribe (paced) and closes
@@ -209,6 +212,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      isIdle: () => mux.isIdle(),
       onOpen: () => mux.resubscribeAll(),
       onFrame: (frame, receivedAt) => mux.handleFrame(frame, receivedAt),
       onRefused: (status) => {
@@ -312,7 +316,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         drops,
       };
     },
-    ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.stats().state === 'open'),
+    ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
     close() {
       const drainMs = options.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
       closing ??= Promise.all([...hubs.values()].map((hub) => closeHub(hub, drainMs))).then(() => undefined);

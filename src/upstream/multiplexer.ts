@@ -116,6 +116,8 @@ export interface Multiplexer {
   /** Fails every topic (the credential was refused, or shutdown). */
   failAll(error: Error): void;
   topics(): TopicInfo[];
+  /** No topic is live (lingering ones count as live: they are still subscribed upstream). */
+  isIdle(): boolean;
   readonly drops: Readonly<DropCounters>;
   close(): void;
 }
@@ -349,6 +351,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     failAll(error) {
       for (const topic of [...topics.values()]) failTopic(topic, error);
     },
+    isIdle: () => topics.size === 0,
     topics: () =>
       [...topics.values()].map((t) => ({ market, channel: t.channel.id, dataType: t.channel.dataType, key: t.key, subscribers: t.listeners.size })),
     close() {
