@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../src/upstream/gateway.ts';
-import { captureLogs, disposeAll, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
+import { captureLogs, disposeAll, sleep, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from './helpers/fake-exchange.ts';
 
 const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
@@ -131,10 +131,14 @@ describe('shutdown', () => {
     const { exchange, upstream } = await start();
     const subs = sixtyTopics(upstream);
     await waitFor(() => count(exchange, 'subscribe') === 60, 'all 60 subscribes');
+    const upgrades = exchange.upgrades.length;
     await upstream.close();
     // close() resolves after the exchange answered our close frame, so it has read every request before it.
     expect(count(exchange, 'unSubscribe')).toBe(60);
+    // Our own close frame, answered, is no idle close by the exchange: nothing reconnects.
+    await sleep(100);
     expect(exchange.openCount()).toBe(0);
+    expect(exchange.upgrades.length).toBe(upgrades);
     for (const sub of subs) await expect(sub.events.next()).resolves.toEqual({ value: undefined, done: true });
   });
 

@@ -248,7 +248,8 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       goDown(`upgrade answered ${status}`);
     });
     ws.on('close', (code, reason) => {
-      if (socket !== ws) return;
+      // While we close it ourselves (draining), its close is ours, not the exchange's.
+      if (socket !== ws || state === 'closed') return;
       const routine = code !== ABNORMAL_CLOSURE && sessionAnswered && (options.isIdle?.() ?? false);
       if (routine) renewIdle(code, reason.toString());
       else goDown(`socket closed (${code})`);
