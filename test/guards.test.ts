@@ -8,6 +8,7 @@
  * upstream garbage is dropped and counted in `status`, and streams go on.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { getIntrospectionQuery, validate } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
@@ -133,6 +134,8 @@ describe('graphql-ws handshake and message guards', () => {
     ['a JSON array', (c) => c.send('[1,2,3]'), 4400, true],
     ['a binary frame', (c) => c.send(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 4400, true],
     ['a binary frame holding a valid message', (c) => c.send(Buffer.from(JSON.stringify({ type: 'ping' }))), 4400, true],
+    ['a message of a type only the server sends (next)', (c) => c.send({ type: 'next', id: '1', payload: {} }), 4400, true],
+    ['a message of a type only the server sends (connection_ack)', (c) => c.send({ type: 'connection_ack' }), 4400, true],
     ['a second connection_init', (c) => c.send({ type: 'connection_init' }), 4429, true],
     ['a subscribe before connection_init', (c) => c.subscribe('1', '{ __typename }'), 4401, false],
   ];
@@ -232,19 +235,20 @@ describe('query limits, on every transport, before execution', () => {
   });
 
   it('refuses a chunked HTTP body (no Content-Length) over HTTP_MAX_BODY_BYTES with 413', async () => {
-    const chunks = 8;
-    const chunk = new TextEncoder().encode(`${'#'.repeat(SMALL.httpMaxBodyBytes / 4)}\n`);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode('{"query":"{ status { mode } }",'));
-        for (let i = 0; i < chunks; i++) controller.enqueue(chunk);
-        controller.enqueue(new TextEncoder().encode('"x":1}'));
-        controller.close();
-      },
+    // node:http with its own connection: the gateway answers before the body ends and drops the connection.
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += String(chunk)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write('{"query":"{ status { mode } }","padding":"');
+      for (let i = 0; i < 8; i++) req.write('#'.repeat(SMALL.httpMaxBodyBytes / 4));
+      req.end('"}');
     });
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
-    expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringContaining('too large') }] });
+    expect(status).toBe(413);
+    expect(JSON.parse(text)).toMatchObject({ errors: [{ message: expect.stringContaining('too large') }] });
   });
 
   it("answers GraphiQL's standard introspection query over HTTP", async () => {

@@ -17,7 +17,7 @@ import type { GatewayContext } from '../graphql/builder.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
-import type { ExampleOperation } from './graphiql.ts';
+import { graphiqlOptions, renderLocalGraphiQL, type GraphiQLSetup } from './graphiql.ts';
 import {
   bodyTooLarge,
   bodyTooLargeMessage,
@@ -35,6 +35,7 @@ import { createFanout, rootFieldOf, type Fanout, type FanoutRun, type Member } f
 import type { Delivery } from '../channels/channel.ts';
 import { CHANNELS, type ChannelId } from '../channels/registry.ts';
 import { credentialId } from '../coincall/signing.ts';
+import { createBoundedCache } from '../lib/bounded-cache.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -46,6 +47,12 @@ export const SHUTDOWN_DRAIN_MS = 1_000;
 export const SHUTDOWN_FLUSH_MS = 50;
 /** Close code for shutdown ("going away"). */
 export const CLOSE_GOING_AWAY = 1001;
+/**
+ * yoga's parse cache, bounded: real operations are short and few, while a
+ * hostile client can send thousands of distinct documents near the token
+ * limit, whose ASTs would otherwise stay cached (1,000 by default).
+ */
+export const DOCUMENT_CACHE = { maxEntries: 500, maxKeyLength: 4 * 1024 } as const;
 
 type BaseContext = Omit<GatewayContext, 'credential' | 'credentialProblem'>;
 
@@ -53,7 +60,8 @@ export interface GatewayServerOptions {
   readonly schema: GraphQLSchema;
   readonly context: BaseContext;
   readonly logger: Logger;
-  readonly operations: readonly ExampleOperation[];
+  /** GraphiQL's tabs, their variables and (on the simulator only) demo headers. */
+  readonly graphiql: GraphiQLSetup;
   /** Whether the upstream is connected (for `/ready`). */
   readonly ready: () => boolean;
   /** Guard limits (`lib/limits.ts`); default: every default. */
@@ -92,22 +100,22 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
   const fanout = createFanout();
-  const [first] = options.operations;
   const yoga: YogaServerInstance<ServerContext, GatewayContext> = createYoga<ServerContext, GatewayContext>({
     schema: options.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
+    // Parsed documents are cached by their text: only short ones, and not too many (see DOCUMENT_CACHE).
+    // Validation results are not cached: a failed one keeps its errors' stack frames, and with them
+    // the whole validation state, alive; validating a short document again costs little.
+    parserAndValidationCache: { documentCache: createBoundedCache(DOCUMENT_CACHE), errorCache: createBoundedCache(DOCUMENT_CACHE), validationCache: false },
     // Bodies without a Content-Length (chunked) are capped while they stream.
     maxRequestBodySize: limits.httpMaxBodyBytes,
     logging: yogaLogger(logger),
     // Query limits and BAD_USER_INPUT tagging, on every transport (graphql-ws goes through getEnveloped too).
     plugins: [useQueryLimits(limits)],
-    graphiql: {
-      title: 'Coincall GraphQL gateway',
-      subscriptionsProtocol: 'SSE',
-      ...(first === undefined ? {} : { defaultQuery: first.query }),
-      defaultTabs: options.operations.map((op) => ({ query: op.query })),
-    },
+    // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
+    graphiql: () => graphiqlOptions(options.graphiql),
+    renderGraphiQL: renderLocalGraphiQL,
     context: ({ request, connectionParams }): GatewayContext => {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
@@ -128,6 +136,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
 
   const httpServer = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/') {
+      res.writeHead(302, { location: GRAPHQL_PATH }).end();
+      return;
+    }
     if (path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;

@@ -83,7 +83,12 @@ export function serveGraphqlWs(
               return;
             }
             const text = String(data);
-            if (dispatch(text) === 'duplicate') socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${peekOperation(text)?.id ?? ''} already exists`);
+            const peeked = peekMessage(text);
+            if (isServerOnlyType(peeked?.type)) {
+              socket.close(CloseCode.BadRequest, `Unexpected message of type ${String(peeked?.type)} received`);
+              return;
+            }
+            if (dispatch(text, peeked) === 'duplicate') socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${String(peeked?.id)} already exists`);
           });
         },
       },
@@ -97,18 +102,25 @@ export function serveGraphqlWs(
   });
 }
 
-/** The `type` and `id` of a `subscribe` or `complete` message, without trusting anything else in it. */
-export function peekOperation(text: string): { readonly type: 'subscribe' | 'complete'; readonly id: string } | undefined {
+/** Types only the server sends; graphql-ws's core throws (an internal error) when a client sends one. */
+const SERVER_ONLY_TYPES: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
+
+/** The `type` and `id` of a message, without trusting anything else in it; undefined when it is not a JSON object. */
+export function peekMessage(text: string): { readonly type: unknown; readonly id: unknown } | undefined {
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof message !== 'object' || message === null) return undefined;
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
   const { type, id } = message as { type?: unknown; id?: unknown };
-  if ((type !== 'subscribe' && type !== 'complete') || typeof id !== 'string') return undefined;
   return { type, id };
+}
+
+/** A message of a type only the server sends (`next`, `connection_ack`...): a protocol violation. */
+export function isServerOnlyType(type: unknown): type is string {
+  return SERVER_ONLY_TYPES.has(type);
 }
 
 interface IdState {
@@ -131,7 +143,10 @@ interface IdState {
  * waiting `subscribe` is dropped when the socket has closed by its turn.
  * Every other message is handed over at once, in order.
  */
-export function createIdOrdering(handle: (text: string) => Promise<void>, isOpen: () => boolean): (text: string) => 'handled' | 'duplicate' {
+export function createIdOrdering(
+  handle: (text: string) => Promise<void>,
+  isOpen: () => boolean,
+): (text: string, peeked: ReturnType<typeof peekMessage>) => 'handled' | 'duplicate' {
   const ids = new Map<string, IdState>();
   const start = (id: string, text: string) => {
     const state: IdState = { completed: false, queued: undefined };
@@ -143,12 +158,12 @@ export function createIdOrdering(handle: (text: string) => Promise<void>, isOpen
       if (next !== undefined && !next.cancelled && isOpen()) start(id, next.text);
     });
   };
-  return (text) => {
-    const operation = peekOperation(text);
-    if (operation === undefined) {
+  return (text, peeked) => {
+    if (peeked === undefined || (peeked.type !== 'subscribe' && peeked.type !== 'complete') || typeof peeked.id !== 'string') {
       void handle(text);
       return 'handled';
     }
+    const operation = { type: peeked.type, id: peeked.id };
     const state = ids.get(operation.id);
     if (operation.type === 'subscribe') {
       if (state === undefined) start(operation.id, text);
