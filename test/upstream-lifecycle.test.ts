@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../src/upstream/gateway.ts';
-import { captureLogs, disposeAll, sleep, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
+import { captureLogs, disposeAll, sleep, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from './helpers/fake-exchange.ts';
 
 const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
@@ -197,6 +197,28 @@ describe('the exchange closing idle connections', () => {
     expect(exchange.requests.filter((r) => r.action === 'subscribe')).toHaveLength(1);
     expect(attempts).toEqual([]);
     await sub.events.return();
+  });
+
+  it('keeps /ready at 200 while the simulator, under its strict idle rule, closes the topic-less public connections', async () => {
+    const gateway = await startTestGateway({ simulator: { strictIdle: true, idleTimeoutMs: 150 }, upstream: { heartbeatIntervalMs: 20 } });
+    const renewals = () => gateway.logs.lines.filter((l) => l.msg === 'upstream closed the idle connection; reconnecting').length;
+    // Ask /ready over and over while the closes happen.
+    const statuses: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) statuses.push((await fetch(gateway.url.replace('/graphql', '/ready'))).status);
+    })();
+    try {
+      await waitFor(() => renewals() >= 6, 'three idle closes per market');
+    } finally {
+      polling = false;
+      await poller;
+    }
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    expect(gateway.logs.lines.filter((l) => l.msg === 'upstream connection down; reconnecting')).toEqual([]);
+    const [result] = await take(wsClient(gateway.wsUrl), { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, 1);
+    expect(result?.data).toEqual({ futuresIndexPrice: { symbol: 'BTCUSD' } });
   });
 
   it('still treats a close of a connection with live topics as a failure (backoff, warning, resubscription)', async () => {

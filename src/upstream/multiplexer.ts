@@ -337,6 +337,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
           logger.warn({ market, message: frame.message }, 'upstream notice');
           return;
         case 'heartbeat':
+        case 'connect':
           return;
       }
     },
