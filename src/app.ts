@@ -11,8 +11,9 @@ import type { UpstreamMode } from './graphql/builder.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/http.ts';
 import type { Fanout } from './server/fanout.ts';
-import { loadExampleOperations } from './server/graphiql.ts';
+import { EXAMPLE_UNDERLYING, loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
+import { underlyingSpec } from './simulator/instruments.ts';
 import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -60,7 +61,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     schema: gatewaySchema(),
     context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats() },
     logger: logger.child({ component: 'server' }),
-    operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
+    graphiql: {
+      operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
+      now,
+      // On the simulator: its BTCUSD level for a near-the-money example, and its demo key so private tabs work. Never a real key.
+      ...(simulator === undefined ? {} : { referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice, demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret } }),
+    },
     ready: () => upstream.ready(),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
