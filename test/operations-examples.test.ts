@@ -1,0 +1,186 @@
+/**
+ * Every example operation of `schema/operations/` works as a user meets it:
+ * run against the gateway on its simulator through the real graphql-ws
+ * client, as the generated TypedDocumentNodes, with the variables GraphiQL
+ * preloads (the same helper with the same clock and reference price; the
+ * GraphiQL tests check the page carries them) and, for the private ones, the
+ * simulator's demo key. Each yields at least one event whose every value has
+ * the type the schema promises (a Decimal is a decimal string, a DateTime an
+ * ISO instant, an enum one of its values, a non-null field never null).
+ * The variables are checked at compile time too: each example's variables
+ * must be assignable to its generated `...Variables` type.
+ */
+import { readdirSync } from 'node:fs';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  isEnumType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  Kind,
+  print,
+  type DocumentNode,
+  type GraphQLOutputType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewaySchema } from '../src/graphql/schema.ts';
+import { exampleVariables, isPrivateExample, type ExampleName } from '../src/server/graphiql.ts';
+import { underlyingSpec } from '../src/simulator/instruments.ts';
+import {
+  AccountBalanceDocument,
+  FuturesFillsDocument,
+  FuturesIndexPriceDocument,
+  FuturesKlineDocument,
+  FuturesOrderBookDocument,
+  FuturesOrdersDocument,
+  FuturesPositionsDocument,
+  FuturesTradesDocument,
+  OptionChainDocument,
+  OptionFillsDocument,
+  OptionIndexPriceDocument,
+  OptionKlineDocument,
+  OptionOrderBookDocument,
+  OptionOrdersDocument,
+  OptionPositionsDocument,
+  OptionPricingDocument,
+  OptionTradesDocument,
+  StatusDocument,
+} from './generated/graphql.ts';
+import { DEMO_CREDENTIAL, disposeAll, startTestGateway, take, wsClient, type TestGateway } from './helpers/gateway.ts';
+
+/** Private examples wait for the simulated account to fill an order; public ones stream at once. */
+const FIRST_EVENT_WAIT_MS = 20_000;
+const TEST_TIMEOUT_MS = 30_000;
+
+const schema = gatewaySchema();
+/** GraphiQL's clock, pinned for the whole file so the test computes exactly the variables the page serves. */
+const NOW = Date.now();
+const variables = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
+
+interface Example {
+  readonly document: DocumentNode;
+  readonly variables: object;
+  /** A look at the typed result, beyond the schema check: the example shows what it says it shows. */
+  readonly check: (data: unknown) => void;
+}
+
+/** Ties an example's variables and check to its typed document: both are compiled against the generated types. */
+function example<R, V>(document: TypedDocumentNode<R, V>, values: NoInfer<V>, check: (data: R) => void): Example {
+  return { document, variables: values as object, check: (data) => check(data as R) };
+}
+
+const EXAMPLES: Record<ExampleName, Example> = {
+  status: example(StatusDocument, variables.status, (d) => expect(d.status.mode).toBe('SIMULATED')),
+  accountBalance: example(AccountBalanceDocument, variables.accountBalance, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
+  optionIndexPrice: example(OptionIndexPriceDocument, variables.optionIndexPrice, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
+  optionKline: example(OptionKlineDocument, variables.optionKline, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline.symbol, period: 'H1' })),
+  optionPricing: example(OptionPricingDocument, variables.optionPricing, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing.symbol)),
+  optionChain: example(OptionChainDocument, variables.optionChain, (d) => {
+    expect(d.optionChain.expiry).toBe(variables.optionChain.expiry);
+    expect(d.optionChain.tickers.length).toBeGreaterThan(0);
+    for (const ticker of d.optionChain.tickers) expect(ticker.type).toBe('CALL');
+  }),
+  optionOrderBook: example(OptionOrderBookDocument, variables.optionOrderBook, (d) => {
+    expect(d.optionOrderBook.symbol).toBe(variables.optionOrderBook.symbol);
+    expect(d.optionOrderBook.bids.length).toBeLessThanOrEqual(variables.optionOrderBook.depth);
+  }),
+  optionTrades: example(OptionTradesDocument, variables.optionTrades, (d) => {
+    expect(d.optionTrades.length).toBeGreaterThan(0);
+    for (const trade of d.optionTrades) expect(trade.symbol).toBe(variables.optionTrades.symbol);
+  }),
+  optionFills: example(OptionFillsDocument, variables.optionFills, (d) => expect(d.optionFills.symbol).toBe(variables.optionFills.symbol)),
+  optionOrders: example(OptionOrdersDocument, variables.optionOrders, (d) => expect(d.optionOrders.symbol).toMatch(/^BTCUSD-/)),
+  optionPositions: example(OptionPositionsDocument, variables.optionPositions, (d) => expect(d.optionPositions.symbol).toMatch(/^BTCUSD-/)),
+  futuresIndexPrice: example(FuturesIndexPriceDocument, variables.futuresIndexPrice, (d) => expect(d.futuresIndexPrice.symbol).toBe('BTCUSD')),
+  futuresKline: example(FuturesKlineDocument, variables.futuresKline, (d) => expect(d.futuresKline).toMatchObject({ symbol: 'BTCUSD', period: 'M1' })),
+  futuresOrderBook: example(FuturesOrderBookDocument, variables.futuresOrderBook, (d) => {
+    expect(d.futuresOrderBook.symbol).toBe('BTCUSD');
+    expect(d.futuresOrderBook.bids).toHaveLength(variables.futuresOrderBook.depth);
+  }),
+  futuresTrades: example(FuturesTradesDocument, variables.futuresTrades, (d) => expect(d.futuresTrades.length).toBeGreaterThan(0)),
+  futuresFills: example(FuturesFillsDocument, variables.futuresFills, (d) => expect(d.futuresFills.symbol).toMatch(/USD$/)),
+  futuresOrders: example(FuturesOrdersDocument, variables.futuresOrders, (d) => expect(d.futuresOrders.symbol).toMatch(/USD$/)),
+  futuresPositions: example(FuturesPositionsDocument, variables.futuresPositions, (d) => expect(d.futuresPositions.symbol).toMatch(/USD$/)),
+};
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Where `value` breaks the schema's promise for `type` with this selection (empty: well-typed). */
+function typeProblems(type: GraphQLOutputType, selection: SelectionSetNode | undefined, value: unknown, path: string): string[] {
+  if (isNonNullType(type)) return value === null || value === undefined ? [`${path} is null but non-null`] : typeProblems(type.ofType, selection, value, path);
+  if (value === null) return [];
+  if (isListType(type))
+    return Array.isArray(value) ? value.flatMap((item, i) => typeProblems(type.ofType, selection, item, `${path}[${i}]`)) : [`${path} is not a list`];
+  if (isEnumType(type)) return typeof value === 'string' && type.getValue(value) !== undefined ? [] : [`${path}: ${String(value)} is not a ${type.name}`];
+  if (isScalarType(type)) {
+    const ok: Record<string, (v: unknown) => boolean> = {
+      Decimal: (v) => typeof v === 'string' && DECIMAL.test(v),
+      DateTime: (v) => typeof v === 'string' && DATE_TIME.test(v) && new Date(v).toISOString() === v,
+      Float: (v) => typeof v === 'number' && Number.isFinite(v),
+      Int: (v) => Number.isInteger(v),
+      String: (v) => typeof v === 'string',
+      ID: (v) => typeof v === 'string',
+      Boolean: (v) => typeof v === 'boolean',
+    };
+    const check = ok[type.name];
+    if (check === undefined) return [`${path}: no check for scalar ${type.name}`];
+    return check(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a ${type.name}`];
+  }
+  if (!isObjectType(type) || selection === undefined || typeof value !== 'object' || Array.isArray(value)) return [`${path} is not a ${String(type)} object`];
+  const record = value as Record<string, unknown>;
+  const fields = type.getFields();
+  const selected = selection.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s] : []));
+  const keys = selected.map((s) => s.alias?.value ?? s.name.value);
+  const extra = Object.keys(record).filter((k) => !keys.includes(k));
+  return [
+    ...extra.map((k) => `${path}.${k} was not selected`),
+    ...selected.flatMap((s) => {
+      const key = s.alias?.value ?? s.name.value;
+      const field = fields[s.name.value];
+      if (field === undefined) return [`${path}.${key} is not a field of ${type.name}`];
+      return typeProblems(field.type, s.selectionSet, record[key], `${path}.${key}`);
+    }),
+  ];
+}
+
+function wellTyped(document: DocumentNode, data: unknown): string[] {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const root = operation?.operation === 'query' ? schema.getQueryType() : schema.getSubscriptionType();
+  if (operation === undefined || root === null || root === undefined) return ['no operation'];
+  return typeProblems(root, operation.selectionSet, data, 'data');
+}
+
+let gateway: TestGateway;
+let publicClient: Client;
+let privateClient: Client;
+beforeAll(async () => {
+  gateway = await startTestGateway({ now: () => NOW });
+  publicClient = wsClient(gateway.wsUrl);
+  privateClient = wsClient(gateway.wsUrl, DEMO_CREDENTIAL);
+});
+afterAll(disposeAll);
+
+describe('the example operations', () => {
+  it('cover every file of schema/operations', () => {
+    const files = readdirSync(new URL('../schema/operations/', import.meta.url)).map((f) => f.replace(/\.graphql$/, ''));
+    expect(Object.keys(EXAMPLES).sort()).toEqual(files.sort());
+  });
+
+  it.concurrent.each(Object.entries(EXAMPLES).map(([name, ex]) => [name, ex] as const))(
+    '%s yields a well-typed event on the simulator',
+    async (name, ex) => {
+      const client = isPrivateExample(name) ? privateClient : publicClient;
+      const [first] = await take(client, { query: print(ex.document), variables: ex.variables as Record<string, unknown> }, 1, FIRST_EVENT_WAIT_MS);
+      expect(first, 'an event arrived').toBeDefined();
+      expect(first?.errors).toBeUndefined();
+      expect(wellTyped(ex.document, first?.data)).toEqual([]);
+      ex.check(first?.data);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
