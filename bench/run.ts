@@ -22,6 +22,9 @@
  *   --warmup=SECONDS     warm-up (default 2)
  *   --out=NAME           results file stem in bench/results/ (default latest; quick: quick)
  *   --profile            write V8 CPU profiles of the server processes to bench/results/profiles/
+ *   --heap-snapshots     write V8 heap snapshots of each server before any client and with every
+ *                        subscription open and idle, to bench/results/profiles/ (compare them in
+ *                        Chrome DevTools' Memory tab: what one idle subscription keeps)
  * Env BENCH_ARGS is read the same way.
  */
 import { fork, execSync, type ChildProcess } from 'node:child_process';
@@ -106,6 +109,7 @@ const servers = (value('servers')?.split(',') ?? ['relay', 'gateway']) as Server
 const measureS = Number(value('measure') ?? (quick ? 4 : 8));
 const warmupS = Number(value('warmup') ?? (quick ? 1 : 2));
 const profile = flag('profile');
+const heapSnapshots = flag('heap-snapshots');
 const outStem = value('out') ?? (quick ? 'quick' : 'latest');
 const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id));
 if (scenarios.length === 0) {
@@ -231,6 +235,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     await sleep(300);
     await server.request({ cmd: 'gc' }, 30_000);
     const baseStats = await server.request<ServerStats>({ cmd: 'stats' });
+    if (heapSnapshots) await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-base.heapsnapshot`) }, 120_000);
 
     const symbols = SYMBOLS_20.slice(0, s.symbols);
     const sub = await clients.request<NonNullable<RunResult['subscribe']> & { elapsedMs: number }>(
@@ -259,6 +264,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     await sleep(1_500);
     await server.request({ cmd: 'gc' }, 30_000);
     const idleStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+    if (heapSnapshots) await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-idle.heapsnapshot`) }, 120_000);
     const subs = s.n + (s.slow ? 1 : 0);
 
     firehose.setRate(s.rate);

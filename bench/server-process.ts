@@ -7,7 +7,7 @@
  *
  * argv: <gateway|relay> <firehoseUrl>. Prints `{"port":N}` on stdout when
  * listening. IPC requests: {cmd:'stats'} -> {cpu, memory, extra},
- * {cmd:'gc'} -> {ok}, {cmd:'stop'} -> exits.
+ * {cmd:'gc'} -> {ok}, {cmd:'snapshot', path} -> a V8 heap snapshot at path, {cmd:'stop'} -> exits.
  *
  * The raw relay: one upstream connection per symbol to the firehose (signed
  * URL, one subscribe, heartbeat answered by the firehose), a `ws` server that
@@ -21,7 +21,10 @@
  * A socket with more than RELAY_MAX_BUFFERED bytes queued is skipped for that
  * frame (the drop a raw relay would do for a slow reader).
  */
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { dirname } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { signedUrl } from '../src/coincall/signing.ts';
@@ -60,7 +63,7 @@ if (mode === 'gateway') {
   port = await startRelay(firehoseUrl);
 }
 
-process.on('message', (message: { cmd: string; seq: number }) => {
+process.on('message', (message: { cmd: string; seq: number; path?: string }) => {
   const reply = (body: object) => process.send?.({ seq: message.seq, ...body });
   switch (message.cmd) {
     case 'stats':
@@ -69,6 +72,13 @@ process.on('message', (message: { cmd: string; seq: number }) => {
     case 'gc':
       (globalThis as { gc?: () => void }).gc?.();
       (globalThis as { gc?: () => void }).gc?.();
+      reply({ ok: true });
+      break;
+    case 'snapshot':
+      if (message.path !== undefined) {
+        mkdirSync(dirname(message.path), { recursive: true });
+        writeHeapSnapshot(message.path);
+      }
       reply({ ok: true });
       break;
     case 'stop':
