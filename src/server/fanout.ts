@@ -56,26 +56,67 @@ export interface Fanout {
 }
 
 export interface LiveGroup {
+  /** The group's key (one string shared by every member). */
+  readonly key: string;
   readonly document: DocumentNode;
   readonly operationName: string | null | undefined;
   readonly delivery: Delivery;
 }
 
-interface MemberState {
+/** What a member stream needs of its fan-out. */
+interface Leaving {
+  leave(group: Group, state: MemberState): void;
+}
+
+/**
+ * One member of a group, and graphql-ws's iterator over what must go its way
+ * through graphql-ws (results with errors, the end). A class, so that its
+ * methods exist once and an idle member costs only its fields.
+ */
+class MemberState implements AsyncIterableIterator<ExecutionResult, undefined> {
   readonly member: Member;
   /** `{"id":"<id>","type":"next","payload":` */
   readonly head: string;
-  /** Results that go through graphql-ws (errors), and the end. */
-  readonly queue: ExecutionResult[];
-  wake: (() => void) | undefined;
-  ended: boolean;
+  readonly group: Group;
+  private readonly fanout: Leaving;
+  /** Results that go through graphql-ws (errors); created on the first one. */
+  queue: ExecutionResult[] | undefined = undefined;
+  wake: (() => void) | undefined = undefined;
+  ended = false;
   /** The latest state payload a backed-up socket skipped, sent once it drains. */
-  pending: string | undefined;
-  retry: NodeJS.Timeout | undefined;
+  pending: string | undefined = undefined;
+  retry: NodeJS.Timeout | undefined = undefined;
+
+  constructor(member: Member, group: Group, fanout: Leaving) {
+    this.member = member;
+    this.head = `{"id":${JSON.stringify(member.id)},"type":"next","payload":`;
+    this.group = group;
+    this.fanout = fanout;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    for (;;) {
+      const queued = this.queue?.shift();
+      if (queued !== undefined) return { value: queued, done: false };
+      if (this.ended) return { value: undefined, done: true };
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    this.fanout.leave(this.group, this);
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 interface Group extends LiveGroup {
-  readonly key: string;
   readonly members: Set<MemberState>;
   source: AsyncIterator<ExecutionResult> | undefined;
   /** The latest serialized payload of a state group, for a member that joins later. */
@@ -148,6 +189,7 @@ export function createFanout(): Fanout {
       void group.source?.return?.();
     }
   };
+  const leaving: Leaving = { leave };
 
   const pump = async (group: Group, iterable: AsyncIterable<ExecutionResult>) => {
     const source = iterable[Symbol.asyncIterator]();
@@ -164,7 +206,7 @@ export function createFanout(): Fanout {
         const result = step.value;
         if (result.errors !== undefined && result.errors.length > 0) {
           for (const state of group.members) {
-            state.queue.push(result);
+            (state.queue ??= []).push(result);
             state.wake?.();
           }
           continue;
@@ -182,28 +224,6 @@ export function createFanout(): Fanout {
         endMember(state);
       }
     }
-  };
-
-  const memberIterator = (group: Group, state: MemberState): AsyncIterableIterator<ExecutionResult> => {
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
-      next: async () => {
-        for (;;) {
-          const queued = state.queue.shift();
-          if (queued !== undefined) return { value: queued, done: false };
-          if (state.ended) return { value: undefined, done: true };
-          await new Promise<void>((resolve) => {
-            state.wake = resolve;
-          });
-          state.wake = undefined;
-        }
-      },
-      return: async () => {
-        leave(group, state);
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
   };
 
   return {
@@ -238,15 +258,7 @@ export function createFanout(): Fanout {
       const result = await joined.started;
       // Not a stream (argument errors, refusals): every member gets the same answer.
       if (!isAsyncIterable(result) || joined.closed) return isAsyncIterable(result) ? run(args) : result;
-      const state: MemberState = {
-        member,
-        head: `{"id":${JSON.stringify(member.id)},"type":"next","payload":`,
-        queue: [],
-        wake: undefined,
-        ended: false,
-        pending: undefined,
-        retry: undefined,
-      };
+      const state = new MemberState(member, joined, leaving);
       joined.members.add(state);
       members++;
       if (joined.last !== undefined) {
@@ -256,7 +268,7 @@ export function createFanout(): Fanout {
           if (!state.ended) write(joined, state, last);
         });
       }
-      return memberIterator(joined, state);
+      return state;
     },
     live(key) {
       const group = groups.get(key);

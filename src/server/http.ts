@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { handleProtocols, type OperationResult, type SubscribePayload } from 'graphql-ws';
+import { handleProtocols, type Context, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../graphql/builder.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../lib/limits.ts';
@@ -30,7 +30,7 @@ import {
   useQueryLimits,
   mayStream,
 } from './guards.ts';
-import { serveGraphqlWs, type UpgradeRequest } from './ws-adapter.ts';
+import { serveGraphqlWs, type UpgradeRequest, type WsExtra } from './ws-adapter.ts';
 import { createFanout, rootFieldOf, type Fanout, type FanoutRun, type Member } from './fanout.ts';
 import type { Delivery } from '../channels/channel.ts';
 import { CHANNELS, type ChannelId } from '../channels/registry.ts';
@@ -165,12 +165,72 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     }
     if (!connections.hasRoom()) return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
     wsServer.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('close', connections.hold());
+      // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
+      ws.on('close', connections.hold());
       // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
       if (connections.overCap()) return ws.close(CLOSE_TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
       wsServer.emit('connection', ws, req);
     });
   });
+
+  /** The standard path of a graphql-ws subscription: parse, validate and build the context through envelop. */
+  const prepare = async (ctx: WsContext, payload: SubscribePayload, key: string | undefined, member: Member): Promise<readonly GraphQLError[] | ExecutionArgs> => {
+    const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
+    let document;
+    try {
+      document = enveloped.parse(payload.query);
+    } catch (error) {
+      return [withoutHttpExtension(error instanceof GraphQLError ? error : new GraphQLError(String(error)))];
+    }
+    const errors = enveloped.validate(enveloped.schema, document);
+    if (errors.length > 0) return errors.map(withoutHttpExtension);
+    const args: ExecutionArgs = {
+      schema: enveloped.schema,
+      document,
+      operationName: payload.operationName ?? null,
+      variableValues: payload.variables ?? null,
+      contextValue: await enveloped.contextFactory(),
+      rootValue: undefined,
+    };
+    const field = rootFieldOf(args);
+    const channel = field !== undefined && Object.hasOwn(CHANNELS, field) ? CHANNELS[field as ChannelId] : undefined;
+    const root: Enveloped = {
+      execute: enveloped.execute,
+      subscribe: enveloped.subscribe,
+      ...(key === undefined || channel === undefined ? {} : { share: { key, delivery: channel.delivery, member } }),
+    };
+    return { ...args, rootValue: root };
+  };
+
+  /**
+   * The rootValue of a subscription that joins a running group. Should the
+   * group end before the member is attached, it takes the standard path after
+   * all. A class, so an idle member holds fields, not closures.
+   */
+  class JoinedRoot implements Enveloped {
+    readonly share: Share;
+    private readonly ctx: WsContext;
+    private readonly payload: SubscribePayload;
+
+    constructor(share: Share, ctx: WsContext, payload: SubscribePayload) {
+      this.share = share;
+      this.ctx = ctx;
+      this.payload = payload;
+    }
+
+    execute(): Promise<Awaited<OperationResult>> {
+      return this.late();
+    }
+
+    subscribe(): Promise<Awaited<OperationResult>> {
+      return this.late();
+    }
+
+    private async late(): Promise<Awaited<OperationResult>> {
+      const prepared = await prepare(this.ctx, this.payload, this.share.key, this.share.member);
+      return isErrors(prepared) ? { errors: prepared } : await (prepared.rootValue as Enveloped).subscribe(prepared);
+    }
+  }
 
   serveGraphqlWs(
     wsServer,
@@ -180,7 +240,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       subscribe: (args) => {
         const root = args.rootValue as Enveloped;
         if (root.share === undefined) return root.subscribe(args);
-        return fanout.subscribe(args, root.share.key, root.share.delivery, root.share.member, root.subscribe as FanoutRun) as OperationResult;
+        return fanout.subscribe(args, root.share.key, root.share.delivery, root.share.member, (a) => root.subscribe(a) as ReturnType<FanoutRun>) as OperationResult;
       },
       // Errors yoga tagged with an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
       onNext: (_ctx, _id, _payload, _args, result) => {
@@ -196,45 +256,12 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         // `ctx.subscriptions` already holds this one.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
         const member: Member = { id, socket: ctx.extra.socket };
-        const key = options.sharedSubscriptions === false ? undefined : shareKey(payload, credentialFromConnectionParams(ctx.connectionParams));
-        /** The standard path: parse, validate and build the context through envelop. */
-        const prepare = async (): Promise<readonly GraphQLError[] | ExecutionArgs> => {
-          const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
-          let document;
-          try {
-            document = enveloped.parse(payload.query);
-          } catch (error) {
-            return [withoutHttpExtension(error instanceof GraphQLError ? error : new GraphQLError(String(error)))];
-          }
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length > 0) return errors.map(withoutHttpExtension);
-          const args: ExecutionArgs = {
-            schema: enveloped.schema,
-            document,
-            operationName: payload.operationName ?? null,
-            variableValues: payload.variables ?? null,
-            contextValue: await enveloped.contextFactory(),
-            rootValue: undefined,
-          };
-          const field = rootFieldOf(args);
-          const channel = field !== undefined && Object.hasOwn(CHANNELS, field) ? CHANNELS[field as ChannelId] : undefined;
-          const root: Enveloped = {
-            execute: enveloped.execute,
-            subscribe: enveloped.subscribe,
-            ...(key === undefined || channel === undefined ? {} : { share: { key, delivery: channel.delivery, member } }),
-          };
-          return { ...args, rootValue: root };
-        };
+        const built = options.sharedSubscriptions === false ? undefined : shareKey(payload, credentialFromConnectionParams(ctx.connectionParams));
         // Joining a running group: it already parsed, validated and executes this exact
         // operation for this credential, so the member costs no envelop work at all.
-        const live = key === undefined ? undefined : fanout.live(key);
-        if (key === undefined || live === undefined) return prepare();
-        const late = async (): Promise<Awaited<OperationResult>> => {
-          // The group ended in the meantime: take the standard path after all.
-          const prepared = await prepare();
-          return isErrors(prepared) ? { errors: prepared } : await (prepared.rootValue as Enveloped).subscribe(prepared);
-        };
-        const root: Enveloped = { execute: late, subscribe: late, share: { key, delivery: live.delivery, member } };
+        const live = built === undefined ? undefined : fanout.live(built);
+        if (live === undefined) return prepare(ctx, payload, built, member);
+        const root = new JoinedRoot({ key: live.key, delivery: live.delivery, member }, ctx, payload);
         return { schema: options.schema, document: live.document, operationName: live.operationName, variableValues: payload.variables ?? null, rootValue: root };
       },
     },
@@ -274,11 +301,21 @@ function withoutHttpExtension(error: GraphQLError): GraphQLError {
 }
 
 interface Enveloped {
-  readonly execute: (args: ExecutionArgs) => OperationResult;
-  readonly subscribe: (args: ExecutionArgs) => OperationResult;
+  execute(args: ExecutionArgs): OperationResult;
+  subscribe(args: ExecutionArgs): OperationResult;
   /** Set when the subscription may share one execution with identical ones. */
-  readonly share?: { readonly key: string; readonly delivery: Delivery; readonly member: Member };
+  readonly share?: Share;
 }
+
+/** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
+interface Share {
+  readonly key: string;
+  readonly delivery: Delivery;
+  readonly member: Member;
+}
+
+/** graphql-ws's per-socket context, as the gateway's server options type it. */
+type WsContext = Context<Record<string, unknown> | undefined, WsExtra>;
 
 /**
  * The sharing identity of a subscription: the same document text, operation,

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../lib/logger.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
@@ -29,6 +29,12 @@ export interface WsAdapterOptions {
   readonly logger: Logger;
 }
 
+/**
+ * Per-socket state lives in instances of the classes below, whose methods sit
+ * once on their prototypes: an open subscription should cost as little memory
+ * as possible, and a closure per socket (or per message handler) costs its
+ * context plus, under tsx (esbuild `keepNames`), a renamed function object.
+ */
 export function serveGraphqlWs(
   wss: WebSocketServer,
   serverOptions: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
@@ -52,54 +58,96 @@ export function serveGraphqlWs(
   pinger.unref();
   wss.once('close', () => clearInterval(pinger));
 
-  wss.on('connection', (socket: WebSocket, incoming: IncomingMessage) => {
+  // Listeners shared by every socket (`this` is the socket).
+  function onError(this: WebSocket, error: Error): void {
     // `ws` has already started closing with the right code (1009, 1007, 1002) when it reports a frame error.
-    socket.on('error', (error) => logger.debug({ err: error.message }, 'graphql-ws socket error'));
-    socket.on('pong', () => awaitingPong.delete(socket));
-    const request: UpgradeRequest = { url: incoming.url, headers: incoming.headers };
+    logger.debug({ err: error.message }, 'graphql-ws socket error');
+  }
+  function onPong(this: WebSocket): void {
+    awaitingPong.delete(this);
+  }
 
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            // A failed send means the socket is going away; its close handler cleans up.
-            socket.send(data, () => resolve());
-          }),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) => {
-          const dispatch = createIdOrdering(
-            (text) =>
-              handle(text).catch((error: unknown) => {
-                logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
-                if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
-              }),
-            () => socket.readyState === socket.OPEN,
-          );
-          socket.on('message', (data, isBinary) => {
-            if (isBinary) {
-              socket.close(CloseCode.BadRequest, 'Binary messages are not accepted');
-              return;
-            }
-            const text = String(data);
-            const peeked = peekMessage(text);
-            if (isServerOnlyType(peeked?.type)) {
-              socket.close(CloseCode.BadRequest, `Unexpected message of type ${String(peeked?.type)} received`);
-              return;
-            }
-            if (dispatch(text, peeked) === 'duplicate') socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${String(peeked?.id)} already exists`);
-          });
-        },
-      },
-      { socket, request },
-    );
-
-    socket.once('close', (code, reason) => {
+  wss.on('connection', (socket: WebSocket, incoming: IncomingMessage) => {
+    socket.on('error', onError);
+    socket.on('pong', onPong);
+    const adapter = new SocketAdapter(socket, logger);
+    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers) } });
+    socket.on('close', (code, reason) => {
       awaitingPong.delete(socket);
-      closed(code, reason.toString()).catch((error: unknown) => logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
+      adapter.onClose(code, reason);
     });
   });
+}
+
+/** graphql-ws's view of one `ws` socket, and that socket's message handling. */
+class SocketAdapter {
+  readonly socket: WebSocket;
+  readonly logger: Logger;
+  readonly protocol: string;
+  closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
+
+  constructor(socket: WebSocket, logger: Logger) {
+    this.socket = socket;
+    this.logger = logger;
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    const socket = this.socket;
+    return new Promise<void>((resolve) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      // A failed send means the socket is going away; its close handler cleans up.
+      socket.send(data, () => resolve());
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    const ordering = new IdOrdering(handle, this);
+    this.socket.on('message', (data, isBinary) => this.receive(ordering, data, isBinary));
+  }
+
+  /** Whether the socket is still open (a queued operation is dropped otherwise). */
+  isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** graphql-ws's handler failed: an internal error, that socket's problem only. */
+  failed(error: unknown): void {
+    this.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
+    if (this.isOpen()) this.socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+
+  onClose(code: number, reason: Buffer): void {
+    this.closed?.(code, reason.toString()).catch((error: unknown) => this.logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
+  }
+
+  private receive(ordering: IdOrdering, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.socket.close(CloseCode.BadRequest, 'Binary messages are not accepted');
+      return;
+    }
+    const text = String(data);
+    const peeked = peekMessage(text);
+    if (isServerOnlyType(peeked?.type)) {
+      this.socket.close(CloseCode.BadRequest, `Unexpected message of type ${String(peeked?.type)} received`);
+      return;
+    }
+    if (ordering.dispatch(text, peeked) === 'duplicate') this.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${String(peeked?.id)} already exists`);
+  }
+}
+
+/** Upgrade headers that mean nothing once the socket is open; the rest stay for the GraphQL context and plugins. */
+const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set(['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+
+/** The upgrade request's headers without the handshake's own (kept for the socket's lifetime, so kept small). */
+export function keptHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const kept: IncomingHttpHeaders = {};
+  for (const name of Object.keys(headers)) if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
+  return kept;
 }
 
 /** Types only the server sends; graphql-ws's core throws (an internal error) when a client sends one. */
@@ -130,6 +178,12 @@ interface IdState {
   queued: { readonly text: string; cancelled: boolean } | undefined;
 }
 
+/** Where an `IdOrdering` hands messages and reports failures. */
+export interface IdOrderingHost {
+  isOpen(): boolean;
+  failed(error: unknown): void;
+}
+
 /**
  * Orders one socket's messages per operation id. graphql-ws (6.x) forgets an
  * id only when the operation's handler ends; a client that sends `complete`
@@ -143,40 +197,52 @@ interface IdState {
  * waiting `subscribe` is dropped when the socket has closed by its turn.
  * Every other message is handed over at once, in order.
  */
-export function createIdOrdering(
-  handle: (text: string) => Promise<void>,
-  isOpen: () => boolean,
-): (text: string, peeked: ReturnType<typeof peekMessage>) => 'handled' | 'duplicate' {
-  const ids = new Map<string, IdState>();
-  const start = (id: string, text: string) => {
-    const state: IdState = { completed: false, queued: undefined };
-    ids.set(id, state);
-    void handle(text).finally(() => {
-      if (ids.get(id) === state) ids.delete(id);
-      const next = state.queued;
-      // A socket that closed in the meantime has no one left to serve.
-      if (next !== undefined && !next.cancelled && isOpen()) start(id, next.text);
-    });
-  };
-  return (text, peeked) => {
+export class IdOrdering {
+  private readonly handle: (text: string) => Promise<void>;
+  private readonly host: IdOrderingHost;
+  private readonly ids = new Map<string, IdState>();
+
+  constructor(handle: (text: string) => Promise<void>, host: IdOrderingHost) {
+    this.handle = handle;
+    this.host = host;
+  }
+
+  dispatch(text: string, peeked: ReturnType<typeof peekMessage>): 'handled' | 'duplicate' {
     if (peeked === undefined || (peeked.type !== 'subscribe' && peeked.type !== 'complete') || typeof peeked.id !== 'string') {
-      void handle(text);
+      this.run(text);
       return 'handled';
     }
-    const operation = { type: peeked.type, id: peeked.id };
-    const state = ids.get(operation.id);
-    if (operation.type === 'subscribe') {
-      if (state === undefined) start(operation.id, text);
-      else if (!state.completed) void handle(text);
+    const id = peeked.id;
+    const state = this.ids.get(id);
+    if (peeked.type === 'subscribe') {
+      if (state === undefined) this.start(id, text);
+      else if (!state.completed) this.run(text);
       else if (state.queued !== undefined && !state.queued.cancelled) return 'duplicate';
       else state.queued = { text, cancelled: false };
       return 'handled';
     }
     if (state?.queued !== undefined && !state.queued.cancelled) state.queued.cancelled = true;
-    else if (state !== undefined) {
-      state.completed = true;
-      void handle(text);
-    } else void handle(text);
+    else {
+      if (state !== undefined) state.completed = true;
+      this.run(text);
+    }
     return 'handled';
-  };
+  }
+
+  private run(text: string): Promise<void> {
+    return this.handle(text).catch((error: unknown) => this.host.failed(error));
+  }
+
+  private start(id: string, text: string): void {
+    const state: IdState = { completed: false, queued: undefined };
+    this.ids.set(id, state);
+    void this.run(text).finally(() => this.ended(id, state));
+  }
+
+  private ended(id: string, state: IdState): void {
+    if (this.ids.get(id) === state) this.ids.delete(id);
+    const next = state.queued;
+    // A socket that closed in the meantime has no one left to serve.
+    if (next !== undefined && !next.cancelled && this.host.isOpen()) this.start(id, next.text);
+  }
 }
