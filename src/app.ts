@@ -8,6 +8,7 @@ import type { Credential } from './coincall/signing.ts';
 import type { Config } from './config.ts';
 import { gatewaySchema } from './graphql/schema.ts';
 import type { UpstreamMode } from './graphql/builder.ts';
+import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/http.ts';
 import type { Fanout } from './server/fanout.ts';
@@ -56,7 +57,16 @@ export async function startApp(options: AppOptions): Promise<App> {
   } else serverCredential = { apiKey: config.apiKey ?? '', apiSecret: config.apiSecret ?? '' };
   const mode: UpstreamMode = config.upstream === 'simulator' ? 'SIMULATED' : 'LIVE';
 
-  const upstream = createUpstream({ ...options.upstream, urls, serverCredential, logger: logger.child({ component: 'upstream' }) });
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const upstream = createUpstream({
+    maxPrivateCredentials: limits.upstreamMaxPrivateAccounts,
+    privateHandshakesPerSecond: limits.upstreamPrivateHandshakesPerSecond,
+    privateHandshakeBurst: limits.upstreamPrivateHandshakeBurst,
+    ...options.upstream,
+    urls,
+    serverCredential,
+    logger: logger.child({ component: 'upstream' }),
+  });
   const server = createGatewayServer({
     schema: gatewaySchema(),
     context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats() },

@@ -26,6 +26,12 @@ export interface GatewayLimits {
   readonly maxQueryCost: number;
   /** Most directives in one operation. */
   readonly maxDirectives: number;
+  /** Accounts (key and secret) with private upstream connections open at once. */
+  readonly upstreamMaxPrivateAccounts: number;
+  /** New private upstream handshakes per second, all accounts together, reconnects included. */
+  readonly upstreamPrivateHandshakesPerSecond: number;
+  /** Private upstream handshakes allowed back to back before that rate applies. */
+  readonly upstreamPrivateHandshakeBurst: number;
 }
 
 export interface LimitSetting {
@@ -66,14 +72,14 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 10_000,
     min: 1,
     max: 1_000_000,
-    meaning: 'graphql-ws sockets plus SSE streams open at once in this process; one more is refused with HTTP 503.',
+    meaning: 'graphql-ws sockets plus HTTP requests that may stream (SSE: `Accept` naming `text/event-stream`, any type, or none) open at once in this process; one more is refused with HTTP 503.',
   },
   httpMaxBodyBytes: {
     env: 'HTTP_MAX_BODY_BYTES',
     fallback: 64 * KIB,
     min: 1 * KIB,
     max: 16 * MIB,
-    meaning: 'HTTP/SSE: a request whose `Content-Length` is larger is refused with 413.',
+    meaning: 'HTTP/SSE: a larger request body is refused with 413 (a declared `Content-Length` at once, a chunked body as it streams).',
   },
   maxQueryDepth: {
     env: 'MAX_QUERY_DEPTH',
@@ -110,6 +116,29 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000,
     meaning: 'Most directives in one operation; more are refused with `LIMIT_EXCEEDED`.',
   },
+  upstreamMaxPrivateAccounts: {
+    env: 'UPSTREAM_MAX_PRIVATE_ACCOUNTS',
+    // Each account may hold one socket per market: 500 keeps one process under about 1,000
+    // sockets to the exchange from one IP address.
+    fallback: 500,
+    min: 1,
+    max: 100_000,
+    meaning: 'Accounts (key and secret) with private upstream connections open at once; a private subscription of one more account is refused with `LIMIT_EXCEEDED`.',
+  },
+  upstreamPrivateHandshakesPerSecond: {
+    env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND',
+    fallback: 10,
+    min: 1,
+    max: 1_000,
+    meaning: 'New private upstream connections per second, all accounts together, reconnects included; past it (and the burst) a private subscription is refused with `LIMIT_EXCEEDED`.',
+  },
+  upstreamPrivateHandshakeBurst: {
+    env: 'UPSTREAM_PRIVATE_HANDSHAKE_BURST',
+    fallback: 10,
+    min: 1,
+    max: 1_000,
+    meaning: 'New private upstream connections allowed back to back before `UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND` applies.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -128,6 +157,9 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     maxTokens: v('maxTokens'),
     maxQueryCost: v('maxQueryCost'),
     maxDirectives: v('maxDirectives'),
+    upstreamMaxPrivateAccounts: v('upstreamMaxPrivateAccounts'),
+    upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
+    upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
   };
 }
 

@@ -17,6 +17,7 @@
  * and a bounded, expiring memo of credentials the exchange refused, which
  * then fail fast with FORBIDDEN.
  */
+import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
 import type { Backoff } from '../lib/backoff.ts';
@@ -46,7 +47,7 @@ export const MAX_REFUSED_CREDENTIALS = 10_000;
  * all of them after an outage paced at the handshake rate below takes under
  * two minutes. Coincall publishes no connection limit; raise it with care.
  */
-export const DEFAULT_MAX_PRIVATE_CREDENTIALS = 500;
+export const DEFAULT_MAX_PRIVATE_CREDENTIALS = LIMIT_SETTINGS.upstreamMaxPrivateAccounts.fallback;
 /**
  * At shutdown, how long the upstream unsubscribes may take to go out before the
  * sockets close anyway. At the pacing rate that is about 400 per connection;
@@ -55,9 +56,9 @@ export const DEFAULT_MAX_PRIVATE_CREDENTIALS = 500;
  */
 export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
 /** New private handshakes per second, all credentials together (reconnects included). */
-export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = 10;
+export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.fallback;
 /** Private handshakes allowed back to back before the rate applies. */
-export const DEFAULT_PRIVATE_HANDSHAKE_BURST = 10;
+export const DEFAULT_PRIVATE_HANDSHAKE_BURST = LIMIT_SETTINGS.upstreamPrivateHandshakeBurst.fallback;
 
 export interface UpstreamOptions {
   readonly urls: Readonly<Record<MarketName, string>>;
@@ -244,10 +245,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (!privateHubs.has(owner) && privateHubs.size >= maxPrivateCredentials)
       throw new GatewayError(
         'LIMIT_EXCEEDED',
-        `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit; try again once others have left.`,
+        `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit (${LIMIT_SETTINGS.upstreamMaxPrivateAccounts.env}); try again once others have left.`,
       );
     if (!handshakes.tryTake())
-      throw new GatewayError('LIMIT_EXCEEDED', 'Too many accounts are connecting to Coincall through the gateway right now; try again in a few seconds.');
+      throw new GatewayError(
+        'LIMIT_EXCEEDED',
+        `Too many accounts are connecting to Coincall through the gateway right now (${LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.env}); try again in a few seconds.`,
+      );
     return openHub(market, credential, 'private', owner);
   };
 
