@@ -4,6 +4,7 @@
  * connections, the schema and the HTTP/WebSocket server.
  */
 import { readFileSync } from 'node:fs';
+import type { Plugin } from 'graphql-yoga';
 import type { Credential } from './coincall/signing.ts';
 import type { Config } from './config.ts';
 import { gatewaySchema } from './graphql/schema.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
   readonly simulator?: SimulatorOptions;
   /** Share one execution among identical graphql-ws subscriptions (default true). */
   readonly sharedSubscriptions?: boolean;
+  /** More yoga/envelop plugins, after the gateway's own (they apply to every transport). */
+  readonly plugins?: readonly Plugin[];
 }
 
 export interface App {
@@ -79,6 +82,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
     ready: () => upstream.ready(),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
   const port = await server.listen(config.port, config.host);

@@ -5,6 +5,7 @@
  * every root field, with and without filters.
  */
 import { readFileSync } from 'node:fs';
+import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
@@ -19,10 +20,17 @@ const clock = { now: specNow, simulator: { now: specNow }, upstream: { now: spec
 
 let shared: TestGateway;
 let standard: TestGateway;
+/** Contexts built by envelop for graphql-ws subscribers, counted by a plugin (who joins a group must be seen too). */
+let contextsBuilt = 0;
+const countContexts: Plugin = {
+  onContextBuilding({ context }) {
+    if ((context as { connectionParams?: unknown }).connectionParams !== undefined) contextsBuilt++;
+  },
+};
 const subscribers: RawSubscriber[] = [];
 
 beforeAll(async () => {
-  [shared, standard] = await Promise.all([startTestGateway({ ...clock }), startTestGateway({ ...clock, sharedSubscriptions: false })]);
+  [shared, standard] = await Promise.all([startTestGateway({ ...clock, plugins: [countContexts] }), startTestGateway({ ...clock, sharedSubscriptions: false })]);
   shared.simulator?.faults.pauseTopics(true);
   standard.simulator?.faults.pauseTopics(true);
 });
@@ -52,10 +60,13 @@ const book = (n: number) =>
 
 describe('one execution per group', () => {
   it('executes each upstream event once per distinct (document, variables), not once per subscriber', async () => {
+    const contextsBefore = contextsBuilt;
     const deep = await Promise.all(Array.from({ length: 10 }, () => subscribe(shared, bookQuery, { symbol: 'XRPUSD', depth: 3 })));
     const shallow = await Promise.all(Array.from({ length: 5 }, () => subscribe(shared, bookQuery, { symbol: 'XRPUSD', depth: 1 })));
     await waitFor(() => shared.fanout.stats().members >= 15, 'every member joined');
     expect(shared.fanout.stats().groups).toBe(2);
+    // Executed once per group, yet every subscriber went through the plugins' request hooks.
+    expect(contextsBuilt - contextsBefore).toBe(15);
     const before = shared.fanout.stats();
     // One book at a time: a state channel conflates a burst to its latest value.
     for (let n = 1; n <= 5; n++) {

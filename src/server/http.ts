@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { handleProtocols, type Context, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayContext } from '../graphql/builder.ts';
@@ -72,6 +72,8 @@ export interface GatewayServerOptions {
    * graphql-ws's standard path (used to prove both are byte-identical).
    */
   readonly sharedSubscriptions?: boolean;
+  /** More yoga/envelop plugins, after the gateway's own. */
+  readonly plugins?: readonly Plugin[];
 }
 
 export interface GatewayServer {
@@ -112,7 +114,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     maxRequestBodySize: limits.httpMaxBodyBytes,
     logging: yogaLogger(logger),
     // Query limits and BAD_USER_INPUT tagging, on every transport (graphql-ws goes through getEnveloped too).
-    plugins: [useQueryLimits(limits)],
+    plugins: [useQueryLimits(limits), ...(options.plugins ?? [])],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
     graphiql: () => graphiqlOptions(options.graphiql),
     renderGraphiQL: renderLocalGraphiQL,
@@ -257,12 +259,15 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
         const member: Member = { id, socket: ctx.extra.socket };
         const built = options.sharedSubscriptions === false ? undefined : shareKey(payload, credentialFromConnectionParams(ctx.connectionParams));
-        // Joining a running group: it already parsed, validated and executes this exact
-        // operation for this credential, so the member costs no envelop work at all.
-        const live = built === undefined ? undefined : fanout.live(built);
-        if (live === undefined) return prepare(ctx, payload, built, member);
+        // Every subscriber goes through envelop (parse, validate, context), so every plugin's
+        // request hooks see it on graphql-ws as on SSE.
+        const prepared = await prepare(ctx, payload, built, member);
+        const live = built === undefined || isErrors(prepared) ? undefined : fanout.live(built);
+        if (live === undefined) return prepared;
+        // Joining a running group: it already executes this exact operation for this credential.
+        // The member needs only the group's document; its own context is not kept.
         const root = new JoinedRoot({ key: live.key, delivery: live.delivery, member }, ctx, payload);
-        return { schema: options.schema, document: live.document, operationName: live.operationName, variableValues: payload.variables ?? null, rootValue: root };
+        return { schema: options.schema, document: live.document, operationName: live.operationName, variableValues: payload.variables ?? null, contextValue: null, rootValue: root };
       },
     },
     { keepAliveMs: WS_KEEPALIVE_MS, logger },
