@@ -61,3 +61,12 @@ describe('docs/configuration-limits.md', () => {
     expect(row).toContain(`| ${setting.fallback} |`);
   });
 });
+
+describe('README.md', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))('lists %s with its default in the configuration table', (env, setting) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${env}\` |`));
+    expect(row, `a table row for ${env}`).toBeDefined();
+    expect(row).toContain(`| \`${setting.fallback}\` |`);
+  });
+});
