@@ -95,6 +95,8 @@ interface RunResult {
   readonly idleHeapPerSubKiB?: number;
   /** RSS growth while the first N subscribed, per subscription: includes one-time growth, so it is an upper bound. */
   readonly firstNRssPerSubKiB?: number;
+  /** The plain RSS difference of the marginal step, per subscription (V8 commits and releases pages at will: noisy). */
+  readonly rawRssPerSubKiB?: number;
   readonly rssMiB?: { base: number; idle: number; windowStart: number; windowEnd: number; max: number };
   readonly heapMiB?: { base: number; idle: number; windowStart: number; windowEnd: number; max: number };
   readonly clientErrors?: number;
@@ -224,6 +226,15 @@ interface ServerStats {
 }
 
 const MiB = 1024 * 1024;
+
+/**
+ * The resident memory a process uses, with V8's heap counted as what lives in
+ * it rather than the pages it has committed: RSS − heapTotal + heapUsed. V8
+ * commits and releases heap pages on its own schedule (tens of MiB at once),
+ * which swamps a per-subscription difference; native memory (sockets,
+ * buffers, allocator) and live heap objects are what subscriptions cost.
+ */
+const residentOf = (m: NodeJS.MemoryUsage) => m.rss - m.heapTotal + m.heapUsed;
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 // ---------- one run ----------
@@ -368,8 +379,9 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       serverCpuPct: round((100 * cpuS) / windowS),
       cpuSPer1kMsgs: report.delivered === 0 ? null : round((cpuS * 1000) / report.delivered, 4),
       clientCpuPct: round((100 * report.clientCpuS) / windowS),
-      idleRssPerSubKiB: round((afterMore.memory.rss - beforeMore.memory.rss) / 1024 / added, 2),
+      idleRssPerSubKiB: round((residentOf(afterMore.memory) - residentOf(beforeMore.memory)) / 1024 / added, 2),
       idleHeapPerSubKiB: round((afterMore.memory.heapUsed - beforeMore.memory.heapUsed) / 1024 / added, 2),
+      rawRssPerSubKiB: round((afterMore.memory.rss - beforeMore.memory.rss) / 1024 / added, 2),
       firstNRssPerSubKiB: round((idleStats.memory.rss - baseStats.memory.rss) / 1024 / subs, 2),
       rssMiB: memorySeries('rss', maxRss),
       heapMiB: memorySeries('heapUsed', maxHeap),
@@ -476,11 +488,11 @@ const fmt = (x: number | null | undefined, suffix = '') => (x === null || x === 
 
 function table(results: readonly RunResult[]): string {
   const header =
-    '| scenario | server | subscribed in | offered msg/s | delivered msg/s | delivered % | × raw | p50 ms | p99 ms | server CPU % | CPU s / 1k msgs | idle RSS / sub | idle heap / sub | first N RSS / sub | RSS window start→end (MiB) |';
-  const rule = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+    '| scenario | server | subscribed in | offered msg/s | delivered msg/s | delivered % | × raw | p50 ms | p99 ms | server CPU % | CPU s / 1k msgs | idle RSS / sub | idle heap / sub | raw ΔRSS / sub | first N RSS / sub | RSS window start→end (MiB) |';
+  const rule = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const rows = results.map((r) => {
     const label = SCENARIOS.find((s) => s.id === r.scenario)?.label ?? r.scenario;
-    if (!r.ok) return `| ${label} | ${r.server} | FAILED: ${r.failure} ||||||||||||||`;
+    if (!r.ok) return `| ${label} | ${r.server} | FAILED: ${r.failure} |||||||||||||||`;
     const relay = results.find((x) => x.scenario === r.scenario && x.server === 'relay' && x.ok);
     const ratio = relay !== undefined && (relay.deliveredPerS ?? 0) > 0 ? ((r.deliveredPerS ?? 0) / (relay.deliveredPerS ?? 1)).toFixed(2) : '–';
     const sub = r.subscribe?.allSubscribedMs;
@@ -499,6 +511,7 @@ function table(results: readonly RunResult[]): string {
       fmt(r.cpuSPer1kMsgs),
       fmt(r.idleRssPerSubKiB, ' KiB'),
       fmt(r.idleHeapPerSubKiB, ' KiB'),
+      fmt(r.rawRssPerSubKiB, ' KiB'),
       fmt(r.firstNRssPerSubKiB, ' KiB'),
       `${r.rssMiB?.windowStart}→${r.rssMiB?.windowEnd}`,
       '',
@@ -556,7 +569,7 @@ const md = [
     'Subscribers: bench/clients.ts in a separate process, graphql-transport-ws, `futuresOrderBook(symbol, depth: 10)`. ' +
     'Raw relay: bench/server-process.ts (frame text spliced into a `next` message once per frame, same Buffer to every socket). ' +
     'Latency = client receive time − frame ts. CPU = server process user+system over the window. ' +
-    'Idle memory per subscription is marginal: after the measurement window, with the firehose paused and the first N subscriptions open, N more idle subscriptions are opened and charged the growth of server RSS/heap (after GC), so one-time growth (allocator arenas, socket buffers, compiled code) is not charged to them. Both servers run with V8\'s young generation at its default maximum (16 MiB semi-spaces) from the start. "first N RSS" is the older, upper-bound figure: growth from before any client to all N open, per subscription.',
+    'Idle memory per subscription is marginal: after the measurement window, with the firehose paused and the first N subscriptions open, N more idle subscriptions are opened and charged the growth (after GC), so one-time growth (allocator arenas, socket buffers, compiled code) is not charged to them. "idle RSS" is the growth of RSS − heapTotal + heapUsed: native memory plus live heap, without the heap pages V8 happens to commit or release at that moment (tens of MiB at once, which makes "raw ΔRSS" noisy, even negative). Both servers run with V8\'s young generation at its default maximum (16 MiB semi-spaces) from the start. "first N RSS" is the older, upper-bound figure: raw RSS growth from before any client to all N open, per subscription.',
   '',
   table(results),
   '',
