@@ -226,6 +226,26 @@ interface ServerStats {
 }
 
 const MiB = 1024 * 1024;
+/** A server under this CPU share over a sample is idle (its queued socket writes have drained). */
+const IDLE_CPU_PCT = 3;
+const SETTLE_SAMPLE_MS = 500;
+const SETTLE_MAX_MS = 20_000;
+
+/** Waits until the server is idle, so that an idle-memory reading holds no backlog of queued writes. */
+async function settle(server: Child): Promise<void> {
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  let prev = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+  let prevAt = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(SETTLE_SAMPLE_MS);
+    const cur = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+    const at = Date.now();
+    const cpuMs = (cur.cpu.user + cur.cpu.system - prev.cpu.user - prev.cpu.system) / 1_000;
+    if ((100 * cpuMs) / (at - prevAt) < IDLE_CPU_PCT) return;
+    prev = cur;
+    prevAt = at;
+  }
+}
 
 /**
  * The resident memory a process uses, with V8's heap counted as what lives in
@@ -285,7 +305,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
 
     // Idle memory: no frames flowing, garbage collected.
     firehose.setRate(0);
-    await sleep(1_500);
+    await settle(server);
     await server.request({ cmd: 'gc' }, 30_000);
     const idleStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
     if (heapSnapshots) await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-idle.heapsnapshot`) }, 120_000);
@@ -331,7 +351,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     // The firehose runs while they subscribe (the relay has no last value to send a newcomer),
     // then pauses for the reading.
     firehose.setRate(0);
-    await sleep(1_500);
+    await settle(server);
     await server.request({ cmd: 'gc' }, 30_000);
     const beforeMore = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
     firehose.setRate(s.rate);
@@ -340,7 +360,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       SUBSCRIBE_TIMEOUT_MS + 10_000,
     );
     firehose.setRate(0);
-    await sleep(1_500);
+    await settle(server);
     await server.request({ cmd: 'gc' }, 30_000);
     const afterMore = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
     const added = Math.max(1, more.subscribed);
