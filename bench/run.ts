@@ -44,7 +44,7 @@ const SYMBOLS_20 = [
   'BCHUSD', 'TRXUSD', 'ATOMUSD', 'NEARUSD', 'APTUSD', 'ARBUSD', 'OPUSD', 'SUIUSD', 'TONUSD', 'BNBUSD',
 ];
 /** Hard limit of one run (server + clients), whatever happens. */
-const RUN_TIMEOUT_MS = 120_000;
+const RUN_TIMEOUT_MS = 180_000;
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 const CONNECT_CONCURRENCY = 250;
 
@@ -147,6 +147,8 @@ function spawnChild(script: string, args: string[], extraExecArgv: string[] = []
   });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
+  // A child killed mid-request (a run over its time limit) closes the channel: that run fails, not the bench.
+  proc.on('error', (error) => process.stderr.write(`[${script}] ${error.message}\n`));
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${script}] ${d}`));
   let seq = 0;
   const pending = new Map<number, (m: unknown) => void>();
@@ -165,7 +167,12 @@ function spawnChild(script: string, args: string[], extraExecArgv: string[] = []
           pending.delete(id);
           resolve(m as T);
         });
-        proc.send({ ...body, seq: id });
+        proc.send({ ...body, seq: id }, (error) => {
+          if (error === null) return;
+          clearTimeout(timer);
+          pending.delete(id);
+          reject(error);
+        });
       });
     },
   };
@@ -229,7 +236,7 @@ const MiB = 1024 * 1024;
 /** A server under this CPU share over a sample is idle (its queued socket writes have drained). */
 const IDLE_CPU_PCT = 3;
 const SETTLE_SAMPLE_MS = 500;
-const SETTLE_MAX_MS = 20_000;
+const SETTLE_MAX_MS = 10_000;
 
 /** Waits until the server is idle, so that an idle-memory reading holds no backlog of queued writes. */
 async function settle(server: Child): Promise<void> {
@@ -413,7 +420,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
   } finally {
     for (const c of [clients, server]) {
       if (c === undefined || c.proc.exitCode !== null) continue;
-      c.proc.send({ cmd: 'stop', seq: -1 });
+      if (c.proc.connected) c.proc.send({ cmd: 'stop', seq: -1 }, () => undefined);
       await waitFor('child exit', 5_000, (resolve) => c.proc.once('exit', () => resolve(undefined))).catch(() => c.proc.kill('SIGKILL'));
     }
     await firehose?.close();
