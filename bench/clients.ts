@@ -9,7 +9,8 @@
  * full JSON.parse: the gateway's `"timestamp":"<ISO>"` or the raw frame's
  * `"ts":<ms>`. Latencies go into a fixed 1 ms histogram (no per-message arrays).
  *
- * IPC: {cmd:'start', ...StartOptions} -> {type:'started', ...}, {cmd:'reset'}
+ * IPC: {cmd:'start', ...StartOptions} -> {type:'started', ...} (again: opens more),
+ * {cmd:'drop', n} closes the last n opened, {cmd:'reset'}
  * (opens a measurement window) -> {type:'reset'}, {cmd:'report'} -> the
  * window's counts and histogram, {cmd:'stop'} -> exits.
  */
@@ -227,6 +228,13 @@ process.on('message', (message: { cmd: string; seq: number } & StartOptions) => 
         open,
         clientCpuS: (cpu.user + cpu.system) / 1e6,
       });
+      break;
+    }
+    case 'drop': {
+      // Closes the last n sockets opened (the extra ones of a memory step).
+      const n = Math.min(message.n, sockets.length);
+      for (const s of sockets.splice(sockets.length - n, n)) s.terminate();
+      reply({ type: 'dropped', n });
       break;
     }
     case 'stop':
