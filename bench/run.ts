@@ -48,6 +48,8 @@ const SYMBOLS_20 = [
 const RUN_TIMEOUT_MS = 180_000;
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 const CONNECT_CONCURRENCY = 250;
+/** Frames/s while the memory step's extra subscribers connect: enough for each to get a first book, too few to flood a saturated machine. */
+const MEMORY_STEP_RATE = 5;
 
 interface Scenario {
   readonly id: string;
@@ -317,7 +319,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     // relay has no last value to send a newcomer), then pauses for the reading. Done before the
     // window so that no burst of large writes has left the allocator's free lists full.
     const beforeMore = idleStats;
-    firehose.setRate(s.rate);
+    firehose.setRate(Math.min(s.rate, MEMORY_STEP_RATE));
     const more = await clients.request<{ subscribed: number }>(
       { cmd: 'start', url: `ws://127.0.0.1:${started.port}/graphql`, n: s.n, symbols, depth: 10, slowIndex: -1, concurrency: CONNECT_CONCURRENCY, timeoutMs: SUBSCRIBE_TIMEOUT_MS },
       SUBSCRIBE_TIMEOUT_MS + 10_000,
