@@ -35,6 +35,12 @@ describe('readConfig', () => {
     expect(readConfig({ HOST: host })).toMatchObject({ ok: true, config: { host } });
   });
 
+  it.each(['0x50', '1e3', '80.0', ' '])('takes PORT=%j only in decimal digits (or as unset)', (port) => {
+    const result = readConfig({ PORT: port });
+    if (port.trim() === '') expect(result).toMatchObject({ ok: true, config: { port: 4000 } });
+    else expect(result.ok ? [] : result.problems).toEqual([expect.stringContaining('PORT must be an integer')]);
+  });
+
   it('listens on every interface when HOST is unset', () => {
     expect(readConfig({})).toMatchObject({ ok: true, config: { host: '0.0.0.0' } });
   });

@@ -8,9 +8,8 @@
 import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
+import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
 import {
-  API_KEY_HEADER,
-  API_SECRET_HEADER,
   DEFAULT_TAB,
   exampleExpiry,
   exampleOption,

@@ -86,6 +86,10 @@ describe('reading the simulator environment', () => {
     expect(problemsOf({ SIMULATOR_ACCOUNTS: `${DEMO_ACCOUNT.apiKey}:other` })).toHaveLength(1);
   });
 
+  it.each(['256.1.1.1', 'my host', 'bad_name.local'])('refuses SIMULATOR_HOST=%s, as the gateway refuses such a HOST', (host) => {
+    expect(problemsOf({ SIMULATOR_HOST: host })).toEqual([expect.stringContaining('SIMULATOR_HOST must be an IP address')]);
+  });
+
   it.each(['-1', '65536', '80.5', '0x50'])('refuses SIMULATOR_PORT=%s', (port) => {
     expect(problemsOf({ SIMULATOR_PORT: port })).toHaveLength(1);
   });

@@ -8,6 +8,12 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
+/**
+ * What an API key may hold: base64-like characters. The key goes into the
+ * signed URL raw (not percent-encoded), so nothing else can be in it.
+ */
+export const API_KEY_PATTERN = /^[A-Za-z0-9+/=._-]+$/;
+
 export interface Credential {
   readonly apiKey: string;
   readonly apiSecret: string;

@@ -7,6 +7,14 @@ const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', '
 
 /** Options expire at 08:00 UTC on their expiry day. */
 export const EXPIRY_HOUR_UTC = 8;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** The first daily expiry (08:00 UTC) strictly after `now`. */
+export function nextDailyExpiry(now: number): number {
+  const today = Math.floor(now / DAY_MS) * DAY_MS + EXPIRY_HOUR_UTC * HOUR_MS;
+  return today > now ? today : today + DAY_MS;
+}
 
 const UNDERLYING = /^[A-Z0-9]{2,15}USD$/;
 const OPTION = /^([A-Z0-9]{2,15}USD)-([1-9]\d?)([A-Z]{3})(\d{2})-(\d+(?:\.\d+)?)-([CP])$/;

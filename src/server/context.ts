@@ -3,14 +3,13 @@
  * graphql-ws `connectionParams { apiKey, apiSecret }`, or the HTTP headers
  * `X-Coincall-Api-Key` / `X-Coincall-Api-Secret` (SSE and plain HTTP).
  */
-import type { Credential } from '../coincall/signing.ts';
+import { API_KEY_PATTERN, type Credential } from '../coincall/signing.ts';
 
-export const API_KEY_HEADER = 'x-coincall-api-key';
-export const API_SECRET_HEADER = 'x-coincall-api-secret';
+/** Header names of a client's Coincall key on SSE and HTTP (api-contract.md); `Headers.get` ignores case. */
+export const API_KEY_HEADER = 'X-Coincall-Api-Key';
+export const API_SECRET_HEADER = 'X-Coincall-Api-Secret';
 /** Longer values are not credentials; refuse them before they reach a signer or a log. */
 export const MAX_CREDENTIAL_LENGTH = 256;
-/** Coincall API keys are base64-like; the key goes into the signed URL raw, so nothing else may appear in it. */
-const API_KEY_PATTERN = /^[A-Za-z0-9+/=._-]+$/;
 /** A secret is only an HMAC key, but control characters and spaces are a paste error, not a secret. */
 const API_SECRET_PATTERN = /^[\x21-\x7e]+$/;
 
@@ -42,5 +41,5 @@ export function credentialFromConnectionParams(params: unknown): CredentialResul
 }
 
 export function credentialFromHeaders(headers: Headers): CredentialResult {
-  return credentialFrom(headers.get(API_KEY_HEADER) ?? undefined, headers.get(API_SECRET_HEADER) ?? undefined, 'headers X-Coincall-Api-Key and X-Coincall-Api-Secret');
+  return credentialFrom(headers.get(API_KEY_HEADER) ?? undefined, headers.get(API_SECRET_HEADER) ?? undefined, `headers ${API_KEY_HEADER} and ${API_SECRET_HEADER}`);
 }

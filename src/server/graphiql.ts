@@ -3,18 +3,18 @@
  * tabs, a public channel first, each with variables that work at the moment
  * the page is served (a listed expiry, an option near the money), and, on the
  * built-in simulator only, the simulator's demo key as the headers of the
- * private tabs. GraphiQL itself is rendered from the npm package's bundled
- * assets, so the page needs no CDN and works offline.
+ * private tabs. (`http.ts` renders the page from the npm package's bundled
+ * assets, so it needs no CDN and works offline.)
  *
  * Pure apart from reading the operation files: the caller passes the clock,
  * the reference price and the demo credential (server/ does not know the
  * simulator; `app.ts` does).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { CHANNELS, type ChannelId } from '../channels/registry.ts';
-import { EXPIRY_HOUR_UTC, optionSymbol } from '../coincall/symbols.ts';
+import { DAY_MS, nextDailyExpiry, optionSymbol } from '../coincall/symbols.ts';
+import { API_KEY_HEADER, API_SECRET_HEADER } from './context.ts';
 
 export interface ExampleOperation {
   readonly name: string;
@@ -37,12 +37,6 @@ export const EXAMPLE_STRIKE_STEP = 1_000;
  * listed strike from the optionChain tab if this one is not listed.
  */
 export const FALLBACK_REFERENCE_PRICE = 100_000;
-/** Header names of a client's Coincall key on SSE and HTTP (api-contract.md). */
-export const API_KEY_HEADER = 'X-Coincall-Api-Key';
-export const API_SECRET_HEADER = 'X-Coincall-Api-Secret';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const JSON_INDENT = 2;
 const EMPTY_HEADERS = '{}';
 
@@ -70,9 +64,7 @@ export interface ExampleMarket {
  * never minutes from expiring while someone reads the page.
  */
 export function exampleExpiry(now: number): number {
-  const today = Math.floor(now / DAY_MS) * DAY_MS + EXPIRY_HOUR_UTC * HOUR_MS;
-  const nextDaily = today > now ? today : today + DAY_MS;
-  return nextDaily + DAY_MS;
+  return nextDailyExpiry(now) + DAY_MS;
 }
 
 /** The example option: a BTCUSD call of the example expiry at the strike nearest the reference price. */
@@ -172,6 +164,3 @@ export function graphiqlOptions(setup: GraphiQLSetup): GraphiQLPageOptions {
     ...(headers === undefined ? {} : { defaultHeaders: headers }),
   };
 }
-
-/** Renders GraphiQL with its scripts and styles inlined from the npm package (no CDN). */
-export const renderLocalGraphiQL = (options: GraphiQLOptions): string => renderGraphiQL(options);

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { handleProtocols, type Context, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
@@ -17,7 +18,7 @@ import type { GatewayContext } from '../graphql/builder.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
-import { graphiqlOptions, renderLocalGraphiQL, type GraphiQLSetup } from './graphiql.ts';
+import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
 import {
   bodyTooLarge,
   bodyTooLargeMessage,
@@ -117,7 +118,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     plugins: [useQueryLimits(limits), ...(options.plugins ?? [])],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
     graphiql: () => graphiqlOptions(options.graphiql),
-    renderGraphiQL: renderLocalGraphiQL,
+    // GraphiQL's scripts and styles inlined from the npm package: no CDN, works offline.
+    renderGraphiQL,
     context: ({ request, connectionParams }): GatewayContext => {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);

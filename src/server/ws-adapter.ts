@@ -1,10 +1,13 @@
 /**
  * graphql-ws over the `ws` library: a thin adapter around graphql-ws's pure
  * protocol core (`makeServer`), in place of the stock `graphql-ws/use/ws`.
- * Differences: it logs through the gateway's logger (never the console),
- * refuses binary frames as a protocol violation (4400), and treats a socket's
- * error (oversized or invalid frame, reset) as that socket's problem only.
- * It constructs no socket; `http.ts` owns the WebSocketServer.
+ * Differences: it logs through the gateway's logger (never the console);
+ * refuses binary frames and messages of the server's own types as protocol
+ * violations (4400); orders a reused operation id after its previous
+ * operation (see `IdOrdering`); keeps only the upgrade headers that outlive
+ * the handshake; and treats a socket's error (oversized or invalid frame,
+ * reset) as that socket's problem only. It constructs no socket; `http.ts`
+ * owns the WebSocketServer.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';

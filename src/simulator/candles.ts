@@ -6,7 +6,8 @@
 import { KlinePeriod } from '../channels/enums.ts';
 import type { RecordOf } from '../channels/fields.ts';
 import type { KlineShape } from '../channels/shapes/kline.ts';
-import { DAY_MS, decimalText } from './instruments.ts';
+import { DAY_MS } from '../coincall/symbols.ts';
+import { decimalText } from './instruments.ts';
 
 export type PeriodName = keyof typeof KlinePeriod.values;
 export const PERIOD_NAMES = Object.keys(KlinePeriod.values) as PeriodName[];

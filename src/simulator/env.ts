@@ -4,6 +4,8 @@
  * takes the environment as a record; main.ts is the file that touches
  * `process`. Problems name variables and entry positions, never a secret.
  */
+import { API_KEY_PATTERN } from '../coincall/signing.ts';
+import { envValue, MAX_PORT, readHost, readInteger, type Env } from '../lib/env.ts';
 import type { WireFormOption } from './publish.ts';
 import { DEFAULT_HOST, DEMO_ACCOUNT, type SimulatorAccount } from './server.ts';
 
@@ -15,7 +17,6 @@ export const DEFAULT_WIRE_FORM: WireFormOption = 'mixed';
  * percent-encoded), so they are limited to the base64-like alphabet the
  * exchange issues, which needs no encoding in a query.
  */
-const API_KEY = /^[A-Za-z0-9+/=_.-]+$/;
 const USER_ID = /^\d{1,19}$/;
 /** User ids given to extra accounts that do not name one: this, then counting up. */
 const FIRST_EXTRA_USER_ID = 1_000_000_001;
@@ -35,22 +36,6 @@ export interface SimulatorEnv {
 
 export type SimulatorEnvResult = { readonly ok: true; readonly env: SimulatorEnv } | { readonly ok: false; readonly problems: readonly string[] };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** A variable's value, or undefined when unset or blank. */
-function valueOf(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function readPort(text: string | undefined, problems: string[]): number {
-  if (text === undefined) return DEFAULT_PORT;
-  const port = Number(text);
-  if (/^\d+$/.test(text) && port <= 65_535) return port;
-  problems.push(`SIMULATOR_PORT must be an integer from 0 to 65535, got "${text}".`);
-  return DEFAULT_PORT;
-}
-
 function readWireForm(text: string | undefined, problems: string[]): WireFormOption {
   if (text === undefined) return DEFAULT_WIRE_FORM;
   const form = WIRE_FORMS.find((f) => f === text.toLowerCase());
@@ -68,14 +53,14 @@ function readBoolean(name: string, text: string | undefined, problems: string[])
 }
 
 function readMainAccount(env: Env, problems: string[]): SimulatorAccount {
-  const apiKey = valueOf(env, 'SIMULATOR_API_KEY');
-  const apiSecret = valueOf(env, 'SIMULATOR_API_SECRET');
+  const apiKey = envValue(env, 'SIMULATOR_API_KEY');
+  const apiSecret = envValue(env, 'SIMULATOR_API_SECRET');
   if (apiKey === undefined && apiSecret === undefined) return DEMO_ACCOUNT;
   if (apiKey === undefined || apiSecret === undefined) {
     problems.push('SIMULATOR_API_KEY and SIMULATOR_API_SECRET must be set together (or neither, for the demo account).');
     return DEMO_ACCOUNT;
   }
-  if (!API_KEY.test(apiKey)) problems.push('SIMULATOR_API_KEY may hold only letters, digits and + / = _ . - (it goes into the URL raw).');
+  if (!API_KEY_PATTERN.test(apiKey)) problems.push('SIMULATOR_API_KEY may hold only letters, digits and + / = _ . - (it goes into the URL raw).');
   return { apiKey, apiSecret, userId: DEMO_ACCOUNT.userId };
 }
 
@@ -93,7 +78,7 @@ function readExtraAccounts(text: string | undefined, main: SimulatorAccount, pro
       problems.push(`${where} must be apiKey:apiSecret or apiKey:apiSecret:userId.`);
       return;
     }
-    if (!API_KEY.test(apiKey)) problems.push(`${where}: the API key may hold only letters, digits and + / = _ . - (it goes into the URL raw).`);
+    if (!API_KEY_PATTERN.test(apiKey)) problems.push(`${where}: the API key may hold only letters, digits and + / = _ . - (it goes into the URL raw).`);
     if (userId !== undefined && !USER_ID.test(userId)) problems.push(`${where}: the user id must be digits, got "${userId}".`);
     parsed.push({ apiKey, apiSecret, userId });
   });
@@ -121,12 +106,12 @@ function readExtraAccounts(text: string | undefined, main: SimulatorAccount, pro
 /** Reads the simulator's environment: the configuration, or every problem found. */
 export function readSimulatorEnv(env: Env): SimulatorEnvResult {
   const problems: string[] = [];
-  const port = readPort(valueOf(env, 'SIMULATOR_PORT'), problems);
-  const host = valueOf(env, 'SIMULATOR_HOST') ?? DEFAULT_HOST;
-  const wireForm = readWireForm(valueOf(env, 'SIMULATOR_WIRE_FORM'), problems);
-  const strictIdle = readBoolean('SIMULATOR_STRICT_IDLE', valueOf(env, 'SIMULATOR_STRICT_IDLE'), problems);
+  const port = readInteger(env, 'SIMULATOR_PORT', DEFAULT_PORT, 0, MAX_PORT, problems);
+  const host = readHost(env, 'SIMULATOR_HOST', DEFAULT_HOST, problems);
+  const wireForm = readWireForm(envValue(env, 'SIMULATOR_WIRE_FORM'), problems);
+  const strictIdle = readBoolean('SIMULATOR_STRICT_IDLE', envValue(env, 'SIMULATOR_STRICT_IDLE'), problems);
   const main = readMainAccount(env, problems);
-  const extra = readExtraAccounts(valueOf(env, 'SIMULATOR_ACCOUNTS'), main, problems);
+  const extra = readExtraAccounts(envValue(env, 'SIMULATOR_ACCOUNTS'), main, problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, env: { port, host, wireForm, accounts: [main, ...extra], strictIdle } };
 }

@@ -3,7 +3,7 @@
  * strike grid, volatility), the option expiries it lists, and number
  * formatting helpers that turn model floats into exact decimal strings.
  */
-import { EXPIRY_HOUR_UTC, parseOptionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
+import { DAY_MS, EXPIRY_HOUR_UTC, nextDailyExpiry, parseOptionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
 import { numberToPlainString } from '../lib/decimal.ts';
 
 export interface UnderlyingSpec {
@@ -40,18 +40,16 @@ export const STRIKES_EACH_SIDE = 5;
 export const DAILY_EXPIRIES = 3;
 export const WEEKLY_EXPIRIES = 2;
 export const MONTHLY_EXPIRIES = 2;
-export const DAY_MS = 86_400_000;
 const FRIDAY = 5;
 
 /** The listed expiries at `now` (dailies, Friday weeklies, last-Friday monthlies), ascending. */
 export function listedExpiries(now: number): number[] {
   const out = new Set<number>();
-  const today = Math.floor(now / DAY_MS) * DAY_MS + EXPIRY_HOUR_UTC * 3_600_000;
-  let day = today > now ? today : today + DAY_MS;
-  for (let i = 0; i < DAILY_EXPIRIES; i++, day += DAY_MS) out.add(day);
+  const first = nextDailyExpiry(now);
+  for (let i = 0; i < DAILY_EXPIRIES; i++) out.add(first + i * DAY_MS);
   let fridays = 0;
-  for (let t = today; fridays < WEEKLY_EXPIRIES; t += DAY_MS) {
-    if (t > now && new Date(t).getUTCDay() === FRIDAY) {
+  for (let t = first; fridays < WEEKLY_EXPIRIES; t += DAY_MS) {
+    if (new Date(t).getUTCDay() === FRIDAY) {
       out.add(t);
       fridays++;
     }

@@ -10,7 +10,8 @@ import type { MarketName } from '../coincall/protocol.ts';
 import { EXPIRY_HOUR_UTC } from '../coincall/symbols.ts';
 import { canonicalKey } from '../lib/canonical.ts';
 import { periodByCode, PERIOD_CODES, type PeriodName } from './candles.ts';
-import { DAY_MS, liveOption, underlyingSpec } from './instruments.ts';
+import { DAY_MS } from '../coincall/symbols.ts';
+import { liveOption, underlyingSpec } from './instruments.ts';
 
 /** The most symbols one batch request may carry. */
 export const MAX_BATCH_SYMBOLS = 100;

@@ -17,11 +17,11 @@
  * and a bounded, expiring memo of credentials the exchange refused, which
  * then fail fast with FORBIDDEN.
  */
-import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
 import type { Backoff } from '../lib/backoff.ts';
 import { GatewayError } from '../lib/errors.ts';
+import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createExpiringSet, createTokenBucket } from './admission.ts';
@@ -151,8 +151,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const { logger } = options;
   const now = options.now ?? Date.now;
   const hubs = new Map<string, Hub>();
-  /** Private hubs per credential fingerprint: its size is the number of distinct credentials connected. */
-  const privateHubs = new Map<string, number>();
   const maxPrivateCredentials = options.maxPrivateCredentials ?? DEFAULT_MAX_PRIVATE_CREDENTIALS;
   const handshakes = createTokenBucket({
     ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
@@ -172,11 +170,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     clearTimeout(hub.lingerTimer);
     if (hubs.get(hub.id) !== hub) return Promise.resolve();
     hubs.delete(hub.id);
-    if (hub.access === 'private') {
-      const left = (privateHubs.get(hub.owner) ?? 1) - 1;
-      if (left > 0) privateHubs.set(hub.owner, left);
-      else privateHubs.delete(hub.owner);
-    }
     hub.mux.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
     return hub.connection.close(drainMs);
@@ -224,7 +217,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     });
     hub = { id, owner, market, access, connection, mux, lingerTimer: undefined };
     hubs.set(id, hub);
-    if (access === 'private') privateHubs.set(owner, (privateHubs.get(owner) ?? 0) + 1);
     return hub;
   };
 
@@ -236,13 +228,17 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   for (const market of MARKETS) openHub(market, options.serverCredential, 'public', 'public');
 
+  /** The credentials (fingerprints) with private connections open or opening. */
+  const privateOwners = (): Set<string> => new Set([...hubs.values()].filter((h) => h.access === 'private').map((h) => h.owner));
+
   /** The credential's hub for `market`, opened if admitted; throws FORBIDDEN or LIMIT_EXCEEDED otherwise. */
   const privateHub = (market: MarketName, credential: Credential): Hub => {
     const owner = fingerprint(credential);
     if (refused.has(owner)) throw refusedError(credential, 403);
     const found = hubs.get(`${market}:${owner}`);
     if (found !== undefined) return found;
-    if (!privateHubs.has(owner) && privateHubs.size >= maxPrivateCredentials)
+    const owners = privateOwners();
+    if (!owners.has(owner) && owners.size >= maxPrivateCredentials)
       throw new GatewayError(
         'LIMIT_EXCEEDED',
         `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit (${LIMIT_SETTINGS.upstreamMaxPrivateAccounts.env}); try again once others have left.`,
@@ -315,7 +311,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         connections: all.map((h) => ({ ...h.connection.stats(), access: h.access })),
         topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
         privateTopics: all.filter((h) => h.access === 'private').reduce((n, h) => n + h.mux.topics().length, 0),
-        privateCredentials: privateHubs.size,
+        privateCredentials: privateOwners().size,
         refusedCredentials: refused.size(),
         drops,
       };
