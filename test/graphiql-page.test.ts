@@ -109,6 +109,7 @@ describe('graphiqlOptions', () => {
     const live = graphiqlOptions({ operations: OPERATIONS, now: () => now });
     expect(live.defaultHeaders).toBeUndefined();
     expect(live.initialHeaders).toBeUndefined();
+    expect(live.defaultTabs).toHaveLength(OPERATIONS.length);
     for (const tab of live.defaultTabs ?? []) expect(tab.headers).toBeNull();
   });
 });
@@ -134,6 +135,7 @@ describe('the served page, on the simulator', () => {
     const variables: Readonly<Record<string, object>> = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
     for (const op of OPERATIONS) {
       const tab = tabOf(options, op.name);
+      expect(tab, op.name).toBeDefined();
       expect(JSON.parse(tab?.variables ?? '{}'), op.name).toEqual(variables[op.name]);
       if (isPrivateExample(op.name)) expect(tab?.headers, op.name).toContain(DEMO_ACCOUNT.apiSecret);
     }

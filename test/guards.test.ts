@@ -85,7 +85,6 @@ describe('graphql-ws handshake and message guards', () => {
 
   it('lets a client complete an id and reuse it at once, leaving no orphan subscription behind', async () => {
     const gateway = await startTestGateway({ config: { limits: SMALL } });
-    const before = 0;
     const client = await RawClient.ready(gateway.wsUrl);
     const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD'];
     client.subscribe('reused', INDEX, { s: symbols[0] });
@@ -96,14 +95,15 @@ describe('graphql-ws handshake and message guards', () => {
       client.subscribe('reused', INDEX, { s: symbols[round % symbols.length] });
     }
     const last = symbols[20 % symbols.length];
-    await waitFor(() => gateway.fanout.stats().members === before + 1, 'exactly one live subscription for the reused id');
     const from = client.messages.length;
     await client.waitFor((m) => isNext('reused')(m) && JSON.stringify(m.payload).includes(`"${last}"`), from);
+    // The last operation runs, and it alone: the earlier ones ended instead of living on unseen.
+    expect(gateway.fanout.stats().members).toBe(1);
     expect(client.isOpen).toBe(true);
 
     // The surviving operation is the one the client knows about: complete stops it, and no more `next` follow.
     client.send({ id: 'reused', type: 'complete' });
-    await waitFor(() => gateway.fanout.stats().members === before, 'the reused id completed');
+    await waitFor(() => gateway.fanout.stats().members === 0, 'the reused id completed');
     const afterComplete = client.messages.length;
     await sleep(300);
     expect(client.messages.slice(afterComplete).filter(isNext('reused'))).toEqual([]);
@@ -111,7 +111,6 @@ describe('graphql-ws handshake and message guards', () => {
 
   it('keeps the subscription cap exact while a client churns complete and subscribe on the same ids', async () => {
     const gateway = await startTestGateway({ config: { limits: SMALL } });
-    const before = 0;
     const client = await RawClient.ready(gateway.wsUrl);
     for (let round = 0; round < 10; round++) {
       for (const id of ['a', 'b', 'c']) {
@@ -120,10 +119,15 @@ describe('graphql-ws handshake and message guards', () => {
       }
     }
     await Promise.all(['a', 'b', 'c'].map((id) => client.waitFor(isNext(id))));
-    await waitFor(() => gateway.fanout.stats().members === before + SMALL.maxSubscriptionsPerConnection, 'three live subscriptions');
+    await waitFor(() => gateway.fanout.stats().members === SMALL.maxSubscriptionsPerConnection, 'three live subscriptions');
+    // The churn never counted a winding-down operation against the cap...
+    expect(client.messages.filter((m) => m.type === 'error')).toEqual([]);
+    // ...and the cap still holds: a fourth id is refused.
+    client.subscribe('d', INDEX, { s: 'ETHUSD' });
+    expect(await client.waitFor((m) => m.id === 'd')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
     client.close();
     await client.closed;
-    await waitFor(() => gateway.fanout.stats().members === before, 'every subscription of the closed socket ended');
+    await waitFor(() => gateway.fanout.stats().members === 0, 'every subscription of the closed socket ended');
   });
 
   const garbage: ReadonlyArray<readonly [string, (c: RawClient) => void, number, boolean]> = [

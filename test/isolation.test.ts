@@ -7,7 +7,6 @@
  * Without credentials nothing goes upstream; a refused key fails fast.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { DEMO_ACCOUNT, type SimulatorRequestLog } from '../src/simulator/index.ts';
 import {
   ALICE,
@@ -176,17 +175,3 @@ describe('credential failures', () => {
   });
 });
 
-describe('the account cap from the environment', () => {
-  it('serves UPSTREAM_MAX_PRIVATE_ACCOUNTS accounts at once and refuses one more with LIMIT_EXCEEDED naming the variable', async () => {
-    const capped = await startTestGateway({
-      config: { limits: { ...DEFAULT_LIMITS, upstreamMaxPrivateAccounts: 1 } },
-      simulator: { accounts: [DEMO_ACCOUNT, ALICE, BOB] },
-    });
-    const alice = wsClient(capped.wsUrl, credentialOf(ALICE));
-    const [served] = await take(alice, balance, 1);
-    expect(served?.data).toMatchObject({ accountBalance: { userId: ALICE.userId } });
-    const [refused] = await take(wsClient(capped.wsUrl, credentialOf(BOB)), balance, 1);
-    expect(refused?.errors?.[0]?.extensions?.['code']).toBe('LIMIT_EXCEEDED');
-    expect(refused?.errors?.[0]?.message).toContain('UPSTREAM_MAX_PRIVATE_ACCOUNTS');
-  });
-});

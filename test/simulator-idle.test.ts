@@ -11,9 +11,9 @@ import { signedUrl } from '../src/coincall/signing.ts';
 import { DEMO_ACCOUNT, IDLE_CLOSE_CODE, NO_SUBSCRIPTION_CLOSE_REASON, startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.ts';
 import { TestClient } from './helpers/ws-client.ts';
 
-const IDLE_MS = 300;
+const IDLE_MS = 1_500;
 /** Heartbeats come several times per idle window, so the traffic rule alone never fires. */
-const HEARTBEAT_EVERY_MS = 20;
+const HEARTBEAT_EVERY_MS = 100;
 /** How many idle windows a connection that must stay open is watched for. */
 const WINDOWS_WATCHED = 2;
 

@@ -68,6 +68,7 @@ describe('put-call parity in the simulated options market', () => {
       market.step(START + tick * TICK_MS, [first.call.symbol, first.put.symbol]);
       const call = market.pricingRecord(first.call.symbol);
       const put = market.pricingRecord(first.put.symbol);
+      expect(call?.impliedVolatility).toEqual(expect.any(Number));
       expect(put?.impliedVolatility).toBe(call?.impliedVolatility);
     }
   });

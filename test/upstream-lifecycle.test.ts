@@ -200,7 +200,7 @@ describe('the exchange closing idle connections', () => {
   });
 
   it('keeps /ready at 200 while the simulator, under its strict idle rule, closes the topic-less public connections', async () => {
-    const gateway = await startTestGateway({ simulator: { strictIdle: true, idleTimeoutMs: 150 }, upstream: { heartbeatIntervalMs: 20 } });
+    const gateway = await startTestGateway({ simulator: { strictIdle: true, idleTimeoutMs: 600 }, upstream: { heartbeatIntervalMs: 50 } });
     const renewals = () => gateway.logs.lines.filter((l) => l.msg === 'upstream closed the idle connection; reconnecting').length;
     // Ask /ready over and over while the closes happen.
     const statuses: number[] = [];

@@ -9,6 +9,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import type { Credential } from '../src/coincall/signing.ts';
+import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import {
   createUpstream,
@@ -180,15 +181,20 @@ describe('over graphql-ws against the simulator', () => {
     expect(gateway.logs.lines.filter((l) => l.msg === 'upstream refused the credential')).toHaveLength(3);
   });
 
-  it('answers a second account past a cap of one with LIMIT_EXCEEDED while the first streams', async () => {
-    const gateway = await startTestGateway({ upstream: { maxPrivateCredentials: 1 }, simulator: { accounts: [DEMO_ACCOUNT, ALICE, BOB] } });
+  it('answers a second account past UPSTREAM_MAX_PRIVATE_ACCOUNTS=1 with LIMIT_EXCEEDED naming the variable, while the first streams', async () => {
+    const gateway = await startTestGateway({
+      config: { limits: { ...DEFAULT_LIMITS, upstreamMaxPrivateAccounts: 1 } },
+      simulator: { accounts: [DEMO_ACCOUNT, ALICE, BOB] },
+    });
     const query = { query: 'subscription { accountBalance { userId } }' };
     const alice = take(wsClient(gateway.wsUrl, credentialOf(ALICE)), query, 3);
     await waitFor(() => gateway.simulator?.activeSubscriptions().some((s) => s.apiKey === ALICE.apiKey) === true, "Alice's subscription upstream");
     const [bob] = await take(wsClient(gateway.wsUrl, credentialOf(BOB)), query, 1);
     expect(bob?.errors?.[0]).toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED' } });
-    expect(bob?.errors?.[0]?.message).toMatch(/limit/);
-    for (const r of await alice) expect(r.data?.['accountBalance']).toMatchObject({ userId: ALICE.userId });
+    expect(bob?.errors?.[0]?.message).toContain('UPSTREAM_MAX_PRIVATE_ACCOUNTS');
+    const streamed = await alice;
+    expect(streamed).toHaveLength(3);
+    for (const r of streamed) expect(r.data?.['accountBalance']).toMatchObject({ userId: ALICE.userId });
     expect(gateway.simulator?.requests.some((r) => r.apiKey === BOB.apiKey)).toBe(false);
   });
 });

@@ -4,13 +4,13 @@
  * (a topic outlives its last listener for 2 s by default, and a listener who
  * comes back inside the linger keeps the upstream subscription).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, fullJitterBackoff } from '../src/lib/backoff.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createMultiplexer, DEFAULT_LINGER_MS, type Listener } from '../src/upstream/multiplexer.ts';
 import { DEFAULT_CONNECTION_LINGER_MS } from '../src/upstream/gateway.ts';
-import { sleep, waitFor } from './helpers/gateway.ts';
+import { waitFor } from './helpers/gateway.ts';
 
 describe('reconnect backoff', () => {
   const ALMOST_ONE = 1 - Number.EPSILON;
@@ -38,7 +38,17 @@ describe('reconnect backoff', () => {
     expect(at(0.5)(20)).toBe(15_000);
   });
 
-  it('uses Math.random by default and stays within [0, ceiling)', () => {
+  it('uses Math.random by default', () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      expect(fullJitterBackoff({ baseMs: 10, maxMs: 50 })(2)).toBe(20);
+      expect(random).toHaveBeenCalled();
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('stays within [0, ceiling) whatever the draw', () => {
     const backoff = fullJitterBackoff({ baseMs: 10, maxMs: 50 });
     for (let attempt = 0; attempt < 200; attempt++) {
       const delay = backoff(attempt);
@@ -71,13 +81,21 @@ describe('linger before the upstream unsubscribe', () => {
     expect(DEFAULT_CONNECTION_LINGER_MS).toBe(2_000);
   });
 
-  it('keeps a topic subscribed upstream after its last listener leaves, by default', async () => {
-    const { mux, unsubscribes } = recordingMultiplexer();
-    mux.join(channel, args, listener()).release();
-    await sleep(100);
-    expect(unsubscribes()).toBe(0);
-    expect(mux.topics()).toEqual([expect.objectContaining({ channel: 'futuresTrades', key: 'BTCUSD', subscribers: 0 })]);
-    mux.close();
+  it('keeps a topic subscribed upstream for DEFAULT_LINGER_MS after its last listener leaves, then unsubscribes', () => {
+    vi.useFakeTimers();
+    try {
+      const { mux, unsubscribes } = recordingMultiplexer();
+      mux.join(channel, args, listener()).release();
+      vi.advanceTimersByTime(DEFAULT_LINGER_MS - 1);
+      expect(unsubscribes()).toBe(0);
+      expect(mux.topics()).toEqual([expect.objectContaining({ channel: 'futuresTrades', key: 'BTCUSD', subscribers: 0 })]);
+      vi.advanceTimersByTime(1);
+      expect(unsubscribes()).toBe(1);
+      expect(mux.topics()).toEqual([]);
+      mux.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('cancels the unsubscribe when a listener rejoins inside the linger', async () => {
