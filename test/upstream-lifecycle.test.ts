@@ -5,40 +5,15 @@
  * unsubscribe (paced) before it closes, within a deadline; the exchange closing
  * an idle connection is routine, not a failure.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
-import { createUpstream, type Upstream, type UpstreamOptions } from '../src/upstream/gateway.ts';
-import { captureLogs, disposeAll, sleep, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
-import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from './helpers/fake-exchange.ts';
+import { disposeAll, type CapturedLog, sleep, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
+import type { Upstream } from '../src/upstream/gateway.ts';
+import { SERVER_KEY, startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
 
-const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
-
-let exchange: FakeExchange | undefined;
-let upstream: Upstream | undefined;
-afterAll(disposeAll);
-afterEach(async () => {
-  void upstream?.close();
-  upstream = undefined;
-  await exchange?.close();
-  exchange = undefined;
-});
-
-async function start(exchangeOptions: FakeExchangeOptions = {}, overrides: Partial<UpstreamOptions> = {}) {
-  exchange = await startFakeExchange(exchangeOptions);
-  const logs = captureLogs();
-  upstream = createUpstream({
-    urls: exchange.urls,
-    serverCredential: SERVER_KEY,
-    logger: logs.logger,
-    lingerMs: 20,
-    connectionLingerMs: 20,
-    backoff: () => 10,
-    ...overrides,
-  });
-  await waitFor(() => upstream?.ready() === true, 'both public connections open');
-  return { exchange, upstream, logs };
-}
+afterEach(disposeAll);
+const start = startUpstreamOnFakeExchange;
 
 describe('signing', () => {
   it('signs the URL afresh on every reconnect', async () => {
@@ -174,7 +149,7 @@ describe('the exchange closing idle connections', () => {
     const attempts: number[] = [];
     return { attempts, backoff: (attempt: number) => (attempts.push(attempt), 10) };
   }
-  const downWarnings = (logs: ReturnType<typeof captureLogs>) => logs.lines.filter((l) => l.msg === 'upstream connection down; reconnecting');
+  const downWarnings = (logs: CapturedLog) => logs.lines.filter((l) => l.msg === 'upstream connection down; reconnecting');
 
   it('reconnects at once, logs at info, keeps /ready true and never backs off', async () => {
     const { attempts, backoff } = countingBackoff();
@@ -236,8 +211,7 @@ describe('the exchange closing idle connections', () => {
 
   it('backs off as usual when an idle connection is closed before it ever answered (no tight reconnect loop)', async () => {
     const { attempts, backoff } = countingBackoff();
-    exchange = await startFakeExchange({ idleCloseMs: 0, answerHeartbeats: false });
-    upstream = createUpstream({ urls: exchange.urls, serverCredential: SERVER_KEY, logger: captureLogs().logger, backoff });
+    await start({ idleCloseMs: 0, answerHeartbeats: false }, { backoff }, { waitReady: false });
     await waitFor(() => attempts.length >= 6, 'several reconnect attempts');
     // Two markets, each escalating: 0, 1, 2, ...
     expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);

@@ -6,13 +6,12 @@
  * refused keys. Against a scripted exchange that counts every upgrade, and end
  * to end over graphql-ws against the simulator.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import type { Credential } from '../src/coincall/signing.ts';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import {
-  createUpstream,
   DEFAULT_PRIVATE_HANDSHAKE_BURST,
   DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
   type Subscription,
@@ -20,23 +19,14 @@ import {
   type UpstreamOptions,
 } from '../src/upstream/gateway.ts';
 import { createExpiringSet, createTokenBucket } from '../src/upstream/admission.ts';
-import { ALICE, BOB, captureLogs, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
-import { startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
+import { ALICE, BOB, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
+import { SERVER_KEY, startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 
-const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
 const balance = CHANNELS.accountBalance;
 const futuresOrders = CHANNELS.futuresOrders;
 const madeUp = (i: number): Credential => ({ apiKey: `madeUp${i}+KEY==`, apiSecret: `secret-${i}` });
 
-let exchange: FakeExchange | undefined;
-let upstream: Upstream | undefined;
-afterEach(async () => {
-  upstream?.close();
-  upstream = undefined;
-  await exchange?.close();
-  exchange = undefined;
-});
-afterAll(disposeAll);
+afterEach(disposeAll);
 
 /** A clock the test moves by hand: the budget refills and memo entries expire only when told. */
 function manualClock() {
@@ -46,18 +36,8 @@ function manualClock() {
 
 async function start(overrides: Partial<UpstreamOptions> = {}) {
   // The exchange knows only the server's key: every made-up key is refused with 403.
-  exchange = await startFakeExchange({ refuse: (url) => url.includes('madeUp') });
-  upstream = createUpstream({
-    urls: exchange.urls,
-    serverCredential: SERVER_KEY,
-    logger: captureLogs().logger,
-    lingerMs: 20,
-    connectionLingerMs: 20,
-    backoff: () => 10,
-    ...overrides,
-  });
-  await waitFor(() => upstream?.ready() === true, 'both public connections open');
-  const privateUpgrades = () => exchange?.upgrades.filter((u) => !u.includes(`apiKey=${SERVER_KEY.apiKey}`)).length ?? 0;
+  const { exchange, upstream } = await startUpstreamOnFakeExchange({ refuse: (url) => url.includes('madeUp') }, overrides);
+  const privateUpgrades = () => exchange.upgrades.filter((u) => !u.includes(`apiKey=${SERVER_KEY.apiKey}`)).length;
   return { exchange, upstream, privateUpgrades };
 }
 

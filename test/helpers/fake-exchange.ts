@@ -12,6 +12,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/upstream/gateway.ts';
+import { captureLogs, onDispose, waitFor, type CapturedLog } from './gateway.ts';
 
 export interface FakeRequest {
   /** Index of the connection (in upgrade order) that sent it. */
@@ -155,4 +157,43 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   const port = await new Promise<number>((resolve) => http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)));
   Object.assign(exchange, { urls: { options: `ws://127.0.0.1:${port}/options`, futures: `ws://127.0.0.1:${port}/futures` } });
   return exchange;
+}
+
+/** The server's own key in upstream tests over the fake exchange (which accepts it). */
+export const SERVER_KEY = { apiKey: 'server+KEY/0000==', apiSecret: 'server-secret' };
+
+export interface UpstreamOnFakeExchange {
+  readonly exchange: FakeExchange;
+  readonly upstream: Upstream;
+  readonly logs: CapturedLog;
+}
+
+/**
+ * The gateway's upstream layer over a fresh fake exchange, with short test
+ * timings (overridable), disposed by `disposeAll()`. By default it returns
+ * once both public connections are open.
+ */
+export async function startUpstreamOnFakeExchange(
+  exchangeOptions: FakeExchangeOptions = {},
+  overrides: Partial<UpstreamOptions> = {},
+  { waitReady = true }: { readonly waitReady?: boolean } = {},
+): Promise<UpstreamOnFakeExchange> {
+  const exchange = await startFakeExchange(exchangeOptions);
+  const logs = captureLogs();
+  const upstream = createUpstream({
+    urls: exchange.urls,
+    serverCredential: SERVER_KEY,
+    logger: logs.logger,
+    lingerMs: 20,
+    connectionLingerMs: 20,
+    backoff: () => 10,
+    ...overrides,
+  });
+  onDispose(async () => {
+    // Not awaited: a drain of unsubscribes would wait for a peer that is about to go.
+    void upstream.close();
+    await exchange.close();
+  });
+  if (waitReady) await waitFor(() => upstream.ready(), 'both public connections open');
+  return { exchange, upstream, logs };
 }

@@ -12,6 +12,11 @@ import { DEMO_ACCOUNT } from '../../src/simulator/index.ts';
 
 const disposers: Array<() => Promise<void> | void> = [];
 
+/** Registers something a test started, to be disposed by `disposeAll()` (last in, first out). */
+export function onDispose(dispose: () => Promise<void> | void): void {
+  disposers.push(dispose);
+}
+
 export async function disposeAll(): Promise<void> {
   while (disposers.length > 0) await disposers.pop()?.();
 }
