@@ -73,6 +73,8 @@ for (const channel of ALL_CHANNELS) {
           } as never),
         ]),
       ),
+      // How the server treats a slow subscriber of this field (server/ reads it; it never imports channels/).
+      extensions: { delivery: channel.delivery },
       subscribe: (_root: unknown, args: Record<string, unknown>, ctx: GatewayContext) => openStream(channel, args, ctx),
       resolve: (value: unknown) => resolveEvent(value),
     } as never),
