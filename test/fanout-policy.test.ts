@@ -8,8 +8,8 @@
 import { parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { CLOSE_TOO_SLOW, createFanout, SLOW_SOCKET_EVENT_BYTES, SLOW_SOCKET_STATE_BYTES, STALE_RETRY_MS } from '../src/server/fanout.ts';
-import type { Delivery } from '../src/channels/channel.ts';
+import { CLOSE_CODES } from '../src/lib/errors.ts';
+import { createFanout, SLOW_SOCKET_EVENT_BYTES, SLOW_SOCKET_STATE_BYTES, STALE_RETRY_MS, type Delivery } from '../src/server/fanout.ts';
 
 interface StandIn {
   readonly socket: WebSocket;
@@ -104,7 +104,7 @@ describe('a backed-up subscriber', () => {
     slow.bufferedAmount = SLOW_SOCKET_EVENT_BYTES + 1;
     upstream.push(2);
     await tick();
-    expect(slow.closedWith).toBe(CLOSE_TOO_SLOW);
+    expect(slow.closedWith).toBe(CLOSE_CODES.TRY_AGAIN_LATER);
     expect(slow.sent).toHaveLength(1);
     expect(fast.sent).toHaveLength(2);
     expect(fanout.stats().tooSlow).toBe(1);

@@ -4,25 +4,10 @@
  */
 import SchemaBuilder from '@pothos/core';
 import type { Credential } from '../coincall/signing.ts';
+import type { SharingStats } from '../lib/sharing-stats.ts';
 import type { Upstream } from '../upstream/gateway.ts';
 
 export type UpstreamMode = 'LIVE' | 'SIMULATED';
-
-/** Counters of the shared subscription path (server/fanout.ts). */
-export interface SharingStats {
-  /** Distinct (document, variables, credential) groups now active. */
-  readonly groups: number;
-  /** Subscriptions served by those groups. */
-  readonly members: number;
-  /** Results produced by group executions (one per upstream event per group). */
-  readonly executions: number;
-  /** `next` messages written on the shared path. */
-  readonly deliveries: number;
-  /** State updates skipped for a backed-up socket. */
-  readonly conflated: number;
-  /** Subscribers closed for falling behind on an event stream. */
-  readonly tooSlow: number;
-}
 
 /** What every resolver sees. Built per request (HTTP) or per connection (graphql-ws). */
 export interface GatewayContext {

@@ -3,7 +3,8 @@ import { MARKETS } from '../coincall/protocol.ts';
 import { Market } from '../channels/enums.ts';
 import type { ConnectionStatus } from '../upstream/gateway.ts';
 import type { TopicInfo, DropCounters } from '../upstream/multiplexer.ts';
-import { builder, type GatewayContext, type SharingStats } from './builder.ts';
+import type { SharingStats } from '../lib/sharing-stats.ts';
+import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 
 const marketValue = (market: (typeof MARKETS)[number]) => (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;

@@ -1,7 +1,30 @@
 /**
- * Expected errors, each with the `extensions.code` a client sees. Anything
- * that is not one of these is unexpected and gets masked by the GraphQL layer.
+ * The gateway's one table of WebSocket close codes and its one family of
+ * expected errors. An expected error carries the `extensions.code` a client
+ * sees; anything that is not one of these is unexpected and gets masked by
+ * the GraphQL layer. Code below the GraphQL layer throws a `GatewayError`
+ * (built by the constructors here); code that must hand graphql-js or
+ * graphql-ws a `GraphQLError` (scalars, validation rules, guards) builds it
+ * with `expectedGraphQLError` or one of its named forms.
  */
+import { GraphQLError, type ASTNode } from 'graphql';
+
+/**
+ * Every WebSocket close code the gateway sends, by meaning. The 44xx/45xx
+ * codes are graphql-ws's own (`CloseCode`), restated so one table shows all.
+ */
+export const CLOSE_CODES = {
+  /** Shutdown: the server is going away. */
+  GOING_AWAY: 1001,
+  /** Try again later: a connection beyond the cap, or a subscriber too slow for its event stream. */
+  TRY_AGAIN_LATER: 1013,
+  /** A protocol violation (binary frame, a message type only the server sends). */
+  BAD_REQUEST: 4400,
+  /** A `subscribe` for an id that already has one waiting. */
+  SUBSCRIBER_ALREADY_EXISTS: 4409,
+  /** graphql-ws's message handling failed. */
+  INTERNAL_SERVER_ERROR: 4500,
+} as const;
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_REJECTED' | 'SUBSCRIBER_TOO_SLOW' | 'LIMIT_EXCEEDED';
 
@@ -15,3 +38,32 @@ export class GatewayError extends Error {
 }
 
 export const badInput = (message: string): GatewayError => new GatewayError('BAD_USER_INPUT', message);
+export const unauthenticated = (message: string): GatewayError => new GatewayError('UNAUTHENTICATED', message);
+export const forbidden = (message: string): GatewayError => new GatewayError('FORBIDDEN', message);
+export const upstreamRejected = (message: string): GatewayError => new GatewayError('UPSTREAM_REJECTED', message);
+export const subscriberTooSlow = (message: string): GatewayError => new GatewayError('SUBSCRIBER_TOO_SLOW', message);
+export const limitExceeded = (message: string): GatewayError => new GatewayError('LIMIT_EXCEEDED', message);
+
+export interface ExpectedErrorOptions {
+  /** Where in the document the problem is. */
+  readonly nodes?: ReadonlyArray<ASTNode> | ASTNode | null | undefined;
+  /** Extensions to keep (the code always wins). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An expected error as a `GraphQLError` with its `extensions.code`. It has no
+ * `originalError`, so error masking lets it through unchanged.
+ */
+export function expectedGraphQLError(code: ErrorCode, message: string, options: ExpectedErrorOptions = {}): GraphQLError {
+  return new GraphQLError(message, { nodes: options.nodes ?? null, extensions: { ...options.extensions, code } });
+}
+
+/** A `GatewayError` as the `GraphQLError` a client sees. */
+export const asGraphQLError = (error: GatewayError): GraphQLError => expectedGraphQLError(error.code, error.message);
+
+/** Bad user input (an argument or scalar value), as a `GraphQLError` (for scalars and validation rules). */
+export const badInputError = (message: string): GraphQLError => expectedGraphQLError('BAD_USER_INPUT', message);
+
+/** A refusal by one of the server's limits, as a `GraphQLError` (for parsers, validation rules and graphql-ws hooks). */
+export const limitExceededError = (message: string): GraphQLError => expectedGraphQLError('LIMIT_EXCEEDED', message);

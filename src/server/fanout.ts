@@ -13,13 +13,15 @@
  * Each socket's buffered amount is respected: a member whose socket is
  * backed up skips state updates (it gets the latest one once it drains) and
  * is closed with 1013 ("try again later") when an event stream would have to
- * be dropped.
+ * be dropped. The fan-out owns its counters (`SharingStats`, shown by
+ * `Query.status`) and tells shutdown when its last member has gone
+ * (`drained()`).
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
-import type { Delivery } from '../channels/channel.ts';
-import type { SharingStats } from '../graphql/builder.ts';
+import { CLOSE_CODES } from '../lib/errors.ts';
+import type { SharingStats } from '../lib/sharing-stats.ts';
 
 /** Bytes a socket may have buffered before a state update is skipped for it. */
 export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
@@ -27,8 +29,13 @@ export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
 export const SLOW_SOCKET_EVENT_BYTES = 4 * 1024 * 1024;
 /** How often a backed-up state member is checked, to send it the latest value once it drains. */
 export const STALE_RETRY_MS = 50;
-/** Close code for a subscriber that cannot keep up ("try again later"). */
-export const CLOSE_TOO_SLOW = 1013;
+
+/**
+ * How a group treats a slow member: `state` conflates (the latest value
+ * wins), `event` closes it. Each subscription field declares its own in its
+ * GraphQL `extensions.delivery`.
+ */
+export type Delivery = 'state' | 'event';
 
 type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 /** Runs one execution (graphql's subscribe through envelop). */
@@ -53,6 +60,8 @@ export interface Fanout {
   /** The running group of `key` that a new member can join without executing anything. */
   live(key: string): LiveGroup | undefined;
   stats(): FanoutStats;
+  /** Resolves once no member is left (at once if none is). */
+  drained(): Promise<void>;
 }
 
 export interface LiveGroup {
@@ -146,6 +155,15 @@ export function createFanout(): Fanout {
   let conflated = 0;
   let tooSlow = 0;
   let members = 0;
+  let drainWaiters: Array<() => void> = [];
+
+  const memberLeft = () => {
+    members--;
+    if (members > 0 || drainWaiters.length === 0) return;
+    const waiters = drainWaiters;
+    drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
 
   const endMember = (state: MemberState) => {
     if (state.ended) return;
@@ -172,7 +190,7 @@ export function createFanout(): Fanout {
     state.pending = undefined;
     if (group.delivery === 'event' && buffered > SLOW_SOCKET_EVENT_BYTES) {
       tooSlow++;
-      socket.close(CLOSE_TOO_SLOW, 'subscriber too slow: resubscribe');
+      socket.close(CLOSE_CODES.TRY_AGAIN_LATER, 'subscriber too slow: resubscribe');
       return;
     }
     deliveries++;
@@ -181,7 +199,7 @@ export function createFanout(): Fanout {
 
   const leave = (group: Group, state: MemberState) => {
     if (!group.members.delete(state)) return;
-    members--;
+    memberLeft();
     endMember(state);
     if (group.members.size === 0 && !group.closed) {
       group.closed = true;
@@ -220,7 +238,7 @@ export function createFanout(): Fanout {
       if (groups.get(group.key) === group) groups.delete(group.key);
       for (const state of [...group.members]) {
         group.members.delete(state);
-        members--;
+        memberLeft();
         endMember(state);
       }
     }
@@ -275,5 +293,6 @@ export function createFanout(): Fanout {
       return group !== undefined && group.source !== undefined && !group.closed ? group : undefined;
     },
     stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, tooSlow }),
+    drained: () => (members === 0 ? Promise.resolve() : new Promise<void>((resolve) => drainWaiters.push(resolve))),
   };
 }
