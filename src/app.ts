@@ -11,7 +11,7 @@ import { gatewaySchema } from './graphql/schema.ts';
 import type { UpstreamMode } from './graphql/builder.ts';
 import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
-import { createGatewayServer } from './server/http.ts';
+import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout.ts';
 import { EXAMPLE_UNDERLYING, loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';

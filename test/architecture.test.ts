@@ -29,11 +29,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   upstream: ['lib', 'coincall', 'channels'],
   simulator: ['lib', 'coincall', 'channels'],
   graphql: ['lib', 'coincall', 'channels', 'upstream'],
-  // server reads the channel registry for the shared path's delivery policy (state or event).
-  server: ['lib', 'coincall', 'channels', 'graphql', 'upstream'],
+  // server reads a channel's delivery policy from its subscription field's GraphQL extensions, not from channels/.
+  server: ['lib', 'coincall', 'graphql', 'upstream'],
   config: ['lib'],
   app: ['lib', 'coincall', 'channels', 'upstream', 'simulator', 'graphql', 'server', 'config'],
   main: ['app', 'config', 'lib'],
+};
+
+/**
+ * Single files allowed one more layer than their folder, each with its reason.
+ * GraphiQL's example tabs still read the channel registry; its rewrite (issue 8,
+ * another branch) owns that file and removes this entry.
+ */
+const EXCEPTIONS: Record<string, readonly string[]> = {
+  'server/graphiql.ts': ['channels'],
 };
 
 const sources = files(SRC).map((file) => ({ file, rel: relative(SRC, file), text: readFileSync(file, 'utf8') }));
@@ -41,8 +50,8 @@ const sources = files(SRC).map((file) => ({ file, rel: relative(SRC, file), text
 describe('layers', () => {
   it.each(sources.map((s) => [s.rel, s]))('%s imports only the layers below it', (_rel, source) => {
     const layer = layerOf(source.file);
-    const allowed = ALLOWED[layer];
-    expect(allowed, `unknown layer ${layer}`).toBeDefined();
+    const allowed = [...(ALLOWED[layer] ?? []), ...(EXCEPTIONS[source.rel] ?? [])];
+    expect(ALLOWED[layer], `unknown layer ${layer}`).toBeDefined();
     for (const [, spec] of source.text.matchAll(/from '(\.[^']+)'/g)) {
       const target = layerOf(join(source.file, '..', spec as string));
       if (target === layer) continue;
@@ -57,7 +66,7 @@ describe('layers', () => {
 
   it('constructs sockets in three places only', () => {
     const constructors = sources.filter((s) => /new WebSocket(Server)?\(|createServer\(/.test(s.text)).map((s) => s.rel);
-    expect(constructors.sort()).toEqual(['server/http.ts', 'simulator/server.ts', 'upstream/connection.ts']);
+    expect(constructors.sort()).toEqual(['server/gateway-server.ts', 'simulator/server.ts', 'upstream/connection.ts']);
   });
 
   it('uses no `any`', () => {

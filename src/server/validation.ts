@@ -4,16 +4,15 @@
  * rule set tags them with `extensions.code: BAD_USER_INPUT`, like every other
  * argument problem, instead of a bare validation error.
  */
-import { GraphQLError, specifiedRules, ValuesOfCorrectTypeRule, type ValidationRule } from 'graphql';
+import { specifiedRules, ValuesOfCorrectTypeRule, type GraphQLError, type ValidationRule } from 'graphql';
+import { expectedGraphQLError } from '../lib/errors.ts';
 
 const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
   const tagging = new Proxy(context, {
     get(target, prop, receiver) {
       if (prop === 'reportError')
         return (error: GraphQLError) =>
-          target.reportError(
-            new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } }),
-          );
+          target.reportError(expectedGraphQLError('BAD_USER_INPUT', error.message, { nodes: error.nodes, extensions: error.extensions }));
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

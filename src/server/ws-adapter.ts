@@ -6,12 +6,14 @@
  * violations (4400); orders a reused operation id after its previous
  * operation (see `IdOrdering`); keeps only the upgrade headers that outlive
  * the handshake; and treats a socket's error (oversized or invalid frame,
- * reset) as that socket's problem only. It constructs no socket; `http.ts`
- * owns the WebSocketServer.
+ * reset) as that socket's problem only. It constructs no socket;
+ * `gateway-server.ts` owns the WebSocketServer. Close codes come from the
+ * one table in `lib/errors.ts`.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
+import { makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { CLOSE_CODES } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
@@ -121,7 +123,7 @@ class SocketAdapter {
   /** graphql-ws's handler failed: an internal error, that socket's problem only. */
   failed(error: unknown): void {
     this.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
-    if (this.isOpen()) this.socket.close(CloseCode.InternalServerError, 'Internal server error');
+    if (this.isOpen()) this.socket.close(CLOSE_CODES.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
 
   onClose(code: number, reason: Buffer): void {
@@ -130,16 +132,16 @@ class SocketAdapter {
 
   private receive(ordering: IdOrdering, data: RawData, isBinary: boolean): void {
     if (isBinary) {
-      this.socket.close(CloseCode.BadRequest, 'Binary messages are not accepted');
+      this.socket.close(CLOSE_CODES.BAD_REQUEST, 'Binary messages are not accepted');
       return;
     }
     const text = String(data);
     const peeked = peekMessage(text);
     if (isServerOnlyType(peeked?.type)) {
-      this.socket.close(CloseCode.BadRequest, `Unexpected message of type ${String(peeked?.type)} received`);
+      this.socket.close(CLOSE_CODES.BAD_REQUEST, `Unexpected message of type ${String(peeked?.type)} received`);
       return;
     }
-    if (ordering.dispatch(text, peeked) === 'duplicate') this.socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${String(peeked?.id)} already exists`);
+    if (ordering.dispatch(text, peeked) === 'duplicate') this.socket.close(CLOSE_CODES.SUBSCRIBER_ALREADY_EXISTS, `Subscriber for ${String(peeked?.id)} already exists`);
   }
 }
 

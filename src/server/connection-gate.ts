@@ -1,0 +1,48 @@
+/**
+ * The per-process connection cap (MAX_CONNECTIONS): a count of the
+ * long-lived connections, graphql-ws sockets and SSE streams, that the
+ * request gate (`request-gate.ts`) and the upgrade gate (`upgrade-gate.ts`)
+ * consult before anything reaches yoga or graphql-ws, and the JSON body of
+ * their refusals (GraphQL-shaped, `extensions.code: LIMIT_EXCEEDED`).
+ */
+import type { ErrorCode } from '../lib/errors.ts';
+
+export const TOO_MANY_CONNECTIONS = 'Too many connections to this gateway: try again later (MAX_CONNECTIONS).';
+
+const REFUSAL_CODE: ErrorCode = 'LIMIT_EXCEEDED';
+
+/** Counts the long-lived connections of the process: graphql-ws sockets and SSE streams. */
+export interface ConnectionGate {
+  /** Whether one more connection is allowed now. */
+  hasRoom(): boolean;
+  /** Whether the count is beyond the cap (a connection slipped past during its handshake). */
+  overCap(): boolean;
+  /** Counts a connection until `release` is called (once). */
+  hold(): () => void;
+  readonly open: number;
+}
+
+export function createConnectionGate(max: number): ConnectionGate {
+  let open = 0;
+  return {
+    hasRoom: () => open < max,
+    overCap: () => open > max,
+    hold() {
+      open += 1;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        open -= 1;
+      };
+    },
+    get open() {
+      return open;
+    },
+  };
+}
+
+/** The body of a refusal at the gates: a GraphQL-shaped JSON error. */
+export function refusalBody(message: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code: REFUSAL_CODE } }] });
+}

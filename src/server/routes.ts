@@ -1,0 +1,53 @@
+/**
+ * The gateway's paths, and the plain routes beside GraphQL as yoga plugins of
+ * the request stage: `/health` (the process is up), `/ready` (the upstream is
+ * connected: 200 or 503) and `/` (a redirect to GraphiQL on `/graphql`).
+ * These answer before any GraphQL work and, like before, outside the
+ * connection and body caps (`request-gate.ts` lets them through).
+ */
+import { useReadinessCheck, type Plugin } from 'graphql-yoga';
+
+export const GRAPHQL_PATH = '/graphql';
+export const HEALTH_PATH = '/health';
+export const READY_PATH = '/ready';
+export const ROOT_PATH = '/';
+
+const PLAIN_ROUTES: ReadonlySet<string> = new Set([ROOT_PATH, HEALTH_PATH, READY_PATH]);
+
+/** Whether a path is one of the plain routes (no GraphQL, no caps). */
+export const isPlainRoute = (path: string): boolean => PLAIN_ROUTES.has(path);
+
+type FetchResponse = typeof Response;
+
+const json = (response: FetchResponse, status: number, body: unknown): Response =>
+  new response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/**
+ * `/health`: yoga's own health check answers it (200, before every other
+ * plugin); this plugin gives that answer the gateway's JSON body.
+ */
+export function useHealth(): Plugin {
+  return {
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      // The same match as yoga's health check.
+      if (response.status === 200 && request.url.endsWith(HEALTH_PATH)) setResponse(json(fetchAPI.Response, 200, { status: 'ok' }));
+    },
+  };
+}
+
+/** `/ready`: yoga's readiness check, 200 while `ready()` holds, 503 otherwise, with a JSON status. */
+export function useReadiness(ready: () => boolean): Plugin {
+  return useReadinessCheck({
+    endpoint: READY_PATH,
+    check: ({ fetchAPI }) => (ready() ? json(fetchAPI.Response, 200, { status: 'ready' }) : json(fetchAPI.Response, 503, { status: 'upstream not connected' })),
+  });
+}
+
+/** `/`: a redirect to GraphiQL. */
+export function useRootRedirect(): Plugin {
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname === ROOT_PATH) endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: GRAPHQL_PATH } }));
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The gate in front of graphql-ws for WebSocket upgrades: only `/graphql`
+ * upgrades (404 otherwise), only while the connection cap has room (503 with
+ * a GraphQL-shaped body otherwise), and a socket that slipped past the cap
+ * during a concurrent handshake leaves at once with 1013 ("try again later").
+ * An accepted socket is counted until it closes, then handed to graphql-ws
+ * through the WebSocketServer's `connection` event.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import { CLOSE_CODES } from '../lib/errors.ts';
+import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
+import { GRAPHQL_PATH } from './routes.ts';
+
+/** Refuses a WebSocket upgrade with an HTTP status and a GraphQL-shaped JSON body. */
+export function refuseUpgrade(socket: Duplex, status: 503, message: string): void {
+  const body = refusalBody(message);
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} Service Unavailable\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** The HTTP server's `upgrade` listener: the checks above, then the handshake on `wsServer`. */
+export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== GRAPHQL_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    if (!gate.hasRoom()) return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
+      ws.on('close', gate.hold());
+      // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
+      if (gate.overCap()) return ws.close(CLOSE_CODES.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
+      wsServer.emit('connection', ws, req);
+    });
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * graphql-ws's server options for the gateway. `onSubscribe` enforces the
+ * per-connection subscription cap, sends every subscriber through envelop
+ * (`ws-envelop.ts`; joiners of a running group included) and records what
+ * `execute`/`subscribe` need of the operation (envelop's runners and, for a
+ * shareable subscription, its share: group key, delivery policy, member) in a
+ * table keyed by the operation's own `ExecutionArgs`, the one object that
+ * graphql-ws hands from `onSubscribe` to `subscribe` (which receives nothing
+ * else: no socket, no id). `rootValue` carries nothing. A subscription field's
+ * delivery policy comes from its GraphQL `extensions.delivery`.
+ */
+import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
+import { credentialId } from '../coincall/signing.ts';
+import { tryCanonicalKey } from '../lib/canonical.ts';
+import type { GatewayLimits } from '../lib/limits.ts';
+import { credentialFromConnectionParams, type CredentialResult } from './context.ts';
+import { rootFieldOf, type Delivery, type Fanout, type FanoutRun, type Member } from './fanout.ts';
+import { tooManySubscriptions } from './guards.ts';
+import type { WsExtra } from './ws-adapter.ts';
+import { isErrors, prepareOperation, withoutHttpExtension, type WsContext } from './ws-envelop.ts';
+import type { GatewayYoga } from './yoga.ts';
+
+/** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
+export interface Share {
+  readonly key: string;
+  readonly delivery: Delivery;
+  readonly member: Member;
+}
+
+/** What `execute`/`subscribe` need of an operation that `onSubscribe` prepared. */
+interface Operation {
+  readonly execute: (args: ExecutionArgs) => OperationResult;
+  readonly subscribe: (args: ExecutionArgs) => OperationResult;
+  /** Set when it may share one execution with identical ones. */
+  readonly share: Share | undefined;
+}
+
+export interface WsOptionsSetup {
+  readonly yoga: GatewayYoga;
+  readonly fanout: Fanout;
+  readonly limits: GatewayLimits;
+  /** Share one execution among identical subscriptions (`false`: graphql-ws's standard path for each). */
+  readonly sharedSubscriptions: boolean;
+}
+
+/** A subscription field's delivery policy, from its GraphQL `extensions.delivery`; undefined when it declares none. */
+export function deliveryOf(schema: GraphQLSchema, rootField: string | undefined): Delivery | undefined {
+  if (rootField === undefined) return undefined;
+  const declared: unknown = schema.getSubscriptionType()?.getFields()[rootField]?.extensions['delivery'];
+  return declared === 'state' || declared === 'event' ? declared : undefined;
+}
+
+/**
+ * The sharing identity of a subscription: the same document text, operation,
+ * variables and credential execute once. `undefined` for an unusable credential.
+ */
+export function shareKey(payload: SubscribePayload, credential: CredentialResult): string | undefined {
+  if (credential.problem !== undefined) return undefined;
+  const variables = tryCanonicalKey(payload.variables ?? {});
+  if (variables === undefined) return undefined;
+  const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
+  return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
+}
+
+export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
+  // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
+  const operations = new WeakMap<ExecutionArgs, Operation>();
+  const take = (args: ExecutionArgs): Operation => {
+    const operation = operations.get(args);
+    if (operation === undefined) throw new Error('graphql-ws ran an operation that onSubscribe did not prepare');
+    operations.delete(args);
+    return operation;
+  };
+
+  /** A joiner whose group ended before it was attached takes the standard path after all. */
+  const late = async (ctx: WsContext, payload: SubscribePayload): Promise<Awaited<OperationResult>> => {
+    const prepared = await prepareOperation(yoga, ctx, payload);
+    return isErrors(prepared) ? { errors: prepared } : await prepared.subscribe(prepared.args);
+  };
+
+  return {
+    connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
+    execute: (args) => take(args).execute(args),
+    subscribe: (args) => {
+      const { share, subscribe } = take(args);
+      if (share === undefined) return subscribe(args);
+      return fanout.subscribe(args, share.key, share.delivery, share.member, (a) => subscribe(a) as ReturnType<FanoutRun>) as OperationResult;
+    },
+    // Errors yoga tagged with an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
+    onNext: (_ctx, _id, _payload, _args, result) => {
+      const { errors, data, extensions } = result;
+      if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
+      return {
+        ...(data === undefined ? {} : { data }),
+        ...(extensions === undefined ? {} : { extensions }),
+        errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
+      };
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      // `ctx.subscriptions` already holds this one.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
+      const member: Member = { id, socket: ctx.extra.socket };
+      const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
+      // Every subscriber goes through envelop (parse, validate, context), so every plugin's
+      // request hooks see it on graphql-ws as on SSE.
+      const prepared = await prepareOperation(yoga, ctx, payload);
+      if (isErrors(prepared)) return prepared;
+      const delivery = key === undefined ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
+      const share = key === undefined || delivery === undefined ? undefined : { key, delivery, member };
+      const live = share === undefined ? undefined : fanout.live(share.key);
+      if (live === undefined) {
+        operations.set(prepared.args, { execute: prepared.execute, subscribe: prepared.subscribe, share });
+        return prepared.args;
+      }
+      // Joining a running group: it already executes this exact operation for this credential.
+      // The member needs only the group's document; its own context is not kept.
+      const joined: ExecutionArgs = {
+        schema: prepared.args.schema,
+        document: live.document,
+        operationName: live.operationName,
+        variableValues: payload.variables ?? null,
+        contextValue: null,
+        rootValue: undefined,
+      };
+      const rejoin = () => late(ctx, payload);
+      operations.set(joined, { execute: rejoin, subscribe: rejoin, share: { key: live.key, delivery: live.delivery, member } });
+      return joined;
+    },
+  };
+}
