@@ -13,8 +13,7 @@ import { getIntrospectionQuery, validate } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
-import { limitedParser, queryLimitRules } from '../src/server/guards.ts';
-import { validationRules } from '../src/server/validation.ts';
+import { limitedParser, queryLimitRules, validationRules } from '../src/server/guards.ts';
 import { disposeAll, postGraphQL, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { closedWithin, closeRawClients, RawClient } from './helpers/graphql-ws-raw.ts';
 

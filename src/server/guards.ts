@@ -1,22 +1,42 @@
 /**
- * The operation guards, applied alike to plain HTTP, SSE and graphql-ws: query
- * limits (tokens, depth, aliases, cost, directives; graphql-armor's rules)
- * checked before execution, as one yoga/envelop plugin, and the refusal of the
- * per-connection subscription cap. Every refusal carries
- * `extensions.code: LIMIT_EXCEEDED` and says which limit. (The connection cap
- * and the body cap sit in front of yoga: `connection-gate.ts`,
- * `request-gate.ts`, `upgrade-gate.ts`.)
+ * The operation guards, applied alike to plain HTTP, SSE and graphql-ws as one
+ * yoga/envelop plugin of the parse and validate stages: query limits (tokens,
+ * depth, aliases, cost, directives; graphql-armor's rules) checked before
+ * execution, each refusal with `extensions.code: LIMIT_EXCEEDED` naming its
+ * limit; argument values that fail GraphQL's own checks (an unknown enum value
+ * such as a bad `period`, a string where an Int belongs) tagged
+ * `BAD_USER_INPUT` like every other argument problem; and the refusal of the
+ * per-connection subscription cap. (The connection cap and the body cap sit
+ * in front of yoga: `connection-gate.ts`, `request-gate.ts`, `upgrade-gate.ts`.)
  */
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { validate, type GraphQLError, type DocumentNode, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
+import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, type DocumentNode, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { limitExceededError } from '../lib/errors.ts';
+import { expectedGraphQLError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
-import { validationRules } from './validation.ts';
+
+/** ValuesOfCorrectTypeRule, its errors tagged BAD_USER_INPUT. */
+const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
+  const tagging = new Proxy(context, {
+    get(target, prop, receiver) {
+      if (prop === 'reportError')
+        return (error: GraphQLError) =>
+          target.reportError(expectedGraphQLError('BAD_USER_INPUT', error.message, { nodes: error.nodes, extensions: error.extensions }));
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return ValuesOfCorrectTypeRule(tagging);
+};
+
+/** GraphQL's own rules, with ValuesOfCorrectTypeRule's errors tagged BAD_USER_INPUT. */
+export const validationRules: readonly ValidationRule[] = specifiedRules.map((rule) =>
+  rule === ValuesOfCorrectTypeRule ? TaggedValuesOfCorrectTypeRule : rule,
+);
 
 /** graphql-armor reports "Syntax Error: <what>"; a client gets "Operation refused: <what> (<VARIABLE>)." instead. */
 function refusal(variable: string): (context: ValidationContext | null, error: GraphQLError) => void {

@@ -137,7 +137,7 @@ export async function sse(url: string, operation: Operation, count: number, head
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
       let sep: number;
-      while ((sep = buffer.indexOf('\n\n')) >= 0) {
+      while (events.length < count && (sep = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, sep);
         buffer = buffer.slice(sep + 2);
         const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
