@@ -118,3 +118,28 @@ describe('a backed-up subscriber', () => {
     expect(slow.sent[0]).toBe('{"id":"b","type":"next","payload":{"data":{"n":7}}}');
   });
 });
+
+describe('draining at shutdown', () => {
+  /** Ends one member's subscription, as graphql-ws does on `complete`. */
+  const leave = async (result: ExecutionResult | AsyncIterable<ExecutionResult>) => {
+    if (Symbol.asyncIterator in result) await result[Symbol.asyncIterator]().return?.();
+  };
+
+  it('resolves drained() once the last member has left, and at once when there is none', async () => {
+    const fanout = createFanout();
+    await fanout.drained();
+    const upstream = source();
+    const a = await fanout.subscribe(args, 'k', 'state', { id: 'a', socket: standIn().socket }, () => upstream.iterable);
+    const b = await fanout.subscribe(args, 'k', 'state', { id: 'b', socket: standIn().socket }, () => upstream.iterable);
+    let drained = false;
+    void fanout.drained().then(() => {
+      drained = true;
+    });
+    await leave(a);
+    await tick();
+    expect([drained, fanout.stats().members]).toEqual([false, 1]);
+    await leave(b);
+    await tick();
+    expect([drained, fanout.stats().members]).toEqual([true, 0]);
+  });
+});
