@@ -75,7 +75,8 @@ function lowerBound<T>(items: readonly T[], below: (item: T) => boolean): number
   let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (below(items[mid] as T)) lo = mid + 1;
+    const item = items[mid];
+    if (item !== undefined && below(item)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

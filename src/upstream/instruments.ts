@@ -70,7 +70,10 @@ export interface InstrumentRegistry {
   checkOption(symbol: string): CheckResult;
   /** Whether an underlying lists options of this expiry (ms); ok while no list is loaded. */
   checkExpiry(underlying: string, expiry: number): CheckResult;
-  /** Called after a load that changed the list, and on every state change; returns an unsubscribe. */
+  /**
+   * Called after a load that changed the list, on every state change, and when a
+   * failure streak begins or ends (so `lastError` shows); returns an unsubscribe.
+   */
   onChange(listener: (status: InstrumentRegistryStatus) => void): () => void;
   /** Resolves with the state once the first attempt settled, or after `timeoutMs`, or at close. */
   ready(options?: { readonly timeoutMs?: number }): Promise<RegistryState>;
@@ -174,7 +177,7 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
     if (previous !== 'ready') logger.info({ ...counts, recoveredFrom }, 'instrument list loaded');
     else if (recoveredFrom > 0) logger.info({ ...counts, recoveredFrom }, 'instrument refresh recovered');
     else if (changed) logger.debug({ ...counts }, 'instrument list changed');
-    if (changed || previous !== state) emit();
+    if (changed || previous !== state || recoveredFrom > 0) emit();
   }
 
   function failed(error: unknown): number {
@@ -187,7 +190,7 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
     if (consecutiveFailures > 1) logger.debug(fields, 'instrument load failed again');
     else if (state === 'fallback') logger.warn(fields, 'instrument list could not be loaded; checking symbols by format only until it loads');
     else logger.warn({ ...fields, lastLoadedAt }, 'instrument refresh failed; keeping the last list');
-    if (previous !== state) emit();
+    if (previous !== state || consecutiveFailures === 1) emit();
     return delay;
   }
 
