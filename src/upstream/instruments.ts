@@ -98,8 +98,9 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
   const base = (options.restUrl ?? DEFAULT_REST_URL).replace(/\/+$/, '');
   const fetchFn: FetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const refreshMs = options.refreshMs ?? DEFAULT_INSTRUMENTS_REFRESH_MS;
+  if (!Number.isSafeInteger(refreshMs) || refreshMs < 1) throw new RangeError(`refreshMs must be a positive integer, got ${refreshMs}`);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REST_TIMEOUT_MS;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   const logger = (options.logger ?? silentLogger).child({ component: 'instruments' });
   const backoff = options.backoff ?? defaultBackoff();
 
