@@ -5,10 +5,9 @@
  * refusal), keeps the last good list through failed refreshes, falls back to
  * "everything passes" while it never loaded, retries, and picks up a new
  * expiry on refresh. Waits are on the registry's own events or the server's
- * request log; the timing rules (retry cap, no refresh after close) run on
- * fake timers with an in-memory fetch.
+ * request log. (The timing rules are in instrument-registry-timing.test.ts.)
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_PATH, optionInstrumentsPath } from '../src/coincall/rest.ts';
 import { DAY_MS, expiryCode, nextDailyExpiry, optionSymbol } from '../src/coincall/symbols.ts';
 import type { Logger } from '../src/lib/logger.ts';
@@ -32,7 +31,6 @@ const btc = (expiry: number, strike: string, type: 'CALL' | 'PUT') => optionSymb
 
 const disposers: (() => unknown)[] = [];
 afterEach(async () => {
-  vi.useRealTimers();
   while (disposers.length > 0) await disposers.pop()?.();
 });
 
@@ -321,78 +319,5 @@ describe('refresh', () => {
     server.fail('*', undefined);
     expect(await recovered).toMatchObject({ state: 'ready', consecutiveFailures: 0 });
     expect(logs.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(['instrument list loaded', 'instrument refresh recovered']);
-  });
-});
-
-describe('timing (fake timers, in-memory fetch)', () => {
-  const BASE = 'http://exchange.test';
-  const bodies = listingAnswers(LISTING);
-  function memoryFetch(fail: () => boolean) {
-    const calls: string[] = [];
-    const fetch = async (input: string) => {
-      calls.push(input);
-      if (fail()) return new Response('down', { status: 503 });
-      return new Response(JSON.stringify(bodies.get(input.slice(BASE.length))), { status: 200 });
-    };
-    return { calls, fetch };
-  }
-
-  it('refreshes every refreshMs and stops at close', async () => {
-    vi.useFakeTimers();
-    const { calls, fetch } = memoryFetch(() => false);
-    const { registry: r } = registry(BASE, { fetch, refreshMs: 1_000 });
-    expect(await r.ready()).toBe('ready');
-    expect(calls).toHaveLength(REQUESTS_PER_LOAD);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(calls).toHaveLength(2 * REQUESTS_PER_LOAD);
-    r.close();
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(calls).toHaveLength(2 * REQUESTS_PER_LOAD);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('never waits longer than refreshMs between retries, whatever the backoff says', async () => {
-    vi.useFakeTimers();
-    const { calls, fetch } = memoryFetch(() => true);
-    const { registry: r } = registry(BASE, { fetch, refreshMs: 1_000, backoff: () => 3_600_000 });
-    expect(await r.ready()).toBe('fallback');
-    expect(calls).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(999);
-    expect(calls).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(calls).toHaveLength(2);
-  });
-
-  it('retries by the injected backoff, attempt by attempt', async () => {
-    vi.useFakeTimers();
-    let down = true;
-    const { calls, fetch } = memoryFetch(() => down);
-    const { registry: r } = registry(BASE, { fetch, refreshMs: 60_000, backoff: (attempt) => 100 * 2 ** attempt });
-    await r.ready();
-    await vi.advanceTimersByTimeAsync(100); // attempt 2 after 100 ms
-    await vi.advanceTimersByTimeAsync(200); // attempt 3 after 200 ms more
-    expect(calls).toHaveLength(3);
-    down = false;
-    await vi.advanceTimersByTimeAsync(400);
-    expect(r.status()).toMatchObject({ state: 'ready', consecutiveFailures: 0 });
-    expect(calls).toHaveLength(3 + REQUESTS_PER_LOAD);
-  });
-
-  it('refuses a refresh period that is not a positive integer', () => {
-    for (const refreshMs of [0, -1, 0.5, Number.NaN]) expect(() => createInstrumentRegistry({ refreshMs })).toThrow(RangeError);
-  });
-
-  it('keeps telling the other listeners when one of them throws', async () => {
-    vi.useFakeTimers();
-    const { fetch } = memoryFetch(() => false);
-    const { registry: r, logs } = registry(BASE, { fetch });
-    const seen: string[] = [];
-    r.onChange(() => {
-      throw new Error('listener bug');
-    });
-    r.onChange((s) => seen.push(s.state));
-    await r.ready();
-    expect(seen).toEqual(['ready']);
-    expect(logs.find((l) => l.level === 'error')?.msg).toBe('instrument listener failed');
   });
 });
