@@ -1,9 +1,13 @@
 /** futures / spotPrice (dt 30) -> `futuresIndexPrice`. */
 import { indexPriceChannel } from '../common.ts';
+import { symbolTopic } from '../simulated-topics.ts';
+import { one } from '../simulation.ts';
 
 export const futuresIndexPrice = indexPriceChannel({
   id: 'futuresIndexPrice',
   market: 'futures',
   dt: 30,
   description: 'Index, mark and 24 h ticker figures of a perpetual future.',
+  example: (x) => ({ symbol: x.underlying }),
+  simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) => one(sim.exchange.indexRecord(symbol, 'futures'), sim.now)),
 });

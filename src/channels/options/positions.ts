@@ -6,6 +6,7 @@
 import { arg } from '../args.ts';
 import { defineChannel } from '../channel.ts';
 import { PositionShape } from '../shapes/position.ts';
+import { positionsTopic } from '../simulated-topics.ts';
 
 export const optionPositions = defineChannel({
   id: 'optionPositions',
@@ -21,4 +22,6 @@ export const optionPositions = defineChannel({
   keyOf: () => '',
   filter: (position, { underlyings }) =>
     underlyings === undefined || underlyings.some((u) => position.symbol.startsWith(`${u}-`) || position.symbol === u) ? position : null,
+  example: (x) => ({ underlyings: [x.underlying] }),
+  simulate: positionsTopic({ underlyingFilter: true }),
 });

@@ -2,6 +2,8 @@
 import { arg } from '../args.ts';
 import { bySymbol, defineChannel } from '../channel.ts';
 import { OptionPricingShape } from '../shapes/option-pricing.ts';
+import { symbolTopic } from '../simulated-topics.ts';
+import { one } from '../simulation.ts';
 
 export const optionPricing = defineChannel({
   id: 'optionPricing',
@@ -15,4 +17,6 @@ export const optionPricing = defineChannel({
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
+  example: (x) => ({ symbol: x.option }),
+  simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) => one(sim.exchange.pricingRecord(symbol))),
 });
