@@ -7,8 +7,9 @@
  * simulator's demo key. Each yields at least one event whose every value has
  * the type the schema promises (a Decimal is a decimal string, a DateTime an
  * ISO instant, an enum one of its values, a non-null field never null).
- * The variables are checked at compile time too: each example's variables
- * must be assignable to its generated `...Variables` type.
+ * The variables come from the channel files' example hooks, looped over the
+ * registry (`channels/examples.ts`), so running each example here checks
+ * them too.
  */
 import { readdirSync } from 'node:fs';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -28,7 +29,7 @@ import {
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
-import { exampleVariables, isPrivateExample, type ExampleName } from '../src/server/graphiql.ts';
+import { exampleVariables, isPrivateExample, type ExampleName } from '../src/channels/examples.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import {
   AccountBalanceDocument,
@@ -63,48 +64,47 @@ const variables = exampleVariables({ now: NOW, referencePrice: underlyingSpec('B
 
 interface Example {
   readonly document: DocumentNode;
-  readonly variables: object;
   /** A look at the typed result, beyond the schema check: the example shows what it says it shows. */
   readonly check: (data: unknown) => void;
 }
 
-/** Ties an example's variables and check to its typed document: both are compiled against the generated types. */
-function example<R, V>(document: TypedDocumentNode<R, V>, values: NoInfer<V>, check: (data: R) => void): Example {
-  return { document, variables: values as object, check: (data) => check(data as R) };
+/** Ties an example's check to its typed document: the check is compiled against the generated result type. */
+function example<R, V>(document: TypedDocumentNode<R, V>, check: (data: R) => void): Example {
+  return { document, check: (data) => check(data as R) };
 }
 
 const EXAMPLES: Record<ExampleName, Example> = {
-  status: example(StatusDocument, variables.status, (d) => expect(d.status.mode).toBe('SIMULATED')),
-  accountBalance: example(AccountBalanceDocument, variables.accountBalance, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
-  optionIndexPrice: example(OptionIndexPriceDocument, variables.optionIndexPrice, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
-  optionKline: example(OptionKlineDocument, variables.optionKline, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline.symbol, period: 'H1' })),
-  optionPricing: example(OptionPricingDocument, variables.optionPricing, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing.symbol)),
-  optionChain: example(OptionChainDocument, variables.optionChain, (d) => {
-    expect(d.optionChain.expiry).toBe(variables.optionChain.expiry);
+  status: example(StatusDocument, (d) => expect(d.status.mode).toBe('SIMULATED')),
+  accountBalance: example(AccountBalanceDocument, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
+  optionIndexPrice: example(OptionIndexPriceDocument, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
+  optionKline: example(OptionKlineDocument, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline['symbol'], period: 'H1' })),
+  optionPricing: example(OptionPricingDocument, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing['symbol'])),
+  optionChain: example(OptionChainDocument, (d) => {
+    expect(d.optionChain.expiry).toBe(variables.optionChain['expiry']);
     expect(d.optionChain.tickers.length).toBeGreaterThan(0);
     for (const ticker of d.optionChain.tickers) expect(ticker.type).toBe('CALL');
   }),
-  optionOrderBook: example(OptionOrderBookDocument, variables.optionOrderBook, (d) => {
-    expect(d.optionOrderBook.symbol).toBe(variables.optionOrderBook.symbol);
-    expect(d.optionOrderBook.bids.length).toBeLessThanOrEqual(variables.optionOrderBook.depth);
+  optionOrderBook: example(OptionOrderBookDocument, (d) => {
+    expect(d.optionOrderBook.symbol).toBe(variables.optionOrderBook['symbol']);
+    expect(d.optionOrderBook.bids.length).toBeLessThanOrEqual(Number(variables.optionOrderBook['depth']));
   }),
-  optionTrades: example(OptionTradesDocument, variables.optionTrades, (d) => {
+  optionTrades: example(OptionTradesDocument, (d) => {
     expect(d.optionTrades.length).toBeGreaterThan(0);
-    for (const trade of d.optionTrades) expect(trade.symbol).toBe(variables.optionTrades.symbol);
+    for (const trade of d.optionTrades) expect(trade.symbol).toBe(variables.optionTrades['symbol']);
   }),
-  optionFills: example(OptionFillsDocument, variables.optionFills, (d) => expect(d.optionFills.symbol).toBe(variables.optionFills.symbol)),
-  optionOrders: example(OptionOrdersDocument, variables.optionOrders, (d) => expect(d.optionOrders.symbol).toMatch(/^BTCUSD-/)),
-  optionPositions: example(OptionPositionsDocument, variables.optionPositions, (d) => expect(d.optionPositions.symbol).toMatch(/^BTCUSD-/)),
-  futuresIndexPrice: example(FuturesIndexPriceDocument, variables.futuresIndexPrice, (d) => expect(d.futuresIndexPrice.symbol).toBe('BTCUSD')),
-  futuresKline: example(FuturesKlineDocument, variables.futuresKline, (d) => expect(d.futuresKline).toMatchObject({ symbol: 'BTCUSD', period: 'M1' })),
-  futuresOrderBook: example(FuturesOrderBookDocument, variables.futuresOrderBook, (d) => {
+  optionFills: example(OptionFillsDocument, (d) => expect(d.optionFills.symbol).toBe(variables.optionFills['symbol'])),
+  optionOrders: example(OptionOrdersDocument, (d) => expect(d.optionOrders.symbol).toMatch(/^BTCUSD-/)),
+  optionPositions: example(OptionPositionsDocument, (d) => expect(d.optionPositions.symbol).toMatch(/^BTCUSD-/)),
+  futuresIndexPrice: example(FuturesIndexPriceDocument, (d) => expect(d.futuresIndexPrice.symbol).toBe('BTCUSD')),
+  futuresKline: example(FuturesKlineDocument, (d) => expect(d.futuresKline).toMatchObject({ symbol: 'BTCUSD', period: 'M1' })),
+  futuresOrderBook: example(FuturesOrderBookDocument, (d) => {
     expect(d.futuresOrderBook.symbol).toBe('BTCUSD');
-    expect(d.futuresOrderBook.bids).toHaveLength(variables.futuresOrderBook.depth);
+    expect(d.futuresOrderBook.bids).toHaveLength(Number(variables.futuresOrderBook['depth']));
   }),
-  futuresTrades: example(FuturesTradesDocument, variables.futuresTrades, (d) => expect(d.futuresTrades.length).toBeGreaterThan(0)),
-  futuresFills: example(FuturesFillsDocument, variables.futuresFills, (d) => expect(d.futuresFills.symbol).toMatch(/USD$/)),
-  futuresOrders: example(FuturesOrdersDocument, variables.futuresOrders, (d) => expect(d.futuresOrders.symbol).toMatch(/USD$/)),
-  futuresPositions: example(FuturesPositionsDocument, variables.futuresPositions, (d) => expect(d.futuresPositions.symbol).toMatch(/USD$/)),
+  futuresTrades: example(FuturesTradesDocument, (d) => expect(d.futuresTrades.length).toBeGreaterThan(0)),
+  futuresFills: example(FuturesFillsDocument, (d) => expect(d.futuresFills.symbol).toMatch(/USD$/)),
+  futuresOrders: example(FuturesOrdersDocument, (d) => expect(d.futuresOrders.symbol).toMatch(/USD$/)),
+  futuresPositions: example(FuturesPositionsDocument, (d) => expect(d.futuresPositions.symbol).toMatch(/USD$/)),
 };
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -175,7 +175,7 @@ describe('the example operations', () => {
     '%s yields a well-typed event on the simulator',
     async (name, ex) => {
       const client = isPrivateExample(name) ? privateClient : publicClient;
-      const [first] = await take(client, { query: print(ex.document), variables: ex.variables as Record<string, unknown> }, 1, FIRST_EVENT_WAIT_MS);
+      const [first] = await take(client, { query: print(ex.document), variables: { ...variables[name as ExampleName] } }, 1, FIRST_EVENT_WAIT_MS);
       expect(first, 'an event arrived').toBeDefined();
       expect(first?.errors).toBeUndefined();
       expect(wellTyped(ex.document, first?.data)).toEqual([]);
