@@ -7,7 +7,7 @@
  */
 import type { MarketName } from '../coincall/protocol.ts';
 import { parseArgs as parseArgsOf, type ArgsSpec, type ArgValues } from './args.ts';
-import type { ExampleContext, ExampleVariables } from './example-context.ts';
+import type { ChannelExample } from './example-context.ts';
 import { decodeRecord, DecodeError, type DecodeContext, type RecordOf, type Shape } from './fields.ts';
 import type { SimulationHook } from './simulation.ts';
 
@@ -51,8 +51,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   toEvents(items: readonly Item[], previous: Event | undefined): readonly Event[];
   /** A subscriber's view of an event; `null` when the filter leaves nothing. */
   filter(event: Event, args: Args): Event | null;
-  /** GraphiQL's example variables (every argument the example operation declares). */
-  example(ctx: ExampleContext): ExampleVariables;
+  /** GraphiQL's example operation and its variables. */
+  readonly example: ChannelExample;
   /** How the built-in simulator serves this channel. */
   readonly simulate: SimulationHook<object>;
 }
@@ -76,7 +76,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   keyOf(item: RecordOf<S>): string;
   toEvents?(items: ReadonlyArray<RecordOf<S>>, previous: E | undefined): readonly E[];
   filter?(event: E, args: ArgValues<A>): E | null;
-  example(ctx: ExampleContext): ExampleVariables;
+  readonly example: ChannelExample;
   readonly simulate: SimulationHook<object>;
 }
 

@@ -6,7 +6,7 @@
 import type { MarketName } from '../coincall/protocol.ts';
 import { arg, type ArgSpec } from './args.ts';
 import { bySymbol, defineChannel } from './channel.ts';
-import type { ExampleContext, ExampleVariables } from './example-context.ts';
+import type { ChannelExample } from './example-context.ts';
 import type { RecordOf } from './fields.ts';
 import { FillSignalShape } from './shapes/fill-signal.ts';
 import { IndexPriceShape } from './shapes/index-price.ts';
@@ -22,8 +22,8 @@ interface Common {
   readonly market: MarketName;
   readonly dt: number;
   readonly description: string;
-  /** GraphiQL's example variables. */
-  example(ctx: ExampleContext): ExampleVariables;
+  /** GraphiQL's example operation and its variables. */
+  readonly example: ChannelExample;
   /** How the built-in simulator serves the channel on this market. */
   readonly simulate: SimulationHook<object>;
 }

@@ -40,6 +40,26 @@ export interface ExampleContext {
 /** A channel's example variables: GraphQL argument values by name. */
 export type ExampleVariables = Readonly<Record<string, unknown>>;
 
+/** A channel's example: GraphiQL's tab and the codegen document. */
+export interface ChannelExample {
+  /**
+   * The example operation, indented as it sits in the channel file;
+   * `npm run schema` writes it, dedented, to schema/operations/<id>.graphql.
+   */
+  readonly operation: string;
+  /** Its variables (every variable the operation declares, defaults included), valid at `ctx.now`. */
+  variables(ctx: ExampleContext): ExampleVariables;
+}
+
+/** An operation's text as written to its file: without the common indent and the blank first and last lines. */
+export function operationText(indented: string): string {
+  const lines = indented.split('\n');
+  while (lines[0]?.trim() === '') lines.shift();
+  while (lines.at(-1)?.trim() === '') lines.pop();
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
+  return `${lines.map((l) => l.slice(indent)).join('\n')}\n`;
+}
+
 /**
  * The example expiry: the second daily expiry from `now`, 08:00 UTC between
  * one and two days ahead. Listed by the exchange and the simulator alike, and

@@ -7,6 +7,18 @@ export const futuresFills = fillsChannel({
   market: 'futures',
   dt: 34,
   description: "Fill signals of the account's futures orders.",
-  example: () => ({}),
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Fill signals of your futures orders (needs your API key).
+    subscription FuturesFills($symbol: String) {
+      futuresFills(symbol: $symbol) {
+        symbol
+        eventType
+        timestamp
+      }
+    }
+`,
+  },
   simulate: fillsTopic({ optionFilter: false }),
 });

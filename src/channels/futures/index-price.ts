@@ -8,6 +8,25 @@ export const futuresIndexPrice = indexPriceChannel({
   market: 'futures',
   dt: 30,
   description: 'Index, mark and 24 h ticker figures of a perpetual future.',
-  example: (x) => ({ symbol: x.underlying }),
+  example: {
+    variables: (x) => ({ symbol: x.underlying }),
+    operation: `
+    # Index, mark and 24 h figures of the BTCUSD perpetual.
+    subscription FuturesIndexPrice($symbol: String! = "BTCUSD") {
+      futuresIndexPrice(symbol: $symbol) {
+        symbol
+        price
+        markPrice
+        indexPrice
+        lastPrice
+        high24h
+        low24h
+        changeRate
+        volume24h
+        timestamp
+      }
+    }
+`,
+  },
   simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) => one(sim.exchange.indexRecord(symbol, 'futures'), sim.now)),
 });

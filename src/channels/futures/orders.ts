@@ -7,6 +7,27 @@ export const futuresOrders = ordersChannel({
   market: 'futures',
   dt: 35,
   description: "Updates of the account's futures orders.",
-  example: () => ({}),
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Updates of your futures orders (needs your API key).
+    subscription FuturesOrders($symbol: String) {
+      futuresOrders(symbol: $symbol) {
+        orderId
+        clientOrderId
+        symbol
+        side
+        type
+        state
+        price
+        quantity
+        filledQuantity
+        remainingQuantity
+        avgPrice
+        updatedAt
+      }
+    }
+`,
+  },
   simulate: ordersTopic(),
 });

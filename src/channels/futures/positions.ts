@@ -7,6 +7,25 @@ export const futuresPositions = positionsChannel({
   market: 'futures',
   dt: 36,
   description: "Snapshots of the account's futures positions.",
-  example: () => ({}),
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Snapshots of your futures positions (needs your API key).
+    subscription FuturesPositions($symbol: String) {
+      futuresPositions(symbol: $symbol) {
+        symbol
+        side
+        quantity
+        avgPrice
+        markPrice
+        lastPrice
+        leverage
+        unrealizedPnl
+        estimatedLiquidationPrice
+        timestamp
+      }
+    }
+`,
+  },
   simulate: positionsTopic({ underlyingFilter: false }),
 });

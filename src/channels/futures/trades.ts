@@ -10,6 +10,20 @@ export const futuresTrades = tradesChannel({
   dt: 33,
   description: 'Public trades of a perpetual future, newest first, in batches as the exchange sends them.',
   symbol: arg.futuresSymbol('Futures symbol, e.g. `BTCUSD`.'),
-  example: (x) => ({ symbol: x.underlying }),
+  example: {
+    variables: (x) => ({ symbol: x.underlying }),
+    operation: `
+    # Public trades of the BTCUSD perpetual; set side to BUY or SELL for only the trades whose taker bought or sold.
+    subscription FuturesTrades($symbol: String! = "BTCUSD", $side: TradeSide) {
+      futuresTrades(symbol: $symbol, side: $side) {
+        symbol
+        price
+        volume
+        side
+        timestamp
+      }
+    }
+`,
+  },
   simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) => (sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)))),
 });

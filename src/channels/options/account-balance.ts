@@ -15,7 +15,24 @@ export const accountBalance = defineChannel({
   args: {},
   topic: () => ({ key: '', payload: undefined }),
   keyOf: () => '',
-  example: () => ({}),
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Your account margin and balance (needs your API key).
+    subscription AccountBalance {
+      accountBalance {
+        userId
+        equity
+        availableBalance
+        marginBalance
+        initialMargin
+        maintenanceMargin
+        unrealizedPnl
+        timestamp
+      }
+    }
+`,
+  },
   simulate: simulated({
     params: () => ({}),
     payloadOf: () => undefined,

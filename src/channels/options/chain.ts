@@ -66,7 +66,29 @@ export const optionChain = defineChannel({
     );
     return tickers.length === 0 ? null : { ...chain, tickers };
   },
-  example: (x) => ({ underlying: x.underlying, expiry: x.expiry, type: 'CALL' }),
+  example: {
+    variables: (x) => ({ underlying: x.underlying, expiry: x.expiry, type: 'CALL' }),
+    operation: `
+    # The option chain of one BTCUSD expiry (08:00 UTC); type, minStrike and maxStrike narrow it to calls or puts in a strike range.
+    subscription OptionChain($underlying: String! = "BTCUSD", $expiry: DateTime!, $type: OptionType, $minStrike: Float, $maxStrike: Float) {
+      optionChain(underlying: $underlying, expiry: $expiry, type: $type, minStrike: $minStrike, maxStrike: $maxStrike) {
+        underlying
+        expiry
+        timestamp
+        tickers {
+          symbol
+          strike
+          type
+          bid
+          ask
+          markPrice
+          markIv
+          delta
+        }
+      }
+    }
+`,
+  },
   simulate: simulated<ChainTopic>({
     symbol: 'underlying',
     params: (underlying, payload, request) => {

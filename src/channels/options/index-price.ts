@@ -8,6 +8,20 @@ export const optionIndexPrice = indexPriceChannel({
   market: 'options',
   dt: 30,
   description: 'Index price of an underlying, from the options market.',
-  example: (x) => ({ symbol: x.underlying }),
+  example: {
+    variables: (x) => ({ symbol: x.underlying }),
+    operation: `
+    # Index price of BTCUSD from the options market.
+    subscription OptionIndexPrice($symbol: String! = "BTCUSD") {
+      optionIndexPrice(symbol: $symbol) {
+        symbol
+        price
+        indexPrice
+        markPrice
+        timestamp
+      }
+    }
+`,
+  },
   simulate: symbolTopic({ symbol: 'underlying' }, (sim, symbol) => one(sim.exchange.indexRecord(symbol, 'options'))),
 });

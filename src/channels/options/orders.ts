@@ -7,6 +7,29 @@ export const optionOrders = ordersChannel({
   market: 'options',
   dt: 11,
   description: "Updates of the account's option orders.",
-  example: () => ({}),
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Updates of your option orders (needs your API key).
+    subscription OptionOrders($symbol: String) {
+      optionOrders(symbol: $symbol) {
+        orderId
+        clientOrderId
+        symbol
+        side
+        type
+        timeInForce
+        state
+        price
+        quantity
+        filledQuantity
+        fillPrice
+        fillQuantity
+        isTaker
+        updatedAt
+      }
+    }
+`,
+  },
   simulate: ordersTopic(),
 });

@@ -17,6 +17,24 @@ export const optionPricing = defineChannel({
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
-  example: (x) => ({ symbol: x.option }),
+  example: {
+    variables: (x) => ({ symbol: x.option }),
+    operation: `
+    # Mark price, implied volatility and greeks of one option.
+    subscription OptionPricing($symbol: String!) {
+      optionPricing(symbol: $symbol) {
+        symbol
+        markPrice
+        impliedVolatility
+        delta
+        gamma
+        vega
+        theta
+        underlyingPrice
+        timestamp
+      }
+    }
+`,
+  },
   simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) => one(sim.exchange.pricingRecord(symbol))),
 });
