@@ -5,8 +5,7 @@
  * ids, account isolation, rate limit and idle timeout.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeItems, type AnyChannel } from '../src/channels/channel.ts';
-import { exampleContext } from '../src/channels/example-context.ts';
+import { decodeItems } from '../src/channels/channel.ts';
 import { decodeRecord, type RecordOf } from '../src/channels/fields.ts';
 import { ALL_CHANNELS, channelsByDt } from '../src/channels/registry.ts';
 import type { OrderShape } from '../src/channels/shapes/order.ts';
@@ -14,9 +13,10 @@ import { OrderShape as Order } from '../src/channels/shapes/order.ts';
 import { parseFrame, type MarketName } from '../src/coincall/protocol.ts';
 import { hmacHex, legacyPrehash, signedUrl } from '../src/coincall/signing.ts';
 import { optionSymbol } from '../src/coincall/symbols.ts';
-import { listedExpiries, underlyingSpec } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instruments.ts';
 import { Market } from '../src/simulator/market.ts';
 import { DEMO_ACCOUNT, encodeRecord, frameText, startSimulator, type Simulator, type SimulatorAccount, type SimulatorOptions } from '../src/simulator/index.ts';
+import { examplePayload } from './helpers/example-payload.ts';
 import { TestClient, UpgradeRefused } from './helpers/ws-client.ts';
 
 const FAST_TICK_MS = 10;
@@ -80,18 +80,6 @@ function btcOption(type: 'CALL' | 'PUT' = 'CALL'): { symbol: string; expiry: num
   return { symbol: optionSymbol('BTCUSD', expiry, '65000', type), expiry };
 }
 
-/** Example variables as GraphQL hands them to a resolver: a DateTime as epoch ms. */
-const coerced = (variables: Readonly<Record<string, unknown>>) =>
-  Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' && ISO_INSTANT.test(v) ? Date.parse(v) : v]));
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** The upstream payload the gateway sends for a channel's GraphiQL example (so no channel list is kept here). */
-function payloadFor(channel: AnyChannel): Readonly<Record<string, unknown>> | undefined {
-  const now = Date.now();
-  const variables = channel.example.variables(exampleContext({ now, referencePrice: underlyingSpec('BTCUSD')?.startPrice }));
-  return channel.topic(channel.parseArgs(coerced(variables), now)).payload;
-}
-
 describe('connecting', () => {
   it('upgrades a signed connection and answers both heartbeat forms', async () => {
     const sim = await simulator();
@@ -142,7 +130,7 @@ describe.each(['spec', 'live', 'mixed'] as const)('streams in the %s form', (wir
       const client = await connect(sim, market);
       const channels = ALL_CHANNELS.filter((c) => c.market === market);
       for (const channel of channels) {
-        const payload = payloadFor(channel);
+        const payload = examplePayload(channel);
         client.send(payload === undefined ? { action: 'subscribe', dataType: channel.dataType } : { action: 'subscribe', dataType: channel.dataType, payload });
       }
       for (const channel of channels) {
@@ -151,7 +139,7 @@ describe.each(['spec', 'live', 'mixed'] as const)('streams in the %s form', (wir
         for (const { text } of frames) {
           const { items } = decode(market, text);
           expect(items.length, `${market}/${channel.dataType}`).toBeGreaterThan(0);
-          const symbol = (payloadFor(channel) ?? {})['symbol'];
+          const symbol = (examplePayload(channel) ?? {})['symbol'];
           if (typeof symbol === 'string' && channel.dataType !== 'tOption') for (const item of items) expect(item['symbol']).toBe(symbol);
           if (channel.dataType === 'tOption') for (const item of items) expect(item['underlying']).toBe('BTCUSD');
         }
