@@ -23,7 +23,7 @@ import { futuresOrders } from './futures/orders.ts';
 import { futuresPositions } from './futures/positions.ts';
 import { futuresTrades } from './futures/trades.ts';
 
-/** Every channel, in the order the schema, the fixtures and GraphiQL list them: one line each. */
+/** Every channel, one entry each, in the order `CHANNEL_IDS` and `ALL_CHANNELS` keep. */
 const BY_ID = {
   optionIndexPrice,
   optionKline,
