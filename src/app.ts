@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Plugin } from 'graphql-yoga';
+import { EXAMPLE_UNDERLYING, exampleVariables, isPrivateExample } from './channels/examples.ts';
 import type { Credential } from './coincall/signing.ts';
 import type { Config } from './config.ts';
 import { gatewaySchema } from './graphql/schema.ts';
@@ -13,7 +14,7 @@ import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout.ts';
-import { EXAMPLE_UNDERLYING, loadExampleOperations } from './server/graphiql.ts';
+import { loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instruments.ts';
 import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
@@ -77,6 +78,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     graphiql: {
       operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
       now,
+      examples: { variables: exampleVariables, isPrivate: isPrivateExample },
       // On the simulator: its BTCUSD level for a near-the-money example, and its demo key so private tabs work. Never a real key.
       ...(simulator === undefined ? {} : { referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice, demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret } }),
     },

@@ -9,22 +9,16 @@ import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
-import {
-  DEFAULT_TAB,
-  exampleExpiry,
-  exampleOption,
-  exampleVariables,
-  graphiqlOptions,
-  isPrivateExample,
-  loadExampleOperations,
-  type GraphiQLPageOptions,
-} from '../src/server/graphiql.ts';
+import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
+import { DEFAULT_TAB, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 const schema = gatewaySchema();
 const OPERATIONS = loadExampleOperations(new URL('../schema/operations/', import.meta.url));
+/** The examples as app.ts passes them: from the channel files. */
+const EXAMPLES = { variables: exampleVariables, isPrivate: isPrivateExample };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** What a page must not load from: the CDNs GraphiQL pages commonly use. */
@@ -72,7 +66,7 @@ describe('the example expiry', () => {
 
 describe('graphiqlOptions', () => {
   const now = Date.UTC(2026, 4, 27, 7, 59);
-  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL });
+  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES });
 
   it(`opens on ${DEFAULT_TAB}, a public channel, with its variables in the editor`, () => {
     const [first] = options.defaultTabs ?? [];
@@ -106,7 +100,7 @@ describe('graphiqlOptions', () => {
   });
 
   it('without a demo key (a live upstream) sets no headers anywhere', () => {
-    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now });
+    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now, examples: EXAMPLES });
     expect(live.defaultHeaders).toBeUndefined();
     expect(live.initialHeaders).toBeUndefined();
     expect(live.defaultTabs).toHaveLength(OPERATIONS.length);

@@ -1,16 +1,16 @@
 /**
  * Every example operation of `schema/operations/` works as a user meets it:
  * run against the gateway on its simulator through the real graphql-ws
- * client, as the generated TypedDocumentNodes, with the variables GraphiQL
+ * client, as GraphiQL's tabs hold them, with the variables GraphiQL
  * preloads (the same helper with the same clock and reference price; the
  * GraphiQL tests check the page carries them) and, for the private ones, the
  * simulator's demo key. Each yields at least one event whose every value has
  * the type the schema promises (a Decimal is a decimal string, a DateTime an
  * ISO instant, an enum one of its values, a non-null field never null).
- * The variables are checked at compile time too: each example's variables
- * must be assignable to its generated `...Variables` type.
+ * The variables come from the channel files' example hooks, looped over the
+ * registry (`channels/examples.ts`), so running each example here checks
+ * them too.
  */
-import { readdirSync } from 'node:fs';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   isEnumType,
@@ -19,7 +19,7 @@ import {
   isObjectType,
   isScalarType,
   Kind,
-  print,
+  parse,
   type DocumentNode,
   type GraphQLOutputType,
   type OperationDefinitionNode,
@@ -28,7 +28,8 @@ import {
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
-import { exampleVariables, isPrivateExample, type ExampleName } from '../src/server/graphiql.ts';
+import { loadExampleOperations } from '../src/server/graphiql.ts';
+import { exampleVariables, isPrivateExample, type ExampleName } from '../src/channels/examples.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import {
   AccountBalanceDocument,
@@ -57,54 +58,52 @@ const FIRST_EVENT_WAIT_MS = 20_000;
 const TEST_TIMEOUT_MS = 30_000;
 
 const schema = gatewaySchema();
+const OPERATIONS = loadExampleOperations(new URL('../schema/operations/', import.meta.url));
 /** GraphiQL's clock, pinned for the whole file so the test computes exactly the variables the page serves. */
 const NOW = Date.now();
 const variables = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
 
-interface Example {
-  readonly document: DocumentNode;
-  readonly variables: object;
-  /** A look at the typed result, beyond the schema check: the example shows what it says it shows. */
-  readonly check: (data: unknown) => void;
+/** A look at an example's typed result, beyond the schema check: the example shows what it says it shows. */
+type Check = (data: unknown) => void;
+
+/** Ties a check to its typed document: the check is compiled against the generated result type. */
+function check<R, V>(_document: TypedDocumentNode<R, V>, look: (data: R) => void): Check {
+  return (data) => look(data as R);
 }
 
-/** Ties an example's variables and check to its typed document: both are compiled against the generated types. */
-function example<R, V>(document: TypedDocumentNode<R, V>, values: NoInfer<V>, check: (data: R) => void): Example {
-  return { document, variables: values as object, check: (data) => check(data as R) };
-}
-
-const EXAMPLES: Record<ExampleName, Example> = {
-  status: example(StatusDocument, variables.status, (d) => expect(d.status.mode).toBe('SIMULATED')),
-  accountBalance: example(AccountBalanceDocument, variables.accountBalance, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
-  optionIndexPrice: example(OptionIndexPriceDocument, variables.optionIndexPrice, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
-  optionKline: example(OptionKlineDocument, variables.optionKline, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline.symbol, period: 'H1' })),
-  optionPricing: example(OptionPricingDocument, variables.optionPricing, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing.symbol)),
-  optionChain: example(OptionChainDocument, variables.optionChain, (d) => {
-    expect(d.optionChain.expiry).toBe(variables.optionChain.expiry);
+/** The closer looks; an example without one (a new channel's) still gets the schema check. */
+const CHECKS: Partial<Record<ExampleName, Check>> = {
+  status: check(StatusDocument, (d) => expect(d.status.mode).toBe('SIMULATED')),
+  accountBalance: check(AccountBalanceDocument, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
+  optionIndexPrice: check(OptionIndexPriceDocument, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
+  optionKline: check(OptionKlineDocument, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline['symbol'], period: 'H1' })),
+  optionPricing: check(OptionPricingDocument, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing['symbol'])),
+  optionChain: check(OptionChainDocument, (d) => {
+    expect(d.optionChain.expiry).toBe(variables.optionChain['expiry']);
     expect(d.optionChain.tickers.length).toBeGreaterThan(0);
     for (const ticker of d.optionChain.tickers) expect(ticker.type).toBe('CALL');
   }),
-  optionOrderBook: example(OptionOrderBookDocument, variables.optionOrderBook, (d) => {
-    expect(d.optionOrderBook.symbol).toBe(variables.optionOrderBook.symbol);
-    expect(d.optionOrderBook.bids.length).toBeLessThanOrEqual(variables.optionOrderBook.depth);
+  optionOrderBook: check(OptionOrderBookDocument, (d) => {
+    expect(d.optionOrderBook.symbol).toBe(variables.optionOrderBook['symbol']);
+    expect(d.optionOrderBook.bids.length).toBeLessThanOrEqual(Number(variables.optionOrderBook['depth']));
   }),
-  optionTrades: example(OptionTradesDocument, variables.optionTrades, (d) => {
+  optionTrades: check(OptionTradesDocument, (d) => {
     expect(d.optionTrades.length).toBeGreaterThan(0);
-    for (const trade of d.optionTrades) expect(trade.symbol).toBe(variables.optionTrades.symbol);
+    for (const trade of d.optionTrades) expect(trade.symbol).toBe(variables.optionTrades['symbol']);
   }),
-  optionFills: example(OptionFillsDocument, variables.optionFills, (d) => expect(d.optionFills.symbol).toBe(variables.optionFills.symbol)),
-  optionOrders: example(OptionOrdersDocument, variables.optionOrders, (d) => expect(d.optionOrders.symbol).toMatch(/^BTCUSD-/)),
-  optionPositions: example(OptionPositionsDocument, variables.optionPositions, (d) => expect(d.optionPositions.symbol).toMatch(/^BTCUSD-/)),
-  futuresIndexPrice: example(FuturesIndexPriceDocument, variables.futuresIndexPrice, (d) => expect(d.futuresIndexPrice.symbol).toBe('BTCUSD')),
-  futuresKline: example(FuturesKlineDocument, variables.futuresKline, (d) => expect(d.futuresKline).toMatchObject({ symbol: 'BTCUSD', period: 'M1' })),
-  futuresOrderBook: example(FuturesOrderBookDocument, variables.futuresOrderBook, (d) => {
+  optionFills: check(OptionFillsDocument, (d) => expect(d.optionFills.symbol).toBe(variables.optionFills['symbol'])),
+  optionOrders: check(OptionOrdersDocument, (d) => expect(d.optionOrders.symbol).toMatch(/^BTCUSD-/)),
+  optionPositions: check(OptionPositionsDocument, (d) => expect(d.optionPositions.symbol).toMatch(/^BTCUSD-/)),
+  futuresIndexPrice: check(FuturesIndexPriceDocument, (d) => expect(d.futuresIndexPrice.symbol).toBe('BTCUSD')),
+  futuresKline: check(FuturesKlineDocument, (d) => expect(d.futuresKline).toMatchObject({ symbol: 'BTCUSD', period: 'M1' })),
+  futuresOrderBook: check(FuturesOrderBookDocument, (d) => {
     expect(d.futuresOrderBook.symbol).toBe('BTCUSD');
-    expect(d.futuresOrderBook.bids).toHaveLength(variables.futuresOrderBook.depth);
+    expect(d.futuresOrderBook.bids).toHaveLength(Number(variables.futuresOrderBook['depth']));
   }),
-  futuresTrades: example(FuturesTradesDocument, variables.futuresTrades, (d) => expect(d.futuresTrades.length).toBeGreaterThan(0)),
-  futuresFills: example(FuturesFillsDocument, variables.futuresFills, (d) => expect(d.futuresFills.symbol).toMatch(/USD$/)),
-  futuresOrders: example(FuturesOrdersDocument, variables.futuresOrders, (d) => expect(d.futuresOrders.symbol).toMatch(/USD$/)),
-  futuresPositions: example(FuturesPositionsDocument, variables.futuresPositions, (d) => expect(d.futuresPositions.symbol).toMatch(/USD$/)),
+  futuresTrades: check(FuturesTradesDocument, (d) => expect(d.futuresTrades.length).toBeGreaterThan(0)),
+  futuresFills: check(FuturesFillsDocument, (d) => expect(d.futuresFills.symbol).toMatch(/USD$/)),
+  futuresOrders: check(FuturesOrdersDocument, (d) => expect(d.futuresOrders.symbol).toMatch(/USD$/)),
+  futuresPositions: check(FuturesPositionsDocument, (d) => expect(d.futuresPositions.symbol).toMatch(/USD$/)),
 };
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -166,20 +165,20 @@ beforeAll(async () => {
 afterAll(disposeAll);
 
 describe('the example operations', () => {
-  it('cover every file of schema/operations', () => {
-    const files = readdirSync(new URL('../schema/operations/', import.meta.url)).map((f) => f.replace(/\.graphql$/, ''));
-    expect(Object.keys(EXAMPLES).sort()).toEqual(files.sort());
+  it('are every file of schema/operations, each with its variables', () => {
+    expect(OPERATIONS.map((op) => op.name).sort()).toEqual(Object.keys(variables).sort());
   });
 
-  it.concurrent.each(Object.entries(EXAMPLES).map(([name, ex]) => [name, ex] as const))(
+  it.concurrent.each(OPERATIONS.map((op) => [op.name, op] as const))(
     '%s yields a well-typed event on the simulator',
-    async (name, ex) => {
+    async (name, op) => {
       const client = isPrivateExample(name) ? privateClient : publicClient;
-      const [first] = await take(client, { query: print(ex.document), variables: ex.variables as Record<string, unknown> }, 1, FIRST_EVENT_WAIT_MS);
+      const values = Object.hasOwn(variables, name) ? variables[name as ExampleName] : {};
+      const [first] = await take(client, { query: op.query, variables: { ...values } }, 1, FIRST_EVENT_WAIT_MS);
       expect(first, 'an event arrived').toBeDefined();
       expect(first?.errors).toBeUndefined();
-      expect(wellTyped(ex.document, first?.data)).toEqual([]);
-      ex.check(first?.data);
+      expect(wellTyped(parse(op.query), first?.data)).toEqual([]);
+      CHECKS[name as ExampleName]?.(first?.data);
     },
     TEST_TIMEOUT_MS,
   );

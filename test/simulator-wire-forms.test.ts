@@ -8,13 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyChannel } from '../src/channels/channel.ts';
 import { CHANNEL_IDS, CHANNELS, type ChannelId } from '../src/channels/registry.ts';
 import { parseFrame, type MarketName } from '../src/coincall/protocol.ts';
 import { signedUrl } from '../src/coincall/signing.ts';
-import { optionSymbol } from '../src/coincall/symbols.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type WireForm } from '../src/simulator/index.ts';
+import { examplePayload } from './helpers/example-payload.ts';
 import { TestClient } from './helpers/ws-client.ts';
 
 const FAST_TICK_MS = 10;
@@ -73,26 +71,6 @@ function specSignature(id: ChannelId): Signature | undefined {
   return signature;
 }
 
-function payloadFor(channel: AnyChannel): Record<string, unknown> | undefined {
-  const expiry = listedExpiries(Date.now())[1] as number;
-  const option = optionSymbol('BTCUSD', expiry, '65000', 'CALL');
-  const symbol = channel.market === 'options' && channel.dataType !== 'spotPrice' ? option : 'BTCUSD';
-  switch (channel.dataType) {
-    case 'kline':
-      return { symbol, period: 'm1' };
-    case 'tOption':
-      return { symbol: 'BTCUSD', end: expiry };
-    case 'accountBalance':
-    case 'order':
-    case 'position':
-      return undefined;
-    case 'fillSignal':
-      return channel.market === 'options' ? { symbol } : undefined;
-    default:
-      return { symbol };
-  }
-}
-
 /** Subscribes to every channel of both markets in one form and collects each channel's frames. */
 async function framesOf(simulator: Simulator, clients: TestClient[]): Promise<Map<ChannelId, string[]>> {
   const out = new Map<ChannelId, string[]>();
@@ -102,7 +80,7 @@ async function framesOf(simulator: Simulator, clients: TestClient[]): Promise<Ma
     const ids = CHANNEL_IDS.filter((id) => CHANNELS[id].market === market);
     for (const id of ids) {
       const channel = CHANNELS[id];
-      const payload = payloadFor(channel);
+      const payload = examplePayload(channel);
       client.send(payload === undefined ? { action: 'subscribe', dataType: channel.dataType } : { action: 'subscribe', dataType: channel.dataType, payload });
     }
     for (const id of ids) {

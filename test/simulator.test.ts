@@ -16,6 +16,7 @@ import { optionSymbol } from '../src/coincall/symbols.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { Market } from '../src/simulator/market.ts';
 import { DEMO_ACCOUNT, encodeRecord, frameText, startSimulator, type Simulator, type SimulatorAccount, type SimulatorOptions } from '../src/simulator/index.ts';
+import { examplePayload } from './helpers/example-payload.ts';
 import { TestClient, UpgradeRefused } from './helpers/ws-client.ts';
 
 const FAST_TICK_MS = 10;
@@ -79,23 +80,6 @@ function btcOption(type: 'CALL' | 'PUT' = 'CALL'): { symbol: string; expiry: num
   return { symbol: optionSymbol('BTCUSD', expiry, '65000', type), expiry };
 }
 
-function payloadFor(market: MarketName, dataType: string): Record<string, unknown> | undefined {
-  const option = btcOption();
-  const table: Record<string, Record<string, unknown> | undefined> =
-    market === 'options'
-      ? {
-          spotPrice: { symbol: 'BTCUSD' },
-          kline: { symbol: option.symbol, period: 'm1' },
-          bsInfo: { symbol: option.symbol },
-          tOption: { symbol: 'BTCUSD', end: option.expiry },
-          orderBook: { symbol: option.symbol },
-          lastTrade: { symbol: option.symbol },
-          fillSignal: { symbol: option.symbol },
-        }
-      : { spotPrice: { symbol: 'BTCUSD' }, kline: { symbol: 'BTCUSD', period: 'h1' }, orderBook: { symbol: 'BTCUSD' }, lastTrade: { symbol: 'BTCUSD' } };
-  return table[dataType];
-}
-
 describe('connecting', () => {
   it('upgrades a signed connection and answers both heartbeat forms', async () => {
     const sim = await simulator();
@@ -146,7 +130,7 @@ describe.each(['spec', 'live', 'mixed'] as const)('streams in the %s form', (wir
       const client = await connect(sim, market);
       const channels = ALL_CHANNELS.filter((c) => c.market === market);
       for (const channel of channels) {
-        const payload = payloadFor(market, channel.dataType);
+        const payload = examplePayload(channel);
         client.send(payload === undefined ? { action: 'subscribe', dataType: channel.dataType } : { action: 'subscribe', dataType: channel.dataType, payload });
       }
       for (const channel of channels) {
@@ -155,7 +139,7 @@ describe.each(['spec', 'live', 'mixed'] as const)('streams in the %s form', (wir
         for (const { text } of frames) {
           const { items } = decode(market, text);
           expect(items.length, `${market}/${channel.dataType}`).toBeGreaterThan(0);
-          const symbol = (payloadFor(market, channel.dataType) ?? {})['symbol'];
+          const symbol = (examplePayload(channel) ?? {})['symbol'];
           if (typeof symbol === 'string' && channel.dataType !== 'tOption') for (const item of items) expect(item['symbol']).toBe(symbol);
           if (channel.dataType === 'tOption') for (const item of items) expect(item['underlying']).toBe('BTCUSD');
         }

@@ -1,12 +1,15 @@
 /**
  * What a channel is: one upstream (market, dataType) and the GraphQL root
  * field that serves it. A channel file declares its dt codes, arguments,
- * upstream payload, routing key, delivery policy and per-subscriber filter;
- * `defineChannel` fills in the common defaults.
+ * upstream payload, routing key, delivery policy, per-subscriber filter,
+ * GraphiQL's example variables and the simulator's hook; `defineChannel`
+ * fills in the common defaults.
  */
 import type { MarketName } from '../coincall/protocol.ts';
 import { parseArgs as parseArgsOf, type ArgsSpec, type ArgValues } from './args.ts';
+import type { ChannelExample } from './example-context.ts';
 import { decodeRecord, DecodeError, type DecodeContext, type RecordOf, type Shape } from './fields.ts';
+import type { SimulationHook } from './simulation.ts';
 
 /** `state`: conflates to the latest value, served at once to a late subscriber. `event`: every item matters, queued. */
 export type Delivery = 'state' | 'event';
@@ -48,6 +51,10 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   toEvents(items: readonly Item[], previous: Event | undefined): readonly Event[];
   /** A subscriber's view of an event; `null` when the filter leaves nothing. */
   filter(event: Event, args: Args): Event | null;
+  /** GraphiQL's example operation and its variables. */
+  readonly example: ChannelExample;
+  /** How the built-in simulator serves this channel. */
+  readonly simulate: SimulationHook<object>;
 }
 
 export type AnyChannel = ChannelDef;
@@ -69,6 +76,8 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   keyOf(item: RecordOf<S>): string;
   toEvents?(items: ReadonlyArray<RecordOf<S>>, previous: E | undefined): readonly E[];
   filter?(event: E, args: ArgValues<A>): E | null;
+  readonly example: ChannelExample;
+  readonly simulate: SimulationHook<object>;
 }
 
 export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(

@@ -6,6 +6,7 @@
 import type { MarketName } from '../coincall/protocol.ts';
 import { arg, type ArgSpec } from './args.ts';
 import { bySymbol, defineChannel } from './channel.ts';
+import type { ChannelExample } from './example-context.ts';
 import type { RecordOf } from './fields.ts';
 import { FillSignalShape } from './shapes/fill-signal.ts';
 import { IndexPriceShape } from './shapes/index-price.ts';
@@ -14,12 +15,17 @@ import { OrderBookShape } from './shapes/order-book.ts';
 import { OrderShape } from './shapes/order.ts';
 import { PositionShape } from './shapes/position.ts';
 import { TradeShape } from './shapes/trade.ts';
+import type { SimulationHook } from './simulation.ts';
 
 interface Common {
   readonly id: string;
   readonly market: MarketName;
   readonly dt: number;
   readonly description: string;
+  /** GraphiQL's example operation and its variables. */
+  readonly example: ChannelExample;
+  /** How the built-in simulator serves the channel on this market. */
+  readonly simulate: SimulationHook<object>;
 }
 
 export function indexPriceChannel(c: Common) {

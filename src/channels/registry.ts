@@ -1,6 +1,7 @@
 /**
  * The channel registry: every upstream channel, keyed by its GraphQL root
- * field. The `Record` makes the compiler check that no channel is missing.
+ * field. Adding a channel here (its import and one entry) is all it takes for
+ * the schema, the upstream, GraphiQL and the simulator to serve it.
  */
 import type { MarketName } from '../coincall/protocol.ts';
 import type { AnyChannel } from './channel.ts';
@@ -22,28 +23,8 @@ import { futuresOrders } from './futures/orders.ts';
 import { futuresPositions } from './futures/positions.ts';
 import { futuresTrades } from './futures/trades.ts';
 
-export const CHANNEL_IDS = [
-  'optionIndexPrice',
-  'optionKline',
-  'optionPricing',
-  'optionChain',
-  'optionOrderBook',
-  'optionTrades',
-  'accountBalance',
-  'optionFills',
-  'optionOrders',
-  'optionPositions',
-  'futuresIndexPrice',
-  'futuresKline',
-  'futuresOrderBook',
-  'futuresTrades',
-  'futuresFills',
-  'futuresOrders',
-  'futuresPositions',
-] as const;
-export type ChannelId = (typeof CHANNEL_IDS)[number];
-
-export const CHANNELS: Readonly<Record<ChannelId, AnyChannel>> = {
+/** Every channel, one entry each, in the order `CHANNEL_IDS` and `ALL_CHANNELS` keep. */
+const BY_ID = {
   optionIndexPrice,
   optionKline,
   optionPricing,
@@ -61,7 +42,11 @@ export const CHANNELS: Readonly<Record<ChannelId, AnyChannel>> = {
   futuresFills,
   futuresOrders,
   futuresPositions,
-};
+} satisfies Readonly<Record<string, AnyChannel>>;
+
+export type ChannelId = keyof typeof BY_ID;
+export const CHANNELS: Readonly<Record<ChannelId, AnyChannel>> = BY_ID;
+export const CHANNEL_IDS: readonly ChannelId[] = Object.keys(BY_ID) as ChannelId[];
 
 export const ALL_CHANNELS: readonly AnyChannel[] = CHANNEL_IDS.map((id) => CHANNELS[id]);
 

@@ -3,23 +3,16 @@
  * (or get cancelled) over time, the fill signals of those fills and positions
  * consistent with them. Produces records in the channel tables' expanded form.
  */
-import type { RecordOf } from '../channels/fields.ts';
-import type { AccountBalanceShape } from '../channels/shapes/account-balance.ts';
-import type { FillSignalShape } from '../channels/shapes/fill-signal.ts';
-import type { OrderShape } from '../channels/shapes/order.ts';
-import type { PositionShape } from '../channels/shapes/position.ts';
+import type { BalanceRecord, FillRecord, OrderRecord, PositionRecord, SimulatedAccount, SimulatedEvents } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { optionSymbol } from '../coincall/symbols.ts';
 import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instruments.ts';
 import type { Market } from './market.ts';
 import { chance, createRng, hashSeed, intBetween, pick, type Rng, uniform } from './random.ts';
 
-export type BalanceRecord = Omit<RecordOf<typeof AccountBalanceShape>, 'timestamp'>;
-export type OrderRecord = RecordOf<typeof OrderShape>;
-export type FillRecord = RecordOf<typeof FillSignalShape>;
-export type PositionRecord = RecordOf<typeof PositionShape>;
+export type { BalanceRecord, FillRecord, OrderRecord, PositionRecord };
 
-export interface MarketEvents {
+export interface MarketEvents extends SimulatedEvents {
   readonly orders: OrderRecord[];
   readonly fills: FillRecord[];
 }
@@ -67,7 +60,7 @@ interface Position {
   realized: number;
 }
 
-export class AccountState {
+export class AccountState implements SimulatedAccount {
   readonly userId: string;
   private readonly rng: Rng;
   private readonly market: Market;

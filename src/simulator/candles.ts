@@ -11,7 +11,6 @@ import { decimalText } from './instruments.ts';
 
 export type PeriodName = keyof typeof KlinePeriod.values;
 export const PERIOD_NAMES = Object.keys(KlinePeriod.values) as PeriodName[];
-export const PERIOD_CODES: readonly string[] = PERIOD_NAMES.map((p) => String(KlinePeriod.values[p].code));
 
 const MINUTE_MS = 60_000;
 const FIXED_MS: Partial<Record<PeriodName, number>> = {
@@ -26,10 +25,6 @@ const FIXED_MS: Partial<Record<PeriodName, number>> = {
 /** 1970-01-01 was a Thursday: days since the epoch plus this, mod 7, is days since Monday. */
 const EPOCH_WEEKDAY_FROM_MONDAY = 3;
 const MONTHS_PER_QUARTER = 3;
-
-export function periodByCode(code: string): PeriodName | undefined {
-  return PERIOD_NAMES.find((p) => KlinePeriod.values[p].code === code);
-}
 
 /** Open time of the candle of `period` that contains `t`. */
 export function periodStart(period: PeriodName, t: number): number {

@@ -3,6 +3,7 @@
  * paused topics, and the garbage frames `sendMalformed` sends. Socket-level
  * faults (dropping connections) live with the server, which owns the sockets.
  */
+import { channelOf } from '../channels/registry.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 
 export interface SubscriptionRequest {
@@ -43,7 +44,7 @@ export class FaultState {
  * `dt` with fields of the wrong types, a truncated data frame, a non-object.
  */
 export function malformedFrames(market: MarketName, count: number): string[] {
-  const bookDt = market === 'options' ? 5 : 32;
+  const bookDt = channelOf(market, 'orderBook')?.dt[0] ?? 0;
   const kinds = [
     'this is not json {',
     JSON.stringify({ dt: 999, c: 20, d: { s: 'BTCUSD' } }),

@@ -6,11 +6,7 @@
  * implied volatility, so put-call parity holds. It produces records in the
  * channel tables' expanded form.
  */
-import type { RecordOf } from '../channels/fields.ts';
-import type { IndexPriceShape } from '../channels/shapes/index-price.ts';
-import type { KlineShape } from '../channels/shapes/kline.ts';
-import type { OptionPricingShape } from '../channels/shapes/option-pricing.ts';
-import type { OptionTickerShape } from '../channels/shapes/option-ticker.ts';
+import type { IndexRecord, KlineRecord, PricingRecord, SimulatedMarket, TickerRecord } from '../channels/simulation.ts';
 import { optionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
 import { Instrument, type BookRecord, type TradeRecord } from './book.ts';
 import type { PeriodName } from './candles.ts';
@@ -18,12 +14,7 @@ import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type 
 import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './pricing.ts';
 import { createRng, gaussian, hashSeed, type Rng } from './random.ts';
 
-export type IndexRecord = RecordOf<typeof IndexPriceShape>;
-export type KlineRecord = RecordOf<typeof KlineShape>;
-export type PricingRecord = RecordOf<typeof OptionPricingShape>;
-/** A tOption item as sent: the fields derived from the symbol are not on the wire. */
-export type TickerRecord = Omit<RecordOf<typeof OptionTickerShape>, 'underlying' | 'expiry' | 'strike' | 'type'>;
-export type { BookRecord, TradeRecord };
+export type { BookRecord, IndexRecord, KlineRecord, PricingRecord, TickerRecord, TradeRecord };
 
 /** Standard deviation of one tick's relative index move. */
 const INDEX_TICK_VOL = 0.0004;
@@ -75,7 +66,7 @@ interface OptionState {
   refreshedTick: number;
 }
 
-export class Market {
+export class Market implements SimulatedMarket {
   private readonly seed: number;
   private readonly rng: Rng;
   private readonly indexes = new Map<string, IndexState>();

@@ -167,8 +167,7 @@ class SimulatorServer implements ConnectionHost {
   }
 
   subscribed(connection: Connection, topic: Topic): void {
-    const state = this.accounts.get(connection.apiKey)?.state;
-    if (topic.params.kind === 'fills' && topic.params.symbol !== undefined) state?.ensureOrder(topic.params.symbol, this.now());
+    topic.channel.simulate.subscribed?.(topic.params, this.accounts.get(connection.apiKey)?.state, this.now());
     if (this.faults.isPaused(topic.dataType)) return;
     for (const frame of this.publisher.frames(connection, topic, this.context(new Map(), false), true)) connection.send(frame);
   }
@@ -219,8 +218,7 @@ class SimulatorServer implements ConnectionHost {
     const out = new Set<string>();
     for (const c of this.connections) {
       if (c.market !== 'options') continue;
-      for (const { params } of c.topics.values())
-        if (params.kind === 'book' || params.kind === 'trades' || params.kind === 'kline' || params.kind === 'pricing') out.add(params.symbol);
+      for (const { watches } of c.topics.values()) if (watches !== undefined) out.add(watches);
     }
     return out;
   }

@@ -1,6 +1,8 @@
 /** futures / lastTrade (dt 33) -> `futuresTrades`. */
 import { arg } from '../args.ts';
 import { tradesChannel } from '../common.ts';
+import { symbolTopic } from '../simulated-topics.ts';
+import { list, NO_FRAMES } from '../simulation.ts';
 
 export const futuresTrades = tradesChannel({
   id: 'futuresTrades',
@@ -8,4 +10,20 @@ export const futuresTrades = tradesChannel({
   dt: 33,
   description: 'Public trades of a perpetual future, newest first, in batches as the exchange sends them.',
   symbol: arg.futuresSymbol('Futures symbol, e.g. `BTCUSD`.'),
+  example: {
+    variables: (x) => ({ symbol: x.underlying }),
+    operation: `
+    # Public trades of the BTCUSD perpetual; set side to BUY or SELL for only the trades whose taker bought or sold.
+    subscription FuturesTrades($symbol: String! = "BTCUSD", $side: TradeSide) {
+      futuresTrades(symbol: $symbol, side: $side) {
+        symbol
+        price
+        volume
+        side
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) => (sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)))),
 });

@@ -1,6 +1,7 @@
 /** options / accountBalance (dt 7, private) -> `accountBalance`. */
 import { defineChannel } from '../channel.ts';
 import { AccountBalanceShape } from '../shapes/account-balance.ts';
+import { NO_FRAMES, one, simulated } from '../simulation.ts';
 
 export const accountBalance = defineChannel({
   id: 'accountBalance',
@@ -14,4 +15,28 @@ export const accountBalance = defineChannel({
   args: {},
   topic: () => ({ key: '', payload: undefined }),
   keyOf: () => '',
+  example: {
+    variables: () => ({}),
+    operation: `
+    # Your account margin and balance (needs your API key).
+    subscription AccountBalance {
+      accountBalance {
+        userId
+        equity
+        availableBalance
+        marginBalance
+        initialMargin
+        maintenanceMargin
+        unrealizedPnl
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: simulated({
+    params: () => ({}),
+    payloadOf: () => undefined,
+    // State, but pushed at the account period (and on subscribing), as the exchange does.
+    frames: (_params, sim) => (sim.initial || sim.accountPushDue ? one(sim.account?.balanceRecord(), sim.now) : NO_FRAMES),
+  }),
 });

@@ -6,11 +6,18 @@
 import { arg } from '../args.ts';
 import { defineChannel } from '../channel.ts';
 import type { RecordOf } from '../fields.ts';
+import { DAY_MS, EXPIRY_HOUR_UTC, HOUR_MS } from '../../coincall/symbols.ts';
 import { badInput } from '../../lib/errors.ts';
 import { OptionChainShape, OptionTickerShape } from '../shapes/option-ticker.ts';
+import { list, simulated } from '../simulation.ts';
 
 type Ticker = RecordOf<typeof OptionTickerShape>;
 type Chain = RecordOf<typeof OptionChainShape>;
+/** The simulator's topic: one underlying and expiry (ms). */
+interface ChainTopic {
+  readonly underlying: string;
+  readonly end: number;
+}
 
 const byStrikeThenType = (a: Ticker, b: Ticker) => Number(a.strike) - Number(b.strike) || (a.type === b.type ? 0 : a.type === 'CALL' ? -1 : 1);
 
@@ -59,4 +66,39 @@ export const optionChain = defineChannel({
     );
     return tickers.length === 0 ? null : { ...chain, tickers };
   },
+  example: {
+    variables: (x) => ({ underlying: x.underlying, expiry: x.expiry, type: 'CALL' }),
+    operation: `
+    # The option chain of one BTCUSD expiry (08:00 UTC); type, minStrike and maxStrike narrow it to calls or puts in a strike range.
+    subscription OptionChain($underlying: String! = "BTCUSD", $expiry: DateTime!, $type: OptionType, $minStrike: Float, $maxStrike: Float) {
+      optionChain(underlying: $underlying, expiry: $expiry, type: $type, minStrike: $minStrike, maxStrike: $maxStrike) {
+        underlying
+        expiry
+        timestamp
+        tickers {
+          symbol
+          strike
+          type
+          bid
+          ask
+          markPrice
+          markIv
+          delta
+        }
+      }
+    }
+`,
+  },
+  simulate: simulated<ChainTopic>({
+    symbol: 'underlying',
+    params: (underlying, payload, request) => {
+      const end = payload?.['end'];
+      if (typeof end !== 'number' || !Number.isInteger(end)) return 'end must be the expiry in ms';
+      if ((end - EXPIRY_HOUR_UTC * HOUR_MS) % DAY_MS !== 0) return 'end is not an expiry (08:00 UTC)';
+      if (end <= request.now) return 'expiry has passed';
+      return { underlying, end };
+    },
+    payloadOf: ({ underlying, end }) => ({ symbol: underlying, end }),
+    frames: ({ underlying, end }, sim) => list(sim.exchange.chainRecords(underlying, end)),
+  }),
 });

@@ -2,6 +2,7 @@
 import { arg } from '../args.ts';
 import { bySymbol, defineChannel } from '../channel.ts';
 import { FillSignalShape } from '../shapes/fill-signal.ts';
+import { fillsTopic } from '../simulated-topics.ts';
 
 export const optionFills = defineChannel({
   id: 'optionFills',
@@ -15,4 +16,18 @@ export const optionFills = defineChannel({
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-26000-C`.') },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
+  example: {
+    variables: (x) => ({ symbol: x.option }),
+    operation: `
+    # Fill signals of your orders on one option (needs your API key).
+    subscription OptionFills($symbol: String!) {
+      optionFills(symbol: $symbol) {
+        symbol
+        eventType
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: fillsTopic({ optionFilter: true }),
 });

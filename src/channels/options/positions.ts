@@ -6,6 +6,7 @@
 import { arg } from '../args.ts';
 import { defineChannel } from '../channel.ts';
 import { PositionShape } from '../shapes/position.ts';
+import { positionsTopic } from '../simulated-topics.ts';
 
 export const optionPositions = defineChannel({
   id: 'optionPositions',
@@ -21,4 +22,26 @@ export const optionPositions = defineChannel({
   keyOf: () => '',
   filter: (position, { underlyings }) =>
     underlyings === undefined || underlyings.some((u) => position.symbol.startsWith(`${u}-`) || position.symbol === u) ? position : null,
+  example: {
+    variables: (x) => ({ underlyings: [x.underlying] }),
+    operation: `
+    # Snapshots of your option positions, optionally on some underlyings (needs your API key).
+    subscription OptionPositions($underlyings: [String!]) {
+      optionPositions(underlyings: $underlyings) {
+        symbol
+        side
+        quantity
+        avgPrice
+        markPrice
+        unrealizedPnl
+        delta
+        gamma
+        vega
+        theta
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: positionsTopic({ underlyingFilter: true }),
 });

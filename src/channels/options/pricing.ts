@@ -2,6 +2,8 @@
 import { arg } from '../args.ts';
 import { bySymbol, defineChannel } from '../channel.ts';
 import { OptionPricingShape } from '../shapes/option-pricing.ts';
+import { symbolTopic } from '../simulated-topics.ts';
+import { one } from '../simulation.ts';
 
 export const optionPricing = defineChannel({
   id: 'optionPricing',
@@ -15,4 +17,24 @@ export const optionPricing = defineChannel({
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
+  example: {
+    variables: (x) => ({ symbol: x.option }),
+    operation: `
+    # Mark price, implied volatility and greeks of one option.
+    subscription OptionPricing($symbol: String!) {
+      optionPricing(symbol: $symbol) {
+        symbol
+        markPrice
+        impliedVolatility
+        delta
+        gamma
+        vega
+        theta
+        underlyingPrice
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) => one(sim.exchange.pricingRecord(symbol))),
 });

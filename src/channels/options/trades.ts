@@ -1,6 +1,8 @@
 /** options / lastTrade (dt 6) -> `optionTrades`. */
 import { arg } from '../args.ts';
 import { tradesChannel } from '../common.ts';
+import { symbolTopic } from '../simulated-topics.ts';
+import { list, NO_FRAMES } from '../simulation.ts';
 
 export const optionTrades = tradesChannel({
   id: 'optionTrades',
@@ -8,4 +10,20 @@ export const optionTrades = tradesChannel({
   dt: 6,
   description: 'Public trades of an option, newest first, in batches as the exchange sends them.',
   symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-26000-C`.'),
+  example: {
+    variables: (x) => ({ symbol: x.option }),
+    operation: `
+    # Public trades of one option.
+    subscription OptionTrades($symbol: String!, $side: TradeSide) {
+      optionTrades(symbol: $symbol, side: $side) {
+        symbol
+        price
+        volume
+        side
+        timestamp
+      }
+    }
+`,
+  },
+  simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) => (sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)))),
 });
