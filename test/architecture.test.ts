@@ -36,21 +36,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   main: ['app', 'config', 'lib'],
 };
 
-/**
- * Single files allowed one more layer than their folder, each with its reason.
- * GraphiQL's example tabs still read the channel registry; its rewrite (issue 8,
- * another branch) owns that file and removes this entry.
- */
-const EXCEPTIONS: Record<string, readonly string[]> = {
-  'server/graphiql.ts': ['channels'],
-};
 
 const sources = files(SRC).map((file) => ({ file, rel: relative(SRC, file), text: readFileSync(file, 'utf8') }));
 
 describe('layers', () => {
   it.each(sources.map((s) => [s.rel, s]))('%s imports only the layers below it', (_rel, source) => {
     const layer = layerOf(source.file);
-    const allowed = [...(ALLOWED[layer] ?? []), ...(EXCEPTIONS[source.rel] ?? [])];
+    const allowed = ALLOWED[layer] ?? [];
     expect(ALLOWED[layer], `unknown layer ${layer}`).toBeDefined();
     for (const [, spec] of source.text.matchAll(/from '(\.[^']+)'/g)) {
       const target = layerOf(join(source.file, '..', spec as string));

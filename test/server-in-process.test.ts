@@ -32,7 +32,7 @@ function gatewayYoga(ready: () => boolean): GatewayYoga {
     schema: gatewaySchema(),
     context: { upstream, now: Date.now, mode: 'SIMULATED', version: 'test', startedAt: 0, sharing },
     logger: silentLogger,
-    graphiql: { operations: [], now: Date.now },
+    graphiql: { operations: [], now: Date.now, examples: { variables: () => ({}), isPrivate: () => false } },
     ready,
     limits: DEFAULT_LIMITS,
   });
