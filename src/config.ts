@@ -7,6 +7,9 @@ import { limitsFrom, type GatewayLimits } from './lib/limits.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `json`: one JSON object per line (pino's own format, for log collectors); `pretty`: pino-pretty's coloured lines, for a terminal. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '0.0.0.0';
@@ -23,6 +26,8 @@ export interface Config {
   readonly apiKey: string | undefined;
   readonly apiSecret: string | undefined;
   readonly logLevel: LogLevel;
+  /** How `main.ts` writes log lines; omitted means `json`. */
+  readonly logFormat?: LogFormat;
   /** The server's guards (see `lib/limits.ts`); omitted means every default. */
   readonly limits?: GatewayLimits;
 }
@@ -59,6 +64,10 @@ export function readConfig(env: Env): ConfigResult {
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as LogLevel) : 'info';
   if (logLevel !== logLevelRaw) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}".`);
 
+  const logFormatRaw = env['LOG_FORMAT'] || 'json';
+  const logFormat = (LOG_FORMATS as readonly string[]).includes(logFormatRaw) ? (logFormatRaw as LogFormat) : 'json';
+  if (logFormat !== logFormatRaw) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${logFormatRaw}".`);
+
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
@@ -68,6 +77,7 @@ export function readConfig(env: Env): ConfigResult {
     apiKey,
     apiSecret,
     logLevel,
+    logFormat,
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

@@ -1,11 +1,23 @@
 /**
  * `npm start`: the only place that touches `process` (environment, signals,
  * exit codes). Reads the configuration, starts the gateway, and shuts it down
- * cleanly on SIGTERM/SIGINT.
+ * cleanly on SIGTERM/SIGINT. Logs are pino's JSON lines, or with
+ * LOG_FORMAT=pretty pino-pretty's readable ones (loaded only then).
  */
-import { pino } from 'pino';
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import { startApp } from './app.ts';
-import { readConfig } from './config.ts';
+import { readConfig, type Config } from './config.ts';
+
+/** Secrets never reach a log line, whatever object carries them. */
+const REDACT = { paths: ['apiSecret', '*.apiSecret', 'secret', '*.secret'], censor: '[redacted]' } satisfies LoggerOptions['redact'];
+
+async function createLogger(config: Config): Promise<PinoLogger> {
+  const options: LoggerOptions = { level: config.logLevel, redact: REDACT };
+  if (config.logFormat !== 'pretty') return pino(options);
+  const { default: pretty } = await import('pino-pretty');
+  // sync: the last lines (shutting down) are written before process.exit.
+  return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
+}
 
 const result = readConfig(process.env);
 if (!result.ok) {
@@ -13,7 +25,7 @@ if (!result.ok) {
   process.exit(1);
 }
 const { config } = result;
-const logger = pino({ level: config.logLevel, redact: { paths: ['apiSecret', '*.apiSecret', 'secret', '*.secret'], censor: '[redacted]' } });
+const logger = await createLogger(config);
 
 try {
   const app = await startApp({ config, logger });

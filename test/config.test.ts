@@ -53,6 +53,19 @@ describe('readConfig', () => {
     expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
   });
 
+  it('writes JSON log lines unless LOG_FORMAT asks for pretty ones', () => {
+    expect(readConfig({})).toMatchObject({ ok: true, config: { logFormat: 'json' } });
+    expect(readConfig({ LOG_FORMAT: 'pretty' })).toMatchObject({ ok: true, config: { logFormat: 'pretty' } });
+    expect(readConfig({ LOG_FORMAT: 'json' })).toMatchObject({ ok: true, config: { logFormat: 'json' } });
+  });
+
+  it('lists a bad LOG_FORMAT among the other problems, naming the accepted values', () => {
+    const result = readConfig({ LOG_FORMAT: 'colour', LOG_LEVEL: 'loud' });
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith('LOG_FORMAT'))).toBe('LOG_FORMAT must be one of json, pretty, got "colour".');
+  });
+
   it('keeps an empty variable at its default', () => {
     const result = readConfig({ MAX_ALIASES: '' });
     expect(result.ok && result.config.limits?.maxAliases).toBe(DEFAULT_LIMITS.maxAliases);

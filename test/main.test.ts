@@ -1,25 +1,27 @@
 /**
- * `npm start` as a user runs it: the real entry point in its own process.
+ * `npm start` as a user runs it: the compiled entry point (dist/main.js, built
+ * from the current sources before the tests) in its own process.
  * It starts on the simulator without configuration, streams, and on SIGTERM
  * completes subscriptions and exits 0; bad configuration stops it at once
  * with one message that lists every problem (a bad HOST among them). The signal path is tested as
  * operators meet it: SIGTERM to the `npm start` process (what a process
  * manager sends) and to the Dockerfile's CMD (what `docker stop` sends) must
- * shut the gateway down gracefully and leave no process listening.
+ * shut the gateway down gracefully and leave no process listening. The same
+ * holds for `npm run simulator`.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-const require = createRequire(import.meta.url);
-const TSX = require.resolve('tsx/cli');
 const ROOT = new URL('..', import.meta.url).pathname;
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+/** What `npm start` execs, relative to the project root. */
+const MAIN = 'dist/main.js';
 const SPAWN_TEST_TIMEOUT_MS = 40_000;
+/** `npm run build` type-checks and compiles about 60 files; on a busy 2-core machine that takes a while. */
+const BUILD_TIMEOUT_MS = 120_000;
 /** The gateway's pino line announcing its URL, and the one announcing shutdown. */
 const LISTENING = /"pid":(\d+).*listening on (http:\/\/[^\s"]+)/;
 const SHUTTING_DOWN = '"msg":"shutting down"';
@@ -81,7 +83,25 @@ function launch(command: string, args: readonly string[], env: Record<string, st
 }
 
 const GATEWAY_ENV = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-const startGateway = () => launch(process.execPath, [TSX, MAIN], GATEWAY_ENV);
+const startGateway = () => launch(process.execPath, [MAIN], GATEWAY_ENV);
+
+/**
+ * Builds dist/ from the current sources, so that no test runs a stale build.
+ * Type checking is `npm run typecheck`'s job (and `npm ci`'s build does it):
+ * here `--noCheck` only emits.
+ */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', 'build', '--', '--noCheck'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited with ${String(code)}:\n${out}`))));
+  });
+}
+
+beforeAll(build, BUILD_TIMEOUT_MS);
 
 /** Whether a process with this id still exists. */
 function alive(pid: number): boolean {
@@ -106,7 +126,7 @@ function accepting(url: string): Promise<boolean> {
   });
 }
 
-/** The exec-form CMD of the Dockerfile, e.g. `["npm", "start"]`. */
+/** The exec-form CMD of the Dockerfile, e.g. `["node", "dist/main.js"]`. */
 function dockerCmd(): string[] {
   const line = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
   if (line === undefined) throw new Error('the Dockerfile has no CMD');
@@ -157,7 +177,7 @@ describe('npm start', () => {
   it('passes SIGTERM sent to the npm process on to the gateway: it shuts down, every process exits 0, nothing is left listening', async () => {
     const ended = await stopWithSigterm(launch('npm', ['start'], GATEWAY_ENV));
     expect(ended.output).toContain(SHUTTING_DOWN);
-    expect(ended.code, 'npm exits with the exit code of tsx, which exits with the gateway\'s').toBe(0);
+    expect(ended.code, 'npm exec\'d the gateway: its exit code is the gateway\'s').toBe(0);
     expect(ended.gatewayAlive, 'the gateway process is gone').toBe(false);
     expect(ended.stillListening, 'nothing accepts connections on the port').toBe(false);
   }, SPAWN_TEST_TIMEOUT_MS);
@@ -171,11 +191,42 @@ describe('npm start', () => {
     expect(ended.stillListening).toBe(false);
   }, SPAWN_TEST_TIMEOUT_MS);
 
+  it('writes readable lines with LOG_FORMAT=pretty, down to the last one before exit', async () => {
+    const app = launch(process.execPath, [MAIN], { ...GATEWAY_ENV, LOG_FORMAT: 'pretty' });
+    try {
+      const [, url] = await app.until(/INFO.*listening on (http:\/\/\S+)/);
+      expect((await fetch(new URL('/health', url))).status).toBe(200);
+      app.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+      expect(app.output()).toMatch(/INFO.*shutting down/);
+      expect(app.output()).not.toContain('"msg":');
+    } finally {
+      app.dispose();
+    }
+  }, SPAWN_TEST_TIMEOUT_MS);
+
   it('refuses bad configuration with one message listing every problem', async () => {
-    const app = launch(process.execPath, [TSX, MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', COINCALL_API_KEY: 'k', HOST: 'not a host' });
+    const app = launch(process.execPath, [MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', LOG_FORMAT: 'xml', COINCALL_API_KEY: 'k', HOST: 'not a host' });
     expect(await app.exited).toBe(1);
     const output = app.output();
     expect(output).toContain('Invalid configuration');
-    for (const name of ['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'COINCALL_API_SECRET']) expect(output).toContain(name);
+    for (const name of ['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'LOG_FORMAT', 'COINCALL_API_SECRET']) expect(output).toContain(name);
+  }, SPAWN_TEST_TIMEOUT_MS);
+});
+
+describe('npm run simulator', () => {
+  it('passes SIGTERM sent to the npm process on to the simulator: it closes, exits 0, and nothing is left listening', async () => {
+    const simulator = launch('npm', ['run', 'simulator'], { SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1' });
+    try {
+      const [, url] = await simulator.until(/options\s+(ws:\/\/\S+)/);
+      const httpUrl = (url as string).replace(/^ws/, 'http');
+      expect(await accepting(httpUrl)).toBe(true);
+      simulator.kill('SIGTERM');
+      expect(await simulator.exited, simulator.output()).toBe(0);
+      expect(simulator.output()).toContain('SIGTERM: closing the simulator.');
+      expect(await accepting(httpUrl), 'nothing accepts connections on the port').toBe(false);
+    } finally {
+      simulator.dispose();
+    }
   }, SPAWN_TEST_TIMEOUT_MS);
 });

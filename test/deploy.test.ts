@@ -1,0 +1,107 @@
+/**
+ * The deployment artifacts agree with the code and with each other: the
+ * Dockerfile runs what `npm start` execs, compose.yaml runs the same commands
+ * on the configuration defaults' ports and points the gateway at the
+ * simulator with a configuration the gateway accepts, and Prometheus scrapes
+ * the gateway's /metrics.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_PORT, readConfig } from '../src/config.ts';
+import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/env.ts';
+import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+/** A YAML or JSON value, read field by field with checks instead of casts. */
+function field(value: unknown, ...path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null || !(key in current)) throw new Error(`no ${path.join('.')}`);
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+const scripts = field(JSON.parse(read('package.json')), 'scripts');
+/** An npm script's command without its leading `exec`, split into words. */
+function execCommand(name: string): string[] {
+  const script = field(scripts, name);
+  if (typeof script !== 'string' || !script.startsWith('exec ')) throw new Error(`npm run ${name} does not exec: ${String(script)}`);
+  return script.slice('exec '.length).split(' ');
+}
+
+const dockerfile = read('Dockerfile');
+const dockerLines = dockerfile.split('\n');
+/** The instructions of the last (runtime) stage. */
+const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+const compose = parse(read('compose.yaml')) as unknown;
+const service = (name: string) => field(compose, 'services', name);
+const gatewayEnv = field(service('gateway'), 'environment') as Record<string, string>;
+const simulatorEnv = field(service('simulator'), 'environment') as Record<string, string>;
+
+describe('Dockerfile', () => {
+  it('runs what `npm start` execs, in exec form, as the only process', () => {
+    const cmd = dockerLines.find((line) => line.startsWith('CMD '));
+    expect(JSON.parse(cmd?.slice('CMD '.length) ?? 'null')).toEqual(execCommand('start'));
+  });
+
+  it('builds in one stage and runs with production dependencies only, as a non-root user', () => {
+    expect(dockerLines.filter((line) => line.startsWith('FROM '))).toHaveLength(2);
+    expect(dockerfile).toContain('RUN npm run build');
+    expect(runtimeStage).toContain('npm ci --omit=dev');
+    expect(runtimeStage).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtimeStage).toMatch(/^USER node$/m);
+  });
+
+  it('exposes the default port and checks /health', () => {
+    expect(runtimeStage).toMatch(new RegExp(`^EXPOSE ${DEFAULT_PORT}$`, 'm'));
+    expect(runtimeStage).toContain(`PORT=${DEFAULT_PORT}`);
+    expect(runtimeStage).toMatch(/HEALTHCHECK[^]*\/health/);
+  });
+});
+
+describe('compose.yaml', () => {
+  it('runs the gateway with the image\'s command, `npm start`\'s, published on the default port', () => {
+    expect(field(service('gateway'), 'command')).toEqual(execCommand('start'));
+    expect(gatewayEnv['PORT']).toBe(String(DEFAULT_PORT));
+    expect(field(service('gateway'), 'ports')).toEqual([`${DEFAULT_PORT}:${DEFAULT_PORT}`]);
+  });
+
+  it('runs the simulator with `npm run simulator`\'s command on its default port, reachable from other containers', () => {
+    expect(field(service('simulator'), 'command')).toEqual(execCommand('simulator'));
+    expect(simulatorEnv['SIMULATOR_PORT']).toBe(String(SIMULATOR_DEFAULT_PORT));
+    expect(simulatorEnv['SIMULATOR_HOST']).toBe('0.0.0.0');
+  });
+
+  it('points the gateway at the simulator with a configuration the gateway accepts, signed with the demo account', () => {
+    const result = readConfig(gatewayEnv);
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    expect(result.config).toMatchObject({
+      upstream: 'coincall',
+      optionsWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/options`,
+      futuresWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/futures`,
+      apiKey: DEMO_ACCOUNT.apiKey,
+      apiSecret: DEMO_ACCOUNT.apiSecret,
+    });
+  });
+
+  it('gives every service at least the 10 s the gateway needs to stop on SIGTERM', () => {
+    for (const name of ['gateway', 'simulator']) expect(field(service(name), 'stop_grace_period')).toBe('10s');
+  });
+
+  it('mounts deploy/prometheus.yml into Prometheus', () => {
+    expect(field(service('prometheus'), 'volumes')).toContain('./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  });
+});
+
+describe('deploy/prometheus.yml', () => {
+  it('scrapes the gateway service\'s /metrics on its port', () => {
+    const jobs = field(parse(read('deploy/prometheus.yml')) as unknown, 'scrape_configs');
+    expect(jobs).toEqual([
+      expect.objectContaining({ metrics_path: '/metrics', static_configs: [{ targets: [`gateway:${DEFAULT_PORT}`] }] }),
+    ]);
+  });
+});
