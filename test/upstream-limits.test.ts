@@ -18,7 +18,8 @@ import {
   type Upstream,
   type UpstreamOptions,
 } from '../src/upstream/gateway.ts';
-import { createExpiringSet, createTokenBucket } from '../src/upstream/admission.ts';
+import { createExpiringSet } from '../src/upstream/admission.ts';
+import { createTokenBucket } from '../src/lib/token-bucket.ts';
 import { ALICE, BOB, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { SERVER_KEY, startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 

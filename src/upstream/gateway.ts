@@ -24,7 +24,7 @@ import { GatewayError } from '../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
-import { createExpiringSet, createTokenBucket } from './admission.ts';
+import { createExpiringSet, createHandshakeBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
 import { createSink, type Sink } from './delivery.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
@@ -152,7 +152,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const now = options.now ?? Date.now;
   const hubs = new Map<string, Hub>();
   const maxPrivateCredentials = options.maxPrivateCredentials ?? DEFAULT_MAX_PRIVATE_CREDENTIALS;
-  const handshakes = createTokenBucket({
+  const handshakes = createHandshakeBudget({
     ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
     burst: options.privateHandshakeBurst ?? DEFAULT_PRIVATE_HANDSHAKE_BURST,
     now,
