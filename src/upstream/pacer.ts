@@ -15,7 +15,7 @@ import { createTokenBucket } from '../lib/token-bucket.ts';
 /** Requests per second we allow ourselves: the exchange's limit less headroom for heartbeats. */
 export const REQUEST_BUDGET_PER_SECOND = MAX_REQUESTS_PER_SECOND - 10;
 /** Requests sent back to back before pacing starts. */
-const PACING_BURST = 10;
+export const PACING_BURST = 10;
 /** Steady request rate; with the burst, any one second stays within REQUEST_BUDGET_PER_SECOND. */
 const PACING_RATE_PER_SECOND = REQUEST_BUDGET_PER_SECOND - PACING_BURST;
 
