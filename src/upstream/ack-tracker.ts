@@ -51,7 +51,7 @@ export interface AckTrackerOptions {
 export interface AckTracker {
   /** Sends the subscribe of a newly opened topic. */
   subscribe(topic: Topic): void;
-  /** Sends the subscribe again on a fresh connection: any scheduled re-send and the throttle count start over. */
+  /** Sends the subscribe again on a fresh connection, cancelling a scheduled re-send and starting the throttle count over. */
   resubscribe(topic: Topic): void;
   /** Data arrived for the topic: that answers its subscribe. */
   answered(topic: Topic): void;

@@ -95,7 +95,7 @@ export class Topic {
     return this.state.kind === 'awaiting' || this.state.kind === 'throttled' || !this.#confirmation.settled;
   }
 
-  /** A (re-)subscribe is queued: any scheduled re-send is moot. */
+  /** A (re-)subscribe is queued; a scheduled re-send is moot. */
   sending(): void {
     this.#cancelRetry();
     this.state = SENDING;
