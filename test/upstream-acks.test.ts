@@ -67,7 +67,7 @@ describe('ack tracker', () => {
     const topic = open('BTCUSD');
     expect(topic.state.kind).toBe('sending');
     written();
-    expect(topic.state).toEqual({ kind: 'awaiting', since: Date.now() });
+    expect(topic.state).toEqual({ kind: 'awaiting', since: Date.now(), retries: 0 });
     acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
     expect(topic.state.kind).toBe('answered');
     await expect(topic.confirmation).resolves.toBeUndefined();
@@ -144,8 +144,9 @@ describe('ack tracker', () => {
     vi.advanceTimersByTime(RETRY_MS);
     written();
     acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'too many request'));
-    acks.resubscribe(topic);
-    expect(topic.throttleRetries).toBe(0);
+    expect(topic.state).toMatchObject({ kind: 'throttled', retries: 1 });
+    acks.subscribe(topic);
+    expect(topic.state).toEqual({ kind: 'sending', retries: 0 });
     vi.advanceTimersByTime(RETRY_MS * 10);
     expect(subscribes('BTCUSD')).toBe(3);
     expect(topic.state.kind).toBe('sending');

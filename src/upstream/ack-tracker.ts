@@ -49,10 +49,11 @@ export interface AckTrackerOptions {
 }
 
 export interface AckTracker {
-  /** Sends the subscribe of a newly opened topic. */
+  /**
+   * Sends the subscribe of a newly opened topic, or again on a fresh
+   * connection (a scheduled re-send is cancelled, the throttle count starts over).
+   */
   subscribe(topic: Topic): void;
-  /** Sends the subscribe again on a fresh connection, cancelling a scheduled re-send and starting the throttle count over. */
-  resubscribe(topic: Topic): void;
   /** Data arrived for the topic: that answers its subscribe. */
   answered(topic: Topic): void;
   handleAck(frame: Extract<Frame, { kind: 'ack' }>): void;
@@ -65,30 +66,31 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
   const maxRetries = options.throttleRetries ?? DEFAULT_THROTTLE_RETRIES;
   const backoff = options.throttleBackoff ?? defaultThrottleBackoff;
 
-  const subscribe = (topic: Topic) => {
-    topic.sending();
+  /** Sends the topic's subscribe; `retries`: how many re-sends after "too many request" this one makes. */
+  const subscribe = (topic: Topic, retries: number) => {
+    topic.sending(retries);
     send(subscribeRequest(topic.channel.dataType, topic.payload), () => {
       if (table.has(topic)) topic.written(now());
     });
   };
 
   const retry = (topic: Topic) => {
-    if (!table.has(topic) || topic.state.kind !== 'throttled') return;
-    if (topic.throttleRetries >= maxRetries) {
-      const attempts = topic.throttleRetries + 1;
+    const state = topic.state;
+    if (!table.has(topic) || state.kind !== 'throttled') return;
+    if (state.retries >= maxRetries) {
+      const attempts = state.retries + 1;
       logger.warn({ market, dataType: topic.channel.dataType, attempts }, 'upstream kept throttling a subscription; giving up');
       const message = `Coincall refused the ${topic.channel.dataType} subscription ${attempts} times for too many requests; try again later.`;
       options.fail(topic, new GatewayError('UPSTREAM_REJECTED', message));
       return;
     }
-    topic.throttleRetries++;
-    subscribe(topic);
+    subscribe(topic, state.retries + 1);
   };
 
   /** Schedules the re-send of a written, unanswered subscribe (once: a scheduled one stands). */
   const throttle = (topic: Topic) => {
     if (topic.state.kind !== 'awaiting') return;
-    topic.throttled(setTimeout(() => retry(topic), backoff(topic.throttleRetries)));
+    topic.throttled(setTimeout(() => retry(topic), backoff(topic.state.retries)));
   };
 
   /** When the echo differs in form: the only pending topic of that dataType, if there is exactly one. */
@@ -103,11 +105,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
   };
 
   return {
-    subscribe,
-    resubscribe(topic) {
-      topic.throttleRetries = 0;
-      subscribe(topic);
-    },
+    subscribe: (topic) => subscribe(topic, 0),
     answered(topic) {
       if (topic.pending) topic.answered();
     },

@@ -107,7 +107,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       }
     },
     resubscribeAll() {
-      for (const topic of table.all()) acks.resubscribe(topic);
+      for (const topic of table.all()) acks.subscribe(topic);
     },
     failAll(error) {
       for (const topic of [...table.all()]) fail(topic, error);

@@ -6,12 +6,11 @@
  * that settles once the exchange answered the subscribe, and where its
  * upstream subscribe stands, as one explicit state:
  *
- *   sending ──written──> awaiting ──answer──> answered
- *                           │  ▲
- *          "too many request"  └─re-send── throttled (a timer until the re-send)
+ *   sending ──written──> awaiting ──acknowledged, or data──> answered
+ *      ▲                    │
+ *      └──re-send── throttled <──"too many request"
  *
- * Re-subscribing (after a reconnect, or a throttled re-send) goes back to
- * `sending`. The topic table keeps the linger; the ack tracker moves the state;
+ * A reconnect sends every subscribe again: back to `sending` from anywhere. The topic table keeps the linger; the ack tracker moves the state;
  * the frame router hands a frame's decoded items to `publish`.
  */
 import type { AnyChannel } from '../channels/channel.ts';
@@ -24,18 +23,20 @@ export interface Listener {
   end(): void;
 }
 
-/** Where the topic's latest upstream subscribe stands. */
+/**
+ * Where the topic's latest upstream subscribe stands. `retries` counts its
+ * re-sends after "too many request" since the last answer (or reconnect).
+ */
 export type SubscribeState =
   /** Queued on the connection, not yet written to the socket. */
-  | { readonly kind: 'sending' }
+  | { readonly kind: 'sending'; readonly retries: number }
   /** Written at `since`, unanswered. */
-  | { readonly kind: 'awaiting'; readonly since: number }
+  | { readonly kind: 'awaiting'; readonly since: number; readonly retries: number }
   /** Refused for "too many request"; `timer` re-sends it. */
-  | { readonly kind: 'throttled'; readonly timer: NodeJS.Timeout }
+  | { readonly kind: 'throttled'; readonly timer: NodeJS.Timeout; readonly retries: number }
   /** Acknowledged, or data arrived. */
   | { readonly kind: 'answered' };
 
-const SENDING: SubscribeState = { kind: 'sending' };
 const ANSWERED: SubscribeState = { kind: 'answered' };
 
 /** Settles once: confirmed (the exchange answered) or refused. */
@@ -72,17 +73,23 @@ export class Topic {
   /** The upstream subscribe payload; none for channels that take none. */
   readonly payload: Readonly<Record<string, unknown>> | undefined;
   readonly listeners = new Set<Listener>();
-  /** The latest event (state channels only). */
-  last: unknown = undefined;
-  state: SubscribeState = SENDING;
-  /** Re-sends after "too many request" since the last answer. */
-  throttleRetries = 0;
+  #last: unknown = undefined;
+  #state: SubscribeState = { kind: 'sending', retries: 0 };
   readonly #confirmation = new Confirmation();
 
   constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined) {
     this.channel = channel;
     this.key = key;
     this.payload = payload;
+  }
+
+  /** The latest event (state channels only), for a late listener. */
+  get last(): unknown {
+    return this.#last;
+  }
+
+  get state(): SubscribeState {
+    return this.#state;
   }
 
   /** Resolves once the exchange answered the subscribe; rejects when the topic failed first. */
@@ -92,36 +99,37 @@ export class Topic {
 
   /** A subscribe is unanswered, or the topic was never confirmed. */
   get pending(): boolean {
-    return this.state.kind === 'awaiting' || this.state.kind === 'throttled' || !this.#confirmation.settled;
+    return this.#state.kind === 'awaiting' || this.#state.kind === 'throttled' || !this.#confirmation.settled;
   }
 
-  /** A (re-)subscribe is queued; a scheduled re-send is moot. */
-  sending(): void {
+  /** A subscribe is queued (its `retries`-th re-send; 0 for a first or a reconnect's); a scheduled re-send is moot. */
+  sending(retries: number): void {
     this.#cancelRetry();
-    this.state = SENDING;
+    this.#state = { kind: 'sending', retries };
   }
 
   written(at: number): void {
-    if (this.state.kind === 'sending') this.state = { kind: 'awaiting', since: at };
+    if (this.#state.kind === 'sending') this.#state = { kind: 'awaiting', since: at, retries: this.#state.retries };
   }
 
+  /** The written subscribe was refused for "too many request"; `timer` will re-send it. */
   throttled(timer: NodeJS.Timeout): void {
-    this.state = { kind: 'throttled', timer };
+    if (this.#state.kind === 'awaiting') this.#state = { kind: 'throttled', timer, retries: this.#state.retries };
+    else clearTimeout(timer);
   }
 
   answered(): void {
     this.#cancelRetry();
-    this.state = ANSWERED;
-    this.throttleRetries = 0;
+    this.#state = ANSWERED;
     this.#confirmation.confirm();
   }
 
   /** Turns one frame's items of this topic into events, once, and hands each to every listener. */
   publish(items: readonly unknown[]): void {
     const channel = this.channel;
-    const events = channel.toEvents(items, this.last);
+    const events = channel.toEvents(items, this.#last);
     for (const event of events) {
-      if (channel.delivery === 'state') this.last = event;
+      if (channel.delivery === 'state') this.#last = event;
       for (const listener of this.listeners) listener.deliver(event);
     }
   }
@@ -142,6 +150,6 @@ export class Topic {
   }
 
   #cancelRetry(): void {
-    if (this.state.kind === 'throttled') clearTimeout(this.state.timer);
+    if (this.#state.kind === 'throttled') clearTimeout(this.#state.timer);
   }
 }
