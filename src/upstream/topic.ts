@@ -97,7 +97,7 @@ export class Topic {
     return this.#confirmation.promise;
   }
 
-  /** A subscribe is unanswered, or the topic was never confirmed. */
+  /** A subscribe is unanswered, or the topic is not confirmed yet. */
   get pending(): boolean {
     return this.#state.kind === 'awaiting' || this.#state.kind === 'throttled' || !this.#confirmation.settled;
   }
