@@ -18,7 +18,8 @@ import {
   type Upstream,
   type UpstreamOptions,
 } from '../src/upstream/gateway.ts';
-import { createExpiringSet, createTokenBucket } from '../src/upstream/admission.ts';
+import { createExpiringSet } from '../src/upstream/admission.ts';
+import { createTokenBucket } from '../src/lib/token-bucket.ts';
 import { ALICE, BOB, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { SERVER_KEY, startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 
@@ -89,6 +90,8 @@ describe('the handshake budget', () => {
     await waitFor(() => exchange.requests.length === 1, 'the private subscribe');
     exchange.dropAll();
     await waitFor(() => privateUpgrades() === 2, 'the private reconnect, on the last token');
+    // Every connection back before the second drop, or one still reconnecting would escape it.
+    await waitFor(() => exchange.openCount() === 3, 'both public connections and the private one open again');
     exchange.dropAll();
     // Upgrades: 2 public at start, the private one, 2 public and 1 private after the first drop, 2 public after the second.
     await waitFor(() => exchange.upgrades.length === 2 + 1 + 3 + 2, 'the public connections back (they are not rationed)');

@@ -7,50 +7,22 @@
  * - an expiring set with a size bound, for credentials the exchange refused
  *   recently (they fail fast instead of costing another handshake).
  *
- * Both read time through an injectable clock; neither owns a timer.
+ * Both read time through an injectable clock; neither owns a timer. The
+ * bucket itself is the shared one of `lib/token-bucket.ts`.
  */
+import { createTokenBucket, type TokenBucket } from '../lib/token-bucket.ts';
 
-export interface TokenBucket {
-  /** Takes a token if one is available now; false (and nothing taken) otherwise. */
-  tryTake(): boolean;
-  /**
-   * Takes a token even when none is left, borrowing against the refill: returns
-   * how many ms to wait before using it (0: now). Later callers queue behind.
-   */
-  reserve(): number;
-}
-
-export interface TokenBucketOptions {
-  /** Tokens added per second (0: none, the burst is all there is). */
+export interface HandshakeBudgetOptions {
+  /** New handshakes per second (0: none, the burst is all there is). */
   readonly ratePerSecond: number;
-  /** Capacity, and the tokens available at start. */
+  /** Handshakes allowed back to back, and available at start. */
   readonly burst: number;
   readonly now: () => number;
 }
 
-export function createTokenBucket(options: TokenBucketOptions): TokenBucket {
-  const { ratePerSecond, burst, now } = options;
-  let tokens = burst;
-  let refilledAt = now();
-  const refill = () => {
-    const t = now();
-    tokens = Math.min(burst, tokens + ((t - refilledAt) * ratePerSecond) / 1_000);
-    refilledAt = t;
-  };
-  return {
-    tryTake() {
-      refill();
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-    reserve() {
-      refill();
-      tokens -= 1;
-      if (tokens >= 0) return 0;
-      return ratePerSecond > 0 ? Math.ceil((-tokens * 1_000) / ratePerSecond) : Number.POSITIVE_INFINITY;
-    },
-  };
+/** The global budget of private handshakes: new connections `tryTake`, reconnects `reserve`. */
+export function createHandshakeBudget(options: HandshakeBudgetOptions): TokenBucket {
+  return createTokenBucket(options);
 }
 
 export interface ExpiringSet {

@@ -1,12 +1,21 @@
 /**
- * One upstream WebSocket to Coincall (one market, one credential).
+ * One upstream WebSocket to Coincall (one market, one credential), as one
+ * explicit state machine:
  *
- * Signs a fresh URL on every connect, sends an application heartbeat, and
- * heals itself: when the socket drops or a heartbeat goes unanswered it
- * reconnects with capped, jittered backoff (reset after the first good frame).
- * Requests are paced under the exchange's per-connection budget. A refused
- * credential (HTTP 403 on the upgrade) is reported once and, unless told to,
- * not retried. Closing may first drain the request queue (still paced), so that
+ *   connecting ──open──> open ──drop / heartbeat lost──> backoff ──timer──> connecting
+ *        │                 └──the exchange closed it while idle──> connecting (at once, renewing)
+ *        └──403──> refused            any ──close()──> [draining ──>] closed
+ *
+ * Each state carries its own data (its socket, timers, attempt count, whether
+ * the session answered), and every change of state goes through the one
+ * `teardown`: the old state's timers stop and, unless the new state carries it
+ * on, its socket is let go with the requests queued for it.
+ *
+ * It signs a fresh URL on every connect, sends an application heartbeat, and
+ * reconnects with capped, jittered backoff (reset after the first good frame)
+ * when the socket drops or a heartbeat goes unanswered. Requests are paced
+ * (`pacer.ts`). A refused credential (HTTP 403) is reported once and, unless
+ * told to, not retried. Closing may first drain the paced queue, so that
  * shutdown's unsubscribes all go out, within a deadline.
  *
  * The exchange closes connections that carry no subscription for a while. A
@@ -18,24 +27,23 @@
  * This is one of the three places that construct sockets.
  */
 import WebSocket from 'ws';
-import { HEARTBEAT_REQUEST, MAX_REQUESTS_PER_SECOND, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
+import { HEARTBEAT_REQUEST, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
 import { signedUrl, type Credential } from '../coincall/signing.ts';
 import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, type Backoff } from '../lib/backoff.ts';
 import type { Logger } from '../lib/logger.ts';
+import { createPacer } from './pacer.ts';
+
+export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 /** How long a heartbeat may go unanswered before the connection counts as dead. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
-/** Requests per second we allow ourselves: the exchange's limit less headroom for heartbeats. */
-export const REQUEST_BUDGET_PER_SECOND = MAX_REQUESTS_PER_SECOND - 10;
-/** Requests sent back to back before pacing starts. */
-const PACING_BURST = 10;
-/** Steady request rate; with the burst, any one second stays within REQUEST_BUDGET_PER_SECOND. */
-const PACING_RATE_PER_SECOND = REQUEST_BUDGET_PER_SECOND - PACING_BURST;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** The close code `ws` reports when the socket ended without a close frame. */
 const ABNORMAL_CLOSURE = 1006;
+/** The close code of our own, orderly close. */
+const NORMAL_CLOSURE = 1000;
 /** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
 const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
 
@@ -92,223 +100,197 @@ export interface UpstreamConnection {
   close(drainMs?: number): Promise<void>;
 }
 
+/**
+ * `attempt` counts failed attempts since the last good frame (it picks the
+ * backoff); `renewing` marks a reconnect after a routine idle close.
+ */
+type State =
+  | { readonly kind: 'connecting'; readonly socket: WebSocket; readonly attempt: number; readonly renewing: boolean }
+  | {
+      readonly kind: 'open';
+      readonly socket: WebSocket;
+      readonly since: number;
+      readonly attempt: number;
+      /** This session has had a good frame from the exchange (the backoff starts over). */
+      answered: boolean;
+      readonly heartbeat: NodeJS.Timeout;
+      /** Set while a heartbeat awaits its answer. */
+      deadline: NodeJS.Timeout | undefined;
+    }
+  | { readonly kind: 'backoff'; readonly timer: NodeJS.Timeout; readonly attempt: number; readonly renewing: boolean }
+  | { readonly kind: 'refused' }
+  /** Closing with a drain: the queued requests go out, then our close frame. Reported as `closed`. */
+  | { readonly kind: 'draining'; readonly socket: WebSocket }
+  | { readonly kind: 'closed' };
+
+const CLOSED: State = { kind: 'closed' };
+const socketOf = (state: State): WebSocket | undefined => ('socket' in state ? state.socket : undefined);
+
 export function openConnection(options: ConnectionOptions): UpstreamConnection {
+  const { market, logger: log } = options;
   const now = options.now ?? Date.now;
-  const log = options.logger;
   const heartbeatEvery = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const heartbeatTimeout = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const backoff = options.backoff ?? fullJitterBackoff({ baseMs: DEFAULT_BACKOFF_BASE_MS, maxMs: DEFAULT_BACKOFF_MAX_MS });
 
-  let socket: WebSocket | undefined;
-  let state: ConnectionState = 'connecting';
-  let attempt = 0;
-  /** This session has had a good frame from the exchange. */
-  let sessionAnswered = false;
-  /** Reconnecting after a routine idle close. */
-  let renewing = false;
-  let reconnects = 0;
-  let everOpened = false;
-  let connectedSince: number | undefined;
+  let state: State = CLOSED;
+  let opens = 0;
   let lastMessageAt: number | undefined;
-  let heartbeatTimer: NodeJS.Timeout | undefined;
-  let heartbeatDeadline: NodeJS.Timeout | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let pacingTimer: NodeJS.Timeout | undefined;
-  const outbox: Array<{ readonly text: string; readonly onWritten: (() => void) | undefined }> = [];
-  /** While closing with a drain: what to do once the queue is empty. */
-  let afterDrain: (() => void) | undefined;
   let closing: Promise<void> | undefined;
 
-  const clearTimers = () => {
-    clearInterval(heartbeatTimer);
-    clearTimeout(heartbeatDeadline);
-    clearTimeout(pacingTimer);
-    heartbeatTimer = heartbeatDeadline = pacingTimer = undefined;
+  const writable = () => socketOf(state)?.readyState === WebSocket.OPEN;
+  const pacer = createPacer({ now, canWrite: writable, write: (text) => socketOf(state)?.send(text) });
+
+  /**
+   * The one teardown, run on every change of state: what `from` held and `to`
+   * does not keep stops. Its timers always; its socket (with the requests
+   * queued for it) unless `to` carries the same socket on. `graceful` closes an
+   * open socket with a close frame instead of cutting it.
+   */
+  const teardown = (from: State, to: State, graceful: boolean) => {
+    if (from.kind === 'open') {
+      clearInterval(from.heartbeat);
+      clearTimeout(from.deadline);
+    } else if (from.kind === 'backoff') clearTimeout(from.timer);
+    const socket = socketOf(from);
+    if (socket === undefined || socket === socketOf(to)) return;
+    pacer.clear();
+    socket.removeAllListeners();
+    socket.on('error', () => undefined);
+    if (graceful && socket.readyState === WebSocket.OPEN) socket.close(NORMAL_CLOSURE);
+    else socket.terminate();
   };
 
-  // Token bucket: a small burst, then an even pace, so that no second (however aligned, and
-  // whatever the network's jitter) carries more than burst + rate requests.
-  let tokens = PACING_BURST;
-  let refilledAt = now();
-  const flush = () => {
-    pacingTimer = undefined;
-    while (outbox.length > 0 && socket?.readyState === WebSocket.OPEN) {
-      const t = now();
-      tokens = Math.min(PACING_BURST, tokens + ((t - refilledAt) * PACING_RATE_PER_SECOND) / 1_000);
-      refilledAt = t;
-      if (tokens < 1) {
-        pacingTimer = setTimeout(flush, Math.ceil(((1 - tokens) * 1_000) / PACING_RATE_PER_SECOND));
-        return;
-      }
-      tokens -= 1;
-      const request = outbox.shift() as (typeof outbox)[number];
-      socket.send(request.text);
-      request.onWritten?.();
-    }
-    if (outbox.length === 0) afterDrain?.();
+  const enter = (to: State, { graceful = false } = {}) => {
+    const from = state;
+    state = to;
+    teardown(from, to, graceful);
   };
 
-  const dropSocket = () => {
-    clearTimers();
-    outbox.length = 0;
-    const s = socket;
-    socket = undefined;
-    connectedSince = undefined;
-    s?.removeAllListeners();
-    s?.on('error', () => undefined);
-    s?.terminate();
-    state = 'backoff';
-  };
-
+  /** The socket failed: back off (escalating unless the session answered), then reconnect. */
   const goDown = (reason: string) => {
-    if (state === 'closed' || state === 'refused') return;
-    renewing = false;
-    dropSocket();
-    const delay = backoff(attempt++);
-    log.warn({ market: options.market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
+    if (state.kind !== 'connecting' && state.kind !== 'open') return;
+    const attempt = state.kind === 'open' && state.answered ? 0 : state.attempt;
+    const delay = backoff(attempt);
+    enter({ kind: 'backoff', timer: setTimeout(() => reconnect(attempt + 1, false), delay), attempt: attempt + 1, renewing: false });
+    log.warn({ market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
     options.onDown?.();
-    retryTimer = setTimeout(reconnect, delay);
   };
 
   /** The exchange closed an idle connection: routine, so no backoff and no alarm. */
   const renewIdle = (code: number, reason: string) => {
-    dropSocket();
-    renewing = true;
-    log.info({ market: options.market, code, reason }, 'upstream closed the idle connection; reconnecting');
+    reconnect(0, true);
+    log.info({ market, code, reason }, 'upstream closed the idle connection; reconnecting');
     options.onDown?.();
-    reconnect();
   };
 
-  /** After the backoff: wait for the handshake budget too, when there is one. */
-  const reconnect = () => {
+  /** Connects now, or first waits for the handshake budget when there is one. */
+  const reconnect = (attempt: number, renewing: boolean) => {
     const wait = options.handshakeDelay?.() ?? 0;
-    if (wait > 0) retryTimer = setTimeout(connect, Math.min(wait, MAX_HANDSHAKE_WAIT_MS));
-    else connect();
+    if (wait > 0) enter({ kind: 'backoff', timer: setTimeout(() => connect(attempt, renewing), Math.min(wait, MAX_HANDSHAKE_WAIT_MS)), attempt, renewing });
+    else connect(attempt, renewing);
   };
 
   const sendHeartbeat = () => {
-    if (socket?.readyState !== WebSocket.OPEN) return;
-    socket.send(HEARTBEAT_REQUEST);
-    if (heartbeatDeadline === undefined)
-      heartbeatDeadline = setTimeout(() => goDown('heartbeat unanswered'), heartbeatTimeout);
+    if (state.kind !== 'open' || state.socket.readyState !== WebSocket.OPEN) return;
+    state.socket.send(HEARTBEAT_REQUEST);
+    state.deadline ??= setTimeout(() => goDown('heartbeat unanswered'), heartbeatTimeout);
   };
 
-  function connect(): void {
-    retryTimer = undefined;
-    if (state === 'closed') return;
-    state = 'connecting';
-    sessionAnswered = false;
-    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), { handshakeTimeout: CONNECT_TIMEOUT_MS });
-    socket = ws;
-    ws.on('open', () => {
-      state = 'open';
-      renewing = false;
-      connectedSince = now();
-      if (everOpened) {
-        reconnects++;
-        log.info({ market: options.market, reconnects }, 'upstream connection restored');
+  const opened = (socket: WebSocket, attempt: number) => {
+    enter({ kind: 'open', socket, since: now(), attempt, answered: false, heartbeat: setInterval(sendHeartbeat, heartbeatEvery), deadline: undefined });
+    if (++opens > 1) log.info({ market, reconnects: opens - 1 }, 'upstream connection restored');
+    options.onOpen();
+  };
+
+  const received = (open: Extract<State, { kind: 'open' }>, text: string) => {
+    const receivedAt = now();
+    lastMessageAt = receivedAt;
+    const frame = parseFrame(text);
+    if (frame.kind === 'heartbeat') {
+      if (!frame.ok) return goDown('heartbeat answered with failure');
+      clearTimeout(open.deadline);
+      open.deadline = undefined;
+    }
+    if (frame.kind !== 'invalid') open.answered = true;
+    options.onFrame(frame, receivedAt);
+  };
+
+  const refusedUpgrade = (status: number) => {
+    if (status === 401 || status === 403) {
+      if (!options.retryOnRefusal) {
+        enter({ kind: 'refused' });
+        log.warn({ market, status }, 'upstream refused the credential');
+        options.onRefused(status);
+        return;
       }
-      everOpened = true;
-      heartbeatTimer = setInterval(sendHeartbeat, heartbeatEvery);
-      options.onOpen();
+      log.error({ market, status }, 'upstream refused the server credential; check COINCALL_API_KEY/SECRET and the clock');
+    }
+    goDown(`upgrade answered ${status}`);
+  };
+
+  function connect(attempt: number, renewing: boolean): void {
+    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), { handshakeTimeout: CONNECT_TIMEOUT_MS });
+    enter({ kind: 'connecting', socket: ws, attempt, renewing });
+    /** Whether `ws` is still this connection's socket (not one we let go, or are closing ourselves). */
+    const current = () => (state.kind === 'connecting' || state.kind === 'open') && state.socket === ws;
+    ws.on('open', () => {
+      if (state.kind === 'connecting' && state.socket === ws) opened(ws, state.attempt);
     });
     ws.on('message', (data, isBinary) => {
-      if (state === 'closed') return;
-      const receivedAt = now();
-      lastMessageAt = receivedAt;
-      const frame = parseFrame(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
-      if (frame.kind === 'heartbeat') {
-        if (!frame.ok) return goDown('heartbeat answered with failure');
-        clearTimeout(heartbeatDeadline);
-        heartbeatDeadline = undefined;
-      }
-      if (frame.kind !== 'invalid') {
-        attempt = 0;
-        sessionAnswered = true;
-      }
-      options.onFrame(frame, receivedAt);
+      if (state.kind !== 'open' || state.socket !== ws) return;
+      received(state, isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
     });
     ws.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
       res.resume();
-      if (status === 401 || status === 403) {
-        if (!options.retryOnRefusal) {
-          state = 'refused';
-          clearTimers();
-          socket = undefined;
-          ws.removeAllListeners();
-          ws.on('error', () => undefined);
-          ws.terminate();
-          log.warn({ market: options.market, status }, 'upstream refused the credential');
-          options.onRefused(status);
-          return;
-        }
-        log.error({ market: options.market, status }, 'upstream refused the server credential; check COINCALL_API_KEY/SECRET and the clock');
-      }
-      goDown(`upgrade answered ${status}`);
+      if (current()) refusedUpgrade(res.statusCode ?? 0);
     });
     ws.on('close', (code, reason) => {
-      // While we close it ourselves (draining), its close is ours, not the exchange's.
-      if (socket !== ws || state === 'closed') return;
-      const routine = code !== ABNORMAL_CLOSURE && sessionAnswered && (options.isIdle?.() ?? false);
+      if (!current()) return;
+      const routine = code !== ABNORMAL_CLOSURE && state.kind === 'open' && state.answered && (options.isIdle?.() ?? false);
       if (routine) renewIdle(code, reason.toString());
       else goDown(`socket closed (${code})`);
     });
     ws.on('error', (error) => {
-      log.debug({ market: options.market, err: error.message }, 'upstream socket error');
-      if (socket === ws && ws.readyState !== WebSocket.OPEN) goDown(error.message);
+      log.debug({ market, err: error.message }, 'upstream socket error');
+      if (current() && ws.readyState !== WebSocket.OPEN) goDown(error.message);
     });
   }
 
-  connect();
+  connect(0, false);
 
   return {
     send(text, onWritten) {
-      if (socket?.readyState !== WebSocket.OPEN) return;
-      outbox.push({ text, onWritten });
-      if (pacingTimer === undefined) flush();
+      if (writable()) pacer.send(text, onWritten);
     },
-    stats: () => ({ market: options.market, state, connectedSince, reconnects, lastMessageAt }),
-    available: () => state === 'open' || (renewing && (state === 'connecting' || state === 'backoff')),
+    stats: () => ({
+      market,
+      state: state.kind === 'draining' ? 'closed' : state.kind,
+      connectedSince: state.kind === 'open' ? state.since : undefined,
+      reconnects: Math.max(0, opens - 1),
+      lastMessageAt,
+    }),
+    available: () => state.kind === 'open' || ((state.kind === 'connecting' || state.kind === 'backoff') && state.renewing),
     close(drainMs = 0) {
       if (closing !== undefined) return closing;
-      state = 'closed';
-      clearInterval(heartbeatTimer);
-      clearTimeout(heartbeatDeadline);
-      clearTimeout(retryTimer);
-      heartbeatTimer = heartbeatDeadline = retryTimer = undefined;
-      const s = socket;
-      const release = () => {
-        clearTimeout(pacingTimer);
-        pacingTimer = undefined;
-        outbox.length = 0;
-        afterDrain = undefined;
-        socket = undefined;
-        if (s === undefined) return;
-        s.removeAllListeners();
-        s.on('error', () => undefined);
-        if (s.readyState === WebSocket.OPEN) s.close(1000);
-        else s.terminate();
-      };
-      if (s === undefined || s.readyState !== WebSocket.OPEN || drainMs <= 0) {
-        release();
+      const socket = socketOf(state);
+      if (socket === undefined || socket.readyState !== WebSocket.OPEN || drainMs <= 0) {
+        enter(CLOSED, { graceful: true });
         closing = Promise.resolve();
         return closing;
       }
+      // The heartbeat stops; the socket and its queue stay, so the unsubscribes still go out.
+      enter({ kind: 'draining', socket });
       closing = new Promise<void>((resolve) => {
         const finish = () => {
           clearTimeout(deadline);
-          release();
+          enter(CLOSED, { graceful: true });
           resolve();
         };
         const deadline = setTimeout(finish, drainMs);
         // The peer answers our close frame after it has read every request before it.
-        s.once('close', finish);
-        afterDrain = () => {
-          afterDrain = undefined;
-          s.close(1000);
-        };
-        if (pacingTimer === undefined) flush();
+        socket.once('close', finish);
+        pacer.drain(() => socket.close(NORMAL_CLOSURE));
       });
       return closing;
     },

@@ -24,13 +24,13 @@ import { GatewayError } from '../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
-import { createExpiringSet, createTokenBucket } from './admission.ts';
+import { createExpiringSet, createHandshakeBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
-import { createSink, type Sink } from './delivery.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
+import { attachSubscriber, type Subscription } from './subscription.ts';
 
-/** How long a subscribe waits for the exchange's acknowledgement (or first data) before it proceeds anyway. */
-export const DEFAULT_ACK_WAIT_MS = 1_500;
+export { DEFAULT_ACK_WAIT_MS, type Subscription } from './subscription.ts';
+
 /** How long a private connection outlives its last topic. */
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
 /** A refused credential fails fast for this long instead of reconnecting per attempt. */
@@ -91,13 +91,6 @@ export interface UpstreamOptions {
   readonly maxRefusedCredentials?: number;
 }
 
-export interface Subscription<E = unknown> {
-  /** The subscriber's filtered events. `return()` leaves the topic. */
-  readonly events: Sink<E>;
-  /** Resolves when the subscription is confirmed (or presumed so); rejects with the exchange's refusal. */
-  readonly ready: Promise<void>;
-}
-
 export interface ConnectionStatus extends ConnectionStats {
   /** `public` market data (server key) or `private` (a client's credential). */
   readonly access: 'public' | 'private';
@@ -152,7 +145,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const now = options.now ?? Date.now;
   const hubs = new Map<string, Hub>();
   const maxPrivateCredentials = options.maxPrivateCredentials ?? DEFAULT_MAX_PRIVATE_CREDENTIALS;
-  const handshakes = createTokenBucket({
+  const handshakes = createHandshakeBudget({
     ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
     burst: options.privateHandshakeBurst ?? DEFAULT_PRIVATE_HANDSHAKE_BURST,
     now,
@@ -264,44 +257,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         hub = privateHub(channel.market, credential);
       } else hub = hubs.get(`${channel.market}:public`) as Hub;
 
-      let release = () => undefined as void;
-      const sink = createSink<unknown>({
-        delivery: channel.delivery,
-        ...(options.eventQueueLimit === undefined ? {} : { queueLimit: options.eventQueueLimit }),
-        onClose: () => release(),
+      return attachSubscriber(hub.mux, channel, args, {
+        ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+        ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
       });
-      const handle = hub.mux.join(channel, args, {
-        deliver(event) {
-          const view = channel.filter(event, args);
-          if (view !== null) sink.push(view);
-        },
-        fail: (error) => sink.fail(error),
-        end: () => sink.end(),
-      });
-      release = () => handle.release();
-      if (handle.last !== undefined) {
-        const view = channel.filter(handle.last, args);
-        if (view !== null) sink.push(view);
-      }
-      const ready =
-        handle.last !== undefined
-          ? Promise.resolve()
-          : new Promise<void>((resolve, reject) => {
-              const timer = setTimeout(resolve, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
-              handle.confirmed.then(
-                () => {
-                  clearTimeout(timer);
-                  resolve();
-                },
-                (error: unknown) => {
-                  clearTimeout(timer);
-                  reject(error);
-                },
-              );
-            });
-      ready.catch(() => undefined);
-      return { events: sink, ready };
     },
     status() {
       const all = [...hubs.values()];

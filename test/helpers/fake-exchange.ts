@@ -60,6 +60,8 @@ export interface FakeExchange {
   openCount(): number;
   /** Terminates every open socket (no close frame). */
   dropAll(): void;
+  /** From now on leaves idle connections open (the `idleCloseMs` rule stops, armed timers included). */
+  stopIdleCloses(): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   const requests: FakeRequest[] = [];
   const connections: FakeConnection[] = [];
   const idleTimers = new Set<NodeJS.Timeout>();
+  let idleClosing = options.idleCloseMs !== undefined;
 
   const exchange: FakeExchange = {
     urls: { options: '', futures: '' },
@@ -87,6 +90,11 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     dropAll: () => {
       for (const c of connections) c.socket.terminate();
     },
+    stopIdleCloses: () => {
+      idleClosing = false;
+      for (const timer of idleTimers) clearTimeout(timer);
+      idleTimers.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of idleTimers) clearTimeout(timer);
@@ -98,7 +106,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   };
 
   const watchIdle = (connection: FakeConnection) => {
-    if (options.idleCloseMs === undefined) return;
+    if (!idleClosing || options.idleCloseMs === undefined) return;
     const timer = setTimeout(() => {
       idleTimers.delete(timer);
       if (connection.topics.size > 0) return watchIdle(connection);

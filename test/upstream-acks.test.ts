@@ -1,0 +1,154 @@
+/**
+ * The ack tracker, in-process with fake timers: a subscribe is answered by its
+ * acknowledgement (matched by payload, or as the only pending topic of its
+ * dataType) or by its first data; a refusal fails the topic; "too many
+ * request" re-sends only the subscribes written shortly before and still
+ * unanswered, after a backoff, and gives up after the bounded number of
+ * re-sends; a reconnect starts the count over.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHANNELS } from '../src/channels/registry.ts';
+import type { Frame } from '../src/coincall/protocol.ts';
+import { silentLogger } from '../src/lib/logger.ts';
+import { createAckTracker } from '../src/upstream/ack-tracker.ts';
+import type { Listener, Topic } from '../src/upstream/topic.ts';
+import { createTopicTable } from '../src/upstream/topic-table.ts';
+
+const channel = CHANNELS.futuresIndexPrice;
+const listener: Listener = { deliver: () => undefined, fail: () => undefined, end: () => undefined };
+type Ack = Extract<Frame, { kind: 'ack' }>;
+const ack = (payload: unknown, ok: boolean, message?: string): Ack => ({ kind: 'ack', action: 'SUBSCRIBE', dataType: channel.dataType, payload, ok, message });
+const RETRY_MS = 100;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function tracked({ retries = 2 } = {}) {
+  vi.useFakeTimers({ now: 1_000_000 });
+  const sent: Array<{ action: string; payload: unknown }> = [];
+  const failures: string[] = [];
+  /** The connection's writes: requests reach the socket when `written()` is called. */
+  const queued: Array<() => void> = [];
+  const table = createTopicTable({ opened: (topic) => acks.subscribe(topic), expired: () => undefined });
+  const acks = createAckTracker({
+    market: 'futures',
+    table,
+    send: (text, onWritten) => {
+      sent.push(JSON.parse(text) as { action: string; payload: unknown });
+      if (onWritten !== undefined) queued.push(onWritten);
+    },
+    fail: (topic, error) => {
+      failures.push(`${topic.key}: ${error.message}`);
+      topic.fail(error);
+      table.remove(topic);
+    },
+    logger: silentLogger,
+    now: Date.now,
+    throttleRetries: retries,
+    throttleBackoff: () => RETRY_MS,
+  });
+  const written = () => {
+    for (const done of queued.splice(0)) done();
+  };
+  const open = (symbol: string): Topic => {
+    table.join(channel, channel.parseArgs({ symbol }, Date.now()), listener);
+    const topic = table.find(channel, symbol);
+    if (topic === undefined) throw new Error('no topic');
+    return topic;
+  };
+  const subscribes = (symbol: string) => sent.filter((r) => r.action === 'subscribe' && JSON.stringify(r.payload).includes(symbol)).length;
+  return { table, acks, open, written, subscribes, failures };
+}
+
+describe('ack tracker', () => {
+  it('moves a subscribe from sending to awaiting when written, and to answered by its acknowledgement', async () => {
+    const { acks, open, written } = tracked();
+    const topic = open('BTCUSD');
+    expect(topic.state.kind).toBe('sending');
+    written();
+    expect(topic.state).toEqual({ kind: 'awaiting', since: Date.now(), retries: 0 });
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
+    expect(topic.state.kind).toBe('answered');
+    await expect(topic.confirmation).resolves.toBeUndefined();
+  });
+
+  it('matches an acknowledgement whose echo differs in form to the only pending topic of its dataType', () => {
+    const { acks, open, written } = tracked();
+    const topic = open('BTCUSD');
+    written();
+    acks.handleAck(ack('an echo in another form', true));
+    expect(topic.state.kind).toBe('answered');
+  });
+
+  it('lets first data answer a subscribe', () => {
+    const { acks, open, written } = tracked();
+    const topic = open('BTCUSD');
+    written();
+    acks.answered(topic);
+    expect(topic.pending).toBe(false);
+  });
+
+  it('fails a topic the exchange refused, with its reason', async () => {
+    const { acks, open, written, failures, table } = tracked();
+    const topic = open('BTCUSD');
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'no such symbol'));
+    expect(failures).toEqual(['BTCUSD: Coincall refused the spotPrice subscription: no such symbol']);
+    await expect(topic.confirmation).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED' });
+    expect(table.size).toBe(0);
+  });
+
+  it('re-sends, after the backoff, only the unanswered subscribes a "too many request" notice implicates', () => {
+    const { acks, open, written, subscribes } = tracked();
+    const answered = open('BTCUSD');
+    const unanswered = open('ETHUSD');
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
+    expect(acks.handleNotice('too many request')).toBe(true);
+    expect(unanswered.state.kind).toBe('throttled');
+    vi.advanceTimersByTime(RETRY_MS);
+    expect(subscribes('ETHUSD')).toBe(2);
+    expect(subscribes('BTCUSD')).toBe(1);
+    expect(answered.state.kind).toBe('answered');
+    expect(acks.handleNotice('something else')).toBe(false);
+  });
+
+  it('leaves alone a subscribe written longer ago than the suspect window', () => {
+    const { acks, open, written, subscribes } = tracked();
+    open('BTCUSD');
+    written();
+    vi.advanceTimersByTime(10_000);
+    acks.handleNotice('Too many requests');
+    vi.advanceTimersByTime(RETRY_MS * 10);
+    expect(subscribes('BTCUSD')).toBe(1);
+  });
+
+  it('gives up with UPSTREAM_REJECTED after the bounded number of re-sends', () => {
+    const { acks, open, written, subscribes, failures } = tracked({ retries: 2 });
+    open('BTCUSD');
+    for (let i = 0; i < 3; i++) {
+      written();
+      acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'too many request'));
+      vi.advanceTimersByTime(RETRY_MS);
+    }
+    expect(subscribes('BTCUSD')).toBe(3);
+    expect(failures).toEqual(['BTCUSD: Coincall refused the spotPrice subscription 3 times for too many requests; try again later.']);
+  });
+
+  it('starts over after a reconnect: a scheduled re-send is cancelled and the count reset', () => {
+    const { acks, open, written, subscribes } = tracked({ retries: 1 });
+    const topic = open('BTCUSD');
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'too many request'));
+    vi.advanceTimersByTime(RETRY_MS);
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'too many request'));
+    expect(topic.state).toMatchObject({ kind: 'throttled', retries: 1 });
+    acks.subscribe(topic);
+    expect(topic.state).toEqual({ kind: 'sending', retries: 0 });
+    vi.advanceTimersByTime(RETRY_MS * 10);
+    expect(subscribes('BTCUSD')).toBe(3);
+    expect(topic.state.kind).toBe('sending');
+  });
+});
