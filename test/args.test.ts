@@ -4,10 +4,12 @@
  * what is expected; a good value gives the upstream topic (routing key and
  * subscribe payload).
  */
+import { parse as parseDocument, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { PlainArgKind } from '../src/channels/args.ts';
 import { KlinePeriod, OptionType, TradeSide } from '../src/channels/enums.ts';
 import { CHANNEL_IDS, CHANNELS, type ChannelId } from '../src/channels/registry.ts';
+import { gatewaySchema } from '../src/graphql/schema.ts';
 import { GatewayError } from '../src/lib/errors.ts';
 import { argType } from './helpers/arg-types.ts';
 
@@ -232,5 +234,14 @@ describe('argument kinds', () => {
       }
     }
     expect(checked).toBeGreaterThan(CHANNEL_IDS.length);
+  });
+});
+
+describe('DateTime arguments', () => {
+  it('a literal that is not an ISO-8601 date and time fails validation with BAD_USER_INPUT and the scalar\'s own message', () => {
+    const errors = validate(gatewaySchema(), parseDocument('subscription { optionChain(underlying: "BTCUSD", expiry: "27MAY23") { underlying } }'));
+    expect(errors.map((e) => ({ message: e.message, code: e.extensions['code'] }))).toEqual([
+      { message: 'DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got "27MAY23".', code: 'BAD_USER_INPUT' },
+    ]);
   });
 });

@@ -11,7 +11,7 @@
  * reported as an internal error.
  */
 import type { ObjectFieldBuilder, ObjectRef } from '@pothos/core';
-import type { Field, ScalarField, ScalarKind, Shape } from '../channels/fields.ts';
+import type { Field, ScalarKind, Shape } from '../channels/fields.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder } from './builder.ts';
 import { enumRef, type TableEnumRef } from './enums.ts';
