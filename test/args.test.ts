@@ -4,9 +4,14 @@
  * what is expected; a good value gives the upstream topic (routing key and
  * subscribe payload).
  */
+import { parse as parseDocument, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, type ChannelId } from '../src/channels/registry.ts';
+import type { PlainArgKind } from '../src/channels/args.ts';
+import { KlinePeriod, OptionType, TradeSide } from '../src/channels/enums.ts';
+import { CHANNEL_IDS, CHANNELS, type ChannelId } from '../src/channels/registry.ts';
+import { gatewaySchema } from '../src/graphql/schema.ts';
 import { GatewayError } from '../src/lib/errors.ts';
+import { argType } from './helpers/arg-types.ts';
 
 /** 2023-05-25T12:00:00Z: the 26MAY23 and 27MAY23 expiries are live, 24MAY23 has expired. */
 const NOW = Date.UTC(2023, 4, 25, 12);
@@ -208,5 +213,35 @@ describe('private channels', () => {
       expectBadInput(() => parse('optionPositions', { underlyings: ['BTCUSD', PUT] }), /is an option symbol/);
       expectBadInput(() => parse('optionPositions', { underlyings: ['btcusd'] }), /upper case, ending in USD/);
     });
+  });
+});
+
+describe('argument kinds', () => {
+  it('an enum argument carries its enum table, as an enum field does', () => {
+    expect(CHANNELS.futuresKline.args.period).toMatchObject({ kind: 'enum', enumDef: KlinePeriod, required: true });
+    expect(CHANNELS.optionTrades.args.side).toMatchObject({ kind: 'enum', enumDef: TradeSide, required: false });
+    expect(CHANNELS.optionChain.args.type).toMatchObject({ kind: 'enum', enumDef: OptionType, required: false });
+  });
+
+  it("every argument's GraphQL type follows from its kind and requiredness (an enum argument's from its table)", () => {
+    const PLAIN: Record<PlainArgKind, string> = { string: 'String', int: 'Int', float: 'Float', dateTime: 'DateTime', stringList: '[String!]' };
+    let checked = 0;
+    for (const id of CHANNEL_IDS) {
+      for (const [name, spec] of Object.entries(CHANNELS[id].args)) {
+        const type = spec.kind === 'enum' ? spec.enumDef.name : PLAIN[spec.kind];
+        expect(argType(id, name), `${id}(${name})`).toBe(spec.required ? `${type}!` : type);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(CHANNEL_IDS.length);
+  });
+});
+
+describe('DateTime arguments', () => {
+  it('a literal that is not an ISO-8601 date and time fails validation with BAD_USER_INPUT and the scalar\'s own message', () => {
+    const errors = validate(gatewaySchema(), parseDocument('subscription { optionChain(underlying: "BTCUSD", expiry: "27MAY23") { underlying } }'));
+    expect(errors.map((e) => ({ message: e.message, code: e.extensions['code'] }))).toEqual([
+      { message: 'DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got "27MAY23".', code: 'BAD_USER_INPUT' },
+    ]);
   });
 });

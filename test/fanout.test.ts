@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
+import { argType } from './helpers/arg-types.ts';
 import { rawSubscribe, type RawSubscriber } from './helpers/raw-ws.ts';
 import { selectAll } from './helpers/selection.ts';
 
@@ -143,7 +144,7 @@ describe('byte-identical to the standard executor', () => {
     const testCase = fixture.cases.find((c) => !/receivedAt/.test(c.name) && c.events.length > 0) as FixtureCase;
     const variables = variablesFor(id, testCase.events[0] as Record<string, unknown>);
     const names = Object.keys(variables);
-    const defs = names.map((n) => `$${n}: ${channel.args[n]?.type}${channel.args[n]?.required ? '!' : ''}`);
+    const defs = names.map((n) => `$${n}: ${argType(id, n)}`);
     const query = `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${id}${names.length ? `(${names.map((n) => `${n}: $${n}`).join(', ')})` : ''} ${selectAll(channel.output.shape)} }`;
     const params = channel.access === 'private' ? DEMO_CREDENTIAL : undefined;
     const received: string[][] = [];

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyChannel } from '../src/channels/channel.ts';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
+import { argType } from './helpers/arg-types.ts';
 import { DEMO_CREDENTIAL, disposeAll, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { asGraphQL, selectAll } from './helpers/selection.ts';
 
@@ -58,9 +59,8 @@ function argsFor(channel: AnyChannel, event: Record<string, unknown>): Record<st
 }
 
 function operation(channel: AnyChannel, args: Record<string, unknown>) {
-  const types: Record<string, string> = { String: 'String', Int: 'Int', Float: 'Float', DateTime: 'DateTime', KlinePeriod: 'KlinePeriod', TradeSide: 'TradeSide', OptionType: 'OptionType', '[String!]': '[String!]' };
   const used = Object.keys(args);
-  const defs = used.map((name) => `$${name}: ${types[channel.args[name]?.type ?? 'String']}${channel.args[name]?.required ? '!' : ''}`);
+  const defs = used.map((name) => `$${name}: ${argType(channel.id, name) ?? 'String'}`);
   const call = used.length === 0 ? '' : `(${used.map((n) => `${n}: $${n}`).join(', ')})`;
   return { query: `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${channel.id}${call} ${selectAll(channel.output.shape)} }`, variables: args };
 }

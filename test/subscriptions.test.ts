@@ -17,6 +17,7 @@ import {
   type FuturesOrderBookSubscription,
 } from './generated/graphql.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import { argType } from './helpers/arg-types.ts';
 import { selectAll } from './helpers/selection.ts';
 import { print } from 'graphql';
 
@@ -63,10 +64,7 @@ function argsOf(id: string): Record<string, unknown> {
 function subscription(id: (typeof CHANNEL_IDS)[number], args: Record<string, unknown>, selection?: string) {
   const channel = CHANNELS[id];
   const names = Object.keys(args);
-  const defs = names.map((n) => {
-    const spec = channel.args[n];
-    return `$${n}: ${spec?.type ?? 'String'}${spec?.required ? '!' : ''}`;
-  });
+  const defs = names.map((n) => `$${n}: ${argType(id, n) ?? 'String'}`);
   return {
     query: `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${id}${names.length ? `(${names.map((n) => `${n}: $${n}`).join(', ')})` : ''} ${selection ?? selectAll(channel.output.shape)} }`,
     variables: args,

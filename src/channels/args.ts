@@ -1,19 +1,23 @@
 /**
- * Subscription arguments: their GraphQL types, descriptions and validation.
- * Validation runs before anything goes upstream; a bad value throws a
- * `BAD_USER_INPUT` error whose message says what is wrong and what is expected.
+ * Subscription arguments: their kinds, descriptions and validation.
+ * An argument's kind says what GraphQL input type serves it (graphql/ maps
+ * kinds once, generically); an enum argument carries its enum table, as enum
+ * fields do. Validation runs before anything goes upstream; a bad value throws
+ * a `BAD_USER_INPUT` error whose message says what is wrong and what is expected.
  */
 import { isUnderlyingSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { badInput } from '../lib/errors.ts';
-import { KlinePeriod, OptionType, TradeSide } from './enums.ts';
+import { KlinePeriod, OptionType, TradeSide, type EnumDef } from './enums.ts';
 
 /** The deepest order book the exchange sends (per side). */
 export const MAX_BOOK_DEPTH = 100;
 /** The most underlyings one position filter may list. */
 export const MAX_UNDERLYINGS = 20;
 
-export type ArgType = 'String' | 'Int' | 'Float' | 'DateTime' | 'KlinePeriod' | 'TradeSide' | 'OptionType' | '[String!]';
+/** Argument kinds that need nothing besides the kind: `dateTime` is epoch ms, `stringList` a list of non-null strings. */
+export type PlainArgKind = 'string' | 'int' | 'float' | 'dateTime' | 'stringList';
+export type ArgKind = PlainArgKind | 'enum';
 
 export interface ArgContext {
   /** The root field, for messages. */
@@ -24,13 +28,21 @@ export interface ArgContext {
   readonly now: number;
 }
 
-export interface ArgSpec<T = unknown, R extends boolean = boolean> {
-  readonly type: ArgType;
+interface ArgBase<T, R extends boolean> {
   readonly required: R;
   readonly description: string;
   /** Validates a present value (already coerced by GraphQL) into its internal form. */
   parse(raw: unknown, ctx: ArgContext): T;
 }
+export interface PlainArgSpec<T = unknown, R extends boolean = boolean> extends ArgBase<T, R> {
+  readonly kind: PlainArgKind;
+}
+/** An argument whose GraphQL type is the enum of `enumDef` (its values by name). */
+export interface EnumArgSpec<T = unknown, R extends boolean = boolean> extends ArgBase<T, R> {
+  readonly kind: 'enum';
+  readonly enumDef: EnumDef;
+}
+export type ArgSpec<T = unknown, R extends boolean = boolean> = PlainArgSpec<T, R> | EnumArgSpec<T, R>;
 
 export type ArgsSpec = Readonly<Record<string, ArgSpec>>;
 export type ArgValues<A extends ArgsSpec> = {
@@ -74,51 +86,53 @@ function checkUnderlying(symbol: string, ctx: ArgContext, what: string): string 
   throw badInput(`${ctx.field}: "${ctx.arg}" must be ${what} such as BTCUSD (upper case, ending in USD).${hint}`);
 }
 
-function required<T>(type: ArgType, description: string, parse: (raw: unknown, ctx: ArgContext) => T): ArgSpec<T, true> {
-  return { type, required: true, description, parse };
+type Parse<T> = (raw: unknown, ctx: ArgContext) => T;
+
+function required<T>(kind: PlainArgKind, description: string, parse: Parse<T>): PlainArgSpec<T, true> {
+  return { kind, required: true, description, parse };
 }
-function optional<T>(type: ArgType, description: string, parse: (raw: unknown, ctx: ArgContext) => T): ArgSpec<T, false> {
-  return { type, required: false, description, parse };
+function optional<T>(kind: PlainArgKind, description: string, parse: Parse<T>): PlainArgSpec<T, false> {
+  return { kind, required: false, description, parse };
+}
+/** An enum argument (taken by value name) of `enumDef`, parsed into `T`. */
+function enumArg<V extends string, T, R extends boolean>(enumDef: EnumDef<V>, required: R, description: string, parse: (value: V) => T): EnumArgSpec<T, R> {
+  return { kind: 'enum', enumDef, required, description, parse: (raw, ctx) => parse(enumName(enumDef.values, raw, ctx)) };
 }
 
 function enumName<V extends string>(values: Readonly<Record<V, unknown>>, raw: unknown, ctx: ArgContext): V {
   if (typeof raw === 'string' && Object.hasOwn(values, raw)) return raw as V;
   throw badInput(`${ctx.field}: "${ctx.arg}" must be one of ${Object.keys(values).join(', ')}.`);
 }
+const itself = <V>(value: V): V => value;
 
 export const arg = {
-  optionSymbol: (description: string) => required('String', description, (raw, ctx) => checkOption(text(raw, ctx), ctx)),
+  optionSymbol: (description: string) => required('string', description, (raw, ctx) => checkOption(text(raw, ctx), ctx)),
   futuresSymbol: (description: string) =>
-    required('String', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'a futures symbol')),
+    required('string', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'a futures symbol')),
   underlying: (description: string) =>
-    required('String', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'an underlying')),
+    required('string', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'an underlying')),
   /** An optional symbol filter on a private channel of `market`. */
   symbolFilter: (market: MarketName, description: string) =>
-    optional('String', description, (raw, ctx) =>
+    optional('string', description, (raw, ctx) =>
       market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY }) : checkUnderlying(text(raw, ctx), ctx, 'a futures symbol'),
     ),
-  period: () =>
-    required('KlinePeriod', 'Candle granularity.', (raw, ctx) => KlinePeriod.values[enumName(KlinePeriod.values, raw, ctx)].code as string),
+  period: () => enumArg(KlinePeriod, true, 'Candle granularity.', (period) => KlinePeriod.values[period].code as string),
   depth: () =>
-    optional('Int', `Keep only the best N levels on each side (1 to ${MAX_BOOK_DEPTH}); all levels when omitted.`, (raw, ctx) => {
+    optional('int', `Keep only the best N levels on each side (1 to ${MAX_BOOK_DEPTH}); all levels when omitted.`, (raw, ctx) => {
       if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_BOOK_DEPTH)
         throw badInput(`${ctx.field}: "depth" must be an integer from 1 to ${MAX_BOOK_DEPTH}, got ${String(raw)}.`);
       return raw;
     }),
-  tradeSide: () =>
-    optional('TradeSide', "Only trades whose taker side is this one; every trade when omitted.", (raw, ctx) =>
-      enumName(TradeSide.values, raw, ctx),
-    ),
-  optionType: () =>
-    optional('OptionType', 'Only calls or only puts; both when omitted.', (raw, ctx) => enumName(OptionType.values, raw, ctx)),
+  tradeSide: () => enumArg(TradeSide, false, 'Only trades whose taker side is this one; every trade when omitted.', itself),
+  optionType: () => enumArg(OptionType, false, 'Only calls or only puts; both when omitted.', itself),
   strike: (description: string) =>
-    optional('Float', description, (raw, ctx) => {
+    optional('float', description, (raw, ctx) => {
       if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0)
         throw badInput(`${ctx.field}: "${ctx.arg}" must be a non-negative number.`);
       return raw;
     }),
   expiry: () =>
-    required('DateTime', 'Expiry of the chain: 08:00 UTC of the expiry day, e.g. `2023-05-27T08:00:00.000Z`.', (raw, ctx) => {
+    required('dateTime', 'Expiry of the chain: 08:00 UTC of the expiry day, e.g. `2023-05-27T08:00:00.000Z`.', (raw, ctx) => {
       if (typeof raw !== 'number' || !Number.isFinite(raw)) throw badInput(`${ctx.field}: "expiry" must be a DateTime.`);
       const at = new Date(raw);
       if (at.getUTCHours() !== 8 || at.getUTCMinutes() !== 0 || at.getUTCSeconds() !== 0 || at.getUTCMilliseconds() !== 0)
@@ -127,7 +141,7 @@ export const arg = {
       return raw;
     }),
   underlyings: () =>
-    optional('[String!]', `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`, (raw, ctx) => {
+    optional('stringList', `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`, (raw, ctx) => {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNDERLYINGS)
         throw badInput(`${ctx.field}: "underlyings" must list 1 to ${MAX_UNDERLYINGS} underlyings.`);
       return raw.map((item) => checkUnderlying(text(item, ctx), ctx, 'a list of underlyings'));

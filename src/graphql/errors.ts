@@ -5,8 +5,17 @@
 import { GraphQLError } from 'graphql';
 import { GatewayError } from '../lib/errors.ts';
 
+/**
+ * An expected gateway error as the GraphQL error a client sees (message and
+ * `extensions.code`). Scalar parsers throw these: graphql-js reports a
+ * GraphQLError from `parseValue` as it is, but prefixes any other error's message.
+ */
+export function asGraphQLError(error: GatewayError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code } });
+}
+
 export function toGraphQLError(error: unknown): unknown {
-  if (error instanceof GatewayError) return new GraphQLError(error.message, { extensions: { code: error.code } });
+  if (error instanceof GatewayError) return asGraphQLError(error);
   return error;
 }
 

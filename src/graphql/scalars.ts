@@ -1,11 +1,14 @@
 /** Custom scalars: `DateTime` (ISO-8601 UTC, milliseconds) and `Decimal` (exact decimal strings). */
-import { GraphQLError, Kind } from 'graphql';
+import { Kind } from 'graphql';
 import { PLAIN_DECIMAL } from '../lib/decimal.ts';
+import { badInput as gatewayBadInput } from '../lib/errors.ts';
 import { builder } from './builder.ts';
+import { asGraphQLError } from './errors.ts';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+/** A BAD_USER_INPUT error, thrown as a GraphQLError so graphql-js reports its message unchanged. */
+const badInput = (message: string) => asGraphQLError(gatewayBadInput(message));
 
 function parseDateTime(value: unknown): number {
   if (typeof value !== 'string' || !ISO_DATE_TIME.test(value))

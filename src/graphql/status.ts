@@ -39,7 +39,7 @@ const ConnectionAccess = builder.enumType('ConnectionAccess', {
 const UpstreamConnectionRef = builder.objectRef<ConnectionStatus>('UpstreamConnection').implement({
   description: 'One WebSocket connection to the exchange.',
   fields: (t) => ({
-    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (c) => marketValue(c.market) as never }),
+    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (c) => marketValue(c.market) }),
     access: t.field({ type: ConnectionAccess, description: 'Public market data or a private account.', resolve: (c) => c.access }),
     state: t.field({ type: ConnectionState, description: 'Current state.', resolve: (c) => c.state }),
     connectedSince: t.field({ type: 'DateTime', nullable: true, description: 'When the current session opened.', resolve: (c) => c.connectedSince ?? null }),
@@ -51,7 +51,7 @@ const UpstreamConnectionRef = builder.objectRef<ConnectionStatus>('UpstreamConne
 const UpstreamTopicRef = builder.objectRef<TopicInfo>('UpstreamTopic').implement({
   description: 'One upstream subscription shared by every local subscriber of it.',
   fields: (t) => ({
-    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (x) => marketValue(x.market) as never }),
+    market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (x) => marketValue(x.market) }),
     channel: t.exposeString('channel', { description: 'The subscription root field that serves it.' }),
     dataType: t.exposeString('dataType', { description: 'The Coincall dataType.' }),
     key: t.exposeString('key', { description: 'The routing key (symbol, symbol|period, underlying|expiry).' }),

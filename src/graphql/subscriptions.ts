@@ -7,28 +7,36 @@
  * accept it (UPSTREAM_REJECTED, FORBIDDEN otherwise) and then streams the
  * subscriber's filtered view.
  */
-import type { ArgType } from '../channels/args.ts';
+import type { ArgBuilder, GenericInputFieldRef } from '@pothos/core';
+import type { ArgSpec, PlainArgKind } from '../channels/args.ts';
 import type { AnyChannel } from '../channels/channel.ts';
-import { KlinePeriod, OptionType, TradeSide } from '../channels/enums.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
 import { GatewayError } from '../lib/errors.ts';
+import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { StreamFailure, toGraphQLError } from './errors.ts';
-import { objectRef } from './objects.ts';
+import { isRows, objectRef, type Row } from './objects.ts';
+import type { GatewayTypes } from './schema-types.ts';
 
-function argType(type: ArgType): unknown {
-  switch (type) {
-    case 'KlinePeriod':
-      return enumRef(KlinePeriod);
-    case 'TradeSide':
-      return enumRef(TradeSide);
-    case 'OptionType':
-      return enumRef(OptionType);
-    case '[String!]':
-      return ['String'];
+/** The GraphQL input type of each single-value argument kind; enums take their table's enum, `stringList` is `[String!]`. */
+const ARG_SCALARS: Readonly<Record<Exclude<PlainArgKind, 'stringList'>, 'String' | 'Int' | 'Float' | 'DateTime'>> = {
+  string: 'String',
+  int: 'Int',
+  float: 'Float',
+  dateTime: 'DateTime',
+};
+
+/** An argument of a root field, from its spec (kind, requiredness, description). */
+function argRef(arg: ArgBuilder<GatewayTypes>, spec: ArgSpec): GenericInputFieldRef {
+  const { required, description } = spec;
+  switch (spec.kind) {
+    case 'enum':
+      return arg({ type: enumRef(spec.enumDef), required, description });
+    case 'stringList':
+      return arg.stringList({ required: { list: required, items: true }, description });
     default:
-      return type;
+      return arg({ type: ARG_SCALARS[spec.kind], required, description });
   }
 }
 
@@ -51,32 +59,25 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
   }
 }
 
-/** Resolves one streamed value; a failure ends the stream with an error result. */
-export function resolveEvent(value: unknown): unknown {
+/** Resolves one streamed value (a record, or a list of them); a failure ends the stream with an error result. */
+export function resolveEvent<T>(value: unknown, is: (value: unknown) => value is T): T {
   if (value instanceof StreamFailure) throw toGraphQLError(value.error);
-  return value;
+  if (is(value)) return value;
+  throw new Error(`a channel emitted ${value === null ? 'null' : typeof value}, not what its root field serves`);
 }
 
 for (const channel of ALL_CHANNELS) {
   const output = objectRef(channel.output.shape);
-  builder.subscriptionField(channel.id, (t) =>
-    t.field({
-      type: (channel.output.list ? [output] : output) as never,
+  builder.subscriptionField(channel.id, (t) => {
+    const options = {
       description: `${channel.description} (Coincall ${channel.market} \`${channel.dataType}\`${channel.access === 'private' ? ', private: needs your API key' : ''}.)`,
-      args: Object.fromEntries(
-        Object.entries(channel.args).map(([name, spec]) => [
-          name,
-          t.arg({
-            type: argType(spec.type) as 'String',
-            required: spec.type === '[String!]' ? { list: spec.required, items: true } : spec.required,
-            description: spec.description,
-          } as never),
-        ]),
-      ),
+      args: Object.fromEntries(Object.entries(channel.args).map(([name, spec]) => [name, argRef(t.arg, spec)])),
       // How the server treats a slow subscriber of this field (server/ reads it; it never imports channels/).
       extensions: { delivery: channel.delivery },
-      subscribe: (_root: unknown, args: Record<string, unknown>, ctx: GatewayContext) => openStream(channel, args, ctx),
-      resolve: (value: unknown) => resolveEvent(value),
-    } as never),
-  );
+      subscribe: (_root: unknown, args: Readonly<Record<string, unknown>>, ctx: GatewayContext) => openStream(channel, args, ctx),
+    };
+    return channel.output.list
+      ? t.field({ ...options, type: [output], resolve: (value): readonly Row[] => resolveEvent(value, isRows) })
+      : t.field({ ...options, type: output, resolve: (value): Row => resolveEvent(value, isRecord) });
+  });
 }
