@@ -1,9 +1,8 @@
 /** Custom scalars: `DateTime` (ISO-8601 UTC, milliseconds) and `Decimal` (exact decimal strings). */
 import { Kind } from 'graphql';
 import { PLAIN_DECIMAL } from '../lib/decimal.ts';
-import { badInput as gatewayBadInput } from '../lib/errors.ts';
+import { asGraphQLError, badInput as gatewayBadInput } from '../lib/errors.ts';
 import { builder } from './builder.ts';
-import { asGraphQLError } from './errors.ts';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
