@@ -66,6 +66,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPrivateCredentials: limits.upstreamMaxPrivateAccounts,
     privateHandshakesPerSecond: limits.upstreamPrivateHandshakesPerSecond,
     privateHandshakeBurst: limits.upstreamPrivateHandshakeBurst,
+    maxFrameBytes: limits.upstreamMaxFrameBytes,
     ...options.upstream,
     urls,
     serverCredential,

@@ -186,8 +186,11 @@ describe('the exchange closing idle connections', () => {
     // Ask /ready over and over while the closes happen.
     const statuses: number[] = [];
     let polling = true;
+    // Ready first: a fresh connection counts once the exchange has answered it (its first heartbeat).
+    const ready = async () => (await fetch(gateway.url.replace('/graphql', '/ready'))).status;
+    for (let status = await ready(); status !== 200; status = await ready()) await new Promise((r) => setTimeout(r, 10));
     const poller = (async () => {
-      while (polling) statuses.push((await fetch(gateway.url.replace('/graphql', '/ready'))).status);
+      while (polling) statuses.push(await ready());
     })();
     try {
       await waitFor(() => renewals() >= 6, 'three idle closes per market');

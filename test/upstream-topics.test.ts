@@ -128,7 +128,7 @@ describe('frame router', () => {
     expect((btc.events[0] as Array<{ symbol: string }>).map((e) => e.symbol)).toEqual(['BTCUSD', 'BTCUSD']);
     expect((eth.events[0] as Array<{ symbol: string }>).map((e) => e.symbol)).toEqual(['ETHUSD']);
     expect(answered.map((a) => a.key)).toEqual(['BTCUSD', 'ETHUSD']);
-    expect(router.drops).toEqual({ unknownDt: 0, undecodable: 0, unrouted: 1 });
+    expect(router.drops).toEqual({ unknownDt: 0, undecodable: 0, unrouted: 1, oversized: 0 });
   });
 
   it('hands the same event object to every listener of a topic (decoded once, not per listener)', () => {
@@ -148,7 +148,7 @@ describe('frame router', () => {
     for (let i = 0; i < 3; i++) feed(parseFrame(JSON.stringify({ dt: 33, c: 20, d: [{ s: 'BTCUSD', pr: 'not a number', q: '1', sd: 1, ts: 1 }] })));
     router.drop('undecodable', 'not JSON');
     router.drop('undecodable', 'not JSON');
-    expect(router.drops).toEqual({ unknownDt: 3, undecodable: 5, unrouted: 0 });
+    expect(router.drops).toEqual({ unknownDt: 3, undecodable: 5, unrouted: 0, oversized: 0 });
     expect(lines).toHaveLength(3);
     expect(lines[0]).toContain('unknown dt 999');
   });

@@ -211,16 +211,19 @@ describe('self-healing', () => {
     await waitFor(() => upstream.ready() && upstream.status().connections.every((c) => c.reconnects >= 1), 'both markets back');
   });
 
-  it('subscribes every live topic again after a reconnect caused by unanswered heartbeats', async () => {
+  it('subscribes every live topic again after a reconnect caused by silence (no data, heartbeats unanswered)', async () => {
     const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
     const book = upstream.subscribe(CHANNELS.futuresOrderBook, CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
     const price = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
     await next(book.events);
     await next(price.events);
     const futures = () => upstream.status().connections.find((c) => c.market === 'futures');
+    // Data alone proves the connection alive, so silence it too.
     simulator.faults.muteHeartbeats(true);
-    await waitFor(() => (futures()?.reconnects ?? 0) >= 1, 'a reconnect after the heartbeat went unanswered');
+    simulator.faults.pauseTopics(true);
+    await waitFor(() => (futures()?.reconnects ?? 0) >= 1, 'a reconnect after the exchange went silent');
     simulator.faults.muteHeartbeats(false);
+    simulator.faults.pauseTopics(false);
     await waitFor(() => futures()?.state === 'open', 'the futures connection open again');
     // The old socket's topics vanish with it on the simulator's side; only a resubscribe brings them back.
     const live = () => simulator.activeSubscriptions().filter((s) => s.market === 'futures').map((s) => s.dataType).sort();

@@ -55,6 +55,10 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly example: ChannelExample;
   /** How the built-in simulator serves this channel. */
   readonly simulate: SimulationHook<object>;
+  /** A streaming topic silent this long while its connection lives is resubscribed (none: never). */
+  readonly staleAfterMs?: number;
+  /** Events carry stable `id`s; items the exchange re-sends after a resubscribe are dropped. */
+  readonly dedupeReplays?: boolean;
 }
 
 export type AnyChannel = ChannelDef;
@@ -78,6 +82,8 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   filter?(event: E, args: ArgValues<A>): E | null;
   readonly example: ChannelExample;
   readonly simulate: SimulationHook<object>;
+  readonly staleAfterMs?: number;
+  readonly dedupeReplays?: boolean;
 }
 
 export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(

@@ -17,6 +17,14 @@ import { PositionShape } from './shapes/position.ts';
 import { TradeShape } from './shapes/trade.ts';
 import type { SimulationHook } from './simulation.ts';
 
+/**
+ * A streaming topic (books, index prices, pricing, chain) that gets nothing
+ * for this long while its connection lives is resubscribed. The exchange and
+ * the simulator publish these several times a second; 30 s of silence is a
+ * stuck stream, not a quiet market.
+ */
+export const STREAMING_STALE_AFTER_MS = 30_000;
+
 interface Common {
   readonly id: string;
   readonly market: MarketName;
@@ -35,6 +43,7 @@ export function indexPriceChannel(c: Common) {
     dataType: 'spotPrice',
     access: 'public',
     delivery: 'state',
+    staleAfterMs: STREAMING_STALE_AFTER_MS,
     item: IndexPriceShape,
     args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
@@ -80,6 +89,7 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     dataType: 'orderBook',
     access: 'public',
     delivery: 'state',
+    staleAfterMs: STREAMING_STALE_AFTER_MS,
     item: OrderBookShape,
     args: { symbol: c.symbol, depth: arg.depth() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
@@ -94,6 +104,16 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
 
 type Trade = RecordOf<typeof TradeShape>;
 
+/** Completes each trade's content id with its occurrence in the frame, so identical trades of one frame stay distinct. */
+function withOccurrence(trades: readonly Trade[]): Trade[] {
+  const counts = new Map<string, number>();
+  return trades.map((t) => {
+    const n = counts.get(t.id) ?? 0;
+    counts.set(t.id, n + 1);
+    return { ...t, id: `${t.id}|${n}` };
+  });
+}
+
 export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
   return defineChannel<typeof TradeShape, { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide> }, Trade[]>({
     ...c,
@@ -106,7 +126,8 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     args: { symbol: c.symbol, side: arg.tradeSide() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
-    toEvents: (trades) => (trades.length === 0 ? [] : [trades.slice()]),
+    toEvents: (trades) => (trades.length === 0 ? [] : [withOccurrence(trades)]),
+    dedupeReplays: true,
     filter: (trades, { side }) => {
       if (side === undefined) return trades;
       const kept = trades.filter((t) => t.side === side);

@@ -31,7 +31,7 @@ export type PricingRecord = RecordOf<typeof OptionPricingShape>;
 /** A tOption item as sent: the fields derived from the symbol are not on the wire. */
 export type TickerRecord = Omit<RecordOf<typeof OptionTickerShape>, 'underlying' | 'expiry' | 'strike' | 'type'>;
 export type BookRecord = RecordOf<typeof OrderBookShape>;
-export type TradeRecord = RecordOf<typeof TradeShape>;
+export type TradeRecord = Omit<RecordOf<typeof TradeShape>, 'id'>;
 /** The balance without its time: the frame's `ts` carries it. */
 export type BalanceRecord = Omit<RecordOf<typeof AccountBalanceShape>, 'timestamp'>;
 export type OrderRecord = RecordOf<typeof OrderShape>;

@@ -1,9 +1,15 @@
-/** `Query.status`: upstream mode, connections, topics and counters, for GraphiQL and operators. No secrets. */
+/**
+ * `Query.status` and `Subscription.status`: upstream mode, connections, topics
+ * and counters, for GraphiQL, operators and frontends (the subscription emits
+ * at once and on every change of an upstream connection's state, so a UI can
+ * show "reconnecting"). No secrets.
+ */
 import { MARKETS } from '../coincall/protocol.ts';
 import { Market } from '../channels/enums.ts';
 import type { ConnectionStatus } from '../upstream/gateway.ts';
 import type { TopicInfo, DropCounters } from '../upstream/multiplexer.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
+import { createSink } from '../upstream/delivery.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 
@@ -56,6 +62,8 @@ const UpstreamTopicRef = builder.objectRef<TopicInfo>('UpstreamTopic').implement
     dataType: t.exposeString('dataType', { description: 'The Coincall dataType.' }),
     key: t.exposeString('key', { description: 'The routing key (symbol, symbol|period, underlying|expiry).' }),
     subscribers: t.exposeInt('subscribers', { description: 'Local subscribers sharing it.' }),
+    lastEventAt: t.field({ type: 'DateTime', nullable: true, description: 'When its latest data arrived.', resolve: (x) => x.lastEventAt ?? null }),
+    resubscribes: t.exposeInt('resubscribes', { description: 'Times it was resubscribed because it went silent while its connection lived.' }),
   }),
 });
 
@@ -65,6 +73,7 @@ const DroppedFramesRef = builder.objectRef<DropCounters>('DroppedFrames').implem
     unknownDt: t.exposeInt('unknownDt', { description: 'Frames with a dt code no channel claims.' }),
     undecodable: t.exposeInt('undecodable', { description: 'Frames that were not valid JSON or did not match their channel.' }),
     unrouted: t.exposeInt('unrouted', { description: 'Valid frames no subscription wanted (e.g. just after an unsubscribe).' }),
+    oversized: t.exposeInt('oversized', { description: 'Frames over UPSTREAM_MAX_FRAME_BYTES (each renewed its connection).' }),
   }),
 });
 
@@ -104,4 +113,23 @@ const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').impl
 
 builder.queryField('status', (t) =>
   t.field({ type: GatewayStatusRef, description: 'The state of the gateway and its upstream connections.', resolve: (_root, _args, ctx) => ctx }),
+);
+
+/** The status now, then again on every upstream connection state change (conflated: a slow reader gets the latest). */
+function statusStream(ctx: GatewayContext): AsyncIterableIterator<GatewayContext> {
+  let off = (): void => undefined;
+  const sink = createSink<GatewayContext>({ delivery: 'state', onClose: () => off() });
+  off = ctx.upstream.onChange(() => sink.push(ctx));
+  sink.push(ctx);
+  return sink;
+}
+
+builder.subscriptionField('status', (t) =>
+  t.field({
+    type: GatewayStatusRef,
+    description: 'The state of the gateway and its upstream connections: now, then on every change of an upstream connection state.',
+    extensions: { delivery: 'state' },
+    subscribe: (_root, _args, ctx) => statusStream(ctx),
+    resolve: (value) => value,
+  }),
 );

@@ -15,7 +15,7 @@ import { GatewayError } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
-import { StreamFailure, toGraphQLError } from './errors.ts';
+import { StreamFailure, StreamInterruption, toGraphQLError } from './errors.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import type { GatewayTypes } from './schema-types.ts';
 
@@ -59,9 +59,14 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
   }
 }
 
-/** Resolves one streamed value (a record, or a list of them); a failure ends the stream with an error result. */
+/**
+ * Resolves one streamed value (a record, or a list of them). A failure ends the
+ * stream with an error result; an interruption becomes one result with a
+ * STREAM_INTERRUPTED error (data null) and the stream goes on.
+ */
 export function resolveEvent<T>(value: unknown, is: (value: unknown) => value is T): T {
   if (value instanceof StreamFailure) throw toGraphQLError(value.error);
+  if (value instanceof StreamInterruption) throw toGraphQLError(value.toError());
   if (is(value)) return value;
   throw new Error(`a channel emitted ${value === null ? 'null' : typeof value}, not what its root field serves`);
 }

@@ -26,14 +26,25 @@ export const CLOSE_CODES = {
   INTERNAL_SERVER_ERROR: 4500,
 } as const;
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_REJECTED' | 'SUBSCRIBER_TOO_SLOW' | 'LIMIT_EXCEEDED';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'UPSTREAM_REJECTED'
+  | 'SUBSCRIBER_TOO_SLOW'
+  | 'LIMIT_EXCEEDED'
+  /** In-band, not fatal: an event stream's upstream was interrupted (`extensions.since`/`until`); the subscription goes on. */
+  | 'STREAM_INTERRUPTED';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  /** Extensions the client sees beside `code` (e.g. `since`/`until` of an interruption). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>) {
     super(message);
     this.name = 'GatewayError';
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -60,7 +71,8 @@ export function expectedGraphQLError(code: ErrorCode, message: string, options: 
 }
 
 /** A `GatewayError` as the `GraphQLError` a client sees. */
-export const asGraphQLError = (error: GatewayError): GraphQLError => expectedGraphQLError(error.code, error.message);
+export const asGraphQLError = (error: GatewayError): GraphQLError =>
+  expectedGraphQLError(error.code, error.message, error.details === undefined ? {} : { extensions: error.details });
 
 /** Bad user input (an argument or scalar value), as a `GraphQLError` (for scalars and validation rules). */
 export const badInputError = (message: string): GraphQLError => expectedGraphQLError('BAD_USER_INPUT', message);

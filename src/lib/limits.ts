@@ -32,6 +32,8 @@ export interface GatewayLimits {
   readonly upstreamPrivateHandshakesPerSecond: number;
   /** Private upstream handshakes allowed back to back before that rate applies. */
   readonly upstreamPrivateHandshakeBurst: number;
+  /** Largest upstream frame accepted; a larger one is dropped, counted, and renews its connection. */
+  readonly upstreamMaxFrameBytes: number;
 }
 
 export interface LimitSetting {
@@ -139,6 +141,14 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000,
     meaning: 'New private upstream connections allowed back to back before `UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND` applies.',
   },
+  upstreamMaxFrameBytes: {
+    env: 'UPSTREAM_MAX_FRAME_BYTES',
+    // Generous: real frames (a full book, a chain) are far smaller; this bounds memory per frame.
+    fallback: 16 * 1024 * 1024,
+    min: 64 * 1024,
+    max: 256 * 1024 * 1024,
+    meaning: 'Largest upstream WebSocket frame accepted; a larger one is dropped (logged, counted in `droppedFrames.oversized`) and its connection renewed, so event subscribers get `STREAM_INTERRUPTED`.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -160,6 +170,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamMaxPrivateAccounts: v('upstreamMaxPrivateAccounts'),
     upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
     upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
+    upstreamMaxFrameBytes: v('upstreamMaxFrameBytes'),
   };
 }
 

@@ -10,7 +10,7 @@ import { CandleSet } from './candles.ts';
 import { decimalsOf, decimalText, roundToStep } from './instruments.ts';
 import { gaussian, intBetween, type Rng, uniform } from './random.ts';
 
-export type TradeRecord = RecordOf<typeof TradeShape>;
+export type TradeRecord = Omit<RecordOf<typeof TradeShape>, 'id'>;
 export type BookRecord = RecordOf<typeof OrderBookShape>;
 
 interface Level {

@@ -107,14 +107,14 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
   return {
     subscribe: (topic) => subscribe(topic, 0),
     answered(topic) {
-      if (topic.pending) topic.answered();
+      if (topic.pending) topic.answered(now());
     },
     handleAck(frame) {
       if (frame.action.toLowerCase() !== 'subscribe') return;
       const echoed = tryCanonicalKey(frame.payload ?? null);
       const topic = (echoed === undefined ? undefined : table.findByAck(frame.dataType, echoed)) ?? onlyPending(frame.dataType);
       if (topic === undefined) return;
-      if (frame.ok) topic.answered();
+      if (frame.ok) topic.answered(now());
       else if (frame.message !== undefined && TOO_MANY_REQUESTS.test(frame.message)) throttle(topic);
       else {
         const reason = frame.message ?? 'no reason given';

@@ -11,9 +11,15 @@
  * `teardown`: the old state's timers stop and, unless the new state carries it
  * on, its socket is let go with the requests queued for it.
  *
- * It signs a fresh URL on every connect, sends an application heartbeat, and
- * reconnects with capped, jittered backoff (reset after the first good frame)
- * when the socket drops or a heartbeat goes unanswered. Requests are paced
+ * It signs a fresh URL on every connect, sends an application heartbeat (at
+ * once on open, then periodically), and reconnects with capped, jittered
+ * backoff (reset after the first good frame) when the socket drops or the
+ * exchange goes silent. Liveness is judged by the last frame of ANY kind:
+ * data frames prove the connection alive as well as a heartbeat answer, so a
+ * backlog of data never makes a healthy connection look dead, and a silence
+ * of `heartbeatTimeoutMs` (data and heartbeat answers alike) drops it. Frames
+ * larger than `maxFrameBytes` close the socket (1009): logged, counted by the
+ * caller (`onOversized`), and the connection is renewed. Requests are paced
  * (`pacer.ts`). A refused credential (HTTP 403) is reported once and, unless
  * told to, not retried. Closing may first drain the paced queue, so that
  * shutdown's unsubscribes all go out, within a deadline.
@@ -35,9 +41,16 @@ import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
 
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
-/** How long a heartbeat may go unanswered before the connection counts as dead. */
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
+/** A heartbeat every 3 s: the fastest the exchange asks for (3–15 s), so a silence shows within seconds. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
+/**
+ * How long the connection may receive no frame at all (no data, no heartbeat
+ * answer) before it counts as dead: under 5 s, so `/ready` turns 503 within 5 s
+ * of the exchange going silent, and over one heartbeat period plus its answer.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 4_500;
+/** The close code `ws` uses for a frame over `maxPayload`. */
+const MESSAGE_TOO_BIG = 1009;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** The close code `ws` reports when the socket ended without a close frame. */
@@ -73,6 +86,12 @@ export interface ConnectionOptions {
   readonly onDown?: () => void;
   /** Whether the connection carries no live topic (an exchange's close of it is then routine). */
   readonly isIdle?: () => boolean;
+  /** Largest upstream frame accepted (ws `maxPayload`); a larger one renews the connection. */
+  readonly maxFrameBytes?: number;
+  /** A frame over `maxFrameBytes` arrived (the connection is being renewed). */
+  readonly onOversized?: () => void;
+  /** The reported state changed (see `ConnectionStats.state`). */
+  readonly onStateChange?: (state: ConnectionState) => void;
 }
 
 export interface ConnectionStats {
@@ -113,8 +132,12 @@ type State =
       readonly attempt: number;
       /** This session has had a good frame from the exchange (the backoff starts over). */
       answered: boolean;
+      /** Opened to renew a connection the exchange closed while idle (available before its first answer). */
+      readonly renewing: boolean;
       readonly heartbeat: NodeJS.Timeout;
-      /** Set while a heartbeat awaits its answer. */
+      /** When the last frame of any kind arrived (the open time before one). */
+      heardAt: number;
+      /** The silence watchdog: fires when `heartbeatTimeout` has passed since `heardAt`. */
       deadline: NodeJS.Timeout | undefined;
     }
   | { readonly kind: 'backoff'; readonly timer: NodeJS.Timeout; readonly attempt: number; readonly renewing: boolean }
@@ -161,10 +184,12 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     else socket.terminate();
   };
 
+  const reported = (s: State): ConnectionState => (s.kind === 'draining' ? 'closed' : s.kind);
   const enter = (to: State, { graceful = false } = {}) => {
     const from = state;
     state = to;
     teardown(from, to, graceful);
+    if (reported(from) !== reported(to)) options.onStateChange?.(reported(to));
   };
 
   /** The socket failed: back off (escalating unless the session answered), then reconnect. */
@@ -194,11 +219,34 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   const sendHeartbeat = () => {
     if (state.kind !== 'open' || state.socket.readyState !== WebSocket.OPEN) return;
     state.socket.send(HEARTBEAT_REQUEST);
-    state.deadline ??= setTimeout(() => goDown('heartbeat unanswered'), heartbeatTimeout);
   };
 
-  const opened = (socket: WebSocket, attempt: number) => {
-    enter({ kind: 'open', socket, since: now(), attempt, answered: false, heartbeat: setInterval(sendHeartbeat, heartbeatEvery), deadline: undefined });
+  /** The silence watchdog: re-armed for the rest of the window while frames keep coming. */
+  const watch = (open: Extract<State, { kind: 'open' }>) => {
+    const left = open.heardAt + heartbeatTimeout - now();
+    open.deadline = setTimeout(() => {
+      if (state !== open) return;
+      if (now() - open.heardAt >= heartbeatTimeout) goDown(`no frame for ${heartbeatTimeout} ms`);
+      else watch(open);
+    }, Math.max(1, left));
+  };
+
+  const opened = (socket: WebSocket, attempt: number, renewing: boolean) => {
+    const at = now();
+    const open: Extract<State, { kind: 'open' }> = {
+      kind: 'open',
+      socket,
+      since: at,
+      attempt,
+      answered: false,
+      renewing,
+      heartbeat: setInterval(sendHeartbeat, heartbeatEvery),
+      heardAt: at,
+      deadline: undefined,
+    };
+    enter(open);
+    watch(open);
+    sendHeartbeat();
     if (++opens > 1) log.info({ market, reconnects: opens - 1 }, 'upstream connection restored');
     options.onOpen();
   };
@@ -206,12 +254,9 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   const received = (open: Extract<State, { kind: 'open' }>, text: string) => {
     const receivedAt = now();
     lastMessageAt = receivedAt;
+    open.heardAt = receivedAt;
     const frame = parseFrame(text);
-    if (frame.kind === 'heartbeat') {
-      if (!frame.ok) return goDown('heartbeat answered with failure');
-      clearTimeout(open.deadline);
-      open.deadline = undefined;
-    }
+    if (frame.kind === 'heartbeat' && !frame.ok) return goDown('heartbeat answered with failure');
     if (frame.kind !== 'invalid') open.answered = true;
     options.onFrame(frame, receivedAt);
   };
@@ -230,12 +275,15 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   };
 
   function connect(attempt: number, renewing: boolean): void {
-    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), { handshakeTimeout: CONNECT_TIMEOUT_MS });
+    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), {
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+      ...(options.maxFrameBytes === undefined ? {} : { maxPayload: options.maxFrameBytes }),
+    });
     enter({ kind: 'connecting', socket: ws, attempt, renewing });
     /** Whether `ws` is still this connection's socket (not one we let go, or are closing ourselves). */
     const current = () => (state.kind === 'connecting' || state.kind === 'open') && state.socket === ws;
     ws.on('open', () => {
-      if (state.kind === 'connecting' && state.socket === ws) opened(ws, state.attempt);
+      if (state.kind === 'connecting' && state.socket === ws) opened(ws, state.attempt, state.renewing);
     });
     ws.on('message', (data, isBinary) => {
       if (state.kind !== 'open' || state.socket !== ws) return;
@@ -247,13 +295,17 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     });
     ws.on('close', (code, reason) => {
       if (!current()) return;
+      if (code === MESSAGE_TOO_BIG) {
+        log.warn({ market, maxFrameBytes: options.maxFrameBytes }, 'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection');
+        options.onOversized?.();
+      }
       const routine = code !== ABNORMAL_CLOSURE && state.kind === 'open' && state.answered && (options.isIdle?.() ?? false);
       if (routine) renewIdle(code, reason.toString());
       else goDown(`socket closed (${code})`);
     });
     ws.on('error', (error) => {
       log.debug({ market, err: error.message }, 'upstream socket error');
-      if (current() && ws.readyState !== WebSocket.OPEN) goDown(error.message);
+      if (current() && ws.readyState !== WebSocket.OPEN && ws.readyState !== WebSocket.CLOSING) goDown(error.message);
     });
   }
 
@@ -265,12 +317,14 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     },
     stats: () => ({
       market,
-      state: state.kind === 'draining' ? 'closed' : state.kind,
+      state: reported(state),
       connectedSince: state.kind === 'open' ? state.since : undefined,
       reconnects: Math.max(0, opens - 1),
       lastMessageAt,
     }),
-    available: () => state.kind === 'open' || ((state.kind === 'connecting' || state.kind === 'backoff') && state.renewing),
+    available: () =>
+      (state.kind === 'open' && (state.answered || state.renewing) && now() - state.heardAt < heartbeatTimeout) ||
+      ((state.kind === 'connecting' || state.kind === 'backoff') && state.renewing),
     close(drainMs = 0) {
       if (closing !== undefined) return closing;
       const socket = socketOf(state);

@@ -23,6 +23,8 @@ export interface DropCounters {
   undecodable: number;
   /** Decoded frames no topic wanted (after an unsubscribe, for instance). */
   unrouted: number;
+  /** Frames over UPSTREAM_MAX_FRAME_BYTES (each renewed its connection). */
+  oversized: number;
 }
 
 export interface FrameRouterOptions {
@@ -44,7 +46,7 @@ export interface FrameRouter {
 export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
   const { market, table, logger } = options;
   const byDt = channelsByDt(market);
-  const drops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
+  const drops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 };
   const loggedCauses = new Set<string>();
 
   const drop = (counter: keyof DropCounters, cause: string) => {
@@ -54,13 +56,13 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
     logger.warn({ market, cause, counter }, 'dropped upstream frame (logged once per cause)');
   };
 
-  const hand = (topic: Topic | undefined, items: readonly unknown[]) => {
+  const hand = (topic: Topic | undefined, items: readonly unknown[], receivedAt: number) => {
     if (topic === undefined) {
       drops.unrouted++;
       return;
     }
     options.answered(topic);
-    topic.publish(items);
+    topic.publish(items, receivedAt);
   };
 
   return {
@@ -79,7 +81,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
       if (items.length === 0) return;
       // The common case, one key per frame, needs no grouping.
       const firstKey = channel.keyOf(items[0]);
-      if (items.every((item) => channel.keyOf(item) === firstKey)) return hand(table.find(channel, firstKey), items);
+      if (items.every((item) => channel.keyOf(item) === firstKey)) return hand(table.find(channel, firstKey), items, receivedAt);
       const groups = new Map<string, unknown[]>();
       for (const item of items) {
         const key = channel.keyOf(item);
@@ -87,7 +89,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
         if (group === undefined) groups.set(key, [item]);
         else group.push(item);
       }
-      for (const [key, group] of groups) hand(table.find(channel, key), group);
+      for (const [key, group] of groups) hand(table.find(channel, key), group, receivedAt);
     },
   };
 }

@@ -59,6 +59,8 @@ export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
 export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.fallback;
 /** Private handshakes allowed back to back before the rate applies. */
 export const DEFAULT_PRIVATE_HANDSHAKE_BURST = LIMIT_SETTINGS.upstreamPrivateHandshakeBurst.fallback;
+/** Largest upstream frame accepted. */
+export const DEFAULT_UPSTREAM_MAX_FRAME_BYTES = LIMIT_SETTINGS.upstreamMaxFrameBytes.fallback;
 
 export interface UpstreamOptions {
   readonly urls: Readonly<Record<MarketName, string>>;
@@ -89,6 +91,10 @@ export interface UpstreamOptions {
   readonly refusedCredentialTtlMs?: number;
   /** Refused credentials remembered at once (default MAX_REFUSED_CREDENTIALS). */
   readonly maxRefusedCredentials?: number;
+  /** Largest upstream frame accepted (default DEFAULT_UPSTREAM_MAX_FRAME_BYTES); a larger one renews its connection. */
+  readonly maxFrameBytes?: number;
+  /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
+  readonly staleCheckMs?: number;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -122,6 +128,8 @@ export interface Upstream {
    * it for idleness (routine: the next subscription is not delayed by it).
    */
   ready(): boolean;
+  /** Calls `listener` on every change of an upstream connection's state (opened, dropped, closed...); returns its removal. */
+  onChange(listener: () => void): () => void;
   /**
    * Ends every subscription, sends every upstream unsubscribe (paced) and closes
    * the connections; resolves when done, or after the shutdown drain time at most.
@@ -155,7 +163,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     maxSize: options.maxRefusedCredentials ?? MAX_REFUSED_CREDENTIALS,
     now,
   });
-  const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
+  const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 };
+  const changeListeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of [...changeListeners]) listener();
+  };
   let closing: Promise<void> | undefined;
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
@@ -187,6 +199,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         clearTimeout(h.lingerTimer);
         h.lingerTimer = idle ? setTimeout(() => void closeHub(h), options.connectionLingerMs ?? DEFAULT_CONNECTION_LINGER_MS) : undefined;
       },
+      connected: () => hub?.connection.stats().state === 'open' && hub.connection.available(),
+      ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
     });
     const connection = openConnection({
       market,
@@ -200,7 +214,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       isIdle: () => mux.isIdle(),
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_UPSTREAM_MAX_FRAME_BYTES,
+      onOversized: () => mux.countOversized(),
+      onStateChange: changed,
       onOpen: () => mux.resubscribeAll(),
+      onDown: () => mux.interruptAll(now()),
       onFrame: (frame, receivedAt) => mux.handleFrame(frame, receivedAt),
       onRefused: (status) => {
         refused.add(owner);
@@ -277,6 +295,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       };
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
+    },
     close() {
       const drainMs = options.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
       closing ??= Promise.all([...hubs.values()].map((hub) => closeHub(hub, drainMs))).then(() => undefined);

@@ -17,6 +17,7 @@ import { createAckTracker } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import type { Listener, Topic } from './topic.ts';
 import { createTopicTable, type TopicHandle } from './topic-table.ts';
+import { startStaleWatch } from './stale-watch.ts';
 
 export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './ack-tracker.ts';
 export type { DropCounters } from './frame-router.ts';
@@ -29,6 +30,10 @@ export interface TopicInfo {
   readonly dataType: string;
   readonly key: string;
   readonly subscribers: number;
+  /** When its latest data arrived. */
+  readonly lastEventAt: number | undefined;
+  /** Times it was resubscribed because it went silent on a live connection. */
+  readonly resubscribes: number;
 }
 
 export interface MultiplexerOptions {
@@ -44,6 +49,10 @@ export interface MultiplexerOptions {
   readonly throttleBackoff?: Backoff;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
+  /** Whether the connection is alive (stale topics are only looked for then). */
+  readonly connected?: () => boolean;
+  /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
+  readonly staleCheckMs?: number;
 }
 
 export interface Multiplexer {
@@ -53,12 +62,16 @@ export interface Multiplexer {
   handleFrame(frame: Frame, receivedAt: number): void;
   /** The connection (re)opened: subscribe every live topic again. */
   resubscribeAll(): void;
+  /** The connection dropped at `at`: every topic's stream is interrupted until it is answered again. */
+  interruptAll(at: number): void;
   /** Fails every topic (the credential was refused, or shutdown). */
   failAll(error: Error): void;
   topics(): TopicInfo[];
   /** No topic is live (lingering ones count as live: they are still subscribed upstream). */
   isIdle(): boolean;
   readonly drops: Readonly<DropCounters>;
+  /** Counts a frame the connection refused for its size. */
+  countOversized(): void;
   close(): void;
 }
 
@@ -86,9 +99,24 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
   });
   const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic) });
+  const now = options.now ?? Date.now;
+  const stale = startStaleWatch({
+    market,
+    logger,
+    now,
+    topics: () => table.all(),
+    connected: options.connected ?? (() => true),
+    resubscribe: (topic) => {
+      topic.interrupt(now());
+      unsubscribe(topic);
+      acks.subscribe(topic);
+    },
+    ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
+  });
 
   return {
     drops: router.drops,
+    countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
     join: (channel, args, listener) => table.join(channel, args, listener),
     handleFrame(frame, receivedAt) {
       switch (frame.kind) {
@@ -109,13 +137,25 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     resubscribeAll() {
       for (const topic of table.all()) acks.subscribe(topic);
     },
+    interruptAll(at) {
+      for (const topic of table.all()) topic.interrupt(at);
+    },
     failAll(error) {
       for (const topic of [...table.all()]) fail(topic, error);
     },
     isIdle: () => table.size === 0,
     topics: () =>
-      [...table.all()].map((t) => ({ market, channel: t.channel.id, dataType: t.channel.dataType, key: t.key, subscribers: t.listeners.size })),
+      [...table.all()].map((t) => ({
+        market,
+        channel: t.channel.id,
+        dataType: t.channel.dataType,
+        key: t.key,
+        subscribers: t.listeners.size,
+        lastEventAt: t.lastEventAt,
+        resubscribes: t.resubscribes,
+      })),
     close() {
+      stale.stop();
       for (const topic of [...table.all()]) {
         topic.end();
         table.remove(topic);

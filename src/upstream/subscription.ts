@@ -43,6 +43,7 @@ export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: un
       const view = channel.filter(event, args);
       if (view !== null) sink.push(view);
     },
+    interrupted: (signal) => sink.push(signal),
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
   });

@@ -12,12 +12,23 @@
  *
  * A reconnect sends every subscribe again: back to `sending` from anywhere. The topic table keeps the linger; the ack tracker moves the state;
  * the frame router hands a frame's decoded items to `publish`.
+ *
+ * Continuity: when the stream of a topic that had been answered is
+ * interrupted (its connection dropped, or it is resubscribed), `interrupt`
+ * notes since when; once the exchange answers again, every listener of an
+ * event channel gets one `StreamInterruption` before any newer event. Event
+ * channels that declare `dedupeReplays` remember their recent event ids, and
+ * for a while after such a resume drop the items the exchange sends again.
  */
 import type { AnyChannel } from '../channels/channel.ts';
+import { createReplayFilter, type ReplayFilter } from './replay-filter.ts';
+import { StreamInterruption } from './signals.ts';
 
 /** Receives a topic's events; one per subscriber (or per group of identical subscribers). */
 export interface Listener {
   deliver(event: unknown): void;
+  /** The topic's stream was interrupted and is back (event channels only); delivered in order with the events. */
+  interrupted?(signal: StreamInterruption): void;
   fail(error: Error): void;
   /** The topic ended normally (shutdown). */
   end(): void;
@@ -76,11 +87,42 @@ export class Topic {
   #last: unknown = undefined;
   #state: SubscribeState = { kind: 'sending', retries: 0 };
   readonly #confirmation = new Confirmation();
+  /** When the latest data frame arrived. */
+  #lastEventAt: number | undefined;
+  /** Since when the stream is interrupted (set while it is, if it had been answered before). */
+  #interruptedSince: number | undefined;
+  #everAnswered = false;
+  /** When the exchange last answered a subscribe of it. */
+  #answeredAt: number | undefined;
+  /** Times the topic was resubscribed because it went stale. */
+  resubscribes = 0;
+  readonly #replays: ReplayFilter | undefined;
 
   constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined) {
     this.channel = channel;
     this.key = key;
     this.payload = payload;
+    this.#replays = channel.dedupeReplays === true ? createReplayFilter() : undefined;
+  }
+
+  /** When the latest data arrived (undefined before any). */
+  get lastEventAt(): number | undefined {
+    return this.#lastEventAt;
+  }
+
+  /** When the topic last showed life upstream: its latest data, or the latest answer to its subscribe. */
+  get activeAt(): number | undefined {
+    if (this.#lastEventAt === undefined) return this.#answeredAt;
+    if (this.#answeredAt === undefined) return this.#lastEventAt;
+    return Math.max(this.#lastEventAt, this.#answeredAt);
+  }
+
+  /**
+   * The stream was cut at `at` (a drop, a resubscribe). Events from the last
+   * data on may be missing; nothing to say if it never was answered.
+   */
+  interrupt(at: number): void {
+    if (this.#everAnswered) this.#interruptedSince ??= this.#lastEventAt ?? at;
   }
 
   /** The latest event (state channels only), for a late listener. */
@@ -118,17 +160,30 @@ export class Topic {
     else clearTimeout(timer);
   }
 
-  answered(): void {
+  /** The exchange answered (an ack, or data) at `at`; an interruption then reaches every event listener. */
+  answered(at: number): void {
     this.#cancelRetry();
     this.#state = ANSWERED;
+    this.#everAnswered = true;
+    this.#answeredAt = at;
     this.#confirmation.confirm();
+    const since = this.#interruptedSince;
+    if (since === undefined) return;
+    this.#interruptedSince = undefined;
+    if (this.channel.delivery !== 'event') return;
+    this.#replays?.resumed(at);
+    const signal = new StreamInterruption(since, Math.max(since, at));
+    for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
-  /** Turns one frame's items of this topic into events, once, and hands each to every listener. */
-  publish(items: readonly unknown[]): void {
+  /** Turns one frame's items (received at `receivedAt`) into events, once, and hands each to every listener. */
+  publish(items: readonly unknown[], receivedAt: number): void {
     const channel = this.channel;
+    this.#lastEventAt = receivedAt;
     const events = channel.toEvents(items, this.#last);
-    for (const event of events) {
+    for (const raw of events) {
+      const event = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
+      if (event === null) continue;
       if (channel.delivery === 'state') this.#last = event;
       for (const listener of this.listeners) listener.deliver(event);
     }

@@ -10,6 +10,7 @@ import { DAY_MS, EXPIRY_HOUR_UTC, HOUR_MS } from '../../coincall/symbols.ts';
 import { badInput } from '../../lib/errors.ts';
 import { OptionChainShape, OptionTickerShape } from '../shapes/option-ticker.ts';
 import { list, simulated } from '../simulation.ts';
+import { STREAMING_STALE_AFTER_MS } from '../common.ts';
 
 type Ticker = RecordOf<typeof OptionTickerShape>;
 type Chain = RecordOf<typeof OptionChainShape>;
@@ -39,6 +40,7 @@ export const optionChain = defineChannel({
   dt: [4],
   access: 'public',
   delivery: 'state',
+  staleAfterMs: STREAMING_STALE_AFTER_MS,
   description: 'The option chain of one underlying and expiry: every call and put with quotes and greeks.',
   item: OptionTickerShape,
   output: { shape: OptionChainShape, list: false },

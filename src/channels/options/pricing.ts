@@ -4,6 +4,7 @@ import { bySymbol, defineChannel } from '../channel.ts';
 import { OptionPricingShape } from '../shapes/option-pricing.ts';
 import { symbolTopic } from '../simulated-topics.ts';
 import { one } from '../simulation.ts';
+import { STREAMING_STALE_AFTER_MS } from '../common.ts';
 
 export const optionPricing = defineChannel({
   id: 'optionPricing',
@@ -12,6 +13,7 @@ export const optionPricing = defineChannel({
   dt: [3],
   access: 'public',
   delivery: 'state',
+  staleAfterMs: STREAMING_STALE_AFTER_MS,
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
