@@ -49,8 +49,8 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
  * of the exchange going silent, and over one heartbeat period plus its answer.
  */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 4_500;
-/** The close code `ws` uses for a frame over `maxPayload`. */
-const MESSAGE_TOO_BIG = 1009;
+/** The error code `ws` gives a frame over `maxPayload` (the socket then closes). */
+const FRAME_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** The close code `ws` reports when the socket ended without a close frame. */
@@ -295,16 +295,16 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     });
     ws.on('close', (code, reason) => {
       if (!current()) return;
-      if (code === MESSAGE_TOO_BIG) {
-        log.warn({ market, maxFrameBytes: options.maxFrameBytes }, 'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection');
-        options.onOversized?.();
-      }
       const routine = code !== ABNORMAL_CLOSURE && state.kind === 'open' && state.answered && (options.isIdle?.() ?? false);
       if (routine) renewIdle(code, reason.toString());
       else goDown(`socket closed (${code})`);
     });
     ws.on('error', (error) => {
       log.debug({ market, err: error.message }, 'upstream socket error');
+      if (current() && 'code' in error && error.code === FRAME_TOO_BIG) {
+        log.warn({ market, maxFrameBytes: options.maxFrameBytes }, 'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection');
+        options.onOversized?.();
+      }
       if (current() && ws.readyState !== WebSocket.OPEN && ws.readyState !== WebSocket.CLOSING) goDown(error.message);
     });
   }

@@ -7,6 +7,13 @@
  * It speaks just enough of the protocol: heartbeats are answered, subscribes
  * and unsubscribes acknowledged, unless `reply` says otherwise. It listens on
  * 127.0.0.1, port 0, and `close()` disposes every socket.
+ *
+ * Faults for continuity tests: `dropAll` kills every socket; `silence` stops
+ * answering anything (heartbeats, requests) and publishing; `muteTopic` stops
+ * one topic's data while heartbeats are still answered; with
+ * `replayOnSubscribe`, a subscribe is answered by re-sending that topic's last
+ * N published frames' items (as the exchange re-sends its last trades).
+ * `publish` sends a data frame to every connection subscribed to the topic.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +42,8 @@ export interface FakeExchangeOptions {
   readonly answerHeartbeats?: boolean;
   /** Close (1000, "idle timeout") a connection that has held no subscription for this long. */
   readonly idleCloseMs?: number;
+  /** After acknowledging a subscribe, re-send the topic's last N published items in one frame. */
+  readonly replayOnSubscribe?: number;
 }
 
 export interface FakeConnection {
@@ -62,6 +71,16 @@ export interface FakeExchange {
   dropAll(): void;
   /** From now on leaves idle connections open (the `idleCloseMs` rule stops, armed timers included). */
   stopIdleCloses(): void;
+  /**
+   * Sends `{dt, c: 20, d: items}` on every open connection subscribed to
+   * (`dataType`, `payload`), unless silenced or muted; returns how many got it.
+   * The items are remembered for `replayOnSubscribe`.
+   */
+  publish(dt: number, dataType: string, payload: unknown, items: readonly object[]): number;
+  /** Stops (true) or resumes answering heartbeats and requests and publishing, on every connection. */
+  silence(silent: boolean): void;
+  /** Stops (true) or resumes publishing one topic's data; heartbeats are still answered. */
+  muteTopic(dataType: string, payload: unknown, muted: boolean): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +97,10 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   const connections: FakeConnection[] = [];
   const idleTimers = new Set<NodeJS.Timeout>();
   let idleClosing = options.idleCloseMs !== undefined;
+  let silent = false;
+  const muted = new Set<string>();
+  /** Items published per topic, latest last (bounded by `replayOnSubscribe`). */
+  const history = new Map<string, { dt: number; items: object[] }>();
 
   const exchange: FakeExchange = {
     urls: { options: '', futures: '' },
@@ -89,6 +112,30 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     openCount: () => connections.filter((c) => c.socket.readyState === c.socket.OPEN).length,
     dropAll: () => {
       for (const c of connections) c.socket.terminate();
+    },
+    publish(dt, dataType, payload, items) {
+      const key = topicOf(dataType, payload);
+      const keep = options.replayOnSubscribe ?? 0;
+      const past = history.get(key) ?? { dt, items: [] };
+      past.items.push(...items);
+      past.items.splice(0, Math.max(0, past.items.length - keep));
+      history.set(key, past);
+      if (silent || muted.has(key)) return 0;
+      const text = JSON.stringify({ dt, c: 20, d: items });
+      let sent = 0;
+      for (const c of connections)
+        if (c.socket.readyState === c.socket.OPEN && c.topics.has(key)) {
+          c.socket.send(text);
+          sent++;
+        }
+      return sent;
+    },
+    silence(on) {
+      silent = on;
+    },
+    muteTopic(dataType, payload, on) {
+      if (on) muted.add(topicOf(dataType, payload));
+      else muted.delete(topicOf(dataType, payload));
     },
     stopIdleCloses: () => {
       idleClosing = false;
@@ -125,6 +172,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       return;
     }
     if (typeof message !== 'object' || message === null) return;
+    if (silent) return;
     const record = message as Record<string, unknown>;
     const action = typeof record['action'] === 'string' ? record['action'] : '';
     if (action === 'heartbeat') {
@@ -143,6 +191,9 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     else connection.topics.delete(key);
     const ack = { action: action.toUpperCase(), dataType, ...(request.payload === undefined ? {} : { payload: request.payload }), result: 'success' };
     connection.socket.send(JSON.stringify(ack));
+    const replay = history.get(key);
+    if (action === 'subscribe' && replay !== undefined && replay.items.length > 0 && !muted.has(key))
+      connection.socket.send(JSON.stringify({ dt: replay.dt, c: 20, d: replay.items }));
   };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
