@@ -12,9 +12,10 @@ export const optionPricing = defineChannel({
   dt: [3],
   access: 'public',
   delivery: 'state',
+  throttle: 'latest',
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
-  args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
+  args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.'), throttleMs: arg.throttleMs() },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
   example: {
