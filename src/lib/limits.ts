@@ -32,6 +32,8 @@ export interface GatewayLimits {
   readonly upstreamPrivateHandshakesPerSecond: number;
   /** Private upstream handshakes allowed back to back before that rate applies. */
   readonly upstreamPrivateHandshakeBurst: number;
+  /** How far behind (ms since its oldest held message) a graphql-ws event subscriber may fall before it is ended with SUBSCRIBER_TOO_SLOW. */
+  readonly slowSubscriberMaxBehindMs: number;
 }
 
 export interface LimitSetting {
@@ -139,6 +141,13 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000,
     meaning: 'New private upstream connections allowed back to back before `UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND` applies.',
   },
+  slowSubscriberMaxBehindMs: {
+    env: 'SLOW_SUBSCRIBER_MAX_BEHIND_MS',
+    fallback: 10_000,
+    min: 1_000,
+    max: 300_000,
+    meaning: 'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -160,6 +169,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamMaxPrivateAccounts: v('upstreamMaxPrivateAccounts'),
     upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
     upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
+    slowSubscriberMaxBehindMs: v('slowSubscriberMaxBehindMs'),
   };
 }
 

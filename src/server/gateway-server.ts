@@ -67,7 +67,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
-  const fanout = createFanout();
+  const fanout = createFanout({ maxBehindMs: limits.slowSubscriberMaxBehindMs });
   const yoga = createGatewayYoga({ ...options, limits });
 
   const httpServer = createServer(gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res)));
