@@ -10,9 +10,12 @@
  *   errors keep their place among the data.
  *
  * The backlog remembers when its oldest message arrived: how far behind the
- * member is, in time, which is what the fan-out bounds (not bytes).
+ * member is, in time, which is what the fan-out bounds (not bytes). Also here:
+ * how a result goes on the wire (once for every member) and the in-band error
+ * that ends a member too far behind.
  */
 import type { ExecutionResult } from 'graphql';
+import { withoutHttpExtension } from './ws-envelop.ts';
 
 /** One result on its way to members: serialized once for all of them, unless folded. */
 export interface Outgoing {
@@ -21,6 +24,35 @@ export interface Outgoing {
   /** Results with errors are never folded into others. */
   readonly hasErrors: boolean;
 }
+
+/** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
+function serialize(result: ExecutionResult): string {
+  const { errors, data, extensions } = result;
+  if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return JSON.stringify(result);
+  return JSON.stringify({
+    ...(data === undefined ? {} : { data }),
+    ...(extensions === undefined ? {} : { extensions }),
+    errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
+  });
+}
+
+/** The in-band error that ends a member which fell too far behind. */
+export const tooSlowPayload = (maxBehindMs: number) =>
+  JSON.stringify({
+    errors: [
+      {
+        message: `The subscriber fell more than ${maxBehindMs} ms behind its stream and was ended; resubscribe to continue.`,
+        extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+      },
+    ],
+  });
+
+/** A result on its way out, serialized once for every member. */
+export const outgoing = (result: ExecutionResult): Outgoing => ({
+  result,
+  payload: serialize(result),
+  hasErrors: result.errors !== undefined && result.errors.length > 0,
+});
 
 /** How a held message came to be: one result, or several results' lists merged. */
 interface Held {

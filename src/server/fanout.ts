@@ -27,8 +27,8 @@ import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
-import { Backlog, type Outgoing } from './backlog.ts';
-import { withoutHttpExtension } from './ws-envelop.ts';
+import { Backlog, outgoing, tooSlowPayload, type Outgoing } from './backlog.ts';
+import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
 /** Bytes a socket may have buffered before its member's messages are held (and folded) instead of written. */
 export const SLOW_SOCKET_BYTES = 256 * 1024;
@@ -85,66 +85,6 @@ export interface LiveGroup {
   readonly delivery: Delivery;
 }
 
-/** What a member stream needs of its fan-out. */
-interface Leaving {
-  leave(group: Group, state: MemberState): void;
-}
-
-/**
- * One member of a group, and graphql-ws's iterator for it: it yields nothing
- * (the group writes every message) and ends once the member is finished. A
- * class, so that its methods exist once and an idle member costs only its fields.
- */
-class MemberState implements AsyncIterableIterator<ExecutionResult, undefined> {
-  readonly member: Member;
-  /** `{"id":"<id>","type":"next","payload":` */
-  readonly head: string;
-  readonly group: Group;
-  private readonly fanout: Leaving;
-  /** Messages held while the socket is backed up; created on the first one. */
-  backlog: Backlog | undefined = undefined;
-  retry: NodeJS.Timeout | undefined = undefined;
-  /** The group ended: finish once the backlog is out. */
-  ending = false;
-  finished = false;
-  wake: (() => void) | undefined = undefined;
-
-  constructor(member: Member, group: Group, fanout: Leaving) {
-    this.member = member;
-    this.head = `{"id":${JSON.stringify(member.id)},"type":"next","payload":`;
-    this.group = group;
-    this.fanout = fanout;
-  }
-
-  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    while (!this.finished) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
-    }
-    return { value: undefined, done: true };
-  }
-
-  async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    this.fanout.leave(this.group, this);
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
-
-interface Group extends LiveGroup {
-  readonly members: Set<MemberState>;
-  source: AsyncIterator<ExecutionResult> | undefined;
-  /** The latest result of a state group, for a member that joins later. */
-  last: Outgoing | undefined;
-  readonly started: Promise<Result>;
-  closed: boolean;
-}
-
 /** The subscription root field of a document's operation (for its delivery policy). */
 export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationName'>): string | undefined {
   const operation = args.document.definitions.find(
@@ -158,28 +98,6 @@ export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationNam
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-
-/** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
-function serialize(result: ExecutionResult): string {
-  const { errors, data, extensions } = result;
-  if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return JSON.stringify(result);
-  return JSON.stringify({
-    ...(data === undefined ? {} : { data }),
-    ...(extensions === undefined ? {} : { extensions }),
-    errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
-  });
-}
-
-/** The in-band error that ends a member which fell too far behind. */
-const tooSlowPayload = (maxBehindMs: number) =>
-  JSON.stringify({
-    errors: [
-      {
-        message: `The subscriber fell more than ${maxBehindMs} ms behind its stream and was ended; resubscribe to continue.`,
-        extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
-      },
-    ],
-  });
 
 export function createFanout(options: FanoutOptions = {}): Fanout {
   const maxBehindMs = options.maxBehindMs ?? DEFAULT_LIMITS.slowSubscriberMaxBehindMs;
@@ -283,8 +201,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
         const step = await source.next();
         if (step.done === true) break;
         executions++;
-        const result = step.value;
-        const out: Outgoing = { result, payload: serialize(result), hasErrors: result.errors !== undefined && result.errors.length > 0 };
+        const out = outgoing(step.value);
         if (group.delivery === 'state' && !out.hasErrors) group.last = out;
         for (const state of group.members) write(state, out);
       }
