@@ -54,25 +54,29 @@ export const outgoing = (result: ExecutionResult): Outgoing => ({
   hasErrors: result.errors !== undefined && result.errors.length > 0,
 });
 
-/** How a held message came to be: one result, or several results' lists merged. */
+/** A held message: one result, or several list results merged into one. */
 interface Held {
   /** When the oldest result folded into it arrived. */
   readonly at: number;
-  readonly first: Outgoing;
-  /** For merged list results: the root field and the lists, oldest first. */
-  merged: { readonly key: string; readonly lists: unknown[][] } | undefined;
-  latest: Outgoing;
+  readonly out: Outgoing;
+  /** For merged list results: the serialized head (`{"data":{"<field>":[`) and each list's items as text, oldest first. */
+  merged: { readonly head: string; readonly parts: string[] } | undefined;
 }
 
-/** The single list of a result's data, with its root field; undefined when the data is not one list. */
-function soleList(result: ExecutionResult): { key: string; list: unknown[] } | undefined {
-  const data = result.data;
-  if (data === null || data === undefined) return undefined;
-  const keys = Object.keys(data);
-  if (keys.length !== 1) return undefined;
-  const key = keys[0] as string;
-  const list = data[key];
-  return Array.isArray(list) ? { key, list } : undefined;
+const LIST_TAIL = ']}}';
+
+/**
+ * A result that is only `{"data":{"<field>":[...]}}`: its head and its items
+ * as serialized text, so lists merge by splicing text, never re-serializing.
+ */
+function listText(out: Outgoing): { head: string; items: string } | undefined {
+  const { result, payload } = out;
+  if (Object.keys(result).length !== 1 || result.data === null || result.data === undefined) return undefined;
+  const keys = Object.keys(result.data);
+  if (keys.length !== 1 || !Array.isArray(result.data[keys[0] as string])) return undefined;
+  const head = `{"data":{${JSON.stringify(keys[0])}:[`;
+  if (!payload.startsWith(head) || !payload.endsWith(LIST_TAIL)) return undefined;
+  return { head, items: payload.slice(head.length, payload.length - LIST_TAIL.length) };
 }
 
 export type Folded = 'held' | 'conflated' | 'merged';
@@ -92,21 +96,20 @@ export class Backlog {
   /** Holds `out` (arrived at `now`), folding it into the last held message where its policy allows. */
   add(out: Outgoing, state: boolean, now: number): Folded {
     const last = this.held.at(-1);
-    if (last !== undefined && !out.hasErrors && !last.latest.hasErrors) {
+    if (last !== undefined && !out.hasErrors && !last.out.hasErrors) {
       if (state) {
-        this.held[this.held.length - 1] = { at: last.at, first: out, merged: undefined, latest: out };
+        this.held[this.held.length - 1] = { at: last.at, out, merged: undefined };
         return 'conflated';
       }
-      const incoming = soleList(out.result);
-      const previous = last.merged ?? this.startMerge(last);
-      if (incoming !== undefined && previous !== undefined && previous.key === incoming.key) {
-        previous.lists.push(incoming.list);
+      const incoming = listText(out);
+      const previous = last.merged ?? startMerge(last.out);
+      if (incoming !== undefined && previous !== undefined && previous.head === incoming.head) {
+        previous.parts.push(incoming.items);
         last.merged = previous;
-        last.latest = out;
         return 'merged';
       }
     }
-    this.held.push({ at: now, first: out, merged: undefined, latest: out });
+    this.held.push({ at: now, out, merged: undefined });
     return 'held';
   }
 
@@ -114,18 +117,18 @@ export class Backlog {
   shift(): string | undefined {
     const next = this.held.shift();
     if (next === undefined) return undefined;
-    if (next.merged === undefined) return next.latest.payload;
-    const items = next.merged.lists.reverse().flat();
-    return JSON.stringify({ ...next.latest.result, data: { [next.merged.key]: items } });
+    if (next.merged === undefined) return next.out.payload;
+    // Newest list first; each list keeps its own order.
+    const items = next.merged.parts.reverse().filter((part) => part !== '');
+    return next.merged.head + items.join(',') + LIST_TAIL;
   }
 
   clear(): void {
     this.held.length = 0;
   }
+}
 
-  private startMerge(held: Held): { key: string; lists: unknown[][] } | undefined {
-    if (held.first !== held.latest) return undefined;
-    const list = soleList(held.first.result);
-    return list === undefined ? undefined : { key: list.key, lists: [list.list] };
-  }
+function startMerge(out: Outgoing): { head: string; parts: string[] } | undefined {
+  const list = listText(out);
+  return list === undefined ? undefined : { head: list.head, parts: [list.items] };
 }
