@@ -1,11 +1,11 @@
 /**
  * Per-subscriber delivery between a shared topic and one subscription: state
  * channels conflate to the latest value, event channels queue up to a bound
- * and then fail that one subscriber with SUBSCRIBER_TOO_SLOW, and leaving is
+ * (lists merging at it) and then fail that one subscriber with SUBSCRIBER_TOO_SLOW, and leaving is
  * immediate even with a read pending.
  */
 import { describe, expect, it } from 'vitest';
-import { createSink } from '../src/upstream/delivery.ts';
+import { createSink, MAX_MERGED_EVENT_ITEMS } from '../src/upstream/delivery.ts';
 
 describe('a state subscriber', () => {
   it('gets only the latest value when it reads slower than values arrive', async () => {
@@ -40,6 +40,27 @@ describe('an event subscriber', () => {
     sink.push(2);
     await expect(sink.next()).resolves.toEqual({ value: 'failed: SUBSCRIBER_TOO_SLOW', done: false });
     await expect(sink.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('an event subscriber of lists (trades) at its bound', () => {
+  it('gets the lists that came past the bound merged into the last queued one, newest first, none dropped', async () => {
+    const sink = createSink<string[]>({ delivery: 'event', queueLimit: 2 });
+    sink.push(['1']);
+    sink.push(['3', '2']);
+    sink.push(['4']);
+    sink.push(['6', '5']);
+    const read = [await sink.next(), await sink.next()].map((r) => r.value);
+    expect(read).toEqual([['1'], ['6', '5', '4', '3', '2']]);
+    sink.push(['7']);
+    await expect(sink.next()).resolves.toEqual({ value: ['7'], done: false });
+  });
+
+  it('is dropped with SUBSCRIBER_TOO_SLOW once a merged list would pass its item bound', async () => {
+    const sink = createSink<number[]>({ delivery: 'event', queueLimit: 1 });
+    sink.push([0]);
+    sink.push(Array.from({ length: MAX_MERGED_EVENT_ITEMS }, (_, i) => i));
+    await expect(sink.next()).rejects.toMatchObject({ code: 'SUBSCRIBER_TOO_SLOW' });
   });
 });
 

@@ -14,6 +14,10 @@ import { KlinePeriod, OptionType, TradeSide, type EnumDef } from './enums.ts';
 export const MAX_BOOK_DEPTH = 100;
 /** The most underlyings one position filter may list. */
 export const MAX_UNDERLYINGS = 20;
+/** The shortest `throttleMs` window (0 or null: every update). */
+export const MIN_THROTTLE_MS = 50;
+/** The longest `throttleMs` window. */
+export const MAX_THROTTLE_MS = 60_000;
 
 /** Argument kinds that need nothing besides the kind: `dateTime` is epoch ms, `stringList` a list of non-null strings. */
 export type PlainArgKind = 'string' | 'int' | 'float' | 'dateTime' | 'stringList';
@@ -105,6 +109,13 @@ function enumName<V extends string>(values: Readonly<Record<V, unknown>>, raw: u
 }
 const itself = <V>(value: V): V => value;
 
+/** A subscription's throttle window from its parsed arguments; undefined: every update. */
+export function throttleMsOf(args: unknown): number | undefined {
+  if (typeof args !== 'object' || args === null || !('throttleMs' in args)) return undefined;
+  const ms = args.throttleMs;
+  return typeof ms === 'number' && ms > 0 ? ms : undefined;
+}
+
 export const arg = {
   optionSymbol: (description: string) => required('string', description, (raw, ctx) => checkOption(text(raw, ctx), ctx)),
   futuresSymbol: (description: string) =>
@@ -140,6 +151,17 @@ export const arg = {
       if (raw <= ctx.now) throw badInput(`${ctx.field}: "expiry" ${at.toISOString()} is in the past.`);
       return raw;
     }),
+  throttleMs: () =>
+    optional(
+      'int',
+      `At most one message per this many ms (${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}). State: the first value at once, then the latest at the end of a window in which it changed (positions: the latest per symbol). Trades: every trade of a window in one list at its end, newest first. 0 or omitted: every update.`,
+      (raw, ctx) => {
+        if (raw === 0) return 0;
+        if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < MIN_THROTTLE_MS || raw > MAX_THROTTLE_MS)
+          throw badInput(`${ctx.field}: "throttleMs" must be 0 or an integer from ${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}, got ${String(raw)}.`);
+        return raw;
+      },
+    ),
   underlyings: () =>
     optional('stringList', `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`, (raw, ctx) => {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNDERLYINGS)

@@ -14,6 +14,12 @@ import type { SimulationHook } from './simulation.ts';
 /** `state`: conflates to the latest value, served at once to a late subscriber. `event`: every item matters, queued. */
 export type Delivery = 'state' | 'event';
 export type Access = 'public' | 'private';
+/**
+ * How a `throttleMs` window merges what arrived in it: `latest` keeps the last
+ * value, `latestBySymbol` the last value of each symbol, `concat` every item
+ * of every list (newest first).
+ */
+export type ThrottlePolicy = 'latest' | 'latestBySymbol' | 'concat';
 
 /** Where a subscription goes upstream. */
 export interface TopicSpec {
@@ -36,6 +42,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly dt: readonly number[];
   readonly access: Access;
   readonly delivery: Delivery;
+  /** How a `throttleMs` window merges events; undefined: the channel takes no `throttleMs`. */
+  readonly throttle?: ThrottlePolicy;
   readonly description: string;
   readonly args: ArgsSpec;
   /** The shape of one wire item (`d`, or each element when `d` is an array). */
@@ -70,6 +78,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly dt: readonly number[];
   readonly access: Access;
   readonly delivery: Delivery;
+  readonly throttle?: ThrottlePolicy;
   readonly description: string;
   readonly args: A;
   readonly item: S;

@@ -4,8 +4,8 @@
  * market's channel file picks its dt code, arguments and wording.
  */
 import type { MarketName } from '../coincall/protocol.ts';
-import { arg, type ArgSpec } from './args.ts';
-import { bySymbol, defineChannel } from './channel.ts';
+import { arg, type ArgSpec, type ArgsSpec } from './args.ts';
+import { bySymbol, defineChannel, type ThrottlePolicy } from './channel.ts';
 import type { ChannelExample } from './example-context.ts';
 import type { RecordOf } from './fields.ts';
 import { FillSignalShape } from './shapes/fill-signal.ts';
@@ -44,8 +44,9 @@ export function indexPriceChannel(c: Common) {
     access: 'public',
     delivery: 'state',
     staleAfterMs: STREAMING_STALE_AFTER_MS,
+    throttle: 'latest',
     item: IndexPriceShape,
-    args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
+    args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.'), throttleMs: arg.throttleMs() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
   });
@@ -58,8 +59,9 @@ export function klineChannel(c: Common & { readonly symbol: ArgSpec<string, true
     dataType: 'kline',
     access: 'public',
     delivery: 'state',
+    throttle: 'latest',
     item: KlineShape,
-    args: { symbol: c.symbol, period: arg.period() },
+    args: { symbol: c.symbol, period: arg.period(), throttleMs: arg.throttleMs() },
     topic: ({ symbol, period }) => ({ key: `${symbol}|${period}`, payload: { symbol, period } }),
     keyOf: (k) => `${k.symbol}|${periodCode(k.period)}`,
   });
@@ -90,8 +92,9 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     access: 'public',
     delivery: 'state',
     staleAfterMs: STREAMING_STALE_AFTER_MS,
+    throttle: 'latest',
     item: OrderBookShape,
-    args: { symbol: c.symbol, depth: arg.depth() },
+    args: { symbol: c.symbol, depth: arg.depth(), throttleMs: arg.throttleMs() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
     toEvents: (books) => books.map(sortedBook),
@@ -115,15 +118,16 @@ function withOccurrence(trades: readonly Trade[]): Trade[] {
 }
 
 export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
-  return defineChannel<typeof TradeShape, { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide> }, Trade[]>({
+  return defineChannel<typeof TradeShape, { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide>; throttleMs: ReturnType<typeof arg.throttleMs> }, Trade[]>({
     ...c,
     dt: [c.dt],
     dataType: 'lastTrade',
     access: 'public',
     delivery: 'event',
+    throttle: 'concat',
     item: TradeShape,
     output: { shape: TradeShape, list: true },
-    args: { symbol: c.symbol, side: arg.tradeSide() },
+    args: { symbol: c.symbol, side: arg.tradeSide(), throttleMs: arg.throttleMs() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
     toEvents: (trades) => (trades.length === 0 ? [] : [withOccurrence(trades)]),
@@ -137,21 +141,23 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
 }
 
 /** A private channel that carries every item of the account, filtered per subscriber by symbol. */
-function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape>(
-  c: Common & { readonly dataType: string; readonly item: S },
+function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape, A extends ArgsSpec>(
+  c: Common & { readonly dataType: string; readonly item: S; readonly throttle?: ThrottlePolicy; readonly extraArgs: A },
 ) {
+  const { extraArgs, ...rest } = c;
   return defineChannel({
-    ...c,
+    ...rest,
     dt: [c.dt],
     access: 'private',
     delivery: 'event',
-    args: { symbol: arg.symbolFilter(c.market, 'Only items of this symbol; every symbol when omitted.') },
+    args: { symbol: arg.symbolFilter(c.market, 'Only items of this symbol; every symbol when omitted.'), ...extraArgs },
     topic: () => ({ key: '', payload: undefined }),
     keyOf: () => '',
     filter: (item, { symbol }) => (symbol === undefined || item.symbol === symbol ? item : null),
   });
 }
 
-export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape });
-export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape });
-export const positionsChannel = (c: Common) => accountEvents({ ...c, dataType: 'position', item: PositionShape });
+export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape, extraArgs: {} });
+export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape, extraArgs: {} });
+export const positionsChannel = (c: Common) =>
+  accountEvents({ ...c, dataType: 'position', item: PositionShape, throttle: 'latestBySymbol', extraArgs: { throttleMs: arg.throttleMs() } });

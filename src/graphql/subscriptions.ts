@@ -8,11 +8,12 @@
  * subscriber's filtered view.
  */
 import type { ArgBuilder, GenericInputFieldRef } from '@pothos/core';
-import type { ArgSpec, PlainArgKind } from '../channels/args.ts';
+import { throttleMsOf, type ArgSpec, type PlainArgKind } from '../channels/args.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
+import { throttle } from '../upstream/throttle.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { StreamFailure, StreamInterruption, toGraphQLError } from './errors.ts';
@@ -53,7 +54,9 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
       await subscription.events.return();
       throw error;
     }
-    return subscription.events;
+    const windowMs = throttleMsOf(args);
+    if (windowMs === undefined || channel.throttle === undefined) return subscription.events;
+    return throttle(subscription.events, { policy: channel.throttle, windowMs, isSignal: (v) => v instanceof StreamFailure });
   } catch (error) {
     throw toGraphQLError(error);
   }

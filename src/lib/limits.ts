@@ -34,6 +34,8 @@ export interface GatewayLimits {
   readonly upstreamPrivateHandshakeBurst: number;
   /** Largest upstream frame accepted; a larger one is dropped, counted, and renews its connection. */
   readonly upstreamMaxFrameBytes: number;
+  /** How far behind (ms since its oldest held message) a graphql-ws event subscriber may fall before it is ended with SUBSCRIBER_TOO_SLOW. */
+  readonly slowSubscriberMaxBehindMs: number;
 }
 
 export interface LimitSetting {
@@ -149,6 +151,13 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 256 * 1024 * 1024,
     meaning: 'Largest upstream WebSocket frame accepted; a larger one is dropped (logged, counted in `droppedFrames.oversized`) and its connection renewed, so event subscribers get `STREAM_INTERRUPTED`.',
   },
+  slowSubscriberMaxBehindMs: {
+    env: 'SLOW_SUBSCRIBER_MAX_BEHIND_MS',
+    fallback: 10_000,
+    min: 1_000,
+    max: 300_000,
+    meaning: 'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -171,6 +180,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
     upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
     upstreamMaxFrameBytes: v('upstreamMaxFrameBytes'),
+    slowSubscriberMaxBehindMs: v('slowSubscriberMaxBehindMs'),
   };
 }
 

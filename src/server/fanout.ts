@@ -4,36 +4,41 @@
  * id splice and a socket write.
  *
  * graphql-ws stays in charge of the protocol (init, subscribe, complete,
- * errors, close codes). For a grouped subscription it receives an iterator
- * that yields only what must go its way (results with errors, the end), while
- * the group writes each `next` message itself:
+ * close codes). For a grouped subscription it receives an iterator that
+ * yields nothing and ends when the member's stream ends, while the group
+ * writes every result itself, data and errors alike, in order:
  * `{"id":<id>,"type":"next","payload":<payload>}` — byte for byte what
- * graphql-ws would have sent, serialized once for every member.
+ * graphql-ws would have sent, serialized once for every member. The end
+ * (graphql-ws's `complete`) follows the member's last message.
  *
- * Each socket's buffered amount is respected: a member whose socket is
- * backed up skips state updates (it gets the latest one once it drains) and
- * is closed with 1013 ("try again later") when an event stream would have to
- * be dropped. The fan-out owns its counters (`SharingStats`, shown by
- * `Query.status`) and tells shutdown when its last member has gone
- * (`drained()`).
+ * A member whose socket is backed up (`SLOW_SOCKET_BYTES` buffered) gets its
+ * messages held in its backlog (`backlog.ts`): state updates conflate to the
+ * latest, trade lists merge into fewer, larger messages, other events queue.
+ * The backlog goes out as the socket drains. An event member whose oldest
+ * held message is older than `maxBehindMs` is ended on its own with an
+ * in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; its socket and its
+ * other subscriptions stay. One large message never ends anybody: only time
+ * behind counts. The fan-out owns its counters (`SharingStats`, shown by
+ * `Query.status`, plus `merged`) and tells shutdown when its last member has
+ * gone (`drained()`).
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES } from '../lib/errors.ts';
+import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
+import { Backlog, outgoing, tooSlowPayload, type Outgoing } from './backlog.ts';
+import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
-/** Bytes a socket may have buffered before a state update is skipped for it. */
-export const SLOW_SOCKET_STATE_BYTES = 256 * 1024;
-/** Bytes a socket may have buffered before an event subscriber is closed as too slow. */
-export const SLOW_SOCKET_EVENT_BYTES = 4 * 1024 * 1024;
-/** How often a backed-up state member is checked, to send it the latest value once it drains. */
-export const STALE_RETRY_MS = 50;
+/** Bytes a socket may have buffered before its member's messages are held (and folded) instead of written. */
+export const SLOW_SOCKET_BYTES = 256 * 1024;
+/** How often a backed-up member's socket is checked for room, to write what is held. */
+export const DRAIN_CHECK_MS = 50;
 
 /**
  * How a group treats a slow member: `state` conflates (the latest value
- * wins), `event` closes it. Each subscription field declares its own in its
- * GraphQL `extensions.delivery`.
+ * wins), `event` holds every result (merging lists) up to its time bound.
+ * Each subscription field declares its own in its GraphQL `extensions.delivery`.
  */
 export type Delivery = 'state' | 'event';
 
@@ -41,14 +46,22 @@ type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
 /** Runs one execution (graphql's subscribe through envelop). */
 export type FanoutRun = (args: ExecutionArgs) => Result | Promise<Result>;
 
+export interface FanoutOptions {
+  /** How far behind (ms since its oldest held message) an event member may fall before it is ended (default: the limit's default). */
+  readonly maxBehindMs?: number;
+  /** The clock (injectable for tests). */
+  readonly now?: () => number;
+  readonly drainCheckMs?: number;
+}
+
 /** Where one subscription's messages go. */
 export interface Member {
   readonly id: string;
   readonly socket: WebSocket;
 }
 
-/** The counters, as `Query.status` shows them. */
-export type FanoutStats = SharingStats;
+/** The counters: `Query.status` shows the `SharingStats`; `merged` counts list results folded into a later message for a backed-up member. */
+export type FanoutStats = SharingStats & { readonly merged: number };
 
 export interface Fanout {
   /**
@@ -72,68 +85,6 @@ export interface LiveGroup {
   readonly delivery: Delivery;
 }
 
-/** What a member stream needs of its fan-out. */
-interface Leaving {
-  leave(group: Group, state: MemberState): void;
-}
-
-/**
- * One member of a group, and graphql-ws's iterator over what must go its way
- * through graphql-ws (results with errors, the end). A class, so that its
- * methods exist once and an idle member costs only its fields.
- */
-class MemberState implements AsyncIterableIterator<ExecutionResult, undefined> {
-  readonly member: Member;
-  /** `{"id":"<id>","type":"next","payload":` */
-  readonly head: string;
-  readonly group: Group;
-  private readonly fanout: Leaving;
-  /** Results that go through graphql-ws (errors); created on the first one. */
-  queue: ExecutionResult[] | undefined = undefined;
-  wake: (() => void) | undefined = undefined;
-  ended = false;
-  /** The latest state payload a backed-up socket skipped, sent once it drains. */
-  pending: string | undefined = undefined;
-  retry: NodeJS.Timeout | undefined = undefined;
-
-  constructor(member: Member, group: Group, fanout: Leaving) {
-    this.member = member;
-    this.head = `{"id":${JSON.stringify(member.id)},"type":"next","payload":`;
-    this.group = group;
-    this.fanout = fanout;
-  }
-
-  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    for (;;) {
-      const queued = this.queue?.shift();
-      if (queued !== undefined) return { value: queued, done: false };
-      if (this.ended) return { value: undefined, done: true };
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
-    }
-  }
-
-  async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    this.fanout.leave(this.group, this);
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-}
-
-interface Group extends LiveGroup {
-  readonly members: Set<MemberState>;
-  source: AsyncIterator<ExecutionResult> | undefined;
-  /** The latest serialized payload of a state group, for a member that joins later. */
-  last: string | undefined;
-  readonly started: Promise<Result>;
-  closed: boolean;
-}
-
 /** The subscription root field of a document's operation (for its delivery policy). */
 export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationName'>): string | undefined {
   const operation = args.document.definitions.find(
@@ -148,11 +99,15 @@ export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationNam
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
-export function createFanout(): Fanout {
+export function createFanout(options: FanoutOptions = {}): Fanout {
+  const maxBehindMs = options.maxBehindMs ?? DEFAULT_LIMITS.slowSubscriberMaxBehindMs;
+  const now = options.now ?? Date.now;
+  const drainCheckMs = options.drainCheckMs ?? DRAIN_CHECK_MS;
   const groups = new Map<string, Group>();
   let executions = 0;
   let deliveries = 0;
   let conflated = 0;
+  let merged = 0;
   let tooSlow = 0;
   let members = 0;
   let drainWaiters: Array<() => void> = [];
@@ -165,42 +120,18 @@ export function createFanout(): Fanout {
     for (const resolve of waiters) resolve();
   };
 
-  const endMember = (state: MemberState) => {
-    if (state.ended) return;
-    state.ended = true;
-    clearTimeout(state.retry);
-    state.wake?.();
-  };
-
-  const write = (group: Group, state: MemberState, payload: string) => {
-    const socket = state.member.socket;
-    if (socket.readyState !== socket.OPEN) return;
-    const buffered = socket.bufferedAmount;
-    if (group.delivery === 'state' && buffered > SLOW_SOCKET_STATE_BYTES) {
-      conflated++;
-      state.pending = payload;
-      state.retry ??= setTimeout(() => {
-        state.retry = undefined;
-        const latest = state.pending;
-        state.pending = undefined;
-        if (latest !== undefined && !state.ended) write(group, state, latest);
-      }, STALE_RETRY_MS);
-      return;
-    }
-    state.pending = undefined;
-    if (group.delivery === 'event' && buffered > SLOW_SOCKET_EVENT_BYTES) {
-      tooSlow++;
-      socket.close(CLOSE_CODES.TRY_AGAIN_LATER, 'subscriber too slow: resubscribe');
-      return;
-    }
+  const send = (state: MemberState, payload: string) => {
     deliveries++;
-    socket.send(state.head + payload + '}');
+    state.member.socket.send(state.head + payload + '}');
   };
 
   const leave = (group: Group, state: MemberState) => {
     if (!group.members.delete(state)) return;
     memberLeft();
-    endMember(state);
+    state.finished = true;
+    clearTimeout(state.retry);
+    state.backlog?.clear();
+    state.wake?.();
     if (group.members.size === 0 && !group.closed) {
       group.closed = true;
       groups.delete(group.key);
@@ -208,6 +139,55 @@ export function createFanout(): Fanout {
     }
   };
   const leaving: Leaving = { leave };
+
+  const endTooSlow = (state: MemberState) => {
+    tooSlow++;
+    state.backlog?.clear();
+    if (state.member.socket.readyState === state.member.socket.OPEN) send(state, tooSlowPayload(maxBehindMs));
+    leave(state.group, state);
+  };
+
+  /** Writes what the backlog holds while the socket has room; ends the member past its bound. */
+  const drain = (state: MemberState) => {
+    state.retry = undefined;
+    if (state.finished) return;
+    const socket = state.member.socket;
+    const backlog = state.backlog;
+    if (socket.readyState !== socket.OPEN) {
+      leave(state.group, state);
+      return;
+    }
+    while (backlog !== undefined && backlog.size > 0 && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
+      const payload = backlog.shift();
+      if (payload !== undefined) send(state, payload);
+    }
+    const oldest = backlog?.oldestAt();
+    if (oldest === undefined) {
+      if (state.ending) leave(state.group, state);
+      return;
+    }
+    if (state.group.delivery === 'event' && now() - oldest > maxBehindMs) {
+      endTooSlow(state);
+      return;
+    }
+    state.retry = setTimeout(() => drain(state), drainCheckMs);
+  };
+
+  const write = (state: MemberState, out: Outgoing) => {
+    if (state.finished || state.ending) return;
+    const socket = state.member.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if ((state.backlog === undefined || state.backlog.size === 0) && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
+      send(state, out.payload);
+      return;
+    }
+    const folded = (state.backlog ??= new Backlog()).add(out, state.group.delivery === 'state', now());
+    if (folded === 'conflated') conflated++;
+    else if (folded === 'merged') merged++;
+    const oldest = state.backlog.oldestAt();
+    if (state.group.delivery === 'event' && oldest !== undefined && now() - oldest > maxBehindMs) endTooSlow(state);
+    else state.retry ??= setTimeout(() => drain(state), drainCheckMs);
+  };
 
   const pump = async (group: Group, iterable: AsyncIterable<ExecutionResult>) => {
     const source = iterable[Symbol.asyncIterator]();
@@ -221,25 +201,17 @@ export function createFanout(): Fanout {
         const step = await source.next();
         if (step.done === true) break;
         executions++;
-        const result = step.value;
-        if (result.errors !== undefined && result.errors.length > 0) {
-          for (const state of group.members) {
-            (state.queue ??= []).push(result);
-            state.wake?.();
-          }
-          continue;
-        }
-        const payload = JSON.stringify(result);
-        if (group.delivery === 'state') group.last = payload;
-        for (const state of group.members) write(group, state, payload);
+        const out = outgoing(step.value);
+        if (group.delivery === 'state' && !out.hasErrors) group.last = out;
+        for (const state of group.members) write(state, out);
       }
     } finally {
       group.closed = true;
       if (groups.get(group.key) === group) groups.delete(group.key);
+      // Each member ends after what it still holds has gone out.
       for (const state of [...group.members]) {
-        group.members.delete(state);
-        memberLeft();
-        endMember(state);
+        state.ending = true;
+        if (state.backlog === undefined || state.backlog.size === 0) leave(group, state);
       }
     }
   };
@@ -282,9 +254,7 @@ export function createFanout(): Fanout {
       if (joined.last !== undefined) {
         const last = joined.last;
         // After graphql-ws has registered the subscription.
-        setImmediate(() => {
-          if (!state.ended) write(joined, state, last);
-        });
+        setImmediate(() => write(state, last));
       }
       return state;
     },
@@ -292,7 +262,7 @@ export function createFanout(): Fanout {
       const group = groups.get(key);
       return group !== undefined && group.source !== undefined && !group.closed ? group : undefined;
     },
-    stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, tooSlow }),
+    stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, merged, tooSlow }),
     drained: () => (members === 0 ? Promise.resolve() : new Promise<void>((resolve) => drainWaiters.push(resolve))),
   };
 }

@@ -28,6 +28,12 @@ export const WS_KEEPALIVE_MS = 12_000;
 export const SHUTDOWN_DRAIN_MS = 1_000;
 /** A last pause for queued messages before the sockets close. */
 export const SHUTDOWN_FLUSH_MS = 50;
+/**
+ * How long graphql-ws sockets get to finish the closing handshake before they
+ * are terminated: a client that stopped reading never answers (ws would wait
+ * 30 s), and shutdown must end well within a container's 10 s stop window.
+ */
+export const SHUTDOWN_CLOSE_MS = 2_000;
 
 export interface GatewayServerOptions extends Omit<YogaSetup, 'limits'> {
   /** Guard limits (`lib/limits.ts`); default: every default. */
@@ -45,7 +51,11 @@ export interface GatewayServer {
   listen(port: number, host: string): Promise<number>;
   /** The shared subscription path and its counters. */
   readonly fanout: Fanout;
-  /** Stops accepting, lets ended subscriptions send `complete`, closes graphql-ws sockets with 1001 and every HTTP connection. */
+  /**
+   * Stops accepting, lets ended subscriptions send `complete`, closes graphql-ws
+   * sockets with 1001 (terminating those that do not answer within
+   * SHUTDOWN_CLOSE_MS) and destroys every HTTP connection, SSE streams included.
+   */
   close(): Promise<void>;
 }
 
@@ -67,7 +77,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
-  const fanout = createFanout();
+  const fanout = createFanout({ maxBehindMs: limits.slowSubscriberMaxBehindMs });
   const yoga = createGatewayYoga({ ...options, limits });
 
   const httpServer = createServer(gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res)));
@@ -95,7 +105,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       await within(fanout.drained(), SHUTDOWN_DRAIN_MS);
       await pause(SHUTDOWN_FLUSH_MS);
       for (const client of wsServer.clients) client.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      // Emitted once every client socket has closed; a client that stopped reading is terminated.
+      const wsClosed = new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await within(wsClosed, SHUTDOWN_CLOSE_MS);
+      for (const client of wsServer.clients) client.terminate();
+      await wsClosed;
       httpServer.closeAllConnections();
       await closed;
     },

@@ -3,7 +3,10 @@
  * (which pushes) and one GraphQL subscription (which pulls).
  *
  * - state channels conflate: a slow subscriber gets the latest value, never a backlog;
- * - event channels queue up to a bound, then fail that one subscriber with a clear error.
+ * - event channels queue up to a bound; at the bound a list event (trades)
+ *   merges into the last queued list (newest first, up to
+ *   `MAX_MERGED_EVENT_ITEMS` items), anything else fails that one subscriber
+ *   with a clear error (SUBSCRIBER_TOO_SLOW).
  *
  * `return()` resolves at once, even with a `next()` pending (which then ends).
  */
@@ -12,6 +15,8 @@ import type { Delivery } from '../channels/channel.ts';
 
 /** Events an event-channel subscriber may fall behind by before it is dropped. */
 export const DEFAULT_EVENT_QUEUE_LIMIT = 1_000;
+/** Items one merged list event (at the queue's bound) may hold before the subscriber is dropped. */
+export const MAX_MERGED_EVENT_ITEMS = 100_000;
 
 export interface Sink<E> extends AsyncIterableIterator<E> {
   push(event: E): void;
@@ -40,6 +45,28 @@ export interface SinkOptions<E> {
 export function createSink<E>(options: SinkOptions<E>): Sink<E> {
   const limit = options.delivery === 'state' ? 1 : (options.queueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT);
   const queue: E[] = [];
+  // Lists merged into a queued list event at the bound: its chunks, oldest first, and their item count.
+  const merges = new Map<E, { chunks: unknown[][]; count: number }>();
+  /** Merges a list event into the last queued list; false when it cannot (not lists, or too many items). */
+  const merge = (event: E): boolean => {
+    const last = queue.at(-1);
+    if (!Array.isArray(event) || !Array.isArray(last)) return false;
+    const merged = merges.get(last) ?? { chunks: [last], count: last.length };
+    if (merged.count + event.length > MAX_MERGED_EVENT_ITEMS) return false;
+    merged.chunks.push(event);
+    merged.count += event.length;
+    merges.set(last, merged);
+    return true;
+  };
+  const take = (): E => {
+    const value = queue.shift() as E;
+    const merged = merges.get(value);
+    if (merged === undefined) return value;
+    merges.delete(value);
+    // An array event's merged form is an array of the same items: newest chunk first.
+    const items: unknown = merged.chunks.reverse().flat();
+    return items as E;
+  };
   let waiter: ((result: IteratorResult<E>) => void) | undefined;
   let failWaiter: ((error: Error) => void) | undefined;
   let error: Error | undefined;
@@ -52,7 +79,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     options.onClose?.();
   };
   const settle = (): Promise<IteratorResult<E>> | undefined => {
-    if (queue.length > 0) return Promise.resolve({ value: queue.shift() as E, done: false });
+    if (queue.length > 0) return Promise.resolve({ value: take(), done: false });
     if (error !== undefined) {
       const e = error;
       error = undefined;
@@ -85,8 +112,10 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
       if (ended || error !== undefined) return;
       if (queue.length >= limit) {
         if (options.delivery === 'state') queue.length = 0;
+        else if (merge(event)) return;
         else {
           queue.length = 0;
+          merges.clear();
           error = new GatewayError(
             'SUBSCRIBER_TOO_SLOW',
             `The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`,
@@ -118,6 +147,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     return() {
       ended = true;
       queue.length = 0;
+      merges.clear();
       error = undefined;
       const pending = waiter;
       waiter = undefined;

@@ -1,4 +1,5 @@
 /** options / accountBalance (dt 7, private) -> `accountBalance`. */
+import { arg } from '../args.ts';
 import { defineChannel } from '../channel.ts';
 import { AccountBalanceShape } from '../shapes/account-balance.ts';
 import { NO_FRAMES, one, simulated } from '../simulation.ts';
@@ -10,9 +11,10 @@ export const accountBalance = defineChannel({
   dt: [7],
   access: 'private',
   delivery: 'state',
+  throttle: 'latest',
   description: "Real-time margin and balance of the account whose API key the client presents.",
   item: AccountBalanceShape,
-  args: {},
+  args: { throttleMs: arg.throttleMs() },
   topic: () => ({ key: '', payload: undefined }),
   keyOf: () => '',
   example: {

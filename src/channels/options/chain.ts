@@ -41,6 +41,7 @@ export const optionChain = defineChannel({
   access: 'public',
   delivery: 'state',
   staleAfterMs: STREAMING_STALE_AFTER_MS,
+  throttle: 'latest',
   description: 'The option chain of one underlying and expiry: every call and put with quotes and greeks.',
   item: OptionTickerShape,
   output: { shape: OptionChainShape, list: false },
@@ -50,6 +51,7 @@ export const optionChain = defineChannel({
     type: arg.optionType(),
     minStrike: arg.strike('Only strikes at or above this one.'),
     maxStrike: arg.strike('Only strikes at or below this one.'),
+    throttleMs: arg.throttleMs(),
   },
   validate: ({ minStrike, maxStrike }) => {
     if (minStrike !== undefined && maxStrike !== undefined && minStrike > maxStrike)

@@ -15,9 +15,10 @@ export const optionPositions = defineChannel({
   dt: [12],
   access: 'private',
   delivery: 'event',
+  throttle: 'latestBySymbol',
   description: "Snapshots of the account's option positions.",
   item: PositionShape,
-  args: { underlyings: arg.underlyings() },
+  args: { underlyings: arg.underlyings(), throttleMs: arg.throttleMs() },
   topic: () => ({ key: '', payload: undefined }),
   keyOf: () => '',
   filter: (position, { underlyings }) =>

@@ -14,9 +14,10 @@ export const optionPricing = defineChannel({
   access: 'public',
   delivery: 'state',
   staleAfterMs: STREAMING_STALE_AFTER_MS,
+  throttle: 'latest',
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
-  args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
+  args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.'), throttleMs: arg.throttleMs() },
   topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
   keyOf: bySymbol,
   example: {

@@ -1,0 +1,134 @@
+/**
+ * What the shared subscription path holds for one member whose socket is
+ * backed up, until the socket drains: messages in order, folded so that a
+ * slow member gets fewer, larger messages rather than a growing queue.
+ *
+ * - a state update replaces the held update before it (the latest wins);
+ * - an event result whose data is one list (trades) merges into the held
+ *   list result before it: one message, newest items first, none dropped;
+ * - any other event result, and every result with errors, is held as is, so
+ *   errors keep their place among the data.
+ *
+ * The backlog remembers when its oldest message arrived: how far behind the
+ * member is, in time, which is what the fan-out bounds (not bytes). Also here:
+ * how a result goes on the wire (once for every member) and the in-band error
+ * that ends a member too far behind.
+ */
+import type { ExecutionResult } from 'graphql';
+import { withoutHttpExtension } from './ws-envelop.ts';
+
+/** One result on its way to members: serialized once for all of them, unless folded. */
+export interface Outgoing {
+  readonly result: ExecutionResult;
+  readonly payload: string;
+  /** Results with errors are never folded into others. */
+  readonly hasErrors: boolean;
+}
+
+/** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
+function serialize(result: ExecutionResult): string {
+  const { errors, data, extensions } = result;
+  if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return JSON.stringify(result);
+  return JSON.stringify({
+    ...(data === undefined ? {} : { data }),
+    ...(extensions === undefined ? {} : { extensions }),
+    errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
+  });
+}
+
+/** The in-band error that ends a member which fell too far behind. */
+export const tooSlowPayload = (maxBehindMs: number) =>
+  JSON.stringify({
+    errors: [
+      {
+        message: `The subscriber fell more than ${maxBehindMs} ms behind its stream and was ended; resubscribe to continue.`,
+        extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+      },
+    ],
+  });
+
+/** A result on its way out, serialized once for every member. */
+export const outgoing = (result: ExecutionResult): Outgoing => ({
+  result,
+  payload: serialize(result),
+  hasErrors: result.errors !== undefined && result.errors.length > 0,
+});
+
+/** A held message: one result, or several list results merged into one. */
+interface Held {
+  /** When the oldest result folded into it arrived. */
+  readonly at: number;
+  readonly out: Outgoing;
+  /** For merged list results: the serialized head (`{"data":{"<field>":[`) and each list's items as text, oldest first. */
+  merged: { readonly head: string; readonly parts: string[] } | undefined;
+}
+
+const LIST_TAIL = ']}}';
+
+/**
+ * A result that is only `{"data":{"<field>":[...]}}`: its head and its items
+ * as serialized text, so lists merge by splicing text, never re-serializing.
+ */
+function listText(out: Outgoing): { head: string; items: string } | undefined {
+  const { result, payload } = out;
+  if (Object.keys(result).length !== 1 || result.data === null || result.data === undefined) return undefined;
+  const keys = Object.keys(result.data);
+  if (keys.length !== 1 || !Array.isArray(result.data[keys[0] as string])) return undefined;
+  const head = `{"data":{${JSON.stringify(keys[0])}:[`;
+  if (!payload.startsWith(head) || !payload.endsWith(LIST_TAIL)) return undefined;
+  return { head, items: payload.slice(head.length, payload.length - LIST_TAIL.length) };
+}
+
+export type Folded = 'held' | 'conflated' | 'merged';
+
+export class Backlog {
+  private readonly held: Held[] = [];
+
+  get size(): number {
+    return this.held.length;
+  }
+
+  /** When the oldest held message arrived; undefined when nothing is held. */
+  oldestAt(): number | undefined {
+    return this.held[0]?.at;
+  }
+
+  /** Holds `out` (arrived at `now`), folding it into the last held message where its policy allows. */
+  add(out: Outgoing, state: boolean, now: number): Folded {
+    const last = this.held.at(-1);
+    if (last !== undefined && !out.hasErrors && !last.out.hasErrors) {
+      if (state) {
+        this.held[this.held.length - 1] = { at: last.at, out, merged: undefined };
+        return 'conflated';
+      }
+      const incoming = listText(out);
+      const previous = last.merged ?? startMerge(last.out);
+      if (incoming !== undefined && previous !== undefined && previous.head === incoming.head) {
+        previous.parts.push(incoming.items);
+        last.merged = previous;
+        return 'merged';
+      }
+    }
+    this.held.push({ at: now, out, merged: undefined });
+    return 'held';
+  }
+
+  /** The next message's payload to write, removed from the backlog. */
+  shift(): string | undefined {
+    const next = this.held.shift();
+    if (next === undefined) return undefined;
+    if (next.merged === undefined) return next.out.payload;
+    // Newest list first; each list keeps its own order.
+    const items = next.merged.parts.reverse().filter((part) => part !== '');
+    return next.merged.head + items.join(',') + LIST_TAIL;
+  }
+
+  clear(): void {
+    this.held.length = 0;
+  }
+}
+
+function startMerge(out: Outgoing): { head: string; parts: string[] } | undefined {
+  const list = listText(out);
+  return list === undefined ? undefined : { head: list.head, parts: [list.items] };
+}
