@@ -36,6 +36,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly dt: readonly number[];
   readonly access: Access;
   readonly delivery: Delivery;
+  /** The exchange takes several topics in one request (`symbol: [...]`, up to 100). */
+  readonly batchable?: boolean;
   readonly description: string;
   readonly args: ArgsSpec;
   /** The shape of one wire item (`d`, or each element when `d` is an array). */
@@ -66,6 +68,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly dt: readonly number[];
   readonly access: Access;
   readonly delivery: Delivery;
+  readonly batchable?: boolean;
   readonly description: string;
   readonly args: A;
   readonly item: S;

@@ -26,6 +26,8 @@ interface Common {
   readonly example: ChannelExample;
   /** How the built-in simulator serves the channel on this market. */
   readonly simulate: SimulationHook<object>;
+  /** The exchange takes this channel's symbols in batches (`symbol: [...]`). */
+  readonly batchable?: boolean;
 }
 
 export function indexPriceChannel(c: Common) {
@@ -79,6 +81,7 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     dt: [c.dt],
     dataType: 'orderBook',
     access: 'public',
+    batchable: true,
     delivery: 'state',
     item: OrderBookShape,
     args: { symbol: c.symbol, depth: arg.depth() },
@@ -100,6 +103,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     dt: [c.dt],
     dataType: 'lastTrade',
     access: 'public',
+    batchable: true,
     delivery: 'event',
     item: TradeShape,
     output: { shape: TradeShape, list: true },

@@ -11,6 +11,7 @@ export const optionPricing = defineChannel({
   dataType: 'bsInfo',
   dt: [3],
   access: 'public',
+  batchable: true,
   delivery: 'state',
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
