@@ -69,7 +69,11 @@ describe('linger before the upstream unsubscribe', () => {
     const mux = createMultiplexer({
       market: 'futures',
       logger: silentLogger,
-      send: (text) => sent.push(JSON.parse(text) as { action: string; dataType: string }),
+      // Every request reaches the socket at once.
+      send: (text, onWritten) => {
+        sent.push(JSON.parse(text) as { action: string; dataType: string });
+        onWritten?.();
+      },
       ...(lingerMs === undefined ? {} : { lingerMs }),
     });
     const count = (action: string) => sent.filter((r) => r.action === action).length;
