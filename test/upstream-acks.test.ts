@@ -39,6 +39,8 @@ function tracked({ retries = 2 } = {}) {
     },
     isLive: (topic) => table.has(topic),
     written: (request) => acks.written(request),
+    // Picks at once: the test decides when requests reach the socket.
+    defer: (pick) => pick(),
   });
   const acks = createAckTracker({
     market: 'futures',

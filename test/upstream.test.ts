@@ -161,14 +161,14 @@ describe('throttling', () => {
     try {
       await waitFor(() => up.ready(), 'ready');
       const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD'];
-      const subs = [CHANNELS.futuresOrderBook, CHANNELS.futuresIndexPrice].flatMap((channel) =>
-        symbols.map((symbol) => up.subscribe(channel, channel.parseArgs({ symbol }, Date.now()), undefined)),
-      );
+      // Candles take no batch form: ten topics are ten requests.
+      const kline = CHANNELS.futuresKline;
+      const subs = ['M1', 'M5'].flatMap((period) => symbols.map((symbol) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined)));
       // Ten subscribes go out in the pacing burst; the simulator takes five a second and answers the rest "too many request".
       await waitFor(() => strict.activeSubscriptions().filter((s) => s.market === 'futures').length === subs.length, 'every subscription accepted', 10_000);
       expect(logs.lines.some((l) => l.msg === 'upstream throttled our requests; retrying unanswered subscriptions')).toBe(true);
       const firsts = await Promise.all(subs.map((s) => next(s.events)));
-      // Each subscription streams its own symbol, books first, then index prices.
+      // Each subscription streams its own symbol, one-minute candles first, then five-minute ones.
       expect(firsts.map((event) => (event as { symbol?: unknown }).symbol)).toEqual([...symbols, ...symbols]);
       for (const s of subs) await s.events.return();
     } finally {

@@ -162,6 +162,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         table.remove(topic);
         scheduler.unsubscribe(topic);
       }
+      scheduler.flush();
     },
   };
 }

@@ -12,7 +12,9 @@
  *
  * Exactly one request sits in the connection's pacer at a time; the next is
  * chosen when it is written, so the choice is always made as late as
- * possible. What never went out is cancelled rather than sent: a topic that
+ * possible. The first request after a quiet spell waits for the end of the
+ * current task (`defer`, a microtask), so that a burst arriving at once goes
+ * out in as few batches as possible. What never went out is cancelled rather than sent: a topic that
  * is abandoned while its subscribe still waits sends neither that subscribe
  * nor an unsubscribe, and a topic opened again while its unsubscribe still
  * waits keeps the upstream subscription and sends neither.
@@ -50,6 +52,8 @@ export interface RequestSchedulerOptions {
   readonly isLive: (topic: Topic) => boolean;
   /** A request reached the socket. */
   readonly written: (request: SentRequest) => void;
+  /** Runs the first pick after a quiet spell later (default queueMicrotask). */
+  readonly defer?: (pick: () => void) => void;
 }
 
 export interface RequestScheduler {
@@ -68,6 +72,8 @@ export interface RequestScheduler {
   pending(): number;
   /** The socket is new: waiting unsubscribes are moot, the request in the pacer is gone. */
   reset(): void;
+  /** Hands the next request to the pacer now, not after the current task (shutdown drains at once). */
+  flush(): void;
 }
 
 interface Lane {
@@ -87,6 +93,7 @@ const ackKeyOfTopic = (topic: Topic): string => ackKeyOf(topic.channel.dataType,
 
 export function createRequestScheduler(options: RequestSchedulerOptions): RequestScheduler {
   const { send, isLive, written } = options;
+  const defer = options.defer ?? queueMicrotask;
   const lanes = new Map<string, Lane>();
   /** Topics waiting for their subscribe, and the lane they wait in. */
   const waiting = new Map<Topic, string>();
@@ -96,6 +103,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
   /** Waiting unsubscribes by dataType and payload, with whether the exchange had answered the subscribe. */
   const leaving = new Map<string, { readonly topic: Topic; readonly answered: boolean }>();
   let inPacer = false;
+  let deferred = false;
   let generation = 0;
 
   const laneOf = (id: string, action: Lane['action']): Lane => {
@@ -161,6 +169,15 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
     });
   };
 
+  const pumpSoon = () => {
+    if (inPacer || deferred) return;
+    deferred = true;
+    defer(() => {
+      deferred = false;
+      pump();
+    });
+  };
+
   return {
     own(topic, client) {
       owners.set(topic, client);
@@ -178,7 +195,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       const id = owners.get(topic) ?? ANONYMOUS_CLIENT;
       waiting.set(topic, id);
       laneOf(id, 'subscribe').topics.add(topic);
-      pump();
+      pumpSoon();
       return false;
     },
     unsubscribe(topic) {
@@ -193,7 +210,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       }
       leaving.set(ackKeyOfTopic(topic), { topic, answered: topic.state.kind === 'answered' });
       laneOf(UNSUBSCRIBES, 'unsubscribe').topics.add(topic);
-      pump();
+      pumpSoon();
     },
     pending: () => waiting.size + leaving.size,
     reset() {
@@ -201,7 +218,8 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       inPacer = false;
       lanes.delete(UNSUBSCRIBES);
       leaving.clear();
-      pump();
+      pumpSoon();
     },
+    flush: () => pump(),
   };
 }
