@@ -9,17 +9,11 @@
  * last topic (plus a linger). Data of one credential never reaches another's
  * listeners because their topics live on different multiplexers.
  *
- * Clients choose private credentials, so clients could make the gateway open
- * handshakes to the exchange at will (and get its IP banned for everyone).
- * Guards stand in the way: a cap on distinct credentials with private
- * connections at once, and `private-admission.ts` (handshake budgets per
- * client address and global, a share of it kept for accounts the exchange
- * accepted before, reconnects queued behind it, refused credentials failing
- * fast with FORBIDDEN).
- *
- * Each client (`ClientRef`: a graphql-ws socket, an HTTP request) may open
- * MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT new upstream topics per second; its
- * subscribes wait in its own lane of the connection's request scheduler.
+ * Clients choose private credentials, so they could make the gateway knock
+ * on the exchange at will: a cap on distinct credentials with private
+ * connections, and `private-admission.ts` (handshake budgets), stand in the
+ * way. Each client (`ClientRef`) has a budget of new topics per second, and
+ * its subscribes wait in its own lane (`request-scheduler.ts`).
  */
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
@@ -36,7 +30,6 @@ import type { ClientRef } from './request-scheduler.ts';
 import { attachSubscriber, type Subscription } from './subscription.ts';
 
 export type { ClientRef } from './request-scheduler.ts';
-
 export { DEFAULT_ACK_WAIT_MS, type Subscription } from './subscription.ts';
 
 /** How long a private connection outlives its last topic. */
@@ -128,11 +121,8 @@ export interface Upstream {
     channel: AnyChannel,
     args: unknown,
     credential: Credential | undefined,
-    options?: {
-      readonly failureValue?: (error: Error) => unknown;
-      /** The client asking: its new topics count against its budget, and wait in its own lane. */
-      readonly client?: ClientRef;
-    },
+    /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
+    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef },
   ): Subscription;
   status(): UpstreamStatus;
   /**
