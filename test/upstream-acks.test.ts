@@ -11,6 +11,7 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import type { Frame } from '../src/coincall/protocol.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createAckTracker } from '../src/upstream/ack-tracker.ts';
+import { createRequestScheduler } from '../src/upstream/request-scheduler.ts';
 import type { Listener, Topic } from '../src/upstream/topic.ts';
 import { createTopicTable } from '../src/upstream/topic-table.ts';
 
@@ -31,13 +32,20 @@ function tracked({ retries = 2 } = {}) {
   /** The connection's writes: requests reach the socket when `written()` is called. */
   const queued: Array<() => void> = [];
   const table = createTopicTable({ opened: (topic) => acks.subscribe(topic), expired: () => undefined });
+  const scheduler = createRequestScheduler({
+    send: (text, onWritten) => {
+      sent.push(JSON.parse(text) as { action: string; payload: unknown });
+      queued.push(onWritten);
+    },
+    isLive: (topic) => table.has(topic),
+    written: (request) => acks.written(request),
+    // Picks at once: the test decides when requests reach the socket.
+    defer: (pick) => pick(),
+  });
   const acks = createAckTracker({
     market: 'futures',
     table,
-    send: (text, onWritten) => {
-      sent.push(JSON.parse(text) as { action: string; payload: unknown });
-      if (onWritten !== undefined) queued.push(onWritten);
-    },
+    schedule: (topic, options) => scheduler.subscribe(topic, options),
     fail: (topic, error) => {
       failures.push(`${topic.key}: ${error.message}`);
       topic.fail(error);
@@ -48,8 +56,9 @@ function tracked({ retries = 2 } = {}) {
     throttleRetries: retries,
     throttleBackoff: () => RETRY_MS,
   });
+  /** Every queued request reaches the socket (the scheduler hands over the next as each is written). */
   const written = () => {
-    for (const done of queued.splice(0)) done();
+    for (let done = queued.shift(); done !== undefined; done = queued.shift()) done();
   };
   const open = (symbol: string): Topic => {
     table.join(channel, channel.parseArgs({ symbol }, Date.now()), listener);

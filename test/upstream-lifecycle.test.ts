@@ -100,7 +100,14 @@ describe('shutdown', () => {
       ...SYMBOLS.map((symbol) => up.subscribe(book, book.parseArgs({ symbol }, Date.now()), undefined)),
     ];
   }
-  const count = (exchange: FakeExchange, action: string) => exchange.requests.filter((r) => r.action === action).length;
+  /** Topics the requests of `action` carried (a batch request, `symbol: [...]`, carries several). */
+  const count = (exchange: FakeExchange, action: string) =>
+    exchange.requests
+      .filter((r) => r.action === action)
+      .reduce((n, r) => {
+        const symbol: unknown = typeof r.payload === 'object' && r.payload !== null ? (r.payload as Record<string, unknown>)['symbol'] : undefined;
+        return n + (Array.isArray(symbol) ? symbol.length : 1);
+      }, 0);
 
   it('sends every upstream unsubscribe before it closes the connection, and ends every subscription', async () => {
     const { exchange, upstream } = await start();

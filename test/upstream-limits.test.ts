@@ -19,6 +19,7 @@ import {
   type UpstreamOptions,
 } from '../src/upstream/gateway.ts';
 import { createExpiringSet } from '../src/upstream/admission.ts';
+import { STRANGERS_SHARE } from '../src/upstream/private-admission.ts';
 import { createTokenBucket } from '../src/lib/token-bucket.ts';
 import { ALICE, BOB, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { SERVER_KEY, startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
@@ -55,21 +56,24 @@ const codeOf = (outcome: Subscription | Error) => (outcome instanceof Error ? (o
 const isRefusal = (outcome: Subscription | Error): outcome is Error => outcome instanceof Error;
 
 describe('the handshake budget', () => {
-  it('lets 60 made-up keys cost only the burst of handshakes with the defaults; the rest get LIMIT_EXCEEDED', async () => {
+  it("lets 60 made-up keys cost only the strangers' share of the handshake burst with the defaults; the rest get LIMIT_EXCEEDED", async () => {
+    // Keys the exchange never accepted may use STRANGERS_SHARE of the global budget; the rest is kept for known accounts.
+    const strangersBurst = Math.floor(DEFAULT_PRIVATE_HANDSHAKE_BURST * STRANGERS_SHARE);
+    const strangersRate = DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND * STRANGERS_SHARE;
     const clock = manualClock();
     const { upstream, privateUpgrades } = await start({ now: clock.now });
     const outcomes = Array.from({ length: 60 }, (_, i) => attempt(upstream, madeUp(i)));
     const limited = outcomes.filter(isRefusal).filter((o) => codeOf(o) === 'LIMIT_EXCEEDED');
-    expect(limited).toHaveLength(60 - DEFAULT_PRIVATE_HANDSHAKE_BURST);
+    expect(limited).toHaveLength(60 - strangersBurst);
     expect(limited[0]?.message).toMatch(/too many accounts are connecting/i);
     const admitted = outcomes.filter((o): o is Subscription => !(o instanceof Error));
     for (const sub of admitted) await expect(sub.ready).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(privateUpgrades()).toBe(DEFAULT_PRIVATE_HANDSHAKE_BURST);
+    expect(privateUpgrades()).toBe(strangersBurst);
 
     clock.advance(1_000);
     const nextSecond = Array.from({ length: 60 }, (_, i) => attempt(upstream, madeUp(100 + i)));
-    expect(nextSecond.filter((o) => !(o instanceof Error))).toHaveLength(DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND);
-    await waitFor(() => privateUpgrades() === DEFAULT_PRIVATE_HANDSHAKE_BURST + DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND, 'the second batch of handshakes');
+    expect(nextSecond.filter((o) => !(o instanceof Error))).toHaveLength(strangersRate);
+    await waitFor(() => privateUpgrades() === strangersBurst + strangersRate, 'the second batch of handshakes');
   });
 
   it('spends no handshake on a subscription that joins a connection already open', async () => {
@@ -153,7 +157,8 @@ describe('the memo of refused keys', () => {
 
 describe('over graphql-ws against the simulator', () => {
   it('answers made-up keys past the handshake budget with LIMIT_EXCEEDED, and only the budget reaches the exchange', async () => {
-    const gateway = await startTestGateway({ upstream: { privateHandshakeBurst: 3, privateHandshakesPerSecond: 0 } });
+    // Strangers may use half the burst of 6: 3 handshakes.
+    const gateway = await startTestGateway({ upstream: { privateHandshakeBurst: 6, privateHandshakesPerSecond: 0, privateHandshakesPerSecondPerAddress: 100 } });
     const query = { query: 'subscription { accountBalance { equity } }' };
     const codes: unknown[] = [];
     for (let i = 0; i < 10; i++) {

@@ -127,13 +127,19 @@ describe('request pacing', () => {
     const { upstream } = connect();
     await waitFor(() => upstream.ready(), 'ready');
     const expiry = listedExpiries(Date.now())[1] as number;
-    const channel = CHANNELS.optionPricing;
+    // Candles take no batch form: one request per topic.
+    const channel = CHANNELS.optionKline;
+    const periods = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
     const subs = Array.from({ length: 150 }, (_, i) =>
-      upstream.subscribe(channel, channel.parseArgs({ symbol: optionSymbol('BTCUSD', expiry, String(1_000 * (i + 1)), 'CALL') }, Date.now()), undefined),
+      upstream.subscribe(
+        channel,
+        channel.parseArgs({ symbol: optionSymbol('BTCUSD', expiry, String(1_000 * (Math.floor(i / periods.length) + 1)), 'CALL'), period: periods[i % periods.length] }, Date.now()),
+        undefined,
+      ),
     );
     // The simulator drops (and does not log) requests over its limit: all 150 arriving means none was refused.
-    await waitFor(() => subscribes('bsInfo').length === 150, 'all 150 subscribes accepted', 10_000);
-    const times = subscribes('bsInfo').map((r) => r.at);
+    await waitFor(() => subscribes('kline').length === 150, 'all 150 subscribes accepted', 10_000);
+    const times = subscribes('kline').map((r) => r.at);
     const busiestSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
     expect(busiestSecond).toBeLessThanOrEqual(100);
     for (const s of subs) await s.events.return();
@@ -155,14 +161,14 @@ describe('throttling', () => {
     try {
       await waitFor(() => up.ready(), 'ready');
       const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD'];
-      const subs = [CHANNELS.futuresOrderBook, CHANNELS.futuresIndexPrice].flatMap((channel) =>
-        symbols.map((symbol) => up.subscribe(channel, channel.parseArgs({ symbol }, Date.now()), undefined)),
-      );
+      // Candles take no batch form: ten topics are ten requests.
+      const kline = CHANNELS.futuresKline;
+      const subs = ['M1', 'M5'].flatMap((period) => symbols.map((symbol) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined)));
       // Ten subscribes go out in the pacing burst; the simulator takes five a second and answers the rest "too many request".
       await waitFor(() => strict.activeSubscriptions().filter((s) => s.market === 'futures').length === subs.length, 'every subscription accepted', 10_000);
       expect(logs.lines.some((l) => l.msg === 'upstream throttled our requests; retrying unanswered subscriptions')).toBe(true);
       const firsts = await Promise.all(subs.map((s) => next(s.events)));
-      // Each subscription streams its own symbol, books first, then index prices.
+      // Each subscription streams its own symbol, one-minute candles first, then five-minute ones.
       expect(firsts.map((event) => (event as { symbol?: unknown }).symbol)).toEqual([...symbols, ...symbols]);
       for (const s of subs) await s.events.return();
     } finally {

@@ -44,6 +44,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly delivery: Delivery;
   /** How a `throttleMs` window merges events; undefined: the channel takes no `throttleMs`. */
   readonly throttle?: ThrottlePolicy;
+  /** The exchange takes several topics in one request (`symbol: [...]`, up to 100). */
+  readonly batchable?: boolean;
   readonly description: string;
   readonly args: ArgsSpec;
   /** The shape of one wire item (`d`, or each element when `d` is an array). */
@@ -79,6 +81,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly access: Access;
   readonly delivery: Delivery;
   readonly throttle?: ThrottlePolicy;
+  readonly batchable?: boolean;
   readonly description: string;
   readonly args: A;
   readonly item: S;

@@ -34,6 +34,8 @@ interface Common {
   readonly example: ChannelExample;
   /** How the built-in simulator serves the channel on this market. */
   readonly simulate: SimulationHook<object>;
+  /** The exchange takes this channel's symbols in batches (`symbol: [...]`). */
+  readonly batchable?: boolean;
 }
 
 export function indexPriceChannel(c: Common) {
@@ -90,6 +92,7 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     dt: [c.dt],
     dataType: 'orderBook',
     access: 'public',
+    batchable: true,
     delivery: 'state',
     staleAfterMs: STREAMING_STALE_AFTER_MS,
     throttle: 'latest',
@@ -123,6 +126,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     dt: [c.dt],
     dataType: 'lastTrade',
     access: 'public',
+    batchable: true,
     delivery: 'event',
     throttle: 'concat',
     item: TradeShape,

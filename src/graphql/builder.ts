@@ -5,7 +5,7 @@
 import SchemaBuilder from '@pothos/core';
 import type { Credential } from '../coincall/signing.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
-import type { Upstream } from '../upstream/gateway.ts';
+import type { ClientRef, Upstream } from '../upstream/gateway.ts';
 
 export type UpstreamMode = 'LIVE' | 'SIMULATED';
 
@@ -16,6 +16,8 @@ export interface GatewayContext {
   readonly credential: Credential | undefined;
   /** Why the presented credential is unusable (half a pair, wrong type), if it is. */
   readonly credentialProblem: string | undefined;
+  /** Who is asking (a graphql-ws socket, an HTTP request) and from which address; budgets and fairness key on it. */
+  readonly client: ClientRef | undefined;
   readonly now: () => number;
   readonly mode: UpstreamMode;
   readonly version: string;

@@ -47,7 +47,10 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
     const args = channel.parseArgs(rawArgs, ctx.now());
     if (channel.access === 'private' && ctx.credentialProblem !== undefined)
       throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
-    const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, { failureValue: (e) => new StreamFailure(e) });
+    const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, {
+      failureValue: (e) => new StreamFailure(e),
+      ...(ctx.client === undefined ? {} : { client: ctx.client }),
+    });
     try {
       await subscription.ready;
     } catch (error) {

@@ -36,6 +36,12 @@ export interface GatewayLimits {
   readonly upstreamMaxFrameBytes: number;
   /** How far behind (ms since its oldest held message) a graphql-ws event subscriber may fall before it is ended with SUBSCRIBER_TOO_SLOW. */
   readonly slowSubscriberMaxBehindMs: number;
+  /** New private upstream handshakes per second from one client address (accounts seen accepted before are exempt). */
+  readonly upstreamPrivateHandshakesPerSecondPerAddress: number;
+  /** New upstream topics (subscriptions no one else holds) one client may open per second. */
+  readonly maxNewTopicsPerSecondPerClient: number;
+  /** Subscribe/unsubscribe requests waiting to go out on one upstream connection; past it new topics are refused. */
+  readonly upstreamMaxPendingTopics: number;
 }
 
 export interface LimitSetting {
@@ -158,6 +164,30 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 300_000,
     meaning: 'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
   },
+  upstreamPrivateHandshakesPerSecondPerAddress: {
+    env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS',
+    fallback: 2,
+    min: 1,
+    max: 1_000,
+    meaning:
+      'New private upstream connections per second from one client address (twice that back to back), so that keys one source invents cost that source, not everyone; an account Coincall accepted recently is exempt. Past it: `LIMIT_EXCEEDED`.',
+  },
+  maxNewTopicsPerSecondPerClient: {
+    env: 'MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT',
+    fallback: 40,
+    min: 1,
+    max: 10_000,
+    meaning:
+      'New upstream topics (subscriptions no other client holds yet) one client connection or request may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
+  },
+  upstreamMaxPendingTopics: {
+    env: 'UPSTREAM_MAX_PENDING_TOPICS',
+    fallback: 10_000,
+    min: 100,
+    max: 1_000_000,
+    meaning:
+      'Subscribes and unsubscribes waiting to go out on one upstream connection (paced under the exchange limit, fairly across clients); past it a new topic is refused with `LIMIT_EXCEEDED`.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -181,6 +211,9 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
     upstreamMaxFrameBytes: v('upstreamMaxFrameBytes'),
     slowSubscriberMaxBehindMs: v('slowSubscriberMaxBehindMs'),
+    upstreamPrivateHandshakesPerSecondPerAddress: v('upstreamPrivateHandshakesPerSecondPerAddress'),
+    maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
+    upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
   };
 }
 

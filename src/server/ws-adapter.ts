@@ -20,6 +20,8 @@ import type { Logger } from '../lib/logger.ts';
 export interface UpgradeRequest {
   readonly url: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** The client's address (the socket's peer). */
+  readonly address?: string | undefined;
 }
 
 /** What graphql-ws hooks see as `ctx.extra`. */
@@ -76,7 +78,7 @@ export function serveGraphqlWs(
     socket.on('error', onError);
     socket.on('pong', onPong);
     const adapter = new SocketAdapter(socket, logger);
-    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers) } });
+    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: incoming.socket.remoteAddress } });
     socket.on('close', (code, reason) => {
       awaitingPong.delete(socket);
       adapter.onClose(code, reason);

@@ -9,7 +9,7 @@
  * else: no socket, no id). `rootValue` carries nothing. A subscription field's
  * delivery policy comes from its GraphQL `extensions.delivery`.
  */
-import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
 import { credentialId } from '../coincall/signing.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
@@ -18,7 +18,8 @@ import { credentialFromConnectionParams, type CredentialResult } from './context
 import { rootFieldOf, type Delivery, type Fanout, type FanoutRun, type Member } from './fanout.ts';
 import { tooManySubscriptions } from './guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
-import { isErrors, prepareOperation, withoutHttpExtension, type WsContext } from './ws-envelop.ts';
+import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
+import type { ClientRef } from '../upstream/gateway.ts';
 import type { GatewayYoga } from './yoga.ts';
 
 /** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
@@ -63,6 +64,21 @@ export function shareKey(payload: SubscribePayload, credential: CredentialResult
   return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
 }
 
+/** Each socket's client identity: an id of its own and its address. */
+const socketClients = new WeakMap<object, ClientRef>();
+let sockets = 0;
+
+/** Prepares through envelop, then makes the socket the operation's client (the context factory cannot see it). */
+async function prepareForSocket(yoga: GatewayYoga, ctx: WsContext, payload: SubscribePayload): Promise<readonly GraphQLError[] | Prepared> {
+  const prepared = await prepareOperation(yoga, ctx, payload);
+  if (isErrors(prepared)) return prepared;
+  let client = socketClients.get(ctx.extra.socket);
+  if (client === undefined) socketClients.set(ctx.extra.socket, (client = { id: `ws:${++sockets}`, address: ctx.extra.request.address }));
+  const context = prepared.args.contextValue;
+  if (typeof context === 'object' && context !== null) Object.assign(context, { client });
+  return prepared;
+}
+
 export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
   // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
   const operations = new WeakMap<ExecutionArgs, Operation>();
@@ -75,7 +91,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: W
 
   /** A joiner whose group ended before it was attached takes the standard path after all. */
   const late = async (ctx: WsContext, payload: SubscribePayload): Promise<Awaited<OperationResult>> => {
-    const prepared = await prepareOperation(yoga, ctx, payload);
+    const prepared = await prepareForSocket(yoga, ctx, payload);
     return isErrors(prepared) ? { errors: prepared } : await prepared.subscribe(prepared.args);
   };
 
@@ -104,7 +120,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: W
       const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's
       // request hooks see it on graphql-ws as on SSE.
-      const prepared = await prepareOperation(yoga, ctx, payload);
+      const prepared = await prepareForSocket(yoga, ctx, payload);
       if (isErrors(prepared)) return prepared;
       const delivery = key === undefined ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
       const share = key === undefined || delivery === undefined ? undefined : { key, delivery, member };

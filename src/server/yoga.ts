@@ -26,12 +26,17 @@ import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useReadiness, useRootRedirect } f
 export const DOCUMENT_CACHE = { maxEntries: 500, maxKeyLength: 4 * 1024 } as const;
 
 /** The request context every resolver sees, less the credential (read per request or per socket). */
-export type BaseContext = Omit<GatewayContext, 'credential' | 'credentialProblem'>;
+export type BaseContext = Omit<GatewayContext, 'credential' | 'credentialProblem' | 'client'>;
 
 /** What yoga's context factory receives besides the request: graphql-ws passes its `connectionParams`. */
 export interface ServerContext {
   readonly connectionParams?: unknown;
+  /** Node's request, on HTTP (its socket's address identifies the client). */
+  readonly req?: { readonly socket?: { readonly remoteAddress?: string | undefined } };
 }
+
+/** Numbers the HTTP requests' client ids (graphql-ws sockets get theirs in `ws-options.ts`). */
+let httpRequests = 0;
 
 export type GatewayYoga = YogaServerInstance<ServerContext, GatewayContext>;
 
@@ -83,10 +88,12 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
     graphiql: () => graphiqlOptions(setup.graphiql),
     // GraphiQL's scripts and styles inlined from the npm package: no CDN, works offline.
     renderGraphiQL,
-    context: ({ request, connectionParams }): GatewayContext => {
+    context: ({ request, connectionParams, req }): GatewayContext => {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
-      return { ...setup.context, credential: found.credential, credentialProblem: found.problem };
+      // graphql-ws operations have no `req`: `ws-options.ts` sets their socket as the client.
+      const client = req === undefined ? undefined : { id: `http:${++httpRequests}`, address: req.socket?.remoteAddress };
+      return { ...setup.context, credential: found.credential, credentialProblem: found.problem, client };
     },
     maskedErrors: {
       maskError(error, message) {

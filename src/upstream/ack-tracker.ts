@@ -2,10 +2,14 @@
  * The ack tracker of one upstream connection: sends each topic's subscribe and
  * follows it until the exchange answers.
  *
- * An acknowledgement finds its topic by dataType and the canonical key of the
- * echoed payload (or, when the echo differs in form, as the only pending topic
- * of that dataType). A success, or the topic's first data, answers it; a
- * refusal fails it with UPSTREAM_REJECTED.
+ * Subscribes go out through the connection's request scheduler (fair across
+ * clients, batched where the channel allows). An acknowledgement finds its
+ * topic by dataType and the canonical key of the echoed payload, or its batch
+ * (every topic of it) by the batch payload, or, when the echo differs in form,
+ * the only pending topic of that dataType. A success, or the topic's first
+ * data, answers it; a refusal fails it with UPSTREAM_REJECTED. A refused
+ * batch says nothing of which symbol the exchange objected to, so each of its
+ * topics is sent again on its own, and only its own refusal fails it.
  *
  * When the exchange answers "too many request" (a notice, which does not say
  * to which request, or a failed acknowledgement), every subscribe written
@@ -17,9 +21,10 @@ import { fullJitterBackoff, type Backoff } from '../lib/backoff.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
 import { GatewayError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { subscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
+import type { Frame, MarketName } from '../coincall/protocol.ts';
+import type { RequestScheduler, SentRequest } from './request-scheduler.ts';
 import type { Topic } from './topic.ts';
-import type { TopicTable } from './topic-table.ts';
+import { ackKeyOf, type TopicTable } from './topic-table.ts';
 
 /** Re-sends of a subscribe the exchange answered with "too many request", before the topic fails. */
 export const DEFAULT_THROTTLE_RETRIES = 5;
@@ -34,12 +39,14 @@ export const defaultThrottleBackoff: Backoff = (() => {
 const THROTTLE_SUSPECT_WINDOW_MS = 2 * RATE_WINDOW_MS;
 /** How the exchange words its rate-limit answer (a notice, or a failed acknowledgement). */
 const TOO_MANY_REQUESTS = /too many requests?/i;
+/** Written batches awaiting their acknowledgement, at most; past it the oldest is forgotten (its topics still answer by data). */
+const MAX_TRACKED_BATCHES = 1_000;
 
 export interface AckTrackerOptions {
   readonly market: MarketName;
   readonly table: TopicTable;
-  /** Queues a request on the connection; `onWritten` runs once it reaches the socket. */
-  readonly send: (text: string, onWritten?: () => void) => void;
+  /** Where subscribes wait for their turn (see RequestScheduler.subscribe). */
+  readonly schedule: RequestScheduler['subscribe'];
   /** Fails a topic the exchange refused (and removes it). */
   readonly fail: (topic: Topic, error: Error) => void;
   readonly logger: Logger;
@@ -56,22 +63,29 @@ export interface AckTracker {
   subscribe(topic: Topic): void;
   /** Data arrived for the topic: that answers its subscribe. */
   answered(topic: Topic): void;
+  /** The scheduler wrote a request: its subscribes now await their answer. */
+  written(request: SentRequest): void;
   handleAck(frame: Extract<Frame, { kind: 'ack' }>): void;
   /** A notice; true when it was the exchange's "too many request" (then handled). */
   handleNotice(message: string): boolean;
 }
 
 export function createAckTracker(options: AckTrackerOptions): AckTracker {
-  const { market, table, send, logger, now } = options;
+  const { market, table, schedule, logger, now } = options;
   const maxRetries = options.throttleRetries ?? DEFAULT_THROTTLE_RETRIES;
   const backoff = options.throttleBackoff ?? defaultThrottleBackoff;
 
-  /** Sends the topic's subscribe; `retries`: how many re-sends after "too many request" this one makes. */
-  const subscribe = (topic: Topic, retries: number) => {
+  /** Written batches by dataType and canonical batch payload. */
+  const batches = new Map<string, readonly Topic[]>();
+
+  /**
+   * Queues the topic's subscribe; `retries`: how many re-sends after "too many
+   * request" this one makes; `solo`: not in a batch. When the exchange still
+   * holds the topic (its unsubscribe had not gone out), it is answered at once.
+   */
+  const subscribe = (topic: Topic, retries: number, solo = false) => {
     topic.sending(retries);
-    send(subscribeRequest(topic.channel.dataType, topic.payload), () => {
-      if (table.has(topic)) topic.written(now());
-    });
+    if (schedule(topic, { solo })) topic.answered(now());
   };
 
   const retry = (topic: Topic) => {
@@ -104,22 +118,49 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
     return found;
   };
 
+  /** The topics an acknowledgement is about: its single topic, its batch, or the only pending one. */
+  const topicsOf = (frame: Extract<Frame, { kind: 'ack' }>): { readonly topics: readonly Topic[]; readonly batch: boolean } => {
+    const echoed = tryCanonicalKey(frame.payload ?? null);
+    if (echoed !== undefined) {
+      const single = table.findByAck(frame.dataType, echoed);
+      if (single !== undefined) return { topics: [single], batch: false };
+      const key = ackKeyOf(frame.dataType, echoed);
+      const batch = batches.get(key);
+      if (batch !== undefined) {
+        batches.delete(key);
+        return { topics: batch.filter((t) => table.has(t)), batch: true };
+      }
+    }
+    const only = onlyPending(frame.dataType);
+    return { topics: only === undefined ? [] : [only], batch: false };
+  };
+
   return {
     subscribe: (topic) => subscribe(topic, 0),
     answered(topic) {
       if (topic.pending) topic.answered(now());
     },
+    written(request) {
+      if (request.action !== 'subscribe') return;
+      const at = now();
+      for (const topic of request.topics) if (table.has(topic)) topic.written(at);
+      if (request.topics.length < 2) return;
+      if (batches.size >= MAX_TRACKED_BATCHES) batches.delete(batches.keys().next().value as string);
+      batches.set(ackKeyOf(request.dataType, tryCanonicalKey(request.payload ?? null) ?? ''), request.topics);
+    },
     handleAck(frame) {
       if (frame.action.toLowerCase() !== 'subscribe') return;
-      const echoed = tryCanonicalKey(frame.payload ?? null);
-      const topic = (echoed === undefined ? undefined : table.findByAck(frame.dataType, echoed)) ?? onlyPending(frame.dataType);
-      if (topic === undefined) return;
-      if (frame.ok) topic.answered(now());
-      else if (frame.message !== undefined && TOO_MANY_REQUESTS.test(frame.message)) throttle(topic);
-      else {
+      const { topics, batch } = topicsOf(frame);
+      if (topics.length === 0) return;
+      if (frame.ok) for (const topic of topics) topic.answered(now());
+      else if (frame.message !== undefined && TOO_MANY_REQUESTS.test(frame.message)) for (const topic of topics) throttle(topic);
+      else if (batch) {
+        logger.info({ market, dataType: frame.dataType, topics: topics.length, reason: frame.message }, 'upstream refused a batch; subscribing its topics one by one');
+        for (const topic of topics) if (topic.state.kind === 'awaiting') subscribe(topic, topic.state.retries, true);
+      } else {
         const reason = frame.message ?? 'no reason given';
         logger.warn({ market, dataType: frame.dataType, reason }, 'upstream refused a subscription');
-        options.fail(topic, new GatewayError('UPSTREAM_REJECTED', `Coincall refused the ${frame.dataType} subscription: ${reason}`));
+        for (const topic of topics) options.fail(topic, new GatewayError('UPSTREAM_REJECTED', `Coincall refused the ${frame.dataType} subscription: ${reason}`));
       }
     },
     handleNotice(message) {

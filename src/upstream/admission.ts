@@ -7,10 +7,21 @@
  * - an expiring set with a size bound, for credentials the exchange refused
  *   recently (they fail fast instead of costing another handshake).
  *
- * Both read time through an injectable clock; neither owns a timer. The
+ * - token buckets per key (a client address, a client), bounded;
+ * - the per-client budget of new upstream topics
+ *   (MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT), refused with LIMIT_EXCEEDED.
+ *
+ * All read time through an injectable clock; none owns a timer. The
  * bucket itself is the shared one of `lib/token-bucket.ts`.
  */
+import { GatewayError } from '../lib/errors.ts';
+import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { createTokenBucket, type TokenBucket } from '../lib/token-bucket.ts';
+
+/** A client may open this many seconds' worth of its new-topic rate back to back (a page opening a chain). */
+export const NEW_TOPIC_BURST_SECONDS = 5;
+/** Clients whose new-topic budgets are tracked at once (least recently used forgotten first). */
+export const MAX_TRACKED_CLIENTS = 10_000;
 
 export interface HandshakeBudgetOptions {
   /** New handshakes per second (0: none, the burst is all there is). */
@@ -69,5 +80,52 @@ export function createExpiringSet(options: ExpiringSetOptions): ExpiringSet {
       prune();
       return expiries.size;
     },
+  };
+}
+
+export interface KeyedBucketsOptions {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  /** Keys tracked at once; past it the least recently used key is forgotten (and starts full again). */
+  readonly maxKeys: number;
+  readonly now: () => number;
+}
+
+/** A token bucket per key (a client, an address), created on first use. */
+export interface KeyedBuckets {
+  /** Takes a token from `key`'s bucket; false when it is empty. */
+  tryTake(key: string): boolean;
+}
+
+export function createKeyedBuckets(options: KeyedBucketsOptions): KeyedBuckets {
+  const { ratePerSecond, burst, maxKeys, now } = options;
+  // Map order is use order: a used key moves to the back, the front is the least recently used.
+  const buckets = new Map<string, TokenBucket>();
+  return {
+    tryTake(key) {
+      let bucket = buckets.get(key);
+      if (bucket === undefined) {
+        while (buckets.size >= maxKeys && buckets.size > 0) buckets.delete(buckets.keys().next().value as string);
+        bucket = createTokenBucket({ ratePerSecond, burst, now });
+      } else buckets.delete(key);
+      buckets.set(key, bucket);
+      return bucket.tryTake();
+    },
+  };
+}
+
+/**
+ * The per-client budget of new upstream topics: the returned function takes
+ * one token of the client's bucket, or throws LIMIT_EXCEEDED naming the limit.
+ */
+export function createTopicBudget(options: { readonly ratePerSecond: number; readonly now: () => number }): (client: { readonly id: string }) => void {
+  const { ratePerSecond } = options;
+  const buckets = createKeyedBuckets({ ratePerSecond, burst: ratePerSecond * NEW_TOPIC_BURST_SECONDS, maxKeys: MAX_TRACKED_CLIENTS, now: options.now });
+  return (client) => {
+    if (!buckets.tryTake(client.id))
+      throw new GatewayError(
+        'LIMIT_EXCEEDED',
+        `This connection opens new upstream subscriptions faster than ${ratePerSecond} per second (${LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env}); wait a moment before subscribing to more.`,
+      );
   };
 }

@@ -9,13 +9,11 @@
  * last topic (plus a linger). Data of one credential never reaches another's
  * listeners because their topics live on different multiplexers.
  *
- * Clients choose private credentials, so clients could make the gateway open
- * handshakes to the exchange at will (and get its IP banned for everyone).
- * Three guards stand in the way: a cap on distinct credentials with private
- * connections at once, a global rate of private handshakes (new connections
- * refused with LIMIT_EXCEEDED when it is spent, reconnects queued behind it),
- * and a bounded, expiring memo of credentials the exchange refused, which
- * then fail fast with FORBIDDEN.
+ * Clients choose private credentials, so they could make the gateway knock
+ * on the exchange at will: a cap on distinct credentials with private
+ * connections, and `private-admission.ts` (handshake budgets), stand in the
+ * way. Each client (`ClientRef`) has a budget of new topics per second, and
+ * its subscribes wait in its own lane (`request-scheduler.ts`).
  */
 import { MARKETS, type MarketName } from '../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../coincall/signing.ts';
@@ -24,11 +22,14 @@ import { GatewayError } from '../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
-import { createExpiringSet, createHandshakeBudget } from './admission.ts';
+import { createTopicBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
+import { createPrivateAdmission } from './private-admission.ts';
+import type { ClientRef } from './request-scheduler.ts';
 import { attachSubscriber, type Subscription } from './subscription.ts';
 
+export type { ClientRef } from './request-scheduler.ts';
 export { DEFAULT_ACK_WAIT_MS, type Subscription } from './subscription.ts';
 
 /** How long a private connection outlives its last topic. */
@@ -95,6 +96,12 @@ export interface UpstreamOptions {
   readonly maxFrameBytes?: number;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Private handshakes per second from one client address (default: its limit's). */
+  readonly privateHandshakesPerSecondPerAddress?: number;
+  /** New upstream topics one client may open per second (default: its limit's). */
+  readonly maxNewTopicsPerSecondPerClient?: number;
+  /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
+  readonly maxPendingTopics?: number;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -120,7 +127,8 @@ export interface Upstream {
     channel: AnyChannel,
     args: unknown,
     credential: Credential | undefined,
-    options?: { readonly failureValue?: (error: Error) => unknown },
+    /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
+    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef },
   ): Subscription;
   status(): UpstreamStatus;
   /**
@@ -153,14 +161,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const now = options.now ?? Date.now;
   const hubs = new Map<string, Hub>();
   const maxPrivateCredentials = options.maxPrivateCredentials ?? DEFAULT_MAX_PRIVATE_CREDENTIALS;
-  const handshakes = createHandshakeBudget({
+  const admission = createPrivateAdmission({
     ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
     burst: options.privateHandshakeBurst ?? DEFAULT_PRIVATE_HANDSHAKE_BURST,
+    perAddressPerSecond: options.privateHandshakesPerSecondPerAddress ?? LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.fallback,
+    refusedTtlMs: options.refusedCredentialTtlMs ?? REFUSED_CREDENTIAL_TTL_MS,
+    maxRefused: options.maxRefusedCredentials ?? MAX_REFUSED_CREDENTIALS,
     now,
   });
-  const refused = createExpiringSet({
-    ttlMs: options.refusedCredentialTtlMs ?? REFUSED_CREDENTIAL_TTL_MS,
-    maxSize: options.maxRefusedCredentials ?? MAX_REFUSED_CREDENTIALS,
+  const admitTopic = createTopicBudget({
+    ratePerSecond: options.maxNewTopicsPerSecondPerClient ?? LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.fallback,
     now,
   });
   const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 };
@@ -193,6 +203,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
+      ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -209,7 +220,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       logger: log,
       now,
       retryOnRefusal: access === 'public',
-      ...(access === 'private' ? { handshakeDelay: () => handshakes.reserve() } : {}),
+      ...(access === 'private' ? { handshakeDelay: () => admission.reconnectDelay() } : {}),
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
@@ -217,11 +228,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_UPSTREAM_MAX_FRAME_BYTES,
       onOversized: () => mux.countOversized(),
       onStateChange: changed,
-      onOpen: () => mux.resubscribeAll(),
       onDown: () => mux.interruptAll(now()),
+      onOpen: () => {
+        if (access === 'private') admission.accepted(owner);
+        mux.resubscribeAll();
+      },
       onFrame: (frame, receivedAt) => mux.handleFrame(frame, receivedAt),
       onRefused: (status) => {
-        refused.add(owner);
+        admission.refused(owner);
         mux.failAll(refusedError(credential, status));
         if (hub !== undefined) void closeHub(hub);
       },
@@ -243,9 +257,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const privateOwners = (): Set<string> => new Set([...hubs.values()].filter((h) => h.access === 'private').map((h) => h.owner));
 
   /** The credential's hub for `market`, opened if admitted; throws FORBIDDEN or LIMIT_EXCEEDED otherwise. */
-  const privateHub = (market: MarketName, credential: Credential): Hub => {
+  const privateHub = (market: MarketName, credential: Credential, client: ClientRef | undefined): Hub => {
     const owner = fingerprint(credential);
-    if (refused.has(owner)) throw refusedError(credential, 403);
+    if (admission.isRefused(owner)) throw refusedError(credential, 403);
     const found = hubs.get(`${market}:${owner}`);
     if (found !== undefined) return found;
     const owners = privateOwners();
@@ -254,17 +268,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         'LIMIT_EXCEEDED',
         `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit (${LIMIT_SETTINGS.upstreamMaxPrivateAccounts.env}); try again once others have left.`,
       );
-    if (!handshakes.tryTake())
-      throw new GatewayError(
-        'LIMIT_EXCEEDED',
-        `Too many accounts are connecting to Coincall through the gateway right now (${LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.env}); try again in a few seconds.`,
-      );
+    admission.admit(owner, client?.address);
     return openHub(market, credential, 'private', owner);
   };
 
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+      const client = subscribeOptions?.client;
       let hub: Hub;
       if (channel.access === 'private') {
         if (credential === undefined)
@@ -272,13 +283,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             'UNAUTHENTICATED',
             `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
           );
-        hub = privateHub(channel.market, credential);
+        hub = privateHub(channel.market, credential, subscribeOptions?.client);
       } else hub = hubs.get(`${channel.market}:public`) as Hub;
 
       return attachSubscriber(hub.mux, channel, args, {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
+        ...(client === undefined ? {} : { opening: { client: client.id, admit: () => admitTopic(client) } }),
       });
     },
     status() {
@@ -290,7 +302,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
         privateTopics: all.filter((h) => h.access === 'private').reduce((n, h) => n + h.mux.topics().length, 0),
         privateCredentials: privateOwners().size,
-        refusedCredentials: refused.size(),
+        refusedCredentials: admission.refusedCount(),
         drops,
       };
     },

@@ -5,16 +5,21 @@
  *
  * A topic is (channel, routing key). Its first listener sends the upstream
  * subscribe; later listeners share it; after the last one leaves (and a short
- * linger) the unsubscribe goes out. After a reconnect every live topic is
- * subscribed again. Each frame is parsed and decoded once, routed by dt and
+ * linger) the unsubscribe goes out. Requests wait in the request scheduler
+ * (fair across clients, batched, bounded: a new topic is refused while
+ * UPSTREAM_MAX_PENDING_TOPICS requests wait). After a reconnect every live
+ * topic is subscribed again. Each frame is parsed and decoded once, routed by dt and
  * key to its topic, turned into events once, and handed to every listener.
  */
 import type { Backoff } from '../lib/backoff.ts';
+import { GatewayError } from '../lib/errors.ts';
+import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { unsubscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createAckTracker } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
+import { createRequestScheduler } from './request-scheduler.ts';
 import type { Listener, Topic } from './topic.ts';
 import { createTopicTable, type TopicHandle } from './topic-table.ts';
 import { startStaleWatch } from './stale-watch.ts';
@@ -53,11 +58,21 @@ export interface MultiplexerOptions {
   readonly connected?: () => boolean;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
+  readonly maxPendingTopics?: number;
+}
+
+/** Who opens a topic, if the join opens one. */
+export interface Opening {
+  /** The client's id: its subscribes wait in its own lane. */
+  readonly client?: string;
+  /** Asked before a new topic opens (never for a shared one); throws to refuse it. */
+  readonly admit?: () => void;
 }
 
 export interface Multiplexer {
-  /** Joins (or opens) the topic of `channel` for `args`; `listener` gets every event. */
-  join(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
+  /** Joins (or opens) the topic of `channel` for `args`; `listener` gets every event. Throws LIMIT_EXCEEDED. */
+  join(channel: AnyChannel, args: unknown, listener: Listener, opening?: Opening): TopicHandle;
   /** Feeds one frame from the connection. */
   handleFrame(frame: Frame, receivedAt: number): void;
   /** The connection (re)opened: subscribe every live topic again. */
@@ -77,12 +92,22 @@ export interface Multiplexer {
 
 export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const { market, send, logger } = options;
-  const unsubscribe = (topic: Topic) => send(unsubscribeRequest(topic.channel.dataType, topic.payload));
+  const maxPending = options.maxPendingTopics ?? LIMIT_SETTINGS.upstreamMaxPendingTopics.fallback;
+  /** The client of the join under way (read by `opened`, which runs inside it). */
+  let openedBy: string | undefined;
   const table = createTopicTable({
     ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
     ...(options.onIdleChange === undefined ? {} : { onIdleChange: options.onIdleChange }),
-    opened: (topic) => acks.subscribe(topic),
-    expired: unsubscribe,
+    opened: (topic) => {
+      if (openedBy !== undefined) scheduler.own(topic, openedBy);
+      acks.subscribe(topic);
+    },
+    expired: (topic) => scheduler.unsubscribe(topic),
+  });
+  const scheduler = createRequestScheduler({
+    send,
+    isLive: (topic) => table.has(topic),
+    written: (request) => acks.written(request),
   });
   const fail = (topic: Topic, error: Error) => {
     topic.fail(error);
@@ -91,7 +116,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   const acks = createAckTracker({
     market,
     table,
-    send,
+    schedule: (topic, scheduleOptions) => scheduler.subscribe(topic, scheduleOptions),
     fail,
     logger,
     now: options.now ?? Date.now,
@@ -108,7 +133,8 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     connected: options.connected ?? (() => true),
     resubscribe: (topic) => {
       topic.interrupt(now());
-      unsubscribe(topic);
+      // Straight to the pacer, not through the scheduler, which would cancel an unsubscribe by the subscribe after it.
+      send(unsubscribeRequest(topic.channel.dataType, topic.payload));
       acks.subscribe(topic);
     },
     ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
@@ -117,7 +143,22 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
   return {
     drops: router.drops,
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
-    join: (channel, args, listener) => table.join(channel, args, listener),
+    join(channel, args, listener, opening) {
+      if (table.find(channel, channel.topic(args).key) === undefined) {
+        if (scheduler.pending() >= maxPending)
+          throw new GatewayError(
+            'LIMIT_EXCEEDED',
+            `${maxPending} requests already wait to go to Coincall on the ${market} connection (${LIMIT_SETTINGS.upstreamMaxPendingTopics.env}); try again in a few seconds.`,
+          );
+        opening?.admit?.();
+      }
+      openedBy = opening?.client;
+      try {
+        return table.join(channel, args, listener);
+      } finally {
+        openedBy = undefined;
+      }
+    },
     handleFrame(frame, receivedAt) {
       switch (frame.kind) {
         case 'data':
@@ -135,6 +176,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       }
     },
     resubscribeAll() {
+      scheduler.reset();
       for (const topic of table.all()) acks.subscribe(topic);
     },
     interruptAll(at) {
@@ -159,8 +201,9 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       for (const topic of [...table.all()]) {
         topic.end();
         table.remove(topic);
-        unsubscribe(topic);
+        scheduler.unsubscribe(topic);
       }
+      scheduler.flush();
     },
   };
 }

@@ -8,6 +8,10 @@
  * `onWritten` runs when it reaches the socket. The queue lives as long as one
  * socket: `clear` drops it when the socket goes. `drain` runs a callback once
  * the queue is empty (shutdown's unsubscribes all go out, still paced).
+ *
+ * An `onWritten` may queue the next request at once (the request scheduler
+ * keeps one request here and picks the next only when it is written): the
+ * running flush picks it up, no nested flush starts.
  */
 import { MAX_REQUESTS_PER_SECOND } from '../coincall/protocol.ts';
 import { createTokenBucket } from '../lib/token-bucket.ts';
@@ -47,8 +51,19 @@ export function createPacer(options: PacerOptions): Pacer {
   const queue: Request[] = [];
   let timer: NodeJS.Timeout | undefined;
   let afterDrain: (() => void) | undefined;
+  let flushing = false;
 
   const flush = () => {
+    if (flushing) return;
+    flushing = true;
+    try {
+      flushQueue();
+    } finally {
+      flushing = false;
+    }
+  };
+
+  const flushQueue = () => {
     timer = undefined;
     while (queue.length > 0 && canWrite()) {
       if (!bucket.tryTake()) {

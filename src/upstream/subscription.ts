@@ -10,7 +10,7 @@
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { createSink, type Sink } from './delivery.ts';
-import type { Multiplexer } from './multiplexer.ts';
+import type { Multiplexer, Opening } from './multiplexer.ts';
 
 /** How long a subscribe waits for the exchange's acknowledgement (or first data) before it proceeds anyway. */
 export const DEFAULT_ACK_WAIT_MS = 1_500;
@@ -27,6 +27,8 @@ export interface AttachOptions {
   readonly eventQueueLimit?: number;
   /** Turns a mid-stream failure into a last value (see SinkOptions.failureValue). */
   readonly failureValue?: (error: Error) => unknown;
+  /** Who opens the topic, if this subscriber opens it (see Multiplexer.join). */
+  readonly opening?: Opening;
 }
 
 /** Joins the topic of `channel` for `args` on `mux` for one subscriber. */
@@ -46,7 +48,7 @@ export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: un
     interrupted: (signal) => sink.push(signal),
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
-  });
+  }, options.opening);
   release = () => handle.release();
   if (handle.last !== undefined) {
     const view = channel.filter(handle.last, args);

@@ -7,6 +7,7 @@ export const futuresIndexPrice = indexPriceChannel({
   id: 'futuresIndexPrice',
   market: 'futures',
   dt: 30,
+  batchable: true,
   description: 'Index, mark and 24 h ticker figures of a perpetual future.',
   example: {
     variables: (x) => ({ symbol: x.underlying }),

@@ -12,6 +12,7 @@ export const optionPricing = defineChannel({
   dataType: 'bsInfo',
   dt: [3],
   access: 'public',
+  batchable: true,
   delivery: 'state',
   staleAfterMs: STREAMING_STALE_AFTER_MS,
   throttle: 'latest',
