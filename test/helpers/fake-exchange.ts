@@ -186,14 +186,21 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     const reply = options.reply?.(request) ?? 'ack';
     if (reply === 'silence') return;
     if (reply !== 'ack') return connection.socket.send(reply.text);
-    const key = topicOf(dataType, request.payload);
-    if (action === 'subscribe') connection.topics.add(key);
-    else connection.topics.delete(key);
-    const ack = { action: action.toUpperCase(), dataType, ...(request.payload === undefined ? {} : { payload: request.payload }), result: 'success' };
+    // The batch form (`symbol: [...]`) stands for one topic per symbol, as on the exchange.
+    const payload = request.payload;
+    const symbols = typeof payload === 'object' && payload !== null && Array.isArray((payload as Record<string, unknown>)['symbol']) ? ((payload as Record<string, unknown>)['symbol'] as unknown[]) : undefined;
+    const keys = symbols === undefined ? [topicOf(dataType, payload)] : symbols.map((symbol) => topicOf(dataType, { ...(payload as Record<string, unknown>), symbol }));
+    for (const key of keys) {
+      if (action === 'subscribe') connection.topics.add(key);
+      else connection.topics.delete(key);
+    }
+    const ack = { action: action.toUpperCase(), dataType, ...(payload === undefined ? {} : { payload }), result: 'success' };
     connection.socket.send(JSON.stringify(ack));
-    const replay = history.get(key);
-    if (action === 'subscribe' && replay !== undefined && replay.items.length > 0 && !muted.has(key))
-      connection.socket.send(JSON.stringify({ dt: replay.dt, c: 20, d: replay.items }));
+    for (const key of keys) {
+      const replay = history.get(key);
+      if (action === 'subscribe' && replay !== undefined && replay.items.length > 0 && !muted.has(key))
+        connection.socket.send(JSON.stringify({ dt: replay.dt, c: 20, d: replay.items }));
+    }
   };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
