@@ -36,7 +36,8 @@ export function indexPriceChannel(c: Common) {
     access: 'public',
     delivery: 'state',
     item: IndexPriceShape,
-    args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
+    // The futures market's index price is a perpetual's: checked against the listed perpetuals, not the option underlyings.
+    args: { symbol: c.market === 'futures' ? arg.futuresSymbol('Perpetual symbol, e.g. `BTCUSD`.') : arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
   });
