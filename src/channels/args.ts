@@ -94,8 +94,12 @@ function checkOption(symbol: string, ctx: ArgContext): string {
 
 /** A well-formed symbol the listing knows as a perpetual (`futures`) or an option underlying. */
 function checkListedUnderlying(symbol: string, ctx: ArgContext, what: string, kind: 'futures' | 'option'): string {
+  const listed = kind === 'futures' ? ctx.listing?.checkFuturesSymbol(symbol) : ctx.listing?.checkUnderlying(symbol);
+  // A typo that also breaks the format (`BTCUSDD`) still gets the listing's "did you mean".
+  if (!isUnderlyingSymbol(symbol) && listed !== undefined && !listed.ok)
+    throw badInput(`${ctx.field}: ${listed.message} ("${ctx.arg}" must be ${what} such as BTCUSD: upper case, ending in USD.)`);
   checkUnderlying(symbol, ctx, what);
-  requireListed(kind === 'futures' ? ctx.listing?.checkFuturesSymbol(symbol) : ctx.listing?.checkUnderlying(symbol), ctx.field);
+  requireListed(listed, ctx.field);
   return symbol;
 }
 

@@ -72,8 +72,12 @@ export function instrumentStatus(ctx: GatewayContext): InstrumentRegistryStatus 
   );
 }
 
-function checkUnderlyingFormat(underlying: string, field: string): void {
-  if (!isUnderlyingSymbol(underlying)) throw badInput(`${field}: "underlying" must be an underlying such as BTCUSD (upper case, ending in USD).`);
+/** The format check, naming close listed underlyings when the registry has some. */
+function checkUnderlyingFormat(underlying: string, field: string, ctx: GatewayContext): void {
+  if (isUnderlyingSymbol(underlying)) return;
+  const listed = ctx.instruments?.checkUnderlying(underlying);
+  const hint = listed === undefined || listed.ok ? '' : ` ${listed.message}`;
+  throw badInput(`${field}: "underlying" must be an underlying such as BTCUSD (upper case, ending in USD).${hint}`);
 }
 
 function refuseUnlisted(check: { readonly ok: true } | { readonly ok: false; readonly message: string } | undefined, field: string): void {
@@ -94,7 +98,7 @@ function listInstruments(args: InstrumentsArgs, ctx: GatewayContext): Instrument
   const underlying = args.underlying ?? undefined;
   const expiry = args.expiry ?? undefined;
   if (underlying !== undefined) {
-    checkUnderlyingFormat(underlying, 'instruments');
+    checkUnderlyingFormat(underlying, 'instruments', ctx);
     const asFutures = registry?.checkFuturesSymbol(underlying);
     const asOption = registry?.checkUnderlying(underlying);
     if (market === 'FUTURES') refuseUnlisted(asFutures, 'instruments');
@@ -132,7 +136,7 @@ builder.queryField('expiries', (t) =>
     args: { underlying: t.arg.string({ required: true, description: 'Option underlying, e.g. `BTCUSD` (refused when not listed).' }) },
     resolve: (_root, { underlying }, ctx) => {
       try {
-        checkUnderlyingFormat(underlying, 'expiries');
+        checkUnderlyingFormat(underlying, 'expiries', ctx);
         refuseUnlisted(ctx.instruments?.checkUnderlying(underlying), 'expiries');
         return ctx.instruments?.expiries(underlying) ?? [];
       } catch (error) {
