@@ -9,6 +9,10 @@
  * whole life even as the index walks, and the REST answers, the subscribe
  * checks and the chain frames all read one list. Expiries listed when the
  * simulator starts get strikes around the start price.
+ *
+ * Tests that replay the exchange's own example frames (options of May 2023
+ * far from the simulated money) name those options as `extraOptions`: they
+ * are listed too, with their expiries, until they expire.
  */
 import { optionSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
 import { listedExpiries, strikeGrid, UNDERLYINGS, underlyingSpec } from './instruments.ts';
@@ -29,10 +33,24 @@ export class SimulatorListing {
   private readonly strikes = new Map<string, readonly string[]>();
   private rolledAt = Number.NaN;
   private readonly indexOf: (underlying: string) => number;
+  /** Extra listed strikes by `underlying|expiry`. */
+  private readonly extras = new Map<string, Set<string>>();
 
-  /** `indexOf`: the underlying's index now (the strike grid is centred on it when an expiry is first listed). */
-  constructor(indexOf: (underlying: string) => number) {
+  /**
+   * `indexOf`: the underlying's index now (the strike grid is centred on it
+   * when an expiry is first listed). `extraOptions`: option symbols listed
+   * besides the grid (their underlying must be a simulated one).
+   */
+  constructor(indexOf: (underlying: string) => number, extraOptions: readonly string[] = []) {
     this.indexOf = indexOf;
+    for (const symbol of extraOptions) {
+      const parsed = parseOptionSymbol(symbol);
+      if (parsed === undefined || underlyingSpec(parsed.underlying) === undefined) throw new RangeError(`not an option of a simulated underlying: ${symbol}`);
+      const key = `${parsed.underlying}|${parsed.expiry}`;
+      const strikes = this.extras.get(key) ?? new Set<string>();
+      strikes.add(parsed.strike);
+      this.extras.set(key, strikes);
+    }
   }
 
   /** Listed perpetuals (every simulated underlying). */
@@ -49,15 +67,24 @@ export class SimulatorListing {
     return underlyingSpec(symbol) !== undefined;
   }
 
-  /** Listed expiries at `now`, ascending (the same for every underlying). */
-  expiries(now: number): readonly number[] {
-    return listedExpiries(now);
+  /** Listed expiries of an underlying at `now`, ascending. */
+  expiries(now: number, underlying?: string): readonly number[] {
+    const out = new Set(listedExpiries(now));
+    for (const key of this.extras.keys()) {
+      const [u = '', e = ''] = key.split('|');
+      if ((underlying === undefined || u === underlying) && Number(e) > now) out.add(Number(e));
+    }
+    return [...out].sort((a, b) => a - b);
   }
 
-  /** Strikes listed for an underlying and expiry; empty when that expiry is not listed at `now`. */
+  /** Strikes listed for an underlying and expiry, ascending; empty when that expiry is not listed at `now`. */
   strikesOf(underlying: string, expiry: number, now: number): readonly string[] {
     this.roll(now);
-    return this.strikes.get(`${underlying}|${expiry}`) ?? [];
+    const key = `${underlying}|${expiry}`;
+    const grid = this.strikes.get(key) ?? [];
+    const extra = expiry > now ? this.extras.get(key) : undefined;
+    if (extra === undefined) return grid;
+    return [...new Set([...grid, ...extra])].sort((a, b) => Number(a) - Number(b));
   }
 
   isListedExpiry(underlying: string, expiry: number, now: number): boolean {
@@ -74,7 +101,7 @@ export class SimulatorListing {
   /** Every listed option of an underlying at `now`: by expiry, strike, call before put. */
   options(underlying: string, now: number): ListedOption[] {
     const out: ListedOption[] = [];
-    for (const expiry of this.expiries(now))
+    for (const expiry of this.expiries(now, underlying))
       for (const strike of this.strikesOf(underlying, expiry, now))
         for (const type of TYPES) out.push({ symbol: optionSymbol(underlying, expiry, strike, type), underlying, expiry, strike, type });
     return out;

@@ -70,6 +70,8 @@ export interface SimulatorOptions {
   readonly maxRequestsPerSecond?: number;
   /** Clock for signature freshness and timestamps (default Date.now). */
   readonly now?: () => number;
+  /** Option symbols to list besides its strike grid (tests replaying the exchange's example frames). */
+  readonly extraOptions?: readonly string[];
 }
 
 export type SimulatorRequestLog = RequestLogEntry;
@@ -151,7 +153,7 @@ class SimulatorServer implements ConnectionHost {
     const seed = options.seed ?? DEFAULT_SEED;
     const start = this.now();
     // The listing centres new expiries' strikes on the market's index; the market's chains use the listed strikes.
-    this.listing = new SimulatorListing((underlying) => this.market.indexOf(underlying));
+    this.listing = new SimulatorListing((underlying) => this.market.indexOf(underlying), options.extraOptions);
     this.market = new Market(seed, start, (underlying, expiry) => this.listing.strikesOf(underlying, expiry, this.now()));
     this.listing.roll(start);
     const nextOrderId = () => FIRST_ORDER_ID + ORDER_ID_STEP * this.orderCounter++;
