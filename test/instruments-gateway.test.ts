@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { futuresIndexPrice } from '../src/channels/futures/index-price.ts';
 import type { Listing, ListingCheck } from '../src/channels/listing.ts';
 import { optionIndexPrice } from '../src/channels/options/index-price.ts';
+import { exampleVariables } from '../src/channels/examples.ts';
 import { DAY_MS, optionSymbol, parseOptionSymbol } from '../src/coincall/symbols.ts';
 import type { Instrument } from '../src/coincall/rest.ts';
 import { GatewayError } from '../src/lib/errors.ts';
@@ -190,5 +191,21 @@ describe('when the instrument list cannot be loaded', () => {
     expect(result?.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_REJECTED');
     expect(result?.errors?.[0]?.message).toContain('not listed');
     await waitFor(() => subscribedSymbols(fallback).includes('ABCUSD'), 'the subscribe upstream');
+  });
+});
+
+describe("GraphiQL's example variables", () => {
+  it('name a listed expiry and option when there is a list, and guess only without one', () => {
+    const now = Date.now();
+    const call = listedCall();
+    const listed = { list: () => gateway.instruments.list({ market: 'OPTIONS', underlying: 'BTCUSD' }) };
+    const withList = exampleVariables({ now, referencePrice: Number(call.strike), listed });
+    const symbol = withList.optionPricing['symbol'];
+    expect(gateway.instruments.checkOption(String(symbol))).toEqual({ ok: true });
+    expect(gateway.instruments.checkExpiry('BTCUSD', Date.parse(String(withList.optionChain['expiry'])))).toEqual({ ok: true });
+    // A reference far off the listed strikes still gets a listed one (the nearest).
+    const far = exampleVariables({ now, referencePrice: 1, listed });
+    expect(gateway.instruments.checkOption(String(far.optionPricing['symbol']))).toEqual({ ok: true });
+    expect(exampleVariables({ now, referencePrice: 1 }).optionPricing['symbol']).toMatch(/^BTCUSD-\w+-1000-C$/);
   });
 });
