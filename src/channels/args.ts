@@ -88,7 +88,7 @@ function checkOption(symbol: string, ctx: ArgContext): string {
   }
   if (parsed.expiry <= ctx.now)
     throw badInput(`${ctx.field}: option ${symbol} expired at ${new Date(parsed.expiry).toISOString()}; choose a live expiry.`);
-  if (ctx.now !== Number.NEGATIVE_INFINITY) requireListed(ctx.listing?.checkOption(symbol), ctx.field);
+  requireListed(ctx.listing?.checkOption(symbol), ctx.field);
   return symbol;
 }
 
@@ -134,10 +134,10 @@ export const arg = {
     required('string', description, (raw, ctx) => checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures')),
   underlying: (description: string) =>
     required('string', description, (raw, ctx) => checkListedUnderlying(text(raw, ctx), ctx, 'an underlying', 'option')),
-  /** An optional symbol filter on a private channel of `market`. */
+  /** An optional symbol filter on a private channel of `market` (an option filter may name an expired or delisted option: its orders stay). */
   symbolFilter: (market: MarketName, description: string) =>
     optional('string', description, (raw, ctx) =>
-      market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY }) : checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures'),
+      market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY, listing: undefined }) : checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures'),
     ),
   period: () => enumArg(KlinePeriod, true, 'Candle granularity.', (period) => KlinePeriod.values[period].code as string),
   depth: () =>
