@@ -1,7 +1,8 @@
 /**
  * Composition root: the only place that builds concrete objects. Starts the
- * in-process simulator when the upstream is simulated, the upstream
- * connections, the schema and the HTTP/WebSocket server.
+ * in-process simulator when the upstream is simulated, the instrument
+ * registry (Coincall's REST listing, or the simulator's own REST endpoints),
+ * the upstream connections, the schema and the HTTP/WebSocket server.
  */
 import { readFileSync } from 'node:fs';
 import type { Plugin } from 'graphql-yoga';
@@ -18,6 +19,15 @@ import { loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instruments.ts';
 import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
+import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions } from './upstream/instruments.ts';
+
+/**
+ * How long start-up waits for the first instrument list before serving
+ * anyway (with format checks until it loads): long enough for the simulator
+ * or a healthy Coincall, short enough that an unreachable REST API does not
+ * hold up the gateway.
+ */
+export const INSTRUMENTS_STARTUP_WAIT_MS = 3_000;
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -30,6 +40,8 @@ export interface AppOptions {
   readonly upstream?: Partial<Omit<UpstreamOptions, 'urls' | 'serverCredential' | 'logger'>>;
   /** Options of the in-process simulator. */
   readonly simulator?: SimulatorOptions;
+  /** Overrides for the instrument registry (an unreachable URL, fast retries in tests). */
+  readonly instruments?: Partial<Omit<InstrumentRegistryOptions, 'logger' | 'now'>>;
   /** Share one execution among identical graphql-ws subscriptions (default true). */
   readonly sharedSubscriptions?: boolean;
   /** More yoga/envelop plugins, after the gateway's own (they apply to every transport). */
@@ -45,6 +57,8 @@ export interface App {
   readonly simulator: Simulator | undefined;
   /** Counters of the shared subscription path. */
   readonly fanout: Pick<Fanout, 'stats'>;
+  /** The instrument registry subscriptions are checked against. */
+  readonly instruments: InstrumentRegistry;
   close(): Promise<void>;
 }
 
@@ -60,6 +74,16 @@ export async function startApp(options: AppOptions): Promise<App> {
     serverCredential = { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
   } else serverCredential = { apiKey: config.apiKey ?? '', apiSecret: config.apiSecret ?? '' };
   const mode: UpstreamMode = config.upstream === 'simulator' ? 'SIMULATED' : 'LIVE';
+
+  const instruments = createInstrumentRegistry({
+    restUrl: simulator?.restUrl ?? config.restUrl,
+    ...(config.instrumentsRefreshMs === undefined ? {} : { refreshMs: config.instrumentsRefreshMs }),
+    ...options.instruments,
+    now,
+    logger,
+  });
+  const listed = await instruments.ready({ timeoutMs: INSTRUMENTS_STARTUP_WAIT_MS });
+  if (listed !== 'ready') logger.warn({ state: listed, error: instruments.status().lastError }, 'serving without an instrument list for now: symbols are checked by format only');
 
   const limits = config.limits ?? DEFAULT_LIMITS;
   const upstream = createUpstream({
@@ -77,12 +101,13 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const server = createGatewayServer({
     schema: gatewaySchema(),
-    context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats() },
+    context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats(), instruments },
     logger: logger.child({ component: 'server' }),
     graphiql: {
       operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
       now,
-      examples: { variables: exampleVariables, isPrivate: isPrivateExample },
+      // The examples name a listed expiry and option once the registry has a list (on the simulator: its own).
+      examples: { variables: (market) => exampleVariables({ ...market, listed: instruments }), isPrivate: isPrivateExample },
       // On the simulator: its BTCUSD level for a near-the-money example, and its demo key so private tabs work. Never a real key.
       ...(simulator === undefined ? {} : { referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice, demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret } }),
     },
@@ -91,7 +116,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
-  const port = await server.listen(config.port, config.host);
+  let port: number;
+  try {
+    port = await server.listen(config.port, config.host);
+  } catch (error) {
+    instruments.close();
+    await Promise.allSettled([upstream.close(), simulator?.close()]);
+    throw error;
+  }
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${port}/graphql`;
 
@@ -102,9 +134,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     mode,
     simulator,
     fanout: server.fanout,
+    instruments,
     close() {
       closing ??= (async () => {
         // The upstream unsubscribes drain (bounded) while the server says goodbye to its clients.
+        instruments.close();
         const upstreamClosed = upstream.close();
         await server.close();
         await upstreamClosed;

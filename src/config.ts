@@ -15,6 +15,14 @@ export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_OPTIONS_WS_URL = 'wss://ws.coincall.com/options';
 export const DEFAULT_FUTURES_WS_URL = 'wss://ws.coincall.com/futures';
+/** Coincall's REST base: the instrument list (`COINCALL_REST_URL`). */
+export const DEFAULT_REST_URL = 'https://api.coincall.com';
+/** How often the instrument list is reloaded (`INSTRUMENTS_REFRESH_MS`): new daily expiries appear at 08:00 UTC. */
+export const DEFAULT_INSTRUMENTS_REFRESH_MS = 60_000;
+/** Reloading more often than once a second would only load Coincall's REST API. */
+export const MIN_INSTRUMENTS_REFRESH_MS = 1_000;
+/** A day: a list older than that misses a daily expiry. */
+export const MAX_INSTRUMENTS_REFRESH_MS = 86_400_000;
 
 export interface Config {
   readonly port: number;
@@ -22,6 +30,10 @@ export interface Config {
   readonly upstream: 'simulator' | 'coincall';
   readonly optionsWsUrl: string;
   readonly futuresWsUrl: string;
+  /** Coincall's REST base for the instrument list; omitted means `DEFAULT_REST_URL` (the simulator serves its own). */
+  readonly restUrl?: string;
+  /** Instrument list refresh period in ms; omitted means `DEFAULT_INSTRUMENTS_REFRESH_MS`. */
+  readonly instrumentsRefreshMs?: number;
   /** The server's key: signs the shared public connections (required for `coincall`). */
   readonly apiKey: string | undefined;
   readonly apiSecret: string | undefined;
@@ -42,6 +54,18 @@ function wsUrl(env: Env, name: string, fallback: string, problems: string[]): st
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('protocol');
   } catch {
     problems.push(`${name} must be a ws:// or wss:// URL, got "${raw}".`);
+  }
+  return raw;
+}
+
+function httpUrl(env: Env, name: string, fallback: string, problems: string[]): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    problems.push(`${name} must be an http:// or https:// URL, got "${raw}".`);
   }
   return raw;
 }
@@ -74,6 +98,8 @@ export function readConfig(env: Env): ConfigResult {
     upstream,
     optionsWsUrl: wsUrl(env, 'COINCALL_OPTIONS_WS_URL', DEFAULT_OPTIONS_WS_URL, problems),
     futuresWsUrl: wsUrl(env, 'COINCALL_FUTURES_WS_URL', DEFAULT_FUTURES_WS_URL, problems),
+    restUrl: httpUrl(env, 'COINCALL_REST_URL', DEFAULT_REST_URL, problems),
+    instrumentsRefreshMs: readInteger(env, 'INSTRUMENTS_REFRESH_MS', DEFAULT_INSTRUMENTS_REFRESH_MS, MIN_INSTRUMENTS_REFRESH_MS, MAX_INSTRUMENTS_REFRESH_MS, problems),
     apiKey,
     apiSecret,
     logLevel,

@@ -89,3 +89,24 @@ describe('README.md', () => {
     expect(row).toContain(`| \`${setting.fallback}\` |`);
   });
 });
+
+describe('instrument list settings', () => {
+  it('default to Coincall and a minute', () => {
+    expect(readConfig({})).toMatchObject({ ok: true, config: { restUrl: 'https://api.coincall.com', instrumentsRefreshMs: 60_000 } });
+  });
+
+  it('take an http(s) COINCALL_REST_URL and an INSTRUMENTS_REFRESH_MS within range', () => {
+    expect(readConfig({ COINCALL_REST_URL: 'http://127.0.0.1:8090', INSTRUMENTS_REFRESH_MS: '5000' })).toMatchObject({
+      ok: true,
+      config: { restUrl: 'http://127.0.0.1:8090', instrumentsRefreshMs: 5_000 },
+    });
+  });
+
+  it('refuse anything else, naming the variable', () => {
+    const result = readConfig({ COINCALL_REST_URL: 'ws://api.coincall.com', INSTRUMENTS_REFRESH_MS: '10' });
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.stringContaining('COINCALL_REST_URL must be an http:// or https:// URL'),
+      expect.stringContaining('INSTRUMENTS_REFRESH_MS'),
+    ]);
+  });
+});

@@ -11,13 +11,15 @@ import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 import { argType } from './helpers/arg-types.ts';
+import { fixtureOptionSymbols } from './helpers/fixture-options.ts';
 import { rawSubscribe, type RawSubscriber } from './helpers/raw-ws.ts';
 import { selectAll } from './helpers/selection.ts';
 
 const SPEC_TIME = Date.UTC(2023, 4, 26, 6, 0, 0);
 const offset = Date.now() - SPEC_TIME;
 const specNow = () => Date.now() - offset;
-const clock = { now: specNow, simulator: { now: specNow }, upstream: { now: specNow } };
+// The frames name options of May 2023 far from the simulated money: the simulator lists them too.
+const clock = { now: specNow, simulator: { now: specNow, extraOptions: fixtureOptionSymbols() }, upstream: { now: specNow } };
 
 let shared: TestGateway;
 let standard: TestGateway;

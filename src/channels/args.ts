@@ -4,11 +4,15 @@
  * kinds once, generically); an enum argument carries its enum table, as enum
  * fields do. Validation runs before anything goes upstream; a bad value throws
  * a `BAD_USER_INPUT` error whose message says what is wrong and what is expected.
+ * A well-formed symbol, underlying or expiry is then checked against the
+ * instrument list (`ctx.listing`, when there is one): an unlisted one is
+ * refused the same way, naming close listed alternatives.
  */
 import { isUnderlyingSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { badInput } from '../lib/errors.ts';
 import { KlinePeriod, OptionType, TradeSide, type EnumDef } from './enums.ts';
+import type { Listing, ListingCheck } from './listing.ts';
 
 /** The deepest order book the exchange sends (per side). */
 export const MAX_BOOK_DEPTH = 100;
@@ -30,6 +34,8 @@ export interface ArgContext {
   readonly arg: string;
   /** Current time in ms (expiry checks). */
   readonly now: number;
+  /** The instrument list, when the gateway has one; format checks alone otherwise. */
+  readonly listing?: Listing | undefined;
 }
 
 interface ArgBase<T, R extends boolean> {
@@ -54,14 +60,14 @@ export type ArgValues<A extends ArgsSpec> = {
 };
 
 /** Validates raw argument values against a spec; absent optional values become `undefined`. */
-export function parseArgs<A extends ArgsSpec>(spec: A, raw: Readonly<Record<string, unknown>>, field: string, now: number): ArgValues<A> {
+export function parseArgs<A extends ArgsSpec>(spec: A, raw: Readonly<Record<string, unknown>>, field: string, now: number, listing?: Listing): ArgValues<A> {
   const out: Record<string, unknown> = {};
   for (const [arg, argSpec] of Object.entries(spec)) {
     const value = raw[arg];
     if (value === undefined || value === null) {
       if (argSpec.required) throw badInput(`${field}: argument "${arg}" is required.`);
       out[arg] = undefined;
-    } else out[arg] = argSpec.parse(value, { field, arg, now });
+    } else out[arg] = argSpec.parse(value, { field, arg, now, listing });
   }
   return out as ArgValues<A>;
 }
@@ -69,6 +75,11 @@ export function parseArgs<A extends ArgsSpec>(spec: A, raw: Readonly<Record<stri
 function text(raw: unknown, ctx: ArgContext): string {
   if (typeof raw !== 'string') throw badInput(`${ctx.field}: "${ctx.arg}" must be a string.`);
   return raw.trim();
+}
+
+/** Throws `BAD_USER_INPUT` with the listing's message when it refuses. */
+export function requireListed(check: ListingCheck | undefined, field: string): void {
+  if (check !== undefined && !check.ok) throw badInput(`${field}: ${check.message}`);
 }
 
 function checkOption(symbol: string, ctx: ArgContext): string {
@@ -81,6 +92,18 @@ function checkOption(symbol: string, ctx: ArgContext): string {
   }
   if (parsed.expiry <= ctx.now)
     throw badInput(`${ctx.field}: option ${symbol} expired at ${new Date(parsed.expiry).toISOString()}; choose a live expiry.`);
+  requireListed(ctx.listing?.checkOption(symbol), ctx.field);
+  return symbol;
+}
+
+/** A well-formed symbol the listing knows as a perpetual (`futures`) or an option underlying. */
+function checkListedUnderlying(symbol: string, ctx: ArgContext, what: string, kind: 'futures' | 'option'): string {
+  const listed = kind === 'futures' ? ctx.listing?.checkFuturesSymbol(symbol) : ctx.listing?.checkUnderlying(symbol);
+  // A typo that also breaks the format (`BTCUSDD`) still gets the listing's "did you mean".
+  if (!isUnderlyingSymbol(symbol) && listed !== undefined && !listed.ok)
+    throw badInput(`${ctx.field}: ${listed.message} ("${ctx.arg}" must be ${what} such as BTCUSD: upper case, ending in USD.)`);
+  checkUnderlying(symbol, ctx, what);
+  requireListed(listed, ctx.field);
   return symbol;
 }
 
@@ -119,13 +142,13 @@ export function throttleMsOf(args: unknown): number | undefined {
 export const arg = {
   optionSymbol: (description: string) => required('string', description, (raw, ctx) => checkOption(text(raw, ctx), ctx)),
   futuresSymbol: (description: string) =>
-    required('string', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'a futures symbol')),
+    required('string', description, (raw, ctx) => checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures')),
   underlying: (description: string) =>
-    required('string', description, (raw, ctx) => checkUnderlying(text(raw, ctx), ctx, 'an underlying')),
-  /** An optional symbol filter on a private channel of `market`. */
+    required('string', description, (raw, ctx) => checkListedUnderlying(text(raw, ctx), ctx, 'an underlying', 'option')),
+  /** An optional symbol filter on a private channel of `market` (an option filter may name an expired or delisted option: its orders stay). */
   symbolFilter: (market: MarketName, description: string) =>
     optional('string', description, (raw, ctx) =>
-      market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY }) : checkUnderlying(text(raw, ctx), ctx, 'a futures symbol'),
+      market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY, listing: undefined }) : checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures'),
     ),
   period: () => enumArg(KlinePeriod, true, 'Candle granularity.', (period) => KlinePeriod.values[period].code as string),
   depth: () =>
@@ -166,6 +189,6 @@ export const arg = {
     optional('stringList', `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`, (raw, ctx) => {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNDERLYINGS)
         throw badInput(`${ctx.field}: "underlyings" must list 1 to ${MAX_UNDERLYINGS} underlyings.`);
-      return raw.map((item) => checkUnderlying(text(item, ctx), ctx, 'a list of underlyings'));
+      return raw.map((item) => checkListedUnderlying(text(item, ctx), ctx, 'a list of underlyings', 'option'));
     }),
 };

@@ -8,6 +8,7 @@
 import type { MarketName } from '../coincall/protocol.ts';
 import { parseArgs as parseArgsOf, type ArgsSpec, type ArgValues } from './args.ts';
 import type { ChannelExample } from './example-context.ts';
+import type { Listing } from './listing.ts';
 import { decodeRecord, DecodeError, type DecodeContext, type RecordOf, type Shape } from './fields.ts';
 import type { SimulationHook } from './simulation.ts';
 
@@ -52,8 +53,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly item: Shape;
   /** What the root field emits. */
   readonly output: { readonly shape: Shape; readonly list: boolean };
-  /** Validates GraphQL arguments (throws BAD_USER_INPUT). */
-  parseArgs(raw: Readonly<Record<string, unknown>>, now: number): Args;
+  /** Validates GraphQL arguments (throws BAD_USER_INPUT), against the instrument list when one is given. */
+  parseArgs(raw: Readonly<Record<string, unknown>>, now: number, listing?: Listing): Args;
   topic(args: Args): TopicSpec;
   /** Routing key of a decoded item. */
   keyOf(item: Item): string;
@@ -86,8 +87,8 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly args: A;
   readonly item: S;
   readonly output?: { readonly shape: Shape; readonly list: boolean };
-  /** Cross-argument checks, after each argument is valid. */
-  validate?(args: ArgValues<A>): void;
+  /** Cross-argument checks, after each argument is valid (and listed, when there is a listing). */
+  validate?(args: ArgValues<A>, listing: Listing | undefined): void;
   topic(args: ArgValues<A>): TopicSpec;
   keyOf(item: RecordOf<S>): string;
   toEvents?(items: ReadonlyArray<RecordOf<S>>, previous: E | undefined): readonly E[];
@@ -105,9 +106,9 @@ export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<
   return {
     ...rest,
     output: input.output ?? { shape: input.item, list: false },
-    parseArgs(raw, now) {
-      const args = parseArgsOf(input.args, raw, input.id, now);
-      validate?.(args);
+    parseArgs(raw, now, listing) {
+      const args = parseArgsOf(input.args, raw, input.id, now, listing);
+      validate?.(args, listing);
       return args;
     },
     toEvents: toEvents ?? ((items) => items as unknown as readonly E[]),

@@ -48,7 +48,11 @@ export function indexPriceChannel(c: Common) {
     staleAfterMs: STREAMING_STALE_AFTER_MS,
     throttle: 'latest',
     item: IndexPriceShape,
-    args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.'), throttleMs: arg.throttleMs() },
+    // The futures market's index price is a perpetual's: checked against the listed perpetuals, not the option underlyings.
+    args: {
+      symbol: c.market === 'futures' ? arg.futuresSymbol('Perpetual symbol, e.g. `BTCUSD`.') : arg.underlying('Underlying symbol, e.g. `BTCUSD`.'),
+      throttleMs: arg.throttleMs(),
+    },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
   });

@@ -3,9 +3,13 @@
  * served: the example underlying, the second daily expiry (08:00 UTC, one to
  * two days ahead, listed by the exchange and the simulator alike) and a call
  * of that expiry near the money. Each channel file turns this context into
- * its example's variables.
+ * its example's variables. When an instrument list is at hand (the
+ * registry's: on the simulator its own list, live once loaded) the expiry and
+ * the option are LISTED ones: the listed expiry nearest that second daily one,
+ * and its listed call nearest the reference price.
  */
 import { DAY_MS, nextDailyExpiry, optionSymbol } from '../coincall/symbols.ts';
+import type { InstrumentList, ListedInstrument } from './listing.ts';
 
 /** The underlying of every example. */
 export const EXAMPLE_UNDERLYING = 'BTCUSD';
@@ -24,6 +28,8 @@ export interface ExampleMarket {
   readonly now: number;
   /** A recent BTCUSD price, for a strike near the money; `FALLBACK_REFERENCE_PRICE` when omitted. */
   readonly referencePrice?: number | undefined;
+  /** The instrument list: examples then name a listed expiry and option (guesses while it is empty). */
+  readonly listed?: InstrumentList | undefined;
 }
 
 /** The values a channel's example variables are made of. */
@@ -76,7 +82,28 @@ export function exampleOption(market: ExampleMarket): string {
   return optionSymbol(EXAMPLE_UNDERLYING, exampleExpiry(market.now), String(strike), 'CALL');
 }
 
+/** A listed call of the listed expiry nearest the example expiry, at the strike nearest the reference price. */
+export function listedExampleOption(market: ExampleMarket): ListedInstrument | undefined {
+  const wanted = exampleExpiry(market.now);
+  const reference = market.referencePrice ?? FALLBACK_REFERENCE_PRICE;
+  const calls = (market.listed?.list({ market: 'OPTIONS', underlying: EXAMPLE_UNDERLYING }) ?? []).filter(
+    (i) => i.type === 'CALL' && i.expiry !== null && i.expiry > market.now,
+  );
+  let best: ListedInstrument | undefined;
+  const distance = (i: ListedInstrument) => [Math.abs((i.expiry ?? 0) - wanted), Math.abs(Number(i.strike) - reference)] as const;
+  for (const call of calls) {
+    if (best === undefined) best = call;
+    const [de, ds] = distance(call);
+    const [be, bs] = distance(best);
+    if (de < be || (de === be && ds < bs)) best = call;
+  }
+  return best;
+}
+
 export function exampleContext(market: ExampleMarket): ExampleContext {
+  const listed = listedExampleOption(market);
+  if (listed !== undefined && listed.expiry !== null)
+    return { now: market.now, underlying: EXAMPLE_UNDERLYING, expiry: new Date(listed.expiry).toISOString(), option: listed.symbol };
   return {
     now: market.now,
     underlying: EXAMPLE_UNDERLYING,

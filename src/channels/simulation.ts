@@ -84,6 +84,8 @@ export interface RequestContext {
   readonly now: number;
   isLiveOption(symbol: string): boolean;
   isUnderlying(symbol: string): boolean;
+  /** Whether options of this underlying expire at `expiry` (ms) on the simulated exchange. */
+  isListedExpiry(underlying: string, expiry: number): boolean;
 }
 
 /** One frame's data: an object `d` or an array `d`, and the frame's `ts` when it carries one. */

@@ -6,6 +6,7 @@ import SchemaBuilder from '@pothos/core';
 import type { Credential } from '../coincall/signing.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
 import type { ClientRef, Upstream } from '../upstream/gateway.ts';
+import type { InstrumentRegistry } from '../upstream/instruments.ts';
 
 export type UpstreamMode = 'LIVE' | 'SIMULATED';
 
@@ -23,6 +24,8 @@ export interface GatewayContext {
   readonly version: string;
   readonly startedAt: number;
   readonly sharing: () => SharingStats;
+  /** The instrument registry: argument checks, `Query.instruments`, `status.instruments`. Absent in bare test setups. */
+  readonly instruments?: InstrumentRegistry | undefined;
 }
 
 export const builder = new SchemaBuilder<{

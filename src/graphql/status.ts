@@ -12,6 +12,7 @@ import type { SharingStats } from '../lib/sharing-stats.ts';
 import { createSink } from '../upstream/delivery.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
+import { instrumentStatus, InstrumentListStatusRef } from './instruments.ts';
 
 const marketValue = (market: (typeof MARKETS)[number]) => (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;
 
@@ -108,6 +109,7 @@ const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').impl
     privateTopics: t.int({ description: 'How many private topics are active (not named: they belong to accounts).', resolve: (c) => c.upstream.status().privateTopics }),
     sharedSubscriptions: t.field({ type: SharingRef, description: 'Counters of the shared subscription path.', resolve: (c) => c.sharing() }),
     droppedFrames: t.field({ type: DroppedFramesRef, description: 'Upstream frames dropped, by cause.', resolve: (c) => c.upstream.status().drops }),
+    instruments: t.field({ type: InstrumentListStatusRef, description: 'The instrument list subscriptions are checked against: loaded, or format checks only.', resolve: instrumentStatus }),
   }),
 });
 

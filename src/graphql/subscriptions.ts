@@ -44,7 +44,7 @@ function argRef(arg: ArgBuilder<GatewayTypes>, spec: ArgSpec): GenericInputField
 /** Opens the subscriber's stream; throws GraphQL errors for bad input, missing credentials and refusals. */
 export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<string, unknown>>, ctx: GatewayContext) {
   try {
-    const args = channel.parseArgs(rawArgs, ctx.now());
+    const args = channel.parseArgs(rawArgs, ctx.now(), ctx.instruments);
     if (channel.access === 'private' && ctx.credentialProblem !== undefined)
       throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
     const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, {

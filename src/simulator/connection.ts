@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import { CODE_HEARTBEAT, RC_OK, type MarketName } from '../coincall/protocol.ts';
 import { isRecord } from '../lib/json.ts';
 import type { FaultState } from './faults.ts';
+import type { SimulatorListing } from './listing.ts';
 import { parseTopics, type Topic } from './requests.ts';
 
 /** Close code and reasons of an idle connection: no client traffic, or (strict rule) no subscription. */
@@ -41,6 +42,8 @@ export interface ConnectionHost {
   readonly idleTimeoutMs: number;
   /** Also close a connection that has had no subscription for `idleTimeoutMs`, heartbeats or not. */
   readonly strictIdle: boolean;
+  /** What the simulator lists: subscribes for anything else are refused. */
+  readonly listing: SimulatorListing;
   now(): number;
   log(entry: RequestLogEntry): void;
   /** A topic was added: the server may send its first frame at once. */
@@ -172,7 +175,7 @@ export class Connection {
     this.logRequest('subscribe', dataType, payload, now);
     const refusal = typeof dataType === 'string' ? this.host.faults.refusalOf({ market: this.market, dataType, payload }) : undefined;
     if (refusal !== undefined) return this.ack('SUBSCRIBE', dataType, payload, refusal);
-    const parsed = parseTopics(this.market, dataType, payload, now);
+    const parsed = parseTopics(this.market, dataType, payload, now, this.host.listing);
     if (!parsed.ok) return this.ack('SUBSCRIBE', dataType, payload, parsed.reason);
     const added = parsed.topics.filter((topic) => !this.topics.has(topic.key));
     for (const topic of added) this.topics.set(topic.key, topic);
@@ -183,7 +186,7 @@ export class Connection {
 
   private unsubscribe(action: string, dataType: unknown, payload: unknown, now: number): void {
     this.logRequest(action, dataType, payload, now);
-    const parsed = parseTopics(this.market, dataType, payload, now);
+    const parsed = parseTopics(this.market, dataType, payload, now, this.host.listing);
     if (!parsed.ok) return this.ack('UNSUBSCRIBE', dataType, payload, parsed.reason);
     for (const topic of parsed.topics) this.topics.delete(topic.key);
     this.watchTopics();

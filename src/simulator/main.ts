@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       'Coincall simulator listening:',
       `  options  ${simulator.urls.options}`,
       `  futures  ${simulator.urls.futures}`,
+      `  REST     ${simulator.restUrl} (GET /time, /open/public/config/v1, /open/option/getInstruments/{base}: point COINCALL_REST_URL here)`,
       `  wire form ${wireForm}${strictIdle ? ', strict idle rule' : ''}`,
       ...accounts.map(describeAccount),
       '',

@@ -74,13 +74,28 @@ export class Market implements SimulatedMarket {
   private readonly options = new Map<string, OptionState>();
   /** IV offsets by strike (`underlying|expiry|strike`), shared by its call and put. */
   private readonly strikeShifts = new Map<string, StrikeShift>();
-  private readonly chainStrikes = new Map<string, readonly string[]>();
+  /** The listed strikes of an underlying and expiry (the simulator's listing). */
+  private readonly listedStrikes: (underlying: string, expiry: number) => readonly string[];
   private tickCount = 0;
   private now: number;
 
-  constructor(seed: number, now: number) {
+  /**
+   * `listedStrikes`: the strikes listed per underlying and expiry (the server
+   * passes its listing's); by default a grid around the index, fixed per expiry
+   * at its first request.
+   */
+  constructor(seed: number, now: number, listedStrikes?: (underlying: string, expiry: number) => readonly string[]) {
     this.seed = seed;
     this.now = now;
+    const fixed = new Map<string, readonly string[]>();
+    this.listedStrikes =
+      listedStrikes ??
+      ((underlying, expiry) => {
+        const spec = underlyingSpec(underlying);
+        const key = `${underlying}|${expiry}`;
+        if (spec !== undefined && !fixed.has(key)) fixed.set(key, strikeGrid(spec, this.indexOf(underlying)));
+        return fixed.get(key) ?? [];
+      });
     this.rng = createRng(hashSeed(seed, 'market'));
     for (const spec of UNDERLYINGS) {
       const price = spec.startPrice * (1 + 0.02 * gaussian(this.rng));
@@ -214,16 +229,11 @@ export class Market implements SimulatedMarket {
     };
   }
 
-  /** Every call and put of one underlying and expiry, on a strike grid fixed at first request. */
+  /** Every listed call and put of one underlying and expiry. */
   chainRecords(underlying: string, expiry: number): TickerRecord[] {
     const spec = underlyingSpec(underlying);
     if (spec === undefined || expiry <= this.now) return [];
-    const key = `${underlying}|${expiry}`;
-    let strikes = this.chainStrikes.get(key);
-    if (strikes === undefined) {
-      strikes = strikeGrid(spec, this.indexOf(underlying));
-      this.chainStrikes.set(key, strikes);
-    }
+    const strikes = this.listedStrikes(underlying, expiry);
     const out: TickerRecord[] = [];
     for (const strike of strikes)
       for (const type of ['CALL', 'PUT'] as const) {

@@ -3,15 +3,16 @@
  * channels say which dataTypes each market serves and what payload each takes
  * (their `simulate` hook); this file checks the generic part (payload shape,
  * single or batch symbols) and expands a valid request to its normalised
- * topics. Invalid requests come back with the reason the failed
- * acknowledgement carries.
+ * topics. Invalid requests, and requests for an instrument the simulator
+ * does not list (`listing.ts`), come back with the reason the failed
+ * acknowledgement carries, as the exchange refuses them.
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
 import type { RequestContext, SimPayload } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { canonicalKey } from '../lib/canonical.ts';
-import { liveOption, underlyingSpec } from './instruments.ts';
+import type { SimulatorListing } from './listing.ts';
 
 /** The most symbols one batch request may carry. */
 export const MAX_BATCH_SYMBOLS = 100;
@@ -38,17 +39,18 @@ const BY_DATA_TYPE: Readonly<Record<MarketName, ReadonlyMap<string, AnyChannel>>
   futures: new Map(ALL_CHANNELS.filter((c) => c.market === 'futures').map((c) => [c.dataType, c])),
 };
 
-function checkSymbol(kind: 'option' | 'underlying', symbol: unknown, now: number): string | undefined {
+function checkSymbol(kind: 'option' | 'underlying', symbol: unknown, now: number, listing: SimulatorListing): string | undefined {
   if (typeof symbol !== 'string') return 'symbol must be a string';
-  if (kind === 'underlying') return underlyingSpec(symbol) === undefined ? `unknown symbol ${symbol}` : undefined;
-  return liveOption(symbol, now) === undefined ? `unknown or expired option ${symbol}` : undefined;
+  if (kind === 'underlying') return listing.isUnderlying(symbol) ? undefined : `unknown symbol ${symbol}: not listed`;
+  return listing.isListedOption(symbol, now) ? undefined : `unknown or expired option ${symbol}: not listed`;
 }
 
-function requestContext(now: number): RequestContext {
+function requestContext(now: number, listing: SimulatorListing): RequestContext {
   return {
     now,
-    isLiveOption: (symbol) => liveOption(symbol, now) !== undefined,
-    isUnderlying: (symbol) => underlyingSpec(symbol) !== undefined,
+    isLiveOption: (symbol) => listing.isListedOption(symbol, now),
+    isUnderlying: (symbol) => listing.isUnderlying(symbol),
+    isListedExpiry: (underlying, expiry) => listing.isListedExpiry(underlying, expiry, now),
   };
 }
 
@@ -59,7 +61,7 @@ function topicOf(channel: AnyChannel, params: object): Topic {
 }
 
 /** Validates a subscribe/unsubscribe request and expands it to its topics. */
-export function parseTopics(market: MarketName, dataType: unknown, payload: unknown, now: number): ParsedTopics {
+export function parseTopics(market: MarketName, dataType: unknown, payload: unknown, now: number, listing: SimulatorListing): ParsedTopics {
   if (typeof dataType !== 'string' || dataType === '') return { ok: false, reason: 'missing dataType' };
   const channel = BY_DATA_TYPE[market].get(dataType);
   if (channel === undefined) return { ok: false, reason: `unknown dataType ${dataType} on ${market}` };
@@ -67,7 +69,7 @@ export function parseTopics(market: MarketName, dataType: unknown, payload: unkn
     return { ok: false, reason: 'payload must be an object' };
   const body = (payload ?? undefined) as SimPayload;
   const hook = channel.simulate;
-  const request = requestContext(now);
+  const request = requestContext(now, listing);
   if (hook.symbol === undefined) {
     const params = hook.params('', body, request);
     return typeof params === 'string' ? { ok: false, reason: params } : { ok: true, topics: [topicOf(channel, params)] };
@@ -78,7 +80,7 @@ export function parseTopics(market: MarketName, dataType: unknown, payload: unkn
   if (symbols.length === 0 || symbols.length > MAX_BATCH_SYMBOLS) return { ok: false, reason: `symbol must list 1 to ${MAX_BATCH_SYMBOLS} symbols` };
   const topics: Topic[] = [];
   for (const symbol of symbols) {
-    const problem = checkSymbol(hook.symbol, symbol, now);
+    const problem = checkSymbol(hook.symbol, symbol, now, listing);
     if (problem !== undefined) return { ok: false, reason: problem };
     const params = hook.params(symbol as string, body, request);
     if (typeof params === 'string') return { ok: false, reason: params };

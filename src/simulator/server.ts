@@ -3,6 +3,9 @@
  * its test double. Serves `/options` and `/futures`, upgrades only signed
  * connections (403 otherwise), runs the seeded market on a timer, publishes
  * every subscribed topic, and exposes fault switches and request logs for tests.
+ * Plain HTTP on the same port serves the exchange's public instrument REST
+ * endpoints (`rest.ts`) from the simulator's listing (`listing.ts`); a
+ * subscribe for an instrument it does not list is refused, as the exchange does.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +16,11 @@ import { verifyConnectQuery } from '../coincall/signing.ts';
 import { AccountState, type MarketEvents } from './accounts.ts';
 import { Connection, type ConnectionHost, type RequestLogEntry } from './connection.ts';
 import { DEFAULT_MALFORMED_COUNT, FaultState, malformedFrames, type RefusalRule } from './faults.ts';
+import { SimulatorListing } from './listing.ts';
 import { Market } from './market.ts';
 import { Publisher, type TickContext, type WireFormOption } from './publish.ts';
 import type { Topic } from './requests.ts';
+import { serveRest } from './rest.ts';
 
 export interface SimulatorAccount {
   readonly apiKey: string;
@@ -65,6 +70,8 @@ export interface SimulatorOptions {
   readonly maxRequestsPerSecond?: number;
   /** Clock for signature freshness and timestamps (default Date.now). */
   readonly now?: () => number;
+  /** Option symbols to list besides its strike grid (tests replaying the exchange's example frames). */
+  readonly extraOptions?: readonly string[];
 }
 
 export type SimulatorRequestLog = RequestLogEntry;
@@ -93,6 +100,8 @@ export interface SimulatorFaults {
 export interface Simulator {
   readonly port: number;
   readonly urls: { readonly options: string; readonly futures: string };
+  /** Base of its REST endpoints (`http://host:port`), for the instrument registry. */
+  readonly restUrl: string;
   /** Every subscribe/unSubscribe request received, in order (heartbeats excluded). */
   readonly requests: readonly SimulatorRequestLog[];
   /** Currently active upstream subscriptions. */
@@ -124,14 +133,13 @@ class SimulatorServer implements ConnectionHost {
   readonly requests: SimulatorRequestLog[] = [];
   readonly connections = new Set<Connection>();
   readonly now: () => number;
+  /** What it lists: the REST answers and the subscribe checks read it. */
+  readonly listing: SimulatorListing;
   private readonly market: Market;
   private readonly accounts = new Map<string, { readonly account: SimulatorAccount; readonly state: AccountState }>();
   private readonly publisher: Publisher;
   private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly http = createServer((_req, res) => {
-    res.writeHead(426, { 'Content-Type': 'text/plain' });
-    res.end('WebSocket only: connect to /options or /futures with a signed query.');
-  });
+  private readonly http = createServer((req, res) => serveRest(req, res, this.listing, this.now()));
   private readonly timer: NodeJS.Timeout;
   private lastAccountPush = Number.NEGATIVE_INFINITY;
   private orderCounter = 0n;
@@ -144,7 +152,10 @@ class SimulatorServer implements ConnectionHost {
     this.publisher = new Publisher(options.wireForm ?? 'mixed');
     const seed = options.seed ?? DEFAULT_SEED;
     const start = this.now();
-    this.market = new Market(seed, start);
+    // The listing centres new expiries' strikes on the market's index; the market's chains use the listed strikes.
+    this.listing = new SimulatorListing((underlying) => this.market.indexOf(underlying), options.extraOptions);
+    this.market = new Market(seed, start, (underlying, expiry) => this.listing.strikesOf(underlying, expiry, this.now()));
+    this.listing.roll(start);
     const nextOrderId = () => FIRST_ORDER_ID + ORDER_ID_STEP * this.orderCounter++;
     for (const account of options.accounts ?? [DEMO_ACCOUNT])
       this.accounts.set(account.apiKey, { account, state: new AccountState(account.userId, seed, this.market, nextOrderId, start) });
@@ -246,6 +257,10 @@ function wsUrl(host: string, port: number, path: string): string {
   return `ws://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
 }
 
+function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Starts a simulator and resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? DEFAULT_HOST;
@@ -260,6 +275,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     port,
     urls: { options: wsUrl(host, port, '/options'), futures: wsUrl(host, port, '/futures') },
+    restUrl: httpUrl(host, port),
     requests: server.requests,
     activeSubscriptions: () => server.activeSubscriptions(),
     connectionCount: (market) => {

@@ -3,7 +3,7 @@
  * underlying and expiry; the topic merges them by symbol into the chain, so
  * partial frames still give a complete chain. Filters: type and strike range.
  */
-import { arg } from '../args.ts';
+import { arg, requireListed } from '../args.ts';
 import { defineChannel } from '../channel.ts';
 import type { RecordOf } from '../fields.ts';
 import { DAY_MS, EXPIRY_HOUR_UTC, HOUR_MS } from '../../coincall/symbols.ts';
@@ -53,9 +53,10 @@ export const optionChain = defineChannel({
     maxStrike: arg.strike('Only strikes at or below this one.'),
     throttleMs: arg.throttleMs(),
   },
-  validate: ({ minStrike, maxStrike }) => {
+  validate: ({ underlying, expiry, minStrike, maxStrike }, listing) => {
     if (minStrike !== undefined && maxStrike !== undefined && minStrike > maxStrike)
       throw badInput(`optionChain: "minStrike" (${minStrike}) is above "maxStrike" (${maxStrike}).`);
+    requireListed(listing?.checkExpiry(underlying, expiry), 'optionChain');
   },
   topic: ({ underlying, expiry }) => ({ key: `${underlying}|${expiry}`, payload: { symbol: underlying, end: expiry } }),
   keyOf: (t) => `${t.underlying}|${t.expiry}`,
@@ -100,6 +101,7 @@ export const optionChain = defineChannel({
       if (typeof end !== 'number' || !Number.isInteger(end)) return 'end must be the expiry in ms';
       if ((end - EXPIRY_HOUR_UTC * HOUR_MS) % DAY_MS !== 0) return 'end is not an expiry (08:00 UTC)';
       if (end <= request.now) return 'expiry has passed';
+      if (!request.isListedExpiry(underlying, end)) return `no ${underlying} options expire at ${new Date(end).toISOString()}: not listed`;
       return { underlying, end };
     },
     payloadOf: ({ underlying, end }) => ({ symbol: underlying, end }),
