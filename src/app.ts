@@ -66,6 +66,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPrivateCredentials: limits.upstreamMaxPrivateAccounts,
     privateHandshakesPerSecond: limits.upstreamPrivateHandshakesPerSecond,
     privateHandshakeBurst: limits.upstreamPrivateHandshakeBurst,
+    querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ...options.upstream,
     urls,
     serverCredential,

@@ -4,8 +4,9 @@
  * market's channel file picks its dt code, arguments and wording.
  */
 import type { MarketName } from '../coincall/protocol.ts';
+import { addDecimals, roundToStep } from '../lib/decimal.ts';
 import { arg, type ArgSpec } from './args.ts';
-import { bySymbol, defineChannel } from './channel.ts';
+import { bySymbol, defineChannel, type TwinKind } from './channel.ts';
 import type { ChannelExample } from './example-context.ts';
 import type { RecordOf } from './fields.ts';
 import { FillSignalShape } from './shapes/fill-signal.ts';
@@ -35,6 +36,7 @@ export function indexPriceChannel(c: Common) {
     dataType: 'spotPrice',
     access: 'public',
     delivery: 'state',
+    twin: 'state',
     item: IndexPriceShape,
     args: { symbol: arg.underlying('Underlying symbol, e.g. `BTCUSD`.') },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
@@ -49,6 +51,7 @@ export function klineChannel(c: Common & { readonly symbol: ArgSpec<string, true
     dataType: 'kline',
     access: 'public',
     delivery: 'state',
+    twin: 'state',
     item: KlineShape,
     args: { symbol: c.symbol, period: arg.period() },
     topic: ({ symbol, period }) => ({ key: `${symbol}|${period}`, payload: { symbol, period } }),
@@ -73,6 +76,41 @@ function sortedBook(book: Book): Book {
   return { ...book, bids: [...book.bids].sort(descending), asks: [...book.asks].sort(ascending) };
 }
 
+/** Each level's `total`: the cumulative volume from the best level through it (exact). */
+function withTotals(levels: readonly Level[]): Level[] {
+  let total = '0';
+  return levels.map((level) => {
+    total = addDecimals(total, level.volume);
+    return { ...level, total };
+  });
+}
+
+/**
+ * Levels (best first) merged into price buckets of `step`: bids round down,
+ * asks round up, volumes summed, all exact. Sorted levels give sorted buckets,
+ * so equal buckets are neighbours.
+ */
+function grouped(levels: readonly Level[], step: string, direction: 'down' | 'up'): Level[] {
+  const out: Level[] = [];
+  for (const level of levels) {
+    const price = roundToStep(level.price, step, direction);
+    const last = out[out.length - 1];
+    if (last !== undefined && last.price === price) out[out.length - 1] = { ...last, volume: addDecimals(last.volume, level.volume) };
+    else out.push({ price, volume: level.volume, total: level.volume });
+  }
+  return out;
+}
+
+/** A subscriber's view of a book: grouped into buckets of `group`, then the best `depth` levels, with totals. */
+function bookView(book: Book, depth: number | undefined, group: string | undefined): Book {
+  if (group === undefined) {
+    if (depth === undefined || (book.bids.length <= depth && book.asks.length <= depth)) return book;
+    return { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) };
+  }
+  const side = (levels: readonly Level[], direction: 'down' | 'up') => withTotals(grouped(levels, group, direction).slice(0, depth));
+  return { ...book, bids: side(book.bids, 'down'), asks: side(book.asks, 'up') };
+}
+
 export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
   return defineChannel({
     ...c,
@@ -80,15 +118,19 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     dataType: 'orderBook',
     access: 'public',
     delivery: 'state',
+    twin: 'state',
+    viewArgs: ['depth', 'group'],
     item: OrderBookShape,
-    args: { symbol: c.symbol, depth: arg.depth() },
+    args: { symbol: c.symbol, depth: arg.depth(), group: arg.group() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
-    toEvents: (books) => books.map(sortedBook),
-    filter: (book, { depth }) =>
-      depth === undefined || (book.bids.length <= depth && book.asks.length <= depth)
-        ? book
-        : { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) },
+    // Totals once per event on the whole book: a prefix (depth) keeps them right.
+    toEvents: (books) =>
+      books.map((book) => {
+        const sorted = sortedBook(book);
+        return { ...sorted, bids: withTotals(sorted.bids), asks: withTotals(sorted.asks) };
+      }),
+    filter: (book, { depth, group }) => bookView(book, depth, group),
   });
 }
 
@@ -101,6 +143,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     dataType: 'lastTrade',
     access: 'public',
     delivery: 'event',
+    twin: 'recentTrades',
     item: TradeShape,
     output: { shape: TradeShape, list: true },
     args: { symbol: c.symbol, side: arg.tradeSide() },
@@ -117,7 +160,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
 
 /** A private channel that carries every item of the account, filtered per subscriber by symbol. */
 function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape>(
-  c: Common & { readonly dataType: string; readonly item: S },
+  c: Common & { readonly dataType: string; readonly item: S; readonly twin?: TwinKind },
 ) {
   return defineChannel({
     ...c,
@@ -133,4 +176,4 @@ function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | ty
 
 export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape });
 export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape });
-export const positionsChannel = (c: Common) => accountEvents({ ...c, dataType: 'position', item: PositionShape });
+export const positionsChannel = (c: Common) => accountEvents({ ...c, dataType: 'position', item: PositionShape, twin: 'latestBySymbol' });

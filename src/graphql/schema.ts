@@ -5,6 +5,7 @@ import './scalars.ts';
 import './enums.ts';
 import './objects.ts';
 import './subscriptions.ts';
+import './queries.ts';
 import './status.ts';
 
 let schema: GraphQLSchema | undefined;

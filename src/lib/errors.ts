@@ -26,7 +26,7 @@ export const CLOSE_CODES = {
   INTERNAL_SERVER_ERROR: 4500,
 } as const;
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_REJECTED' | 'SUBSCRIBER_TOO_SLOW' | 'LIMIT_EXCEEDED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_REJECTED' | 'SUBSCRIBER_TOO_SLOW' | 'LIMIT_EXCEEDED' | 'UPSTREAM_TIMEOUT';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -43,6 +43,8 @@ export const forbidden = (message: string): GatewayError => new GatewayError('FO
 export const upstreamRejected = (message: string): GatewayError => new GatewayError('UPSTREAM_REJECTED', message);
 export const subscriberTooSlow = (message: string): GatewayError => new GatewayError('SUBSCRIBER_TOO_SLOW', message);
 export const limitExceeded = (message: string): GatewayError => new GatewayError('LIMIT_EXCEEDED', message);
+/** The exchange sent no value in time (a Query twin waiting for a first value). */
+export const upstreamTimeout = (message: string): GatewayError => new GatewayError('UPSTREAM_TIMEOUT', message);
 
 export interface ExpectedErrorOptions {
   /** Where in the document the problem is. */

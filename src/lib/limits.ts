@@ -32,6 +32,8 @@ export interface GatewayLimits {
   readonly upstreamPrivateHandshakesPerSecond: number;
   /** Private upstream handshakes allowed back to back before that rate applies. */
   readonly upstreamPrivateHandshakeBurst: number;
+  /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
+  readonly querySnapshotTimeoutMs: number;
 }
 
 export interface LimitSetting {
@@ -139,6 +141,13 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000,
     meaning: 'New private upstream connections allowed back to back before `UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND` applies.',
   },
+  querySnapshotTimeoutMs: {
+    env: 'QUERY_SNAPSHOT_TIMEOUT_MS',
+    fallback: 5_000,
+    min: 100,
+    max: 60_000,
+    meaning: 'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -160,6 +169,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamMaxPrivateAccounts: v('upstreamMaxPrivateAccounts'),
     upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
     upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
+    querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
   };
 }
 

@@ -27,6 +27,7 @@ import type { AnyChannel } from '../channels/channel.ts';
 import { createExpiringSet, createHandshakeBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
+import { takeSnapshot } from './snapshot.ts';
 import { attachSubscriber, type Subscription } from './subscription.ts';
 
 export { DEFAULT_ACK_WAIT_MS, type Subscription } from './subscription.ts';
@@ -81,6 +82,8 @@ export interface UpstreamOptions {
   readonly throttleBackoff?: Backoff;
   /** Distinct private credentials connected at once (default DEFAULT_MAX_PRIVATE_CREDENTIALS). */
   readonly maxPrivateCredentials?: number;
+  /** How long a query waits for a topic's first value (default LIMIT_SETTINGS.querySnapshotTimeoutMs). */
+  readonly querySnapshotTimeoutMs?: number;
   /** Global rate of private handshakes (default DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND). */
   readonly privateHandshakesPerSecond?: number;
   /** Burst of private handshakes (default DEFAULT_PRIVATE_HANDSHAKE_BURST). */
@@ -116,6 +119,12 @@ export interface Upstream {
     credential: Credential | undefined,
     options?: { readonly failureValue?: (error: Error) => unknown },
   ): Subscription;
+  /**
+   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts):
+   * from the live topic, else subscribed for it; rejects with UPSTREAM_TIMEOUT
+   * when no first value comes in time.
+   */
+  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
   status(): UpstreamStatus;
   /**
    * Every public connection is open, or reconnecting after the exchange closed
@@ -244,24 +253,32 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     return openHub(market, credential, 'private', owner);
   };
 
+  /** The hub a subscription of `channel` goes to; throws when it may not have one. */
+  const hubFor = (channel: AnyChannel, credential: Credential | undefined): Hub => {
+    if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+    if (channel.access === 'private') {
+      if (credential === undefined)
+        throw new GatewayError(
+          'UNAUTHENTICATED',
+          `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
+        );
+      return privateHub(channel.market, credential);
+    }
+    return hubs.get(`${channel.market}:public`) as Hub;
+  };
+
   return {
     subscribe(channel, args, credential, subscribeOptions) {
-      if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
-      let hub: Hub;
-      if (channel.access === 'private') {
-        if (credential === undefined)
-          throw new GatewayError(
-            'UNAUTHENTICATED',
-            `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
-          );
-        hub = privateHub(channel.market, credential);
-      } else hub = hubs.get(`${channel.market}:public`) as Hub;
-
-      return attachSubscriber(hub.mux, channel, args, {
+      return attachSubscriber(hubFor(channel, credential).mux, channel, args, {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
       });
+    },
+    async snapshot(channel, args, credential) {
+      const { mux } = hubFor(channel, credential);
+      const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
+      return takeSnapshot(channel, (listener) => mux.join(channel, args, listener), timeoutMs);
     },
     status() {
       const all = [...hubs.values()];

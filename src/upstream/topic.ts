@@ -14,6 +14,7 @@
  * the frame router hands a frame's decoded items to `publish`.
  */
 import type { AnyChannel } from '../channels/channel.ts';
+import { snapshotMemoryOf, type SnapshotMemory } from './snapshot.ts';
 
 /** Receives a topic's events; one per subscriber (or per group of identical subscribers). */
 export interface Listener {
@@ -73,6 +74,8 @@ export class Topic {
   /** The upstream subscribe payload; none for channels that take none. */
   readonly payload: Readonly<Record<string, unknown>> | undefined;
   readonly listeners = new Set<Listener>();
+  /** What the topic keeps for its Query twin (snapshot.ts). */
+  readonly snapshot: SnapshotMemory | undefined;
   #last: unknown = undefined;
   #state: SubscribeState = { kind: 'sending', retries: 0 };
   readonly #confirmation = new Confirmation();
@@ -81,6 +84,7 @@ export class Topic {
     this.channel = channel;
     this.key = key;
     this.payload = payload;
+    this.snapshot = snapshotMemoryOf(channel);
   }
 
   /** The latest event (state channels only), for a late listener. */
@@ -130,6 +134,7 @@ export class Topic {
     const events = channel.toEvents(items, this.#last);
     for (const event of events) {
       if (channel.delivery === 'state') this.#last = event;
+      this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event);
     }
   }

@@ -10,6 +10,7 @@ export const accountBalance = defineChannel({
   dt: [7],
   access: 'private',
   delivery: 'state',
+  twin: 'state',
   description: "Real-time margin and balance of the account whose API key the client presents.",
   item: AccountBalanceShape,
   args: {},

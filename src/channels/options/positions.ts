@@ -15,6 +15,7 @@ export const optionPositions = defineChannel({
   dt: [12],
   access: 'private',
   delivery: 'event',
+  twin: 'latestBySymbol',
   description: "Snapshots of the account's option positions.",
   item: PositionShape,
   args: { underlyings: arg.underlyings() },

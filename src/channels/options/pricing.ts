@@ -12,6 +12,7 @@ export const optionPricing = defineChannel({
   dt: [3],
   access: 'public',
   delivery: 'state',
+  twin: 'state',
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.') },
