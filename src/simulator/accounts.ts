@@ -102,24 +102,14 @@ export class AccountState implements SimulatedAccount {
       if (chance(this.rng, CANCEL_PROBABILITY / FILL_PROBABILITY)) this.finish(order, 'CANCELED', now);
       else this.fill(order, now);
     }
+    this.liquidateShortfall();
     const events = this.pending;
     this.pending = emptyEvents();
     return events;
   }
 
   balanceRecord(): BalanceRecord {
-    let upnl = 0;
-    let im = 0;
-    let delta = 0;
-    for (const [symbol, p] of this.positions) {
-      const mark = this.markOf(symbol, p.market);
-      if (mark === undefined) continue;
-      upnl += p.qty * (mark - p.avgPrice);
-      im += this.initialMargin(symbol, p, mark);
-      delta += p.market === 'futures' ? p.qty : p.qty * (this.market.optionQuote(symbol)?.quote.delta ?? 0);
-    }
-    const realized = [...this.positions.values()].reduce((sum, p) => sum + p.realized, 0);
-    const equity = this.cash + realized + upnl;
+    const { upnl, im, delta, equity } = this.totals();
     const available = equity - im;
     const usd = (n: number) => decimalText(n, USD_DECIMALS);
     return {
@@ -136,6 +126,60 @@ export class AccountState implements SimulatedAccount {
       delta: Number(delta.toFixed(6)),
       assets: [{ coin: 'USDT', availableBalance: usd(available) }],
     };
+  }
+
+  /** The account's margin figures: unrealised PnL, initial margin, delta and equity, over every position. */
+  private totals(): { upnl: number; im: number; delta: number; equity: number } {
+    let upnl = 0;
+    let im = 0;
+    let delta = 0;
+    for (const [symbol, p] of this.positions) {
+      const mark = this.markOf(symbol, p.market);
+      if (mark === undefined) continue;
+      upnl += p.qty * (mark - p.avgPrice);
+      im += this.initialMargin(symbol, p, mark);
+      delta += p.market === 'futures' ? p.qty : p.qty * (this.market.optionQuote(symbol)?.quote.delta ?? 0);
+    }
+    const realized = [...this.positions.values()].reduce((sum, p) => sum + p.realized, 0);
+    return { upnl, im, delta, equity: this.cash + realized + upnl };
+  }
+
+  /**
+   * Whether the account can carry a fill of `size` on `order`: its initial
+   * margin stays within its equity afterwards. The exchange refuses what the
+   * margin cannot carry, so the simulated account never goes insolvent by
+   * trading (its available balance stays at or above zero).
+   */
+  private canCarry(order: RestingOrder, size: number): boolean {
+    const before = this.positions.get(order.symbol);
+    const saved = before === undefined ? undefined : { ...before };
+    this.applyToPosition(order, size);
+    const { im, equity } = this.totals();
+    if (saved === undefined) this.positions.delete(order.symbol);
+    else this.positions.set(order.symbol, saved);
+    return equity - im >= 0;
+  }
+
+  /**
+   * When prices moved against the account so far that its initial margin
+   * exceeds its equity, closes positions at the mark (the one holding the
+   * most margin first) until it no longer does, as the exchange's
+   * liquidation would: the demo account never shows a negative available balance.
+   */
+  private liquidateShortfall(): void {
+    for (let totals = this.totals(); totals.equity - totals.im < 0; totals = this.totals()) {
+      let worst: { symbol: string; p: Position; mark: number; im: number } | undefined;
+      for (const [symbol, p] of this.positions) {
+        const mark = this.markOf(symbol, p.market);
+        if (mark === undefined) continue;
+        const im = this.initialMargin(symbol, p, mark);
+        if (im > 0 && (worst === undefined || im > worst.im)) worst = { symbol, p, mark, im };
+      }
+      if (worst === undefined) return;
+      worst.p.realized += worst.p.qty * (worst.mark - worst.p.avgPrice);
+      worst.p.qty = 0;
+      worst.p.avgPrice = worst.mark;
+    }
   }
 
   /** Position snapshots of a market; options positions may be limited to some underlyings. */
@@ -232,6 +276,7 @@ export class AccountState implements SimulatedAccount {
     const remaining = roundToStep(order.qty - order.filled, lot);
     const qty = chance(this.rng, 0.5) ? remaining : Math.max(lot, roundToStep(remaining * uniform(this.rng, 0.2, 0.8), lot));
     const size = Math.min(qty, remaining);
+    if (!this.canCarry(order, size)) return this.finish(order, 'CANCELED', now);
     order.avgFill = (order.avgFill * order.filled + order.price * size) / (order.filled + size);
     order.filled = roundToStep(order.filled + size, lot);
     this.applyToPosition(order, size);
