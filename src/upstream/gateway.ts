@@ -119,11 +119,7 @@ export interface Upstream {
     credential: Credential | undefined,
     options?: { readonly failureValue?: (error: Error) => unknown },
   ): Subscription;
-  /**
-   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts):
-   * from the live topic, else subscribed for it; rejects with UPSTREAM_TIMEOUT
-   * when no first value comes in time.
-   */
+  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
   snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
   status(): UpstreamStatus;
   /**
