@@ -125,11 +125,11 @@ export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<
  * The same entity and view always give the same id; another depth, group or
  * filter another one, so Apollo's cache keeps each view apart.
  */
-export function viewId(channel: string, event: unknown, args: object, viewArgs: readonly string[]): string {
+export function viewId(channel: string, event: unknown, args: Readonly<Record<string, unknown>>, viewArgs: readonly string[]): string {
   const own = event !== null && typeof event === 'object' && 'id' in event && typeof event.id === 'string' ? event.id : '';
   const parts = [channel, own];
   for (const name of viewArgs) {
-    const value: unknown = (args as Readonly<Record<string, unknown>>)[name];
+    const value = args[name];
     if (value !== undefined) parts.push(`${name}=${String(value)}`);
   }
   return parts.join(':');
