@@ -20,14 +20,13 @@ describe('the default wire form', () => {
     expect(DEFAULT_WIRE_FORM).toBe('live');
   });
 
-  it('carries timestamp and openInterest on every index price event', async () => {
+  it("carries every field of the README's curl example, and openInterest, on every index price event", async () => {
     const gateway = await startTestGateway({ simulator: { tickMs: 50, seed: 7, wireForm: DEFAULT_WIRE_FORM } });
-    const events = await sse(gateway.url, { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { price timestamp openInterest } }' }, 6);
+    const events = await sse(gateway.url, { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol markPrice indexPrice timestamp openInterest } }' }, 6);
     expect(events).toHaveLength(6);
     for (const event of events) {
       const value = (event as { data: { futuresIndexPrice: Record<string, unknown> } }).data.futuresIndexPrice;
-      expect(value['timestamp']).not.toBeNull();
-      expect(value['openInterest']).not.toBeNull();
+      for (const field of ['symbol', 'markPrice', 'indexPrice', 'timestamp', 'openInterest']) expect(value[field], field).not.toBeNull();
     }
   });
 
