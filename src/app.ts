@@ -94,6 +94,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     privateHandshakesPerSecondPerAddress: limits.upstreamPrivateHandshakesPerSecondPerAddress,
     maxNewTopicsPerSecondPerClient: limits.maxNewTopicsPerSecondPerClient,
     maxPendingTopics: limits.upstreamMaxPendingTopics,
+    querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ...options.upstream,
     urls,
     serverCredential,

@@ -224,7 +224,7 @@ describe('argument kinds', () => {
   });
 
   it("every argument's GraphQL type follows from its kind and requiredness (an enum argument's from its table)", () => {
-    const PLAIN: Record<PlainArgKind, string> = { string: 'String', int: 'Int', float: 'Float', dateTime: 'DateTime', stringList: '[String!]' };
+    const PLAIN: Record<PlainArgKind, string> = { string: 'String', int: 'Int', float: 'Float', decimal: 'Decimal', dateTime: 'DateTime', stringList: '[String!]' };
     let checked = 0;
     for (const id of CHANNEL_IDS) {
       for (const [name, spec] of Object.entries(CHANNELS[id].args)) {

@@ -26,7 +26,7 @@ const unused = (): never => {
 };
 
 function gatewayYoga(ready: () => boolean): GatewayYoga {
-  const upstream: Upstream = { subscribe: unused, status: unused, ready, onChange: () => () => undefined, close: async () => undefined };
+  const upstream: Upstream = { subscribe: unused, snapshot: unused, status: unused, ready, onChange: () => () => undefined, close: async () => undefined };
   const sharing = () => ({ groups: 0, members: 0, executions: 0, deliveries: 0, conflated: 0, tooSlow: 0 });
   return createGatewayYoga({
     schema: gatewaySchema(),

@@ -26,8 +26,8 @@ function problemsOf(vars: Record<string, string>): readonly string[] {
 }
 
 describe('reading the simulator environment', () => {
-  it('defaults: port 8090 on 127.0.0.1, mixed wire form, the demo account, the lenient idle rule', () => {
-    expect(envOf({})).toEqual({ port: DEFAULT_PORT, host: '127.0.0.1', wireForm: 'mixed', accounts: [DEMO_ACCOUNT], strictIdle: false });
+  it('defaults: port 8090 on 127.0.0.1, the live wire form, the demo account, the lenient idle rule', () => {
+    expect(envOf({})).toEqual({ port: DEFAULT_PORT, host: '127.0.0.1', wireForm: 'live', accounts: [DEMO_ACCOUNT], strictIdle: false });
   });
 
   it.each(['spec', 'live', 'mixed', 'LIVE', ' spec '])('SIMULATOR_WIRE_FORM=%s chooses that form', (form) => {

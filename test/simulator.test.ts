@@ -367,6 +367,7 @@ describe('faults', () => {
 
 describe('encoding and model', () => {
   const order: RecordOf<typeof OrderShape> = {
+    id: '1663004711982333952',
     orderId: '1663004711982333952',
     clientOrderId: null,
     userId: '9804819366',

@@ -10,12 +10,17 @@
  */
 import { isUnderlyingSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
 import type { MarketName } from '../coincall/protocol.ts';
+import { isPositiveDecimal, PLAIN_DECIMAL } from '../lib/decimal.ts';
 import { badInput } from '../lib/errors.ts';
 import { KlinePeriod, OptionType, TradeSide, type EnumDef } from './enums.ts';
 import type { Listing, ListingCheck } from './listing.ts';
 
 /** The deepest order book the exchange sends (per side). */
 export const MAX_BOOK_DEPTH = 100;
+/** The most recent trades a trades query may ask for (and so what a trades topic remembers). */
+export const MAX_RECENT_TRADES = 100;
+/** Recent trades a trades query answers when it names no `limit`. */
+export const DEFAULT_RECENT_TRADES = 50;
 /** The most underlyings one position filter may list. */
 export const MAX_UNDERLYINGS = 20;
 /** The shortest `throttleMs` window (0 or null: every update). */
@@ -23,8 +28,8 @@ export const MIN_THROTTLE_MS = 50;
 /** The longest `throttleMs` window. */
 export const MAX_THROTTLE_MS = 60_000;
 
-/** Argument kinds that need nothing besides the kind: `dateTime` is epoch ms, `stringList` a list of non-null strings. */
-export type PlainArgKind = 'string' | 'int' | 'float' | 'dateTime' | 'stringList';
+/** Argument kinds that need nothing besides the kind: `dateTime` is epoch ms, `decimal` an exact decimal string, `stringList` a list of non-null strings. */
+export type PlainArgKind = 'string' | 'int' | 'float' | 'decimal' | 'dateTime' | 'stringList';
 export type ArgKind = PlainArgKind | 'enum';
 
 export interface ArgContext {
@@ -155,6 +160,12 @@ export const arg = {
     optional('int', `Keep only the best N levels on each side (1 to ${MAX_BOOK_DEPTH}); all levels when omitted.`, (raw, ctx) => {
       if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_BOOK_DEPTH)
         throw badInput(`${ctx.field}: "depth" must be an integer from 1 to ${MAX_BOOK_DEPTH}, got ${String(raw)}.`);
+      return raw;
+    }),
+  group: () =>
+    optional('decimal', 'Aggregate levels into price buckets of this size, e.g. `"10"` (bids round down, asks round up, volumes summed); `depth` applies after grouping. Every level as sent when omitted.', (raw, ctx) => {
+      if (typeof raw !== 'string' || !PLAIN_DECIMAL.test(raw) || !isPositiveDecimal(raw))
+        throw badInput(`${ctx.field}: "group" must be a positive decimal such as "0.5" or "10", got ${JSON.stringify(raw)}.`);
       return raw;
     }),
   tradeSide: () => enumArg(TradeSide, false, 'Only trades whose taker side is this one; every trade when omitted.', itself),

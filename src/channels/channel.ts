@@ -21,6 +21,12 @@ export type Access = 'public' | 'private';
  * of every list (newest first).
  */
 export type ThrottlePolicy = 'latest' | 'latestBySymbol' | 'concat';
+/**
+ * The Query twin of a channel (same name as its subscription): `state` answers
+ * the latest value, `recentTrades` the latest trades newest first,
+ * `latestBySymbol` the latest item of each symbol.
+ */
+export type TwinKind = 'state' | 'recentTrades' | 'latestBySymbol';
 
 /** Where a subscription goes upstream. */
 export interface TopicSpec {
@@ -49,6 +55,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly batchable?: boolean;
   readonly description: string;
   readonly args: ArgsSpec;
+  /** The channel's Query twin, if it has one. */
+  readonly twin: TwinKind | undefined;
   /** The shape of one wire item (`d`, or each element when `d` is an array). */
   readonly item: Shape;
   /** What the root field emits. */
@@ -60,7 +68,11 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   keyOf(item: Item): string;
   /** Turns one frame's items of one topic into events; `previous` is the topic's last event (state channels). */
   toEvents(items: readonly Item[], previous: Event | undefined): readonly Event[];
-  /** A subscriber's view of an event; `null` when the filter leaves nothing. */
+  /**
+   * A subscriber's view of an event; `null` when the filter leaves nothing.
+   * A state channel's view carries its cache identity as `id`: the channel,
+   * the event's own id and the view's arguments (viewId).
+   */
   filter(event: Event, args: Args): Event | null;
   /** GraphiQL's example operation and its variables. */
   readonly example: ChannelExample;
@@ -85,6 +97,9 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly batchable?: boolean;
   readonly description: string;
   readonly args: A;
+  readonly twin?: TwinKind;
+  /** Arguments that shape the view (depth, filters) beyond choosing the topic; part of a state view's `id`. */
+  readonly viewArgs?: ReadonlyArray<keyof A & string>;
   readonly item: S;
   readonly output?: { readonly shape: Shape; readonly list: boolean };
   /** Cross-argument checks, after each argument is valid (and listed, when there is a listing). */
@@ -102,9 +117,12 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
 export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(
   input: ChannelInput<S, A, E>,
 ): ChannelDef<RecordOf<S>, E, ArgValues<A>> {
-  const { validate, toEvents, filter, ...rest } = input;
+  const { validate, toEvents, filter, twin, viewArgs, ...rest } = input;
+  const view = filter ?? ((event: E) => event);
+  const identified = input.delivery === 'state' && input.output?.list !== true;
   return {
     ...rest,
+    twin,
     output: input.output ?? { shape: input.item, list: false },
     parseArgs(raw, now, listing) {
       const args = parseArgsOf(input.args, raw, input.id, now, listing);
@@ -112,8 +130,28 @@ export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<
       return args;
     },
     toEvents: toEvents ?? ((items) => items as unknown as readonly E[]),
-    filter: filter ?? ((event) => event),
+    filter: identified
+      ? (event, args) => {
+          const seen = view(event, args);
+          return seen === null ? null : { ...seen, id: viewId(input.id, seen, args, viewArgs ?? []) };
+        }
+      : view,
   };
+}
+
+/**
+ * A state view's cache identity: `futuresOrderBook:BTCUSD:depth=5:group=10`.
+ * The same entity and view always give the same id; another depth, group or
+ * filter another one, so Apollo's cache keeps each view apart.
+ */
+export function viewId(channel: string, event: unknown, args: Readonly<Record<string, unknown>>, viewArgs: readonly string[]): string {
+  const own = event !== null && typeof event === 'object' && 'id' in event && typeof event.id === 'string' ? event.id : '';
+  const parts = [channel, own];
+  for (const name of viewArgs) {
+    const value = args[name];
+    if (value !== undefined) parts.push(`${name}=${String(value)}`);
+  }
+  return parts.join(':');
 }
 
 /** Decodes a frame's `d` into items: each element of an array, or the one object. Throws DecodeError. */

@@ -4,8 +4,9 @@
  * market's channel file picks its dt code, arguments and wording.
  */
 import type { MarketName } from '../coincall/protocol.ts';
+import { addDecimals, roundToStep } from '../lib/decimal.ts';
 import { arg, type ArgSpec, type ArgsSpec } from './args.ts';
-import { bySymbol, defineChannel, type ThrottlePolicy } from './channel.ts';
+import { bySymbol, defineChannel, type ThrottlePolicy, type TwinKind } from './channel.ts';
 import type { ChannelExample } from './example-context.ts';
 import type { RecordOf } from './fields.ts';
 import { FillSignalShape } from './shapes/fill-signal.ts';
@@ -47,6 +48,7 @@ export function indexPriceChannel(c: Common) {
     delivery: 'state',
     staleAfterMs: STREAMING_STALE_AFTER_MS,
     throttle: 'latest',
+    twin: 'state',
     item: IndexPriceShape,
     // The futures market's index price is a perpetual's: checked against the listed perpetuals, not the option underlyings.
     args: {
@@ -66,6 +68,7 @@ export function klineChannel(c: Common & { readonly symbol: ArgSpec<string, true
     access: 'public',
     delivery: 'state',
     throttle: 'latest',
+    twin: 'state',
     item: KlineShape,
     args: { symbol: c.symbol, period: arg.period(), throttleMs: arg.throttleMs() },
     topic: ({ symbol, period }) => ({ key: `${symbol}|${period}`, payload: { symbol, period } }),
@@ -90,6 +93,41 @@ function sortedBook(book: Book): Book {
   return { ...book, bids: [...book.bids].sort(descending), asks: [...book.asks].sort(ascending) };
 }
 
+/** Each level's `total`: the cumulative volume from the best level through it (exact). */
+function withTotals(levels: readonly Level[]): Level[] {
+  let total = '0';
+  return levels.map((level) => {
+    total = addDecimals(total, level.volume);
+    return { ...level, total };
+  });
+}
+
+/**
+ * Levels (best first) merged into price buckets of `step`: bids round down,
+ * asks round up, volumes summed, all exact. Sorted levels give sorted buckets,
+ * so equal buckets are neighbours.
+ */
+function grouped(levels: readonly Level[], step: string, direction: 'down' | 'up'): Level[] {
+  const out: Level[] = [];
+  for (const level of levels) {
+    const price = roundToStep(level.price, step, direction);
+    const last = out[out.length - 1];
+    if (last !== undefined && last.price === price) out[out.length - 1] = { ...last, volume: addDecimals(last.volume, level.volume) };
+    else out.push({ price, volume: level.volume, total: level.volume });
+  }
+  return out;
+}
+
+/** A subscriber's view of a book: grouped into buckets of `group`, then the best `depth` levels, with totals. */
+function bookView(book: Book, depth: number | undefined, group: string | undefined): Book {
+  if (group === undefined) {
+    if (depth === undefined || (book.bids.length <= depth && book.asks.length <= depth)) return book;
+    return { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) };
+  }
+  const side = (levels: readonly Level[], direction: 'down' | 'up') => withTotals(grouped(levels, group, direction).slice(0, depth));
+  return { ...book, bids: side(book.bids, 'down'), asks: side(book.asks, 'up') };
+}
+
 export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
   return defineChannel({
     ...c,
@@ -100,15 +138,19 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
     delivery: 'state',
     staleAfterMs: STREAMING_STALE_AFTER_MS,
     throttle: 'latest',
+    twin: 'state',
+    viewArgs: ['depth', 'group'],
     item: OrderBookShape,
-    args: { symbol: c.symbol, depth: arg.depth(), throttleMs: arg.throttleMs() },
+    args: { symbol: c.symbol, depth: arg.depth(), group: arg.group(), throttleMs: arg.throttleMs() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
-    toEvents: (books) => books.map(sortedBook),
-    filter: (book, { depth }) =>
-      depth === undefined || (book.bids.length <= depth && book.asks.length <= depth)
-        ? book
-        : { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) },
+    // Totals once per event on the whole book: a prefix (depth) keeps them right.
+    toEvents: (books) =>
+      books.map((book) => {
+        const sorted = sortedBook(book);
+        return { ...sorted, bids: withTotals(sorted.bids), asks: withTotals(sorted.asks) };
+      }),
+    filter: (book, { depth, group }) => bookView(book, depth, group),
   });
 }
 
@@ -133,6 +175,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     batchable: true,
     delivery: 'event',
     throttle: 'concat',
+    twin: 'recentTrades',
     item: TradeShape,
     output: { shape: TradeShape, list: true },
     args: { symbol: c.symbol, side: arg.tradeSide(), throttleMs: arg.throttleMs() },
@@ -150,7 +193,7 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
 
 /** A private channel that carries every item of the account, filtered per subscriber by symbol. */
 function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape, A extends ArgsSpec>(
-  c: Common & { readonly dataType: string; readonly item: S; readonly throttle?: ThrottlePolicy; readonly extraArgs: A },
+  c: Common & { readonly dataType: string; readonly item: S; readonly throttle?: ThrottlePolicy; readonly twin?: TwinKind; readonly extraArgs: A },
 ) {
   const { extraArgs, ...rest } = c;
   return defineChannel({
@@ -168,4 +211,4 @@ function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | ty
 export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape, extraArgs: {} });
 export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape, extraArgs: {} });
 export const positionsChannel = (c: Common) =>
-  accountEvents({ ...c, dataType: 'position', item: PositionShape, throttle: 'latestBySymbol', extraArgs: { throttleMs: arg.throttleMs() } });
+  accountEvents({ ...c, dataType: 'position', item: PositionShape, throttle: 'latestBySymbol', twin: 'latestBySymbol', extraArgs: { throttleMs: arg.throttleMs() } });

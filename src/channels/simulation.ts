@@ -16,7 +16,7 @@ import type { IndexPriceShape } from './shapes/index-price.ts';
 import type { KlineShape } from './shapes/kline.ts';
 import type { OptionPricingShape } from './shapes/option-pricing.ts';
 import type { OptionTickerShape } from './shapes/option-ticker.ts';
-import type { OrderBookShape } from './shapes/order-book.ts';
+import type { OrderBookShape, PriceLevelShape } from './shapes/order-book.ts';
 import type { OrderShape } from './shapes/order.ts';
 import type { PositionShape } from './shapes/position.ts';
 import type { TradeShape } from './shapes/trade.ts';
@@ -25,18 +25,22 @@ import type { TradeShape } from './shapes/trade.ts';
 export type SimPayload = Readonly<Record<string, unknown>> | undefined;
 export type KlinePeriodName = keyof typeof KlinePeriod.values;
 
-export type IndexRecord = RecordOf<typeof IndexPriceShape>;
-export type KlineRecord = RecordOf<typeof KlineShape>;
-export type PricingRecord = RecordOf<typeof OptionPricingShape>;
+/** A record as the wire carries it: without the gateway's computed cache identity (`id`). */
+type Wire<R> = Omit<R, 'id'>;
+export type IndexRecord = Wire<RecordOf<typeof IndexPriceShape>>;
+export type KlineRecord = Wire<RecordOf<typeof KlineShape>>;
+export type PricingRecord = Wire<RecordOf<typeof OptionPricingShape>>;
 /** A tOption item as sent: the fields derived from the symbol are not on the wire. */
-export type TickerRecord = Omit<RecordOf<typeof OptionTickerShape>, 'underlying' | 'expiry' | 'strike' | 'type'>;
-export type BookRecord = RecordOf<typeof OrderBookShape>;
+export type TickerRecord = Omit<RecordOf<typeof OptionTickerShape>, 'id' | 'underlying' | 'expiry' | 'strike' | 'type'>;
+/** A level as sent: its cumulative `total` is the gateway's. */
+export type LevelRecord = Omit<RecordOf<typeof PriceLevelShape>, 'total'>;
+export type BookRecord = Omit<RecordOf<typeof OrderBookShape>, 'id' | 'bids' | 'asks'> & { bids: LevelRecord[]; asks: LevelRecord[] };
 export type TradeRecord = Omit<RecordOf<typeof TradeShape>, 'id'>;
 /** The balance without its time: the frame's `ts` carries it. */
-export type BalanceRecord = Omit<RecordOf<typeof AccountBalanceShape>, 'timestamp'>;
-export type OrderRecord = RecordOf<typeof OrderShape>;
+export type BalanceRecord = Omit<RecordOf<typeof AccountBalanceShape>, 'id' | 'timestamp'>;
+export type OrderRecord = Wire<RecordOf<typeof OrderShape>>;
 export type FillRecord = RecordOf<typeof FillSignalShape>;
-export type PositionRecord = RecordOf<typeof PositionShape>;
+export type PositionRecord = Wire<RecordOf<typeof PositionShape>>;
 
 /** The simulated market: public records of the current tick, undefined for an unknown symbol. */
 export interface SimulatedMarket {

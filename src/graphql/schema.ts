@@ -6,6 +6,7 @@ import './enums.ts';
 import './objects.ts';
 import './subscriptions.ts';
 import './instruments.ts';
+import './queries.ts';
 import './status.ts';
 
 let schema: GraphQLSchema | undefined;

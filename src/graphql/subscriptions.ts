@@ -21,15 +21,16 @@ import { isRows, objectRef, type Row } from './objects.ts';
 import type { GatewayTypes } from './schema-types.ts';
 
 /** The GraphQL input type of each single-value argument kind; enums take their table's enum, `stringList` is `[String!]`. */
-const ARG_SCALARS: Readonly<Record<Exclude<PlainArgKind, 'stringList'>, 'String' | 'Int' | 'Float' | 'DateTime'>> = {
+const ARG_SCALARS: Readonly<Record<Exclude<PlainArgKind, 'stringList'>, 'String' | 'Int' | 'Float' | 'Decimal' | 'DateTime'>> = {
   string: 'String',
   int: 'Int',
   float: 'Float',
+  decimal: 'Decimal',
   dateTime: 'DateTime',
 };
 
 /** An argument of a root field, from its spec (kind, requiredness, description). */
-function argRef(arg: ArgBuilder<GatewayTypes>, spec: ArgSpec): GenericInputFieldRef {
+export function argRef(arg: ArgBuilder<GatewayTypes>, spec: ArgSpec): GenericInputFieldRef {
   const { required, description } = spec;
   switch (spec.kind) {
     case 'enum':

@@ -90,3 +90,63 @@ export function toTimestamp(value: unknown): number | null | undefined {
   if (n === null || n === undefined) return n;
   return n >= MIN_TIMESTAMP_MS && n <= MAX_TIMESTAMP_MS ? n : undefined;
 }
+
+/** A decimal as an integer count of 10^-scale units: exact arithmetic without floats. */
+interface Scaled {
+  readonly units: bigint;
+  readonly scale: number;
+}
+
+/** Parses a plain decimal string (PLAIN_DECIMAL); throws on anything else (callers pass decoded values). */
+function scaled(text: string): Scaled {
+  if (!PLAIN_DECIMAL.test(text)) throw new Error(`not a plain decimal: ${text}`);
+  const [int = '0', frac = ''] = text.split('.');
+  return { units: BigInt(int + frac), scale: frac.length };
+}
+
+function rescale(value: Scaled, scale: number): bigint {
+  return value.units * 10n ** BigInt(scale - value.scale);
+}
+
+/** Renders units at a scale as a plain decimal, without trailing fractional zeros. */
+function render(units: bigint, scale: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  let int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  if (int === '') int = '0';
+  const text = frac === '' ? int : `${int}.${frac}`;
+  return negative && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** The exact sum of two plain decimal strings. */
+export function addDecimals(a: string, b: string): string {
+  const x = scaled(a);
+  const y = scaled(b);
+  const scale = Math.max(x.scale, y.scale);
+  return render(rescale(x, scale) + rescale(y, scale), scale);
+}
+
+/** Whether a plain decimal string is greater than zero. */
+export function isPositiveDecimal(text: string): boolean {
+  return PLAIN_DECIMAL.test(text) && scaled(text).units > 0n;
+}
+
+/**
+ * `value` rounded to a multiple of `step` (> 0), exactly: `down` toward
+ * minus infinity, `up` toward plus infinity. The price bucket of an order
+ * book level: bids round down, asks round up.
+ */
+export function roundToStep(value: string, step: string, direction: 'down' | 'up'): string {
+  const x = scaled(value);
+  const s = scaled(step);
+  if (s.units <= 0n) throw new Error(`step must be positive: ${step}`);
+  const scale = Math.max(x.scale, s.scale);
+  const v = rescale(x, scale);
+  const unit = rescale(s, scale);
+  let buckets = v / unit;
+  const exact = buckets * unit === v;
+  if (!exact && direction === 'down' && v < 0n) buckets -= 1n;
+  if (!exact && direction === 'up' && v > 0n) buckets += 1n;
+  return render(buckets * unit, scale);
+}

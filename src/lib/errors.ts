@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'UPSTREAM_REJECTED'
   | 'SUBSCRIBER_TOO_SLOW'
   | 'LIMIT_EXCEEDED'
+  /** A Query twin's topic had no first value in time. */
+  | 'UPSTREAM_TIMEOUT'
   /** In-band, not fatal: an event stream's upstream was interrupted (`extensions.since`/`until`); the subscription goes on. */
   | 'STREAM_INTERRUPTED';
 
@@ -54,6 +56,8 @@ export const forbidden = (message: string): GatewayError => new GatewayError('FO
 export const upstreamRejected = (message: string): GatewayError => new GatewayError('UPSTREAM_REJECTED', message);
 export const subscriberTooSlow = (message: string): GatewayError => new GatewayError('SUBSCRIBER_TOO_SLOW', message);
 export const limitExceeded = (message: string): GatewayError => new GatewayError('LIMIT_EXCEEDED', message);
+/** The exchange sent no value in time (a Query twin waiting for a first value). */
+export const upstreamTimeout = (message: string): GatewayError => new GatewayError('UPSTREAM_TIMEOUT', message);
 
 export interface ExpectedErrorOptions {
   /** Where in the document the problem is. */

@@ -42,6 +42,8 @@ export interface GatewayLimits {
   readonly maxNewTopicsPerSecondPerClient: number;
   /** Subscribe/unsubscribe requests waiting to go out on one upstream connection; past it new topics are refused. */
   readonly upstreamMaxPendingTopics: number;
+  /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
+  readonly querySnapshotTimeoutMs: number;
 }
 
 export interface LimitSetting {
@@ -188,6 +190,13 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     meaning:
       'Subscribes and unsubscribes waiting to go out on one upstream connection (paced under the exchange limit, fairly across clients); past it a new topic is refused with `LIMIT_EXCEEDED`.',
   },
+  querySnapshotTimeoutMs: {
+    env: 'QUERY_SNAPSHOT_TIMEOUT_MS',
+    fallback: 5_000,
+    min: 100,
+    max: 60_000,
+    meaning: 'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -214,6 +223,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamPrivateHandshakesPerSecondPerAddress: v('upstreamPrivateHandshakesPerSecondPerAddress'),
     maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
     upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
+    querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
   };
 }
 

@@ -7,6 +7,7 @@ import type { BalanceRecord, FillRecord, OrderRecord, PositionRecord, SimulatedA
 import type { MarketName } from '../coincall/protocol.ts';
 import { optionSymbol } from '../coincall/symbols.ts';
 import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instruments.ts';
+import { FUTURES_LEVERAGE, MAINTENANCE_OVER_INITIAL, Margin, type Position } from './margin.ts';
 import type { Market } from './market.ts';
 import { chance, createRng, hashSeed, intBetween, pick, type Rng, uniform } from './random.ts';
 
@@ -20,10 +21,6 @@ export interface MarketEvents extends SimulatedEvents {
 /** Per tick: chance that one resting order fills (partly or fully), or is cancelled. */
 const FILL_PROBABILITY = 0.35;
 const CANCEL_PROBABILITY = 0.03;
-const FUTURES_LEVERAGE = 10;
-const MAINTENANCE_OVER_INITIAL = 0.5;
-/** Short options: initial margin as a fraction of the index, on top of the premium. */
-const OPTION_SHORT_MARGIN = 0.1;
 /** The exchange's fill event type; its values are undocumented, the spec's examples all show 2. */
 const FILL_EVENT_TYPE = 2;
 const MIN_BALANCE = 10_000;
@@ -53,19 +50,13 @@ interface RestingOrder {
   readonly createdAt: number;
 }
 
-interface Position {
-  readonly market: MarketName;
-  qty: number;
-  avgPrice: number;
-  realized: number;
-}
-
 export class AccountState implements SimulatedAccount {
   readonly userId: string;
   private readonly rng: Rng;
   private readonly market: Market;
   private readonly nextOrderId: () => bigint;
   private readonly cash: number;
+  private readonly margin: Margin;
   private readonly orders: RestingOrder[] = [];
   private readonly positions = new Map<string, Position>();
   private pending: Record<MarketName, MarketEvents> = emptyEvents();
@@ -77,6 +68,7 @@ export class AccountState implements SimulatedAccount {
     this.market = market;
     this.nextOrderId = nextOrderId;
     this.cash = MIN_BALANCE + roundToStep(hashSeed(seed, userId) % (BALANCE_SPREAD * 100), 1) / 100;
+    this.margin = new Margin(market, this.positions, this.cash);
     for (const symbol of ['BTCUSD', 'ETHUSD']) this.placeOrder(symbol, now);
     const expiry = listedExpiries(now)[TRADED_EXPIRY_INDEX] ?? 0;
     const btc = underlyingSpec('BTCUSD');
@@ -102,24 +94,14 @@ export class AccountState implements SimulatedAccount {
       if (chance(this.rng, CANCEL_PROBABILITY / FILL_PROBABILITY)) this.finish(order, 'CANCELED', now);
       else this.fill(order, now);
     }
+    this.margin.liquidateShortfall();
     const events = this.pending;
     this.pending = emptyEvents();
     return events;
   }
 
   balanceRecord(): BalanceRecord {
-    let upnl = 0;
-    let im = 0;
-    let delta = 0;
-    for (const [symbol, p] of this.positions) {
-      const mark = this.markOf(symbol, p.market);
-      if (mark === undefined) continue;
-      upnl += p.qty * (mark - p.avgPrice);
-      im += this.initialMargin(symbol, p, mark);
-      delta += p.market === 'futures' ? p.qty : p.qty * (this.market.optionQuote(symbol)?.quote.delta ?? 0);
-    }
-    const realized = [...this.positions.values()].reduce((sum, p) => sum + p.realized, 0);
-    const equity = this.cash + realized + upnl;
+    const { upnl, im, delta, equity } = this.margin.totals();
     const available = equity - im;
     const usd = (n: number) => decimalText(n, USD_DECIMALS);
     return {
@@ -144,7 +126,7 @@ export class AccountState implements SimulatedAccount {
     for (const [symbol, p] of this.positions) {
       if (p.market !== market) continue;
       if (underlyings !== undefined && !underlyings.some((u) => symbol === u || symbol.startsWith(`${u}-`))) continue;
-      const mark = this.markOf(symbol, market);
+      const mark = this.margin.markOf(symbol, market);
       if (mark === undefined) {
         this.positions.delete(symbol);
         continue;
@@ -156,7 +138,7 @@ export class AccountState implements SimulatedAccount {
 
   private positionRecord(symbol: string, p: Position, mark: number, now: number): PositionRecord {
     const usd = (n: number) => decimalText(n, USD_DECIMALS);
-    const im = this.initialMargin(symbol, p, mark);
+    const im = this.margin.initialMargin(symbol, p, mark);
     const futures = p.market === 'futures';
     const quote = futures ? undefined : this.market.optionQuote(symbol)?.quote;
     const greek = (value: number | undefined) => (value === undefined ? null : Number((value * p.qty).toFixed(8)));
@@ -184,23 +166,11 @@ export class AccountState implements SimulatedAccount {
     };
   }
 
-  private markOf(symbol: string, market: MarketName): number | undefined {
-    const mark = market === 'futures' ? this.market.futuresMark(symbol) : this.market.optionQuote(symbol)?.quote.price;
-    return mark === undefined || Number.isNaN(mark) ? undefined : mark;
-  }
-
-  private initialMargin(symbol: string, p: Position, mark: number): number {
-    if (p.market === 'futures') return (Math.abs(p.qty) * mark) / FUTURES_LEVERAGE;
-    if (p.qty >= 0) return 0;
-    const underlying = symbol.slice(0, symbol.indexOf('-'));
-    return -p.qty * (OPTION_SHORT_MARGIN * this.market.indexOf(underlying) + mark);
-  }
-
   private placeOrder(symbol: string, now: number): void {
     const option = liveOption(symbol, now);
     const market: MarketName = option === undefined ? 'futures' : 'options';
     const side = chance(this.rng, 0.5) ? 'BUY' : 'SELL';
-    const mark = this.markOf(symbol, market);
+    const mark = this.margin.markOf(symbol, market);
     const instrument = this.market.instrument(symbol);
     if (mark === undefined || instrument === undefined) return;
     const offset = uniform(this.rng, 0.001, 0.01) * (side === 'BUY' ? -1 : 1);
@@ -232,6 +202,7 @@ export class AccountState implements SimulatedAccount {
     const remaining = roundToStep(order.qty - order.filled, lot);
     const qty = chance(this.rng, 0.5) ? remaining : Math.max(lot, roundToStep(remaining * uniform(this.rng, 0.2, 0.8), lot));
     const size = Math.min(qty, remaining);
+    if (!this.margin.canCarry(order.symbol, () => this.applyToPosition(order, size))) return this.finish(order, 'CANCELED', now);
     order.avgFill = (order.avgFill * order.filled + order.price * size) / (order.filled + size);
     order.filled = roundToStep(order.filled + size, lot);
     this.applyToPosition(order, size);

@@ -4,14 +4,14 @@
  * candles. Shared by futures and options.
  */
 import type { RecordOf } from '../channels/fields.ts';
-import type { OrderBookShape } from '../channels/shapes/order-book.ts';
+import type { BookRecord } from '../channels/simulation.ts';
 import type { TradeShape } from '../channels/shapes/trade.ts';
 import { CandleSet } from './candles.ts';
 import { decimalsOf, decimalText, roundToStep } from './instruments.ts';
 import { gaussian, intBetween, type Rng, uniform } from './random.ts';
 
 export type TradeRecord = Omit<RecordOf<typeof TradeShape>, 'id'>;
-export type BookRecord = RecordOf<typeof OrderBookShape>;
+export type { BookRecord };
 
 interface Level {
   price: number;

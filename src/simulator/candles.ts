@@ -4,8 +4,7 @@
  * first day 00:00 UTC.
  */
 import { KlinePeriod } from '../channels/enums.ts';
-import type { RecordOf } from '../channels/fields.ts';
-import type { KlineShape } from '../channels/shapes/kline.ts';
+import type { KlineRecord } from '../channels/simulation.ts';
 import { DAY_MS } from '../coincall/symbols.ts';
 import { decimalText } from './instruments.ts';
 
@@ -71,7 +70,7 @@ export class CandleSet {
   }
 
   /** The open candle of a period at `at`; a flat candle at `price` when nothing traded in it yet. */
-  record(period: PeriodName, at: number, price: number): RecordOf<typeof KlineShape> {
+  record(period: PeriodName, at: number, price: number): KlineRecord {
     const c = this.current(period, at, price);
     const text = (n: number) => decimalText(n, this.priceDecimals);
     return {

@@ -6,12 +6,12 @@
  */
 import { API_KEY_PATTERN } from '../coincall/signing.ts';
 import { envValue, MAX_PORT, readHost, readInteger, type Env } from '../lib/env.ts';
-import type { WireFormOption } from './publish.ts';
+import { DEFAULT_WIRE_FORM, type WireFormOption } from './publish.ts';
 import { DEFAULT_HOST, DEMO_ACCOUNT, type SimulatorAccount } from './server.ts';
 
 export const DEFAULT_PORT = 8090;
 export const WIRE_FORMS: readonly WireFormOption[] = ['spec', 'live', 'mixed'];
-export const DEFAULT_WIRE_FORM: WireFormOption = 'mixed';
+export { DEFAULT_WIRE_FORM };
 /**
  * API keys go into the connect URL raw (the exchange refuses them
  * percent-encoded), so they are limited to the base64-like alphabet the

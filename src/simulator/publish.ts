@@ -12,6 +12,8 @@ import { encodeFrame, type WireForm } from './encode.ts';
 import type { Topic } from './requests.ts';
 
 export type WireFormOption = WireForm | 'mixed';
+/** The live form by default: what the exchange sends today. `mixed` (spec and live frames in turn) is for tests that ask for it. */
+export const DEFAULT_WIRE_FORM: WireFormOption = 'live';
 
 /** One tick's view of the world, shared by every topic. */
 export interface TickContext {

@@ -18,7 +18,7 @@ import { Connection, type ConnectionHost, type RequestLogEntry } from './connect
 import { DEFAULT_MALFORMED_COUNT, FaultState, malformedFrames, type RefusalRule } from './faults.ts';
 import { SimulatorListing } from './listing.ts';
 import { Market } from './market.ts';
-import { Publisher, type TickContext, type WireFormOption } from './publish.ts';
+import { DEFAULT_WIRE_FORM, Publisher, type TickContext, type WireFormOption } from './publish.ts';
 import type { Topic } from './requests.ts';
 import { serveRest } from './rest.ts';
 
@@ -53,7 +53,7 @@ export interface SimulatorOptions {
   readonly accounts?: readonly SimulatorAccount[];
   /** Seed of the market model: same seed, same market. */
   readonly seed?: number;
-  /** Field forms sent: spec keys, live keys, or alternating per frame (default). */
+  /** Field forms sent: live keys (default), spec keys, or alternating per frame (`mixed`, for tests). */
   readonly wireForm?: WireFormOption;
   /** Market update period in ms (default 250). */
   readonly tickMs?: number;
@@ -149,7 +149,7 @@ class SimulatorServer implements ConnectionHost {
     this.maxRequestsPerSecond = options.maxRequestsPerSecond ?? MAX_REQUESTS_PER_SECOND;
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.strictIdle = options.strictIdle ?? false;
-    this.publisher = new Publisher(options.wireForm ?? 'mixed');
+    this.publisher = new Publisher(options.wireForm ?? DEFAULT_WIRE_FORM);
     const seed = options.seed ?? DEFAULT_SEED;
     const start = this.now();
     // The listing centres new expiries' strikes on the market's index; the market's chains use the listed strikes.

@@ -27,6 +27,7 @@ import { openConnection, type ConnectionStats, type UpstreamConnection } from '.
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
 import { createPrivateAdmission } from './private-admission.ts';
 import type { ClientRef } from './request-scheduler.ts';
+import { takeSnapshot } from './snapshot.ts';
 import { attachSubscriber, type Subscription } from './subscription.ts';
 
 export type { ClientRef } from './request-scheduler.ts';
@@ -84,6 +85,8 @@ export interface UpstreamOptions {
   readonly throttleBackoff?: Backoff;
   /** Distinct private credentials connected at once (default DEFAULT_MAX_PRIVATE_CREDENTIALS). */
   readonly maxPrivateCredentials?: number;
+  /** How long a query waits for a topic's first value (default LIMIT_SETTINGS.querySnapshotTimeoutMs). */
+  readonly querySnapshotTimeoutMs?: number;
   /** Global rate of private handshakes (default DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND). */
   readonly privateHandshakesPerSecond?: number;
   /** Burst of private handshakes (default DEFAULT_PRIVATE_HANDSHAKE_BURST). */
@@ -130,6 +133,8 @@ export interface Upstream {
     /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
     options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef },
   ): Subscription;
+  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
+  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
   status(): UpstreamStatus;
   /**
    * Every public connection is open, or reconnecting after the exchange closed
@@ -272,26 +277,34 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     return openHub(market, credential, 'private', owner);
   };
 
+  /** The hub a subscription of `channel` goes to; throws when it may not have one. */
+  const hubFor = (channel: AnyChannel, credential: Credential | undefined, client?: ClientRef): Hub => {
+    if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+    if (channel.access === 'private') {
+      if (credential === undefined)
+        throw new GatewayError(
+          'UNAUTHENTICATED',
+          `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
+        );
+      return privateHub(channel.market, credential, client);
+    }
+    return hubs.get(`${channel.market}:public`) as Hub;
+  };
+
   return {
     subscribe(channel, args, credential, subscribeOptions) {
-      if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
       const client = subscribeOptions?.client;
-      let hub: Hub;
-      if (channel.access === 'private') {
-        if (credential === undefined)
-          throw new GatewayError(
-            'UNAUTHENTICATED',
-            `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
-          );
-        hub = privateHub(channel.market, credential, subscribeOptions?.client);
-      } else hub = hubs.get(`${channel.market}:public`) as Hub;
-
-      return attachSubscriber(hub.mux, channel, args, {
+      return attachSubscriber(hubFor(channel, credential, client).mux, channel, args, {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
         ...(client === undefined ? {} : { opening: { client: client.id, admit: () => admitTopic(client) } }),
       });
+    },
+    async snapshot(channel, args, credential) {
+      const { mux } = hubFor(channel, credential);
+      const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
+      return takeSnapshot(channel, (listener) => mux.join(channel, args, listener), timeoutMs);
     },
     status() {
       const all = [...hubs.values()];

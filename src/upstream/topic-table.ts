@@ -12,6 +12,7 @@
  */
 import { canonicalKey } from '../lib/canonical.ts';
 import type { AnyChannel } from '../channels/channel.ts';
+import type { SnapshotMemory } from './snapshot.ts';
 import { Topic, type Listener } from './topic.ts';
 
 /** How long a topic outlives its last listener before the upstream unsubscribe. */
@@ -22,6 +23,8 @@ export interface TopicHandle {
   readonly last: unknown;
   /** Resolves once the exchange acknowledged the subscription or sent data; rejects when it refused. */
   readonly confirmed: Promise<void>;
+  /** What the topic keeps for its Query twin. */
+  readonly snapshot: SnapshotMemory | undefined;
   /** Leaves the topic. */
   release(): void;
 }
@@ -106,6 +109,7 @@ export function createTopicTable(options: TopicTableOptions): TopicTable {
       return {
         last: joined.last,
         confirmed: joined.confirmation,
+        snapshot: joined.snapshot,
         release() {
           if (released) return;
           released = true;

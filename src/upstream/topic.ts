@@ -23,6 +23,7 @@
 import type { AnyChannel } from '../channels/channel.ts';
 import { createReplayFilter, type ReplayFilter } from './replay-filter.ts';
 import { StreamInterruption } from './signals.ts';
+import { snapshotMemoryOf, type SnapshotMemory } from './snapshot.ts';
 
 /** Receives a topic's events; one per subscriber (or per group of identical subscribers). */
 export interface Listener {
@@ -84,6 +85,8 @@ export class Topic {
   /** The upstream subscribe payload; none for channels that take none. */
   readonly payload: Readonly<Record<string, unknown>> | undefined;
   readonly listeners = new Set<Listener>();
+  /** What the topic keeps for its Query twin (snapshot.ts). */
+  readonly snapshot: SnapshotMemory | undefined;
   #last: unknown = undefined;
   #state: SubscribeState = { kind: 'sending', retries: 0 };
   readonly #confirmation = new Confirmation();
@@ -103,6 +106,7 @@ export class Topic {
     this.key = key;
     this.payload = payload;
     this.#replays = channel.dedupeReplays === true ? createReplayFilter() : undefined;
+    this.snapshot = snapshotMemoryOf(channel);
   }
 
   /** When the latest data arrived (undefined before any). */
@@ -185,6 +189,7 @@ export class Topic {
       const event = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
       if (event === null) continue;
       if (channel.delivery === 'state') this.#last = event;
+      this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event);
     }
   }

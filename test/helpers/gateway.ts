@@ -62,7 +62,8 @@ export async function startTestGateway(options: Partial<Omit<AppOptions, 'config
     ...options,
     config: { ...TEST_CONFIG, ...options.config },
     logger: logs.logger,
-    simulator: { tickMs: 50, seed: 7, ...options.simulator },
+    // Both wire forms in turn (the simulator's default is the live form), so every test through the gateway decodes both.
+    simulator: { tickMs: 50, seed: 7, wireForm: 'mixed', ...options.simulator },
     upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 1_000, backoff: () => 20, ...options.upstream },
   });
   disposers.push(() => app.close());

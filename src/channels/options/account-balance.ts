@@ -12,6 +12,7 @@ export const accountBalance = defineChannel({
   access: 'private',
   delivery: 'state',
   throttle: 'latest',
+  twin: 'state',
   description: "Real-time margin and balance of the account whose API key the client presents.",
   item: AccountBalanceShape,
   args: { throttleMs: arg.throttleMs() },

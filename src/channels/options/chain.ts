@@ -30,7 +30,8 @@ function mergeChain(tickers: readonly Ticker[], previous: Chain | undefined): Ch
     bySymbol.set(ticker.symbol, ticker);
     if (ticker.timestamp !== null) timestamp = Math.max(timestamp ?? ticker.timestamp, ticker.timestamp);
   }
-  return { underlying: first.underlying, expiry: first.expiry, timestamp, tickers: [...bySymbol.values()].sort(byStrikeThenType) };
+  const id = `${first.underlying}:${new Date(first.expiry).toISOString()}`;
+  return { id, underlying: first.underlying, expiry: first.expiry, timestamp, tickers: [...bySymbol.values()].sort(byStrikeThenType) };
 }
 
 export const optionChain = defineChannel({
@@ -58,6 +59,8 @@ export const optionChain = defineChannel({
       throw badInput(`optionChain: "minStrike" (${minStrike}) is above "maxStrike" (${maxStrike}).`);
     requireListed(listing?.checkExpiry(underlying, expiry), 'optionChain');
   },
+  twin: 'state',
+  viewArgs: ['type', 'minStrike', 'maxStrike'],
   topic: ({ underlying, expiry }) => ({ key: `${underlying}|${expiry}`, payload: { symbol: underlying, end: expiry } }),
   keyOf: (t) => `${t.underlying}|${t.expiry}`,
   toEvents: (tickers, previous: Chain | undefined) => (tickers.length === 0 ? [] : [mergeChain(tickers, previous)]),

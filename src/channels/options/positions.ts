@@ -16,6 +16,7 @@ export const optionPositions = defineChannel({
   access: 'private',
   delivery: 'event',
   throttle: 'latestBySymbol',
+  twin: 'latestBySymbol',
   description: "Snapshots of the account's option positions.",
   item: PositionShape,
   args: { underlyings: arg.underlyings(), throttleMs: arg.throttleMs() },

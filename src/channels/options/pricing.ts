@@ -16,6 +16,7 @@ export const optionPricing = defineChannel({
   delivery: 'state',
   staleAfterMs: STREAMING_STALE_AFTER_MS,
   throttle: 'latest',
+  twin: 'state',
   description: "An option's mark price, implied volatility and greeks.",
   item: OptionPricingShape,
   args: { symbol: arg.optionSymbol('Option symbol, e.g. `BTCUSD-27MAY23-23500-C`.'), throttleMs: arg.throttleMs() },

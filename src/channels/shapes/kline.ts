@@ -4,6 +4,10 @@ import { defineShape, f } from '../fields.ts';
 
 export const KlineShape = defineShape('Kline', 'One candle of a symbol at a period; the latest candle updates until it closes.', {
   symbol: f.string(['s'], 'Instrument symbol.', { required: true }),
+  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the symbol and period and the view\'s arguments, e.g. `futuresKline:BTCUSD:M1`. Stable for the same view; distinct views (other arguments) never share it.', {
+    required: true,
+    compute: (r) => `${String(r['symbol'])}:${String(r['period'])}`,
+  }),
   period: f.enum(KlinePeriod, ['pe'], 'Candle granularity.', { required: true }),
   open: f.decimal(['open'], 'Opening price.'),
   high: f.decimal(['high'], 'Highest price.'),

@@ -3,6 +3,7 @@ import { defineShape, f } from '../fields.ts';
 
 export const OptionPricingShape = defineShape('OptionPricing', "An option's mark, last price, implied volatility and greeks (bsInfo channel).", {
   symbol: f.string(['s'], 'Option symbol, e.g. `BTCUSD-27MAY23-24000-P`.', { required: true }),
+  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the symbol and the view\'s arguments, e.g. `optionPricing:BTCUSD-27MAY23-24000-P`. Stable for the same view; distinct views (other arguments) never share it.', { required: true, compute: (r) => r['symbol'] }),
   markPrice: f.decimal(['mp'], 'Mark price.'),
   lastPrice: f.decimal(['lp'], 'Last traded price.'),
   indexPrice: f.decimal(['ip'], 'Index price of the underlying.'),

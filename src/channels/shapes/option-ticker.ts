@@ -9,6 +9,10 @@ const symbolPart = <K extends 'underlying' | 'expiry' | 'strike' | 'type'>(part:
 
 export const OptionTickerShape = defineShape('OptionTicker', 'One option of a chain: quote, pricing and greeks.', {
   symbol: f.string(['s'], 'Option symbol.', { required: true }),
+  id: f.id([], 'Cache identity for normalizing caches (Apollo): the option symbol (a ticker is the same in every chain view).', {
+    required: true,
+    compute: (r) => r['symbol'],
+  }),
   underlying: f.string([], 'Underlying, derived from the symbol.', { required: true, compute: symbolPart('underlying') }),
   expiry: f.timestamp([], 'Expiry (08:00 UTC), derived from the symbol.', { required: true, compute: symbolPart('expiry') }),
   strike: f.decimal([], 'Strike, derived from the symbol.', { required: true, compute: symbolPart('strike') }),
@@ -40,6 +44,7 @@ export const OptionTickerShape = defineShape('OptionTicker', 'One option of a ch
 });
 
 export const OptionChainShape = defineShape('OptionChain', 'The options of one underlying and expiry, calls and puts, sorted by strike.', {
+  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the underlying, expiry and the view\'s arguments, e.g. `optionChain:BTCUSD:2023-05-27T08:00:00.000Z:type=CALL`. Stable for the same view; distinct views (other arguments) never share it.', { required: true }),
   underlying: f.string([], 'Underlying, e.g. `BTCUSD`.', { required: true }),
   expiry: f.timestamp([], 'Expiry of every option in the chain (08:00 UTC).', { required: true }),
   timestamp: f.timestamp([], 'Time of the latest update in the chain (null until a ticker carries one).'),

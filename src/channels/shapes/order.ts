@@ -4,6 +4,7 @@ import { defineShape, f } from '../fields.ts';
 
 export const OrderShape = defineShape('Order', 'An update of one of the account’s orders.', {
   orderId: f.id(['oid'], 'Order id (exceeds 2^53: always a string).', { required: true }),
+  id: f.id([], 'Cache identity for normalizing caches (Apollo): the order id.', { required: true, compute: (r) => r['orderId'] }),
   clientOrderId: f.id(['coid'], 'Client order id.'),
   userId: f.id(['uid'], 'User id.'),
   symbol: f.string(['s'], 'Instrument symbol.', { required: true }),

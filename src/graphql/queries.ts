@@ -1,0 +1,90 @@
+/**
+ * The Query twins: for every channel that declares a twin kind, a Query field
+ * of the same name and arguments (without `throttleMs`) and the same type, so
+ * `useQuery` + `subscribeToMore` work with one selection set.
+ *
+ * The value comes from the shared upstream topic (the upstream's `snapshot`):
+ * - `state`: the latest value, in the same view (filters, depth, group, `id`) a subscriber gets;
+ * - `recentTrades`: `[Trade!]!`, newest first, at most `limit` (default 50, max 100);
+ * - `latestBySymbol`: `[Position!]!`, the latest of each symbol.
+ */
+import { DEFAULT_RECENT_TRADES, MAX_RECENT_TRADES } from '../channels/args.ts';
+import type { AnyChannel, TwinKind } from '../channels/channel.ts';
+import { ALL_CHANNELS } from '../channels/registry.ts';
+import { badInput, GatewayError } from '../lib/errors.ts';
+import { isRecord } from '../lib/json.ts';
+import { builder, type GatewayContext } from './builder.ts';
+import { toGraphQLError } from './errors.ts';
+import { isRows, objectRef, type Row } from './objects.ts';
+import { argRef } from './subscriptions.ts';
+
+/** Subscription arguments a query has no use for: how often to send is not a snapshot's business. */
+const DELIVERY_ONLY_ARGS: ReadonlySet<string> = new Set(['throttleMs']);
+
+type Args = Readonly<Record<string, unknown>>;
+
+/** The number of recent trades a query asked for, checked. */
+function limitOf(raw: unknown, field: string): number {
+  if (raw === undefined || raw === null) return DEFAULT_RECENT_TRADES;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_RECENT_TRADES)
+    throw badInput(`${field}: "limit" must be an integer from 1 to ${MAX_RECENT_TRADES}, got ${String(raw)}.`);
+  return raw;
+}
+
+/** What the upstream holds for a channel's twin, for these validated arguments. */
+async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext): Promise<unknown> {
+  if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
+  return ctx.upstream.snapshot(channel, args, ctx.credential);
+}
+
+/** The answer of one twin kind, from the topic's memory, in the subscriber's view. */
+const VIEWS: { readonly [K in TwinKind]: (channel: AnyChannel, value: unknown, args: unknown, limit: number) => unknown } = {
+  state(channel, value, args) {
+    const view = channel.filter(value, args);
+    if (view === null) throw badInput(`${channel.id}: nothing matches these filters right now.`);
+    return view;
+  },
+  recentTrades: (channel, value, args, limit) => {
+    const kept = Array.isArray(value) && value.length > 0 ? channel.filter(value, args) : [];
+    return Array.isArray(kept) ? kept.slice(0, limit) : [];
+  },
+  latestBySymbol: (channel, value, args) => (Array.isArray(value) ? value.flatMap((item) => channel.filter(item, args) ?? []) : []),
+};
+
+/** Resolves a twin: validate, snapshot, view; expected errors carry their code. */
+async function answer<T>(channel: AnyChannel, kind: TwinKind, raw: Args, ctx: GatewayContext, is: (v: unknown) => v is T): Promise<T> {
+  try {
+    const { limit, ...rest } = raw;
+    const count = kind === 'recentTrades' ? limitOf(limit, channel.id) : 0;
+    const args = channel.parseArgs(rest, ctx.now());
+    const value = VIEWS[kind](channel, await snapshotOf(channel, args, ctx), args, count);
+    if (is(value)) return value;
+    throw new Error(`${channel.id}: the topic held ${typeof value}, not what its query serves`);
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+}
+
+for (const channel of ALL_CHANNELS) {
+  const kind = channel.twin;
+  if (kind === undefined) continue;
+  const output = objectRef(channel.output.shape);
+  builder.queryField(channel.id, (t) => {
+    const args = Object.fromEntries(
+      Object.entries(channel.args)
+        .filter(([name]) => !DELIVERY_ONLY_ARGS.has(name))
+        .map(([name, spec]) => [name, argRef(t.arg, spec)]),
+    );
+    const what = { recentTrades: 'recent trades, newest first', latestBySymbol: 'the latest of each symbol', state: 'the latest value' }[kind];
+    const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;
+    if (kind === 'state')
+      return t.field({ type: output, description, args, resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord) });
+    const limit = t.arg.int({ description: `How many recent trades, newest first (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}).` });
+    return t.field({
+      type: [output],
+      description,
+      args: kind === 'recentTrades' ? { ...args, limit } : args,
+      resolve: (_root, raw, ctx): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, isRows),
+    });
+  });
+}
