@@ -86,6 +86,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
   });
   const port = await server.listen(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
