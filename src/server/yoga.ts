@@ -4,7 +4,8 @@
  * subscribers go through as well (`ws-options.ts`). Plugins by pipeline stage:
  * request (the plain routes `/health`, `/ready`, `/`: `routes.ts`), parse and
  * validate (query limits and BAD_USER_INPUT tagging: `guards.ts`), context
- * (the client's credential: `context.ts`), errors (masked unless expected).
+ * (the client's credential: `context.ts`), errors (masked unless expected),
+ * result processing (Apollo's multipart subscriptions: `multipart.ts`).
  */
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -14,8 +15,10 @@ import { createBoundedCache } from '../lib/bounded-cache.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
+import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
 import { useQueryLimits } from './guards.ts';
+import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './multipart.ts';
 import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useReadiness, useRootRedirect } from './routes.ts';
 
 /**
@@ -44,6 +47,8 @@ export interface YogaSetup {
   /** Whether the upstream is connected (for `/ready`). */
   readonly ready: () => boolean;
   readonly limits: GatewayLimits;
+  /** Heartbeat period of multipart subscriptions; default MULTIPART_HEARTBEAT_MS (shorter in tests). */
+  readonly multipartHeartbeatMs?: number;
   /** More yoga/envelop plugins, after the gateway's own. */
   readonly plugins?: readonly Plugin[];
 }
@@ -77,6 +82,10 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useRootRedirect(),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
       useQueryLimits(limits),
+      // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
+      useEnumValueHints(),
+      // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
+      useMultipartSubscriptions({ heartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS, logger }),
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
