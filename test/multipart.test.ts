@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { acceptsMultipartSubscriptions, MULTIPART_CONTENT_TYPE, multipartResponse } from '../src/server/multipart.ts';
-import { DEMO_CREDENTIAL, disposeAll, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 
 /** What Apollo Client's HttpLink sends for a subscription (its `accept` before the default ones). */
 const APOLLO_ACCEPT = 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/graphql-response+json,application/json;q=0.9';
@@ -162,7 +162,31 @@ describe('content negotiation', () => {
   });
 });
 
+/** Subscribers of the gateway's upstream topics of one channel, from `status`. */
+async function subscribersOf(url: string, channel: string): Promise<number> {
+  const { body } = await postGraphQL(url, '{"query":"{ status { topics { channel subscribers } } }"}');
+  const topics = (body['data'] as { status: { topics: Array<{ channel: string; subscribers: number }> } }).status.topics;
+  return topics.filter((topic) => topic.channel === channel).reduce((sum, topic) => sum + topic.subscribers, 0);
+}
+
 describe('connection counting', () => {
+  it('ends the subscription when the multipart client goes away', async () => {
+    const own = await startTestGateway();
+    const client = new ApolloClient({ link: new HttpLink({ uri: own.url }), cache: new InMemoryCache() });
+    let events = 0;
+    const sub = client.subscribe({ query: gql('subscription { futuresIndexPrice(symbol: "BTCUSD") { markPrice } }') }).subscribe({ next: () => (events += 1) });
+    await waitFor(() => events > 0, 'a first event');
+    expect(await subscribersOf(own.url, 'futuresIndexPrice')).toBe(1);
+    sub.unsubscribe();
+    client.stop();
+    let left = 1;
+    for (let attempt = 0; attempt < 100 && left !== 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = await subscribersOf(own.url, 'futuresIndexPrice');
+    }
+    expect(left).toBe(0);
+  });
+
   it('counts a multipart stream against MAX_CONNECTIONS like SSE', async () => {
     const small = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxConnections: 1 } } });
     const open = new Promise<void>((resolve, reject) => {
