@@ -139,11 +139,9 @@ export function useMultipartSubscriptions({ heartbeatMs, logger }: MultipartOpti
   return {
     onParse({ context }) {
       return ({ result }) => {
-        const request: unknown = Reflect.get(context, 'request');
-        const params: unknown = Reflect.get(context, 'params');
-        const operationName: unknown = typeof params === 'object' && params !== null ? Reflect.get(params, 'operationName') : undefined;
-        if (typeof request === 'object' && request !== null && !(result instanceof Error) && result !== null && typeof result === 'object' && 'kind' in result)
-          if (isSubscription(result, typeof operationName === 'string' ? operationName : undefined)) subscriptions.add(request);
+        // On graphql-ws the context carries a Request view of the upgrade: harmless here, never a multipart answer.
+        if (result instanceof Error || result === null || typeof result !== 'object' || !('kind' in result)) return;
+        if (isSubscription(result, context.params?.operationName ?? undefined)) subscriptions.add(context.request);
       };
     },
     onResultProcess({ request, result, setResultProcessor }) {
