@@ -6,11 +6,13 @@
  * HTTP timeouts for headers sent byte by byte, idle graphql-ws sockets
  * closed, and an oversized graphql-ws message explained in its close reason.
  */
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { gatewaySchema } from '../src/graphql/schema.ts';
-import { resolveClientAddress, trustedProxies } from '../src/server/client-address.ts';
+import { clientAddress, recordClientAddress, resolveClientAddress, trustedProxies } from '../src/server/client-address.ts';
 import { createGatewayServer } from '../src/server/gateway-server.ts';
 import type { Upstream } from '../src/upstream/gateway.ts';
 import { closeOf, httpFrom, openWs, tcpFrom } from './helpers/address-clients.ts';
@@ -65,6 +67,16 @@ describe('TRUST_PROXY', () => {
     expect(resolveClientAddress('127.0.0.1', '10.0.0.1, 10.0.0.2', trusted)).toBe('10.0.0.1');
     expect(resolveClientAddress('127.0.0.1', 'not-an-ip, 10.0.0.2', trusted)).toBe('10.0.0.2');
     expect(resolveClientAddress('127.0.0.1', '203.0.113.9', trustedProxies([]))).toBe('127.0.0.1');
+  });
+
+  it('remembers the address the gates resolved for later readers (clientAddress)', () => {
+    const socket = new Socket();
+    Object.defineProperty(socket, 'remoteAddress', { value: '::ffff:127.0.0.1' });
+    const req = new IncomingMessage(socket);
+    req.headers['x-forwarded-for'] = '198.51.100.4';
+    expect(clientAddress(req)).toBe('127.0.0.1');
+    expect(recordClientAddress(req, trustedProxies(['127.0.0.1']))).toBe('198.51.100.4');
+    expect(clientAddress(req)).toBe('198.51.100.4');
   });
 
   it('counts clients behind a trusted proxy by their forwarded address, and ignores the header from anyone else', async () => {

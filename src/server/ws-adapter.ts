@@ -16,12 +16,15 @@ import { makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { clientAddress } from './client-address.ts';
 import { explainOversizedMessages, IdleSockets } from './ws-limits.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
 export interface UpgradeRequest {
   readonly url: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** The client's address, TRUST_PROXY applied (`client-address.ts`). */
+  readonly address: string;
 }
 
 /** What graphql-ws hooks see as `ctx.extra`. */
@@ -86,7 +89,7 @@ export function serveGraphqlWs(
     if (maxMessageBytes !== undefined) explainOversizedMessages(socket, maxMessageBytes);
     idle?.idle(socket);
     const adapter = new SocketAdapter(socket, logger, idle);
-    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers) } });
+    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) } });
     socket.on('close', (code, reason) => {
       awaitingPong.delete(socket);
       idle?.forget(socket);
