@@ -116,6 +116,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
   });
   let port: number;
   try {

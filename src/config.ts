@@ -2,6 +2,7 @@
  * Configuration: read from the environment once, validated as a whole. Every
  * problem is collected so start-up fails with one message listing them all.
  */
+import { cidrProblem } from './lib/cidr.ts';
 import { readHost, readInteger, MAX_PORT, type Env } from './lib/env.ts';
 import { limitsFrom, type GatewayLimits } from './lib/limits.ts';
 
@@ -42,6 +43,8 @@ export interface Config {
   readonly logFormat?: LogFormat;
   /** The server's guards (see `lib/limits.ts`); omitted means every default. */
   readonly limits?: GatewayLimits;
+  /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
+  readonly trustProxy?: readonly string[];
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -68,6 +71,16 @@ function httpUrl(env: Env, name: string, fallback: string, problems: string[]): 
     problems.push(`${name} must be an http:// or https:// URL, got "${raw}".`);
   }
   return raw;
+}
+
+/** TRUST_PROXY: a comma-separated list of IP addresses and CIDR blocks; empty means no proxy is trusted. */
+function trustProxy(env: Env, problems: string[]): string[] {
+  const entries = (env['TRUST_PROXY'] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const problem = cidrProblem(entry);
+    if (problem !== undefined) problems.push(`TRUST_PROXY must list IP addresses or CIDR blocks (e.g. 10.0.0.0/8,127.0.0.1): ${problem}.`);
+  }
+  return entries;
 }
 
 export function readConfig(env: Env): ConfigResult {
@@ -104,6 +117,7 @@ export function readConfig(env: Env): ConfigResult {
     apiSecret,
     logLevel,
     logFormat,
+    trustProxy: trustProxy(env, problems),
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

@@ -14,6 +14,16 @@ describe('readConfig', () => {
     expect(result).toMatchObject({ ok: true, config: { upstream: 'simulator', port: 4000, limits: DEFAULT_LIMITS } });
   });
 
+  it('reads TRUST_PROXY as a list of addresses and CIDR blocks, none by default, and refuses anything else', () => {
+    expect(readConfig({})).toMatchObject({ ok: true, config: { trustProxy: [] } });
+    expect(readConfig({ TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1,::1/128 ' })).toMatchObject({ ok: true, config: { trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1/128'] } });
+    const bad = readConfig({ TRUST_PROXY: '10.0.0.0/33,proxy.local' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'TRUST_PROXY must list IP addresses or CIDR blocks (e.g. 10.0.0.0/8,127.0.0.1): "10.0.0.0/33" has a prefix length outside 0–32.',
+      'TRUST_PROXY must list IP addresses or CIDR blocks (e.g. 10.0.0.0/8,127.0.0.1): "proxy.local" is not an IP address or CIDR block.',
+    ]);
+  });
+
   it('reads every limit from its variable', () => {
     const env = Object.fromEntries(LIMIT_NAMES.map((name) => [LIMIT_SETTINGS[name].env, String(LIMIT_SETTINGS[name].min + 1)]));
     const result = readConfig(env);

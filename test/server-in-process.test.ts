@@ -89,7 +89,7 @@ describe('graphql-ws onSubscribe', () => {
     acknowledged: true,
     connectionParams: {},
     subscriptions: { '1': null },
-    extra: { socket, request: { url: '/graphql', headers: { host: 'localhost' } } } satisfies WsExtra,
+    extra: { socket, request: { url: '/graphql', headers: { host: 'localhost' }, address: '127.0.0.1' } } satisfies WsExtra,
   });
   const options = createWsOptions({ yoga: gatewayYoga(() => true), fanout: createFanout(), limits: DEFAULT_LIMITS, sharedSubscriptions: true });
 

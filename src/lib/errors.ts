@@ -14,8 +14,12 @@ import { GraphQLError, type ASTNode } from 'graphql';
  * codes are graphql-ws's own (`CloseCode`), restated so one table shows all.
  */
 export const CLOSE_CODES = {
+  /** A graphql-ws socket with no subscription for IDLE_CONNECTION_TIMEOUT_MS: an orderly close (the reason names the variable). */
+  IDLE: 1000,
   /** Shutdown: the server is going away. */
   GOING_AWAY: 1001,
+  /** A graphql-ws message over WS_MAX_MESSAGE_BYTES (the reason names the limit). */
+  MESSAGE_TOO_BIG: 1009,
   /** Try again later: a connection beyond the cap, or a subscriber too slow for its event stream. */
   TRY_AGAIN_LATER: 1013,
   /** A protocol violation (binary frame, a message type only the server sends). */

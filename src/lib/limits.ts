@@ -14,6 +14,10 @@ export interface GatewayLimits {
   readonly maxSubscriptionsPerConnection: number;
   /** graphql-ws sockets plus SSE streams open at once in this process; more are refused with 503. */
   readonly maxConnections: number;
+  /** Open TCP connections (WebSocket, SSE or multipart streams, sockets still in their HTTP handshake) per client address. */
+  readonly maxConnectionsPerIp: number;
+  /** A graphql-ws socket without a subscription for this long is closed. */
+  readonly idleConnectionTimeoutMs: number;
   /** Largest HTTP request body (queries, SSE subscriptions); larger is refused with 413. */
   readonly httpMaxBodyBytes: number;
   /** Deepest selection nesting of an operation (introspection's `__schema` excluded). */
@@ -70,7 +74,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 64 * KIB,
     min: 1 * KIB,
     max: 16 * MIB,
-    meaning: 'graphql-ws: a larger message closes that socket with 1009 (message too big).',
+    meaning: 'graphql-ws: a larger message closes that socket with 1009 (message too big) and a reason naming this variable.',
   },
   maxSubscriptionsPerConnection: {
     env: 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
@@ -84,7 +88,23 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 10_000,
     min: 1,
     max: 1_000_000,
-    meaning: 'graphql-ws sockets plus HTTP requests that may stream (SSE: `Accept` naming `text/event-stream`, any type, or none) open at once in this process; one more is refused with HTTP 503.',
+    meaning: 'graphql-ws sockets plus HTTP requests that may stream (SSE or multipart: `Accept` naming `text/event-stream` or `multipart/mixed`, any type, or none) open at once in this process; one more is refused with HTTP 503.',
+  },
+  maxConnectionsPerIp: {
+    env: 'MAX_CONNECTIONS_PER_IP',
+    // One address (an office behind NAT, a browser with many tabs) rarely needs more; far below
+    // MAX_CONNECTIONS, so one address cannot take every slot from the others.
+    fallback: 200,
+    min: 1,
+    max: 1_000_000,
+    meaning: 'Open connections per client address (after `TRUST_PROXY`): graphql-ws sockets, SSE and multipart streams, and sockets still sending their HTTP request; one more is refused with HTTP 503.',
+  },
+  idleConnectionTimeoutMs: {
+    env: 'IDLE_CONNECTION_TIMEOUT_MS',
+    fallback: 300_000,
+    min: 1_000,
+    max: 86_400_000,
+    meaning: 'graphql-ws: a socket with no active subscription (acknowledged or not) for this many ms is closed with 1000 and a reason naming this variable.',
   },
   httpMaxBodyBytes: {
     env: 'HTTP_MAX_BODY_BYTES',
@@ -209,6 +229,8 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     wsMaxMessageBytes: v('wsMaxMessageBytes'),
     maxSubscriptionsPerConnection: v('maxSubscriptionsPerConnection'),
     maxConnections: v('maxConnections'),
+    maxConnectionsPerIp: v('maxConnectionsPerIp'),
+    idleConnectionTimeoutMs: v('idleConnectionTimeoutMs'),
     httpMaxBodyBytes: v('httpMaxBodyBytes'),
     maxQueryDepth: v('maxQueryDepth'),
     maxAliases: v('maxAliases'),

@@ -4,7 +4,9 @@
  * (`graphql-transport-ws`) on `/graphql` behind the upgrade gate
  * (`upgrade-gate.ts`), served by the thin adapter (`ws-adapter.ts`) with the
  * gateway's options (`ws-options.ts`) and the shared subscription path
- * (`fanout.ts`). Listening and an orderly shutdown. One of the three places
+ * (`fanout.ts`). In front of all, the per-address gate at the TCP
+ * `connection` event (`socket-gate.ts`) and deliberate HTTP timeouts
+ * (`http-timeouts.ts`). Listening and an orderly shutdown. One of the three places
  * that construct sockets.
  */
 import { createServer, type Server } from 'node:http';
@@ -13,9 +15,13 @@ import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
+import { createAddressGate } from './address-gate.ts';
+import { NO_TRUSTED_PROXIES, trustedProxies } from './client-address.ts';
 import { createConnectionGate } from './connection-gate.ts';
 import { createFanout, type Fanout } from './fanout.ts';
+import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './http-timeouts.ts';
 import { gateRequests } from './request-gate.ts';
+import { gateSockets } from './socket-gate.ts';
 import { gateUpgrades } from './upgrade-gate.ts';
 import { serveGraphqlWs } from './ws-adapter.ts';
 import { createWsOptions } from './ws-options.ts';
@@ -44,6 +50,10 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits'> {
    * graphql-ws's standard path (used to prove both are byte-identical).
    */
   readonly sharedSubscriptions?: boolean;
+  /** TRUST_PROXY: proxies (CIDR list, validated by `config.ts`) whose `X-Forwarded-For` is believed; default none. */
+  readonly trustProxy?: readonly string[];
+  /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
+  readonly httpTimeouts?: HttpTimeouts;
 }
 
 export interface GatewayServer {
@@ -80,12 +90,20 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const fanout = createFanout({ maxBehindMs: limits.slowSubscriberMaxBehindMs });
   const yoga = createGatewayYoga({ ...options, limits });
 
-  const httpServer = createServer(gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res)));
+  const proxied = { addresses: createAddressGate(limits.maxConnectionsPerIp), trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy) };
+
+  const httpServer = createServer(
+    httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
+    gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
+  );
+  gateSockets(httpServer, proxied.addresses, proxied.trusted);
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
-  httpServer.on('upgrade', gateUpgrades(connections, wsServer));
+  httpServer.on('upgrade', gateUpgrades(connections, wsServer, proxied));
   serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false }), {
     keepAliveMs: WS_KEEPALIVE_MS,
     logger: options.logger,
+    maxMessageBytes: limits.wsMaxMessageBytes,
+    idleTimeoutMs: limits.idleConnectionTimeoutMs,
   });
 
   return {

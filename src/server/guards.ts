@@ -5,7 +5,8 @@
  * execution, each refusal with `extensions.code: LIMIT_EXCEEDED` naming its
  * limit; argument values that fail GraphQL's own checks (an unknown enum value
  * such as a bad `period`, a string where an Int belongs) tagged
- * `BAD_USER_INPUT` like every other argument problem; and the refusal of the
+ * `BAD_USER_INPUT` like every other argument problem (an enum's listing its
+ * valid values: `enum-values.ts`); and the refusal of the
  * per-connection subscription cap. (The connection cap and the body cap sit
  * in front of yoga: `connection-gate.ts`, `request-gate.ts`, `upgrade-gate.ts`.)
  */
@@ -18,6 +19,7 @@ import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, t
 import type { Plugin } from 'graphql-yoga';
 import { expectedGraphQLError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
+import { withEnumValues } from './enum-values.ts';
 
 /** ValuesOfCorrectTypeRule, its errors tagged BAD_USER_INPUT. */
 const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
@@ -25,7 +27,7 @@ const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
     get(target, prop, receiver) {
       if (prop === 'reportError')
         return (error: GraphQLError) =>
-          target.reportError(expectedGraphQLError('BAD_USER_INPUT', error.message, { nodes: error.nodes, extensions: error.extensions }));
+          target.reportError(expectedGraphQLError('BAD_USER_INPUT', withEnumValues(error.message, target.getSchema()), { nodes: error.nodes, extensions: error.extensions }));
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

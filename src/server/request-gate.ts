@@ -1,12 +1,36 @@
 /**
- * The gate in front of yoga for plain HTTP requests: the declared body size
- * cap (HTTP_MAX_BODY_BYTES; 413) and, for requests that may become a
- * Server-Sent Events stream, the connection cap (MAX_CONNECTIONS; 503), held
- * until the response closes. The plain routes (`routes.ts`) pass untouched.
+ * The gate in front of yoga for plain HTTP requests: the client's address
+ * recorded (`client-address.ts`), the declared body size cap
+ * (HTTP_MAX_BODY_BYTES; 413) and, for requests that may become a stream
+ * (Server-Sent Events or Apollo's multipart subscriptions), the connection
+ * cap (MAX_CONNECTIONS; 503), held until the response closes, and for a
+ * client behind a trusted proxy its per-address cap (MAX_CONNECTIONS_PER_IP;
+ * direct clients are counted per socket by `socket-gate.ts`). The plain
+ * routes (`routes.ts`) pass untouched.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tooManyFromAddress, type AddressGate } from './address-gate.ts';
+import { normalizeAddress, recordClientAddress, type TrustedProxies } from './client-address.ts';
 import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
 import { isPlainRoute } from './routes.ts';
+
+/** The per-address cap of clients behind trusted proxies. */
+export interface ProxiedClients {
+  readonly addresses: AddressGate;
+  readonly trusted: TrustedProxies;
+}
+
+/**
+ * For a connection from a trusted proxy, one count for the forwarded client
+ * address (released by the caller when the stream or socket ends); `null`
+ * when the client is at its cap; undefined when the peer is not a proxy
+ * (its socket is counted already).
+ */
+export function holdProxiedClient(req: IncomingMessage, proxied: ProxiedClients): (() => void) | null | undefined {
+  const address = recordClientAddress(req, proxied.trusted);
+  if (!proxied.trusted.has(normalizeAddress(req.socket.remoteAddress ?? ''))) return undefined;
+  return proxied.addresses.hold(address) ?? null;
+}
 
 export const bodyTooLargeMessage = (maxBytes: number) => `Request body too large: the limit is ${maxBytes} bytes (HTTP_MAX_BODY_BYTES).`;
 
@@ -22,27 +46,32 @@ export function bodyTooLarge(req: IncomingMessage, maxBytes: number): boolean {
 }
 
 /**
- * Whether yoga may answer a request with a Server-Sent Events stream: it does
- * for an `Accept` that names `text/event-stream` (in any letter case), allows
- * any type (`*` + `/*`, `text/*`), or is absent. Such requests count against
- * MAX_CONNECTIONS for as long as they stay open.
+ * Whether yoga may answer a request with a stream: Server-Sent Events for an
+ * `Accept` that names `text/event-stream` (in any letter case), allows any
+ * type (`*` + `/*`, `text/*`), or is absent; Apollo's multipart subscriptions
+ * for one that names `multipart/mixed` (or `multipart/*`). Such requests count
+ * against MAX_CONNECTIONS for as long as they stay open.
  */
 export function mayStream(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
   if (accept === undefined || accept.trim() === '') return true;
-  return /text\/event-stream|text\/\*|\*\/\*/i.test(accept);
+  return /text\/event-stream|text\/\*|\*\/\*|multipart\/(mixed|\*)/i.test(accept);
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** `next` (yoga's request listener) behind the body cap and the connection cap. */
-export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: Listener): Listener {
+/** `next` (yoga's request listener) behind the body cap, the connection cap and the per-address cap. */
+export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: Listener, proxied?: ProxiedClients): Listener {
   return (req, res) => {
+    if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
     if (!isPlainRoute((req.url ?? '/').split('?')[0] ?? '/')) {
       if (bodyTooLarge(req, maxBodyBytes)) return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
       if (mayStream(req)) {
         if (!gate.hasRoom()) return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+        const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
+        if (perAddress === null) return refuseRequest(res, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
         res.once('close', gate.hold());
+        if (perAddress !== undefined) res.once('close', perAddress);
       }
     }
     next(req, res);

@@ -4,13 +4,19 @@
  * a GraphQL-shaped body otherwise), and a socket that slipped past the cap
  * during a concurrent handshake leaves at once with 1013 ("try again later").
  * An accepted socket is counted until it closes, then handed to graphql-ws
- * through the WebSocketServer's `connection` event.
+ * through the WebSocketServer's `connection` event. A client behind a trusted
+ * proxy is also counted against its forwarded address
+ * (MAX_CONNECTIONS_PER_IP; direct clients are counted per TCP socket by
+ * `socket-gate.ts`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
+import { tooManyFromAddress } from './address-gate.ts';
 import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
+import { recordClientAddress } from './client-address.ts';
+import { holdProxiedClient, type ProxiedClients } from './request-gate.ts';
 import { GRAPHQL_PATH } from './routes.ts';
 
 /** Refuses a WebSocket upgrade with an HTTP status and a GraphQL-shaped JSON body. */
@@ -24,13 +30,18 @@ export function refuseUpgrade(socket: Duplex, status: 503, message: string): voi
 }
 
 /** The HTTP server's `upgrade` listener: the checks above, then the handshake on `wsServer`. */
-export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer, proxied?: ProxiedClients): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
+    if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
     if ((req.url ?? '').split('?')[0] !== GRAPHQL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
     if (!gate.hasRoom()) return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
+    const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
+    if (perAddress === null) return refuseUpgrade(socket, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
+    // A failed handshake never opens the socket: its per-address count goes with the TCP socket.
+    if (perAddress !== undefined) socket.once('close', perAddress);
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
       ws.on('close', gate.hold());

@@ -6,7 +6,8 @@
  * violations (4400); orders a reused operation id after its previous
  * operation (see `IdOrdering`); keeps only the upgrade headers that outlive
  * the handshake; and treats a socket's error (oversized or invalid frame,
- * reset) as that socket's problem only. It constructs no socket;
+ * reset) as that socket's problem only; explains an oversized message in its
+ * close reason and closes idle sockets (`ws-limits.ts`). It constructs no socket;
  * `gateway-server.ts` owns the WebSocketServer. Close codes come from the
  * one table in `lib/errors.ts`.
  */
@@ -15,13 +16,15 @@ import { makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { clientAddress } from './client-address.ts';
+import { explainOversizedMessages, IdleSockets } from './ws-limits.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
 export interface UpgradeRequest {
   readonly url: string | undefined;
   readonly headers: IncomingHttpHeaders;
-  /** The client's address (the socket's peer). */
-  readonly address?: string | undefined;
+  /** The client's address, TRUST_PROXY applied (`client-address.ts`). */
+  readonly address: string;
 }
 
 /** What graphql-ws hooks see as `ctx.extra`. */
@@ -34,6 +37,10 @@ export interface WsAdapterOptions {
   /** Ping period; a socket that does not answer a ping within the same period is terminated. */
   readonly keepAliveMs: number;
   readonly logger: Logger;
+  /** `maxPayload` of the WebSocketServer (WS_MAX_MESSAGE_BYTES), named in the close reason of a larger message. */
+  readonly maxMessageBytes?: number;
+  /** A socket with no operation running this long is closed (IDLE_CONNECTION_TIMEOUT_MS); none when absent. */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -45,9 +52,11 @@ export interface WsAdapterOptions {
 export function serveGraphqlWs(
   wss: WebSocketServer,
   serverOptions: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
-  { keepAliveMs, logger }: WsAdapterOptions,
+  { keepAliveMs, logger, maxMessageBytes, idleTimeoutMs }: WsAdapterOptions,
 ): void {
   const server = makeServer(serverOptions);
+  const idle = idleTimeoutMs === undefined ? undefined : new IdleSockets(idleTimeoutMs);
+  if (idle !== undefined) wss.once('close', () => idle.stop());
   // One keep-alive timer for every socket: each round, a socket that did not answer the
   // previous ping is terminated, and every other one is pinged again.
   const awaitingPong = new Set<WebSocket>();
@@ -77,10 +86,13 @@ export function serveGraphqlWs(
   wss.on('connection', (socket: WebSocket, incoming: IncomingMessage) => {
     socket.on('error', onError);
     socket.on('pong', onPong);
-    const adapter = new SocketAdapter(socket, logger);
-    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: incoming.socket.remoteAddress } });
+    if (maxMessageBytes !== undefined) explainOversizedMessages(socket, maxMessageBytes);
+    idle?.idle(socket);
+    const adapter = new SocketAdapter(socket, logger, idle);
+    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) } });
     socket.on('close', (code, reason) => {
       awaitingPong.delete(socket);
+      idle?.forget(socket);
       adapter.onClose(code, reason);
     });
   });
@@ -91,12 +103,20 @@ class SocketAdapter {
   readonly socket: WebSocket;
   readonly logger: Logger;
   readonly protocol: string;
+  readonly idle: IdleSockets | undefined;
   closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
 
-  constructor(socket: WebSocket, logger: Logger) {
+  constructor(socket: WebSocket, logger: Logger, idle: IdleSockets | undefined) {
     this.socket = socket;
     this.logger = logger;
     this.protocol = socket.protocol;
+    this.idle = idle;
+  }
+
+  /** How many operations the socket runs now: none makes it idle. */
+  running(count: number): void {
+    if (count === 0) this.idle?.idle(this.socket);
+    else this.idle?.busy(this.socket);
   }
 
   send(data: string): Promise<void> {
@@ -189,6 +209,8 @@ interface IdState {
 export interface IdOrderingHost {
   isOpen(): boolean;
   failed(error: unknown): void;
+  /** The number of operations running changed (optional). */
+  running?(count: number): void;
 }
 
 /**
@@ -243,11 +265,13 @@ export class IdOrdering {
   private start(id: string, text: string): void {
     const state: IdState = { completed: false, queued: undefined };
     this.ids.set(id, state);
+    this.host.running?.(this.ids.size);
     void this.run(text).finally(() => this.ended(id, state));
   }
 
   private ended(id: string, state: IdState): void {
     if (this.ids.get(id) === state) this.ids.delete(id);
+    this.host.running?.(this.ids.size);
     const next = state.queued;
     // A socket that closed in the meantime has no one left to serve.
     if (next !== undefined && !next.cancelled && this.host.isOpen()) this.start(id, next.text);

@@ -4,8 +4,10 @@
  * subscribers go through as well (`ws-options.ts`). Plugins by pipeline stage:
  * request (the plain routes `/health`, `/ready`, `/`: `routes.ts`), parse and
  * validate (query limits and BAD_USER_INPUT tagging: `guards.ts`), context
- * (the client's credential: `context.ts`), errors (masked unless expected).
+ * (the client's credential: `context.ts`), errors (masked unless expected),
+ * result processing (Apollo's multipart subscriptions: `multipart.ts`).
  */
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -13,9 +15,12 @@ import type { GatewayContext } from '../graphql/builder.ts';
 import { createBoundedCache } from '../lib/bounded-cache.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
+import { clientAddress } from './client-address.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
+import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
 import { useQueryLimits } from './guards.ts';
+import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './multipart.ts';
 import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useReadiness, useRootRedirect } from './routes.ts';
 
 /**
@@ -31,8 +36,8 @@ export type BaseContext = Omit<GatewayContext, 'credential' | 'credentialProblem
 /** What yoga's context factory receives besides the request: graphql-ws passes its `connectionParams`. */
 export interface ServerContext {
   readonly connectionParams?: unknown;
-  /** Node's request, on HTTP (its socket's address identifies the client). */
-  readonly req?: { readonly socket?: { readonly remoteAddress?: string | undefined } };
+  /** Node's request, on HTTP (its address, TRUST_PROXY applied, identifies the client). */
+  readonly req?: IncomingMessage;
 }
 
 /** Numbers the HTTP requests' client ids (graphql-ws sockets get theirs in `ws-options.ts`). */
@@ -49,6 +54,8 @@ export interface YogaSetup {
   /** Whether the upstream is connected (for `/ready`). */
   readonly ready: () => boolean;
   readonly limits: GatewayLimits;
+  /** Heartbeat period of multipart subscriptions; default MULTIPART_HEARTBEAT_MS (shorter in tests). */
+  readonly multipartHeartbeatMs?: number;
   /** More yoga/envelop plugins, after the gateway's own. */
   readonly plugins?: readonly Plugin[];
 }
@@ -82,6 +89,10 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useRootRedirect(),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
       useQueryLimits(limits),
+      // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
+      useEnumValueHints(),
+      // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
+      useMultipartSubscriptions({ heartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS, logger }),
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
@@ -92,7 +103,7 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
       // graphql-ws operations have no `req`: `ws-options.ts` sets their socket as the client.
-      const client = req === undefined ? undefined : { id: `http:${++httpRequests}`, address: req.socket?.remoteAddress };
+      const client = req === undefined ? undefined : { id: `http:${++httpRequests}`, address: clientAddress(req) };
       return { ...setup.context, credential: found.credential, credentialProblem: found.problem, client };
     },
     maskedErrors: {
