@@ -11,6 +11,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/** CORS_ORIGINS: every origin without credentials (`*`), or a list of origins allowed with credentials. */
+export type CorsOrigins = '*' | readonly string[];
+
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_OPTIONS_WS_URL = 'wss://ws.coincall.com/options';
@@ -28,6 +31,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How `main.ts` writes log lines; omitted means `json`. */
   readonly logFormat?: LogFormat;
+  /** CORS_ORIGINS; omitted means `*`. */
+  readonly corsOrigins?: CorsOrigins;
+  /** METRICS: serve `/metrics` and count for it (default true). */
+  readonly metrics?: boolean;
   /** The server's guards (see `lib/limits.ts`); omitted means every default. */
   readonly limits?: GatewayLimits;
 }
@@ -44,6 +51,25 @@ function wsUrl(env: Env, name: string, fallback: string, problems: string[]): st
     problems.push(`${name} must be a ws:// or wss:// URL, got "${raw}".`);
   }
   return raw;
+}
+
+/** Parses CORS_ORIGINS: `*`, or a comma list of origins (`https://app.example.com`). */
+export function parseCorsOrigins(raw: string | undefined, problems: string[]): CorsOrigins {
+  const text = (raw ?? '').trim();
+  if (text === '' || text === '*') return '*';
+  const origins: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(part);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === part.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) problems.push(`CORS_ORIGINS must be "*" or a comma list of origins like https://app.example.com, got "${part}".`);
+    else origins.push(origin);
+  }
+  return origins;
 }
 
 export function readConfig(env: Env): ConfigResult {
@@ -68,6 +94,9 @@ export function readConfig(env: Env): ConfigResult {
   const logFormat = (LOG_FORMATS as readonly string[]).includes(logFormatRaw) ? (logFormatRaw as LogFormat) : 'json';
   if (logFormat !== logFormatRaw) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${logFormatRaw}".`);
 
+  const metricsRaw = env['METRICS'] || 'on';
+  if (metricsRaw !== 'on' && metricsRaw !== 'off') problems.push(`METRICS must be "on" or "off", got "${metricsRaw}".`);
+
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
@@ -78,6 +107,8 @@ export function readConfig(env: Env): ConfigResult {
     apiSecret,
     logLevel,
     logFormat,
+    corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
+    metrics: metricsRaw !== 'off',
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

@@ -15,6 +15,7 @@ import { CLOSE_CODES } from '../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import { createConnectionGate } from './connection-gate.ts';
 import { createFanout, type Fanout } from './fanout.ts';
+import { createMetrics, type GatewayMetrics } from './metrics.ts';
 import { gateRequests } from './request-gate.ts';
 import { gateUpgrades } from './upgrade-gate.ts';
 import { serveGraphqlWs } from './ws-adapter.ts';
@@ -29,7 +30,9 @@ export const SHUTDOWN_DRAIN_MS = 1_000;
 /** A last pause for queued messages before the sockets close. */
 export const SHUTDOWN_FLUSH_MS = 50;
 
-export interface GatewayServerOptions extends Omit<YogaSetup, 'limits'> {
+export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metrics'> {
+  /** What `/metrics` serves (default: a registry of its own); `false`: no metrics, no counting for them. */
+  readonly metrics?: GatewayMetrics | false;
   /** Guard limits (`lib/limits.ts`); default: every default. */
   readonly limits?: YogaSetup['limits'];
   /**
@@ -68,12 +71,20 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
   const fanout = createFanout();
-  const yoga = createGatewayYoga({ ...options, limits });
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
+  const { metrics: _metrics, ...setup } = options;
+  const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }) });
 
   const httpServer = createServer(gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res)));
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
   httpServer.on('upgrade', gateUpgrades(connections, wsServer));
-  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false }), {
+  metrics?.bind({
+    fanout: () => fanout.stats(),
+    upstream: () => options.context.upstream.status(),
+    wsConnections: () => wsServer.clients.size,
+    gateRefusals: () => ({ ...connections.refusals }),
+  });
+  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false, ...(metrics === undefined ? {} : { metrics }) }), {
     keepAliveMs: WS_KEEPALIVE_MS,
     logger: options.logger,
   });

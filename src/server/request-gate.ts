@@ -39,9 +39,15 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: Listener): Listener {
   return (req, res) => {
     if (!isPlainRoute((req.url ?? '/').split('?')[0] ?? '/')) {
-      if (bodyTooLarge(req, maxBodyBytes)) return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
+      if (bodyTooLarge(req, maxBodyBytes)) {
+        gate.refusals.BODY_TOO_LARGE++;
+        return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
+      }
       if (mayStream(req)) {
-        if (!gate.hasRoom()) return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+        if (!gate.hasRoom()) {
+          gate.refusals.TOO_MANY_CONNECTIONS++;
+          return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+        }
         res.once('close', gate.hold());
       }
     }

@@ -89,6 +89,8 @@ export interface UpstreamOptions {
   readonly refusedCredentialTtlMs?: number;
   /** Refused credentials remembered at once (default MAX_REFUSED_CREDENTIALS). */
   readonly maxRefusedCredentials?: number;
+  /** Called once per routed data frame with its channel and exchange timestamp (metrics: delivery latency). */
+  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -106,6 +108,12 @@ export interface UpstreamStatus {
   /** Credentials the exchange refused recently (they fail fast with FORBIDDEN until they expire). */
   readonly refusedCredentials: number;
   readonly drops: Readonly<DropCounters>;
+  /** Reconnects since start by market and access, closed connections included (monotonic; for metrics). */
+  readonly reconnects?: readonly { readonly market: MarketName; readonly access: 'public' | 'private'; readonly count: number }[];
+  /** Data frames received since start by market and channel id, closed connections included (monotonic; for metrics). */
+  readonly frames?: readonly { readonly market: MarketName; readonly channel: string; readonly count: number }[];
+  /** Private topics per market (counted, not named). */
+  readonly privateTopicsByMarket?: Readonly<Partial<Record<MarketName, number>>>;
 }
 
 export interface Upstream {
@@ -156,6 +164,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     now,
   });
   const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
+  // Monotonic counters of closed hubs, keyed `market/access` and `market/channel` (metrics).
+  const retiredReconnects = new Map<string, number>();
+  const retiredFrames = new Map<string, number>();
+  const addTo = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let closing: Promise<void> | undefined;
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
@@ -165,6 +177,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     hubs.delete(hub.id);
     hub.mux.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
+    addTo(retiredReconnects, `${hub.market}/${hub.access}`, hub.connection.stats().reconnects);
+    for (const [channel, n] of Object.entries(hub.mux.frames)) addTo(retiredFrames, `${hub.market}/${channel}`, n);
     return hub.connection.close(drainMs);
   };
 
@@ -181,6 +195,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
+      ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -267,6 +282,19 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const all = [...hubs.values()];
       const drops: DropCounters = { ...retiredDrops };
       for (const hub of all) for (const k of Object.keys(drops) as Array<keyof DropCounters>) drops[k] += hub.mux.drops[k];
+      const reconnects = new Map(retiredReconnects);
+      const frames = new Map(retiredFrames);
+      const privateTopicsByMarket: Partial<Record<MarketName, number>> = {};
+      for (const hub of all) {
+        addTo(reconnects, `${hub.market}/${hub.access}`, hub.connection.stats().reconnects);
+        for (const [channel, n] of Object.entries(hub.mux.frames)) addTo(frames, `${hub.market}/${channel}`, n);
+        if (hub.access === 'private') privateTopicsByMarket[hub.market] = (privateTopicsByMarket[hub.market] ?? 0) + hub.mux.topics().length;
+      }
+      const split = (key: string): [MarketName, string] => {
+        const at = key.indexOf('/');
+        const market = MARKETS.find((m) => m === key.slice(0, at)) ?? MARKETS[0];
+        return [market, key.slice(at + 1)];
+      };
       return {
         connections: all.map((h) => ({ ...h.connection.stats(), access: h.access })),
         topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
@@ -274,6 +302,15 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         privateCredentials: privateOwners().size,
         refusedCredentials: refused.size(),
         drops,
+        reconnects: [...reconnects].map(([key, count]) => {
+          const [market, access] = split(key);
+          return { market, access: access === 'private' ? 'private' : 'public', count };
+        }),
+        frames: [...frames].map(([key, count]) => {
+          const [market, channel] = split(key);
+          return { market, channel, count };
+        }),
+        privateTopicsByMarket,
       };
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),

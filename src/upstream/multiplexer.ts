@@ -11,6 +11,7 @@
  */
 import type { Backoff } from '../lib/backoff.ts';
 import type { Logger } from '../lib/logger.ts';
+import { truncateForLog } from '../lib/truncate.ts';
 import { unsubscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createAckTracker } from './ack-tracker.ts';
@@ -44,6 +45,8 @@ export interface MultiplexerOptions {
   readonly throttleBackoff?: Backoff;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
+  /** Called once per routed data frame (metrics: delivery latency). */
+  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface Multiplexer {
@@ -59,6 +62,8 @@ export interface Multiplexer {
   /** No topic is live (lingering ones count as live: they are still subscribed upstream). */
   isIdle(): boolean;
   readonly drops: Readonly<DropCounters>;
+  /** Data frames received, by channel id. */
+  readonly frames: Readonly<Record<string, number>>;
   close(): void;
 }
 
@@ -85,10 +90,11 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
   });
-  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic) });
+  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic), ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }) });
 
   return {
     drops: router.drops,
+    frames: router.frames,
     join: (channel, args, listener) => table.join(channel, args, listener),
     handleFrame(frame, receivedAt) {
       switch (frame.kind) {
@@ -99,7 +105,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         case 'invalid':
           return router.drop('undecodable', frame.reason);
         case 'notice':
-          if (!acks.handleNotice(frame.message)) logger.warn({ market, message: frame.message }, 'upstream notice');
+          if (!acks.handleNotice(frame.message)) logger.warn({ market, message: truncateForLog(frame.message) }, 'upstream notice');
           return;
         case 'heartbeat':
         case 'connect':
