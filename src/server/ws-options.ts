@@ -119,7 +119,10 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
     },
     onSubscribe: async (ctx, id, payload) => {
       // `ctx.subscriptions` already holds this one.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        metrics?.refused('LIMIT_EXCEEDED');
+        return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
+      }
       const member: Member = { id, socket: ctx.extra.socket };
       const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's

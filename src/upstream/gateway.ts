@@ -26,6 +26,7 @@ import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createExpiringSet, createHandshakeBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
+import { createHubCounters, type CountedHub, type HubCountsSnapshot } from './hub-counters.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
 import { attachSubscriber, type Subscription } from './subscription.ts';
 
@@ -108,12 +109,10 @@ export interface UpstreamStatus {
   /** Credentials the exchange refused recently (they fail fast with FORBIDDEN until they expire). */
   readonly refusedCredentials: number;
   readonly drops: Readonly<DropCounters>;
-  /** Reconnects since start by market and access, closed connections included (monotonic; for metrics). */
-  readonly reconnects?: readonly { readonly market: MarketName; readonly access: 'public' | 'private'; readonly count: number }[];
-  /** Data frames received since start by market and channel id, closed connections included (monotonic; for metrics). */
-  readonly frames?: readonly { readonly market: MarketName; readonly channel: string; readonly count: number }[];
-  /** Private topics per market (counted, not named). */
-  readonly privateTopicsByMarket?: Readonly<Partial<Record<MarketName, number>>>;
+  /** Since start, closed connections included (for metrics): reconnects, frames by channel, private topics per market. */
+  readonly reconnects?: HubCountsSnapshot['reconnects'];
+  readonly frames?: HubCountsSnapshot['frames'];
+  readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
 }
 
 export interface Upstream {
@@ -164,10 +163,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     now,
   });
   const retiredDrops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0 };
-  // Monotonic counters of closed hubs, keyed `market/access` and `market/channel` (metrics).
-  const retiredReconnects = new Map<string, number>();
-  const retiredFrames = new Map<string, number>();
-  const addTo = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
+  const counters = createHubCounters();
+  const counted = (h: Hub): CountedHub => ({ market: h.market, access: h.access, reconnects: () => h.connection.stats().reconnects, frames: h.mux.frames, topicCount: () => h.mux.topics().length });
   let closing: Promise<void> | undefined;
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
@@ -177,8 +174,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     hubs.delete(hub.id);
     hub.mux.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
-    addTo(retiredReconnects, `${hub.market}/${hub.access}`, hub.connection.stats().reconnects);
-    for (const [channel, n] of Object.entries(hub.mux.frames)) addTo(retiredFrames, `${hub.market}/${channel}`, n);
+    counters.retire(counted(hub));
     return hub.connection.close(drainMs);
   };
 
@@ -282,19 +278,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const all = [...hubs.values()];
       const drops: DropCounters = { ...retiredDrops };
       for (const hub of all) for (const k of Object.keys(drops) as Array<keyof DropCounters>) drops[k] += hub.mux.drops[k];
-      const reconnects = new Map(retiredReconnects);
-      const frames = new Map(retiredFrames);
-      const privateTopicsByMarket: Partial<Record<MarketName, number>> = {};
-      for (const hub of all) {
-        addTo(reconnects, `${hub.market}/${hub.access}`, hub.connection.stats().reconnects);
-        for (const [channel, n] of Object.entries(hub.mux.frames)) addTo(frames, `${hub.market}/${channel}`, n);
-        if (hub.access === 'private') privateTopicsByMarket[hub.market] = (privateTopicsByMarket[hub.market] ?? 0) + hub.mux.topics().length;
-      }
-      const split = (key: string): [MarketName, string] => {
-        const at = key.indexOf('/');
-        const market = MARKETS.find((m) => m === key.slice(0, at)) ?? MARKETS[0];
-        return [market, key.slice(at + 1)];
-      };
       return {
         connections: all.map((h) => ({ ...h.connection.stats(), access: h.access })),
         topics: all.filter((h) => h.access === 'public').flatMap((h) => h.mux.topics()),
@@ -302,15 +285,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         privateCredentials: privateOwners().size,
         refusedCredentials: refused.size(),
         drops,
-        reconnects: [...reconnects].map(([key, count]) => {
-          const [market, access] = split(key);
-          return { market, access: access === 'private' ? 'private' : 'public', count };
-        }),
-        frames: [...frames].map(([key, count]) => {
-          const [market, channel] = split(key);
-          return { market, channel, count };
-        }),
-        privateTopicsByMarket,
+        ...counters.snapshot(all.map(counted)),
       };
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
