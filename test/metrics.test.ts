@@ -6,6 +6,7 @@
  * symbol, never an account); and the families read plain counters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import type { UpstreamStatus } from '../src/upstream/gateway.ts';
 import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
@@ -157,6 +158,18 @@ describe('GET /metrics', () => {
   it('is served outside the connection cap and answers GET only', async () => {
     const post = await fetch(`http://127.0.0.1:${gateway.port}/metrics`, { method: 'POST' });
     expect(post.status).not.toBe(200);
+  });
+});
+
+describe('METRICS=off', () => {
+  it('serves no /metrics', async () => {
+    expect(readConfig({ METRICS: 'off' })).toMatchObject({ ok: true, config: { metrics: false } });
+    expect(readConfig({})).toMatchObject({ ok: true, config: { metrics: true } });
+    expect(readConfig({ METRICS: 'maybe' }).ok).toBe(false);
+    const off = await startTestGateway({ config: { metrics: false } });
+    const response = await fetch(`http://127.0.0.1:${off.port}/metrics`);
+    expect(response.status).toBe(404);
+    await response.text();
   });
 });
 
