@@ -26,6 +26,9 @@ interface StartOptions {
   /** Connections opening at once. */
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Another subscription document (default: the order book); its variables get `symbol` and `depth`, plus `variables`. */
+  readonly query?: string;
+  readonly variables?: Readonly<Record<string, unknown>>;
 }
 
 const QUERY =
@@ -41,6 +44,10 @@ let errors = 0;
 let closedEarly = 0;
 const errorSamples: string[] = [];
 const sockets: WebSocket[] = [];
+/** `next` messages per client since the last reset, by index in `sockets`. */
+let perClient: number[] = [];
+/** Clients that got an explicit end since the last reset: an `error` or `complete` message, or a close. */
+let explicitEnds = 0;
 
 process.on('disconnect', () => process.exit(0));
 
@@ -105,7 +112,7 @@ async function start(o: StartOptions): Promise<object> {
         const symbol = o.symbols[i % o.symbols.length] as string;
         const slow = i === o.slowIndex;
         const ws = new WebSocket(o.url, 'graphql-transport-ws', { perMessageDeflate: false });
-        sockets.push(ws);
+        const slot = sockets.push(ws) - 1;
         let gotFirst = false;
         let settled = false;
         const settle = () => {
@@ -124,7 +131,10 @@ async function start(o: StartOptions): Promise<object> {
           }
         });
         ws.on('close', () => {
-          if (gotFirst) closedEarly++;
+          if (gotFirst) {
+            closedEarly++;
+            explicitEnds++;
+          }
         });
         ws.on('message', (data) => {
           const text = String(data);
@@ -132,7 +142,7 @@ async function start(o: StartOptions): Promise<object> {
             if (text.startsWith('{"type":"connection_ack"')) {
               acked++;
               lastAckAt = Date.now();
-              ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY, variables: { symbol, depth: o.depth } } }));
+              ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: o.query ?? QUERY, variables: { symbol, depth: o.depth, ...o.variables } } }));
               return;
             }
             if (text.includes('"type":"ping"')) {
@@ -164,12 +174,14 @@ async function start(o: StartOptions): Promise<object> {
               if (text.includes('"type":"next"')) unparsed++;
               else {
                 errors++;
+                if (text.includes('"type":"error"') || text.includes('"type":"complete"')) explicitEnds++;
                 if (errorSamples.length < 5) errorSamples.push(text.slice(0, 300));
               }
             }
             return;
           }
           delivered++;
+          perClient[slot] = (perClient[slot] ?? 0) + 1;
           bytes += text.length;
           record(Date.now() - t);
         });
@@ -202,7 +214,8 @@ process.on('message', (message: { cmd: string; seq: number } & StartOptions) => 
       break;
     case 'reset':
       histogram.fill(0);
-      delivered = bytes = negative = unparsed = errors = closedEarly = 0;
+      delivered = bytes = negative = unparsed = errors = closedEarly = explicitEnds = 0;
+      perClient = sockets.map(() => 0);
       errorSamples.length = 0;
       windowStart = Date.now();
       cpuStart = process.cpuUsage();
@@ -225,6 +238,9 @@ process.on('message', (message: { cmd: string; seq: number } & StartOptions) => 
         errors,
         errorSamples,
         closedEarly,
+        explicitEnds,
+        perClientMin: perClient.length === 0 ? 0 : Math.min(...perClient.map((n) => n ?? 0)),
+        perClientMax: perClient.length === 0 ? 0 : Math.max(...perClient.map((n) => n ?? 0)),
         open,
         clientCpuS: (cpu.user + cpu.system) / 1e6,
       });

@@ -8,11 +8,22 @@
  *
  * One frame text is built per symbol per tick and written to every upstream
  * socket subscribed to that symbol (normally exactly one: the server under test).
+ *
+ * With `kind: 'trades'` it publishes futures trades (dt 33, one trade per
+ * frame) instead: the event-channel firehose of issue 9, at rates up to
+ * thousands of frames per second (sent in batches per timer tick, since a
+ * timer fires at most about once per millisecond).
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 
 export const BOOK_LEVELS = 20;
+/** Above this rate frames go out in batches per timer tick. */
+const MAX_TIMER_RATE = 500;
+/** Timer period (ms) of the batched mode. */
+const BATCH_TICK_MS = 5;
+
+export type FirehoseKind = 'books' | 'trades';
 
 export interface Firehose {
   readonly url: string;
@@ -22,6 +33,8 @@ export interface Firehose {
   framesSent(): ReadonlyMap<string, number>;
   /** Sockets subscribed per symbol. */
   subscribers(symbol: string): number;
+  /** Connections accepted so far (the gateway opens one per market; more means it reconnected). */
+  connectionsAccepted(): number;
   close(): Promise<void>;
 }
 
@@ -39,7 +52,16 @@ function bookText(symbol: string, seq: number, base: number, ts: number): string
   return `{"dt":32,"c":20,"d":{"s":"${symbol}","asks":[${asks}],"bids":[${bids}],"ts":${ts}},"ts":${ts}}`;
 }
 
-export async function startFirehose(options: { rate: number; host?: string }): Promise<Firehose> {
+/** One trade of `symbol` (no side: optional upstream), `ts` = send time. */
+function tradeText(symbol: string, seq: number, base: number, ts: number): string {
+  const d = `[{"s":"${symbol}","pr":"${(base + (seq % 200) * 0.5).toFixed(1)}","v":"${((seq % 97) / 100 + 0.01).toFixed(2)}","ts":${ts}}]`;
+  return `{"dt":33,"c":20,"d":${d},"ts":${ts}}`;
+}
+
+export async function startFirehose(options: { rate: number; host?: string; kind?: FirehoseKind }): Promise<Firehose> {
+  const kind = options.kind ?? 'books';
+  const dataType = kind === 'books' ? 'orderBook' : 'lastTrade';
+  const frameText = kind === 'books' ? bookText : tradeText;
   const host = options.host ?? '127.0.0.1';
   const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
@@ -49,6 +71,7 @@ export async function startFirehose(options: { rate: number; host?: string }): P
   const sent = new Map<string, number>();
   const bases = new Map<string, number>();
   let seq = 0;
+  let accepted = 0;
   let timer: NodeJS.Timeout | undefined;
 
   wss.on('connection', (socket, req) => {
@@ -57,6 +80,7 @@ export async function startFirehose(options: { rate: number; host?: string }): P
       socket.close(1008, 'unsigned');
       return;
     }
+    accepted++;
     socket.on('error', () => undefined);
     socket.on('message', (data) => {
       let request: { action?: string; dataType?: string; payload?: { symbol?: string } };
@@ -73,8 +97,8 @@ export async function startFirehose(options: { rate: number; host?: string }): P
       const action = request.action;
       if ((action !== 'subscribe' && action !== 'unSubscribe') || typeof symbol !== 'string') return;
       const actionEcho = action === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
-      if (request.dataType !== 'orderBook') {
-        socket.send(JSON.stringify({ action: actionEcho, dataType: request.dataType, payload: request.payload, result: 'fail', message: 'bench firehose: orderBook only' }));
+      if (request.dataType !== dataType) {
+        socket.send(JSON.stringify({ action: actionEcho, dataType: request.dataType, payload: request.payload, result: 'fail', message: `bench firehose: ${dataType} only` }));
         return;
       }
       let set = bySymbol.get(symbol);
@@ -83,7 +107,7 @@ export async function startFirehose(options: { rate: number; host?: string }): P
         set.add(socket);
         if (!bases.has(symbol)) bases.set(symbol, 20_000 + bases.size * 1_000);
       } else set?.delete(socket);
-      socket.send(JSON.stringify({ action: actionEcho, dataType: 'orderBook', payload: { symbol }, result: 'success' }));
+      socket.send(JSON.stringify({ action: actionEcho, dataType, payload: { symbol }, result: 'success' }));
     });
     socket.on('close', () => {
       for (const set of bySymbol.values()) set.delete(socket);
@@ -94,7 +118,7 @@ export async function startFirehose(options: { rate: number; host?: string }): P
     seq++;
     for (const [symbol, sockets] of bySymbol) {
       if (sockets.size === 0) continue;
-      const text = bookText(symbol, seq, bases.get(symbol) ?? 20_000, Date.now());
+      const text = frameText(symbol, seq, bases.get(symbol) ?? 20_000, Date.now());
       for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
       sent.set(symbol, (sent.get(symbol) ?? 0) + 1);
     }
@@ -102,7 +126,17 @@ export async function startFirehose(options: { rate: number; host?: string }): P
 
   const setRate = (rate: number) => {
     clearInterval(timer);
-    timer = rate > 0 ? setInterval(tick, 1000 / rate) : undefined;
+    if (rate <= 0) timer = undefined;
+    else if (rate <= MAX_TIMER_RATE) timer = setInterval(tick, 1000 / rate);
+    else {
+      // Batched: as many frames as the elapsed time owes at `rate`.
+      const startedAt = Date.now();
+      let ticks = 0;
+      timer = setInterval(() => {
+        const due = Math.floor(((Date.now() - startedAt) * rate) / 1000);
+        for (; ticks < due; ticks++) tick();
+      }, BATCH_TICK_MS);
+    }
   };
   setRate(options.rate);
 
@@ -111,6 +145,7 @@ export async function startFirehose(options: { rate: number; host?: string }): P
     setRate,
     framesSent: () => new Map(sent),
     subscribers: (symbol) => bySymbol.get(symbol)?.size ?? 0,
+    connectionsAccepted: () => accepted,
     close: async () => {
       clearInterval(timer);
       for (const c of wss.clients) c.terminate();

@@ -28,6 +28,11 @@
  *   --heap-snapshots     write V8 heap snapshots of each server before any client and with every
  *                        subscription open and idle, to bench/results/profiles/ (compare them in
  *                        Chrome DevTools' Memory tab: what one idle subscription keeps)
+ *   --no-startup         skip the start/idle-memory step (bench/startup.ts: npm start to /ready, idle RSS)
+ *   --no-build           do not run `npm run build` before that step (use dist/ as it is)
+ * Scenarios beyond the fan-out grid: metrics-cost (/metrics on vs METRICS=off), trades-firehose
+ * (issue 9: 20 subscribers, 5,000 trades/s, counted exactly) and throttled (issue 9: 5,000
+ * subscribers on 20 books with throttleMs). --quick runs those too, with N at most 200.
  * Env BENCH_ARGS is read the same way.
  */
 import { fork, execSync, type ChildProcess } from 'node:child_process';
@@ -36,7 +41,8 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { startFirehose, type Firehose } from './firehose.ts';
+import { startFirehose, type Firehose, type FirehoseKind } from './firehose.ts';
+import { measureStartup, startupMarkdown, type StartupResult } from './startup.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
@@ -58,7 +64,26 @@ interface Scenario {
   readonly rate: number;
   readonly symbols: number;
   readonly slow: boolean;
+  /** What the firehose publishes (default books). */
+  readonly kind?: FirehoseKind;
+  /** The servers this scenario runs on (default: --servers). */
+  readonly servers?: readonly ServerKind[];
+  /** Another subscription document, and variables added to `symbol` and `depth`. */
+  readonly query?: string;
+  readonly variables?: Readonly<Record<string, unknown>>;
+  /**
+   * Counts exactly: the firehose pauses around the window and the server
+   * drains before the report, so every subscriber must have received every
+   * frame sent in the window (or have been told why not).
+   */
+  readonly exact?: boolean;
+  /** Scrapes the gateway's /metrics every SCRAPE_EVERY_MS during the window (its cost is part of the run). */
+  readonly scrapeMetrics?: boolean;
 }
+
+const TRADES_QUERY = 'subscription FuturesTrades($symbol: String!) { futuresTrades(symbol: $symbol) { symbol price volume timestamp } }';
+/** issue 9's throttled subscribers: one book per second each. */
+const THROTTLE_MS = 1_000;
 
 const SCENARIOS: readonly Scenario[] = [
   { id: 'n100-r10', label: 'N=100, R=10', n: 100, rate: 10, symbols: 1, slow: false },
@@ -69,9 +94,15 @@ const SCENARIOS: readonly Scenario[] = [
   { id: 'n5000-r50', label: 'N=5,000, R=50', n: 5000, rate: 50, symbols: 1, slow: false },
   { id: 'symbols20', label: 'N=1,000 over 20 symbols, R=50', n: 1000, rate: 50, symbols: 20, slow: false },
   { id: 'slow', label: 'N=1,000 + 1 slow client, R=50', n: 1000, rate: 50, symbols: 1, slow: true },
+  // Issue 12: the cost of /metrics (scraped every second) against the same gateway with METRICS=off.
+  { id: 'metrics-cost', label: 'N=1,000, R=50: /metrics on (scraped every 5 s) vs off', n: 1000, rate: 50, symbols: 1, slow: false, servers: ['gateway', 'gateway-nometrics'], scrapeMetrics: true },
+  // Issue 9: an event firehose (every trade to every subscriber, or an explicit error) ...
+  { id: 'trades-firehose', label: 'trades: 20 subscribers, 5,000 frames/s', n: 20, rate: 5000, symbols: 1, slow: false, kind: 'trades', servers: ['gateway'], query: TRADES_QUERY, exact: true },
+  // ... and throttled state: 5,000 subscribers on 20 books, each wanting one book per second.
+  { id: 'throttled', label: `N=5,000 on 20 books, R=50, throttleMs ${THROTTLE_MS}`, n: 5000, rate: 50, symbols: 20, slow: false, servers: ['gateway'], variables: { throttleMs: THROTTLE_MS }, query: 'subscription FuturesOrderBook($symbol: String!, $depth: Int, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) { symbol timestamp bids { price volume } asks { price volume } } }' },
 ];
 
-type ServerKind = 'relay' | 'gateway';
+type ServerKind = 'relay' | 'gateway' | 'gateway-nometrics';
 
 interface RunResult {
   readonly scenario: string;
@@ -106,6 +137,18 @@ interface RunResult {
   readonly clientErrorSamples?: string[];
   readonly closedDuringWindow?: number;
   readonly serverExtra?: Record<string, number>;
+  /** Least and most `next` messages one subscriber received in the window. */
+  readonly perClientMin?: number;
+  readonly perClientMax?: number;
+  /** Subscribers told why they stopped (an error, a complete, a close). */
+  readonly explicitEnds?: number;
+  /** Frames the firehose sent in the window (exact scenarios). */
+  readonly framesSent?: number;
+  /** Upstream connections the firehose accepted over the whole run (2 = never reconnected). */
+  readonly upstreamConnections?: number;
+  /** /metrics scrapes during the window, and their mean time. */
+  readonly scrapes?: number;
+  readonly scrapeMeanMs?: number;
 }
 
 // ---------- options ----------
@@ -113,14 +156,20 @@ const argv = [...process.argv.slice(2), ...(process.env['BENCH_ARGS'] ?? '').spl
 const flag = (name: string) => argv.includes(`--${name}`);
 const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = flag('quick');
-const only = value('only')?.split(',') ?? (quick ? ['n100-r10'] : undefined);
-const servers = (value('servers')?.split(',') ?? ['relay', 'gateway']) as ServerKind[];
+const only = value('only')?.split(',') ?? (quick ? ['n100-r10', 'metrics-cost', 'trades-firehose', 'throttled'] : undefined);
+const serversFlag = value('servers')?.split(',') as ServerKind[] | undefined;
+const servers = serversFlag ?? ['relay', 'gateway'];
+/** The servers a scenario runs on: its own list (narrowed by --servers when given), else --servers. */
+const serversOf = (s: Scenario): readonly ServerKind[] => (s.servers === undefined ? servers : s.servers.filter((k) => serversFlag === undefined || serversFlag.includes(k)));
+/** --quick shrinks every scenario: N at most 100 (20 books: 200), windows short. */
+const QUICK_MAX_N = 200;
+const skipStartup = flag('no-startup');
 const measureS = Number(value('measure') ?? (quick ? 4 : 8));
 const warmupS = Number(value('warmup') ?? (quick ? 1 : 2));
 const profile = flag('profile');
 const heapSnapshots = flag('heap-snapshots');
 const outStem = value('out') ?? (quick ? 'quick' : 'latest');
-const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id));
+const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id)).map((s) => (quick && s.n > QUICK_MAX_N ? { ...s, n: QUICK_MAX_N } : s));
 if (scenarios.length === 0) {
   console.error(`no scenario matches --only=${only?.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   process.exit(2);
@@ -217,7 +266,7 @@ async function startServer(kind: ServerKind, firehoseUrl: string): Promise<{ chi
     });
     child.proc.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
   });
-  if (kind === 'gateway') {
+  if (kind !== 'relay') {
     const deadline = Date.now() + 15_000;
     while ((await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0)) !== 200) {
       if (Date.now() > deadline) throw new Error('gateway not ready (upstream not connected) in 15 s');
@@ -236,6 +285,13 @@ interface ServerStats {
 }
 
 const MiB = 1024 * 1024;
+/**
+ * How often the metrics-cost run scrapes /metrics: more often than a real
+ * Prometheus would (deploy/prometheus.yml: every 15 s), so the scrapes' cost shows.
+ */
+const SCRAPE_EVERY_MS = 5_000;
+/** After the firehose pauses and the server is idle: time for the last messages to reach the clients. */
+const EXACT_DRAIN_MS = 500;
 /** A server under this CPU share over a sample is idle (its queued socket writes have drained). */
 const IDLE_CPU_PCT = 3;
 const SETTLE_SAMPLE_MS = 500;
@@ -266,7 +322,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
   let server: Child | undefined;
   let clients: Child | undefined;
   try {
-    firehose = await startFirehose({ rate: s.rate });
+    firehose = await startFirehose({ rate: s.rate, ...(s.kind === undefined ? {} : { kind: s.kind }) });
+    const plain = s.kind === undefined && s.query === undefined;
     const started = await startServer(kind, firehose.url);
     server = started.child;
     clients = spawnChild('clients.ts', []);
@@ -277,7 +334,7 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
 
     // One subscription opened and closed first, so that one-time costs (lazy
     // compilation, caches, the upstream topic) are not charged per subscription.
-    await probe(started.port, 'BTCUSD');
+    if (s.kind !== 'trades') await probe(started.port, 'BTCUSD');
     await sleep(300);
     await server.request({ cmd: 'gc' }, 30_000);
     const baseStats = await server.request<ServerStats>({ cmd: 'stats' });
@@ -294,6 +351,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
         slowIndex: s.slow ? 0 : -1,
         concurrency: CONNECT_CONCURRENCY,
         timeoutMs: SUBSCRIBE_TIMEOUT_MS,
+        ...(s.query === undefined ? {} : { query: s.query }),
+        ...(s.variables === undefined ? {} : { variables: s.variables }),
       },
       SUBSCRIBE_TIMEOUT_MS + 10_000,
     );
@@ -318,28 +377,43 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     // close them again, so the window runs with N. The firehose runs while they subscribe (the
     // relay has no last value to send a newcomer), then pauses for the reading. Done before the
     // window so that no burst of large writes has left the allocator's free lists full.
+    // (Only for the plain book scenarios: the others measure delivery, not memory.)
     const beforeMore = idleStats;
-    firehose.setRate(Math.min(s.rate, MEMORY_STEP_RATE));
-    const more = await clients.request<{ subscribed: number }>(
-      { cmd: 'start', url: `ws://127.0.0.1:${started.port}/graphql`, n: s.n, symbols, depth: 10, slowIndex: -1, concurrency: CONNECT_CONCURRENCY, timeoutMs: SUBSCRIBE_TIMEOUT_MS },
-      SUBSCRIBE_TIMEOUT_MS + 10_000,
-    );
-    firehose.setRate(0);
-    await settle(server);
-    await server.request({ cmd: 'gc' }, 30_000);
-    const afterMore = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
-    const added = Math.max(1, more.subscribed);
-    await clients.request({ cmd: 'drop', n: s.n }, 30_000);
-    await settle(server);
+    let afterMore = idleStats;
+    let added = 1;
+    if (plain) {
+      firehose.setRate(Math.min(s.rate, MEMORY_STEP_RATE));
+      const more = await clients.request<{ subscribed: number }>(
+        { cmd: 'start', url: `ws://127.0.0.1:${started.port}/graphql`, n: s.n, symbols, depth: 10, slowIndex: -1, concurrency: CONNECT_CONCURRENCY, timeoutMs: SUBSCRIBE_TIMEOUT_MS },
+        SUBSCRIBE_TIMEOUT_MS + 10_000,
+      );
+      firehose.setRate(0);
+      await settle(server);
+      await server.request({ cmd: 'gc' }, 30_000);
+      afterMore = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
+      added = Math.max(1, more.subscribed);
+      await clients.request({ cmd: 'drop', n: s.n }, 30_000);
+      await settle(server);
+    }
 
     firehose.setRate(s.rate);
     await sleep(warmupS * 1_000);
+    if (s.exact) {
+      // Exact counting: nothing in flight when the window opens.
+      firehose.setRate(0);
+      await settle(server);
+      await sleep(EXACT_DRAIN_MS);
+    }
 
     const sentBefore = firehose.framesSent();
     const sentBeforeAt = Date.now();
     const startStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
     await clients.request({ cmd: 'reset' });
+    if (s.exact) firehose.setRate(s.rate);
     const t0 = Date.now();
+    let scrapes = 0;
+    let scrapeMs = 0;
+    let lastScrape = 0;
     let maxRss = startStats.memory.rss;
     let maxHeap = startStats.memory.heapUsed;
     while (Date.now() - t0 < measureS * 1_000) {
@@ -349,6 +423,21 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       if (m === undefined) continue;
       maxRss = Math.max(maxRss, m.memory.rss);
       maxHeap = Math.max(maxHeap, m.memory.heapUsed);
+      if (s.scrapeMetrics === true && kind === 'gateway' && Date.now() - lastScrape >= SCRAPE_EVERY_MS) {
+        lastScrape = Date.now();
+        const at = Date.now();
+        const ok = await fetch(`http://127.0.0.1:${started.port}/metrics`).then((r) => r.text().then(() => r.ok), () => false);
+        if (ok) {
+          scrapes++;
+          scrapeMs += Date.now() - at;
+        }
+      }
+    }
+    if (s.exact) {
+      // Every frame of the window must now reach every subscriber (or an explicit end).
+      firehose.setRate(0);
+      await settle(server);
+      await sleep(EXACT_DRAIN_MS);
     }
     const report = await clients.request<{
       windowMs: number;
@@ -361,6 +450,9 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       errorSamples: string[];
       closedEarly: number;
       clientCpuS: number;
+      perClientMin: number;
+      perClientMax: number;
+      explicitEnds: number;
     }>({ cmd: 'report' }, 30_000);
     const endStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
 
@@ -403,14 +495,24 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       cpuSPer1kMsgs: report.delivered === 0 ? null : round((cpuS * 1000) / report.delivered, 4),
       clientCpuPct: round((100 * report.clientCpuS) / windowS),
       idleRssPerSubKiB: round((idleStats.memory.rss - baseStats.memory.rss) / 1024 / subs, 2),
-      idleHeapPerSubKiB: round((afterMore.memory.heapUsed - beforeMore.memory.heapUsed) / 1024 / added, 2),
-      marginalRssPerSubKiB: round((afterMore.memory.rss - beforeMore.memory.rss) / 1024 / added, 2),
+      ...(plain
+        ? {
+            idleHeapPerSubKiB: round((afterMore.memory.heapUsed - beforeMore.memory.heapUsed) / 1024 / added, 2),
+            marginalRssPerSubKiB: round((afterMore.memory.rss - beforeMore.memory.rss) / 1024 / added, 2),
+          }
+        : {}),
       rssMiB: memorySeries('rss', maxRss),
       heapMiB: memorySeries('heapUsed', maxHeap),
       clientErrors: report.errors,
       clientErrorSamples: report.errorSamples,
       closedDuringWindow: report.closedEarly,
       serverExtra: endStats.extra,
+      perClientMin: report.perClientMin,
+      perClientMax: report.perClientMax,
+      explicitEnds: report.explicitEnds,
+      framesSent: [...sentAfter.values()].reduce((a, b) => a + b, 0) - [...sentBefore.values()].reduce((a, b) => a + b, 0),
+      upstreamConnections: firehose.connectionsAccepted(),
+      ...(scrapes > 0 ? { scrapes, scrapeMeanMs: round(scrapeMs / scrapes, 1) } : {}),
     };
   } finally {
     for (const c of [clients, server]) {
@@ -502,6 +604,47 @@ function checks(results: readonly RunResult[]): Check[] {
       actual: `${idleGateway.idleRssPerSubKiB} KiB RSS, ${idleGateway.idleHeapPerSubKiB} KiB heap${relayNote}`,
     });
   }
+  const on = get('metrics-cost', 'gateway');
+  const off = get('metrics-cost', 'gateway-nometrics');
+  if (on?.cpuSPer1kMsgs != null && off?.cpuSPer1kMsgs != null && off.cpuSPer1kMsgs > 0) {
+    const more = (100 * (on.cpuSPer1kMsgs - off.cpuSPer1kMsgs)) / off.cpuSPer1kMsgs;
+    out.push({
+      scenario: 'metrics-cost',
+      target: '/metrics costs ≤ 3 % more CPU per delivered message',
+      pass: more <= 3,
+      actual: `${on.cpuSPer1kMsgs} vs ${off.cpuSPer1kMsgs} CPU s / 1k msgs (${more >= 0 ? '+' : ''}${more.toFixed(1)} %; ${on.scrapes ?? 0} scrapes, ${on.scrapeMeanMs ?? '–'} ms each)`,
+    });
+  }
+  const trades = get('trades-firehose', 'gateway');
+  if (trades !== undefined) {
+    const sent = trades.framesSent ?? 0;
+    const short = (trades.perClientMin ?? 0) < sent;
+    out.push({
+      scenario: 'trades-firehose',
+      target: 'every subscriber gets every trade, or an explicit error',
+      pass: !short || (trades.explicitEnds ?? 0) > 0,
+      actual: `${sent} frames sent; per subscriber ${trades.perClientMin}–${trades.perClientMax}; ${trades.explicitEnds ?? 0} told why`,
+    });
+    out.push({
+      scenario: 'trades-firehose',
+      target: 'the upstream connection never dropped by the gateway',
+      pass: (trades.upstreamConnections ?? 0) <= 2,
+      actual: `${trades.upstreamConnections} upstream connections accepted (2 = one per market, never reconnected)`,
+    });
+  }
+  const throttled = get('throttled', 'gateway');
+  const throttledRun = results.find((r) => r.scenario === 'throttled' && r.server === 'gateway');
+  if (throttled !== undefined && (throttled.subscribe?.subscribed ?? 0) > 0) {
+    out.push({
+      scenario: 'throttled',
+      target: `p99 lateness ≤ the ${THROTTLE_MS} ms window`,
+      pass: throttled.p99Ms !== null && (throttled.p99Ms ?? Infinity) <= THROTTLE_MS,
+      actual: `p99 ${throttled.p99Ms} ms; ${throttled.cpuSPer1kMsgs} CPU s / 1k msgs; ${fmt(throttled.deliveredPerS)} msgs/s to ${throttled.n} subscribers`,
+    });
+  } else if (throttledRun !== undefined) {
+    const why = throttledRun.subscribe?.errorSamples[0] ?? throttledRun.failure ?? 'no subscriber subscribed';
+    out.push({ scenario: 'throttled', target: `throttleMs: ${THROTTLE_MS} accepted`, pass: false, actual: `not run: ${why.slice(0, 160)}` });
+  }
   const slow = get('slow', 'gateway');
   const ref = get('n1000-r50', 'gateway');
   if (slow !== undefined) {
@@ -576,7 +719,7 @@ const startedAt = new Date();
 console.log(`bench: ${scenarios.map((s) => s.id).join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`);
 const results: RunResult[] = [];
 for (const s of scenarios) {
-  for (const kind of servers) {
+  for (const kind of serversOf(s)) {
     const r = await runWithTimeout(s, kind);
     results.push(r);
     console.log(
@@ -587,6 +730,19 @@ for (const s of scenarios) {
     );
   }
 }
+
+let startup: StartupResult | undefined;
+if (!skipStartup) {
+  console.log('  startup: npm run build, then npm start to /ready, idle memory …');
+  startup = await measureStartup({ repeats: quick ? 1 : 3, build: !flag('no-build') });
+  for (const r of startup.runs) console.log(`  startup ${r.server}: ${r.startMs ?? '–'} ms, ${r.idleRssMiB ?? '–'} MiB RSS, ${r.idleHeapMiB ?? '–'} MiB heap ${r.failure ?? ''}`);
+}
+const heapRun = ['n5000-r10', 'n1000-r10', 'n100-r10'].map((id) => results.find((r) => r.scenario === id && r.server === 'gateway' && r.ok)).find((r) => r !== undefined);
+const relayHeapRun = heapRun === undefined ? undefined : results.find((r) => r.scenario === heapRun.scenario && r.server === 'relay' && r.ok);
+const heapPerSub =
+  heapRun === undefined
+    ? 'no plain fan-out run'
+    : `${heapRun.idleHeapPerSubKiB} KiB (${heapRun.scenario}; raw relay ${relayHeapRun?.idleHeapPerSubKiB ?? '–'} KiB)`;
 
 const verdicts = checks(results);
 const md = [
@@ -609,11 +765,12 @@ const md = [
   '|---|---|---|---|',
   ...verdicts.map((c) => `| ${c.scenario} | ${c.target} | ${c.actual} | ${c.pass ? 'pass' : '**FAIL**'} |`),
   '',
+  ...(startup === undefined ? [] : [startupMarkdown(startup, heapPerSub)]),
 ].join('\n');
 
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, `${outStem}.md`), md);
-writeFileSync(join(RESULTS, `${outStem}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts }, null, 2)}\n`);
+writeFileSync(join(RESULTS, `${outStem}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts, startup }, null, 2)}\n`);
 console.log(`\n${md}`);
 console.log(`written: bench/results/${outStem}.md, bench/results/${outStem}.json`);
 process.exit(0);

@@ -3,6 +3,7 @@
  * IPC channel), so its CPU and memory are its own:
  *
  *   gateway  the real gateway (startApp, upstream 'coincall' pointed at the firehose)
+ *   gateway-nometrics  the same with METRICS=off (no /metrics, no counting for it)
  *   relay    the raw `ws` baseline described below
  *
  * argv: <gateway|relay> <firehoseUrl>. Prints `{"port":N}` on stdout when
@@ -31,8 +32,8 @@ import { signedUrl } from '../src/coincall/signing.ts';
 
 const RELAY_MAX_BUFFERED = 1 << 20;
 const [mode, firehoseUrl] = process.argv.slice(2);
-if ((mode !== 'gateway' && mode !== 'relay') || firehoseUrl === undefined) {
-  console.error('usage: server-process.ts <gateway|relay> <firehoseUrl>');
+if ((mode !== 'gateway' && mode !== 'gateway-nometrics' && mode !== 'relay') || firehoseUrl === undefined) {
+  console.error('usage: server-process.ts <gateway|gateway-nometrics|relay> <firehoseUrl>');
   process.exit(2);
 }
 
@@ -42,7 +43,7 @@ process.on('disconnect', () => process.exit(0));
 let extra: () => Record<string, number> = () => ({});
 let port: number;
 
-if (mode === 'gateway') {
+if (mode === 'gateway' || mode === 'gateway-nometrics') {
   const { startApp } = await import('../src/app.ts');
   const { silentLogger } = await import('../src/lib/logger.ts');
   const app = await startApp({
@@ -55,10 +56,15 @@ if (mode === 'gateway') {
       apiKey: 'bench-key',
       apiSecret: 'bench-secret',
       logLevel: 'silent',
+      metrics: mode === 'gateway',
     },
     logger: silentLogger,
   });
   port = app.port;
+  extra = () => {
+    const { deliveries, conflated, tooSlow } = app.fanout.stats();
+    return { deliveries, conflated, tooSlow };
+  };
 } else {
   port = await startRelay(firehoseUrl);
 }

@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout.ts';
+import { createMetrics } from './server/metrics.ts';
 import { loadExampleOperations } from './server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instruments.ts';
@@ -86,6 +87,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (listed !== 'ready') logger.warn({ state: listed, error: instruments.status().lastError }, 'serving without an instrument list for now: symbols are checked by format only');
 
   const limits = config.limits ?? DEFAULT_LIMITS;
+  const metrics = config.metrics === false ? undefined : createMetrics();
   const upstream = createUpstream({
     maxPrivateCredentials: limits.upstreamMaxPrivateAccounts,
     privateHandshakesPerSecond: limits.upstreamPrivateHandshakesPerSecond,
@@ -96,6 +98,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ...options.upstream,
+    ...(metrics === undefined ? {} : { onRouted: (channel: string, frameTs: number | undefined) => metrics.observeLatency(channel, frameTs) }),
     urls,
     serverCredential,
     logger: logger.child({ component: 'upstream' }),
@@ -113,6 +116,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(simulator === undefined ? {} : { referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice, demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret } }),
     },
     ready: () => upstream.ready(),
+    metrics: metrics ?? false,
+    ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),

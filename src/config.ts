@@ -12,6 +12,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/** CORS_ORIGINS: every origin without credentials (`*`), or a list of origins allowed with credentials. */
+export type CorsOrigins = '*' | readonly string[];
+
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_OPTIONS_WS_URL = 'wss://ws.coincall.com/options';
@@ -41,6 +44,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How `main.ts` writes log lines; omitted means `json`. */
   readonly logFormat?: LogFormat;
+  /** CORS_ORIGINS; omitted means `*`. */
+  readonly corsOrigins?: CorsOrigins;
+  /** METRICS: serve `/metrics` and count for it (default true). */
+  readonly metrics?: boolean;
   /** The server's guards (see `lib/limits.ts`); omitted means every default. */
   readonly limits?: GatewayLimits;
   /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
@@ -83,6 +90,25 @@ function trustProxy(env: Env, problems: string[]): string[] {
   return entries;
 }
 
+/** Parses CORS_ORIGINS: `*`, or a comma list of origins (`https://app.example.com`). */
+export function parseCorsOrigins(raw: string | undefined, problems: string[]): CorsOrigins {
+  const text = (raw ?? '').trim();
+  if (text === '' || text === '*') return '*';
+  const origins: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(part);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === part.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) problems.push(`CORS_ORIGINS must be "*" or a comma list of origins like https://app.example.com, got "${part}".`);
+    else origins.push(origin);
+  }
+  return origins;
+}
+
 export function readConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
@@ -105,6 +131,9 @@ export function readConfig(env: Env): ConfigResult {
   const logFormat = (LOG_FORMATS as readonly string[]).includes(logFormatRaw) ? (logFormatRaw as LogFormat) : 'json';
   if (logFormat !== logFormatRaw) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${logFormatRaw}".`);
 
+  const metricsRaw = env['METRICS'] || 'on';
+  if (metricsRaw !== 'on' && metricsRaw !== 'off') problems.push(`METRICS must be "on" or "off", got "${metricsRaw}".`);
+
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
@@ -118,6 +147,8 @@ export function readConfig(env: Env): ConfigResult {
     logLevel,
     logFormat,
     trustProxy: trustProxy(env, problems),
+    corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
+    metrics: metricsRaw !== 'off',
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };

@@ -20,11 +20,22 @@ export interface ConnectionGate {
   /** Counts a connection until `release` is called (once). */
   hold(): () => void;
   readonly open: number;
+  /** Refusals at the gates since start, by code (plain counters, read by `/metrics`). */
+  readonly refusals: GateRefusals;
+}
+
+/** What the gates refuse before any GraphQL work. */
+export interface GateRefusals {
+  TOO_MANY_CONNECTIONS: number;
+  TOO_MANY_CONNECTIONS_PER_IP: number;
+  BODY_TOO_LARGE: number;
 }
 
 export function createConnectionGate(max: number): ConnectionGate {
   let open = 0;
+  const refusals: GateRefusals = { TOO_MANY_CONNECTIONS: 0, TOO_MANY_CONNECTIONS_PER_IP: 0, BODY_TOO_LARGE: 0 };
   return {
+    refusals,
     hasRoom: () => open < max,
     overCap: () => open > max,
     hold() {

@@ -20,6 +20,7 @@ import { NO_TRUSTED_PROXIES, trustedProxies } from './client-address.ts';
 import { createConnectionGate } from './connection-gate.ts';
 import { createFanout, type Fanout } from './fanout.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './http-timeouts.ts';
+import { createMetrics, type GatewayMetrics } from './metrics.ts';
 import { gateRequests } from './request-gate.ts';
 import { gateSockets } from './socket-gate.ts';
 import { gateUpgrades } from './upgrade-gate.ts';
@@ -41,7 +42,9 @@ export const SHUTDOWN_FLUSH_MS = 50;
  */
 export const SHUTDOWN_CLOSE_MS = 2_000;
 
-export interface GatewayServerOptions extends Omit<YogaSetup, 'limits'> {
+export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metrics'> {
+  /** What `/metrics` serves (default: a registry of its own); `false`: no metrics, no counting for them. */
+  readonly metrics?: GatewayMetrics | false;
   /** Guard limits (`lib/limits.ts`); default: every default. */
   readonly limits?: YogaSetup['limits'];
   /**
@@ -88,7 +91,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
   const fanout = createFanout({ maxBehindMs: limits.slowSubscriberMaxBehindMs });
-  const yoga = createGatewayYoga({ ...options, limits });
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
+  const { metrics: _metrics, ...setup } = options;
+  const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }) });
 
   const proxied = { addresses: createAddressGate(limits.maxConnectionsPerIp), trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy) };
 
@@ -99,7 +104,13 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   gateSockets(httpServer, proxied.addresses, proxied.trusted);
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
   httpServer.on('upgrade', gateUpgrades(connections, wsServer, proxied));
-  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false }), {
+  metrics?.bind({
+    fanout: () => fanout.stats(),
+    upstream: () => options.context.upstream.status(),
+    wsConnections: () => wsServer.clients.size,
+    gateRefusals: () => ({ ...connections.refusals }),
+  });
+  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false, ...(metrics === undefined ? {} : { metrics }) }), {
     keepAliveMs: WS_KEEPALIVE_MS,
     logger: options.logger,
     maxMessageBytes: limits.wsMaxMessageBytes,

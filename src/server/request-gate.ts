@@ -65,11 +65,20 @@ export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: L
   return (req, res) => {
     if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
     if (!isPlainRoute((req.url ?? '/').split('?')[0] ?? '/')) {
-      if (bodyTooLarge(req, maxBodyBytes)) return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
+      if (bodyTooLarge(req, maxBodyBytes)) {
+        gate.refusals.BODY_TOO_LARGE++;
+        return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
+      }
       if (mayStream(req)) {
-        if (!gate.hasRoom()) return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+        if (!gate.hasRoom()) {
+          gate.refusals.TOO_MANY_CONNECTIONS++;
+          return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
+        }
         const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
-        if (perAddress === null) return refuseRequest(res, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
+        if (perAddress === null) {
+          gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
+          return refuseRequest(res, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
+        }
         res.once('close', gate.hold());
         if (perAddress !== undefined) res.once('close', perAddress);
       }

@@ -1,18 +1,21 @@
 /**
  * The gateway's paths, and the plain routes beside GraphQL as yoga plugins of
  * the request stage: `/health` (the process is up), `/ready` (the upstream is
- * connected: 200 or 503) and `/` (a redirect to GraphiQL on `/graphql`).
+ * connected: 200 or 503) and `/` (a redirect to GraphiQL on `/graphql`), and `/metrics` (Prometheus
+ * text, `metrics.ts`) when metrics are on.
  * These answer before any GraphQL work and, like before, outside the
  * connection and body caps (`request-gate.ts` lets them through).
  */
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { GatewayMetrics } from './metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/health';
 export const READY_PATH = '/ready';
 export const ROOT_PATH = '/';
+export const METRICS_PATH = '/metrics';
 
-const PLAIN_ROUTES: ReadonlySet<string> = new Set([ROOT_PATH, HEALTH_PATH, READY_PATH]);
+const PLAIN_ROUTES: ReadonlySet<string> = new Set([ROOT_PATH, HEALTH_PATH, READY_PATH, METRICS_PATH]);
 
 /** Whether a path is one of the plain routes (no GraphQL, no caps). */
 export const isPlainRoute = (path: string): boolean => PLAIN_ROUTES.has(path);
@@ -48,6 +51,16 @@ export function useRootRedirect(): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname === ROOT_PATH) endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: GRAPHQL_PATH } }));
+    },
+  };
+}
+
+/** `/metrics`: every family of `metrics` in Prometheus text format (GET only). */
+export function useMetricsRoute(metrics: GatewayMetrics): Plugin {
+  return {
+    onRequest({ url, request, endResponse, fetchAPI }) {
+      if (url.pathname !== METRICS_PATH || request.method !== 'GET') return undefined;
+      return metrics.render().then((text) => endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } })));
     },
   };
 }

@@ -37,16 +37,25 @@ export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer, pr
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    if (!gate.hasRoom()) return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
+    if (!gate.hasRoom()) {
+      gate.refusals.TOO_MANY_CONNECTIONS++;
+      return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
+    }
     const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
-    if (perAddress === null) return refuseUpgrade(socket, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
+    if (perAddress === null) {
+      gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
+      return refuseUpgrade(socket, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
+    }
     // A failed handshake never opens the socket: its per-address count goes with the TCP socket.
     if (perAddress !== undefined) socket.once('close', perAddress);
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
       ws.on('close', gate.hold());
       // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
-      if (gate.overCap()) return ws.close(CLOSE_CODES.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
+      if (gate.overCap()) {
+        gate.refusals.TOO_MANY_CONNECTIONS++;
+        return ws.close(CLOSE_CODES.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
+      }
       wsServer.emit('connection', ws, req);
     });
   };

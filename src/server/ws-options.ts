@@ -20,6 +20,7 @@ import { tooManySubscriptions } from './guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
 import type { ClientRef } from '../upstream/gateway.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { GatewayYoga } from './yoga.ts';
 
 /** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
@@ -43,6 +44,8 @@ export interface WsOptionsSetup {
   readonly limits: GatewayLimits;
   /** Share one execution among identical subscriptions (`false`: graphql-ws's standard path for each). */
   readonly sharedSubscriptions: boolean;
+  /** Live subscriptions and messages for `/metrics` (counted per subscription, plain counters per message). */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** A subscription field's delivery policy, from its GraphQL `extensions.delivery`; undefined when it declares none. */
@@ -79,7 +82,7 @@ async function prepareForSocket(yoga: GatewayYoga, ctx: WsContext, payload: Subs
   return prepared;
 }
 
-export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
+export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, metrics }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
   // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
   const operations = new WeakMap<ExecutionArgs, Operation>();
   const take = (args: ExecutionArgs): Operation => {
@@ -95,7 +98,23 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: W
     return isErrors(prepared) ? { errors: prepared } : await prepared.subscribe(prepared.args);
   };
 
+  // Live subscriptions for metrics, released by graphql-ws's `onComplete` (it runs for every end).
+  const counted = new WeakMap<object, Map<string, () => void>>();
+
   return {
+    onOperation: (ctx, id, _payload, args, result) => {
+      if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
+      const mine = counted.get(ctx) ?? new Map<string, () => void>();
+      counted.set(ctx, mine);
+      mine.get(id)?.();
+      mine.set(id, metrics.subscriptionOpened(rootFieldOf(args) ?? 'unknown', 'ws'));
+      return undefined;
+    },
+    onComplete: (ctx, id) => {
+      const mine = counted.get(ctx);
+      mine?.get(id)?.();
+      mine?.delete(id);
+    },
     connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
     execute: (args) => take(args).execute(args),
     subscribe: (args) => {
@@ -105,6 +124,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: W
     },
     // Errors yoga tagged with an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
     onNext: (_ctx, _id, _payload, _args, result) => {
+      if (metrics !== undefined) metrics.sent.ws++;
       const { errors, data, extensions } = result;
       if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
       return {
@@ -115,7 +135,10 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions }: W
     },
     onSubscribe: async (ctx, id, payload) => {
       // `ctx.subscriptions` already holds this one.
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        metrics?.refused('LIMIT_EXCEEDED');
+        return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
+      }
       const member: Member = { id, socket: ctx.extra.socket };
       const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's

@@ -6,10 +6,14 @@
  * validate (query limits and BAD_USER_INPUT tagging: `guards.ts`), context
  * (the client's credential: `context.ts`), errors (masked unless expected),
  * result processing (Apollo's multipart subscriptions: `multipart.ts`).
+ * CORS per CORS_ORIGINS (`cors.ts`); metrics (`/metrics`, `metrics.ts`): the
+ * gateway's families, fed by `metrics-plugin.ts`, and graphql-yoga's request
+ * metrics (its Prometheus plugin, on the same registry, bounded labels only).
  */
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayContext } from '../graphql/builder.ts';
 import { createBoundedCache } from '../lib/bounded-cache.ts';
@@ -19,9 +23,12 @@ import { clientAddress } from './client-address.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
+import { corsOption, type CorsOrigins } from './cors.ts';
 import { useQueryLimits } from './guards.ts';
 import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './multipart.ts';
-import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useReadiness, useRootRedirect } from './routes.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { useGatewayMetrics } from './metrics-plugin.ts';
+import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useMetricsRoute, useReadiness, useRootRedirect } from './routes.ts';
 
 /**
  * yoga's parse cache, bounded: real operations are short and few, while a
@@ -58,7 +65,38 @@ export interface YogaSetup {
   readonly multipartHeartbeatMs?: number;
   /** More yoga/envelop plugins, after the gateway's own. */
   readonly plugins?: readonly Plugin[];
+  /** CORS_ORIGINS (default `*`, every origin without credentials). */
+  readonly corsOrigins?: CorsOrigins;
+  /** The metrics `/metrics` serves; undefined: no metrics at all. */
+  readonly metrics?: GatewayMetrics;
 }
+
+/**
+ * graphql-yoga's request metrics on the gateway's registry. Labels stay
+ * bounded: the operation type but never the client-chosen operation name,
+ * and the HTTP method and status but never the URL.
+ */
+function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
+  const plugin = usePrometheus({
+    registry: metrics.registry,
+    endpoint: false,
+    labels: { operationName: false, operationType: true, fieldName: false, typeName: false, path: false, phase: true, method: true, statusCode: true, url: false },
+    metrics: {
+      graphql_envelop_request: true,
+      graphql_envelop_request_duration: true,
+      graphql_envelop_error_result: true,
+      graphql_envelop_phase_parse: true,
+      graphql_envelop_phase_validate: true,
+      graphql_yoga_http_duration: true,
+    },
+  });
+  // Its HTTP timing reads yoga's HTTP `params`, which graphql-ws operations (run through envelop) do not have.
+  const { onParse } = plugin;
+  if (onParse === undefined) return plugin;
+  return { ...plugin, onParse: (payload) => (hasHttpParams(payload.context) ? onParse(payload) : undefined) };
+}
+
+const hasHttpParams = (context: unknown): boolean => typeof context === 'object' && context !== null && 'params' in context && context.params !== undefined;
 
 function yogaLogger(logger: Logger) {
   const at = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
@@ -82,11 +120,13 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
     // Bodies without a Content-Length (chunked) are capped while they stream.
     maxRequestBodySize: limits.httpMaxBodyBytes,
     logging: yogaLogger(logger),
+    cors: corsOption(setup.corsOrigins ?? '*'),
     plugins: [
       // Request stage: the plain routes answer before any GraphQL work.
       useHealth(),
       useReadiness(setup.ready),
       useRootRedirect(),
+      ...(setup.metrics === undefined ? [] : [useMetricsRoute(setup.metrics), useGatewayMetrics(setup.metrics), yogaRequestMetrics(setup.metrics)]),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
       useQueryLimits(limits),
       // Execution: an enum variable's coercion error lists the valid values (literals: at validation).

@@ -21,6 +21,7 @@ import { fullJitterBackoff, type Backoff } from '../lib/backoff.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
 import { GatewayError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { truncateForLog } from '../lib/truncate.ts';
 import type { Frame, MarketName } from '../coincall/protocol.ts';
 import type { RequestScheduler, SentRequest } from './request-scheduler.ts';
 import type { Topic } from './topic.ts';
@@ -159,7 +160,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
         for (const topic of topics) if (topic.state.kind === 'awaiting') subscribe(topic, topic.state.retries, true);
       } else {
         const reason = frame.message ?? 'no reason given';
-        logger.warn({ market, dataType: frame.dataType, reason }, 'upstream refused a subscription');
+        logger.warn({ market, dataType: frame.dataType, reason: truncateForLog(reason) }, 'upstream refused a subscription');
         for (const topic of topics) options.fail(topic, new GatewayError('UPSTREAM_REJECTED', `Coincall refused the ${frame.dataType} subscription: ${reason}`));
       }
     },
@@ -167,7 +168,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       if (!TOO_MANY_REQUESTS.test(message)) return false;
       const since = now() - THROTTLE_SUSPECT_WINDOW_MS;
       const suspects = [...table.all()].filter((t) => t.state.kind === 'awaiting' && t.state.since >= since);
-      if (suspects.length > 0) logger.warn({ market, message, retrying: suspects.length }, 'upstream throttled our requests; retrying unanswered subscriptions');
+      if (suspects.length > 0) logger.warn({ market, message: truncateForLog(message), retrying: suspects.length }, 'upstream throttled our requests; retrying unanswered subscriptions');
       for (const topic of suspects) throttle(topic);
       return true;
     },

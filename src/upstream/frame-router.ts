@@ -9,6 +9,7 @@
  * once, so a misbehaving upstream cannot flood the log.
  */
 import type { Logger } from '../lib/logger.ts';
+import { truncateForLog } from '../lib/truncate.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { decodeItems } from '../channels/channel.ts';
 import { DecodeError } from '../channels/fields.ts';
@@ -33,6 +34,8 @@ export interface FrameRouterOptions {
   /** Data reached the topic: its subscribe counts as answered. */
   readonly answered: (topic: Topic) => void;
   readonly logger: Logger;
+  /** Called once per data frame handed to its topics (metrics: delivery latency); keep it cheap. */
+  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface FrameRouter {
@@ -41,6 +44,8 @@ export interface FrameRouter {
   /** Counts (and logs once per cause) a frame dropped before routing. */
   drop(counter: keyof DropCounters, cause: string): void;
   readonly drops: Readonly<DropCounters>;
+  /** Data frames received, by channel id (plain counters, read at scrape time). */
+  readonly frames: Readonly<Record<string, number>>;
 }
 
 export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
@@ -48,12 +53,13 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
   const byDt = channelsByDt(market);
   const drops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 };
   const loggedCauses = new Set<string>();
+  const frames: Record<string, number> = Object.fromEntries([...byDt.values()].map((c) => [c.id, 0]));
 
   const drop = (counter: keyof DropCounters, cause: string) => {
     drops[counter]++;
     if (loggedCauses.has(cause)) return;
     loggedCauses.add(cause);
-    logger.warn({ market, cause, counter }, 'dropped upstream frame (logged once per cause)');
+    logger.warn({ market, cause: truncateForLog(cause), counter }, 'dropped upstream frame (logged once per cause)');
   };
 
   const hand = (topic: Topic | undefined, items: readonly unknown[], receivedAt: number) => {
@@ -67,10 +73,12 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
 
   return {
     drops,
+    frames,
     drop,
     route(dt, d, frameTs, receivedAt) {
       const channel = byDt.get(dt);
       if (channel === undefined) return drop('unknownDt', `unknown dt ${dt}`);
+      frames[channel.id] = (frames[channel.id] ?? 0) + 1;
       let items: unknown[];
       try {
         items = decodeItems(channel, d, { frameTs, receivedAt });
@@ -81,7 +89,10 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
       if (items.length === 0) return;
       // The common case, one key per frame, needs no grouping.
       const firstKey = channel.keyOf(items[0]);
-      if (items.every((item) => channel.keyOf(item) === firstKey)) return hand(table.find(channel, firstKey), items, receivedAt);
+      if (items.every((item) => channel.keyOf(item) === firstKey)) {
+        hand(table.find(channel, firstKey), items, receivedAt);
+        return options.onRouted?.(channel.id, frameTs);
+      }
       const groups = new Map<string, unknown[]>();
       for (const item of items) {
         const key = channel.keyOf(item);
@@ -90,6 +101,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
         else group.push(item);
       }
       for (const [key, group] of groups) hand(table.find(channel, key), group, receivedAt);
+      options.onRouted?.(channel.id, frameTs);
     },
   };
 }

@@ -24,6 +24,7 @@ import { maskKey, type Logger } from '../lib/logger.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createTopicBudget } from './admission.ts';
 import { openConnection, type ConnectionStats, type UpstreamConnection } from './connection.ts';
+import { createHubCounters, type CountedHub, type HubCountsSnapshot } from './hub-counters.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer, type TopicInfo } from './multiplexer.ts';
 import { createPrivateAdmission } from './private-admission.ts';
 import type { ClientRef } from './request-scheduler.ts';
@@ -105,6 +106,8 @@ export interface UpstreamOptions {
   readonly maxNewTopicsPerSecondPerClient?: number;
   /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
   readonly maxPendingTopics?: number;
+  /** Called once per routed data frame with its channel and exchange timestamp (metrics: delivery latency). */
+  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -122,6 +125,10 @@ export interface UpstreamStatus {
   /** Credentials the exchange refused recently (they fail fast with FORBIDDEN until they expire). */
   readonly refusedCredentials: number;
   readonly drops: Readonly<DropCounters>;
+  /** Since start, closed connections included (for metrics): reconnects, frames by channel, private topics per market. */
+  readonly reconnects?: HubCountsSnapshot['reconnects'];
+  readonly frames?: HubCountsSnapshot['frames'];
+  readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
 }
 
 export interface Upstream {
@@ -183,6 +190,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const changed = () => {
     for (const listener of [...changeListeners]) listener();
   };
+  const counters = createHubCounters();
+  const counted = (h: Hub): CountedHub => ({ market: h.market, access: h.access, reconnects: () => h.connection.stats().reconnects, frames: h.mux.frames, topicCount: () => h.mux.topics().length });
   let closing: Promise<void> | undefined;
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
@@ -192,6 +201,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     hubs.delete(hub.id);
     hub.mux.close();
     for (const k of Object.keys(retiredDrops) as Array<keyof DropCounters>) retiredDrops[k] += hub.mux.drops[k];
+    counters.retire(counted(hub));
     return hub.connection.close(drainMs);
   };
 
@@ -209,6 +219,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
+      ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -317,6 +328,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         privateCredentials: privateOwners().size,
         refusedCredentials: admission.refusedCount(),
         drops,
+        ...counters.snapshot(all.map(counted)),
       };
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),

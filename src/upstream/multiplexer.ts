@@ -15,6 +15,7 @@ import type { Backoff } from '../lib/backoff.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
+import { truncateForLog } from '../lib/truncate.ts';
 import { unsubscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createAckTracker } from './ack-tracker.ts';
@@ -60,6 +61,8 @@ export interface MultiplexerOptions {
   readonly staleCheckMs?: number;
   /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
   readonly maxPendingTopics?: number;
+  /** Called once per routed data frame (metrics: delivery latency). */
+  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 /** Who opens a topic, if the join opens one. */
@@ -87,6 +90,8 @@ export interface Multiplexer {
   readonly drops: Readonly<DropCounters>;
   /** Counts a frame the connection refused for its size. */
   countOversized(): void;
+  /** Data frames received, by channel id. */
+  readonly frames: Readonly<Record<string, number>>;
   close(): void;
 }
 
@@ -123,7 +128,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
   });
-  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic) });
+  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic), ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }) });
   const now = options.now ?? Date.now;
   const stale = startStaleWatch({
     market,
@@ -142,6 +147,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
 
   return {
     drops: router.drops,
+    frames: router.frames,
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
     join(channel, args, listener, opening) {
       if (table.find(channel, channel.topic(args).key) === undefined) {
@@ -168,7 +174,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         case 'invalid':
           return router.drop('undecodable', frame.reason);
         case 'notice':
-          if (!acks.handleNotice(frame.message)) logger.warn({ market, message: frame.message }, 'upstream notice');
+          if (!acks.handleNotice(frame.message)) logger.warn({ market, message: truncateForLog(frame.message) }, 'upstream notice');
           return;
         case 'heartbeat':
         case 'connect':

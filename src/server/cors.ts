@@ -1,0 +1,40 @@
+/**
+ * Cross-origin access for browsers (CORS_ORIGINS), as yoga's `cors` option.
+ *
+ * `*` (the default) lets any page read the gateway's answers, but never with
+ * credentials (cookies or HTTP auth): a page on any origin gets what an
+ * anonymous caller gets. An explicit list of origins allows exactly those,
+ * with credentials; any other origin gets no CORS headers at all, so the
+ * browser refuses it (its preflight is answered, empty). Both allow the
+ * headers a client needs: the content type and the Coincall credential
+ * headers of the private channels.
+ */
+import { API_KEY_HEADER, API_SECRET_HEADER } from './context.ts';
+
+/** Every origin (without credentials), or these origins (with credentials). */
+export type CorsOrigins = '*' | readonly string[];
+
+export const CORS_ALLOWED_METHODS: readonly string[] = ['GET', 'POST', 'OPTIONS'];
+export const CORS_ALLOWED_HEADERS: readonly string[] = ['Content-Type', 'Accept', API_KEY_HEADER, API_SECRET_HEADER];
+/** How long a browser may cache a preflight's answer (seconds). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/** What yoga's CORS plugin takes per request: the headers to send, or `false` for none. */
+export type CorsAnswer =
+  | false
+  | { readonly origin: string | string[]; readonly methods: string[]; readonly allowedHeaders: string[]; readonly credentials: boolean; readonly maxAge: number };
+
+const common = { methods: [...CORS_ALLOWED_METHODS], allowedHeaders: [...CORS_ALLOWED_HEADERS], maxAge: CORS_MAX_AGE_SECONDS };
+
+/** yoga's `cors` option for `origins`. */
+export function corsOption(origins: CorsOrigins): (request: Request) => CorsAnswer {
+  if (origins === '*') {
+    const any: CorsAnswer = { ...common, origin: '*', credentials: false };
+    return () => any;
+  }
+  const allowed = new Set(origins);
+  return (request) => {
+    const origin = request.headers.get('origin');
+    return origin !== null && allowed.has(origin) ? { ...common, origin: [origin], credentials: true } : false;
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The envelop plugin that feeds the gateway's metrics (`metrics.ts`) from the
+ * GraphQL pipeline, on every transport: refusals by error code (parse,
+ * validation, execution and subscription results), and for subscriptions over
+ * HTTP (SSE and multipart) their lifetime and their `next` messages.
+ * graphql-ws subscriptions are counted by the graphql-ws hooks instead
+ * (`ws-options.ts`): members of a shared group never execute on their own, and
+ * their messages are the fanout's deliveries.
+ *
+ * Per message only a plain integer goes up; labels are looked up per
+ * subscription at most.
+ */
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { rootFieldOf } from './fanout.ts';
+import type { GatewayMetrics, Transport } from './metrics.ts';
+
+/** The field label of a subscription whose root field cannot be told (bounded). */
+export const UNKNOWN_FIELD = 'unknown';
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+const hasConnectionParams = (context: unknown): boolean => typeof context === 'object' && context !== null && 'connectionParams' in context;
+
+/** Which HTTP transport a subscription request asked for: `multipart/mixed` or (otherwise) SSE. */
+function httpTransport(context: unknown): Transport {
+  if (typeof context !== 'object' || context === null || !('request' in context)) return 'sse';
+  const request: unknown = context.request;
+  if (!(request instanceof Request)) return 'sse';
+  return (request.headers.get('accept') ?? '').includes('multipart/mixed') ? 'multipart' : 'sse';
+}
+
+function countErrors(metrics: GatewayMetrics, errors: readonly GraphQLError[] | undefined): void {
+  if (errors === undefined) return;
+  for (const error of errors) {
+    const code = error.extensions['code'];
+    metrics.refused(typeof code === 'string' ? code : 'OTHER');
+  }
+}
+
+const errorsOf = (result: unknown): readonly GraphQLError[] | undefined =>
+  typeof result === 'object' && result !== null && 'errors' in result ? (result as ExecutionResult).errors : undefined;
+
+export function useGatewayMetrics(metrics: GatewayMetrics): Plugin {
+  return {
+    onParse: () => ({ result }) => {
+      if (result instanceof Error) metrics.refused('GRAPHQL_PARSE_FAILED');
+    },
+    onValidate: () => ({ result }) => {
+      for (const error of result) {
+        const code = error.extensions['code'];
+        metrics.refused(typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED');
+      }
+    },
+    onExecute: () => ({
+      onExecuteDone: ({ result }) => {
+        if (!isAsyncIterable(result)) countErrors(metrics, errorsOf(result));
+      },
+    }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result }) => {
+        if (!isAsyncIterable(result)) {
+          countErrors(metrics, errorsOf(result));
+          return undefined;
+        }
+        if (hasConnectionParams(args.contextValue)) return undefined;
+        const transport = httpTransport(args.contextValue);
+        const release = metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, transport);
+        const sent = metrics.sent;
+        return {
+          onNext: () => {
+            sent[transport]++;
+          },
+          onEnd: release,
+        };
+      },
+    }),
+  };
+}
