@@ -5,12 +5,12 @@
  * only when the gateway runs on its built-in simulator (never on a live
  * upstream), the page loads nothing from a CDN, and `GET /` leads to it.
  */
-import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
 import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
-import { DEFAULT_TAB, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
+import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -46,6 +46,16 @@ function tabOf(options: GraphiQLPageOptions, name: string) {
   return options.defaultTabs?.find((tab) => tab.query === operation?.query);
 }
 
+/** The operations that have a tab of their own, and the others (in the examples tab). */
+const FEATURED = OPERATIONS.filter((op) => FEATURED_TABS.includes(op.name));
+const OTHERS = OPERATIONS.filter((op) => !FEATURED_TABS.includes(op.name));
+
+/** The examples tab: the one whose document starts by naming it. */
+const examplesTabOf = (options: GraphiQLPageOptions) => options.defaultTabs?.find((tab) => tab.query?.includes(`query ${EXAMPLES_TAB}`) === true);
+
+/** The name of an operation file's (first) operation. */
+const operationNameOf = (query: string) => (parse(query).definitions[0] as OperationDefinitionNode).name?.value;
+
 describe('the example expiry', () => {
   it('is 08:00 UTC between one and two days ahead, whatever the time of day', () => {
     const day = Date.UTC(2026, 4, 27);
@@ -66,7 +76,7 @@ describe('the example expiry', () => {
 
 describe('graphiqlOptions', () => {
   const now = Date.UTC(2026, 4, 27, 7, 59);
-  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES });
+  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES }, schema);
 
   it(`opens on ${DEFAULT_TAB}, a public channel, with its variables in the editor`, () => {
     const [first] = options.defaultTabs ?? [];
@@ -77,11 +87,34 @@ describe('graphiqlOptions', () => {
     expect(options.initialHeaders).toBe('{}');
   });
 
-  it('has one tab per example operation', () => {
-    expect(options.defaultTabs).toHaveLength(OPERATIONS.length);
+  it('has a handful of tabs: the featured examples in order, then one with every other example', () => {
+    expect(FEATURED.length).toBeGreaterThanOrEqual(4);
+    expect(options.defaultTabs).toHaveLength(FEATURED.length + 1);
+    expect(options.defaultTabs?.slice(0, FEATURED.length).map((tab) => tab.query)).toEqual(
+      FEATURED_TABS.flatMap((name) => FEATURED.filter((op) => op.name === name)).map((op) => op.query),
+    );
+    expect(options.defaultTabs?.at(-1)).toBe(examplesTabOf(options));
   });
 
-  it.each(OPERATIONS.map((op) => [op.name]))('gives the %s tab variables that the schema accepts at the moment the page is served', (name) => {
+  it('has a tab for the status subscription', () => {
+    expect(FEATURED.map((op) => op.name)).toContain('statusUpdates');
+    expect(tabOf(options, 'statusUpdates')?.query).toMatch(/subscription StatusUpdates\b[^]*\bstatus\b/);
+  });
+
+  it('puts every other example in the examples tab, each runnable as it stands: its variables are its defaults', () => {
+    const document = parse(examplesTabOf(options)?.query ?? '');
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    expect(operations.map((op) => op.name?.value).sort()).toEqual(OTHERS.map((op) => operationNameOf(op.query)).sort());
+    expect(validate(schema, document)).toEqual([]);
+    for (const operation of operations) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], {});
+      expect(coerced.errors ?? [], operation.name?.value).toEqual([]);
+      const expiry = operation.variableDefinitions?.find((v) => v.variable.name.value === 'expiry')?.defaultValue;
+      if (expiry?.kind === Kind.STRING) expect(Date.parse(expiry.value)).toBeGreaterThan(now);
+    }
+  });
+
+  it.each(FEATURED.filter((op) => op.name !== 'statusUpdates').map((op) => [op.name]))('gives the %s tab variables that the schema accepts at the moment the page is served', (name) => {
     const tab = tabOf(options, name);
     const operation = parse(tab?.query ?? '').definitions[0] as OperationDefinitionNode;
     const inputs = JSON.parse(tab?.variables ?? '{}') as Record<string, unknown>;
@@ -90,8 +123,9 @@ describe('graphiqlOptions', () => {
     if (typeof inputs['expiry'] === 'string') expect(Date.parse(inputs['expiry'])).toBeGreaterThan(now);
   });
 
-  it('puts the demo key on the private tabs and on new tabs, and none on the public ones', () => {
-    for (const op of OPERATIONS) {
+  it('puts the demo key on the private tabs, the examples tab and new tabs, and none on the public ones', () => {
+    expect(JSON.parse(examplesTabOf(options)?.headers ?? 'null')).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
+    for (const op of FEATURED) {
       const headers = JSON.parse(tabOf(options, op.name)?.headers ?? 'null') as Record<string, string> | null;
       if (isPrivateExample(op.name)) expect(headers, op.name).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
       else expect(headers, op.name).toEqual({});
@@ -100,10 +134,10 @@ describe('graphiqlOptions', () => {
   });
 
   it('without a demo key (a live upstream) sets no headers anywhere', () => {
-    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now, examples: EXAMPLES });
+    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now, examples: EXAMPLES }, schema);
     expect(live.defaultHeaders).toBeUndefined();
     expect(live.initialHeaders).toBeUndefined();
-    expect(live.defaultTabs).toHaveLength(OPERATIONS.length);
+    expect(live.defaultTabs).toHaveLength(FEATURED.length + 1);
     for (const tab of live.defaultTabs ?? []) expect(tab.headers).toBeNull();
   });
 });
@@ -118,7 +152,7 @@ describe('the served page, on the simulator', () => {
   });
   afterAll(disposeAll);
 
-  it('is GraphiQL with every asset inlined: no CDN, no external script or stylesheet', () => {
+  it('is GraphiQL with every asset from the gateway itself: no CDN, no external script or stylesheet', () => {
     expect(page.status).toBe(200);
     expect(CDN.test(page.html), 'a CDN is referenced').toBe(false);
     expect(EXTERNAL_ASSET.exec(page.html)?.[0], 'an element loads from another host').toBeUndefined();
@@ -127,12 +161,15 @@ describe('the served page, on the simulator', () => {
   it('preloads the variables the example helper computes now, and the demo key on the private tabs', () => {
     const options = pageOptions(page.html);
     const variables: Readonly<Record<string, object>> = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
-    for (const op of OPERATIONS) {
+    for (const op of FEATURED) {
       const tab = tabOf(options, op.name);
       expect(tab, op.name).toBeDefined();
-      expect(JSON.parse(tab?.variables ?? '{}'), op.name).toEqual(variables[op.name]);
+      expect(JSON.parse(tab?.variables ?? '{}'), op.name).toEqual(variables[op.name] ?? {});
       if (isPrivateExample(op.name)) expect(tab?.headers, op.name).toContain(DEMO_ACCOUNT.apiSecret);
     }
+    // The examples tab spells each option's symbol and expiry of now as a default.
+    const examples = examplesTabOf(options)?.query ?? '';
+    for (const name of ['optionPricing', 'optionOrderBook']) expect(examples).toContain(`= "${String(Reflect.get(variables[name] ?? {}, 'symbol'))}"`);
   });
 
   it('runs the private AccountBalance tab as GraphiQL does (SSE with the tab\'s headers) and streams the demo account', async () => {
@@ -178,6 +215,6 @@ describe('the served page, on a live upstream', () => {
     const options = pageOptions(page.html);
     expect(tabOf(options, DEFAULT_TAB)).toBe(options.defaultTabs?.[0]);
     expect(JSON.parse(tabOf(options, 'optionChain')?.variables ?? '{}')).toHaveProperty('expiry');
-    expect(JSON.parse(tabOf(options, 'optionPricing')?.variables ?? '{}')).toHaveProperty('symbol', expect.stringMatching(/^BTCUSD-\d{1,2}[A-Z]{3}\d{2}-\d+-C$/));
+    expect(examplesTabOf(options)?.query).toMatch(/subscription OptionPricing\(\$symbol: String! = "BTCUSD-\d{1,2}[A-Z]{3}\d{2}-\d+-C"/);
   });
 });

@@ -7,7 +7,6 @@
  * (the client's credential: `context.ts`), errors (masked unless expected).
  */
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayContext } from '../graphql/builder.ts';
 import { createBoundedCache } from '../lib/bounded-cache.ts';
@@ -15,6 +14,8 @@ import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
+import { useGraphiQLAssets } from './graphiql-assets.ts';
+import { renderGraphiQLPage } from './graphiql-page.ts';
 import { useQueryLimits } from './guards.ts';
 import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useReadiness, useRootRedirect } from './routes.ts';
 
@@ -75,14 +76,16 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useHealth(),
       useReadiness(setup.ready),
       useRootRedirect(),
+      // GraphiQL's hashed, compressed, long-cached files (`/graphiql/…`).
+      useGraphiQLAssets(GRAPHQL_PATH),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
       useQueryLimits(limits),
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
-    graphiql: () => graphiqlOptions(setup.graphiql),
-    // GraphiQL's scripts and styles inlined from the npm package: no CDN, works offline.
-    renderGraphiQL,
+    graphiql: () => graphiqlOptions(setup.graphiql, setup.schema),
+    // A small page naming GraphiQL's files from the npm package (no CDN, works offline), served apart.
+    renderGraphiQL: renderGraphiQLPage,
     context: ({ request, connectionParams }): GatewayContext => {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
