@@ -9,6 +9,7 @@ import { getVariableValues, Kind, parse, validate, type OperationDefinitionNode 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
+import { IMMUTABLE_CACHE_CONTROL } from '../src/server/graphiql-assets.ts';
 import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
 import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
@@ -21,6 +22,8 @@ const OPERATIONS = loadExampleOperations(new URL('../schema/operations/', import
 const EXAMPLES = { variables: exampleVariables, isPrivate: isPrivateExample };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** The GraphiQL page, without its assets (which were 9 MB inlined). */
+const PAGE_MAX_BYTES = 64 * 1024;
 /** What a page must not load from: the CDNs GraphiQL pages commonly use. */
 const CDN = /unpkg\.com|jsdelivr\.net|cdnjs\.|esm\.sh|fonts\.googleapis/;
 /** An element that fetches from elsewhere: `<script src="http…">`, `<link href="//…">`. */
@@ -178,6 +181,41 @@ describe('the served page, on the simulator', () => {
     const [event] = (await sse(gateway.url, { query: tab?.query ?? '' }, 1, headers)) as Array<{ data?: { accountBalance?: { userId: string } }; errors?: unknown }>;
     expect(event?.errors).toBeUndefined();
     expect(event?.data?.accountBalance?.userId).toBe(DEMO_ACCOUNT.userId);
+  });
+
+  it('is a small page; GraphiQL\'s files are separate, hashed, compressed and cached for good, with an ETag that answers 304', async () => {
+    expect(page.html.length).toBeLessThan(PAGE_MAX_BYTES);
+    const paths = [...new Set([...page.html.matchAll(/"(\/graphiql\/[^"]+)"/g)].map((m) => m[1] ?? ''))];
+    expect(paths.length).toBeGreaterThanOrEqual(5);
+    for (const path of paths) {
+      expect(path).toMatch(/\.[0-9a-f]{16}\.(js|css|ico)$/);
+      const url = new URL(path, gateway.url);
+      for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip, deflate', 'gzip'], ['identity', null]] as const) {
+        const res = await fetch(url, { headers: { 'accept-encoding': accept } });
+        await res.arrayBuffer();
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-encoding'), `${path} for ${accept}`).toBe(encoding);
+        expect(res.headers.get('cache-control')).toBe(IMMUTABLE_CACHE_CONTROL);
+        expect(res.headers.get('vary')).toBe('accept-encoding');
+        const etag = res.headers.get('etag') ?? '';
+        expect(etag).toMatch(/^"[0-9a-f]{16}(-br|-gzip)?"$/);
+        const again = await fetch(url, { headers: { 'accept-encoding': accept, 'if-none-match': etag } });
+        expect(again.status, `${path} revalidated`).toBe(304);
+        expect(await again.text()).toBe('');
+      }
+    }
+    // The big one, compressed: GraphiQL's script shrinks to a quarter at most.
+    const script = paths.find((p) => /\/graphiql\.[0-9a-f]+\.js$/.test(p)) ?? '';
+    const raw = await fetch(new URL(script, gateway.url), { headers: { 'accept-encoding': 'identity' } });
+    const rawBytes = (await raw.arrayBuffer()).byteLength;
+    const br = await fetch(new URL(script, gateway.url), { headers: { 'accept-encoding': 'br' } });
+    await br.arrayBuffer();
+    expect(Number(br.headers.get('content-length'))).toBeLessThan(rawBytes / 4);
+  });
+
+  it('answers 404 for a GraphiQL file it does not have', async () => {
+    const res = await fetch(new URL('/graphiql/graphiql.0000000000000000.js', gateway.url));
+    expect(res.status).toBe(404);
   });
 
   it('is where GET / leads (302 to /graphql)', async () => {
