@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium)(`the Apollo React example page${hasChromium ? '' :
     const lonely = await browser.newPage();
     const errors: string[] = [];
     lonely.on('pageerror', (error) => errors.push(error.message));
-    // A port nothing listens on: the site's own, closed below? No: a gateway URL on the site itself answers 404.
+    // A "gateway" that is only the static site: its /graphql answers 404 and refuses WebSockets.
     await lonely.goto(`${site.url}/?gateway=${encodeURIComponent(`${site.url}/graphql`)}`);
     for (const view of ['book', 'trades', 'chain']) await lonely.getByTestId(view).getByRole('alert').first().waitFor({ timeout: LIVE_TIMEOUT_MS });
     expect(errors).toEqual([]);

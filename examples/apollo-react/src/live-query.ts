@@ -55,7 +55,6 @@ export function useLiveQuery<TData, TVariables extends OperationVariables>(optio
       onError: (error) => setStreamError(error.message),
     });
     // `key` stands for the variables' values: a new object with the same values keeps the stream.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [subscribeToMore, subscription, key, skip]);
 
   return { data: result.data as TData | undefined, queryError: result.error?.message, streamError, updates };
