@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeAll, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { disposeAll, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -19,6 +19,8 @@ const hasChromium = existsSync(CHROMIUM);
 const FIRST_LOAD_MAX_BYTES = 3_000_000;
 /** What a reload may transfer at most: the page and the API's introspection; GraphiQL's files come from the cache. */
 const RELOAD_MAX_BYTES = 256 * 1024;
+/** How long the page's files may take to arrive (generous: the machine is shared). */
+const ASSETS_TIMEOUT_MS = 30_000;
 
 interface Transfer {
   /** Bytes on the wire (headers and the encoded body), per URL (the last request of it). */
@@ -27,11 +29,19 @@ interface Transfer {
   readonly headers: Map<string, Record<string, string>>;
 }
 
+/** The files the page names (its `/graphiql/…` paths), as absolute URLs. */
+async function namedAssets(page: Page): Promise<string[]> {
+  const html = await page.content();
+  return [...new Set([...html.matchAll(/"(\/graphiql\/[^"]+)"/g)].map((m) => new URL(m[1] ?? '', page.url()).href))];
+}
+
 /** Loads GraphiQL and counts what crossed the wire (the page's and its workers' requests), as Chromium reports it. */
 async function load(page: Page, url: string, how: 'goto' | 'reload'): Promise<Transfer> {
   const transfer: Transfer = { bytes: new Map(), headers: new Map() };
+  const finished = new Set<string>();
   const pending: Array<Promise<void>> = [];
   const onFinished = (request: Request) => {
+    finished.add(request.url());
     pending.push(
       (async () => {
         const [sizes, response] = await Promise.all([request.sizes(), request.response()]);
@@ -44,9 +54,10 @@ async function load(page: Page, url: string, how: 'goto' | 'reload'): Promise<Tr
   if (how === 'goto') await page.goto(url);
   else await page.reload();
   await page.locator('.graphiql-execute-button').waitFor();
-  // Monaco starts its workers once the editors are up: wait until each has arrived.
-  await page.waitForFunction(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('.worker.')).length >= 3, undefined, { timeout: 0 }).catch(() => undefined);
-  await page.waitForLoadState('networkidle');
+  // Monaco starts its workers once the editors are up: wait until every file the page names has arrived.
+  const named = await namedAssets(page);
+  expect(named.length).toBeGreaterThanOrEqual(5);
+  await waitFor(() => named.every((u) => finished.has(u)), 'every file the page names', ASSETS_TIMEOUT_MS);
   page.off('requestfinished', onFinished);
   await Promise.all(pending);
   return transfer;
