@@ -5,12 +5,13 @@
  * only when the gateway runs on its built-in simulator (never on a live
  * upstream), the page loads nothing from a CDN, and `GET /` leads to it.
  */
-import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
+import { IMMUTABLE_CACHE_CONTROL } from '../src/server/graphiql-assets.ts';
 import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
-import { DEFAULT_TAB, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
+import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -21,6 +22,8 @@ const OPERATIONS = loadExampleOperations(new URL('../schema/operations/', import
 const EXAMPLES = { variables: exampleVariables, isPrivate: isPrivateExample };
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** The GraphiQL page, without its assets (which were 9 MB inlined). */
+const PAGE_MAX_BYTES = 64 * 1024;
 /** What a page must not load from: the CDNs GraphiQL pages commonly use. */
 const CDN = /unpkg\.com|jsdelivr\.net|cdnjs\.|esm\.sh|fonts\.googleapis/;
 /** An element that fetches from elsewhere: `<script src="http…">`, `<link href="//…">`. */
@@ -46,6 +49,16 @@ function tabOf(options: GraphiQLPageOptions, name: string) {
   return options.defaultTabs?.find((tab) => tab.query === operation?.query);
 }
 
+/** The operations that have a tab of their own, and the others (in the examples tab). */
+const FEATURED = OPERATIONS.filter((op) => FEATURED_TABS.includes(op.name));
+const OTHERS = OPERATIONS.filter((op) => !FEATURED_TABS.includes(op.name));
+
+/** The examples tab: the one whose document starts by naming it. */
+const examplesTabOf = (options: GraphiQLPageOptions) => options.defaultTabs?.find((tab) => tab.query?.includes(`query ${EXAMPLES_TAB}`) === true);
+
+/** The name of an operation file's (first) operation. */
+const operationNameOf = (query: string) => (parse(query).definitions[0] as OperationDefinitionNode).name?.value;
+
 describe('the example expiry', () => {
   it('is 08:00 UTC between one and two days ahead, whatever the time of day', () => {
     const day = Date.UTC(2026, 4, 27);
@@ -66,7 +79,7 @@ describe('the example expiry', () => {
 
 describe('graphiqlOptions', () => {
   const now = Date.UTC(2026, 4, 27, 7, 59);
-  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES });
+  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES }, schema);
 
   it(`opens on ${DEFAULT_TAB}, a public channel, with its variables in the editor`, () => {
     const [first] = options.defaultTabs ?? [];
@@ -77,11 +90,34 @@ describe('graphiqlOptions', () => {
     expect(options.initialHeaders).toBe('{}');
   });
 
-  it('has one tab per example operation', () => {
-    expect(options.defaultTabs).toHaveLength(OPERATIONS.length);
+  it('has a handful of tabs: the featured examples in order, then one with every other example', () => {
+    expect(FEATURED.length).toBeGreaterThanOrEqual(4);
+    expect(options.defaultTabs).toHaveLength(FEATURED.length + 1);
+    expect(options.defaultTabs?.slice(0, FEATURED.length).map((tab) => tab.query)).toEqual(
+      FEATURED_TABS.flatMap((name) => FEATURED.filter((op) => op.name === name)).map((op) => op.query),
+    );
+    expect(options.defaultTabs?.at(-1)).toBe(examplesTabOf(options));
   });
 
-  it.each(OPERATIONS.map((op) => [op.name]))('gives the %s tab variables that the schema accepts at the moment the page is served', (name) => {
+  it('has a tab for the status subscription', () => {
+    expect(FEATURED.map((op) => op.name)).toContain('statusUpdates');
+    expect(tabOf(options, 'statusUpdates')?.query).toMatch(/subscription StatusUpdates\b[^]*\bstatus\b/);
+  });
+
+  it('puts every other example in the examples tab, each runnable as it stands: its variables are its defaults', () => {
+    const document = parse(examplesTabOf(options)?.query ?? '');
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    expect(operations.map((op) => op.name?.value).sort()).toEqual(OTHERS.map((op) => operationNameOf(op.query)).sort());
+    expect(validate(schema, document)).toEqual([]);
+    for (const operation of operations) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], {});
+      expect(coerced.errors ?? [], operation.name?.value).toEqual([]);
+      const expiry = operation.variableDefinitions?.find((v) => v.variable.name.value === 'expiry')?.defaultValue;
+      if (expiry?.kind === Kind.STRING) expect(Date.parse(expiry.value)).toBeGreaterThan(now);
+    }
+  });
+
+  it.each(FEATURED.filter((op) => op.name !== 'statusUpdates').map((op) => [op.name]))('gives the %s tab variables that the schema accepts at the moment the page is served', (name) => {
     const tab = tabOf(options, name);
     const operation = parse(tab?.query ?? '').definitions[0] as OperationDefinitionNode;
     const inputs = JSON.parse(tab?.variables ?? '{}') as Record<string, unknown>;
@@ -90,8 +126,9 @@ describe('graphiqlOptions', () => {
     if (typeof inputs['expiry'] === 'string') expect(Date.parse(inputs['expiry'])).toBeGreaterThan(now);
   });
 
-  it('puts the demo key on the private tabs and on new tabs, and none on the public ones', () => {
-    for (const op of OPERATIONS) {
+  it('puts the demo key on the private tabs, the examples tab and new tabs, and none on the public ones', () => {
+    expect(JSON.parse(examplesTabOf(options)?.headers ?? 'null')).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
+    for (const op of FEATURED) {
       const headers = JSON.parse(tabOf(options, op.name)?.headers ?? 'null') as Record<string, string> | null;
       if (isPrivateExample(op.name)) expect(headers, op.name).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
       else expect(headers, op.name).toEqual({});
@@ -100,10 +137,10 @@ describe('graphiqlOptions', () => {
   });
 
   it('without a demo key (a live upstream) sets no headers anywhere', () => {
-    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now, examples: EXAMPLES });
+    const live = graphiqlOptions({ operations: OPERATIONS, now: () => now, examples: EXAMPLES }, schema);
     expect(live.defaultHeaders).toBeUndefined();
     expect(live.initialHeaders).toBeUndefined();
-    expect(live.defaultTabs).toHaveLength(OPERATIONS.length);
+    expect(live.defaultTabs).toHaveLength(FEATURED.length + 1);
     for (const tab of live.defaultTabs ?? []) expect(tab.headers).toBeNull();
   });
 });
@@ -118,7 +155,7 @@ describe('the served page, on the simulator', () => {
   });
   afterAll(disposeAll);
 
-  it('is GraphiQL with every asset inlined: no CDN, no external script or stylesheet', () => {
+  it('is GraphiQL with every asset from the gateway itself: no CDN, no external script or stylesheet', () => {
     expect(page.status).toBe(200);
     expect(CDN.test(page.html), 'a CDN is referenced').toBe(false);
     expect(EXTERNAL_ASSET.exec(page.html)?.[0], 'an element loads from another host').toBeUndefined();
@@ -127,12 +164,15 @@ describe('the served page, on the simulator', () => {
   it('preloads the variables the example helper computes now, and the demo key on the private tabs', () => {
     const options = pageOptions(page.html);
     const variables: Readonly<Record<string, object>> = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
-    for (const op of OPERATIONS) {
+    for (const op of FEATURED) {
       const tab = tabOf(options, op.name);
       expect(tab, op.name).toBeDefined();
-      expect(JSON.parse(tab?.variables ?? '{}'), op.name).toEqual(variables[op.name]);
+      expect(JSON.parse(tab?.variables ?? '{}'), op.name).toEqual(variables[op.name] ?? {});
       if (isPrivateExample(op.name)) expect(tab?.headers, op.name).toContain(DEMO_ACCOUNT.apiSecret);
     }
+    // The examples tab spells each option's symbol and expiry of now as a default.
+    const examples = examplesTabOf(options)?.query ?? '';
+    for (const name of ['optionPricing', 'optionOrderBook']) expect(examples).toContain(`= "${String(Reflect.get(variables[name] ?? {}, 'symbol'))}"`);
   });
 
   it('runs the private AccountBalance tab as GraphiQL does (SSE with the tab\'s headers) and streams the demo account', async () => {
@@ -141,6 +181,41 @@ describe('the served page, on the simulator', () => {
     const [event] = (await sse(gateway.url, { query: tab?.query ?? '' }, 1, headers)) as Array<{ data?: { accountBalance?: { userId: string } }; errors?: unknown }>;
     expect(event?.errors).toBeUndefined();
     expect(event?.data?.accountBalance?.userId).toBe(DEMO_ACCOUNT.userId);
+  });
+
+  it('is a small page; GraphiQL\'s files are separate, hashed, compressed and cached for good, with an ETag that answers 304', async () => {
+    expect(page.html.length).toBeLessThan(PAGE_MAX_BYTES);
+    const paths = [...new Set([...page.html.matchAll(/"(\/graphiql\/[^"]+)"/g)].map((m) => m[1] ?? ''))];
+    expect(paths.length).toBeGreaterThanOrEqual(5);
+    for (const path of paths) {
+      expect(path).toMatch(/\.[0-9a-f]{16}\.(js|css|ico)$/);
+      const url = new URL(path, gateway.url);
+      for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip, deflate', 'gzip'], ['identity', null]] as const) {
+        const res = await fetch(url, { headers: { 'accept-encoding': accept } });
+        await res.arrayBuffer();
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-encoding'), `${path} for ${accept}`).toBe(encoding);
+        expect(res.headers.get('cache-control')).toBe(IMMUTABLE_CACHE_CONTROL);
+        expect(res.headers.get('vary')).toBe('accept-encoding');
+        const etag = res.headers.get('etag') ?? '';
+        expect(etag).toMatch(/^"[0-9a-f]{16}(-br|-gzip)?"$/);
+        const again = await fetch(url, { headers: { 'accept-encoding': accept, 'if-none-match': etag } });
+        expect(again.status, `${path} revalidated`).toBe(304);
+        expect(await again.text()).toBe('');
+      }
+    }
+    // The big one, compressed: GraphiQL's script shrinks to a quarter at most.
+    const script = paths.find((p) => /\/graphiql\.[0-9a-f]+\.js$/.test(p)) ?? '';
+    const raw = await fetch(new URL(script, gateway.url), { headers: { 'accept-encoding': 'identity' } });
+    const rawBytes = (await raw.arrayBuffer()).byteLength;
+    const br = await fetch(new URL(script, gateway.url), { headers: { 'accept-encoding': 'br' } });
+    await br.arrayBuffer();
+    expect(Number(br.headers.get('content-length'))).toBeLessThan(rawBytes / 4);
+  });
+
+  it('answers 404 for a GraphiQL file it does not have', async () => {
+    const res = await fetch(new URL('/graphiql/graphiql.0000000000000000.js', gateway.url));
+    expect(res.status).toBe(404);
   });
 
   it('is where GET / leads (302 to /graphql)', async () => {
@@ -178,6 +253,6 @@ describe('the served page, on a live upstream', () => {
     const options = pageOptions(page.html);
     expect(tabOf(options, DEFAULT_TAB)).toBe(options.defaultTabs?.[0]);
     expect(JSON.parse(tabOf(options, 'optionChain')?.variables ?? '{}')).toHaveProperty('expiry');
-    expect(JSON.parse(tabOf(options, 'optionPricing')?.variables ?? '{}')).toHaveProperty('symbol', expect.stringMatching(/^BTCUSD-\d{1,2}[A-Z]{3}\d{2}-\d+-C$/));
+    expect(examplesTabOf(options)?.query).toMatch(/subscription OptionPricing\(\$symbol: String! = "BTCUSD-\d{1,2}[A-Z]{3}\d{2}-\d+-C"/);
   });
 });

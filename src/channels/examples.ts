@@ -10,8 +10,8 @@ import { ALL_CHANNELS, CHANNELS, type ChannelId } from './registry.ts';
 
 export { EXAMPLE_UNDERLYING, exampleExpiry, exampleOption, type ExampleMarket } from './example-context.ts';
 
-/** The example operations: one per root field, named as the field. */
-export type ExampleName = ChannelId | 'status';
+/** The example operations: one per root field, named as the field, and the status subscription. */
+export type ExampleName = ChannelId | 'status' | 'statusUpdates';
 
 /**
  * Variables for every example operation, valid at `market.now`. Variables
@@ -20,7 +20,7 @@ export type ExampleName = ChannelId | 'status';
  */
 export function exampleVariables(market: ExampleMarket): Readonly<Record<ExampleName, ExampleVariables>> {
   const ctx = exampleContext(market);
-  const out: Partial<Record<ExampleName, ExampleVariables>> = { status: {} };
+  const out: Partial<Record<ExampleName, ExampleVariables>> = { status: {}, statusUpdates: {} };
   for (const channel of ALL_CHANNELS) out[channel.id as ChannelId] = channel.example.variables(ctx);
   return out as Record<ExampleName, ExampleVariables>;
 }

@@ -3,8 +3,9 @@
  * tabs, a public channel first, each with variables that work at the moment
  * the page is served (a listed expiry, an option near the money), and, on the
  * built-in simulator only, the simulator's demo key as the headers of the
- * private tabs. (`http.ts` renders the page from the npm package's bundled
- * assets, so it needs no CDN and works offline.)
+ * private tabs. (`graphiql-page.ts` renders the page, naming the npm
+ * package's bundled assets that `graphiql-assets.ts` serves: no CDN, works
+ * offline.)
  *
  * Pure apart from reading the operation files: the caller passes the clock,
  * the reference price, the demo credential (server/ does not know the
@@ -12,6 +13,7 @@
  * channels; `app.ts` passes `channels/examples.ts`, which loops the registry).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { astFromValue, isInputType, Kind, parse, print, typeFromAST, visit, type GraphQLSchema } from 'graphql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import { API_KEY_HEADER, API_SECRET_HEADER } from './context.ts';
 
@@ -23,6 +25,26 @@ export interface ExampleOperation {
 export const GRAPHIQL_TITLE = 'Coincall GraphQL gateway';
 /** The tab GraphiQL opens on: public, streams at once, needs no variables to edit. */
 export const DEFAULT_TAB = 'futuresOrderBook';
+/**
+ * The examples that get a tab of their own, in this order after the default
+ * one: a handful that show the gateway's range (a book, a chain, trades, a
+ * private channel, the gateway's own status as it changes). Every other
+ * example is in the one EXAMPLES_TAB; a name without an operation file is
+ * skipped.
+ */
+export const FEATURED_TABS: readonly string[] = [DEFAULT_TAB, 'optionChain', 'futuresTrades', 'accountBalance', 'statusUpdates'];
+/** The title of the tab that holds every other example. */
+export const EXAMPLES_TAB = 'MoreExamples';
+/**
+ * The examples tab's opening comment. GraphiQL titles a tab with the first
+ * `query|subscription NAME` on a line that does not start with `#`: the
+ * indented first line names this tab.
+ */
+const EXAMPLES_HEADER = ` # query ${EXAMPLES_TAB}: every channel without a tab of its own, and the status query.
+# Pick one from the Run button's menu (or put the cursor in it) and run it. Each
+# operation's variables are filled in as defaults, valid at the moment this page
+# was loaded; change them in place. The Docs pane lists every field.
+`;
 const JSON_INDENT = 2;
 const EMPTY_HEADERS = '{}';
 
@@ -79,15 +101,48 @@ export interface GraphiQLSetup {
  */
 export type GraphiQLPageOptions = GraphiQLOptions & { readonly initialVariables?: string; readonly initialHeaders?: string };
 
-/** The GraphiQL page's options: tabs in order (default first), their variables and headers. */
-export function graphiqlOptions(setup: GraphiQLSetup): GraphiQLPageOptions {
+/** The comment lines an operation file starts with. */
+const leadingComment = (text: string) => /^(?:#.*\n)*/.exec(text)?.[0] ?? '';
+
+/**
+ * An operation with its variables written in as defaults (`$expiry: DateTime! = "…"`),
+ * so that it runs as it stands, beside others whose variables share names.
+ */
+export function withDefaults(query: string, values: Readonly<Record<string, unknown>>, schema: GraphQLSchema): string {
+  const document = visit(parse(query), {
+    VariableDefinition(node) {
+      const value = values[node.variable.name.value];
+      const type = typeFromAST(schema, node.type);
+      if (value === undefined || type === undefined || !isInputType(type)) return undefined;
+      const literal = astFromValue(value, type);
+      return literal == null || literal.kind === Kind.NULL ? undefined : { ...node, defaultValue: literal };
+    },
+  });
+  return leadingComment(query) + print(document);
+}
+
+/** The GraphiQL page's options: the featured tabs in order (default first), then one tab with every other example. */
+export function graphiqlOptions(setup: GraphiQLSetup, schema: GraphQLSchema): GraphiQLPageOptions {
   const variables = setup.examples.variables({ now: setup.now(), referencePrice: setup.referencePrice });
   const headers =
     setup.demoCredential === undefined
       ? undefined
       : JSON.stringify({ [API_KEY_HEADER]: setup.demoCredential.apiKey, [API_SECRET_HEADER]: setup.demoCredential.apiSecret }, null, JSON_INDENT);
-  const ordered = [...setup.operations.filter((op) => op.name === DEFAULT_TAB), ...setup.operations.filter((op) => op.name !== DEFAULT_TAB)];
-  const tabs = ordered.map((op) => {
+  const featured = FEATURED_TABS.flatMap((name) => setup.operations.filter((op) => op.name === name));
+  const others = setup.operations.filter((op) => !FEATURED_TABS.includes(op.name));
+  const valuesOf = (name: string): Readonly<Record<string, unknown>> => (Object.hasOwn(variables, name) ? { ...variables[name] } : {});
+  const examplesTab =
+    others.length === 0
+      ? []
+      : [
+          {
+            query: `${EXAMPLES_HEADER}\n${others.map((op) => withDefaults(op.query, valuesOf(op.name), schema)).join('\n\n')}\n`,
+            variables: null,
+            // The private examples need the key; the public ones ignore it.
+            headers: headers === undefined ? null : headers,
+          },
+        ];
+  const tabs = featured.map((op) => {
     const values = Object.hasOwn(variables, op.name) ? variables[op.name] : undefined;
     return {
       query: op.query,
@@ -96,6 +151,7 @@ export function graphiqlOptions(setup: GraphiQLSetup): GraphiQLPageOptions {
       headers: headers === undefined ? null : setup.examples.isPrivate(op.name) ? headers : EMPTY_HEADERS,
     };
   });
+  tabs.push(...examplesTab);
   const [first] = tabs;
   return {
     title: GRAPHIQL_TITLE,

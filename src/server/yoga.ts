@@ -12,7 +12,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayContext } from '../graphql/builder.ts';
@@ -24,6 +23,8 @@ import { credentialFromConnectionParams, credentialFromHeaders, type CredentialR
 import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
 import { corsOption, type CorsOrigins } from './cors.ts';
+import { useGraphiQLAssets } from './graphiql-assets.ts';
+import { renderGraphiQLPage } from './graphiql-page.ts';
 import { useQueryLimits } from './guards.ts';
 import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './multipart.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -127,6 +128,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useReadiness(setup.ready),
       useRootRedirect(),
       ...(setup.metrics === undefined ? [] : [useMetricsRoute(setup.metrics), useGatewayMetrics(setup.metrics), yogaRequestMetrics(setup.metrics)]),
+      // GraphiQL's hashed, compressed, long-cached files (`/graphiql/…`).
+      useGraphiQLAssets(GRAPHQL_PATH),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
       useQueryLimits(limits),
       // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
@@ -136,9 +139,9 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
-    graphiql: () => graphiqlOptions(setup.graphiql),
-    // GraphiQL's scripts and styles inlined from the npm package: no CDN, works offline.
-    renderGraphiQL,
+    graphiql: () => graphiqlOptions(setup.graphiql, setup.schema),
+    // A small page naming GraphiQL's files from the npm package (no CDN, works offline), served apart.
+    renderGraphiQL: renderGraphiQLPage,
     context: ({ request, connectionParams, req }): GatewayContext => {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
