@@ -77,6 +77,24 @@ describe('interruption signal on event streams', () => {
     await sub.events.return();
   });
 
+  it('signals private event streams (fills) the same way after their connection dropped', async () => {
+    const { exchange, upstream } = await startUpstreamOnFakeExchange();
+    const fills = CHANNELS.futuresFills;
+    const sub = upstream.subscribe(fills, fills.parseArgs({}, Date.now()), { apiKey: 'alice+KEY/0000==', apiSecret: 'alice-secret' });
+    await sub.ready;
+    const fill = (ts: number) => [{ s: 'BTCUSD', et: 2, ts }];
+    exchange.publish(34, 'fillSignal', undefined, fill(1_700_000_000_000));
+    expect(await read(sub.events, 1)).toMatchObject([{ symbol: 'BTCUSD' }]);
+    const privateSockets = () => exchange.connections.filter((c) => c.topics.size > 0 && c.socket.readyState === c.socket.OPEN).length;
+    exchange.dropAll();
+    await waitFor(() => privateSockets() === 1, 'the private connection back with its topic');
+    const [signal] = await read(sub.events, 1);
+    expect(signal).toBeInstanceOf(StreamInterruption);
+    await waitFor(() => exchange.publish(34, 'fillSignal', undefined, fill(1_700_000_000_001)) > 0, 'fills flowing again');
+    expect(await read(sub.events, 1)).toMatchObject([{ timestamp: 1_700_000_000_001 }]);
+    await sub.events.return();
+  });
+
   it('does not signal state streams: they resume with a fresh value', async () => {
     const { exchange, upstream } = await startUpstreamOnFakeExchange();
     const sub = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
