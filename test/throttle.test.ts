@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ThrottlePolicy } from '../src/channels/channel.ts';
+import { ALL_CHANNELS } from '../src/channels/registry.ts';
 import { createSink } from '../src/upstream/delivery.ts';
 import { StreamInterruption } from '../src/upstream/signals.ts';
 import { throttle, type StartTimer } from '../src/upstream/throttle.ts';
@@ -189,5 +190,31 @@ describe('leaving a throttled stream', () => {
     await expect(read).resolves.toEqual({ value: undefined, done: true });
     expect(t.clock.pending()).toBe(0);
     expect(t.sink.closed).toBe(true);
+  });
+});
+
+describe('which fields take throttleMs', () => {
+  it('every channel except fills and orders, each with its merge policy', () => {
+    const policies = Object.fromEntries(ALL_CHANNELS.map((c) => [c.id, c.throttle ?? null]));
+    for (const channel of ALL_CHANNELS) expect('throttleMs' in channel.args, channel.id).toBe(channel.throttle !== undefined);
+    expect(policies).toEqual({
+      optionIndexPrice: 'latest',
+      optionKline: 'latest',
+      optionPricing: 'latest',
+      optionChain: 'latest',
+      optionOrderBook: 'latest',
+      optionTrades: 'concat',
+      accountBalance: 'latest',
+      optionFills: null,
+      optionOrders: null,
+      optionPositions: 'latestBySymbol',
+      futuresIndexPrice: 'latest',
+      futuresKline: 'latest',
+      futuresOrderBook: 'latest',
+      futuresTrades: 'concat',
+      futuresFills: null,
+      futuresOrders: null,
+      futuresPositions: 'latestBySymbol',
+    });
   });
 });
