@@ -54,6 +54,15 @@ async function firstBookEventMs(client: Client, symbol: string): Promise<number>
   return Date.now() - started;
 }
 
+/** Polls an async count until `done` holds, or fails naming what it waited for and the last count. */
+async function until(count: () => Promise<number>, done: (n: number) => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let n = await count(); !done(n); n = await count()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last count ${n})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 const sentOf = (exchange: FakeExchange, action: string, dataType: string) => exchange.requests.filter((r) => r.action === action && r.dataType === dataType).length;
 
 describe('a topic flood', () => {
@@ -84,7 +93,7 @@ describe('a topic flood', () => {
       return ((body['data'] as { status: { topics: unknown[] } } | undefined)?.status.topics ?? []).length;
     };
     const flood = ATTACKERS * TOPICS_PER_ATTACKER;
-    for (let n = 0; n < flood; n = await openTopics()) await new Promise((r) => setTimeout(r, 500));
+    await until(openTopics, (n) => n >= flood, 'every topic of the flood open in the gateway', 60_000);
 
     // The flood queued more than FIRST_EVENT_WITHIN_MS of paced requests ahead of the newcomer: first come, first served would miss.
     const queuedAhead = flood - sentOf(exchange, 'subscribe', 'kline');
@@ -96,13 +105,13 @@ describe('a topic flood', () => {
 
     // What never went out is cancelled: each subscribe sent gets its unsubscribe, and no other goes.
     // Once every topic is gone (its linger over), nothing more of the flood can go out.
-    while ((await openTopics()) > 0) await new Promise((r) => setTimeout(r, 200));
+    await until(openTopics, (n) => n === 0, 'every topic gone', 20_000);
     const sent = sentOf(exchange, 'subscribe', 'kline');
     expect(sent).toBeLessThan(flood);
     // Paced at most REQUEST_BUDGET_PER_SECOND: allow for half that pace on a busy machine.
     await waitFor(() => sentOf(exchange, 'unSubscribe', 'kline') === sent, 'every sent kline unsubscribed', 5_000 + (sent * 2_000) / REQUEST_BUDGET_PER_SECOND);
     expect(sentOf(exchange, 'subscribe', 'kline')).toBe(sent);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('the per-client budget of new topics', () => {
