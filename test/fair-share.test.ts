@@ -160,7 +160,7 @@ describe('invented credentials', () => {
     const seconds = Math.ceil((Date.now() - started) / 1_000);
 
     expect(served).toEqual(Array(8).fill(true));
-    // 127.0.0.1's budget: 2 a second, twice that back to back.
+    // 127.0.0.1's budget: its rate a second, twice that back to back.
     const perAddress = LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.fallback;
     expect(refusedHandshakes()).toBeGreaterThan(0);
     expect(refusedHandshakes()).toBeLessThanOrEqual(2 * perAddress + perAddress * seconds);
