@@ -188,7 +188,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
   },
   upstreamPrivateHandshakesPerSecondPerAddress: {
     env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS',
-    fallback: 2,
+    fallback: 3,
     min: 1,
     max: 1_000,
     meaning:

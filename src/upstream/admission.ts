@@ -41,6 +41,8 @@ export interface ExpiringSet {
   add(key: string): void;
   /** Whether `key` is present and unexpired. */
   has(key: string): boolean;
+  /** Forgets `key`. */
+  delete(key: string): void;
   /** Unexpired entries. */
   size(): number;
 }
@@ -75,6 +77,9 @@ export function createExpiringSet(options: ExpiringSetOptions): ExpiringSet {
     has(key) {
       prune();
       return expiries.has(key);
+    },
+    delete(key) {
+      expiries.delete(key);
     },
     size() {
       prune();

@@ -80,7 +80,11 @@ export function createPrivateAdmission(options: PrivateAdmissionOptions): Privat
 
   return {
     isRefused: (owner) => refused.has(owner),
-    refused: (owner) => refused.add(owner),
+    refused(owner) {
+      // A key revoked since it was accepted is a stranger again.
+      known.delete(owner);
+      refused.add(owner);
+    },
     accepted: (owner) => known.add(owner),
     admit(owner, address) {
       if (!known.has(owner)) {
