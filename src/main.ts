@@ -29,12 +29,6 @@ const logger = await createLogger(config);
 
 try {
   const app = await startApp({ config, logger });
-  logger.info({ url: app.url, mode: app.mode }, `Coincall GraphQL gateway listening on ${app.url}`);
-  if (app.mode === 'SIMULATED')
-    logger.warn(
-      'SIMULATED DATA: no Coincall key was given, so the gateway streams from its built-in simulator. ' +
-        'Set COINCALL_API_KEY and COINCALL_API_SECRET to connect to the exchange.',
-    );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -50,6 +44,13 @@ try {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced only once the signal handlers are in place: whoever reads the line may stop it at once.
+  logger.info({ url: app.url, mode: app.mode }, `Coincall GraphQL gateway listening on ${app.url}`);
+  if (app.mode === 'SIMULATED')
+    logger.warn(
+      'SIMULATED DATA: no Coincall key was given, so the gateway streams from its built-in simulator. ' +
+        'Set COINCALL_API_KEY and COINCALL_API_SECRET to connect to the exchange.',
+    );
 } catch (error) {
   logger.error({ err: error instanceof Error ? error.message : String(error) }, 'failed to start');
   process.exit(1);

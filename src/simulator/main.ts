@@ -27,17 +27,6 @@ async function main(): Promise<void> {
   }
   const { port, host, wireForm, accounts, strictIdle } = read.env;
   const simulator = await startSimulator({ port, host, accounts, wireForm, strictIdle });
-  process.stdout.write(
-    [
-      'Coincall simulator listening:',
-      `  options  ${simulator.urls.options}`,
-      `  futures  ${simulator.urls.futures}`,
-      `  REST     ${simulator.restUrl} (GET /time, /open/public/config/v1, /open/option/getInstruments/{base}: point COINCALL_REST_URL here)`,
-      `  wire form ${wireForm}${strictIdle ? ', strict idle rule' : ''}`,
-      ...accounts.map(describeAccount),
-      '',
-    ].join('\n'),
-  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -53,6 +42,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announced only once the signal handlers are in place: whoever reads the banner may stop it at once.
+  process.stdout.write(
+    [
+      'Coincall simulator listening:',
+      `  options  ${simulator.urls.options}`,
+      `  futures  ${simulator.urls.futures}`,
+      `  REST     ${simulator.restUrl} (GET /time, /open/public/config/v1, /open/option/getInstruments/{base}: point COINCALL_REST_URL here)`,
+      `  wire form ${wireForm}${strictIdle ? ', strict idle rule' : ''}`,
+      ...accounts.map(describeAccount),
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {
