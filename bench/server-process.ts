@@ -46,6 +46,7 @@ let port: number;
 if (mode === 'gateway' || mode === 'gateway-nometrics') {
   const { startApp } = await import('../src/app.ts');
   const { silentLogger } = await import('../src/lib/logger.ts');
+  const { DEFAULT_LIMITS, LIMIT_SETTINGS } = await import('../src/lib/limits.ts');
   const app = await startApp({
     config: {
       port: 0,
@@ -57,6 +58,8 @@ if (mode === 'gateway' || mode === 'gateway-nometrics') {
       apiSecret: 'bench-secret',
       logLevel: 'silent',
       metrics: mode === 'gateway',
+      // Every bench client comes from 127.0.0.1: the per-address cap would admit only its first 200 sockets.
+      limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: LIMIT_SETTINGS.maxConnectionsPerIp.max },
     },
     logger: silentLogger,
   });
