@@ -221,13 +221,22 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     state.socket.send(HEARTBEAT_REQUEST);
   };
 
-  /** The silence watchdog: re-armed for the rest of the window while frames keep coming. */
+  /**
+   * The silence watchdog: re-armed for the rest of the window while frames keep coming.
+   * When it seems silent, the verdict waits for the I/O phase of this loop turn (`setImmediate`
+   * runs after it): a loop busy with a backlog fires timers before it reads the frames that
+   * arrived meanwhile, and those frames prove the connection alive.
+   */
   const watch = (open: Extract<State, { kind: 'open' }>) => {
     const left = open.heardAt + heartbeatTimeout - now();
     open.deadline = setTimeout(() => {
       if (state !== open) return;
-      if (now() - open.heardAt >= heartbeatTimeout) goDown(`no frame for ${heartbeatTimeout} ms`);
-      else watch(open);
+      if (now() - open.heardAt < heartbeatTimeout) return watch(open);
+      setImmediate(() => {
+        if (state !== open) return;
+        if (now() - open.heardAt >= heartbeatTimeout) goDown(`no frame for ${heartbeatTimeout} ms`);
+        else watch(open);
+      });
     }, Math.max(1, left));
   };
 
