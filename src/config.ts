@@ -56,29 +56,27 @@ export interface Config {
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
 
-function wsUrl(env: Env, name: string, fallback: string, problems: string[]): string {
+/** Which URLs a setting takes: its schemes, and how a message names them. */
+interface UrlKind {
+  readonly schemes: readonly string[];
+  readonly name: string;
+}
+
+/** A URL setting whose scheme must be one of its kind's; the fallback when unset. */
+function urlSetting(env: Env, name: string, fallback: string, kind: UrlKind, problems: string[]): string {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   try {
     const url = new URL(raw);
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('protocol');
+    if (!kind.schemes.some((scheme) => url.protocol === `${scheme}:`)) throw new Error('protocol');
   } catch {
-    problems.push(`${name} must be a ws:// or wss:// URL, got "${raw}".`);
+    problems.push(`${name} must be ${kind.name} URL, got "${raw}".`);
   }
   return raw;
 }
 
-function httpUrl(env: Env, name: string, fallback: string, problems: string[]): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-  } catch {
-    problems.push(`${name} must be an http:// or https:// URL, got "${raw}".`);
-  }
-  return raw;
-}
+const WS_SCHEMES: UrlKind = { schemes: ['ws', 'wss'], name: 'a ws:// or wss://' };
+const HTTP_SCHEMES: UrlKind = { schemes: ['http', 'https'], name: 'an http:// or https://' };
 
 /** TRUST_PROXY: a comma-separated list of IP addresses and CIDR blocks; empty means no proxy is trusted. */
 function trustProxy(env: Env, problems: string[]): string[] {
@@ -138,9 +136,9 @@ export function readConfig(env: Env): ConfigResult {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
     upstream,
-    optionsWsUrl: wsUrl(env, 'COINCALL_OPTIONS_WS_URL', DEFAULT_OPTIONS_WS_URL, problems),
-    futuresWsUrl: wsUrl(env, 'COINCALL_FUTURES_WS_URL', DEFAULT_FUTURES_WS_URL, problems),
-    restUrl: httpUrl(env, 'COINCALL_REST_URL', DEFAULT_REST_URL, problems),
+    optionsWsUrl: urlSetting(env, 'COINCALL_OPTIONS_WS_URL', DEFAULT_OPTIONS_WS_URL, WS_SCHEMES, problems),
+    futuresWsUrl: urlSetting(env, 'COINCALL_FUTURES_WS_URL', DEFAULT_FUTURES_WS_URL, WS_SCHEMES, problems),
+    restUrl: urlSetting(env, 'COINCALL_REST_URL', DEFAULT_REST_URL, HTTP_SCHEMES, problems),
     instrumentsRefreshMs: readInteger(env, 'INSTRUMENTS_REFRESH_MS', DEFAULT_INSTRUMENTS_REFRESH_MS, MIN_INSTRUMENTS_REFRESH_MS, MAX_INSTRUMENTS_REFRESH_MS, problems),
     apiKey,
     apiSecret,
