@@ -95,11 +95,11 @@ describe('the interruption signal, as clients see it', () => {
   it('SSE: the same three results, in order, on one stream', async () => {
     const { gateway, exchange } = await gatewayOnFake();
     let count = 0;
-    const reading = sse(gateway.url, { query: TRADES }, 3).then((events) => ((count = events.length), events));
-    // sse() only reports at the end; drive the outage on what the exchange sees.
+    let delivered = 0;
+    const reading = sse(gateway.url, { query: TRADES }, 3, {}, undefined, () => delivered++).then((events) => ((count = events.length), events));
     await publishWhenLive(exchange, 2);
     const before = subscribes(exchange);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => delivered === 1, 'the first trades delivered');
     exchange.dropAll();
     await waitFor(() => subscribes(exchange) > before, 'the resubscribe after the drop');
     await publishWhenLive(exchange, 3);
@@ -164,11 +164,10 @@ describe('order and no duplicates when the exchange re-sends right after its ack
 
   it('SSE: the signal, then only the three new trades', async () => {
     const { gateway, exchange } = await gatewayOnFake(5);
-    const reading = sse(gateway.url, { query: TRADES }, 3);
-    let first = false;
+    let delivered = 0;
+    const reading = sse(gateway.url, { query: TRADES }, 3, {}, undefined, () => delivered++);
     await publishWhenLive(exchange, 2);
-    setTimeout(() => (first = true), 200);
-    await waitFor(() => first, 'the first trades delivered');
+    await waitFor(() => delivered === 1, 'the first trades delivered');
     exchange.dropAll();
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
     const events = await reading;

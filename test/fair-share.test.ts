@@ -151,8 +151,8 @@ describe('invented credentials', () => {
       const [result] = await take(client, balance, 1);
       served.push(result?.data?.['accountBalance'] !== undefined);
       await client.dispose();
-      // Long enough for the private connection to close (topic and connection linger: 100 ms each), so each attempt handshakes again.
-      await new Promise((r) => setTimeout(r, 300));
+      // The account's private connection closes after its lingers, so each attempt handshakes again.
+      await waitFor(() => gateway.simulator?.connectionCount('options') === 1, 'only the public options connection left');
     }
     spraying = false;
     await spray;

@@ -15,7 +15,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
-import { disposeAll, sleep, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
+import { disposeAll, sleep, startTestGateway, subscribedUpstream, waitFor, type TestGateway } from './helpers/gateway.ts';
 import { stallableClient, type Message } from './helpers/stallable-ws.ts';
 
 const MAX_BEHIND_MS = 1_000;
@@ -55,7 +55,7 @@ describe('a client that stops reading', () => {
     stalled.subscribe('t', TRADES, { symbol });
     stalled.subscribe('b', BOOK, { symbol });
     await waitFor(() => gateway.fanout.stats().members === members + 3, 'three members');
-    await sleep(200);
+    await subscribedUpstream(gateway, 'lastTrade', symbol);
     stalled.pause();
 
     let sent = 0;
@@ -141,7 +141,7 @@ describe('one large upstream frame', () => {
       client.subscribe('b', TRADES, { symbol });
     }
     await waitFor(() => gateway.fanout.stats().members === members + 6, 'six members');
-    await sleep(200);
+    await subscribedUpstream(gateway, 'lastTrade', symbol);
     // About 6 MB upstream, over 6 MB per GraphQL message: more than any socket buffer takes at once.
     gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 80_000));
     gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 1));

@@ -13,7 +13,7 @@ import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_THROTTLE_MS, MIN_THROTTLE_MS } from '../src/channels/args.ts';
-import { disposeAll, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import { disposeAll, sleep, sse, startTestGateway, subscribedUpstream, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { stallableClient } from './helpers/stallable-ws.ts';
 
 /** Generous: the window must hold a whole burst even on a busy machine. */
@@ -42,7 +42,7 @@ describe('throttleMs over graphql-ws', () => {
     clients.forEach((c) => c.subscribe('1', BOOK, { symbol, throttleMs: WINDOW_MS }));
     await waitFor(() => gateway.fanout.stats().members === before.members + 3, 'three members');
     expect(gateway.fanout.stats().groups).toBe(before.groups + 1);
-    await sleep(100);
+    await subscribedUpstream(gateway, 'orderBook', symbol);
     for (let n = 1; n <= 10; n++) gateway.simulator?.sendRaw('futures', book(symbol, n));
     const nexts = (c: (typeof clients)[number]) => c.messages.filter((m) => m.type === 'next').map((m) => volumeOf(m.payload?.data));
     await waitFor(() => clients.every((c) => nexts(c).length >= 1), 'the first book at once');
@@ -90,7 +90,7 @@ describe('throttleMs over SSE', () => {
   it("delivers every trade of a window in one list at its end, newest first", { timeout: 30_000 }, async () => {
     const symbol = 'DOGEUSD';
     const received = sse(gateway.url, { query: TRADES, variables: { symbol, throttleMs: WINDOW_MS } }, 1, {}, 4 * WINDOW_MS);
-    await sleep(500);
+    await subscribedUpstream(gateway, 'lastTrade', symbol);
     gateway.simulator?.sendRaw('futures', trades(symbol, 0, 2));
     gateway.simulator?.sendRaw('futures', trades(symbol, 2, 3));
     const [event] = (await received) as Array<{ data: { futuresTrades: Array<{ timestamp: string }> } }>;

@@ -71,6 +71,14 @@ export async function startTestGateway(options: Partial<Omit<AppOptions, 'config
   return Object.assign(app, { wsUrl: app.url.replace(/^http/, 'ws'), logs });
 }
 
+/** Waits until the gateway's simulator holds an upstream subscription of `dataType` for `symbol` (frames sent before would reach no one). */
+export function subscribedUpstream(gateway: TestGateway, dataType: string, symbol: string): Promise<void> {
+  return waitFor(
+    () => gateway.simulator?.activeSubscriptions().some((s) => s.dataType === dataType && s.payload?.['symbol'] === symbol) === true,
+    `the upstream ${dataType} subscription of ${symbol}`,
+  );
+}
+
 export function wsClient(url: string, connectionParams?: Record<string, unknown>): Client {
   const client = createClient({
     url,
@@ -118,7 +126,15 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 8_
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads Server-Sent Events from a POST to /graphql until `count` `next` events arrived. */
-export async function sse(url: string, operation: Operation, count: number, headers: Record<string, string> = {}, timeoutMs = 8_000): Promise<unknown[]> {
+export async function sse(
+  url: string,
+  operation: Operation,
+  count: number,
+  headers: Record<string, string> = {},
+  timeoutMs = 8_000,
+  /** Told of each event as it arrives (the promise only settles at the end). */
+  onEvent?: (event: unknown) => void,
+): Promise<unknown[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const events: unknown[] = [];
@@ -142,7 +158,10 @@ export async function sse(url: string, operation: Operation, count: number, head
         const block = buffer.slice(0, sep);
         buffer = buffer.slice(sep + 2);
         const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-        if (block.includes('event: next') && data !== '') events.push(JSON.parse(data));
+        if (!block.includes('event: next') || data === '') continue;
+        const event: unknown = JSON.parse(data);
+        events.push(event);
+        onEvent?.(event);
       }
     }
     await reader.cancel();
