@@ -33,13 +33,14 @@
  * This is one of the three places that construct sockets.
  */
 import WebSocket from 'ws';
-import { HEARTBEAT_REQUEST, parseFrame, type Frame, type MarketName } from '../coincall/protocol.ts';
-import { signedUrl, type Credential } from '../coincall/signing.ts';
-import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, type Backoff } from '../lib/backoff.ts';
-import type { Logger } from '../lib/logger.ts';
+import { HEARTBEAT_REQUEST, parseFrame } from '../coincall/protocol.ts';
+import { signedUrl } from '../coincall/signing.ts';
+import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../lib/backoff.ts';
 import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
+export type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
+import type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
 
 /** A heartbeat every 3 s: the fastest the exchange asks for (3–15 s), so a silence shows within seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
@@ -59,65 +60,6 @@ const ABNORMAL_CLOSURE = 1006;
 const NORMAL_CLOSURE = 1000;
 /** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
 const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
-
-export type ConnectionState = 'connecting' | 'open' | 'backoff' | 'refused' | 'closed';
-
-export interface ConnectionOptions {
-  readonly market: MarketName;
-  readonly url: string;
-  readonly credential: Credential;
-  readonly logger: Logger;
-  readonly now?: () => number;
-  readonly heartbeatIntervalMs?: number;
-  readonly heartbeatTimeoutMs?: number;
-  readonly backoff?: Backoff;
-  /** Keep retrying after a 403 (the server's own key: it may be a clock skew); private credentials do not. */
-  readonly retryOnRefusal?: boolean;
-  /**
-   * Asked before every reconnect attempt: how many more ms to wait (0: go now).
-   * The gateway paces private reconnects through its global handshake budget.
-   */
-  readonly handshakeDelay?: () => number;
-  readonly onOpen: () => void;
-  readonly onFrame: (frame: Frame, receivedAt: number) => void;
-  /** The exchange refused the credential (403). */
-  readonly onRefused: (status: number) => void;
-  /** The socket went down (it will reconnect unless refused or closed). */
-  readonly onDown?: () => void;
-  /** Whether the connection carries no live topic (an exchange's close of it is then routine). */
-  readonly isIdle?: () => boolean;
-  /** Largest upstream frame accepted (ws `maxPayload`); a larger one renews the connection. */
-  readonly maxFrameBytes?: number;
-  /** A frame over `maxFrameBytes` arrived (the connection is being renewed). */
-  readonly onOversized?: () => void;
-  /** The reported state changed (see `ConnectionStats.state`). */
-  readonly onStateChange?: (state: ConnectionState) => void;
-}
-
-export interface ConnectionStats {
-  readonly market: MarketName;
-  readonly state: ConnectionState;
-  readonly connectedSince: number | undefined;
-  readonly reconnects: number;
-  readonly lastMessageAt: number | undefined;
-}
-
-export interface UpstreamConnection {
-  /**
-   * Queues a request; requests made while down are dropped (topics are re-sent
-   * on open). `onWritten` runs when the paced queue hands it to the socket.
-   */
-  send(text: string, onWritten?: () => void): void;
-  stats(): ConnectionStats;
-  /** Open, or reconnecting after the exchange closed it while idle (routine, not a failure). */
-  available(): boolean;
-  /**
-   * Closes for good. With `drainMs`, the queued requests go out first (paced)
-   * and the close handshake completes, or `drainMs` passes; the promise
-   * resolves then. Without it, queued requests are dropped and it resolves at once.
-   */
-  close(drainMs?: number): Promise<void>;
-}
 
 /**
  * `attempt` counts failed attempts since the last good frame (it picks the
