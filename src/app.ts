@@ -98,7 +98,6 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ...options.upstream,
-    ...(metrics === undefined ? {} : { onRouted: (channel: string, frameTs: number | undefined) => metrics.observeLatency(channel, frameTs) }),
     urls,
     serverCredential,
     logger: logger.child({ component: 'upstream' }),

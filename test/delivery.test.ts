@@ -77,3 +77,23 @@ describe('leaving', () => {
     expect(closed).toBe(1);
   });
 });
+
+describe('the frame time of each value taken (delivery latency)', () => {
+  it('is told as the subscriber takes each value: the latest for a conflated state, the oldest part of a merged list, none for a value pushed without', async () => {
+    const taken: Array<number | undefined> = [];
+    const state = createSink<number>({ delivery: 'state', onTake: (ts) => taken.push(ts) });
+    state.push(1, 100);
+    state.push(2, 200);
+    await state.next();
+    state.push(3);
+    await state.next();
+    expect(taken).toEqual([200, undefined]);
+
+    taken.length = 0;
+    const events = createSink<number[]>({ delivery: 'event', queueLimit: 1, onTake: (ts) => taken.push(ts) });
+    events.push([1], 100);
+    events.push([2], 200);
+    await expect(events.next()).resolves.toEqual({ value: [2, 1], done: false });
+    expect(taken).toEqual([100]);
+  });
+});

@@ -10,6 +10,7 @@
 import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
+import { Backlog, outgoing } from '../src/server/backlog.ts';
 import { createFanout, SLOW_SOCKET_BYTES, type Delivery } from '../src/server/fanout.ts';
 
 interface StandIn {
@@ -237,5 +238,21 @@ describe('draining at shutdown', () => {
     await leave(b);
     await tick();
     expect([drained, fanout.stats().members]).toEqual([true, 0]);
+  });
+});
+
+describe('a held message\u2019s frame time (delivery latency)', () => {
+  const list = (field: string, items: number[], frameTs: number) => outgoing({ data: { [field]: items.map((n) => ({ n })) } }, frameTs);
+
+  it('is the latest update\u2019s for conflated state, and the oldest list\u2019s for merged lists', () => {
+    const state = new Backlog();
+    state.add(outgoing({ data: { book: { n: 1 } } }, 100), true, 0);
+    state.add(outgoing({ data: { book: { n: 2 } } }, 200), true, 1);
+    expect(state.shift()?.frameTs).toBe(200);
+
+    const trades = new Backlog();
+    trades.add(list('trades', [1], 100), false, 0);
+    trades.add(list('trades', [2], 200), false, 1);
+    expect(trades.shift()).toEqual({ payload: '{"data":{"trades":[{"n":2},{"n":1}]}}', frameTs: 100 });
   });
 });

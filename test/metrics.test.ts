@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import type { UpstreamStatus } from '../src/upstream/gateway.ts';
+import { parsePrometheus, scrapeMetrics, sumOf, type Sample } from './helpers/prometheus.ts';
 import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 
 const FAMILIES = [
@@ -25,37 +26,6 @@ const FAMILIES = [
   'coincall_gateway_delivery_latency_seconds',
 ] as const;
 
-/** One sample: `name{labels} value`. */
-interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-function parse(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null) throw new Error(`not a Prometheus sample: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ''] = pair[2] ?? '';
-    samples.push({ name: match[1] ?? '', labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The sum of a family's samples whose labels include `where`. */
-const sum = (samples: readonly Sample[], name: string, where: Record<string, string> = {}): number =>
-  samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
-
-async function scrape(gateway: TestGateway): Promise<{ text: string; samples: Sample[]; contentType: string | null }> {
-  const response = await fetch(`http://127.0.0.1:${gateway.port}/metrics`);
-  expect(response.status).toBe(200);
-  const text = await response.text();
-  return { text, samples: parse(text), contentType: response.headers.get('content-type') };
-}
-
 const ORDER_BOOK = { query: 'subscription ($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 3) { symbol bids { price } } }', variables: { symbol: 'BTCUSD' } };
 const TRADES = { query: 'subscription { futuresTrades(symbol: "BTCUSD") { price } }' };
 
@@ -68,7 +38,7 @@ afterAll(disposeAll);
 
 describe('GET /metrics', () => {
   it('serves every family of the contract, process and request metrics, as Prometheus text', async () => {
-    const { text, contentType } = await scrape(gateway);
+    const { text, contentType } = await scrapeMetrics(gateway.port);
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const family of FAMILIES) expect(text, family).toContain(`# TYPE ${family} `);
     expect(text).toContain('# TYPE coincall_gateway_delivery_latency_seconds histogram');
@@ -80,7 +50,7 @@ describe('GET /metrics', () => {
   });
 
   it('moves under traffic: subscriptions, connections, topics, frames, messages, latency, refusals, reconnects, drops', async () => {
-    const before = (await scrape(gateway)).samples;
+    const before = (await scrapeMetrics(gateway.port)).samples;
 
     // A graphql-ws subscriber held open, and one SSE subscriber held open.
     const client = wsClient(gateway.wsUrl);
@@ -107,18 +77,18 @@ describe('GET /metrics', () => {
 
     let during: Sample[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
-      during = (await scrape(gateway)).samples;
-      if (sum(during, 'coincall_gateway_upstream_reconnects_total', { market: 'futures' }) > 0 && sum(during, 'coincall_gateway_messages_sent_total', { transport: 'sse' }) > 0) break;
+      during = (await scrapeMetrics(gateway.port)).samples;
+      if (sumOf(during, 'coincall_gateway_upstream_reconnects_total', { market: 'futures' }) > 0 && sumOf(during, 'coincall_gateway_messages_sent_total', { transport: 'sse' }) > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const moved = (name: string, where: Record<string, string> = {}) => sum(during, name, where) - sum(before, name, where);
+    const moved = (name: string, where: Record<string, string> = {}) => sumOf(during, name, where) - sumOf(before, name, where);
 
-    expect(sum(during, 'coincall_gateway_subscriptions', { field: 'futuresOrderBook', transport: 'ws' })).toBe(1);
-    expect(sum(during, 'coincall_gateway_subscriptions', { field: 'futuresTrades', transport: 'sse' })).toBe(1);
-    expect(sum(during, 'coincall_gateway_connections', { transport: 'ws' })).toBeGreaterThanOrEqual(1);
-    expect(sum(during, 'coincall_gateway_connections', { transport: 'sse' })).toBe(1);
-    expect(sum(during, 'coincall_gateway_upstream_connections', { market: 'futures', access: 'public' })).toBe(1);
-    expect(sum(during, 'coincall_gateway_upstream_topics', { market: 'futures' })).toBeGreaterThanOrEqual(2);
+    expect(sumOf(during, 'coincall_gateway_subscriptions', { field: 'futuresOrderBook', transport: 'ws' })).toBe(1);
+    expect(sumOf(during, 'coincall_gateway_subscriptions', { field: 'futuresTrades', transport: 'sse' })).toBe(1);
+    expect(sumOf(during, 'coincall_gateway_connections', { transport: 'ws' })).toBeGreaterThanOrEqual(1);
+    expect(sumOf(during, 'coincall_gateway_connections', { transport: 'sse' })).toBe(1);
+    expect(sumOf(during, 'coincall_gateway_upstream_connections', { market: 'futures', access: 'public' })).toBe(1);
+    expect(sumOf(during, 'coincall_gateway_upstream_topics', { market: 'futures' })).toBeGreaterThanOrEqual(2);
     expect(moved('coincall_gateway_upstream_frames_total', { market: 'futures', channel: 'futuresOrderBook' })).toBeGreaterThan(0);
     expect(moved('coincall_gateway_upstream_frames_total', { market: 'futures', channel: 'futuresTrades' })).toBeGreaterThan(0);
     expect(moved('coincall_gateway_messages_sent_total', { transport: 'ws' })).toBeGreaterThanOrEqual(3);
@@ -135,19 +105,19 @@ describe('GET /metrics', () => {
     await client.dispose();
     let after: Sample[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
-      after = (await scrape(gateway)).samples;
-      if (sum(after, 'coincall_gateway_subscriptions') === 0 && sum(after, 'coincall_gateway_connections') === 0) break;
+      after = (await scrapeMetrics(gateway.port)).samples;
+      if (sumOf(after, 'coincall_gateway_subscriptions') === 0 && sumOf(after, 'coincall_gateway_connections') === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(sum(after, 'coincall_gateway_subscriptions')).toBe(0);
-    expect(sum(after, 'coincall_gateway_connections')).toBe(0);
+    expect(sumOf(after, 'coincall_gateway_subscriptions')).toBe(0);
+    expect(sumOf(after, 'coincall_gateway_connections')).toBe(0);
   });
 
   it('never labels with a symbol or an account', async () => {
     const client = wsClient(gateway.wsUrl, DEMO_CREDENTIAL);
     expect(await take(client, { query: 'subscription { accountBalance { userId } }' }, 1)).toHaveLength(1);
     expect(await take(client, ORDER_BOOK, 1)).toHaveLength(1);
-    const { text, samples } = await scrape(gateway);
+    const { text, samples } = await scrapeMetrics(gateway.port);
     await client.dispose();
     expect(text).not.toContain('BTCUSD');
     expect(text).not.toContain(DEMO_CREDENTIAL.apiKey);
@@ -190,30 +160,30 @@ describe('the scrape-time families', () => {
     let fanout = { groups: 0, members: 0, executions: 0, deliveries: 5, conflated: 2, tooSlow: 1 };
     let reconnects = 0;
     metrics.bind({ fanout: () => fanout, upstream: () => status(reconnects), gateRefusals: () => ({ TOO_MANY_CONNECTIONS: 4 }) });
-    let samples = parse(await metrics.render());
-    expect(sum(samples, 'coincall_gateway_slow_subscribers_total', { action: 'conflated' })).toBe(2);
-    expect(sum(samples, 'coincall_gateway_slow_subscribers_total', { action: 'closed' })).toBe(1);
-    expect(sum(samples, 'coincall_gateway_dropped_frames_total', { cause: 'unrouted' })).toBe(3);
-    expect(sum(samples, 'coincall_gateway_refusals_total', { code: 'TOO_MANY_CONNECTIONS' })).toBe(4);
-    expect(sum(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(5);
+    let samples = parsePrometheus(await metrics.render());
+    expect(sumOf(samples, 'coincall_gateway_slow_subscribers_total', { action: 'conflated' })).toBe(2);
+    expect(sumOf(samples, 'coincall_gateway_slow_subscribers_total', { action: 'closed' })).toBe(1);
+    expect(sumOf(samples, 'coincall_gateway_dropped_frames_total', { cause: 'unrouted' })).toBe(3);
+    expect(sumOf(samples, 'coincall_gateway_refusals_total', { code: 'TOO_MANY_CONNECTIONS' })).toBe(4);
+    expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(5);
     fanout = { ...fanout, conflated: 7, deliveries: 9 };
     reconnects = 3;
     metrics.refused('SOMETHING_UNHEARD_OF');
-    samples = parse(await metrics.render());
-    expect(sum(samples, 'coincall_gateway_slow_subscribers_total', { action: 'conflated' })).toBe(7);
-    expect(sum(samples, 'coincall_gateway_upstream_reconnects_total', { market: 'options', access: 'public' })).toBe(3);
-    expect(sum(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(9);
-    expect(sum(samples, 'coincall_gateway_refusals_total', { code: 'OTHER' })).toBe(1);
+    samples = parsePrometheus(await metrics.render());
+    expect(sumOf(samples, 'coincall_gateway_slow_subscribers_total', { action: 'conflated' })).toBe(7);
+    expect(sumOf(samples, 'coincall_gateway_upstream_reconnects_total', { market: 'options', access: 'public' })).toBe(3);
+    expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(9);
+    expect(sumOf(samples, 'coincall_gateway_refusals_total', { code: 'OTHER' })).toBe(1);
   });
 
   it('observes latency from the frame timestamp, and skips frames without one', async () => {
     const metrics = createMetrics({ processMetrics: false, now: () => 10_000 });
     metrics.observeLatency('optionTrades', 9_970);
     metrics.observeLatency('optionTrades', undefined);
-    const samples = parse(await metrics.render());
-    expect(sum(samples, 'coincall_gateway_delivery_latency_seconds_count', { channel: 'optionTrades' })).toBe(1);
-    expect(sum(samples, 'coincall_gateway_delivery_latency_seconds_sum', { channel: 'optionTrades' })).toBeCloseTo(0.03);
-    expect(sum(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.025' })).toBe(0);
-    expect(sum(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.05' })).toBe(1);
+    const samples = parsePrometheus(await metrics.render());
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_count', { channel: 'optionTrades' })).toBe(1);
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_sum', { channel: 'optionTrades' })).toBeCloseTo(0.03);
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.025' })).toBe(0);
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.05' })).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ import { throttleMsOf, type ArgSpec, type PlainArgKind } from '../channels/args.
 import type { AnyChannel } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
 import { GatewayError } from '../lib/errors.ts';
+import { eventTimeFor } from '../lib/event-time.ts';
 import { isRecord } from '../lib/json.ts';
 import { throttle } from '../upstream/throttle.ts';
 import { builder, type GatewayContext } from './builder.ts';
@@ -48,8 +49,11 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
     const args = channel.parseArgs(rawArgs, ctx.now(), ctx.instruments);
     if (channel.access === 'private' && ctx.credentialProblem !== undefined)
       throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
+    // The frame `ts` of each value the execution takes, for the transport's delivery-latency metric.
+    const time = eventTimeFor(ctx);
     const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, {
       failureValue: (e) => new StreamFailure(e),
+      onTake: (frameTs) => time.mark(frameTs),
       ...(ctx.client === undefined ? {} : { client: ctx.client }),
     });
     try {

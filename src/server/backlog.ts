@@ -23,6 +23,14 @@ export interface Outgoing {
   readonly payload: string;
   /** Results with errors are never folded into others. */
   readonly hasErrors: boolean;
+  /** The exchange's frame `ts` of the event it was made of (delivery latency); undefined when it is not a fresh frame. */
+  readonly frameTs: number | undefined;
+}
+
+/** A message to write: its payload and, for the latency metric, its frame `ts`. */
+export interface Written {
+  readonly payload: string;
+  readonly frameTs: number | undefined;
 }
 
 /** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
@@ -48,10 +56,11 @@ export const tooSlowPayload = (maxBehindMs: number) =>
   });
 
 /** A result on its way out, serialized once for every member. */
-export const outgoing = (result: ExecutionResult): Outgoing => ({
+export const outgoing = (result: ExecutionResult, frameTs?: number): Outgoing => ({
   result,
   payload: serialize(result),
   hasErrors: result.errors !== undefined && result.errors.length > 0,
+  frameTs,
 });
 
 /** A held message: one result, or several list results merged into one. */
@@ -113,14 +122,17 @@ export class Backlog {
     return 'held';
   }
 
-  /** The next message's payload to write, removed from the backlog. */
-  shift(): string | undefined {
+  /**
+   * The next message to write, removed from the backlog. Its frame `ts` is
+   * the latest value's for a conflated update, the oldest list's for merged lists.
+   */
+  shift(): Written | undefined {
     const next = this.held.shift();
     if (next === undefined) return undefined;
-    if (next.merged === undefined) return next.out.payload;
+    if (next.merged === undefined) return next.out;
     // Newest list first; each list keeps its own order.
     const items = next.merged.parts.reverse().filter((part) => part !== '');
-    return next.merged.head + items.join(',') + LIST_TAIL;
+    return { payload: next.merged.head + items.join(',') + LIST_TAIL, frameTs: next.out.frameTs };
   }
 
   clear(): void {

@@ -61,6 +61,8 @@ export class MemberState implements AsyncIterableIterator<ExecutionResult, undef
 }
 
 export interface Group extends LiveGroup {
+  /** The subscription's root field (the latency metric's label). */
+  readonly field: string;
   readonly members: Set<MemberState>;
   source: AsyncIterator<ExecutionResult> | undefined;
   /** The latest result of a state group, for a member that joins later. */

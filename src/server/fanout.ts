@@ -25,6 +25,7 @@
 import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { WebSocket } from 'ws';
+import { eventTimeOf, type EventTime } from '../lib/event-time.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
 import { Backlog, outgoing, tooSlowPayload, type Outgoing } from './backlog.ts';
@@ -34,6 +35,8 @@ import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 export const SLOW_SOCKET_BYTES = 256 * 1024;
 /** How often a backed-up member's socket is checked for room, to write what is held. */
 export const DRAIN_CHECK_MS = 50;
+/** The field label of a subscription whose root field cannot be told (bounded). */
+export const UNKNOWN_FIELD = 'unknown';
 
 /**
  * How a group treats a slow member: `state` conflates (the latest value
@@ -52,6 +55,13 @@ export interface FanoutOptions {
   /** The clock (injectable for tests). */
   readonly now?: () => number;
   readonly drainCheckMs?: number;
+  /**
+   * Observes a write's delay from the exchange's frame `ts` (delivery latency,
+   * labelled by root field): once per event as its group writes it to the
+   * members' sockets, and once per held message a backed-up member's socket
+   * takes later. Results that are not a fresh frame are not observed.
+   */
+  readonly observeLatency?: (field: string, frameTs: number) => void;
 }
 
 /** Where one subscription's messages go. */
@@ -103,6 +113,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   const maxBehindMs = options.maxBehindMs ?? DEFAULT_LIMITS.slowSubscriberMaxBehindMs;
   const now = options.now ?? Date.now;
   const drainCheckMs = options.drainCheckMs ?? DRAIN_CHECK_MS;
+  const observeLatency = options.observeLatency;
   const groups = new Map<string, Group>();
   let executions = 0;
   let deliveries = 0;
@@ -158,8 +169,10 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       return;
     }
     while (backlog !== undefined && backlog.size > 0 && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
-      const payload = backlog.shift();
-      if (payload !== undefined) send(state, payload);
+      const held = backlog.shift();
+      if (held === undefined) continue;
+      send(state, held.payload);
+      if (held.frameTs !== undefined) observeLatency?.(state.group.field, held.frameTs);
     }
     const oldest = backlog?.oldestAt();
     if (oldest === undefined) {
@@ -173,13 +186,14 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     state.retry = setTimeout(() => drain(state), drainCheckMs);
   };
 
-  const write = (state: MemberState, out: Outgoing) => {
-    if (state.finished || state.ending) return;
+  /** Writes `out` to the member's socket, or holds it; true when it went to the socket. */
+  const write = (state: MemberState, out: Outgoing): boolean => {
+    if (state.finished || state.ending) return false;
     const socket = state.member.socket;
-    if (socket.readyState !== socket.OPEN) return;
+    if (socket.readyState !== socket.OPEN) return false;
     if ((state.backlog === undefined || state.backlog.size === 0) && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
       send(state, out.payload);
-      return;
+      return true;
     }
     const folded = (state.backlog ??= new Backlog()).add(out, state.group.delivery === 'state', now());
     if (folded === 'conflated') conflated++;
@@ -187,9 +201,10 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     const oldest = state.backlog.oldestAt();
     if (state.group.delivery === 'event' && oldest !== undefined && now() - oldest > maxBehindMs) endTooSlow(state);
     else state.retry ??= setTimeout(() => drain(state), drainCheckMs);
+    return false;
   };
 
-  const pump = async (group: Group, iterable: AsyncIterable<ExecutionResult>) => {
+  const pump = async (group: Group, iterable: AsyncIterable<ExecutionResult>, time: EventTime | undefined) => {
     const source = iterable[Symbol.asyncIterator]();
     group.source = source;
     if (group.closed) {
@@ -201,9 +216,12 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
         const step = await source.next();
         if (step.done === true) break;
         executions++;
-        const out = outgoing(step.value);
-        if (group.delivery === 'state' && !out.hasErrors) group.last = out;
-        for (const state of group.members) write(state, out);
+        const out = outgoing(step.value, time?.take());
+        // A late joiner gets the latest state as a replay: not a fresh frame, so no frame time.
+        if (group.delivery === 'state' && !out.hasErrors) group.last = { ...out, frameTs: undefined };
+        let wrote = false;
+        for (const state of group.members) if (write(state, out)) wrote = true;
+        if (wrote && out.frameTs !== undefined) observeLatency?.(group.field, out.frameTs);
       }
     } finally {
       group.closed = true;
@@ -226,6 +244,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
           delivery,
           document: args.document,
           operationName: args.operationName,
+          field: rootFieldOf(args) ?? UNKNOWN_FIELD,
           members: new Set(),
           source: undefined,
           last: undefined,
@@ -236,7 +255,8 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
         group = created;
         void created.started.then(
           (result) => {
-            if (isAsyncIterable(result)) void pump(created, result);
+            // The execution's source marks each value's frame time (set up by the resolver as it ran).
+            if (isAsyncIterable(result)) void pump(created, result, eventTimeOf(args.contextValue));
             else if (groups.get(key) === created) groups.delete(key);
           },
           () => {

@@ -90,8 +90,11 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const connections = createConnectionGate(limits.maxConnections);
-  const fanout = createFanout({ maxBehindMs: limits.slowSubscriberMaxBehindMs });
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
+  const fanout = createFanout({
+    maxBehindMs: limits.slowSubscriberMaxBehindMs,
+    ...(metrics === undefined ? {} : { observeLatency: (field: string, frameTs: number) => metrics.observeLatency(field, frameTs) }),
+  });
   const { metrics: _metrics, ...setup } = options;
   const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }) });
 

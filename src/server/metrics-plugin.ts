@@ -12,11 +12,10 @@
  */
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { rootFieldOf } from './fanout.ts';
+import { eventTimeOf } from '../lib/event-time.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from './fanout.ts';
 import type { GatewayMetrics, Transport } from './metrics.ts';
 
-/** The field label of a subscription whose root field cannot be told (bounded). */
-export const UNKNOWN_FIELD = 'unknown';
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -66,11 +65,16 @@ export function useGatewayMetrics(metrics: GatewayMetrics): Plugin {
         }
         if (hasConnectionParams(args.contextValue)) return undefined;
         const transport = httpTransport(args.contextValue);
-        const release = metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, transport);
+        const field = rootFieldOf(args) ?? UNKNOWN_FIELD;
+        const release = metrics.subscriptionOpened(field, transport);
         const sent = metrics.sent;
+        // The frame time of the event each result was made of; yoga writes the result to the response stream next.
+        const time = eventTimeOf(args.contextValue);
         return {
           onNext: () => {
             sent[transport]++;
+            const frameTs = time?.take();
+            if (frameTs !== undefined) metrics.observeLatency(field, frameTs);
           },
           onEnd: release,
         };

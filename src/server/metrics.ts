@@ -62,7 +62,12 @@ export interface GatewayMetrics {
   readonly sent: Record<Transport, number>;
   /** Counts a refusal (a GraphQL error code or a gate's). */
   refused(code: string): void;
-  /** Observes one frame's delay, exchange `ts` to write, for `channel`. Frames without ts are not observed. */
+  /**
+   * Observes one write's delay from the exchange's frame `ts`, for the
+   * subscription root field `channel` (its channel id). The transports call it
+   * as they write (the fan-out, graphql-ws's `onNext`, the SSE and multipart
+   * `onNext`); frames without ts are not observed.
+   */
   observeLatency(channel: string, frameTs: number | undefined, at?: number): void;
 }
 

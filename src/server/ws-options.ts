@@ -15,7 +15,8 @@ import { credentialId } from '../coincall/signing.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import { credentialFromConnectionParams, type CredentialResult } from './context.ts';
-import { rootFieldOf, type Delivery, type Fanout, type FanoutRun, type Member } from './fanout.ts';
+import { eventTimeOf } from '../lib/event-time.ts';
+import { rootFieldOf, UNKNOWN_FIELD, type Delivery, type Fanout, type FanoutRun, type Member } from './fanout.ts';
 import { tooManySubscriptions } from './guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
@@ -107,7 +108,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
       const mine = counted.get(ctx) ?? new Map<string, () => void>();
       counted.set(ctx, mine);
       mine.get(id)?.();
-      mine.set(id, metrics.subscriptionOpened(rootFieldOf(args) ?? 'unknown', 'ws'));
+      mine.set(id, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
       return undefined;
     },
     onComplete: (ctx, id) => {
@@ -122,9 +123,15 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
       if (share === undefined) return subscribe(args);
       return fanout.subscribe(args, share.key, share.delivery, share.member, (a) => subscribe(a) as ReturnType<FanoutRun>) as OperationResult;
     },
-    // Errors yoga tagged with an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
-    onNext: (_ctx, _id, _payload, _args, result) => {
-      if (metrics !== undefined) metrics.sent.ws++;
+    // Unshared subscriptions only (a shared group writes its members' messages itself): counted, their
+    // frame time observed (graphql-ws writes the result to the socket next), and errors yoga tagged with
+    // an HTTP status (variables, parsing) keep no `extensions.http` on a WebSocket.
+    onNext: (_ctx, _id, _payload, args, result) => {
+      if (metrics !== undefined) {
+        metrics.sent.ws++;
+        const frameTs = eventTimeOf(args.contextValue)?.take();
+        if (frameTs !== undefined) metrics.observeLatency(rootFieldOf(args) ?? UNKNOWN_FIELD, frameTs);
+      }
       const { errors, data, extensions } = result;
       if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
       return {

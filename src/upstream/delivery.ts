@@ -19,7 +19,8 @@ export const DEFAULT_EVENT_QUEUE_LIMIT = 1_000;
 export const MAX_MERGED_EVENT_ITEMS = 100_000;
 
 export interface Sink<E> extends AsyncIterableIterator<E> {
-  push(event: E): void;
+  /** Queues `event`, from an exchange frame stamped `frameTs` if it is one (see `onTake`). */
+  push(event: E, frameTs?: number): void;
   /** Ends the stream with an error (delivered after what is already queued). */
   fail(error: Error): void;
   /** Ends the stream normally. */
@@ -40,11 +41,18 @@ export interface SinkOptions<E> {
    * to turn a mid-stream failure into a final result with errors.
    */
   readonly failureValue?: (error: Error) => E;
+  /**
+   * Called as the consumer takes each value, with the frame `ts` it was pushed
+   * with (a merged list: its oldest part's); undefined for values pushed without.
+   */
+  readonly onTake?: (frameTs: number | undefined) => void;
 }
 
 export function createSink<E>(options: SinkOptions<E>): Sink<E> {
   const limit = options.delivery === 'state' ? 1 : (options.queueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT);
   const queue: E[] = [];
+  // The frame `ts` of each queued value, in step with `queue`.
+  const stamps: Array<number | undefined> = [];
   // Lists merged into a queued list event at the bound: its chunks, oldest first, and their item count.
   const merges = new Map<E, { chunks: unknown[][]; count: number }>();
   /** Merges a list event into the last queued list; false when it cannot (not lists, or too many items). */
@@ -60,6 +68,8 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
   };
   const take = (): E => {
     const value = queue.shift() as E;
+    const frameTs = stamps.shift();
+    options.onTake?.(frameTs);
     const merged = merges.get(value);
     if (merged === undefined) return value;
     merges.delete(value);
@@ -85,7 +95,10 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
       error = undefined;
       ended = true;
       close();
-      if (options.failureValue !== undefined) return Promise.resolve({ value: options.failureValue(e), done: false });
+      if (options.failureValue !== undefined) {
+        options.onTake?.(undefined);
+        return Promise.resolve({ value: options.failureValue(e), done: false });
+      }
       return Promise.reject(e);
     }
     if (ended) {
@@ -108,13 +121,16 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     get closed() {
       return closed;
     },
-    push(event) {
+    push(event, frameTs) {
       if (ended || error !== undefined) return;
       if (queue.length >= limit) {
-        if (options.delivery === 'state') queue.length = 0;
-        else if (merge(event)) return;
+        if (options.delivery === 'state') {
+          queue.length = 0;
+          stamps.length = 0;
+        } else if (merge(event)) return;
         else {
           queue.length = 0;
+          stamps.length = 0;
           merges.clear();
           error = new GatewayError(
             'SUBSCRIBER_TOO_SLOW',
@@ -125,6 +141,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
         }
       }
       queue.push(event);
+      stamps.push(frameTs);
       wake();
     },
     fail(e) {
@@ -147,6 +164,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     return() {
       ended = true;
       queue.length = 0;
+      stamps.length = 0;
       merges.clear();
       error = undefined;
       const pending = waiter;

@@ -34,8 +34,6 @@ export interface FrameRouterOptions {
   /** Data reached the topic: its subscribe counts as answered. */
   readonly answered: (topic: Topic) => void;
   readonly logger: Logger;
-  /** Called once per data frame handed to its topics (metrics: delivery latency); keep it cheap. */
-  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface FrameRouter {
@@ -62,13 +60,13 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
     logger.warn({ market, cause: truncateForLog(cause), counter }, 'dropped upstream frame (logged once per cause)');
   };
 
-  const hand = (topic: Topic | undefined, items: readonly unknown[], receivedAt: number) => {
+  const hand = (topic: Topic | undefined, items: readonly unknown[], receivedAt: number, frameTs: number | undefined) => {
     if (topic === undefined) {
       drops.unrouted++;
       return;
     }
     options.answered(topic);
-    topic.publish(items, receivedAt);
+    topic.publish(items, receivedAt, frameTs);
   };
 
   return {
@@ -90,8 +88,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
       // The common case, one key per frame, needs no grouping.
       const firstKey = channel.keyOf(items[0]);
       if (items.every((item) => channel.keyOf(item) === firstKey)) {
-        hand(table.find(channel, firstKey), items, receivedAt);
-        return options.onRouted?.(channel.id, frameTs);
+        return hand(table.find(channel, firstKey), items, receivedAt, frameTs);
       }
       const groups = new Map<string, unknown[]>();
       for (const item of items) {
@@ -100,8 +97,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
         if (group === undefined) groups.set(key, [item]);
         else group.push(item);
       }
-      for (const [key, group] of groups) hand(table.find(channel, key), group, receivedAt);
-      options.onRouted?.(channel.id, frameTs);
+      for (const [key, group] of groups) hand(table.find(channel, key), group, receivedAt, frameTs);
     },
   };
 }

@@ -108,7 +108,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
-      ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -198,6 +197,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
+        ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
         ...(client === undefined ? {} : { opening: { client: client.id, admit: () => admitTopic(client) } }),
       });
     },

@@ -61,8 +61,6 @@ export interface MultiplexerOptions {
   readonly staleCheckMs?: number;
   /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
   readonly maxPendingTopics?: number;
-  /** Called once per routed data frame (metrics: delivery latency). */
-  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 /** Who opens a topic, if the join opens one. */
@@ -128,7 +126,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
   });
-  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic), ...(options.onRouted === undefined ? {} : { onRouted: options.onRouted }) });
+  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic) });
   const now = options.now ?? Date.now;
   const stale = startStaleWatch({
     market,

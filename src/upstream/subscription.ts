@@ -29,6 +29,8 @@ export interface AttachOptions {
   readonly failureValue?: (error: Error) => unknown;
   /** Who opens the topic, if this subscriber opens it (see Multiplexer.join). */
   readonly opening?: Opening;
+  /** Called as the subscriber takes each value, with its exchange frame `ts` (undefined for a replayed value or a signal). */
+  readonly onTake?: (frameTs: number | undefined) => void;
 }
 
 /** Joins the topic of `channel` for `args` on `mux` for one subscriber. */
@@ -38,18 +40,20 @@ export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: un
     delivery: channel.delivery,
     ...(options.eventQueueLimit === undefined ? {} : { queueLimit: options.eventQueueLimit }),
     onClose: () => release(),
+    ...(options.onTake === undefined ? {} : { onTake: options.onTake }),
     ...(options.failureValue === undefined ? {} : { failureValue: options.failureValue }),
   });
   const handle = mux.join(channel, args, {
-    deliver(event) {
+    deliver(event, frameTs) {
       const view = channel.filter(event, args);
-      if (view !== null) sink.push(view);
+      if (view !== null) sink.push(view, frameTs);
     },
     interrupted: (signal) => sink.push(signal),
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
   }, options.opening);
   release = () => handle.release();
+  // The latest value, replayed: not a fresh frame, so it carries no frame time.
   if (handle.last !== undefined) {
     const view = channel.filter(handle.last, args);
     if (view !== null) sink.push(view);

@@ -27,7 +27,8 @@ import { snapshotMemoryOf, type SnapshotMemory } from './snapshot.ts';
 
 /** Receives a topic's events; one per subscriber (or per group of identical subscribers). */
 export interface Listener {
-  deliver(event: unknown): void;
+  /** One event, from an exchange frame stamped `frameTs` (when the frame carried one). */
+  deliver(event: unknown, frameTs: number | undefined): void;
   /** The topic's stream was interrupted and is back (event channels only); delivered in order with the events. */
   interrupted?(signal: StreamInterruption): void;
   fail(error: Error): void;
@@ -180,8 +181,8 @@ export class Topic {
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
-  /** Turns one frame's items (received at `receivedAt`) into events, once, and hands each to every listener. */
-  publish(items: readonly unknown[], receivedAt: number): void {
+  /** Turns one frame's items (received at `receivedAt`, stamped `frameTs` by the exchange) into events, once, and hands each to every listener. */
+  publish(items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void {
     const channel = this.channel;
     this.#lastEventAt = receivedAt;
     const events = channel.toEvents(items, this.#last);
@@ -190,7 +191,7 @@ export class Topic {
       if (event === null) continue;
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
-      for (const listener of this.listeners) listener.deliver(event);
+      for (const listener of this.listeners) listener.deliver(event, frameTs);
     }
   }
 

@@ -87,8 +87,6 @@ export interface UpstreamOptions {
   readonly maxNewTopicsPerSecondPerClient?: number;
   /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
   readonly maxPendingTopics?: number;
-  /** Called once per routed data frame with its channel and exchange timestamp (metrics: delivery latency). */
-  readonly onRouted?: (channel: string, frameTs: number | undefined) => void;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -119,7 +117,8 @@ export interface Upstream {
     args: unknown,
     credential: Credential | undefined,
     /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
-    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef },
+    /** `onTake`: called as the subscriber takes each value, with its exchange frame `ts` (delivery latency). */
+    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef; readonly onTake?: (frameTs: number | undefined) => void },
   ): Subscription;
   /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
   snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
