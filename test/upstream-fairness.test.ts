@@ -33,14 +33,17 @@ interface Sent {
   readonly payload: { readonly symbol?: unknown; readonly period?: unknown } | undefined;
 }
 
-/** A multiplexer whose requests reach the socket only when the test says so. */
-function heldMultiplexer() {
+/** A multiplexer whose requests reach the socket only when the test says so; `clock.offset` moves its time on. */
+function heldMultiplexer(options: { readonly staleCheckMs?: number } = {}) {
   const sent: Sent[] = [];
   const held: Array<() => void> = [];
+  const clock = { offset: 0 };
   const mux = createMultiplexer({
     market: 'futures',
     logger: silentLogger,
     lingerMs: 5,
+    now: () => Date.now() + clock.offset,
+    ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
     send: (text, onWritten) => {
       sent.push(JSON.parse(text) as Sent);
       if (onWritten !== undefined) held.push(onWritten);
@@ -54,7 +57,7 @@ function heldMultiplexer() {
   const join = (channel: AnyChannel, args: unknown, client: string) => mux.join(channel, args, listener(), { client });
   const ack = (dataType: string, payload: unknown, ok = true, message?: string) =>
     mux.handleFrame({ kind: 'ack', action: 'SUBSCRIBE', dataType, payload, ok, message }, Date.now());
-  return { mux, sent, write, join, ack };
+  return { mux, sent, write, join, ack, clock, held };
 }
 
 describe('fair turns across clients', () => {
@@ -122,6 +125,43 @@ describe('cancelled instead of sent', () => {
     await expect(again.confirmed).resolves.toBeUndefined();
     await write();
     expect(sent.filter((r) => r.dataType === 'orderBook').map((r) => r.action)).toEqual(['subscribe']);
+  });
+});
+
+describe('a stale topic\u2019s resubscribe', () => {
+  /** A book answered by the exchange, then silent past its limit while a flood holds the pacer; resolves once the sweep resubscribed it. */
+  async function staleBookBehindAFlood() {
+    const held = heldMultiplexer({ staleCheckMs: 5 });
+    const handle = held.join(book, bookArgs('BTCUSD'), 'a');
+    await held.write();
+    held.ack('orderBook', { symbol: 'BTCUSD' });
+    for (let i = 0; i < 20; i++) held.join(kline, klineArgs(i), 'flooder');
+    await tick();
+    held.clock.offset = (book.staleAfterMs ?? 0) + 1_000;
+    await waitFor(() => held.mux.topics().find((t) => t.key === 'BTCUSD')?.resubscribes === 1, 'the stale sweep');
+    return { ...held, handle };
+  }
+  const bookActions = (sent: readonly Sent[]) => sent.filter((r) => r.dataType === 'orderBook').map((r) => r.action);
+
+  it('waits its turn like any request (one in the pacer at a time), then goes out as unsubscribe and subscribe', async () => {
+    const { sent, write, held } = await staleBookBehindAFlood();
+    // The pacer holds one flood request; the resubscribe has not jumped the line.
+    expect(held).toHaveLength(1);
+    expect(bookActions(sent)).toEqual(['subscribe']);
+    // Round robin: after the flood request in the pacer and the flood lane's next, the unsubscribes' lane.
+    await write(2);
+    expect(sent.at(-1)).toMatchObject({ action: 'unSubscribe', dataType: 'orderBook' });
+    await write();
+    expect(bookActions(sent)).toEqual(['subscribe', 'unSubscribe', 'subscribe']);
+    expect(sent.filter((r) => r.dataType === 'kline')).toHaveLength(20);
+  });
+
+  it('sends only the unsubscribe of a topic abandoned while its resubscribe waited', async () => {
+    const { sent, write, mux, handle } = await staleBookBehindAFlood();
+    handle.release();
+    await waitFor(() => !mux.topics().some((t) => t.key === 'BTCUSD'), 'the linger to pass');
+    await write();
+    expect(bookActions(sent)).toEqual(['subscribe', 'unSubscribe']);
   });
 });
 

@@ -16,7 +16,7 @@ import { GatewayError } from '../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { truncateForLog } from '../lib/truncate.ts';
-import { unsubscribeRequest, type Frame, type MarketName } from '../coincall/protocol.ts';
+import type { Frame, MarketName } from '../coincall/protocol.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { createAckTracker } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
@@ -111,6 +111,8 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     send,
     isLive: (topic) => table.has(topic),
     written: (request) => acks.written(request),
+    // A stale topic's unsubscribe went out: now its subscribe (the exchange sends a fresh snapshot).
+    renewed: (topic) => acks.subscribe(topic),
   });
   const fail = (topic: Topic, error: Error) => {
     topic.fail(error);
@@ -136,9 +138,9 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     connected: options.connected ?? (() => true),
     resubscribe: (topic) => {
       topic.interrupt(now());
-      // Straight to the pacer, not through the scheduler, which would cancel an unsubscribe by the subscribe after it.
-      send(unsubscribeRequest(topic.channel.dataType, topic.payload));
-      acks.subscribe(topic);
+      // Not answered any more: the sweeps leave it alone until the exchange answers the new subscribe.
+      topic.sending(0);
+      scheduler.resubscribe(topic);
     },
     ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
   });

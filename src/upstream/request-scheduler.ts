@@ -18,6 +18,11 @@
  * is abandoned while its subscribe still waits sends neither that subscribe
  * nor an unsubscribe, and a topic opened again while its unsubscribe still
  * waits keeps the upstream subscription and sends neither.
+ *
+ * A resubscribe (a stale topic, `stale-watch.ts`) is an unsubscribe that waits
+ * in the unsubscribe lane like any other and is never cancelled by a subscribe;
+ * once it is written, the topic's subscribe follows in its owner's lane. A
+ * topic abandoned meanwhile sends only the unsubscribe.
  */
 import { canonicalKey } from '../lib/canonical.ts';
 import { subscribeRequest, unsubscribeRequest } from '../coincall/protocol.ts';
@@ -54,6 +59,8 @@ export interface RequestSchedulerOptions {
   readonly written: (request: SentRequest) => void;
   /** Runs the first pick after a quiet spell later (default queueMicrotask). */
   readonly defer?: (pick: () => void) => void;
+  /** A resubscribe's unsubscribe was written: the topic's subscribe is due (queue it with `subscribe`). */
+  readonly renewed?: (topic: Topic) => void;
 }
 
 export interface RequestScheduler {
@@ -68,6 +75,12 @@ export interface RequestScheduler {
   subscribe(topic: Topic, options?: { readonly solo?: boolean }): boolean;
   /** Queues the topic's unsubscribe, or cancels its subscribe if that never went out. */
   unsubscribe(topic: Topic): void;
+  /**
+   * Queues an unsubscribe of the live topic that no subscribe cancels, and
+   * calls `renewed` once it is written. Nothing when its subscribe or a
+   * resubscribe already waits.
+   */
+  resubscribe(topic: Topic): void;
   /** Requests waiting (topics, not batches). */
   pending(): number;
   /** The socket is new: waiting unsubscribes are moot, the request in the pacer is gone. */
@@ -102,6 +115,8 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
   const solo = new WeakSet<Topic>();
   /** Waiting unsubscribes by dataType and payload, with whether the exchange had answered the subscribe. */
   const leaving = new Map<string, { readonly topic: Topic; readonly answered: boolean }>();
+  /** Live topics whose waiting unsubscribe is the first half of a resubscribe. */
+  const renewing = new Set<Topic>();
   let inPacer = false;
   let deferred = false;
   let generation = 0;
@@ -165,6 +180,8 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       if (sent !== generation) return;
       inPacer = false;
       written(request);
+      if (request.action === 'unsubscribe')
+        for (const topic of request.topics) if (renewing.delete(topic) && isLive(topic)) options.renewed?.(topic);
       pump();
     });
   };
@@ -208,16 +225,26 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
         if (lane?.topics.size === 0) lanes.delete(id);
         return;
       }
+      // Abandoned while its resubscribe waited: the unsubscribe stays, the subscribe after it is off.
+      renewing.delete(topic);
       leaving.set(ackKeyOfTopic(topic), { topic, answered: topic.state.kind === 'answered' });
       laneOf(UNSUBSCRIBES, 'unsubscribe').topics.add(topic);
       pumpSoon();
     },
-    pending: () => waiting.size + leaving.size,
+    resubscribe(topic) {
+      if (waiting.has(topic) || renewing.has(topic)) return;
+      renewing.add(topic);
+      laneOf(UNSUBSCRIBES, 'unsubscribe').topics.add(topic);
+      pumpSoon();
+    },
+    pending: () => waiting.size + leaving.size + renewing.size,
     reset() {
       generation++;
       inPacer = false;
       lanes.delete(UNSUBSCRIBES);
       leaving.clear();
+      // A new socket: every live topic is subscribed again anyway.
+      renewing.clear();
       pumpSoon();
     },
     flush: () => pump(),
