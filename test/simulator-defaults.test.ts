@@ -10,7 +10,7 @@ import { AccountState } from '../src/simulator/accounts.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { Market } from '../src/simulator/market.ts';
 import { DEFAULT_WIRE_FORM } from '../src/simulator/publish.ts';
-import { DEMO_ACCOUNT } from '../src/simulator/server.ts';
+import { DEMO_ACCOUNT } from '../src/simulator/simulator-api.ts';
 import { disposeAll, sse, startTestGateway } from './helpers/gateway.ts';
 
 afterAll(disposeAll);

@@ -7,7 +7,7 @@
 import { API_KEY_PATTERN } from '../coincall/signing.ts';
 import { envValue, MAX_PORT, readHost, readInteger, type Env } from '../lib/env.ts';
 import { DEFAULT_WIRE_FORM, type WireFormOption } from './publish.ts';
-import { DEFAULT_HOST, DEMO_ACCOUNT, type SimulatorAccount } from './server.ts';
+import { DEFAULT_HOST, DEMO_ACCOUNT, type SimulatorAccount } from './simulator-api.ts';
 
 export const DEFAULT_PORT = 8090;
 export const WIRE_FORMS: readonly WireFormOption[] = ['spec', 'live', 'mixed'];

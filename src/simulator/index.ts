@@ -6,14 +6,14 @@ export {
   DEFAULT_SEED,
   DEFAULT_TICK_MS,
   DEMO_ACCOUNT,
-  startSimulator,
   type ActiveSubscription,
   type Simulator,
   type SimulatorAccount,
   type SimulatorFaults,
   type SimulatorOptions,
   type SimulatorRequestLog,
-} from './server.ts';
+} from './simulator-api.ts';
+export { startSimulator } from './server.ts';
 export type { WireFormOption } from './publish.ts';
 export type { RefusalRule, SubscriptionRequest } from './faults.ts';
 export { encodeFrame, encodeRecord, frameText, type WireForm } from './encode.ts';

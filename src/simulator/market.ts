@@ -11,6 +11,7 @@ import { optionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
 import { Instrument, type BookRecord, type TradeRecord } from './book.ts';
 import type { PeriodName } from './candles.ts';
 import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instruments.ts';
+import { pricingRecord, tickerRecord, type OptionState, type QuoteContext } from './option-records.ts';
 import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './pricing.ts';
 import { createRng, gaussian, hashSeed, type Rng } from './random.ts';
 
@@ -34,8 +35,6 @@ const OPTION_HALF_SPREAD = 0.015;
  */
 const IV_NOISE = 0.001;
 const IV_SHIFT_LIMIT = 0.05;
-const GREEK_DECIMALS = 8;
-const MARK_DECIMALS = 8;
 
 interface IndexState {
   readonly spec: UnderlyingSpec;
@@ -55,15 +54,6 @@ interface FutureState {
   readonly book: Instrument;
   basis: number;
   mark: number;
-}
-
-interface OptionState {
-  readonly book: Instrument;
-  readonly option: OptionSymbol & { readonly spec: UnderlyingSpec };
-  /** The strike's implied volatility (shared with the option of the other type). */
-  vol: number;
-  quote: OptionQuote;
-  refreshedTick: number;
 }
 
 export class Market implements SimulatedMarket {
@@ -201,32 +191,7 @@ export class Market implements SimulatedMarket {
 
   pricingRecord(symbol: string): PricingRecord | undefined {
     const o = this.option(symbol);
-    if (o === undefined) return undefined;
-    const index = this.indexOf(o.option.underlying);
-    const book = o.book;
-    const open = book.open24 ?? o.quote.price;
-    const last = book.last ?? o.quote.price;
-    return {
-      symbol,
-      markPrice: decimalText(o.quote.price, MARK_DECIMALS),
-      lastPrice: book.priceOrNull(book.last),
-      indexPrice: decimalText(index, 8),
-      underlyingPrice: decimalText(this.futuresMark(o.option.underlying), 8),
-      high24h: book.priceOrNull(book.high),
-      low24h: book.priceOrNull(book.low),
-      impliedVolatility: round(o.vol),
-      ...this.greeks(o.quote),
-      changePrice: decimalText(last - open, MARK_DECIMALS),
-      changeRate: open > 0 ? round((last - open) / open) : 0,
-      openPrice24h: decimalText(open, MARK_DECIMALS),
-      openInterest: decimalText(book.openInterest, 6),
-      volume24h: decimalText(book.volume, 6),
-      usdVolume24h: decimalText(book.usdVolume, 2),
-      volume: decimalText(book.volume, 6),
-      usdVolume: decimalText(book.usdVolume, 2),
-      remainingTimeMs: o.option.expiry - this.now,
-      timestamp: this.now,
-    };
+    return o === undefined ? undefined : pricingRecord(o, this.quoteContext(o));
   }
 
   /** Every listed call and put of one underlying and expiry. */
@@ -237,54 +202,15 @@ export class Market implements SimulatedMarket {
     const out: TickerRecord[] = [];
     for (const strike of strikes)
       for (const type of ['CALL', 'PUT'] as const) {
-        const record = this.tickerRecord(optionSymbol(underlying, expiry, strike, type));
-        if (record !== undefined) out.push(record);
+        const o = this.option(optionSymbol(underlying, expiry, strike, type));
+        if (o !== undefined) out.push(tickerRecord(o, this.quoteContext(o)));
       }
     return out;
   }
 
-  private tickerRecord(symbol: string): TickerRecord | undefined {
-    const o = this.option(symbol);
-    if (o === undefined) return undefined;
-    const { book, quote } = o;
-    const bid = book.bestBid();
-    const ask = book.bestAsk();
-    const ivAt = (price: number | undefined): number | null => {
-      if (price === undefined || quote.vega <= 0) return null;
-      const iv = o.vol + (price - quote.price) / (quote.vega * 100);
-      return iv > 0 ? round(iv) : null;
-    };
-    const open = book.open24 ?? quote.price;
-    const last = book.last ?? quote.price;
-    const underlyingPrice = this.futuresMark(o.option.underlying);
-    return {
-      symbol,
-      markPrice: decimalText(quote.price, MARK_DECIMALS),
-      lastPrice: book.priceOrNull(book.last),
-      bid: bid === undefined ? null : book.price(bid.price),
-      ask: ask === undefined ? null : book.price(ask.price),
-      bidSize: bid === undefined ? null : decimalText(bid.size, book.sizeDecimals),
-      askSize: ask === undefined ? null : decimalText(ask.size, book.sizeDecimals),
-      bidIv: ivAt(bid?.price),
-      askIv: ivAt(ask?.price),
-      markIv: round(o.vol),
-      delta: round(quote.delta),
-      gamma: round(quote.gamma),
-      vega: round(quote.vega),
-      theta: round(quote.theta),
-      changePrice: decimalText(last - open, MARK_DECIMALS),
-      changeRate: open > 0 ? round((last - open) / open) : 0,
-      openInterest: decimalText(book.openInterest, 6),
-      volume24h: decimalText(book.volume, 6),
-      volume: decimalText(book.volume, 6),
-      underlyingPrice: decimalText(underlyingPrice, 8),
-      underlyingPriceVariant: decimalText(this.indexOf(o.option.underlying), 8),
-      timestamp: this.now,
-    };
-  }
-
-  private greeks(quote: OptionQuote): { delta: number; gamma: number; vega: number; theta: number } {
-    return { delta: round(quote.delta), gamma: round(quote.gamma), vega: round(quote.vega), theta: round(quote.theta) };
+  /** What an option's records need of the rest of the market. */
+  private quoteContext(o: OptionState): QuoteContext {
+    return { index: this.indexOf(o.option.underlying), underlyingPrice: this.futuresMark(o.option.underlying), now: this.now };
   }
 
   /** The state of a live option, created on first use and repriced once per tick. */
@@ -335,7 +261,3 @@ export class Market implements SimulatedMarket {
 }
 
 const strikeKey = (option: OptionSymbol): string => `${option.underlying}|${option.expiry}|${option.strike}`;
-
-function round(value: number): number {
-  return Number(value.toFixed(GREEK_DECIMALS));
-}
