@@ -296,3 +296,26 @@ describe('upstream garbage', () => {
     expect((dropped['unknownDt'] ?? 0) + (dropped['undecodable'] ?? 0)).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('validation of a document seen before', () => {
+  it('skips a document that passed every rule, and validates a failing one every time', async () => {
+    const { createYoga } = await import('graphql-yoga');
+    const { useQueryLimits } = await import('../src/server/guards.ts');
+    const yoga = createYoga({ schema: gatewaySchema(), plugins: [useQueryLimits(DEFAULT_LIMITS)] });
+    const { parse, validate: validateThrough, schema } = yoga.getEnveloped({});
+    const clean = parse('subscription { futuresIndexPrice(symbol: "BTCUSD") { price } }');
+    expect(validateThrough(schema, clean)).toEqual([]);
+    // The same document object again: remembered as clean, not walked (a field renamed in place goes unseen).
+    const [operation] = clean.definitions;
+    if (operation?.kind !== 'OperationDefinition') throw new Error('not an operation');
+    const [field] = operation.selectionSet.selections;
+    if (field?.kind !== 'Field') throw new Error('not a field');
+    Object.assign(field, { name: { ...field.name, value: 'noSuchField' } });
+    expect(validateThrough(schema, clean)).toEqual([]);
+    // A failing document is validated (and refused) each time.
+    const failing = parse('subscription { noSuchField }');
+    expect(validateThrough(schema, failing)).toHaveLength(1);
+    expect(validateThrough(schema, failing)).toHaveLength(1);
+    expect(validateThrough(schema, parse('subscription { alsoNoSuchField }'))).toHaveLength(1);
+  });
+});

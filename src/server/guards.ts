@@ -15,7 +15,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, type DocumentNode, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
+import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, type DocumentNode, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { expectedGraphQLError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
@@ -75,12 +75,24 @@ export function limitedParser(maxTokens: number): (source: string | Source, opti
 export function useQueryLimits(limits: GatewayLimits): Plugin {
   const parse = limitedParser(limits.maxTokens);
   const rules = [...validationRules, ...queryLimitRules(limits)];
+  // Documents (the parse cache's own objects, per schema) that passed every rule: validating them
+  // again would find nothing. Only clean ones are kept, weakly: a failed validation's errors hold
+  // its whole validation state alive, and an evicted document takes its entry with it.
+  const clean = new WeakMap<GraphQLSchema, WeakSet<DocumentNode>>();
   return {
     onParse({ setParseFn }) {
       setParseFn(parse);
     },
     onValidate({ setValidationFn }) {
-      setValidationFn((schema, document) => validate(schema, document, rules));
+      setValidationFn((schema, document) => {
+        let passed = clean.get(schema);
+        if (passed?.has(document) === true) return [];
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors;
+        if (passed === undefined) clean.set(schema, (passed = new WeakSet()));
+        passed.add(document);
+        return errors;
+      });
     },
   };
 }

@@ -89,6 +89,14 @@ function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
       graphql_envelop_phase_parse: true,
       graphql_envelop_phase_validate: true,
       graphql_yoga_http_duration: true,
+      // Off: per-operation work the contract does not ask for (a document walk for deprecated
+      // fields, a summary that repeats the duration histogram, per-phase timings of context,
+      // execution and subscription set-up), paid on every subscribe.
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_request_time_summary: false,
+      graphql_envelop_phase_context: false,
+      graphql_envelop_phase_execute: false,
+      graphql_envelop_phase_subscribe: false,
     },
   });
   // Its HTTP timing reads yoga's HTTP `params`, which graphql-ws operations (run through envelop) do not have.
@@ -115,8 +123,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
     healthCheckEndpoint: HEALTH_PATH,
     landingPage: false,
     // Parsed documents are cached by their text: only short ones, and not too many (see DOCUMENT_CACHE).
-    // Validation results are not cached: a failed one keeps its errors' stack frames, and with them
-    // the whole validation state, alive; validating a short document again costs little.
+    // yoga's validation cache is off: a failed result keeps its errors' stack frames, and with them
+    // the whole validation state, alive. The query limits plugin remembers the documents that passed.
     parserAndValidationCache: { documentCache: createBoundedCache(DOCUMENT_CACHE), errorCache: createBoundedCache(DOCUMENT_CACHE), validationCache: false },
     // Bodies without a Content-Length (chunked) are capped while they stream.
     maxRequestBodySize: limits.httpMaxBodyBytes,
