@@ -52,7 +52,6 @@ const text = (n: number) => Array.from({ length: n }, () => String.fromCharCode(
 const ident = () => `f${int(0, 1e9).toString(36)}`;
 const truncate = (s: string) => s.slice(0, int(1, Math.max(1, s.length - 1)));
 
-type Variables = Record<string, unknown>;
 interface Doc {
   readonly query: unknown;
   readonly variables?: unknown;

@@ -14,6 +14,22 @@ export interface Leaving {
   leave(group: Group, state: MemberState): void;
 }
 
+const DONE: IteratorResult<ExecutionResult, undefined> = { value: undefined, done: true };
+
+/** Message heads kept for the ids clients use most ("1", "2"...), so that members of those ids share one string. */
+const SHARED_HEADS_MAX = 1_000;
+const heads = new Map<string, string>();
+
+/** `{"id":"<id>","type":"next","payload":`, one string per common id. */
+function headOf(id: string): string {
+  let head = heads.get(id);
+  if (head === undefined) {
+    head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    if (heads.size < SHARED_HEADS_MAX) heads.set(id, head);
+  }
+  return head;
+}
+
 /**
  * One member of a group, and graphql-ws's iterator for it: it yields nothing
  * (the group writes every message) and ends once the member is finished. A
@@ -31,23 +47,23 @@ export class MemberState implements AsyncIterableIterator<ExecutionResult, undef
   /** The group ended: finish once the backlog is out. */
   ending = false;
   finished = false;
+  /** Settles the pending `next()` (the fan-out calls it once the member is finished). */
   wake: (() => void) | undefined = undefined;
+  private pending: Promise<IteratorResult<ExecutionResult, undefined>> | undefined = undefined;
 
   constructor(member: Member, group: Group, fanout: Leaving) {
     this.member = member;
-    this.head = `{"id":${JSON.stringify(member.id)},"type":"next","payload":`;
+    this.head = headOf(member.id);
     this.group = group;
     this.fanout = fanout;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
-    while (!this.finished) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
-    }
-    return { value: undefined, done: true };
+  /** graphql-ws's one `next()` call for the member's life: one plain promise, settled once it is finished (no async frame kept alive). */
+  next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    if (this.finished) return Promise.resolve(DONE);
+    return (this.pending ??= new Promise((resolve) => {
+      this.wake = () => resolve(DONE);
+    }));
   }
 
   async return(): Promise<IteratorResult<ExecutionResult, undefined>> {

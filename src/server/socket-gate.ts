@@ -45,7 +45,8 @@ export function gateSockets(server: Server, addresses: AddressGate, trusted: Tru
     if (!trusted.has(peer)) {
       const release = addresses.hold(peer);
       if (release === undefined) return refuseSocket(socket, tooManyFromAddress(addresses.max));
-      socket.once('close', release);
+      // `on`, not `once`: the release is idempotent, and `once` wraps it in one more closure per socket.
+      socket.on('close', release);
     }
     for (const listener of listeners) Reflect.apply(listener, server, [socket]);
   });

@@ -266,7 +266,14 @@ export class IdOrdering {
     const state: IdState = { completed: false, queued: undefined };
     this.ids.set(id, state);
     this.host.running?.(this.ids.size);
-    void this.run(text).finally(() => this.ended(id, state));
+    // One reaction pair for the operation's life (a `.catch().finally()` chain keeps more alive per subscription).
+    this.handle(text).then(
+      () => this.ended(id, state),
+      (error: unknown) => {
+        this.host.failed(error);
+        this.ended(id, state);
+      },
+    );
   }
 
   private ended(id: string, state: IdState): void {

@@ -9,7 +9,7 @@
  * else: no socket, no id). `rootValue` carries nothing. A subscription field's
  * delivery policy comes from its GraphQL `extensions.delivery`.
  */
-import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
 import { credentialId } from '../coincall/signing.ts';
 import { tryCanonicalKey } from '../lib/canonical.ts';
@@ -72,10 +72,12 @@ export function shareKey(payload: SubscribePayload, credential: CredentialResult
 const socketClients = new WeakMap<object, ClientRef>();
 let sockets = 0;
 
-/** Prepares through envelop, then makes the socket the operation's client (the context factory cannot see it). */
-async function prepareForSocket(yoga: GatewayYoga, ctx: WsContext, payload: SubscribePayload): Promise<readonly GraphQLError[] | Prepared> {
-  const prepared = await prepareOperation(yoga, ctx, payload);
-  if (isErrors(prepared)) return prepared;
+/**
+ * Makes the socket the client of an operation that will execute (the context
+ * factory cannot see the socket). Only then: a member joining a running group
+ * executes nothing, and its socket needs no client identity for it.
+ */
+function asSocketClient(ctx: WsContext, prepared: Prepared): Prepared {
   let client = socketClients.get(ctx.extra.socket);
   if (client === undefined) socketClients.set(ctx.extra.socket, (client = { id: `ws:${++sockets}`, address: ctx.extra.request.address }));
   const context = prepared.args.contextValue;
@@ -95,26 +97,24 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
 
   /** A joiner whose group ended before it was attached takes the standard path after all. */
   const late = async (ctx: WsContext, payload: SubscribePayload): Promise<Awaited<OperationResult>> => {
-    const prepared = await prepareForSocket(yoga, ctx, payload);
-    return isErrors(prepared) ? { errors: prepared } : await prepared.subscribe(prepared.args);
+    const prepared = await prepareOperation(yoga, ctx, payload);
+    return isErrors(prepared) ? { errors: prepared } : await asSocketClient(ctx, prepared).subscribe(prepared.args);
   };
 
-  // Live subscriptions for metrics, released by graphql-ws's `onComplete` (it runs for every end).
-  const counted = new WeakMap<object, Map<string, () => void>>();
+  // Live subscriptions for metrics, released by graphql-ws's `onComplete` (it runs for every end). Keyed by
+  // the subscribe message's payload, the one object graphql-ws hands to both hooks of an operation.
+  const counted = new WeakMap<SubscribePayload, () => void>();
 
   return {
-    onOperation: (ctx, id, _payload, args, result) => {
+    onOperation: (_ctx, _id, payload, args, result) => {
       if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
-      const mine = counted.get(ctx) ?? new Map<string, () => void>();
-      counted.set(ctx, mine);
-      mine.get(id)?.();
-      mine.set(id, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
+      counted.get(payload)?.();
+      counted.set(payload, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
       return undefined;
     },
-    onComplete: (ctx, id) => {
-      const mine = counted.get(ctx);
-      mine?.get(id)?.();
-      mine?.delete(id);
+    onComplete: (_ctx, _id, payload) => {
+      counted.get(payload)?.();
+      counted.delete(payload);
     },
     connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
     execute: (args) => take(args).execute(args),
@@ -150,12 +150,13 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
       const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's
       // request hooks see it on graphql-ws as on SSE.
-      const prepared = await prepareForSocket(yoga, ctx, payload);
+      const prepared = await prepareOperation(yoga, ctx, payload);
       if (isErrors(prepared)) return prepared;
       const delivery = key === undefined ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
       const share = key === undefined || delivery === undefined ? undefined : { key, delivery, member };
       const live = share === undefined ? undefined : fanout.live(share.key);
       if (live === undefined) {
+        asSocketClient(ctx, prepared);
         operations.set(prepared.args, { execute: prepared.execute, subscribe: prepared.subscribe, share });
         return prepared.args;
       }

@@ -40,7 +40,7 @@ import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
 export type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
-import type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
+import type { ConnectionOptions, ConnectionState, UpstreamConnection } from './connection-api.ts';
 
 /** A heartbeat every 3 s: the fastest the exchange asks for (3–15 s), so a silence shows within seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
