@@ -47,7 +47,14 @@ async function stillStreaming(client: RawClient): Promise<void> {
 describe('graphql-ws handshake and message guards', () => {
   it('closes a socket that sends no connection_init in time with 4408', async () => {
     const idle = await RawClient.connect(gateway.wsUrl);
-    await expect(closedWithin(idle, 2_000)).resolves.toMatchObject({ code: 4408 });
+    await expect(closedWithin(idle, 2_000)).resolves.toMatchObject({ code: 4408, reason: 'Connection initialisation timeout' });
+  });
+
+  it('keeps a socket that sent connection_init open past that deadline', async () => {
+    const ready = await RawClient.ready(gateway.wsUrl);
+    ready.subscribe('watch', INDEX, { s: 'BTCUSD' });
+    await sleep(3 * SMALL.wsConnectionInitTimeoutMs);
+    await stillStreaming(ready);
   });
 
   it('closes a socket that sends a message over the size cap with 1009, and only that one', async () => {

@@ -101,11 +101,14 @@ describe('IdOrdering', () => {
 });
 
 describe('keptHeaders', () => {
-  it('keeps what plugins may read and drops the handshake’s own headers', () => {
+  it('keeps what plugins may read and drops the rest: the handshake’s own headers, cookies, languages', () => {
     const kept = keptHeaders({
       host: 'gw.example',
       origin: 'https://app.example',
       authorization: 'Bearer x',
+      cookie: `session=${'c'.repeat(2_000)}`,
+      'accept-language': 'en-GB,en;q=0.9',
+      'cache-control': 'no-cache',
       connection: 'Upgrade',
       upgrade: 'websocket',
       'sec-websocket-key': 'abc==',

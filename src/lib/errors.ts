@@ -24,6 +24,8 @@ export const CLOSE_CODES = {
   TRY_AGAIN_LATER: 1013,
   /** A protocol violation (binary frame, a message type only the server sends). */
   BAD_REQUEST: 4400,
+  /** No `connection_init` within WS_CONNECTION_INIT_TIMEOUT_MS (graphql-ws's code and reason, enforced by the gateway's own sweep). */
+  CONNECTION_INIT_TIMEOUT: 4408,
   /** A `subscribe` for an id that already has one waiting. */
   SUBSCRIBER_ALREADY_EXISTS: 4409,
   /** graphql-ws's message handling failed. */

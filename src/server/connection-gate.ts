@@ -19,6 +19,7 @@ export interface ConnectionGate {
   overCap(): boolean;
   /** Counts a connection until `release` is called (once). */
   hold(): () => void;
+  /** Connections open now: those held, plus those counted elsewhere (graphql-ws sockets). */
   readonly open: number;
   /** Refusals at the gates since start, by code (plain counters, read by `/metrics`). */
   readonly refusals: GateRefusals;
@@ -31,24 +32,30 @@ export interface GateRefusals {
   BODY_TOO_LARGE: number;
 }
 
-export function createConnectionGate(max: number): ConnectionGate {
-  let open = 0;
+/**
+ * `counted`: connections counted elsewhere, without a hold each. The
+ * WebSocketServer's own client set serves for graphql-ws sockets (a socket is
+ * in it from its handshake's end to its close), so an open socket costs the
+ * gate no listener and no closure.
+ */
+export function createConnectionGate(max: number, counted: () => number = () => 0): ConnectionGate {
+  let held = 0;
   const refusals: GateRefusals = { TOO_MANY_CONNECTIONS: 0, TOO_MANY_CONNECTIONS_PER_IP: 0, BODY_TOO_LARGE: 0 };
   return {
     refusals,
-    hasRoom: () => open < max,
-    overCap: () => open > max,
+    hasRoom: () => held + counted() < max,
+    overCap: () => held + counted() > max,
     hold() {
-      open += 1;
+      held += 1;
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        open -= 1;
+        held -= 1;
       };
     },
     get open() {
-      return open;
+      return held + counted();
     },
   };
 }

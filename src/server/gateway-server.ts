@@ -89,7 +89,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const connections = createConnectionGate(limits.maxConnections);
+  // graphql-ws sockets count as the WebSocketServer's clients; SSE streams hold the gate.
+  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const fanout = createFanout({
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
@@ -118,6 +119,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     logger: options.logger,
     maxMessageBytes: limits.wsMaxMessageBytes,
     idleTimeoutMs: limits.idleConnectionTimeoutMs,
+    initTimeoutMs: limits.wsConnectionInitTimeoutMs,
   });
 
   return {

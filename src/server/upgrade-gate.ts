@@ -3,7 +3,8 @@
  * upgrades (404 otherwise), only while the connection cap has room (503 with
  * a GraphQL-shaped body otherwise), and a socket that slipped past the cap
  * during a concurrent handshake leaves at once with 1013 ("try again later").
- * An accepted socket is counted until it closes, then handed to graphql-ws
+ * An accepted socket is counted until it closes (as a member of the
+ * WebSocketServer's client set), and handed to graphql-ws
  * through the WebSocketServer's `connection` event. A client behind a trusted
  * proxy is also counted against its forwarded address
  * (MAX_CONNECTIONS_PER_IP; direct clients are counted per TCP socket by
@@ -49,8 +50,7 @@ export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer, pr
     // A failed handshake never opens the socket: its per-address count goes with the TCP socket.
     if (perAddress !== undefined) socket.once('close', perAddress);
     wsServer.handleUpgrade(req, socket, head, (ws) => {
-      // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
-      ws.on('close', gate.hold());
+      // The socket is counted from here on, as a member of the server's client set (`gateway-server.ts`).
       // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
       if (gate.overCap()) {
         gate.refusals.TOO_MANY_CONNECTIONS++;

@@ -4,8 +4,8 @@
  * Differences: it logs through the gateway's logger (never the console);
  * refuses binary frames and messages of the server's own types as protocol
  * violations (4400); orders a reused operation id after its previous
- * operation (see `IdOrdering`); keeps only the upgrade headers that outlive
- * the handshake; and treats a socket's error (oversized or invalid frame,
+ * operation (see `IdOrdering`); keeps only the upgrade headers plugins may
+ * read; and treats a socket's error (oversized or invalid frame,
  * reset) as that socket's problem only; explains an oversized message in its
  * close reason and closes idle sockets (`ws-limits.ts`). It constructs no socket;
  * `gateway-server.ts` owns the WebSocketServer. Close codes come from the
@@ -17,7 +17,7 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { clientAddress } from './client-address.ts';
-import { explainOversizedMessages, IdleSockets } from './ws-limits.ts';
+import { explainOversizedMessages, idleSockets, uninitializedSockets, type SocketDeadlines } from './ws-limits.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
 export interface UpgradeRequest {
@@ -41,6 +41,18 @@ export interface WsAdapterOptions {
   readonly maxMessageBytes?: number;
   /** A socket with no operation running this long is closed (IDLE_CONNECTION_TIMEOUT_MS); none when absent. */
   readonly idleTimeoutMs?: number;
+  /**
+   * A socket that sends no `connection_init` this long is closed with 4408
+   * (WS_CONNECTION_INIT_TIMEOUT_MS). Kept here, not by graphql-ws, whose timer
+   * would stay alive with every socket: give graphql-ws `Infinity`.
+   */
+  readonly initTimeoutMs?: number;
+}
+
+/** The per-socket time rules, shared by every socket's adapter. */
+interface Deadlines {
+  readonly idle: SocketDeadlines | undefined;
+  readonly init: SocketDeadlines | undefined;
 }
 
 /**
@@ -52,11 +64,17 @@ export interface WsAdapterOptions {
 export function serveGraphqlWs(
   wss: WebSocketServer,
   serverOptions: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
-  { keepAliveMs, logger, maxMessageBytes, idleTimeoutMs }: WsAdapterOptions,
+  { keepAliveMs, logger, maxMessageBytes, idleTimeoutMs, initTimeoutMs }: WsAdapterOptions,
 ): void {
   const server = makeServer(serverOptions);
-  const idle = idleTimeoutMs === undefined ? undefined : new IdleSockets(idleTimeoutMs);
-  if (idle !== undefined) wss.once('close', () => idle.stop());
+  const deadlines: Deadlines = {
+    idle: idleTimeoutMs === undefined ? undefined : idleSockets(idleTimeoutMs),
+    init: initTimeoutMs === undefined ? undefined : uninitializedSockets(initTimeoutMs),
+  };
+  wss.once('close', () => {
+    deadlines.idle?.stop();
+    deadlines.init?.stop();
+  });
   // One keep-alive timer for every socket: each round, a socket that did not answer the
   // previous ping is terminated, and every other one is pinged again.
   const awaitingPong = new Set<WebSocket>();
@@ -87,12 +105,14 @@ export function serveGraphqlWs(
     socket.on('error', onError);
     socket.on('pong', onPong);
     if (maxMessageBytes !== undefined) explainOversizedMessages(socket, maxMessageBytes);
-    idle?.idle(socket);
-    const adapter = new SocketAdapter(socket, logger, idle);
+    deadlines.idle?.start(socket);
+    deadlines.init?.start(socket);
+    const adapter = new SocketAdapter(socket, logger, deadlines);
     adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) } });
     socket.on('close', (code, reason) => {
       awaitingPong.delete(socket);
-      idle?.forget(socket);
+      deadlines.idle?.clear(socket);
+      deadlines.init?.clear(socket);
       adapter.onClose(code, reason);
     });
   });
@@ -103,20 +123,20 @@ class SocketAdapter {
   readonly socket: WebSocket;
   readonly logger: Logger;
   readonly protocol: string;
-  readonly idle: IdleSockets | undefined;
+  readonly deadlines: Deadlines;
   closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
 
-  constructor(socket: WebSocket, logger: Logger, idle: IdleSockets | undefined) {
+  constructor(socket: WebSocket, logger: Logger, deadlines: Deadlines) {
     this.socket = socket;
     this.logger = logger;
     this.protocol = socket.protocol;
-    this.idle = idle;
+    this.deadlines = deadlines;
   }
 
   /** How many operations the socket runs now: none makes it idle. */
   running(count: number): void {
-    if (count === 0) this.idle?.idle(this.socket);
-    else this.idle?.busy(this.socket);
+    if (count === 0) this.deadlines.idle?.start(this.socket);
+    else this.deadlines.idle?.clear(this.socket);
   }
 
   send(data: string): Promise<void> {
@@ -163,17 +183,23 @@ class SocketAdapter {
       this.socket.close(CLOSE_CODES.BAD_REQUEST, `Unexpected message of type ${String(peeked?.type)} received`);
       return;
     }
+    if (peeked?.type === 'connection_init') this.deadlines.init?.clear(this.socket);
     if (ordering.dispatch(text, peeked) === 'duplicate') this.socket.close(CLOSE_CODES.SUBSCRIBER_ALREADY_EXISTS, `Subscriber for ${String(peeked?.id)} already exists`);
   }
 }
 
-/** Upgrade headers that mean nothing once the socket is open; the rest stay for the GraphQL context and plugins. */
-const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set(['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+/**
+ * The upgrade headers a graphql-ws operation's plugins may read (through its
+ * `request`), kept for the socket's life. An allow-list: a browser's upgrade
+ * also carries cookies, languages, cache and handshake headers, often a
+ * kilobyte or more, which nothing reads once the socket is open.
+ */
+const KEPT_HEADERS: readonly string[] = ['host', 'origin', 'user-agent', 'authorization', 'x-request-id'];
 
-/** The upgrade request's headers without the handshake's own (kept for the socket's lifetime, so kept small). */
+/** The upgrade request's headers that stay with the socket (see KEPT_HEADERS). */
 export function keptHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const kept: IncomingHttpHeaders = {};
-  for (const name of Object.keys(headers)) if (!HANDSHAKE_HEADERS.has(name)) kept[name] = headers[name];
+  for (const name of KEPT_HEADERS) if (headers[name] !== undefined) kept[name] = headers[name];
   return kept;
 }
 

@@ -116,7 +116,9 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
       counted.get(payload)?.();
       counted.delete(payload);
     },
-    connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
+    // WS_CONNECTION_INIT_TIMEOUT_MS is kept by the socket adapter (`ws-limits.ts`): graphql-ws's own
+    // timer would stay alive, fired, as long as each socket.
+    connectionInitWaitTimeout: Number.POSITIVE_INFINITY,
     execute: (args) => take(args).execute(args),
     subscribe: (args) => {
       const { share, subscribe } = take(args);
