@@ -82,6 +82,41 @@ describe('IdOrdering', () => {
     expect(h.handled.some((t) => t.includes('n2'))).toBe(false);
   });
 
+  it('keeps each id of a socket in order on its own, and counts the operations running', async () => {
+    const counts: number[] = [];
+    const handled: string[] = [];
+    const running = new Map<string, () => void>();
+    const ordering = new IdOrdering(
+      (text) => {
+        handled.push(text);
+        const message = JSON.parse(text) as { type: string; id?: string };
+        if (message.type !== 'subscribe' || message.id === undefined) return Promise.resolve();
+        return new Promise<void>((resolve) => running.set(message.id as string, resolve));
+      },
+      { isOpen: () => true, failed: () => undefined, running: (n) => counts.push(n) },
+    );
+    const send = (message: object) => ordering.dispatch(JSON.stringify(message), peekMessage(JSON.stringify(message)));
+    const end = async (id: string) => {
+      running.get(id)?.();
+      await new Promise((r) => setImmediate(r));
+    };
+    for (const id of ['a', 'b', 'c']) send(subscribe(id, 1));
+    expect(counts).toEqual([1, 2, 3]);
+    // The first id ends and is reused: the others stay, and the reused id waits for nothing.
+    await end('a');
+    send(subscribe('a', 2));
+    // "b" is completed and reused at once: its new subscribe waits for the old one to end.
+    send({ type: 'complete', id: 'b' });
+    send(subscribe('b', 2));
+    expect(handled.filter((t) => t.includes('"b"') && t.includes('n2'))).toEqual([]);
+    await end('b');
+    expect(handled.filter((t) => t.includes('"b"') && t.includes('n2'))).toHaveLength(1);
+    await end('a');
+    await end('c');
+    await end('b');
+    expect(counts.at(-1)).toBe(0);
+  });
+
   it('passes every other message through at once, in order, garbage included', () => {
     const seen: string[] = [];
     const ordering = new IdOrdering(async (text) => void seen.push(text), { isOpen: () => true, failed: () => undefined });

@@ -66,7 +66,13 @@ export function useGatewayMetrics(metrics: GatewayMetrics): Plugin {
         if (hasConnectionParams(args.contextValue)) return undefined;
         const transport = httpTransport(args.contextValue);
         const field = rootFieldOf(args) ?? UNKNOWN_FIELD;
-        const release = metrics.subscriptionOpened(field, transport);
+        const live = metrics.subscriptionOpened(field, transport);
+        let ended = false;
+        const release = () => {
+          if (ended) return;
+          ended = true;
+          metrics.subscriptionClosed(live);
+        };
         const sent = metrics.sent;
         // The frame time of the event each result was made of; yoga writes the result to the response stream next.
         const time = eventTimeOf(args.contextValue);

@@ -56,8 +56,12 @@ export interface GatewayMetrics {
   readonly contentType: string;
   /** Connects the scrape-time families to their counters. */
   bind(sources: MetricsSources): void;
-  /** Counts a live subscription until the returned release runs (once). */
-  subscriptionOpened(field: string, transport: Transport): () => void;
+  /**
+   * Counts a live subscription: returns the count it went into (one object per
+   * field and transport, shared), to hand to `subscriptionClosed` exactly once.
+   */
+  subscriptionOpened(field: string, transport: Transport): LiveSubscriptions;
+  subscriptionClosed(count: LiveSubscriptions): void;
   /** `next` messages written, by transport (plain counters; the shared ws path is read from the fanout). */
   readonly sent: Record<Transport, number>;
   /** Counts a refusal (a GraphQL error code or a gate's). */
@@ -69,6 +73,13 @@ export interface GatewayMetrics {
    * `onNext`); frames without ts are not observed.
    */
   observeLatency(channel: string, frameTs: number | undefined, at?: number): void;
+}
+
+/** The live subscriptions of one field on one transport (a count shared by all of them: nothing per subscription). */
+export interface LiveSubscriptions {
+  readonly field: string;
+  readonly transport: Transport;
+  count: number;
 }
 
 export interface MetricsOptions {
@@ -86,7 +97,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   let sources: MetricsSources = {};
   const sent: Record<Transport, number> = { ws: 0, sse: 0, multipart: 0 };
   const refusals = new Map<string, number>();
-  const live = new Map<string, { field: string; transport: Transport; count: number }>();
+  const live = new Map<string, LiveSubscriptions>();
 
   const countOf = (map: Map<string, number>, key: string) => map.get(key) ?? 0;
 
@@ -239,14 +250,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
         entry = { field, transport, count: 0 };
         live.set(key, entry);
       }
-      const counted = entry;
-      counted.count++;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        counted.count--;
-      };
+      entry.count++;
+      return entry;
+    },
+    subscriptionClosed(count) {
+      count.count--;
     },
     refused(code) {
       const known = REFUSAL_CODES.has(code) ? code : OTHER_CODE;

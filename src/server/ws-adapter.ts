@@ -17,7 +17,7 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { clientAddress } from './client-address.ts';
-import { explainOversizedMessages, idleSockets, uninitializedSockets, type SocketDeadlines } from './ws-limits.ts';
+import { idleSockets, oversizedMessageExplainer, uninitializedSockets, type SocketDeadlines } from './ws-limits.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
 export interface UpgradeRequest {
@@ -100,21 +100,31 @@ export function serveGraphqlWs(
   function onPong(this: WebSocket): void {
     awaitingPong.delete(this);
   }
+  const explainOversized = maxMessageBytes === undefined ? undefined : oversizedMessageExplainer(maxMessageBytes);
+  // Each socket's adapter, for the shared listeners (a map entry costs less than a closure per socket).
+  const adapters = new WeakMap<WebSocket, SocketAdapter>();
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    adapters.get(this)?.receive(data, isBinary);
+  }
+  function onClose(this: WebSocket, code: number, reason: Buffer): void {
+    awaitingPong.delete(this);
+    deadlines.idle?.clear(this);
+    deadlines.init?.clear(this);
+    adapters.get(this)?.onClose(code, reason);
+  }
 
   wss.on('connection', (socket: WebSocket, incoming: IncomingMessage) => {
     socket.on('error', onError);
     socket.on('pong', onPong);
-    if (maxMessageBytes !== undefined) explainOversizedMessages(socket, maxMessageBytes);
+    explainOversized?.(socket);
     deadlines.idle?.start(socket);
     deadlines.init?.start(socket);
     const adapter = new SocketAdapter(socket, logger, deadlines);
+    adapters.set(socket, adapter);
+    // graphql-ws registers its message handler (`onMessage`) within `opened`.
     adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) } });
-    socket.on('close', (code, reason) => {
-      awaitingPong.delete(socket);
-      deadlines.idle?.clear(socket);
-      deadlines.init?.clear(socket);
-      adapter.onClose(code, reason);
-    });
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
   });
 }
 
@@ -125,6 +135,8 @@ class SocketAdapter {
   readonly protocol: string;
   readonly deadlines: Deadlines;
   closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
+  /** graphql-ws's message handler behind the per-id ordering (none if graphql-ws refused the socket). */
+  private ordering: IdOrdering | undefined = undefined;
 
   constructor(socket: WebSocket, logger: Logger, deadlines: Deadlines) {
     this.socket = socket;
@@ -153,8 +165,7 @@ class SocketAdapter {
   }
 
   onMessage(handle: (data: string) => Promise<void>): void {
-    const ordering = new IdOrdering(handle, this);
-    this.socket.on('message', (data, isBinary) => this.receive(ordering, data, isBinary));
+    this.ordering = new IdOrdering(handle, this);
   }
 
   /** Whether the socket is still open (a queued operation is dropped otherwise). */
@@ -172,7 +183,10 @@ class SocketAdapter {
     this.closed?.(code, reason.toString()).catch((error: unknown) => this.logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
   }
 
-  private receive(ordering: IdOrdering, data: RawData, isBinary: boolean): void {
+  /** One message from the socket (the shared listener of `serveGraphqlWs` calls it). */
+  receive(data: RawData, isBinary: boolean): void {
+    const ordering = this.ordering;
+    if (ordering === undefined) return;
     if (isBinary) {
       this.socket.close(CLOSE_CODES.BAD_REQUEST, 'Binary messages are not accepted');
       return;
@@ -255,7 +269,10 @@ export interface IdOrderingHost {
 export class IdOrdering {
   private readonly handle: (text: string) => Promise<void>;
   private readonly host: IdOrderingHost;
-  private readonly ids = new Map<string, IdState>();
+  // The ids with an operation: the first in two fields (most sockets run one), any more in a map made when needed.
+  private soleId: string | undefined = undefined;
+  private sole: IdState | undefined = undefined;
+  private more: Map<string, IdState> | undefined = undefined;
 
   constructor(handle: (text: string) => Promise<void>, host: IdOrderingHost) {
     this.handle = handle;
@@ -268,7 +285,7 @@ export class IdOrdering {
       return 'handled';
     }
     const id = peeked.id;
-    const state = this.ids.get(id);
+    const state = this.stateOf(id);
     if (peeked.type === 'subscribe') {
       if (state === undefined) this.start(id, text);
       else if (!state.completed) this.run(text);
@@ -284,14 +301,26 @@ export class IdOrdering {
     return 'handled';
   }
 
+  private stateOf(id: string): IdState | undefined {
+    return id === this.soleId ? this.sole : this.more?.get(id);
+  }
+
+  /** How many ids have an operation. */
+  private running(): number {
+    return (this.soleId === undefined ? 0 : 1) + (this.more?.size ?? 0);
+  }
+
   private run(text: string): Promise<void> {
     return this.handle(text).catch((error: unknown) => this.host.failed(error));
   }
 
   private start(id: string, text: string): void {
     const state: IdState = { completed: false, queued: undefined };
-    this.ids.set(id, state);
-    this.host.running?.(this.ids.size);
+    if (this.soleId === undefined || this.soleId === id) {
+      this.soleId = id;
+      this.sole = state;
+    } else (this.more ??= new Map()).set(id, state);
+    this.host.running?.(this.running());
     // One reaction pair for the operation's life (a `.catch().finally()` chain keeps more alive per subscription).
     this.handle(text).then(
       () => this.ended(id, state),
@@ -303,8 +332,16 @@ export class IdOrdering {
   }
 
   private ended(id: string, state: IdState): void {
-    if (this.ids.get(id) === state) this.ids.delete(id);
-    this.host.running?.(this.ids.size);
+    if (this.stateOf(id) === state) {
+      if (id === this.soleId) {
+        this.soleId = undefined;
+        this.sole = undefined;
+      } else {
+        this.more?.delete(id);
+        if (this.more?.size === 0) this.more = undefined;
+      }
+    }
+    this.host.running?.(this.running());
     const next = state.queued;
     // A socket that closed in the meantime has no one left to serve.
     if (next !== undefined && !next.cancelled && this.host.isOpen()) this.start(id, next.text);

@@ -24,18 +24,25 @@ export const idleReason = (idleMs: number) => `Closed after ${idleMs} ms without
 const OVERSIZED = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 
 /**
- * Closes `socket` with 1009 and `messageTooBigReason` when `ws` finds a
- * message over its `maxPayload`. `ws` reports it on its frame receiver and
- * then closes without a reason; this listener runs first, so the close frame
- * it sends carries the reason (`ws`'s own close then finds the socket closing
- * and does nothing more).
+ * Returns what makes a socket close with 1009 and `messageTooBigReason` when
+ * `ws` finds a message over its `maxPayload`. `ws` reports it on its frame
+ * receiver and then closes without a reason; this listener runs first, so the
+ * close frame it sends carries the reason (`ws`'s own close then finds the
+ * socket closing and does nothing more). One listener serves every socket.
  */
-export function explainOversizedMessages(socket: WebSocket, maxBytes: number): void {
-  const receiver: unknown = Reflect.get(socket, '_receiver');
-  if (!(receiver instanceof Writable)) return;
-  receiver.prependListener('error', (error: Error & { code?: unknown }) => {
-    if (error.code === OVERSIZED && socket.readyState === socket.OPEN) socket.close(CLOSE_CODES.MESSAGE_TOO_BIG, messageTooBigReason(maxBytes));
-  });
+export function oversizedMessageExplainer(maxBytes: number): (socket: WebSocket) => void {
+  const sockets = new WeakMap<Writable, WebSocket>();
+  function onReceiverError(this: Writable, error: Error & { code?: unknown }): void {
+    const socket = sockets.get(this);
+    if (socket === undefined || error.code !== OVERSIZED || socket.readyState !== socket.OPEN) return;
+    socket.close(CLOSE_CODES.MESSAGE_TOO_BIG, messageTooBigReason(maxBytes));
+  }
+  return (socket) => {
+    const receiver: unknown = Reflect.get(socket, '_receiver');
+    if (!(receiver instanceof Writable)) return;
+    sockets.set(receiver, socket);
+    receiver.prependListener('error', onReceiverError);
+  };
 }
 
 /** A sweep runs this many times per period (a close comes at most a quarter period late)... */

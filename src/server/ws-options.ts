@@ -21,7 +21,7 @@ import { tooManySubscriptions } from './guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
 import type { ClientRef } from '../upstream/gateway.ts';
-import type { GatewayMetrics } from './metrics.ts';
+import type { GatewayMetrics, LiveSubscriptions } from './metrics.ts';
 import type { GatewayYoga } from './yoga.ts';
 
 /** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
@@ -103,19 +103,23 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
 
   // Live subscriptions for metrics, released by graphql-ws's `onComplete` (it runs for every end). Keyed by
   // the subscribe message's payload, the one object graphql-ws hands to both hooks of an operation.
-  const counted = new WeakMap<SubscribePayload, () => void>();
+  // The entry is the shared count itself: nothing is allocated per subscription.
+  const counted = new WeakMap<SubscribePayload, LiveSubscriptions>();
+  const release = (payload: SubscribePayload) => {
+    const count = counted.get(payload);
+    if (count === undefined) return;
+    counted.delete(payload);
+    metrics?.subscriptionClosed(count);
+  };
 
   return {
     onOperation: (_ctx, _id, payload, args, result) => {
       if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
-      counted.get(payload)?.();
+      release(payload);
       counted.set(payload, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
       return undefined;
     },
-    onComplete: (_ctx, _id, payload) => {
-      counted.get(payload)?.();
-      counted.delete(payload);
-    },
+    onComplete: (_ctx, _id, payload) => release(payload),
     // WS_CONNECTION_INIT_TIMEOUT_MS is kept by the socket adapter (`ws-limits.ts`): graphql-ws's own
     // timer would stay alive, fired, as long as each socket.
     connectionInitWaitTimeout: Number.POSITIVE_INFINITY,
