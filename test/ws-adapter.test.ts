@@ -11,6 +11,8 @@ import { IdOrdering, keptHeaders, peekMessage } from '../src/server/ws-adapter.t
 function harness() {
   const handled: string[] = [];
   const running = new Map<string, () => void>();
+  /** The number of operations running, as the ordering reports it after each change. */
+  const counts: number[] = [];
   let open = true;
   const ordering = new IdOrdering(
     (text) => {
@@ -19,7 +21,7 @@ function harness() {
       if (message.type !== 'subscribe' || message.id === undefined) return Promise.resolve();
       return new Promise<void>((resolve) => running.set(message.id as string, resolve));
     },
-    { isOpen: () => open, failed: () => undefined },
+    { isOpen: () => open, failed: () => undefined, running: (n) => counts.push(n) },
   );
   const send = (message: object) => {
     const text = JSON.stringify(message);
@@ -31,7 +33,7 @@ function harness() {
     running.delete(id);
     await new Promise((r) => setImmediate(r));
   };
-  return { handled, send, end, close: () => (open = false) };
+  return { handled, counts, send, end, close: () => (open = false) };
 }
 
 const subscribe = (id: string, n: number) => ({ type: 'subscribe', id, payload: { query: `subscription { n${n} }` } });
@@ -83,38 +85,22 @@ describe('IdOrdering', () => {
   });
 
   it('keeps each id of a socket in order on its own, and counts the operations running', async () => {
-    const counts: number[] = [];
-    const handled: string[] = [];
-    const running = new Map<string, () => void>();
-    const ordering = new IdOrdering(
-      (text) => {
-        handled.push(text);
-        const message = JSON.parse(text) as { type: string; id?: string };
-        if (message.type !== 'subscribe' || message.id === undefined) return Promise.resolve();
-        return new Promise<void>((resolve) => running.set(message.id as string, resolve));
-      },
-      { isOpen: () => true, failed: () => undefined, running: (n) => counts.push(n) },
-    );
-    const send = (message: object) => ordering.dispatch(JSON.stringify(message), peekMessage(JSON.stringify(message)));
-    const end = async (id: string) => {
-      running.get(id)?.();
-      await new Promise((r) => setImmediate(r));
-    };
-    for (const id of ['a', 'b', 'c']) send(subscribe(id, 1));
-    expect(counts).toEqual([1, 2, 3]);
-    // The first id ends and is reused: the others stay, and the reused id waits for nothing.
-    await end('a');
-    send(subscribe('a', 2));
+    const h = harness();
+    for (const id of ['a', 'b', 'c']) h.send(subscribe(id, 1));
+    expect(h.counts).toEqual([1, 2, 3]);
+    // The first id ends and is reused: nothing to wait for.
+    await h.end('a');
+    h.send(subscribe('a', 2));
+    expect(h.handled.at(-1)).toContain('"a"');
     // "b" is completed and reused at once: its new subscribe waits for the old one to end.
-    send({ type: 'complete', id: 'b' });
-    send(subscribe('b', 2));
-    expect(handled.filter((t) => t.includes('"b"') && t.includes('n2'))).toEqual([]);
-    await end('b');
-    expect(handled.filter((t) => t.includes('"b"') && t.includes('n2'))).toHaveLength(1);
-    await end('a');
-    await end('c');
-    await end('b');
-    expect(counts.at(-1)).toBe(0);
+    h.send({ type: 'complete', id: 'b' });
+    h.send(subscribe('b', 2));
+    const secondB = () => h.handled.filter((t) => t.includes('"b"') && t.includes('n2'));
+    expect(secondB()).toEqual([]);
+    await h.end('b');
+    expect(secondB()).toHaveLength(1);
+    for (const id of ['a', 'c', 'b']) await h.end(id);
+    expect(h.counts.at(-1)).toBe(0);
   });
 
   it('passes every other message through at once, in order, garbage included', () => {
