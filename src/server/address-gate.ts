@@ -14,6 +14,10 @@ export const tooManyFromAddress = (max: number) =>
 export interface AddressGate {
   /** Counts one connection of `address` until the returned release is called (once); undefined when the address is at its cap. */
   hold(address: string): (() => void) | undefined;
+  /** Counts one connection of `address`; false (and nothing counted) when the address is at its cap. Pair each true with one `give`. */
+  take(address: string): boolean;
+  /** Uncounts one connection that `take` counted. */
+  give(address: string): void;
   /** Open connections of one address. */
   openFrom(address: string): number;
   readonly max: number;
@@ -21,19 +25,28 @@ export interface AddressGate {
 
 export function createAddressGate(max: number): AddressGate {
   const open = new Map<string, number>();
+  const take = (address: string): boolean => {
+    const count = open.get(address) ?? 0;
+    if (count >= max) return false;
+    open.set(address, count + 1);
+    return true;
+  };
+  const give = (address: string): void => {
+    const left = (open.get(address) ?? 1) - 1;
+    if (left <= 0) open.delete(address);
+    else open.set(address, left);
+  };
   return {
     max,
+    take,
+    give,
     hold(address) {
-      const count = open.get(address) ?? 0;
-      if (count >= max) return undefined;
-      open.set(address, count + 1);
+      if (!take(address)) return undefined;
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        const left = (open.get(address) ?? 1) - 1;
-        if (left <= 0) open.delete(address);
-        else open.set(address, left);
+        give(address);
       };
     },
     openFrom: (address) => open.get(address) ?? 0,

@@ -47,9 +47,9 @@ export class MemberState implements AsyncIterableIterator<ExecutionResult, undef
   /** The group ended: finish once the backlog is out. */
   ending = false;
   finished = false;
-  /** Settles the pending `next()` (the fan-out calls it once the member is finished). */
-  wake: (() => void) | undefined = undefined;
+  /** The pending `next()`, and what settles it. */
   private pending: Promise<IteratorResult<ExecutionResult, undefined>> | undefined = undefined;
+  private settle: ((result: IteratorResult<ExecutionResult, undefined>) => void) | undefined = undefined;
 
   constructor(member: Member, group: Group, fanout: Leaving) {
     this.member = member;
@@ -62,8 +62,15 @@ export class MemberState implements AsyncIterableIterator<ExecutionResult, undef
   next(): Promise<IteratorResult<ExecutionResult, undefined>> {
     if (this.finished) return Promise.resolve(DONE);
     return (this.pending ??= new Promise((resolve) => {
-      this.wake = () => resolve(DONE);
+      this.settle = resolve;
     }));
+  }
+
+  /** The member is done (the fan-out let it go): its stream ends, and graphql-ws sends `complete`. */
+  finish(): void {
+    this.finished = true;
+    this.settle?.(DONE);
+    this.settle = undefined;
   }
 
   async return(): Promise<IteratorResult<ExecutionResult, undefined>> {

@@ -139,10 +139,9 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   const leave = (group: Group, state: MemberState) => {
     if (!group.members.delete(state)) return;
     memberLeft();
-    state.finished = true;
+    state.finish();
     clearTimeout(state.retry);
     state.backlog?.clear();
-    state.wake?.();
     if (group.members.size === 0 && !group.closed) {
       group.closed = true;
       groups.delete(group.key);

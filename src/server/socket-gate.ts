@@ -40,13 +40,16 @@ export function refuseSocket(socket: Socket, message: string): void {
 export function gateSockets(server: Server, addresses: AddressGate, trusted: TrustedProxies): void {
   const listeners = server.listeners('connection');
   server.removeAllListeners('connection');
+  // One close listener for every counted socket: its address is read again at close (Node keeps the
+  // peer's address once read, so it is the one counted), and a socket closes once.
+  function uncount(this: Socket): void {
+    addresses.give(normalizeAddress(this.remoteAddress ?? ''));
+  }
   server.on('connection', (socket: Socket) => {
     const peer = normalizeAddress(socket.remoteAddress ?? '');
     if (!trusted.has(peer)) {
-      const release = addresses.hold(peer);
-      if (release === undefined) return refuseSocket(socket, tooManyFromAddress(addresses.max));
-      // `on`, not `once`: the release is idempotent, and `once` wraps it in one more closure per socket.
-      socket.on('close', release);
+      if (!addresses.take(peer)) return refuseSocket(socket, tooManyFromAddress(addresses.max));
+      socket.on('close', uncount);
     }
     for (const listener of listeners) Reflect.apply(listener, server, [socket]);
   });
