@@ -35,7 +35,11 @@ function standIn(): StandIn {
     get bufferedAmount() {
       return s.bufferedAmount;
     },
-    send: (text: string) => s.sent.push(text),
+    // Live writes come as shared bytes sent as text frames, held ones as strings: the test reads both as text.
+    send: (data: string | Buffer, options?: { binary?: boolean }) => {
+      if (typeof data !== 'string' && options?.binary !== false) throw new Error('a binary frame');
+      s.sent.push(String(data));
+    },
     close: (code: number) => {
       s.closedWith = code;
     },

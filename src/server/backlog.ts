@@ -11,7 +11,8 @@
  *
  * The backlog remembers when its oldest message arrived: how far behind the
  * member is, in time, which is what the fan-out bounds (not bytes). Also here:
- * how a result goes on the wire (once for every member) and the in-band error
+ * how a result goes on the wire (serialized once for every member, and
+ * encoded once per operation id for the live writes) and the in-band error
  * that ends a member too far behind.
  */
 import type { ExecutionResult } from 'graphql';
@@ -62,6 +63,22 @@ export const outgoing = (result: ExecutionResult, frameTs?: number): Outgoing =>
   hasErrors: result.errors !== undefined && result.errors.length > 0,
   frameTs,
 });
+
+/** One result's `next` message as bytes, encoded once per message head (one per operation id in use). */
+export class SharedFrames {
+  private readonly payload: string;
+  private readonly byHead = new Map<string, Buffer>();
+
+  constructor(payload: string) {
+    this.payload = payload;
+  }
+
+  for(head: string): Buffer {
+    let frame = this.byHead.get(head);
+    if (frame === undefined) this.byHead.set(head, (frame = Buffer.from(head + this.payload + '}')));
+    return frame;
+  }
+}
 
 /** A held message: one result, or several list results merged into one. */
 interface Held {

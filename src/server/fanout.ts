@@ -28,7 +28,7 @@ import type { WebSocket } from 'ws';
 import { eventTimeOf, type EventTime } from '../lib/event-time.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
-import { Backlog, outgoing, tooSlowPayload, type Outgoing } from './backlog.ts';
+import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from './backlog.ts';
 import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
 /** Bytes a socket may have buffered before its member's messages are held (and folded) instead of written. */
@@ -136,6 +136,17 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     state.member.socket.send(state.head + payload + '}');
   };
 
+  /**
+   * Writes one live result to a member as bytes encoded once for every member
+   * of the same operation id (most clients use "1"): a `ws` server frame is
+   * not masked, so one Buffer goes to every socket unchanged, as a raw relay
+   * does. Sent as a text frame, like the string form.
+   */
+  const sendShared = (state: MemberState, frames: SharedFrames) => {
+    deliveries++;
+    state.member.socket.send(frames.for(state.head), { binary: false });
+  };
+
   const leave = (group: Group, state: MemberState) => {
     if (!group.members.delete(state)) return;
     memberLeft();
@@ -185,13 +196,14 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     state.retry = setTimeout(() => drain(state), drainCheckMs);
   };
 
-  /** Writes `out` to the member's socket, or holds it; true when it went to the socket. */
-  const write = (state: MemberState, out: Outgoing): boolean => {
+  /** Writes `out` to the member's socket (as `frames`' shared bytes, when given), or holds it; true when it went to the socket. */
+  const write = (state: MemberState, out: Outgoing, frames?: SharedFrames): boolean => {
     if (state.finished || state.ending) return false;
     const socket = state.member.socket;
     if (socket.readyState !== socket.OPEN) return false;
     if ((state.backlog === undefined || state.backlog.size === 0) && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
-      send(state, out.payload);
+      if (frames === undefined) send(state, out.payload);
+      else sendShared(state, frames);
       return true;
     }
     const folded = (state.backlog ??= new Backlog()).add(out, state.group.delivery === 'state', now());
@@ -219,7 +231,8 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
         // A late joiner gets the latest state as a replay: not a fresh frame, so no frame time.
         if (group.delivery === 'state' && !out.hasErrors) group.last = { ...out, frameTs: undefined };
         let wrote = false;
-        for (const state of group.members) if (write(state, out)) wrote = true;
+        const frames = new SharedFrames(out.payload);
+        for (const state of group.members) if (write(state, out, frames)) wrote = true;
         if (wrote && out.frameTs !== undefined) observeLatency?.(group.field, out.frameTs);
       }
     } finally {
