@@ -1,7 +1,7 @@
 /**
  * Committed artifacts stay in step with the code: the printed SDL, the typed
- * documents generated from the example operations, and one example operation
- * per root field. Also: no abbreviated exchange key leaks into the schema, and
+ * documents generated from the example operations, one example operation
+ * per root field, and the README's channel table. Also: no abbreviated exchange key leaks into the schema, and
  * every type, field and argument has a description.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateTypedDocuments } from '../codegen.ts';
 import { CHANNEL_IDS } from '../src/channels/registry.ts';
 import { gatewaySchema } from '../src/graphql/schema.ts';
+import { withChannelTable } from '../scripts/channel-table.ts';
 
 const schema = gatewaySchema();
 const ABBREVIATIONS = ['mp', 'lp', 'biv', 'aiv', 'sd', 'pr', 'oi', 'cr', 'cv', 'pe', 'si', 'am', 'ap', 'elp', 'pnl', 'im', 'mm', 'uid', 'upnl', 'oid', 'coid', 'tif', 'os', 'ro', 'le', 'ct', 'fq', 'rq', 'mpr', 'mq', 'cq', 'ab', 'dv', 'mb', 'wb', 'btcv', 'tv', 'tva', 'upv', 'rt', 'iv', 'miv'];
@@ -52,4 +53,12 @@ describe('schema/operations and codegen', () => {
   it('test/generated/graphql.ts is what codegen makes of them (run `npm run codegen` after a change)', async () => {
     expect(await generateTypedDocuments()).toBe(readFileSync(new URL('./generated/graphql.ts', import.meta.url), 'utf8'));
   }, 60_000);
+});
+
+describe("README.md's channel table", () => {
+  it('is the one the channel files make: every channel, its arguments and what it emits (run `npm run schema` after a change)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(withChannelTable(readme));
+    for (const id of CHANNEL_IDS) expect(readme).toContain(`| \`${id}\` |`);
+  });
 });
