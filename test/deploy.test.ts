@@ -3,13 +3,15 @@
  * Dockerfile runs what `npm start` execs, compose.yaml runs the same commands
  * on the configuration defaults' ports and points the gateway at the
  * simulator with a configuration the gateway accepts, and Prometheus scrapes
- * the gateway's /metrics.
+ * the gateway's /metrics and loads alerting rules written against the metric
+ * families the gateway serves.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORT, readConfig } from '../src/config.ts';
 import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/env.ts';
+import { createMetrics } from '../src/server/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -95,6 +97,11 @@ describe('compose.yaml', () => {
   it('mounts deploy/prometheus.yml into Prometheus', () => {
     expect(field(service('prometheus'), 'volumes')).toContain('./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
   });
+
+  it('mounts deploy/alerts.yml where deploy/prometheus.yml loads its rules', () => {
+    expect(field(service('prometheus'), 'volumes')).toContain('./deploy/alerts.yml:/etc/prometheus/alerts.yml:ro');
+    expect(field(parse(read('deploy/prometheus.yml')) as unknown, 'rule_files')).toEqual(['/etc/prometheus/alerts.yml']);
+  });
 });
 
 describe('deploy/prometheus.yml', () => {
@@ -103,5 +110,38 @@ describe('deploy/prometheus.yml', () => {
     expect(jobs).toEqual([
       expect.objectContaining({ metrics_path: '/metrics', static_configs: [{ targets: [`gateway:${DEFAULT_PORT}`] }] }),
     ]);
+  });
+});
+
+describe('deploy/alerts.yml', () => {
+  const groups = field(parse(read('deploy/alerts.yml')) as unknown, 'groups');
+  const rules = (Array.isArray(groups) ? groups : []).flatMap((group: unknown) => {
+    const list = field(group, 'rules');
+    return Array.isArray(list) ? list : [];
+  });
+
+  it('has rules, each with a name, an expression, a severity, and what it means and what to do', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(5);
+    for (const rule of rules) {
+      expect(typeof field(rule, 'alert')).toBe('string');
+      expect(typeof field(rule, 'expr')).toBe('string');
+      expect(['critical', 'warning', 'info']).toContain(field(rule, 'labels', 'severity'));
+      expect(typeof field(rule, 'annotations', 'summary')).toBe('string');
+      expect(typeof field(rule, 'annotations', 'action')).toBe('string');
+    }
+  });
+
+  it('asks only for metric families the gateway serves (and `up` of its scrape job)', async () => {
+    const metrics = createMetrics();
+    const served = new Set([...(await metrics.render()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const job = field((field(parse(read('deploy/prometheus.yml')) as unknown, 'scrape_configs') as unknown[])[0], 'job_name');
+    for (const rule of rules) {
+      const expr = String(field(rule, 'expr'));
+      for (const [name] of expr.matchAll(/\b(?:coincall_gateway|nodejs|process)_[a-z0-9_]+/g)) {
+        const family = name.replace(/_(bucket|sum|count)$/, '');
+        expect(served, `${String(field(rule, 'alert'))}: ${name}`).toContain(served.has(name) ? name : family);
+      }
+      if (/\bup\{/.test(expr)) expect(expr).toContain(`job="${String(job)}"`);
+    }
   });
 });
