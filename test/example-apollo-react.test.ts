@@ -1,6 +1,6 @@
 /**
  * The example frontend (`examples/apollo-react/`), as CI builds and a person
- * uses it: Vite builds it, a static host serves the build, and Debian's
+ * uses it: `npm run example:build` builds it (production), a static host serves the build, and Debian's
  * Chromium opens it against the gateway on its simulator. The book (over
  * graphql-ws) draws a depth chart and a ladder whose levels change, the trade
  * tape (Apollo's default HttpLink: multipart HTTP) fills with trades, the
@@ -8,12 +8,12 @@
  * talk to, each view says so while the page stays up.
  * Without /usr/bin/chromium this file skips (`.ci/run` installs it).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeAll, onDispose, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serveStatic, type StaticSite } from './helpers/static-site.ts';
@@ -21,11 +21,28 @@ import { serveStatic, type StaticSite } from './helpers/static-site.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const hasChromium = existsSync(CHROMIUM);
-const VITE_CONFIG = fileURLToPath(new URL('../examples/apollo-react/vite.config.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SETUP_TIMEOUT_MS = 90_000;
 const BROWSER_TEST_TIMEOUT_MS = 60_000;
 /** How long a view may take to show its first data or its next update. */
 const LIVE_TIMEOUT_MS = 20_000;
+
+/**
+ * Builds the page as a person does, `npm run example:build`, into `outDir`:
+ * a production build. (In this process NODE_ENV is vitest's `test`, and Vite
+ * would bundle React's development build.)
+ */
+function buildExample(outDir: string): Promise<void> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV'));
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', 'example:build', '--', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run example:build exited with ${String(code)}:\n${output}`))));
+  });
+}
 
 describe.skipIf(!hasChromium)(`the Apollo React example page${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium, as .ci/run does)`}`, () => {
   let gateway: TestGateway;
@@ -38,7 +55,7 @@ describe.skipIf(!hasChromium)(`the Apollo React example page${hasChromium ? '' :
   beforeAll(async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'apollo-react-'));
     onDispose(() => rmSync(outDir, { recursive: true, force: true }));
-    await build({ configFile: VITE_CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await buildExample(outDir);
     expect(existsSync(join(outDir, 'index.html'))).toBe(true);
     site = await serveStatic(outDir);
     onDispose(() => site.close());
