@@ -32,6 +32,28 @@ export function holdProxiedClient(req: IncomingMessage, proxied: ProxiedClients)
   return proxied.addresses.hold(address) ?? null;
 }
 
+/** A long-lived connection let in (with its per-address count's release, if one was held), or refused with a message. */
+export type Admission = { readonly admitted: true; readonly perAddress: (() => void) | undefined } | { readonly admitted: false; readonly message: string };
+
+/**
+ * The checks every long-lived connection (an SSE or multipart stream, a
+ * WebSocket upgrade) passes before anything reaches yoga or graphql-ws: the
+ * connection cap, then, behind a trusted proxy, the forwarded address's cap.
+ * A refusal is counted by its code.
+ */
+export function admitLongLived(gate: ConnectionGate, req: IncomingMessage, proxied: ProxiedClients | undefined): Admission {
+  if (!gate.hasRoom()) {
+    gate.refusals.TOO_MANY_CONNECTIONS++;
+    return { admitted: false, message: TOO_MANY_CONNECTIONS };
+  }
+  const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
+  if (perAddress === null) {
+    gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
+    return { admitted: false, message: tooManyFromAddress(proxied?.addresses.max ?? 0) };
+  }
+  return { admitted: true, perAddress };
+}
+
 export const bodyTooLargeMessage = (maxBytes: number) => `Request body too large: the limit is ${maxBytes} bytes (HTTP_MAX_BODY_BYTES).`;
 
 /** Answers a plain HTTP request with a status and a GraphQL-shaped JSON error. */
@@ -70,17 +92,10 @@ export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: L
         return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
       }
       if (mayStream(req)) {
-        if (!gate.hasRoom()) {
-          gate.refusals.TOO_MANY_CONNECTIONS++;
-          return refuseRequest(res, 503, TOO_MANY_CONNECTIONS);
-        }
-        const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
-        if (perAddress === null) {
-          gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
-          return refuseRequest(res, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
-        }
+        const admission = admitLongLived(gate, req, proxied);
+        if (!admission.admitted) return refuseRequest(res, 503, admission.message);
         res.once('close', gate.hold());
-        if (perAddress !== undefined) res.once('close', perAddress);
+        if (admission.perAddress !== undefined) res.once('close', admission.perAddress);
       }
     }
     next(req, res);

@@ -14,10 +14,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
-import { tooManyFromAddress } from './address-gate.ts';
 import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
 import { recordClientAddress } from './client-address.ts';
-import { holdProxiedClient, type ProxiedClients } from './request-gate.ts';
+import { admitLongLived, type ProxiedClients } from './request-gate.ts';
 import { GRAPHQL_PATH } from './routes.ts';
 
 /** Refuses a WebSocket upgrade with an HTTP status and a GraphQL-shaped JSON body. */
@@ -38,17 +37,10 @@ export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer, pr
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    if (!gate.hasRoom()) {
-      gate.refusals.TOO_MANY_CONNECTIONS++;
-      return refuseUpgrade(socket, 503, TOO_MANY_CONNECTIONS);
-    }
-    const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
-    if (perAddress === null) {
-      gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
-      return refuseUpgrade(socket, 503, tooManyFromAddress(proxied?.addresses.max ?? 0));
-    }
+    const admission = admitLongLived(gate, req, proxied);
+    if (!admission.admitted) return refuseUpgrade(socket, 503, admission.message);
     // A failed handshake never opens the socket: its per-address count goes with the TCP socket.
-    if (perAddress !== undefined) socket.once('close', perAddress);
+    if (admission.perAddress !== undefined) socket.once('close', admission.perAddress);
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       // The socket is counted from here on, as a member of the server's client set (`gateway-server.ts`).
       // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
