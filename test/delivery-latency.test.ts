@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
-import { disposeAll, sleep, sse, startTestGateway, subscribedUpstream, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import { disposeAll, postStreaming, sleep, sse, startTestGateway, subscribedUpstream, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 import { stallableClient } from './helpers/stallable-ws.ts';
 
@@ -70,7 +70,8 @@ describe('the delivery latency histogram', () => {
     const variables = { symbol };
     await oneOldFrame(gateway, symbol, async (onEvent) => {
       if (transport === 'sse') return sse(gateway.url, { query: BOOK, variables }, 1, {}, 8_000, onEvent);
-      if (transport === 'multipart') return multipartOne(gateway.url, { query: BOOK, variables }, onEvent);
+      if (transport === 'multipart')
+        return postStreaming(gateway.url, 'multipart/mixed;subscriptionSpec="1.0", application/json', { query: BOOK, variables }, (body) => body.includes('"bids"')).then(onEvent);
       const client = wsClient(gateway.wsUrl);
       const iterator = client.iterate({ query: BOOK, variables });
       await iterator.next();
@@ -149,27 +150,3 @@ describe('the delivery latency histogram', () => {
     await Promise.all([first.return?.(), late.return?.()]);
   });
 });
-
-/** POSTs a subscription asking for Apollo's multipart form and resolves after its first part with data. */
-async function multipartOne(url: string, operation: { query: string; variables: Record<string, unknown> }, onEvent: () => void): Promise<void> {
-  const controller = new AbortController();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'multipart/mixed;subscriptionSpec="1.0", application/json' },
-    body: JSON.stringify(operation),
-    signal: controller.signal,
-  });
-  const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (reader !== undefined && !text.includes('"bids"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    onEvent();
-  } finally {
-    controller.abort();
-  }
-}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { acceptsMultipartSubscriptions, MULTIPART_CONTENT_TYPE, multipartResponse } from '../src/server/multipart.ts';
-import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
+import { DEMO_CREDENTIAL, disposeAll, postGraphQL, postStreaming, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 
 /** What Apollo Client's HttpLink sends for a subscription (its `accept` before the default ones). */
 const APOLLO_ACCEPT = 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/graphql-response+json,application/json;q=0.9';
@@ -90,25 +90,7 @@ describe("Apollo Client's default HttpLink", () => {
 });
 
 /** A POST over raw HTTP; resolves with the status, content type and body (de-chunked) once `until` holds or the body ends. */
-function rawPost(accept: string, query: string, until: (body: string) => boolean): Promise<{ status: number; type: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(gateway.url, { method: 'POST', agent: false, headers: { accept, 'content-type': 'application/json' } }, (res) => {
-      let body = '';
-      const done = () => {
-        res.destroy();
-        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body });
-      };
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-        if (until(body)) done();
-      });
-      res.on('end', done);
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify({ query }));
-  });
-}
+const rawPost = (accept: string, query: string, until: (body: string) => boolean) => postStreaming(gateway.url, accept, { query }, until);
 
 describe('the multipart framing, byte by byte', () => {
   it('streams `{"payload":...}` parts between CRLF-delimited `--graphql` boundaries', async () => {

@@ -3,6 +3,7 @@
  * simulator, plus real clients (graphql-ws over `ws`, SSE over fetch) and a
  * log capture. Everything started here is disposed by `disposeAll()`.
  */
+import { request } from 'node:http';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startApp, type App, type AppOptions } from '../../src/app.ts';
@@ -172,6 +173,36 @@ export async function sse(
     controller.abort();
   }
   return events;
+}
+
+/**
+ * POSTs `operation` with an `Accept` header and reads the raw response body
+ * until `until(body)` holds (then drops the response) or it ends: for
+ * streamed answers (multipart, SSE) read byte by byte.
+ */
+export function postStreaming(
+  url: string,
+  accept: string,
+  operation: Operation,
+  until: (body: string) => boolean,
+): Promise<{ status: number; type: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { accept, 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      const done = () => {
+        res.destroy();
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body });
+      };
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+        if (until(body)) done();
+      });
+      res.on('end', done);
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(operation));
+  });
 }
 
 /** Two more simulator accounts (besides the demo one, which signs the public connections). */
