@@ -186,4 +186,14 @@ describe('the scrape-time families', () => {
     expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.025' })).toBe(0);
     expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_bucket', { channel: 'optionTrades', le: '0.05' })).toBe(1);
   });
+
+  it('binds a field\u2019s latency observer once, for a transport to keep (no label lookup per message)', async () => {
+    const metrics = createMetrics({ processMetrics: false, now: () => 10_000 });
+    const observe = metrics.latencyOf('futuresOrderBook');
+    observe(9_000);
+    observe(9_990);
+    const samples = parsePrometheus(await metrics.render());
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_count', { channel: 'futuresOrderBook' })).toBe(2);
+    expect(sumOf(samples, 'coincall_gateway_delivery_latency_seconds_sum', { channel: 'futuresOrderBook' })).toBeCloseTo(1.01);
+  });
 });

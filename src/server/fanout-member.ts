@@ -84,8 +84,8 @@ export class MemberState implements AsyncIterableIterator<ExecutionResult, undef
 }
 
 export interface Group extends LiveGroup {
-  /** The subscription's root field (the latency metric's label). */
-  readonly field: string;
+  /** Observes a write's delivery latency, for the group's root field (none without metrics). */
+  readonly observeLatency: ((frameTs: number) => void) | undefined;
   readonly members: Set<MemberState>;
   source: AsyncIterator<ExecutionResult> | undefined;
   /** The latest result of a state group, for a member that joins later. */

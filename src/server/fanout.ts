@@ -56,12 +56,13 @@ export interface FanoutOptions {
   readonly now?: () => number;
   readonly drainCheckMs?: number;
   /**
-   * Observes a write's delay from the exchange's frame `ts` (delivery latency,
-   * labelled by root field): once per event as its group writes it to the
-   * members' sockets, and once per held message a backed-up member's socket
-   * takes later. Results that are not a fresh frame are not observed.
+   * The delivery-latency observer of a root field, bound once per group: it
+   * observes a write's delay from the exchange's frame `ts` once per event as
+   * the group writes it to its members' sockets, and once per held message a
+   * backed-up member's socket takes later. Results that are not a fresh frame
+   * are not observed.
    */
-  readonly observeLatency?: (field: string, frameTs: number) => void;
+  readonly latencyFor?: (field: string) => (frameTs: number) => void;
 }
 
 /** Where one subscription's messages go. */
@@ -113,7 +114,6 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   const maxBehindMs = options.maxBehindMs ?? DEFAULT_LIMITS.slowSubscriberMaxBehindMs;
   const now = options.now ?? Date.now;
   const drainCheckMs = options.drainCheckMs ?? DRAIN_CHECK_MS;
-  const observeLatency = options.observeLatency;
   const groups = new Map<string, Group>();
   let executions = 0;
   let deliveries = 0;
@@ -182,7 +182,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       const held = backlog.shift();
       if (held === undefined) continue;
       send(state, held.payload);
-      if (held.frameTs !== undefined) observeLatency?.(state.group.field, held.frameTs);
+      if (held.frameTs !== undefined) state.group.observeLatency?.(held.frameTs);
     }
     const oldest = backlog?.oldestAt();
     if (oldest === undefined) {
@@ -233,7 +233,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
         let wrote = false;
         const frames = new SharedFrames(out.payload);
         for (const state of group.members) if (write(state, out, frames)) wrote = true;
-        if (wrote && out.frameTs !== undefined) observeLatency?.(group.field, out.frameTs);
+        if (wrote && out.frameTs !== undefined) group.observeLatency?.(out.frameTs);
       }
     } finally {
       group.closed = true;
@@ -256,7 +256,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
           delivery,
           document: args.document,
           operationName: args.operationName,
-          field: rootFieldOf(args) ?? UNKNOWN_FIELD,
+          observeLatency: options.latencyFor?.(rootFieldOf(args) ?? UNKNOWN_FIELD),
           members: new Set(),
           source: undefined,
           last: undefined,

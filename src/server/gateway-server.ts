@@ -94,7 +94,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const fanout = createFanout({
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
-    ...(metrics === undefined ? {} : { observeLatency: (field: string, frameTs: number) => metrics.observeLatency(field, frameTs) }),
+    ...(metrics === undefined ? {} : { latencyFor: (field: string) => metrics.latencyOf(field) }),
   });
   const { metrics: _metrics, ...setup } = options;
   const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }) });

@@ -76,11 +76,12 @@ export function useGatewayMetrics(metrics: GatewayMetrics): Plugin {
         const sent = metrics.sent;
         // The frame time of the event each result was made of; yoga writes the result to the response stream next.
         const time = eventTimeOf(args.contextValue);
+        const observeLatency = metrics.latencyOf(field);
         return {
           onNext: () => {
             sent[transport]++;
             const frameTs = time?.take();
-            if (frameTs !== undefined) metrics.observeLatency(field, frameTs);
+            if (frameTs !== undefined) observeLatency(frameTs);
           },
           onEnd: release,
         };

@@ -73,7 +73,16 @@ export interface GatewayMetrics {
    * `onNext`); frames without ts are not observed.
    */
   observeLatency(channel: string, frameTs: number | undefined, at?: number): void;
+  /**
+   * `observeLatency` bound to one root field, its label looked up once: what
+   * a transport keeps per subscription or group, so that a message costs no
+   * label lookup.
+   */
+  latencyOf(channel: string): LatencyObserver;
 }
+
+/** Observes one write's delay from the exchange's frame `ts` (for one field, bound beforehand). */
+export type LatencyObserver = (frameTs: number) => void;
 
 /** The live subscriptions of one field on one transport (a count shared by all of them: nothing per subscription). */
 export interface LiveSubscriptions {
@@ -234,6 +243,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     registers: [registry],
   });
   const latencyChildren = new Map<string, ReturnType<typeof latency.labels>>();
+  const childOf = (channel: string) => {
+    let child = latencyChildren.get(channel);
+    if (child === undefined) latencyChildren.set(channel, (child = latency.labels({ channel })));
+    return child;
+  };
 
   return {
     registry,
@@ -261,13 +275,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       refusals.set(known, countOf(refusals, known) + 1);
     },
     observeLatency(channel, frameTs, at = now()) {
-      if (frameTs === undefined) return;
-      let child = latencyChildren.get(channel);
-      if (child === undefined) {
-        child = latency.labels({ channel });
-        latencyChildren.set(channel, child);
-      }
-      child.observe(Math.max(0, at - frameTs) / 1000);
+      if (frameTs !== undefined) childOf(channel).observe(Math.max(0, at - frameTs) / 1000);
+    },
+    latencyOf(channel) {
+      const child = childOf(channel);
+      return (frameTs) => child.observe(Math.max(0, now() - frameTs) / 1000);
     },
   };
 }

@@ -21,7 +21,7 @@ import { tooManySubscriptions } from './guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
 import type { ClientRef } from '../upstream/gateway.ts';
-import type { GatewayMetrics, LiveSubscriptions } from './metrics.ts';
+import type { GatewayMetrics, LatencyObserver, LiveSubscriptions } from './metrics.ts';
 import type { GatewayYoga } from './yoga.ts';
 
 /** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
@@ -112,6 +112,15 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
     metrics?.subscriptionClosed(count);
   };
 
+  // An unshared subscription's latency observer, bound once (graphql-ws hands `onNext` the same arguments each time).
+  const latencyByOperation = new WeakMap<ExecutionArgs, LatencyObserver>();
+  const latencyOf = (args: ExecutionArgs): LatencyObserver | undefined => {
+    if (metrics === undefined) return undefined;
+    let observe = latencyByOperation.get(args);
+    if (observe === undefined) latencyByOperation.set(args, (observe = metrics.latencyOf(rootFieldOf(args) ?? UNKNOWN_FIELD)));
+    return observe;
+  };
+
   return {
     onOperation: (_ctx, _id, payload, args, result) => {
       if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
@@ -136,7 +145,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
       if (metrics !== undefined) {
         metrics.sent.ws++;
         const frameTs = eventTimeOf(args.contextValue)?.take();
-        if (frameTs !== undefined) metrics.observeLatency(rootFieldOf(args) ?? UNKNOWN_FIELD, frameTs);
+        if (frameTs !== undefined) latencyOf(args)?.(frameTs);
       }
       const { errors, data, extensions } = result;
       if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
