@@ -14,13 +14,13 @@ import type { UpstreamMode } from './graphql/builder.ts';
 import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
-import type { Fanout } from './server/fanout.ts';
-import { createMetrics } from './server/metrics.ts';
-import { loadExampleOperations } from './server/graphiql.ts';
+import type { Fanout } from './server/fanout/fanout.ts';
+import { createMetrics } from './server/metrics/metrics.ts';
+import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instruments.ts';
-import { createUpstream, type UpstreamOptions } from './upstream/gateway.ts';
-import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions } from './upstream/instruments.ts';
+import { createUpstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
+import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions } from './sources/coincall/instrument-registry.ts';
 
 /**
  * How long start-up waits for the first instrument list before serving

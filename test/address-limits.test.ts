@@ -12,9 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { gatewaySchema } from '../src/graphql/schema.ts';
-import { clientAddress, recordClientAddress, resolveClientAddress, trustedProxies } from '../src/server/client-address.ts';
+import { clientAddress, recordClientAddress, resolveClientAddress, trustedProxies } from '../src/server/gates/client-address.ts';
 import { createGatewayServer } from '../src/server/gateway-server.ts';
-import type { Upstream } from '../src/upstream/gateway.ts';
+import type { Upstream } from '../src/sources/coincall/coincall-source.ts';
 import { closeOf, httpFrom, openWs, tcpFrom } from './helpers/address-clients.ts';
 import { disposeAll, onDispose, sleep, startTestGateway, waitFor } from './helpers/gateway.ts';
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORT, readConfig } from '../src/config.ts';
 import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/env.ts';
-import { createMetrics } from '../src/server/metrics.ts';
+import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');

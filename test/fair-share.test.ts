@@ -16,7 +16,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../src/lib/limits.ts';
-import { REQUEST_BUDGET_PER_SECOND } from '../src/upstream/pacer.ts';
+import { REQUEST_BUDGET_PER_SECOND } from '../src/sources/coincall/pacer.ts';
 import { SERVER_KEY, startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
 import { DEMO_CREDENTIAL, disposeAll, onDispose, postGraphQL, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TAB, EXAMPLES_TAB } from '../src/server/graphiql.ts';
+import { DEFAULT_TAB, EXAMPLES_TAB } from '../src/server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { disposeAll, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 

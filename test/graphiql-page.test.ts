@@ -9,9 +9,9 @@ import { getVariableValues, Kind, parse, validate, type OperationDefinitionNode 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
-import { IMMUTABLE_CACHE_CONTROL } from '../src/server/graphiql-assets.ts';
+import { IMMUTABLE_CACHE_CONTROL } from '../src/server/graphiql/graphiql-assets.ts';
 import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
-import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql.ts';
+import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';

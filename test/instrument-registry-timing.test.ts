@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DAY_MS, nextDailyExpiry } from '../src/coincall/symbols.ts';
 import type { Logger } from '../src/lib/logger.ts';
-import { createInstrumentRegistry, type InstrumentRegistryOptions } from '../src/upstream/instruments.ts';
+import { createInstrumentRegistry, type InstrumentRegistryOptions } from '../src/sources/coincall/instrument-registry.ts';
 import { listingAnswers, type Listing } from './helpers/rest-exchange.ts';
 
 const BASE = 'http://exchange.test';

@@ -11,8 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_PATH, optionInstrumentsPath } from '../src/coincall/rest.ts';
 import { DAY_MS, expiryCode, nextDailyExpiry, optionSymbol } from '../src/coincall/symbols.ts';
 import type { Logger } from '../src/lib/logger.ts';
-import { MAX_SUGGESTED_STRIKES } from '../src/upstream/instrument-index.ts';
-import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions, type InstrumentRegistryStatus } from '../src/upstream/instruments.ts';
+import { MAX_SUGGESTED_STRIKES } from '../src/sources/coincall/instrument-index.ts';
+import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions, type InstrumentRegistryStatus } from '../src/sources/coincall/instrument-registry.ts';
 import { answer, listingAnswers, optionRow, optionRows, startRestExchange, unreachableUrl, type Listing } from './helpers/rest-exchange.ts';
 
 /** Expiries a day or more ahead, so none passes while the file runs. */

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.ts';
-import { createMetrics } from '../src/server/metrics.ts';
-import type { UpstreamStatus } from '../src/upstream/gateway.ts';
+import { createMetrics } from '../src/server/metrics/metrics.ts';
+import type { UpstreamStatus } from '../src/sources/coincall/coincall-source.ts';
 import { parsePrometheus, scrapeMetrics, sumOf, type Sample } from './helpers/prometheus.ts';
 import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 

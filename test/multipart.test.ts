@@ -11,7 +11,7 @@ import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
-import { acceptsMultipartSubscriptions, MULTIPART_CONTENT_TYPE, multipartResponse } from '../src/server/multipart.ts';
+import { acceptsMultipartSubscriptions, MULTIPART_CONTENT_TYPE, multipartResponse } from '../src/server/http-streaming/multipart.ts';
 import { DEMO_CREDENTIAL, disposeAll, postGraphQL, postStreaming, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 
 /** What Apollo Client's HttpLink sends for a subscription (its `accept` before the default ones). */

@@ -28,7 +28,7 @@ import {
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
-import { loadExampleOperations } from '../src/server/graphiql.ts';
+import { loadExampleOperations } from '../src/server/graphiql/graphiql.ts';
 import { exampleVariables, isPrivateExample, type ExampleName } from '../src/channels/examples.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import {

@@ -6,7 +6,7 @@
  * since is a stranger again.
  */
 import { describe, expect, it } from 'vitest';
-import { createPrivateAdmission, STRANGERS_SHARE } from '../src/upstream/private-admission.ts';
+import { createPrivateAdmission, STRANGERS_SHARE } from '../src/sources/coincall/private-admission.ts';
 
 function admission({ perAddressPerSecond = 2, ratePerSecond = 10, burst = 10 } = {}) {
   let t = 1_000_000;

@@ -4,7 +4,7 @@
  * after a resume, identical items are new trades and pass.
  */
 import { describe, expect, it } from 'vitest';
-import { createReplayFilter } from '../src/upstream/replay-filter.ts';
+import { createReplayFilter } from '../src/hub/replay-filter.ts';
 
 const trade = (id: string) => ({ id, price: '1' });
 

@@ -14,12 +14,12 @@ import { describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
-import { createFanout } from '../src/server/fanout.ts';
-import type { WsExtra } from '../src/server/ws-adapter.ts';
-import type { WsContext } from '../src/server/ws-envelop.ts';
-import { createWsOptions, deliveryOf } from '../src/server/ws-options.ts';
+import { createFanout } from '../src/server/fanout/fanout.ts';
+import type { WsExtra } from '../src/server/graphql-ws/ws-adapter.ts';
+import type { WsContext } from '../src/server/graphql-ws/ws-envelop.ts';
+import { createWsOptions, deliveryOf } from '../src/server/graphql-ws/ws-options.ts';
 import { createGatewayYoga, type GatewayYoga } from '../src/server/yoga.ts';
-import type { Upstream } from '../src/upstream/gateway.ts';
+import type { Upstream } from '../src/sources/coincall/coincall-source.ts';
 
 const unused = (): never => {
   throw new Error('not used in-process');

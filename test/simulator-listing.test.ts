@@ -13,7 +13,7 @@ import { signedUrl } from '../src/coincall/signing.ts';
 import { listedExpiries, STRIKES_EACH_SIDE } from '../src/simulator/instruments.ts';
 import { SimulatorListing } from '../src/simulator/listing.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
-import { createInstrumentRegistry } from '../src/upstream/instruments.ts';
+import { createInstrumentRegistry } from '../src/sources/coincall/instrument-registry.ts';
 import { TestClient } from './helpers/ws-client.ts';
 
 const disposers: (() => unknown)[] = [];

@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ThrottlePolicy } from '../src/channels/channel.ts';
 import { ALL_CHANNELS } from '../src/channels/registry.ts';
-import { createSink } from '../src/upstream/delivery.ts';
-import { StreamInterruption } from '../src/upstream/signals.ts';
-import { throttle, type StartTimer } from '../src/upstream/throttle.ts';
+import { createSink } from '../src/hub/delivery.ts';
+import { StreamInterruption } from '../src/hub/signals.ts';
+import { throttle, type StartTimer } from '../src/hub/throttle.ts';
 
 const WINDOW_MS = 1_000;
 

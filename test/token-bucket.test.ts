@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenBucket } from '../src/lib/token-bucket.ts';
-import { createPacer, PACING_BURST, REQUEST_BUDGET_PER_SECOND } from '../src/upstream/pacer.ts';
+import { createPacer, PACING_BURST, REQUEST_BUDGET_PER_SECOND } from '../src/sources/coincall/pacer.ts';
 
 function manualClock() {
   let t = 1_000_000;

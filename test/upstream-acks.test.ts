@@ -10,10 +10,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import type { Frame } from '../src/coincall/protocol.ts';
 import { silentLogger } from '../src/lib/logger.ts';
-import { createAckTracker } from '../src/upstream/ack-tracker.ts';
-import { createRequestScheduler } from '../src/upstream/request-scheduler.ts';
-import type { Listener, Topic } from '../src/upstream/topic.ts';
-import { createTopicTable } from '../src/upstream/topic-table.ts';
+import { createAckTracker } from '../src/sources/coincall/ack-tracker.ts';
+import { createRequestScheduler } from '../src/sources/coincall/request-scheduler.ts';
+import type { Listener, Topic } from '../src/hub/topic.ts';
+import { createTopicTable } from '../src/hub/topic-table.ts';
 
 const channel = CHANNELS.futuresIndexPrice;
 const listener: Listener = { deliver: () => undefined, fail: () => undefined, end: () => undefined };

@@ -9,8 +9,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
-import { StreamInterruption, isStreamSignal } from '../src/upstream/signals.ts';
-import type { Sink } from '../src/upstream/delivery.ts';
+import { StreamInterruption, isStreamSignal } from '../src/hub/signals.ts';
+import type { Sink } from '../src/hub/delivery.ts';
 import { startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
 import { disposeAll, waitFor } from './helpers/gateway.ts';
 

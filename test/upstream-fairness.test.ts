@@ -12,8 +12,8 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import type { AnyChannel } from '../src/channels/channel.ts';
 import { GatewayError } from '../src/lib/errors.ts';
 import { silentLogger } from '../src/lib/logger.ts';
-import { createMultiplexer } from '../src/upstream/multiplexer.ts';
-import type { Listener } from '../src/upstream/topic.ts';
+import { createMultiplexer } from '../src/sources/coincall/multiplexer.ts';
+import type { Listener } from '../src/hub/topic.ts';
 import { startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 import { disposeAll, waitFor } from './helpers/gateway.ts';
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { readConnectQuery, verifyConnectQuery } from '../src/coincall/signing.ts';
 import { disposeAll, type CapturedLog, sleep, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
-import type { Upstream } from '../src/upstream/gateway.ts';
+import type { Upstream } from '../src/sources/coincall/coincall-source.ts';
 import { SERVER_KEY, startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
 
 afterEach(disposeAll);

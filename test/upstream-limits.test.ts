@@ -17,9 +17,9 @@ import {
   type Subscription,
   type Upstream,
   type UpstreamOptions,
-} from '../src/upstream/gateway.ts';
-import { createExpiringSet } from '../src/upstream/admission.ts';
-import { STRANGERS_SHARE } from '../src/upstream/private-admission.ts';
+} from '../src/sources/coincall/coincall-source.ts';
+import { createExpiringSet } from '../src/sources/coincall/admission.ts';
+import { STRANGERS_SHARE } from '../src/sources/coincall/private-admission.ts';
 import { createTokenBucket } from '../src/lib/token-bucket.ts';
 import { ALICE, BOB, credentialOf, disposeAll, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { SERVER_KEY, startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';

@@ -8,8 +8,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, fullJitterBackoff } from '../src/lib/backoff.ts';
 import { silentLogger } from '../src/lib/logger.ts';
-import { createMultiplexer, DEFAULT_LINGER_MS, type Listener } from '../src/upstream/multiplexer.ts';
-import { DEFAULT_CONNECTION_LINGER_MS } from '../src/upstream/gateway.ts';
+import { createMultiplexer, DEFAULT_LINGER_MS, type Listener } from '../src/sources/coincall/multiplexer.ts';
+import { DEFAULT_CONNECTION_LINGER_MS } from '../src/sources/coincall/coincall-source.ts';
 import { waitFor } from './helpers/gateway.ts';
 
 describe('reconnect backoff', () => {

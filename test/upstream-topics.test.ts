@@ -11,9 +11,9 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import { parseFrame } from '../src/coincall/protocol.ts';
 import { canonicalKey } from '../src/lib/canonical.ts';
 import type { Logger } from '../src/lib/logger.ts';
-import { createFrameRouter } from '../src/upstream/frame-router.ts';
-import type { Listener, Topic } from '../src/upstream/topic.ts';
-import { createTopicTable, DEFAULT_LINGER_MS } from '../src/upstream/topic-table.ts';
+import { createFrameRouter } from '../src/sources/coincall/frame-router.ts';
+import type { Listener, Topic } from '../src/hub/topic.ts';
+import { createTopicTable, DEFAULT_LINGER_MS } from '../src/hub/topic-table.ts';
 
 const trades = CHANNELS.futuresTrades;
 const price = CHANNELS.futuresIndexPrice;

@@ -8,7 +8,7 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import { optionSymbol } from '../src/coincall/symbols.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { startSimulator, DEMO_ACCOUNT, type Simulator } from '../src/simulator/index.ts';
-import { createUpstream, type Upstream } from '../src/upstream/gateway.ts';
+import { createUpstream, type Upstream } from '../src/sources/coincall/coincall-source.ts';
 import { captureLogs, sleep, waitFor } from './helpers/gateway.ts';
 
 let simulator: Simulator;

@@ -1,6 +1,6 @@
 /**
  * The Coincall WebSocket wire protocol, pure: request builders and the frame
- * parser. No sockets here; `upstream/` and `simulator/` speak through this.
+ * parser. No sockets here; `sources/coincall/` and `simulator/` speak through this.
  */
 import { toTimestamp } from '../lib/decimal.ts';
 import { isRecord, parseJsonLossless } from '../lib/json.ts';

@@ -1,6 +1,6 @@
 /**
  * Coincall's public REST answers about instruments, pure: `unknown` in,
- * validated instruments out. No HTTP here; `upstream/instruments.ts` fetches.
+ * validated instruments out. No HTTP here; `sources/coincall/instrument-registry.ts` fetches.
  *
  * Every answer is wrapped: `{"code":0,"msg":"Success","data":...}`. A code
  * other than 0 is a failure, except the documented slip `"code":1,"msg":"succ"`

@@ -5,8 +5,8 @@
 import SchemaBuilder from '@pothos/core';
 import type { Credential } from '../coincall/signing.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
-import type { ClientRef, Upstream } from '../upstream/gateway.ts';
-import type { InstrumentRegistry } from '../upstream/instruments.ts';
+import type { ClientRef, Upstream } from '../sources/coincall/coincall-source.ts';
+import type { InstrumentRegistry } from '../sources/coincall/instrument-registry.ts';
 
 export type UpstreamMode = 'LIVE' | 'SIMULATED';
 

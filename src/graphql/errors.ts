@@ -2,11 +2,11 @@
  * Error presentation: expected gateway errors become GraphQL errors with their
  * `extensions.code`; everything else is masked by yoga and logged server-side.
  * The stream signals (an interruption, a final failure) live in
- * `upstream/signals.ts`; this re-exports them for the GraphQL layer.
+ * `hub/signals.ts`; this re-exports them for the GraphQL layer.
  */
 import { asGraphQLError, GatewayError } from '../lib/errors.ts';
 
-export { StreamFailure, StreamInterruption, isStreamSignal } from '../upstream/signals.ts';
+export { StreamFailure, StreamInterruption, isStreamSignal } from '../hub/signals.ts';
 
 export function toGraphQLError(error: unknown): unknown {
   if (error instanceof GatewayError) return asGraphQLError(error);

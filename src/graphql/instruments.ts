@@ -10,7 +10,7 @@ import { Market, OptionType } from '../channels/enums.ts';
 import type { Instrument } from '../coincall/rest.ts';
 import { isUnderlyingSymbol } from '../coincall/symbols.ts';
 import { badInput } from '../lib/errors.ts';
-import type { InstrumentRegistryStatus, RegistryState } from '../upstream/instruments.ts';
+import type { InstrumentRegistryStatus, RegistryState } from '../sources/coincall/instrument-registry.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { toGraphQLError } from './errors.ts';

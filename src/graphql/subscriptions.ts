@@ -14,7 +14,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { eventTimeFor } from '../lib/event-time.ts';
 import { isRecord } from '../lib/json.ts';
-import { throttle } from '../upstream/throttle.ts';
+import { throttle } from '../hub/throttle.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { StreamFailure, StreamInterruption, toGraphQLError } from './errors.ts';

@@ -7,7 +7,7 @@
  * connection and body caps (`request-gate.ts` lets them through).
  */
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import type { GatewayMetrics } from './metrics.ts';
+import type { GatewayMetrics } from './metrics/metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 export const HEALTH_PATH = '/health';

@@ -18,17 +18,17 @@ import type { GatewayContext } from '../graphql/builder.ts';
 import { createBoundedCache } from '../lib/bounded-cache.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
-import { clientAddress } from './client-address.ts';
+import { clientAddress } from './gates/client-address.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
-import { graphiqlOptions, type GraphiQLSetup } from './graphiql.ts';
+import { graphiqlOptions, type GraphiQLSetup } from './graphiql/graphiql.ts';
 import { corsOption, type CorsOrigins } from './cors.ts';
-import { useGraphiQLAssets } from './graphiql-assets.ts';
-import { renderGraphiQLPage } from './graphiql-page.ts';
+import { useGraphiQLAssets } from './graphiql/graphiql-assets.ts';
+import { renderGraphiQLPage } from './graphiql/graphiql-page.ts';
 import { useQueryLimits } from './guards.ts';
-import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './multipart.ts';
-import type { GatewayMetrics } from './metrics.ts';
-import { useGatewayMetrics } from './metrics-plugin.ts';
+import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './http-streaming/multipart.ts';
+import type { GatewayMetrics } from './metrics/metrics.ts';
+import { useGatewayMetrics } from './metrics/metrics-plugin.ts';
 import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useMetricsRoute, useReadiness, useRootRedirect } from './routes.ts';
 
 /**

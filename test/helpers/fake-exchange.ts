@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/upstream/gateway.ts';
+import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/sources/coincall/coincall-source.ts';
 import { captureLogs, onDispose, waitFor, type CapturedLog } from './gateway.ts';
 
 export interface FakeRequest {

@@ -1,0 +1,139 @@
+/**
+ * The upstream side's contract: what `Upstream` offers the GraphQL layer, its
+ * options with their defaults, and the status it reports. `gateway.ts` builds
+ * it; this file only names it.
+ */
+import type { MarketName } from '../../coincall/protocol.ts';
+import type { Credential } from '../../coincall/signing.ts';
+import type { Backoff } from '../../lib/backoff.ts';
+import { LIMIT_SETTINGS } from '../../lib/limits.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { AnyChannel } from '../../channels/channel.ts';
+import type { ConnectionStats } from './connection.ts';
+import type { HubCountsSnapshot } from './connection-counters.ts';
+import type { DropCounters, TopicInfo } from './multiplexer.ts';
+import type { ClientRef } from './request-scheduler.ts';
+import type { Subscription } from './subscriber.ts';
+
+/** How long a private connection outlives its last topic. */
+export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
+/** A refused credential fails fast for this long instead of reconnecting per attempt. */
+export const REFUSED_CREDENTIAL_TTL_MS = 30_000;
+/**
+ * Refused credentials remembered at once; past it the oldest is forgotten (and
+ * costs one more handshake if it comes back). 10 000 short entries are about 1 MB.
+ */
+export const MAX_REFUSED_CREDENTIALS = 10_000;
+/**
+ * Distinct client credentials with private connections open (or opening) at
+ * once. Each may hold one socket per market, so 500 keeps this process under
+ * about 1 000 sockets to the exchange from one IP address, and a reconnect of
+ * all of them after an outage paced at the handshake rate below takes under
+ * two minutes. Coincall publishes no connection limit; raise it with care.
+ */
+export const DEFAULT_MAX_PRIVATE_CREDENTIALS = LIMIT_SETTINGS.upstreamMaxPrivateAccounts.fallback;
+/**
+ * At shutdown, how long the upstream unsubscribes may take to go out before the
+ * sockets close anyway. At the pacing rate that is about 400 per connection;
+ * the exchange forgets the rest with the socket. Well inside the 10 s a
+ * container gets between SIGTERM and SIGKILL.
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000;
+/** New private handshakes per second, all credentials together (reconnects included). */
+export const DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND = LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.fallback;
+/** Private handshakes allowed back to back before the rate applies. */
+export const DEFAULT_PRIVATE_HANDSHAKE_BURST = LIMIT_SETTINGS.upstreamPrivateHandshakeBurst.fallback;
+/** Largest upstream frame accepted. */
+export const DEFAULT_UPSTREAM_MAX_FRAME_BYTES = LIMIT_SETTINGS.upstreamMaxFrameBytes.fallback;
+
+export interface UpstreamOptions {
+  readonly urls: Readonly<Record<MarketName, string>>;
+  /** Signs the shared public connections. */
+  readonly serverCredential: Credential;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly lingerMs?: number;
+  readonly connectionLingerMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  readonly backoff?: Backoff;
+  readonly ackWaitMs?: number;
+  readonly eventQueueLimit?: number;
+  /** Upper bound of the shutdown's unsubscribe drain (default DEFAULT_SHUTDOWN_DRAIN_MS). */
+  readonly shutdownDrainMs?: number;
+  /** Re-sends of a subscribe refused for "too many request" before it fails (default DEFAULT_THROTTLE_RETRIES). */
+  readonly throttleRetries?: number;
+  /** Delay before each such re-send (default: the next rate window plus jitter). */
+  readonly throttleBackoff?: Backoff;
+  /** Distinct private credentials connected at once (default DEFAULT_MAX_PRIVATE_CREDENTIALS). */
+  readonly maxPrivateCredentials?: number;
+  /** How long a query waits for a topic's first value (default LIMIT_SETTINGS.querySnapshotTimeoutMs). */
+  readonly querySnapshotTimeoutMs?: number;
+  /** Global rate of private handshakes (default DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND). */
+  readonly privateHandshakesPerSecond?: number;
+  /** Burst of private handshakes (default DEFAULT_PRIVATE_HANDSHAKE_BURST). */
+  readonly privateHandshakeBurst?: number;
+  /** How long a refused credential fails fast (default REFUSED_CREDENTIAL_TTL_MS). */
+  readonly refusedCredentialTtlMs?: number;
+  /** Refused credentials remembered at once (default MAX_REFUSED_CREDENTIALS). */
+  readonly maxRefusedCredentials?: number;
+  /** Largest upstream frame accepted (default DEFAULT_UPSTREAM_MAX_FRAME_BYTES); a larger one renews its connection. */
+  readonly maxFrameBytes?: number;
+  /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
+  readonly staleCheckMs?: number;
+  /** Private handshakes per second from one client address (default: its limit's). */
+  readonly privateHandshakesPerSecondPerAddress?: number;
+  /** New upstream topics one client may open per second (default: its limit's). */
+  readonly maxNewTopicsPerSecondPerClient?: number;
+  /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
+  readonly maxPendingTopics?: number;
+}
+
+export interface ConnectionStatus extends ConnectionStats {
+  /** `public` market data (server key) or `private` (a client's credential). */
+  readonly access: 'public' | 'private';
+}
+
+export interface UpstreamStatus {
+  readonly connections: readonly ConnectionStatus[];
+  /** Public topics with their subscriber counts; private topics are counted, not named. */
+  readonly topics: readonly TopicInfo[];
+  readonly privateTopics: number;
+  /** Distinct client credentials with private connections open or opening. */
+  readonly privateCredentials: number;
+  /** Credentials the exchange refused recently (they fail fast with FORBIDDEN until they expire). */
+  readonly refusedCredentials: number;
+  readonly drops: Readonly<DropCounters>;
+  /** Since start, closed connections included (for metrics): reconnects, frames by channel, private topics per market. */
+  readonly reconnects?: HubCountsSnapshot['reconnects'];
+  readonly frames?: HubCountsSnapshot['frames'];
+  readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
+}
+
+export interface Upstream {
+  /** Subscribes to `channel` with validated `args`; private channels need the client's credential. */
+  subscribe(
+    channel: AnyChannel,
+    args: unknown,
+    credential: Credential | undefined,
+    /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
+    /** `onTake`: called as the subscriber takes each value, with its exchange frame `ts` (delivery latency). */
+    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef; readonly onTake?: (frameTs: number | undefined) => void },
+  ): Subscription;
+  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
+  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
+  status(): UpstreamStatus;
+  /**
+   * Every public connection is open, or reconnecting after the exchange closed
+   * it for idleness (routine: the next subscription is not delayed by it).
+   */
+  ready(): boolean;
+  /** Calls `listener` on every change of an upstream connection's state (opened, dropped, closed...); returns its removal. */
+  onChange(listener: () => void): () => void;
+  /**
+   * Ends every subscription, sends every upstream unsubscribe (paced) and closes
+   * the connections; resolves when done, or after the shutdown drain time at most.
+   */
+  close(): Promise<void>;
+}
+
