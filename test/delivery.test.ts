@@ -5,7 +5,7 @@
  * immediate even with a read pending.
  */
 import { describe, expect, it } from 'vitest';
-import { createSink, MAX_MERGED_EVENT_ITEMS } from '../src/hub/delivery.ts';
+import { createSink, MAX_MERGED_EVENT_ITEMS } from '../src/hub/sink.ts';
 
 describe('a state subscriber', () => {
   it('gets only the latest value when it reads slower than values arrive', async () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ThrottlePolicy } from '../src/channels/channel.ts';
 import { ALL_CHANNELS } from '../src/channels/registry.ts';
-import { createSink } from '../src/hub/delivery.ts';
+import { createSink } from '../src/hub/sink.ts';
 import { StreamInterruption } from '../src/hub/signals.ts';
 import { throttle, type StartTimer } from '../src/hub/throttle.ts';
 

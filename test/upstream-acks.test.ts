@@ -12,7 +12,8 @@ import type { Frame } from '../src/coincall/protocol.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createAckTracker } from '../src/sources/coincall/ack-tracker.ts';
 import { createRequestScheduler } from '../src/sources/coincall/request-scheduler.ts';
-import type { Listener, Topic } from '../src/hub/topic.ts';
+import type { Listener, TopicHandle } from '../src/hub/listener.ts';
+import type { SourceTopic } from '../src/hub/source-port.ts';
 import { createTopicTable } from '../src/hub/topic-table.ts';
 
 const channel = CHANNELS.futuresIndexPrice;
@@ -31,55 +32,61 @@ function tracked({ retries = 2 } = {}) {
   const failures: string[] = [];
   /** The connection's writes: requests reach the socket when `written()` is called. */
   const queued: Array<() => void> = [];
-  const table = createTopicTable({ opened: (topic) => acks.subscribe(topic), expired: () => undefined });
-  const scheduler = createRequestScheduler({
-    send: (text, onWritten) => {
-      sent.push(JSON.parse(text) as { action: string; payload: unknown });
-      queued.push(onWritten);
-    },
-    isLive: (topic) => table.has(topic),
-    written: (request) => acks.written(request),
-    // Picks at once: the test decides when requests reach the socket.
-    defer: (pick) => pick(),
+  const table = createTopicTable({}, (hub) => {
+    const scheduler = createRequestScheduler({
+      send: (text, onWritten) => {
+        sent.push(JSON.parse(text) as { action: string; payload: unknown });
+        queued.push(onWritten);
+      },
+      isLive: (topic) => acks.tracks(topic),
+      written: (request) => acks.written(request),
+      // Picks at once: the test decides when requests reach the socket.
+      defer: (pick) => pick(),
+    });
+    const acks = createAckTracker({
+      hub: {
+        answered: (topic, at) => hub.answered(topic, at),
+        failed: (topic, error) => {
+          failures.push(`${topic.key}: ${error.message}`);
+          hub.failed(topic, error);
+        },
+      },
+      schedule: (topic, options) => scheduler.subscribe(topic, options),
+      logger: silentLogger,
+      now: Date.now,
+      throttleRetries: retries,
+      throttleBackoff: () => RETRY_MS,
+    });
+    return { acks, find: hub.find, subscribe: (topic: SourceTopic) => acks.track(topic), unsubscribe: () => undefined, close: () => undefined, status: () => undefined };
   });
-  const acks = createAckTracker({
-    market: 'futures',
-    table,
-    schedule: (topic, options) => scheduler.subscribe(topic, options),
-    fail: (topic, error) => {
-      failures.push(`${topic.key}: ${error.message}`);
-      topic.fail(error);
-      table.remove(topic);
-    },
-    logger: silentLogger,
-    now: Date.now,
-    throttleRetries: retries,
-    throttleBackoff: () => RETRY_MS,
-  });
+  const acks = table.source.acks;
   /** Every queued request reaches the socket (the scheduler hands over the next as each is written). */
   const written = () => {
     for (let done = queued.shift(); done !== undefined; done = queued.shift()) done();
   };
-  const open = (symbol: string): Topic => {
-    table.join(channel, channel.parseArgs({ symbol }, Date.now()), listener);
-    const topic = table.find(channel, symbol);
+  const handles = new Map<SourceTopic, TopicHandle>();
+  const open = (symbol: string): SourceTopic => {
+    const handle = table.join(channel, channel.parseArgs({ symbol }, Date.now()), listener);
+    const topic = table.source.find(channel, symbol);
     if (topic === undefined) throw new Error('no topic');
+    handles.set(topic, handle);
     return topic;
   };
+  const confirmed = (topic: SourceTopic) => handles.get(topic)?.confirmed;
   const subscribes = (symbol: string) => sent.filter((r) => r.action === 'subscribe' && JSON.stringify(r.payload).includes(symbol)).length;
-  return { table, acks, open, written, subscribes, failures };
+  return { table, acks, open, written, subscribes, failures, confirmed };
 }
 
 describe('ack tracker', () => {
   it('moves a subscribe from sending to awaiting when written, and to answered by its acknowledgement', async () => {
-    const { acks, open, written } = tracked();
+    const { acks, open, written, confirmed } = tracked();
     const topic = open('BTCUSD');
-    expect(topic.state.kind).toBe('sending');
+    expect(acks.state(topic)?.kind).toBe('sending');
     written();
-    expect(topic.state).toEqual({ kind: 'awaiting', since: Date.now(), retries: 0 });
+    expect(acks.state(topic)).toEqual({ kind: 'awaiting', since: Date.now(), retries: 0 });
     acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
-    expect(topic.state.kind).toBe('answered');
-    await expect(topic.confirmation).resolves.toBeUndefined();
+    expect(acks.state(topic)?.kind).toBe('answered');
+    await expect(confirmed(topic)).resolves.toBeUndefined();
   });
 
   it('matches an acknowledgement whose echo differs in form to the only pending topic of its dataType', () => {
@@ -87,7 +94,7 @@ describe('ack tracker', () => {
     const topic = open('BTCUSD');
     written();
     acks.handleAck(ack('an echo in another form', true));
-    expect(topic.state.kind).toBe('answered');
+    expect(acks.state(topic)?.kind).toBe('answered');
   });
 
   it('lets first data answer a subscribe', () => {
@@ -95,16 +102,16 @@ describe('ack tracker', () => {
     const topic = open('BTCUSD');
     written();
     acks.answered(topic);
-    expect(topic.pending).toBe(false);
+    expect(acks.pending(topic)).toBe(false);
   });
 
   it('fails a topic the exchange refused, with its reason', async () => {
-    const { acks, open, written, failures, table } = tracked();
+    const { acks, open, written, failures, table, confirmed } = tracked();
     const topic = open('BTCUSD');
     written();
     acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'no such symbol'));
     expect(failures).toEqual(['BTCUSD: Coincall refused the spotPrice subscription: no such symbol']);
-    await expect(topic.confirmation).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED' });
+    await expect(confirmed(topic)).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED' });
     expect(table.size).toBe(0);
   });
 
@@ -115,11 +122,11 @@ describe('ack tracker', () => {
     written();
     acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
     expect(acks.handleNotice('too many request')).toBe(true);
-    expect(unanswered.state.kind).toBe('throttled');
+    expect(acks.state(unanswered)?.kind).toBe('throttled');
     vi.advanceTimersByTime(RETRY_MS);
     expect(subscribes('ETHUSD')).toBe(2);
     expect(subscribes('BTCUSD')).toBe(1);
-    expect(answered.state.kind).toBe('answered');
+    expect(acks.state(answered)?.kind).toBe('answered');
     expect(acks.handleNotice('something else')).toBe(false);
   });
 
@@ -153,11 +160,11 @@ describe('ack tracker', () => {
     vi.advanceTimersByTime(RETRY_MS);
     written();
     acks.handleAck(ack({ symbol: 'BTCUSD' }, false, 'too many request'));
-    expect(topic.state).toMatchObject({ kind: 'throttled', retries: 1 });
+    expect(acks.state(topic)).toMatchObject({ kind: 'throttled', retries: 1 });
     acks.subscribe(topic);
-    expect(topic.state).toEqual({ kind: 'sending', retries: 0 });
+    expect(acks.state(topic)).toEqual({ kind: 'sending', retries: 0 });
     vi.advanceTimersByTime(RETRY_MS * 10);
     expect(subscribes('BTCUSD')).toBe(3);
-    expect(topic.state.kind).toBe('sending');
+    expect(acks.state(topic)?.kind).toBe('sending');
   });
 });

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { StreamInterruption, isStreamSignal } from '../src/hub/signals.ts';
-import type { Sink } from '../src/hub/delivery.ts';
+import type { Sink } from '../src/hub/sink.ts';
 import { startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
 import { disposeAll, waitFor } from './helpers/gateway.ts';
 

@@ -13,7 +13,7 @@ import type { AnyChannel } from '../src/channels/channel.ts';
 import { GatewayError } from '../src/lib/errors.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createMultiplexer } from '../src/sources/coincall/multiplexer.ts';
-import type { Listener } from '../src/hub/topic.ts';
+import type { Listener } from '../src/hub/listener.ts';
 import { startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 import { disposeAll, waitFor } from './helpers/gateway.ts';
 

@@ -1,18 +1,17 @@
 /**
  * The topic table and the frame router, in-process (no sockets): a topic is
  * opened by its first listener and shared by the rest, lingers after the last
- * one leaves, and is found by channel and key (frames) or by dataType and
- * payload (acknowledgements); a frame is decoded once and its items handed,
+ * one leaves, and is found by channel and key until it expires or fails; a frame is decoded once and its items handed,
  * grouped by key, to their topics, while frames nobody can serve are counted
  * and logged once per cause.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { parseFrame } from '../src/coincall/protocol.ts';
-import { canonicalKey } from '../src/lib/canonical.ts';
 import type { Logger } from '../src/lib/logger.ts';
 import { createFrameRouter } from '../src/sources/coincall/frame-router.ts';
-import type { Listener, Topic } from '../src/hub/topic.ts';
+import type { Listener } from '../src/hub/listener.ts';
+import type { HubPort, SourceTopic } from '../src/hub/source-port.ts';
 import { createTopicTable, DEFAULT_LINGER_MS } from '../src/hub/topic-table.ts';
 
 const trades = CHANNELS.futuresTrades;
@@ -21,21 +20,23 @@ const argsOf = (symbol: string) => trades.parseArgs({ symbol }, Date.now());
 
 function recordingListener() {
   const events: unknown[] = [];
-  const listener: Listener = { deliver: (e) => events.push(e), fail: () => undefined, end: () => undefined };
+  const listener: Listener = { deliver: (e: unknown) => events.push(e), fail: () => undefined, end: () => undefined };
   return { listener, events };
 }
 
 function table(lingerMs?: number) {
-  const opened: Topic[] = [];
-  const expired: Topic[] = [];
+  const opened: SourceTopic[] = [];
+  const expired: SourceTopic[] = [];
   const idle: boolean[] = [];
-  const t = createTopicTable({
-    ...(lingerMs === undefined ? {} : { lingerMs }),
-    opened: (topic) => opened.push(topic),
-    expired: (topic) => expired.push(topic),
-    onIdleChange: (i) => idle.push(i),
-  });
-  return { t, opened, expired, idle };
+  const t = createTopicTable({ ...(lingerMs === undefined ? {} : { lingerMs }), onIdleChange: (i) => idle.push(i) }, (hub: HubPort) => ({
+    hub,
+    subscribe: (topic: SourceTopic) => void opened.push(topic),
+    unsubscribe: (topic: SourceTopic) => void expired.push(topic),
+    close: () => undefined,
+    status: () => undefined,
+  }));
+  const hub = t.source.hub;
+  return { t, hub, opened, expired, idle };
 }
 
 function warnings() {
@@ -50,13 +51,13 @@ afterEach(() => {
 
 describe('topic table', () => {
   it('opens a topic for its first listener only, and shares it with the next', () => {
-    const { t, opened, idle } = table();
+    const { t, hub, opened, idle } = table();
     t.join(trades, argsOf('BTCUSD'), recordingListener().listener);
     t.join(trades, argsOf('BTCUSD'), recordingListener().listener);
     t.join(trades, argsOf('ETHUSD'), recordingListener().listener);
     expect(opened.map((o) => o.key)).toEqual(['BTCUSD', 'ETHUSD']);
-    expect(t.find(trades, 'BTCUSD')?.listeners.size).toBe(2);
-    expect(t.find(price, 'BTCUSD')).toBeUndefined();
+    expect(hub.find(trades, 'BTCUSD')?.subscribers).toBe(2);
+    expect(hub.find(price, 'BTCUSD')).toBeUndefined();
     expect(idle).toEqual([false]);
   });
 
@@ -89,15 +90,18 @@ describe('topic table', () => {
     expect(expired).toEqual([]);
   });
 
-  it('finds a topic by the dataType and canonical payload an acknowledgement echoes, until it is removed', () => {
-    const { t } = table();
-    t.join(trades, argsOf('BTCUSD'), recordingListener().listener);
-    const topic = t.find(trades, 'BTCUSD');
-    expect(topic).toBeDefined();
-    expect(t.findByAck(trades.dataType, canonicalKey(topic?.payload ?? null))).toBe(topic);
-    if (topic !== undefined) t.remove(topic);
-    expect(t.findByAck(trades.dataType, canonicalKey(topic?.payload ?? null))).toBeUndefined();
-    expect(t.find(trades, 'BTCUSD')).toBeUndefined();
+  it('finds a topic by channel and key until the source fails it, and fails its listeners and their confirmation', async () => {
+    const { t, hub, expired } = table();
+    const failures: Error[] = [];
+    const handle = t.join(trades, argsOf('BTCUSD'), { deliver: () => undefined, fail: (e) => failures.push(e), end: () => undefined });
+    const topic = hub.find(trades, 'BTCUSD');
+    expect(topic?.key).toBe('BTCUSD');
+    if (topic !== undefined) hub.failed(topic, new Error('refused'));
+    expect(failures.map((e) => e.message)).toEqual(['refused']);
+    await expect(handle.confirmed).rejects.toThrow('refused');
+    expect(hub.find(trades, 'BTCUSD')).toBeUndefined();
+    expect(t.size).toBe(0);
+    expect(expired).toEqual([]);
   });
 });
 
@@ -106,10 +110,10 @@ describe('frame router', () => {
     parseFrame(JSON.stringify({ dt: 33, c: 20, d: symbols.map((s, i) => ({ s, pr: '100.5', q: '1', sd: 1, ts: 1_700_000_000_000 + i })) }));
 
   function routed() {
-    const { t } = table();
+    const { t, hub } = table();
     const { logger, lines } = warnings();
-    const answered: Topic[] = [];
-    const router = createFrameRouter({ market: 'futures', table: t, logger, answered: (topic) => answered.push(topic) });
+    const answered: SourceTopic[] = [];
+    const router = createFrameRouter({ market: 'futures', hub, logger, answered: (topic) => void answered.push(topic) });
     const feed = (frame: ReturnType<typeof parseFrame>) => {
       if (frame.kind !== 'data') throw new Error(`not a data frame: ${frame.kind}`);
       router.route(frame.dt, frame.d, frame.ts, Date.now());

@@ -9,7 +9,7 @@ import { Market } from '../channels/enums.ts';
 import type { ConnectionStatus } from '../sources/coincall/coincall-source.ts';
 import type { TopicInfo, DropCounters } from '../sources/coincall/multiplexer.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
-import { createSink } from '../hub/delivery.ts';
+import { createSink } from '../hub/sink.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { instrumentStatus, InstrumentListStatusRef } from './instruments.ts';

@@ -1,85 +1,54 @@
 /**
- * The topic table of one upstream connection: ref-counted topics and their
- * linger.
+ * The topic table: ref-counted topics and their linger, over one source.
  *
  * A listener joins the topic of (channel, routing key); the first one opens it
- * (`opened`: the caller sends the upstream subscribe), later ones share it.
- * When the last listener leaves, the topic lingers for `lingerMs` (a listener
- * who comes back inside it keeps the upstream subscription), then it is removed
- * and `expired` tells the caller to unsubscribe. The table also answers the
- * lookups the other parts need: by channel and key (the frame router, per
- * frame), and by dataType and canonical payload (the ack tracker).
+ * (the source is asked to `subscribe` it), later ones share it. When the last
+ * listener leaves, the topic lingers for `lingerMs` (a listener who comes back
+ * inside it keeps the source's subscription), then it is removed and the
+ * source is asked to `unsubscribe` it. The table is also the hub side of the
+ * source port (`source-port.ts`): what the source answers, publishes, fails
+ * or interrupts reaches the topic's listeners through it.
  */
-import { canonicalKey } from '../lib/canonical.ts';
 import type { AnyChannel } from '../channels/channel.ts';
-import type { SnapshotMemory } from './snapshot.ts';
-import { Topic, type Listener } from './topic.ts';
+import { Confirmation } from './confirmation.ts';
+import type { Listener, Opener, TopicHandle } from './listener.ts';
+import type { HubPort, SourceTopic, TopicSource } from './source-port.ts';
+import { Topic } from './topic.ts';
 
-/** How long a topic outlives its last listener before the upstream unsubscribe. */
+/** How long a topic outlives its last listener before the source's unsubscribe. */
 export const DEFAULT_LINGER_MS = 2_000;
-
-export interface TopicHandle {
-  /** The topic's latest event (state channels), for a late listener. */
-  readonly last: unknown;
-  /** Resolves once the exchange acknowledged the subscription or sent data; rejects when it refused. */
-  readonly confirmed: Promise<void>;
-  /** What the topic keeps for its Query twin. */
-  readonly snapshot: SnapshotMemory | undefined;
-  /** Leaves the topic. */
-  release(): void;
-}
 
 export interface TopicTableOptions {
   readonly lingerMs?: number;
-  /** A topic was opened by its first listener: subscribe it upstream. */
-  readonly opened: (topic: Topic) => void;
-  /** A topic's linger ran out and it was removed: unsubscribe it upstream. */
-  readonly expired: (topic: Topic) => void;
   /** The number of topics went to zero (true) or away from it (false). */
   readonly onIdleChange?: (idle: boolean) => void;
 }
 
-export interface TopicTable {
-  join(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
-  /** The live topic of `channel` with routing key `key` (the per-frame lookup). */
-  find(channel: AnyChannel, key: string): Topic | undefined;
-  /** The live topic an acknowledgement of `dataType` echoing `payloadKey` (canonical) is about. */
-  findByAck(dataType: string, payloadKey: string): Topic | undefined;
-  /** Whether `topic` is still in the table. */
-  has(topic: Topic): boolean;
-  /** Removes `topic` (no upstream unsubscribe: the caller decides). */
-  remove(topic: Topic): void;
+export interface TopicTable<S extends TopicSource = TopicSource> {
+  /** Joins (or opens, asking the source and `opener` to admit it first) the topic of `channel` for `args`. */
+  join(channel: AnyChannel, args: unknown, listener: Listener, opener?: Opener): TopicHandle;
   /** Every live topic, lingering ones included, in opening order. */
-  all(): IterableIterator<Topic>;
+  topics(): IterableIterator<SourceTopic>;
   readonly size: number;
+  /** The source the table was connected to. */
+  readonly source: S;
+  /** Ends every topic normally, asks the source to unsubscribe each, then closes the source. */
+  close(): void;
 }
 
 interface Entry {
-  readonly ackKey: string;
+  readonly topic: Topic;
+  readonly confirmation: Confirmation;
   linger: NodeJS.Timeout | undefined;
 }
 
-/** How an acknowledgement finds its topic: dataType and the canonical key of the payload. */
-export const ackKeyOf = (dataType: string, payloadKey: string): string => `${dataType}\u0000${payloadKey}`;
-
-export function createTopicTable(options: TopicTableOptions): TopicTable {
+/** Builds a table and connects it to the source `connect` builds around the table's port. */
+export function createTopicTable<S extends TopicSource>(options: TopicTableOptions, connect: (hub: HubPort) => S): TopicTable<S> {
   const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-  const entries = new Map<Topic, Entry>();
+  const entries = new Map<SourceTopic, Entry>();
   const byChannel = new Map<string, Map<string, Topic>>();
-  const byAck = new Map<string, Topic>();
 
-  const open = (channel: AnyChannel, key: string, payload: Topic['payload']): Topic => {
-    const topic = new Topic(channel, key, payload);
-    const ackKey = ackKeyOf(channel.dataType, canonicalKey(payload ?? null));
-    if (entries.size === 0) options.onIdleChange?.(false);
-    entries.set(topic, { ackKey, linger: undefined });
-    let keys = byChannel.get(channel.id);
-    if (keys === undefined) byChannel.set(channel.id, (keys = new Map()));
-    keys.set(key, topic);
-    byAck.set(ackKey, topic);
-    options.opened(topic);
-    return topic;
-  };
+  const find = (channel: AnyChannel, key: string): Topic | undefined => byChannel.get(channel.id)?.get(key);
 
   const remove = (topic: Topic) => {
     const entry = entries.get(topic);
@@ -87,50 +56,93 @@ export function createTopicTable(options: TopicTableOptions): TopicTable {
     clearTimeout(entry.linger);
     entries.delete(topic);
     byChannel.get(topic.channel.id)?.delete(topic.key);
-    if (byAck.get(entry.ackKey) === topic) byAck.delete(entry.ackKey);
     if (entries.size === 0) options.onIdleChange?.(true);
   };
 
-  const table: TopicTable = {
-    join(channel, args, listener) {
+  const hub: HubPort = {
+    answered(ref, at) {
+      const entry = entries.get(ref);
+      if (entry === undefined) return;
+      entry.topic.answered(at);
+      entry.confirmation.confirm();
+    },
+    publish(ref, items, receivedAt, frameTs) {
+      entries.get(ref)?.topic.publish(items, receivedAt, frameTs);
+    },
+    failed(ref, error) {
+      const entry = entries.get(ref);
+      if (entry === undefined) return;
+      entry.confirmation.refuse(error);
+      entry.topic.fail(error);
+      remove(entry.topic);
+    },
+    interrupted(at, ref) {
+      if (ref !== undefined) entries.get(ref)?.topic.interrupt(at);
+      else for (const entry of entries.values()) entry.topic.interrupt(at);
+    },
+    find,
+    topics: () => entries.keys(),
+  };
+  const source = connect(hub);
+
+  /** Registers a new topic (the source and the opener admitted it); the caller adds its listener, then subscribes it. */
+  const open = (channel: AnyChannel, key: string, payload: Topic['payload'], opener: Opener | undefined): Entry => {
+    source.admit?.(channel);
+    opener?.admit?.();
+    const topic = new Topic(channel, key, payload);
+    if (entries.size === 0) options.onIdleChange?.(false);
+    const entry: Entry = { topic, confirmation: new Confirmation(), linger: undefined };
+    entries.set(topic, entry);
+    let keys = byChannel.get(channel.id);
+    if (keys === undefined) byChannel.set(channel.id, (keys = new Map()));
+    keys.set(key, topic);
+    return entry;
+  };
+
+  return {
+    source,
+    join(channel, args, listener, opener) {
       const spec = channel.topic(args);
-      let topic = table.find(channel, spec.key);
-      if (topic === undefined) topic = open(channel, spec.key, spec.payload);
-      else {
-        const entry = entries.get(topic);
-        if (entry !== undefined) {
-          clearTimeout(entry.linger);
-          entry.linger = undefined;
-        }
-      }
-      const joined = topic;
+      const found = find(channel, spec.key);
+      const entry = found === undefined ? open(channel, spec.key, spec.payload, opener) : entries.get(found);
+      if (entry === undefined) throw new Error(`topic ${channel.id}/${spec.key} is not in its table`);
+      clearTimeout(entry.linger);
+      entry.linger = undefined;
+      const joined = entry.topic;
       joined.listeners.add(listener);
+      // Read before the source is asked: what it publishes at once reaches the listener directly.
+      const last = joined.last;
+      // The source may answer, publish or fail at once: the listener is in by then.
+      if (found === undefined) source.subscribe(joined, opener?.client);
       let released = false;
       return {
-        last: joined.last,
-        confirmed: joined.confirmation,
+        last,
+        confirmed: entry.confirmation.promise,
         snapshot: joined.snapshot,
         release() {
           if (released) return;
           released = true;
           if (!joined.listeners.delete(listener) || joined.listeners.size > 0) return;
-          const entry = entries.get(joined);
-          if (entry === undefined) return;
-          entry.linger = setTimeout(() => {
+          const current = entries.get(joined);
+          if (current === undefined) return;
+          current.linger = setTimeout(() => {
             remove(joined);
-            options.expired(joined);
+            source.unsubscribe(joined);
           }, lingerMs);
         },
       };
     },
-    find: (channel, key) => byChannel.get(channel.id)?.get(key),
-    findByAck: (dataType, payloadKey) => byAck.get(ackKeyOf(dataType, payloadKey)),
-    has: (topic) => entries.has(topic),
-    remove,
-    all: () => entries.keys(),
+    topics: () => entries.keys(),
     get size() {
       return entries.size;
     },
+    close() {
+      for (const { topic } of [...entries.values()]) {
+        topic.end();
+        remove(topic);
+        source.unsubscribe(topic);
+      }
+      source.close();
+    },
   };
-  return table;
 }

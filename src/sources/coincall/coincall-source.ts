@@ -28,10 +28,10 @@ import { createMultiplexer, type DropCounters, type Multiplexer } from './multip
 import { createPrivateAdmission } from './private-admission.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import { takeSnapshot } from '../../hub/snapshot.ts';
-import { attachSubscriber } from './subscriber.ts';
+import { attachSubscriber } from '../../hub/subscriber.ts';
 
 export type { ClientRef } from './request-scheduler.ts';
-export { DEFAULT_ACK_WAIT_MS, type Subscription } from './subscriber.ts';
+export { DEFAULT_ACK_WAIT_MS, type Subscription } from '../../hub/subscriber.ts';
 export * from './upstream-api.ts';
 import {
   DEFAULT_CONNECTION_LINGER_MS,
@@ -193,12 +193,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       const client = subscribeOptions?.client;
-      return attachSubscriber(hubFor(channel, credential, client).mux, channel, args, {
+      const { mux } = hubFor(channel, credential, client);
+      const opener = client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+      return attachSubscriber((listener) => mux.join(channel, args, listener, opener), channel, args, {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
         ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
-        ...(client === undefined ? {} : { opening: { client: client.id, admit: () => admitTopic(client) } }),
       });
     },
     async snapshot(channel, args, credential) {

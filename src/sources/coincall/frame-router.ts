@@ -14,8 +14,7 @@ import type { MarketName } from '../../coincall/protocol.ts';
 import { decodeItems } from '../../channels/channel.ts';
 import { DecodeError } from '../../channels/fields.ts';
 import { channelsByDt } from '../../channels/registry.ts';
-import type { Topic } from '../../hub/topic.ts';
-import type { TopicTable } from '../../hub/topic-table.ts';
+import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 
 export interface DropCounters {
   /** Frames with a dt no channel of this market claims. */
@@ -30,9 +29,11 @@ export interface DropCounters {
 
 export interface FrameRouterOptions {
   readonly market: MarketName;
-  readonly table: TopicTable;
-  /** Data reached the topic: its subscribe counts as answered. */
-  readonly answered: (topic: Topic) => void;
+  /** Where topics are found and their items published (the hub). */
+  readonly hub: Pick<HubPort, 'find' | 'publish'>;
+  /** Data reached the topic: its subscribe counts as answered (before the items are published). */
+  readonly answered: (topic: SourceTopic) => void;
+  /** Bound to the connection's market (and access). */
   readonly logger: Logger;
 }
 
@@ -47,7 +48,7 @@ export interface FrameRouter {
 }
 
 export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
-  const { market, table, logger } = options;
+  const { market, hub, logger } = options;
   const byDt = channelsByDt(market);
   const drops: DropCounters = { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 };
   const loggedCauses = new Set<string>();
@@ -57,16 +58,16 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
     drops[counter]++;
     if (loggedCauses.has(cause)) return;
     loggedCauses.add(cause);
-    logger.warn({ market, cause: truncateForLog(cause), counter }, 'dropped upstream frame (logged once per cause)');
+    logger.warn({ cause: truncateForLog(cause), counter }, 'dropped upstream frame (logged once per cause)');
   };
 
-  const hand = (topic: Topic | undefined, items: readonly unknown[], receivedAt: number, frameTs: number | undefined) => {
+  const hand = (topic: SourceTopic | undefined, items: readonly unknown[], receivedAt: number, frameTs: number | undefined) => {
     if (topic === undefined) {
       drops.unrouted++;
       return;
     }
     options.answered(topic);
-    topic.publish(items, receivedAt, frameTs);
+    hub.publish(topic, items, receivedAt, frameTs);
   };
 
   return {
@@ -88,7 +89,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
       // The common case, one key per frame, needs no grouping.
       const firstKey = channel.keyOf(items[0]);
       if (items.every((item) => channel.keyOf(item) === firstKey)) {
-        return hand(table.find(channel, firstKey), items, receivedAt, frameTs);
+        return hand(hub.find(channel, firstKey), items, receivedAt, frameTs);
       }
       const groups = new Map<string, unknown[]>();
       for (const item of items) {
@@ -97,7 +98,7 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
         if (group === undefined) groups.set(key, [item]);
         else group.push(item);
       }
-      for (const [key, group] of groups) hand(table.find(channel, key), group, receivedAt, frameTs);
+      for (const [key, group] of groups) hand(hub.find(channel, key), group, receivedAt, frameTs);
     },
   };
 }

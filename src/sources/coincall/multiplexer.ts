@@ -1,7 +1,8 @@
 /**
- * The multiplexer of one upstream connection: the topic table, the ack
- * tracker and the frame router, put together behind the interface the
- * gateway uses.
+ * The multiplexer of one upstream connection: a hub topic table whose source
+ * (`TopicSource`, see hub/source-port.ts) is this connection's ack tracker,
+ * request scheduler, frame router and stale watch, put together behind the
+ * interface the Coincall source uses.
  *
  * A topic is (channel, routing key). Its first listener sends the upstream
  * subscribe; later listeners share it; after the last one leaves (and a short
@@ -18,17 +19,18 @@ import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
 import type { Frame, MarketName } from '../../coincall/protocol.ts';
 import type { AnyChannel } from '../../channels/channel.ts';
+import type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
+import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
+import { createTopicTable } from '../../hub/topic-table.ts';
 import { createAckTracker } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
-import type { Listener, Topic } from '../../hub/topic.ts';
-import { createTopicTable, type TopicHandle } from '../../hub/topic-table.ts';
 import { startStaleWatch } from './stale-watch.ts';
 
 export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './ack-tracker.ts';
 export type { DropCounters } from './frame-router.ts';
-export type { Listener } from '../../hub/topic.ts';
-export { DEFAULT_LINGER_MS, type TopicHandle } from '../../hub/topic-table.ts';
+export type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
+export { DEFAULT_LINGER_MS } from '../../hub/topic-table.ts';
 
 export interface TopicInfo {
   readonly market: MarketName;
@@ -46,6 +48,7 @@ export interface MultiplexerOptions {
   readonly market: MarketName;
   /** Queues a request on the connection; `onWritten` runs once it reaches the socket. */
   readonly send: (text: string, onWritten?: () => void) => void;
+  /** Bound to the connection's market (and access): its lines do not repeat them. */
   readonly logger: Logger;
   readonly now?: () => number;
   readonly lingerMs?: number;
@@ -63,17 +66,17 @@ export interface MultiplexerOptions {
   readonly maxPendingTopics?: number;
 }
 
-/** Who opens a topic, if the join opens one. */
-export interface Opening {
-  /** The client's id: its subscribes wait in its own lane. */
-  readonly client?: string;
-  /** Asked before a new topic opens (never for a shared one); throws to refuse it. */
-  readonly admit?: () => void;
+/** What the multiplexer reports of its topics and frames. */
+export interface MultiplexerStatus {
+  readonly topics: TopicInfo[];
+  readonly drops: Readonly<DropCounters>;
+  /** Data frames received, by channel id. */
+  readonly frames: Readonly<Record<string, number>>;
 }
 
 export interface Multiplexer {
   /** Joins (or opens) the topic of `channel` for `args`; `listener` gets every event. Throws LIMIT_EXCEEDED. */
-  join(channel: AnyChannel, args: unknown, listener: Listener, opening?: Opening): TopicHandle;
+  join(channel: AnyChannel, args: unknown, listener: Listener, opener?: Opener): TopicHandle;
   /** Feeds one frame from the connection. */
   handleFrame(frame: Frame, receivedAt: number): void;
   /** The connection (re)opened: subscribe every live topic again. */
@@ -93,78 +96,91 @@ export interface Multiplexer {
   close(): void;
 }
 
-export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
+/** The exchange side of one connection's topics: the hub's source, and what the multiplexer drives directly. */
+interface CoincallTopics extends TopicSource<MultiplexerStatus> {
+  readonly hub: HubPort;
+  handleFrame(frame: Frame, receivedAt: number): void;
+  resubscribeAll(): void;
+  /** Fails the topic: forgotten here (no unsubscribe goes out), failed in the hub. */
+  fail(topic: SourceTopic, error: Error): void;
+  countOversized(): void;
+  readonly drops: Readonly<DropCounters>;
+  readonly frames: Readonly<Record<string, number>>;
+}
+
+function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTopics {
   const { market, send, logger } = options;
+  const now = options.now ?? Date.now;
   const maxPending = options.maxPendingTopics ?? LIMIT_SETTINGS.upstreamMaxPendingTopics.fallback;
-  /** The client of the join under way (read by `opened`, which runs inside it). */
-  let openedBy: string | undefined;
-  const table = createTopicTable({
-    ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
-    ...(options.onIdleChange === undefined ? {} : { onIdleChange: options.onIdleChange }),
-    opened: (topic) => {
-      if (openedBy !== undefined) scheduler.own(topic, openedBy);
-      acks.subscribe(topic);
-    },
-    expired: (topic) => scheduler.unsubscribe(topic),
-  });
   const scheduler = createRequestScheduler({
     send,
-    isLive: (topic) => table.has(topic),
+    isLive: (topic) => acks.tracks(topic),
     written: (request) => acks.written(request),
     // A stale topic's unsubscribe went out: now its subscribe (the exchange sends a fresh snapshot).
     renewed: (topic) => acks.subscribe(topic),
   });
-  const fail = (topic: Topic, error: Error) => {
-    topic.fail(error);
-    table.remove(topic);
-  };
   const acks = createAckTracker({
-    market,
-    table,
+    hub,
     schedule: (topic, scheduleOptions) => scheduler.subscribe(topic, scheduleOptions),
-    fail,
     logger,
-    now: options.now ?? Date.now,
+    now,
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
   });
-  const router = createFrameRouter({ market, table, logger, answered: (topic) => acks.answered(topic) });
-  const now = options.now ?? Date.now;
+  const router = createFrameRouter({ market, hub, logger, answered: (topic) => acks.answered(topic) });
   const stale = startStaleWatch({
-    market,
     logger,
     now,
-    topics: () => table.all(),
+    topics: () => hub.topics(),
+    answered: (topic) => acks.state(topic)?.kind === 'answered',
     connected: options.connected ?? (() => true),
     resubscribe: (topic) => {
-      topic.interrupt(now());
+      hub.interrupted(now(), topic);
       // Not answered any more: the sweeps leave it alone until the exchange answers the new subscribe.
-      topic.sending(0);
+      acks.renewing(topic);
       scheduler.resubscribe(topic);
     },
     ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
   });
+  const infoOf = (t: SourceTopic): TopicInfo => ({
+    market,
+    channel: t.channel.id,
+    dataType: t.channel.dataType,
+    key: t.key,
+    subscribers: t.subscribers,
+    lastEventAt: t.lastEventAt,
+    resubscribes: stale.resubscribesOf(t),
+  });
 
   return {
+    hub,
     drops: router.drops,
     frames: router.frames,
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
-    join(channel, args, listener, opening) {
-      if (table.find(channel, channel.topic(args).key) === undefined) {
-        if (scheduler.pending() >= maxPending)
-          throw new GatewayError(
-            'LIMIT_EXCEEDED',
-            `${maxPending} requests already wait to go to Coincall on the ${market} connection (${LIMIT_SETTINGS.upstreamMaxPendingTopics.env}); try again in a few seconds.`,
-          );
-        opening?.admit?.();
-      }
-      openedBy = opening?.client;
-      try {
-        return table.join(channel, args, listener);
-      } finally {
-        openedBy = undefined;
-      }
+    admit() {
+      if (scheduler.pending() >= maxPending)
+        throw new GatewayError(
+          'LIMIT_EXCEEDED',
+          `${maxPending} requests already wait to go to Coincall on the ${market} connection (${LIMIT_SETTINGS.upstreamMaxPendingTopics.env}); try again in a few seconds.`,
+        );
     },
+    subscribe(topic, client) {
+      // The opener's lane holds this topic's subscribes, re-sends included.
+      if (client !== undefined) scheduler.own(topic, client);
+      acks.track(topic);
+    },
+    unsubscribe(topic) {
+      const answered = acks.state(topic)?.kind === 'answered';
+      acks.forget(topic);
+      scheduler.unsubscribe(topic, answered);
+    },
+    close() {
+      stale.stop();
+      acks.close();
+      scheduler.flush();
+    },
+    fail: (topic, error) => acks.fail(topic, error),
+    status: () => ({ topics: [...hub.topics()].map(infoOf), drops: router.drops, frames: router.frames }),
     handleFrame(frame, receivedAt) {
       switch (frame.kind) {
         case 'data':
@@ -174,7 +190,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
         case 'invalid':
           return router.drop('undecodable', frame.reason);
         case 'notice':
-          if (!acks.handleNotice(frame.message)) logger.warn({ market, message: truncateForLog(frame.message) }, 'upstream notice');
+          if (!acks.handleNotice(frame.message)) logger.warn({ message: truncateForLog(frame.message) }, 'upstream notice');
           return;
         case 'heartbeat':
         case 'connect':
@@ -183,33 +199,33 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     },
     resubscribeAll() {
       scheduler.reset();
-      for (const topic of table.all()) acks.subscribe(topic);
+      for (const topic of hub.topics()) acks.subscribe(topic);
     },
-    interruptAll(at) {
-      for (const topic of table.all()) topic.interrupt(at);
+  };
+}
+
+export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
+  const table = createTopicTable(
+    {
+      ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
+      ...(options.onIdleChange === undefined ? {} : { onIdleChange: options.onIdleChange }),
     },
+    (hub) => connectCoincall(hub, options),
+  );
+  const coincall = table.source;
+  return {
+    drops: coincall.drops,
+    frames: coincall.frames,
+    countOversized: () => coincall.countOversized(),
+    join: (channel, args, listener, opener) => table.join(channel, args, listener, opener),
+    handleFrame: (frame, receivedAt) => coincall.handleFrame(frame, receivedAt),
+    resubscribeAll: () => coincall.resubscribeAll(),
+    interruptAll: (at) => coincall.hub.interrupted(at),
     failAll(error) {
-      for (const topic of [...table.all()]) fail(topic, error);
+      for (const topic of [...table.topics()]) coincall.fail(topic, error);
     },
     isIdle: () => table.size === 0,
-    topics: () =>
-      [...table.all()].map((t) => ({
-        market,
-        channel: t.channel.id,
-        dataType: t.channel.dataType,
-        key: t.key,
-        subscribers: t.listeners.size,
-        lastEventAt: t.lastEventAt,
-        resubscribes: t.resubscribes,
-      })),
-    close() {
-      stale.stop();
-      for (const topic of [...table.all()]) {
-        topic.end();
-        table.remove(topic);
-        scheduler.unsubscribe(topic);
-      }
-      scheduler.flush();
-    },
+    topics: () => coincall.status().topics,
+    close: () => table.close(),
   };
 }

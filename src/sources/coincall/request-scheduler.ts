@@ -24,10 +24,9 @@
  * once it is written, the topic's subscribe follows in its owner's lane. A
  * topic abandoned meanwhile sends only the unsubscribe.
  */
-import { canonicalKey } from '../../lib/canonical.ts';
 import { subscribeRequest, unsubscribeRequest } from '../../coincall/protocol.ts';
-import type { Topic } from '../../hub/topic.ts';
-import { ackKeyOf } from '../../hub/topic-table.ts';
+import type { SourceTopic } from '../../hub/source-port.ts';
+import { ackKeyOfTopic } from './ack-key.ts';
 
 /** The most symbols one batch request carries (the exchange's limit). */
 export const MAX_BATCH_SYMBOLS = 100;
@@ -46,7 +45,7 @@ export interface ClientRef {
 export interface SentRequest {
   readonly action: 'subscribe' | 'unsubscribe';
   readonly dataType: string;
-  readonly topics: readonly Topic[];
+  readonly topics: readonly SourceTopic[];
   readonly payload: Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -54,33 +53,37 @@ export interface RequestSchedulerOptions {
   /** Queues a request on the connection; `onWritten` runs once it reaches the socket (never, if the socket went). */
   readonly send: (text: string, onWritten: () => void) => void;
   /** Whether the topic is still wanted (a subscribe of a topic that is gone is skipped). */
-  readonly isLive: (topic: Topic) => boolean;
+  readonly isLive: (topic: SourceTopic) => boolean;
   /** A request reached the socket. */
   readonly written: (request: SentRequest) => void;
   /** Runs the first pick after a quiet spell later (default queueMicrotask). */
   readonly defer?: (pick: () => void) => void;
   /** A resubscribe's unsubscribe was written: the topic's subscribe is due (queue it with `subscribe`). */
-  readonly renewed?: (topic: Topic) => void;
+  readonly renewed?: (topic: SourceTopic) => void;
 }
 
 export interface RequestScheduler {
   /** Records the client that opened the topic: its subscribes (re-sends too) wait in that client's lane. */
-  own(topic: Topic, client: string): void;
+  own(topic: SourceTopic, client: string): void;
   /**
    * Queues the topic's subscribe in its owner's lane. `solo`: never batched (a
    * batch it was in was refused). Returns true when nothing needs to go out:
    * the topic's unsubscribe was still waiting, and is cancelled, so the
    * exchange still has it.
    */
-  subscribe(topic: Topic, options?: { readonly solo?: boolean }): boolean;
-  /** Queues the topic's unsubscribe, or cancels its subscribe if that never went out. */
-  unsubscribe(topic: Topic): void;
+  subscribe(topic: SourceTopic, options?: { readonly solo?: boolean }): boolean;
+  /**
+   * Queues the topic's unsubscribe, or cancels its subscribe if that never went
+   * out. `answered`: whether the exchange had answered its subscribe (a
+   * subscribe of the same topic that cancels this unsubscribe is then answered at once).
+   */
+  unsubscribe(topic: SourceTopic, answered: boolean): void;
   /**
    * Queues an unsubscribe of the live topic that no subscribe cancels, and
    * calls `renewed` once it is written. Nothing when its subscribe or a
    * resubscribe already waits.
    */
-  resubscribe(topic: Topic): void;
+  resubscribe(topic: SourceTopic): void;
   /** Requests waiting (topics, not batches). */
   pending(): number;
   /** The socket is new: waiting unsubscribes are moot, the request in the pacer is gone. */
@@ -91,32 +94,30 @@ export interface RequestScheduler {
 
 interface Lane {
   readonly action: 'subscribe' | 'unsubscribe';
-  readonly topics: Set<Topic>;
+  readonly topics: Set<SourceTopic>;
 }
 
 /** A batch payload is possible only for a payload that names one symbol and nothing else. */
-const symbolOf = (topic: Topic): string | undefined => {
+const symbolOf = (topic: SourceTopic): string | undefined => {
   const payload = topic.payload;
   if (payload === undefined || Object.keys(payload).length !== 1) return undefined;
   const symbol = payload['symbol'];
   return typeof symbol === 'string' ? symbol : undefined;
 };
 
-const ackKeyOfTopic = (topic: Topic): string => ackKeyOf(topic.channel.dataType, canonicalKey(topic.payload ?? null));
-
 export function createRequestScheduler(options: RequestSchedulerOptions): RequestScheduler {
   const { send, isLive, written } = options;
   const defer = options.defer ?? queueMicrotask;
   const lanes = new Map<string, Lane>();
-  /** Topics waiting for their subscribe, and the lane they wait in. */
-  const waiting = new Map<Topic, string>();
+  /** SourceTopics waiting for their subscribe, and the lane they wait in. */
+  const waiting = new Map<SourceTopic, string>();
   /** The client that opened each topic (its re-sends wait in that client's lane). */
-  const owners = new WeakMap<Topic, string>();
-  const solo = new WeakSet<Topic>();
+  const owners = new WeakMap<SourceTopic, string>();
+  const solo = new WeakSet<SourceTopic>();
   /** Waiting unsubscribes by dataType and payload, with whether the exchange had answered the subscribe. */
-  const leaving = new Map<string, { readonly topic: Topic; readonly answered: boolean }>();
+  const leaving = new Map<string, { readonly topic: SourceTopic; readonly answered: boolean }>();
   /** Live topics whose waiting unsubscribe is the first half of a resubscribe. */
-  const renewing = new Set<Topic>();
+  const renewing = new Set<SourceTopic>();
   let inPacer = false;
   let deferred = false;
   let generation = 0;
@@ -129,7 +130,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
 
   /** Takes the lane's next request: its first topic, and (if batchable) more of the same dataType. */
   const takeFrom = (lane: Lane): SentRequest | undefined => {
-    let first: Topic | undefined;
+    let first: SourceTopic | undefined;
     for (const topic of lane.topics) {
       lane.topics.delete(topic);
       if (lane.action === 'subscribe') {
@@ -215,7 +216,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       pumpSoon();
       return false;
     },
-    unsubscribe(topic) {
+    unsubscribe(topic, answered) {
       const id = waiting.get(topic);
       if (id !== undefined) {
         // Its subscribe never went out: nothing to undo upstream.
@@ -227,7 +228,7 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
       }
       // Abandoned while its resubscribe waited: the unsubscribe stays, the subscribe after it is off.
       renewing.delete(topic);
-      leaving.set(ackKeyOfTopic(topic), { topic, answered: topic.state.kind === 'answered' });
+      leaving.set(ackKeyOfTopic(topic), { topic, answered });
       laneOf(UNSUBSCRIBES, 'unsubscribe').topics.add(topic);
       pumpSoon();
     },

@@ -4,26 +4,27 @@
  * chain) that has received nothing for that long, although its connection is
  * alive and its subscribe was answered, is resubscribed (unsubscribe, then
  * subscribe). The exchange then sends a fresh snapshot. Each resubscribe is
- * counted on the topic (`resubscribes`, shown in `status`) and logged.
+ * counted per topic (`resubscribesOf`, shown in `status`) and logged.
  *
  * One timer per connection checks every topic at `checkEveryMs`; a sweep is
  * a walk over the connection's topics, no work per frame.
  */
 import type { Logger } from '../../lib/logger.ts';
-import type { MarketName } from '../../coincall/protocol.ts';
-import type { Topic } from '../../hub/topic.ts';
+import type { SourceTopic } from '../../hub/source-port.ts';
 
 /** How often the topics of one connection are checked for staleness. */
 export const DEFAULT_STALE_CHECK_MS = 1_000;
 
 export interface StaleWatchOptions {
-  readonly market: MarketName;
-  readonly topics: () => Iterable<Topic>;
+  readonly topics: () => Iterable<SourceTopic>;
+  /** Whether the exchange answered the topic's latest subscribe (one being re-sent is not stale). */
+  readonly answered: (topic: SourceTopic) => boolean;
   /** Whether the connection is alive (a dead one is the connection's business, not a stale topic). */
   readonly connected: () => boolean;
   /** Unsubscribes and subscribes the topic again. */
-  readonly resubscribe: (topic: Topic) => void;
+  readonly resubscribe: (topic: SourceTopic) => void;
   readonly now: () => number;
+  /** Bound to the connection's market (and access). */
   readonly logger: Logger;
   readonly checkEveryMs?: number;
 }
@@ -31,21 +32,25 @@ export interface StaleWatchOptions {
 export interface StaleWatch {
   /** Checks every topic once (the timer calls it; tests may too). */
   sweep(): void;
+  /** Times the topic was resubscribed because it went silent. */
+  resubscribesOf(topic: SourceTopic): number;
   stop(): void;
 }
 
 export function startStaleWatch(options: StaleWatchOptions): StaleWatch {
-  const { market, now, logger } = options;
+  const { now, logger } = options;
+  const resubscribes = new WeakMap<SourceTopic, number>();
   const sweep = () => {
     if (!options.connected()) return;
     const at = now();
     for (const topic of [...options.topics()]) {
       const limit = topic.channel.staleAfterMs;
       const activeAt = topic.activeAt;
-      if (limit === undefined || topic.state.kind !== 'answered' || activeAt === undefined || at - activeAt < limit) continue;
-      topic.resubscribes++;
+      if (limit === undefined || activeAt === undefined || at - activeAt < limit || !options.answered(topic)) continue;
+      const count = (resubscribes.get(topic) ?? 0) + 1;
+      resubscribes.set(topic, count);
       logger.warn(
-        { market, channel: topic.channel.id, silentMs: at - activeAt, resubscribes: topic.resubscribes },
+        { channel: topic.channel.id, silentMs: at - activeAt, resubscribes: count },
         'upstream topic went silent on a live connection; resubscribing',
       );
       options.resubscribe(topic);
@@ -53,5 +58,5 @@ export function startStaleWatch(options: StaleWatchOptions): StaleWatch {
   };
   const timer = setInterval(sweep, options.checkEveryMs ?? DEFAULT_STALE_CHECK_MS);
   timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  return { sweep, resubscribesOf: (topic) => resubscribes.get(topic) ?? 0, stop: () => clearInterval(timer) };
 }

@@ -1,7 +1,7 @@
 /**
  * The upstream side's contract: what `Upstream` offers the GraphQL layer, its
- * options with their defaults, and the status it reports. `gateway.ts` builds
- * it; this file only names it.
+ * options with their defaults, and the status it reports. The Coincall source builds
+ * it (`coincall-source.ts`); this file only names it.
  */
 import type { MarketName } from '../../coincall/protocol.ts';
 import type { Credential } from '../../coincall/signing.ts';
@@ -13,7 +13,7 @@ import type { ConnectionStats } from './connection.ts';
 import type { HubCountsSnapshot } from './connection-counters.ts';
 import type { DropCounters, TopicInfo } from './multiplexer.ts';
 import type { ClientRef } from './request-scheduler.ts';
-import type { Subscription } from './subscriber.ts';
+import type { Subscription } from '../../hub/subscriber.ts';
 
 /** How long a private connection outlives its last topic. */
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;

@@ -4,15 +4,15 @@
  * work on the hot path), and its `ready` promise.
  *
  * A late subscriber of a state channel gets the topic's latest event at once.
- * `ready` resolves when the exchange confirmed the topic (or at once when the
+ * `ready` resolves when the source confirmed the topic (or at once when the
  * topic already has data), or after `ackWaitMs` without an answer (it then
- * proceeds anyway); it rejects with the exchange's refusal.
+ * proceeds anyway); it rejects with the source's refusal.
  */
-import type { AnyChannel } from '../../channels/channel.ts';
-import { createSink, type Sink } from '../../hub/delivery.ts';
-import type { Multiplexer, Opening } from './multiplexer.ts';
+import type { AnyChannel } from '../channels/channel.ts';
+import type { Listener, TopicHandle } from './listener.ts';
+import { createSink, type Sink } from './sink.ts';
 
-/** How long a subscribe waits for the exchange's acknowledgement (or first data) before it proceeds anyway. */
+/** How long a subscribe waits for the source's acknowledgement (or first data) before it proceeds anyway. */
 export const DEFAULT_ACK_WAIT_MS = 1_500;
 
 export interface Subscription<E = unknown> {
@@ -27,14 +27,12 @@ export interface AttachOptions {
   readonly eventQueueLimit?: number;
   /** Turns a mid-stream failure into a last value (see SinkOptions.failureValue). */
   readonly failureValue?: (error: Error) => unknown;
-  /** Who opens the topic, if this subscriber opens it (see Multiplexer.join). */
-  readonly opening?: Opening;
   /** Called as the subscriber takes each value, with its exchange frame `ts` (undefined for a replayed value or a signal). */
   readonly onTake?: (frameTs: number | undefined) => void;
 }
 
-/** Joins the topic of `channel` for `args` on `mux` for one subscriber. */
-export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: unknown, options: AttachOptions): Subscription {
+/** Joins the topic of `channel` for `args` (`join` opens or shares it) for one subscriber. */
+export function attachSubscriber(join: (listener: Listener) => TopicHandle, channel: AnyChannel, args: unknown, options: AttachOptions): Subscription {
   let release = () => undefined as void;
   const sink = createSink<unknown>({
     delivery: channel.delivery,
@@ -43,7 +41,7 @@ export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: un
     ...(options.onTake === undefined ? {} : { onTake: options.onTake }),
     ...(options.failureValue === undefined ? {} : { failureValue: options.failureValue }),
   });
-  const handle = mux.join(channel, args, {
+  const handle = join({
     deliver(event, frameTs) {
       const view = channel.filter(event, args);
       if (view !== null) sink.push(view, frameTs);
@@ -51,7 +49,7 @@ export function attachSubscriber(mux: Multiplexer, channel: AnyChannel, args: un
     interrupted: (signal) => sink.push(signal),
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
-  }, options.opening);
+  });
   release = () => handle.release();
   // The latest value, replayed: not a fresh frame, so it carries no frame time.
   if (handle.last !== undefined) {
