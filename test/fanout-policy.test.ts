@@ -10,8 +10,9 @@
 import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { Backlog, outgoing } from '../src/server/graphql-ws/backlog.ts';
-import { createFanout, SLOW_SOCKET_BYTES, type Delivery } from '../src/server/fanout/fanout.ts';
+import { Backlog, outgoing } from '../src/server/fanout/backlog.ts';
+import { createFanout, SLOW_SOCKET_BYTES } from '../src/server/fanout/fanout.ts';
+import type { Delivery } from '../src/server/fanout/fanout-types.ts';
 
 interface StandIn {
   readonly socket: WebSocket;

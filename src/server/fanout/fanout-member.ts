@@ -6,8 +6,8 @@
  * `complete` follows the member's last message.
  */
 import type { ExecutionResult } from 'graphql';
-import type { Backlog, Outgoing } from '../graphql-ws/backlog.ts';
-import type { LiveGroup, Member } from './fanout.ts';
+import type { Backlog, Outgoing } from './backlog.ts';
+import type { LiveGroup, Member } from './fanout-types.ts';
 
 /** What a member stream needs of its fan-out. */
 export interface Leaving {

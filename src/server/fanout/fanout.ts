@@ -22,90 +22,19 @@
  * `Query.status`, plus `merged`) and tells shutdown when its last member has
  * gone (`drained()`).
  */
-import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
-import { Kind } from 'graphql';
-import type { WebSocket } from 'ws';
+import type { ExecutionResult } from 'graphql';
 import { eventTimeOf, type EventTime } from '../../lib/event-time.ts';
 import { DEFAULT_LIMITS } from '../../lib/limits.ts';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
-import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from '../graphql-ws/backlog.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
+import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from './backlog.ts';
+import type { Fanout, FanoutOptions, FanoutResult } from './fanout-types.ts';
 import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
 /** Bytes a socket may have buffered before its member's messages are held (and folded) instead of written. */
 export const SLOW_SOCKET_BYTES = 256 * 1024;
 /** How often a backed-up member's socket is checked for room, to write what is held. */
 export const DRAIN_CHECK_MS = 50;
-/** The field label of a subscription whose root field cannot be told (bounded). */
-export const UNKNOWN_FIELD = 'unknown';
-
-/**
- * How a group treats a slow member: `state` conflates (the latest value
- * wins), `event` holds every result (merging lists) up to its time bound.
- * Each subscription field declares its own in its GraphQL `extensions.delivery`.
- */
-export type Delivery = 'state' | 'event';
-
-type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
-/** Runs one execution (graphql's subscribe through envelop). */
-export type FanoutRun = (args: ExecutionArgs) => Result | Promise<Result>;
-
-export interface FanoutOptions {
-  /** How far behind (ms since its oldest held message) an event member may fall before it is ended (default: the limit's default). */
-  readonly maxBehindMs?: number;
-  /** The clock (injectable for tests). */
-  readonly now?: () => number;
-  readonly drainCheckMs?: number;
-  /**
-   * The delivery-latency observer of a root field, bound once per group: it
-   * observes a write's delay from the exchange's frame `ts` once per event as
-   * the group writes it to its members' sockets, and once per held message a
-   * backed-up member's socket takes later. Results that are not a fresh frame
-   * are not observed.
-   */
-  readonly latencyFor?: (field: string) => (frameTs: number) => void;
-}
-
-/** Where one subscription's messages go. */
-export interface Member {
-  readonly id: string;
-  readonly socket: WebSocket;
-}
-
-/** The counters: `Query.status` shows the `SharingStats`; `merged` counts list results folded into a later message for a backed-up member. */
-export type FanoutStats = SharingStats & { readonly merged: number };
-
-export interface Fanout {
-  /**
-   * Runs `run(args)` once per group and attaches `member`. `key` is the group
-   * identity (undefined: not shareable, run alone); `delivery` how to treat a
-   * slow member.
-   */
-  subscribe(args: ExecutionArgs, key: string | undefined, delivery: Delivery, member: Member, run: FanoutRun): Promise<Result>;
-  /** The running group of `key` that a new member can join without executing anything. */
-  live(key: string): LiveGroup | undefined;
-  stats(): FanoutStats;
-  /** Resolves once no member is left (at once if none is). */
-  drained(): Promise<void>;
-}
-
-export interface LiveGroup {
-  /** The group's key (one string shared by every member). */
-  readonly key: string;
-  readonly document: DocumentNode;
-  readonly operationName: string | null | undefined;
-  readonly delivery: Delivery;
-}
-
-/** The subscription root field of a document's operation (for its delivery policy). */
-export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationName'>): string | undefined {
-  const operation = args.document.definitions.find(
-    (d): d is OperationDefinitionNode =>
-      d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
-  );
-  if (operation?.operation !== 'subscription') return undefined;
-  const [first] = operation.selectionSet.selections;
-  return first?.kind === Kind.FIELD ? first.name.value : undefined;
-}
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -16,10 +16,12 @@ import { tryCanonicalKey } from '../../lib/canonical.ts';
 import type { GatewayLimits } from '../../lib/limits.ts';
 import { credentialFromConnectionParams, type CredentialResult } from '../context.ts';
 import { eventTimeOf } from '../../lib/event-time.ts';
-import { rootFieldOf, UNKNOWN_FIELD, type Delivery, type Fanout, type FanoutRun, type Member } from '../fanout/fanout.ts';
+import type { Delivery, Fanout, FanoutRun, Member } from '../fanout/fanout-types.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import { tooManySubscriptions } from '../guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
-import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
+import { isErrors, prepareOperation, type Prepared, type WsContext } from './ws-envelop.ts';
+import { withoutInternals } from '../result-json.ts';
 import type { ClientRef } from '../../sources/coincall/coincall-source.ts';
 import type { GatewayMetrics, LatencyObserver, LiveSubscriptions } from '../metrics/metrics.ts';
 import type { GatewayYoga } from '../yoga.ts';
@@ -147,13 +149,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
         const frameTs = eventTimeOf(args.contextValue)?.take();
         if (frameTs !== undefined) latencyOf(args)?.(frameTs);
       }
-      const { errors, data, extensions } = result;
-      if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
-      return {
-        ...(data === undefined ? {} : { data }),
-        ...(extensions === undefined ? {} : { extensions }),
-        errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
-      };
+      return withoutInternals(result);
     },
     onSubscribe: async (ctx, id, payload) => {
       // `ctx.subscriptions` already holds this one.

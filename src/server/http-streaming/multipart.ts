@@ -21,7 +21,7 @@
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.ts';
-import { withoutHttpExtension } from '../graphql-ws/ws-envelop.ts';
+import { resultJson } from '../result-json.ts';
 
 /** Apollo's heartbeat period: a `{}` part keeps proxies and the client's idle timers from closing the stream. */
 export const MULTIPART_HEARTBEAT_MS = 5_000;
@@ -48,17 +48,6 @@ export function acceptsMultipartSubscriptions(accept: string | null | undefined)
         return name === 'subscriptionspec' && value.replace(/^"(.*)"$/, '$1') === '1.0';
       })
     );
-  });
-}
-
-/** One result as JSON, without yoga's internal `http` extensions. */
-export function resultJson(result: ExecutionResult): string {
-  const { http: _http, ...extensions } = result.extensions ?? {};
-  const errors = result.errors?.map((error) => (error instanceof GraphQLError ? withoutHttpExtension(error).toJSON() : error));
-  return JSON.stringify({
-    ...('data' in result ? { data: result.data } : {}),
-    ...(errors === undefined ? {} : { errors }),
-    ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
   });
 }
 

@@ -13,9 +13,8 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { eventTimeOf } from '../../lib/event-time.ts';
-import { rootFieldOf, UNKNOWN_FIELD } from '../fanout/fanout.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import type { GatewayMetrics, Transport } from './metrics.ts';
-
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -16,7 +16,7 @@
  * that ends a member too far behind.
  */
 import type { ExecutionResult } from 'graphql';
-import { withoutHttpExtension } from './ws-envelop.ts';
+import { resultJson } from '../result-json.ts';
 
 /** One result on its way to members: serialized once for all of them, unless folded. */
 export interface Outgoing {
@@ -34,17 +34,6 @@ export interface Written {
   readonly frameTs: number | undefined;
 }
 
-/** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
-function serialize(result: ExecutionResult): string {
-  const { errors, data, extensions } = result;
-  if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return JSON.stringify(result);
-  return JSON.stringify({
-    ...(data === undefined ? {} : { data }),
-    ...(extensions === undefined ? {} : { extensions }),
-    errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
-  });
-}
-
 /** The in-band error that ends a member which fell too far behind. */
 export const tooSlowPayload = (maxBehindMs: number) =>
   JSON.stringify({
@@ -59,7 +48,7 @@ export const tooSlowPayload = (maxBehindMs: number) =>
 /** A result on its way out, serialized once for every member. */
 export const outgoing = (result: ExecutionResult, frameTs?: number): Outgoing => ({
   result,
-  payload: serialize(result),
+  payload: resultJson(result),
   hasErrors: result.errors !== undefined && result.errors.length > 0,
   frameTs,
 });
