@@ -12,11 +12,12 @@
  * The backlog remembers when its oldest message arrived: how far behind the
  * member is, in time, which is what the fan-out bounds (not bytes). Also here:
  * how a result goes on the wire (serialized once for every member, and
- * encoded once per operation id for the live writes) and the in-band error
+ * encoded once per framing for the live writes) and the in-band error
  * that ends a member too far behind.
  */
 import type { ExecutionResult } from 'graphql';
 import { resultJson } from '../result-json.ts';
+import type { Framing } from './fanout-types.ts';
 
 /** One result on its way to members: serialized once for all of them, unless folded. */
 export interface Outgoing {
@@ -53,18 +54,18 @@ export const outgoing = (result: ExecutionResult, frameTs?: number): Outgoing =>
   frameTs,
 });
 
-/** One result's `next` message as bytes, encoded once per message head (one per operation id in use). */
+/** One result's message as bytes, encoded once per framing in use (a transport's, or a graphql-ws operation id's). */
 export class SharedFrames {
   private readonly payload: string;
-  private readonly byHead = new Map<string, Buffer>();
+  private readonly byFraming = new Map<Framing, Buffer>();
 
   constructor(payload: string) {
     this.payload = payload;
   }
 
-  for(head: string): Buffer {
-    let frame = this.byHead.get(head);
-    if (frame === undefined) this.byHead.set(head, (frame = Buffer.from(head + this.payload + '}')));
+  for(framing: Framing): Buffer {
+    let frame = this.byFraming.get(framing);
+    if (frame === undefined) this.byFraming.set(framing, (frame = Buffer.from(framing.head + this.payload + framing.tail)));
     return frame;
   }
 }

@@ -1,11 +1,11 @@
 /**
  * The shapes of the shared subscription path (`fanout.ts`): its options,
- * members, groups as a joiner sees them, and counters. Apart so that the
- * members (`fanout-member.ts`) and the transports name them without
- * importing the fan-out itself.
+ * members (a byte sink and a framing, whatever the transport), groups as a
+ * joiner sees them, and counters. Apart so that the members
+ * (`fanout-member.ts`) and the transports name them without importing the
+ * fan-out itself.
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
-import type { WebSocket } from 'ws';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 
 /**
@@ -36,14 +36,43 @@ export interface FanoutOptions {
   readonly latencyFor?: (field: string) => (frameTs: number) => void;
 }
 
-/** Where one subscription's messages go. */
+/** The transports a member's bytes go out on (each counted apart). */
+export const SINK_KINDS = ['ws', 'sse', 'multipart'] as const;
+export type SinkKind = (typeof SINK_KINDS)[number];
+
+/**
+ * Where a member's bytes go: a WebSocket (`graphql-ws/ws-sink.ts`), an SSE or
+ * a multipart response (`http-streaming/http-sink.ts`). The fan-out writes
+ * whole messages only, and holds them (`backlog.ts`) while `buffered()` is
+ * over SLOW_SOCKET_BYTES.
+ */
+export interface Sink {
+  readonly kind: SinkKind;
+  /** Whether it still takes bytes (the peer has not gone). */
+  isOpen(): boolean;
+  /** Bytes written but not yet taken by the peer (the socket's or the response's buffers). */
+  buffered(): number;
+  write(bytes: string | Buffer): void;
+}
+
+/**
+ * How a transport frames one result's JSON: `head + payload + tail` (a
+ * graphql-ws `next` with the member's id, an SSE `next` event, a multipart
+ * part). Members that share a framing object share its encoded bytes.
+ */
+export interface Framing {
+  readonly head: string;
+  readonly tail: string;
+}
+
+/** Where one subscription's messages go, and how they are framed there. */
 export interface Member {
-  readonly id: string;
-  readonly socket: WebSocket;
+  readonly sink: Sink;
+  readonly framing: Framing;
 }
 
 /** The counters: `Query.status` shows the `SharingStats`; `merged` counts list results folded into a later message for a backed-up member. */
-export type FanoutStats = SharingStats & { readonly merged: number };
+export type FanoutStats = SharingStats & { readonly merged: number; readonly deliveredBy: Readonly<Record<SinkKind, number>> };
 
 export interface Fanout {
   /**

@@ -41,7 +41,8 @@ export const REFUSAL_CODES: ReadonlySet<string> = new Set([
 
 /** Where the scrape-time families read their values; bound once the server exists. */
 export interface MetricsSources {
-  readonly fanout?: () => SharingStats;
+  /** The shared path's counters, with its deliveries by transport (members of every transport share it). */
+  readonly fanout?: () => SharingStats & { readonly deliveredBy?: Readonly<Record<Transport, number>> };
   readonly upstream?: () => UpstreamStatus;
   /** Open graphql-ws sockets. */
   readonly wsConnections?: () => number;
@@ -62,7 +63,7 @@ export interface GatewayMetrics {
    */
   subscriptionOpened(field: string, transport: Transport): LiveSubscriptions;
   subscriptionClosed(count: LiveSubscriptions): void;
-  /** `next` messages written, by transport (plain counters; the shared ws path is read from the fanout). */
+  /** `next` messages written, by transport (plain counters, for unshared subscriptions; the shared path's are read from the fanout). */
   readonly sent: Record<Transport, number>;
   /** Counts a refusal (a GraphQL error code or a gate's). */
   refused(code: string): void;
@@ -206,9 +207,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ transport: 'ws' }, sent.ws + (sources.fanout?.().deliveries ?? 0));
-      this.inc({ transport: 'sse' }, sent.sse);
-      this.inc({ transport: 'multipart' }, sent.multipart);
+      const shared = sources.fanout?.().deliveredBy;
+      for (const transport of TRANSPORTS) this.inc({ transport }, sent[transport] + (shared?.[transport] ?? 0));
     },
   });
   new Counter({
