@@ -27,10 +27,13 @@ import { resultJson } from '../result-json.ts';
 export const MULTIPART_HEARTBEAT_MS = 5_000;
 export const MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
 
-const DELIMITER = '\r\n--graphql';
-const PART_HEADERS = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
-const END = '--\r\n';
-const HEARTBEAT = '{}';
+/** The boundary line that opens the body and ends each part. */
+export const DELIMITER = '\r\n--graphql';
+/** What opens each part, before its JSON. */
+export const PART_HEADERS = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+/** What closes the body, after the last part's delimiter. */
+export const END = '--\r\n';
+export const HEARTBEAT = '{}';
 
 /**
  * Whether an `Accept` header asks for Apollo's multipart subscriptions: an
@@ -51,7 +54,8 @@ export function acceptsMultipartSubscriptions(accept: string | null | undefined)
   });
 }
 
-const part = (json: string) => `${PART_HEADERS}${json}${DELIMITER}`;
+/** One part: its headers, its JSON and the delimiter that ends it. */
+export const part = (json: string) => `${PART_HEADERS}${json}${DELIMITER}`;
 
 /** The transport-level error part: the stream failed, not the operation. */
 function transportErrorPart(error: unknown): string {
