@@ -124,8 +124,12 @@ export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePi
         const result = await fanout.subscribe(subscribeArgs, key, delivery, { sink, framing: HTTP_TRANSPORTS[kind].framing }, subscribeFn);
         if (!(result instanceof MemberState)) return asSubscribeResult(result);
         // The client may be gone already, or go before the response is sent: the member leaves with it.
-        if (http.res.destroyed) void result.return();
-        else http.res.once('close', () => void result.return());
+        const leave = () => {
+          void result.return();
+          sink.destroy();
+        };
+        if (http.res.destroyed) leave();
+        else http.res.once('close', leave);
         joined.set(http.request, sink);
         return new MemberStream(result);
       });
@@ -138,9 +142,8 @@ export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePi
       setResultProcessor((processed, fetchAPI) => {
         // Yields nothing (the group writes to the sink) and ends when the member does: then the body ends.
         if (isAsyncIterable(processed)) {
-          void processed[Symbol.asyncIterator]()
-            .next()
-            .finally(() => sink.finish());
+          const finish = () => sink.finish();
+          processed[Symbol.asyncIterator]().next().then(finish, finish);
         }
         sink.keepAlive();
         // yoga's Fetch API on Node takes a Node `Readable` as a body, and its server adapter pipes it into the response.
