@@ -24,6 +24,7 @@ const FAMILIES = [
   'coincall_gateway_slow_subscribers_total',
   'coincall_gateway_refusals_total',
   'coincall_gateway_delivery_latency_seconds',
+  'coincall_gateway_instrument_refreshes_rejected_total',
 ] as const;
 
 const ORDER_BOOK = { query: 'subscription ($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 3) { symbol bids { price } } }', variables: { symbol: 'BTCUSD' } };
@@ -121,7 +122,7 @@ describe('GET /metrics', () => {
     await client.dispose();
     expect(text).not.toContain('BTCUSD');
     expect(text).not.toContain(DEMO_CREDENTIAL.apiKey);
-    const allowed = new Set(['field', 'transport', 'market', 'access', 'state', 'channel', 'cause', 'action', 'code', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'type', 'kind', 'space', 'operationType', 'phase', 'method', 'statusCode']);
+    const allowed = new Set(['field', 'transport', 'market', 'access', 'state', 'channel', 'cause', 'action', 'code', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'type', 'kind', 'space', 'operationType', 'phase', 'method', 'statusCode', 'reason']);
     for (const sample of samples) for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
   });
 

@@ -117,6 +117,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     upstream: () => options.context.upstream.status(),
     wsConnections: () => wsServer.clients.size,
     gateRefusals: () => ({ ...connections.refusals }),
+    instruments: () => options.context.instruments?.status(),
   });
   serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }), {
     keepAliveMs: WS_KEEPALIVE_MS,

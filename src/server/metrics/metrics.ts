@@ -14,6 +14,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
+import { REJECTION_REASONS, type InstrumentRegistryStatus } from '../../sources/coincall/instrument-registry.ts';
 
 /** How clients reach the gateway; `multipart` is HTTP `multipart/mixed` subscriptions. */
 export const TRANSPORTS = ['ws', 'sse', 'multipart'] as const;
@@ -48,6 +49,8 @@ export interface MetricsSources {
   readonly wsConnections?: () => number;
   /** Refusals counted at the gates (before GraphQL), by code. */
   readonly gateRefusals?: () => Readonly<Record<string, number>>;
+  /** The instrument registry's status (refreshes kept out). */
+  readonly instruments?: () => InstrumentRegistryStatus | undefined;
 }
 
 export interface GatewayMetrics {
@@ -233,6 +236,17 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       const all = new Map(refusals);
       for (const [code, n] of Object.entries(sources.gateRefusals?.() ?? {})) all.set(code, countOf(all, code) + n);
       for (const [code, n] of all) this.inc({ code }, n);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}instrument_refreshes_rejected_total`,
+    help: 'Instrument refreshes kept out as implausible, by reason: `empty` (no instrument), `shrunk` (more than half gone).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = sources.instruments?.()?.rejectedRefreshes;
+      for (const reason of REJECTION_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
     },
   });
   const latency = new Histogram({
