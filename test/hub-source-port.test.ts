@@ -21,7 +21,11 @@ const RECEIVED_AT = 1_700_000_000_000;
 const tradeItems = (symbol: string, ts: number) =>
   decodeItems(trades, [{ sd: 1, pr: '100.5', s: symbol, v: '1', ts }], { frameTs: ts, receivedAt: RECEIVED_AT });
 const priceItems = (symbol: string, value: number, ts: number) =>
-  decodeItems(price, { s: symbol, pr: value, mp: value, lp: value, ip: value, h: value, l: value, cp: 0, cr: 0, pr0: value, cv: '0', uv24: 1, v24: 1, ts }, { frameTs: ts, receivedAt: RECEIVED_AT });
+  decodeItems(
+    price,
+    { s: symbol, pr: value, mp: value, lp: value, ip: value, h: value, l: value, cp: 0, cr: 0, pr0: value, cv: '0', uv24: 1, v24: 1, ts },
+    { frameTs: ts, receivedAt: RECEIVED_AT },
+  );
 
 interface MemoryStatus {
   readonly subscribed: number;
@@ -79,7 +83,12 @@ function hubOver({ refuse = false, lingerMs = 0 } = {}) {
   if (feed === undefined) throw new Error('the table did not connect its source');
   const subscribe = (channel: typeof trades | typeof price, symbol: string, client?: string) => {
     const args = channel.parseArgs({ symbol }, RECEIVED_AT);
-    return attachSubscriber((listener) => table.join(channel, args, listener, client === undefined ? undefined : { client }), channel, args, {});
+    return attachSubscriber(
+      (listener) => table.join(channel, args, listener, client === undefined ? undefined : { client }),
+      channel,
+      args,
+      {},
+    );
   };
   return { table, feed, subscribe };
 }
@@ -118,7 +127,9 @@ describe('the hub over an in-memory source', () => {
     feed.hub.interrupted(RECEIVED_AT + 1_000);
     feed.hub.answered(topic, RECEIVED_AT + 5_000);
     feed.hub.publish(topic, tradeItems('ETHUSD', RECEIVED_AT + 6_000), RECEIVED_AT + 6_000, RECEIVED_AT + 6_000);
-    const values = [await subscription.events.next(), await subscription.events.next(), await subscription.events.next()].map((r) => r.value);
+    const values = [await subscription.events.next(), await subscription.events.next(), await subscription.events.next()].map(
+      (r) => r.value,
+    );
     expect(values[1]).toBeInstanceOf(StreamInterruption);
     expect(values[1]).toMatchObject({ since: RECEIVED_AT, until: RECEIVED_AT + 5_000 });
     expect(values[2]).toEqual([expect.objectContaining({ timestamp: RECEIVED_AT + 6_000 })]);
