@@ -1,11 +1,13 @@
 /**
  * The bench's HTTP subscribers (SSE and Apollo's multipart), for
- * bench/clients.ts: one POST per subscriber on its own connection, the body
- * split into messages as it arrives (an SSE event, a multipart part), each
- * `next` handed over as its JSON text. Plain `node:http`, no client library,
- * so the measuring side stays cheap.
+ * bench/clients.ts: one POST per subscriber on its own TCP connection, written
+ * and read raw, without an HTTP client library: the status line, then the
+ * body bytes as they come (chunked framing included), scanned for each
+ * book's `"timestamp":"<ISO>"` (one per `next` result of the book document)
+ * and for the transport's end. A parser per subscriber would make the
+ * measuring side, not the server, the bottleneck at 50,000 messages/s.
  */
-import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 
 export type HttpTransport = 'sse' | 'multipart';
 
@@ -13,17 +15,18 @@ const ACCEPT: Record<HttpTransport, string> = {
   sse: 'text/event-stream',
   multipart: 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0",application/json',
 };
-const SSE_NEXT = 'event: next\ndata: ';
-const PART_DELIMITER = '\r\n--graphql';
-const PART_HEAD = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
-const PAYLOAD_HEAD = '{"payload":';
+/** What ends a stream, per transport (`complete` or the closing delimiter); an error part ends multipart too. */
+const END: Record<HttpTransport, string> = { sse: 'event: complete', multipart: '--graphql--' };
+const TIMESTAMP = '"timestamp":"';
+/** Bytes kept from the end of a chunk, so that a marker split across two chunks is still found. */
+const CARRY = 64;
 
 export interface HttpHandlers {
-  /** The response's headers arrived (status 200). */
+  /** The response's status line arrived (200). */
   readonly accepted: () => void;
-  /** One `next` result's JSON. */
-  readonly next: (json: string) => void;
-  /** The server ended the stream (`complete`, the closing delimiter, an error part) or the connection closed. */
+  /** One `next` result, as the book's time in ms. */
+  readonly next: (bookTimeMs: number) => void;
+  /** The server ended the stream (its transport's end, an error) or the connection closed. */
   readonly ended: (why: string) => void;
   readonly failed: (error: Error) => void;
 }
@@ -35,72 +38,61 @@ export interface HttpSubscriber {
   terminate(): void;
 }
 
-/** Splits an SSE body into events; returns what is left of an unfinished one. */
-function sseMessages(buffer: string, handlers: HttpHandlers): string {
-  let start = 0;
-  for (let end = buffer.indexOf('\n\n', start); end >= 0; end = buffer.indexOf('\n\n', start)) {
-    const block = buffer.slice(start, end);
-    start = end + 2;
-    if (block.startsWith(SSE_NEXT)) handlers.next(block.slice(SSE_NEXT.length));
-    else if (block.startsWith('event: complete')) handlers.ended('complete');
-  }
-  return buffer.slice(start);
-}
-
-/** Splits a multipart body into parts; returns what is left of an unfinished one. */
-function multipartMessages(buffer: string, handlers: HttpHandlers): string {
-  let start = 0;
-  for (let end = buffer.indexOf(PART_DELIMITER, start); end >= 0; end = buffer.indexOf(PART_DELIMITER, start)) {
-    const part = buffer.slice(start, end);
-    start = end + PART_DELIMITER.length;
-    if (!part.startsWith(PART_HEAD)) continue;
-    const json = part.slice(PART_HEAD.length);
-    if (json.startsWith(PAYLOAD_HEAD)) handlers.next(json.slice(PAYLOAD_HEAD.length, -1));
-    else if (json !== '{}') handlers.ended(json.slice(0, 300));
-  }
-  const rest = buffer.slice(start);
-  if (rest.startsWith('--')) handlers.ended('closing delimiter');
-  return rest;
-}
-
 export function openHttpSubscriber(url: string, transport: HttpTransport, body: string, handlers: HttpHandlers): HttpSubscriber {
-  let response: IncomingMessage | undefined;
+  const { hostname, port, pathname } = new URL(url);
+  const socket = connect(Number(port), hostname);
   let open = true;
-  const req = request(url, { method: 'POST', agent: false, headers: { accept: ACCEPT[transport], 'content-type': 'application/json' } }, (res) => {
-    response = res;
-    if (res.statusCode !== 200) {
-      open = false;
-      handlers.failed(new Error(`HTTP ${res.statusCode}`));
-      res.resume();
-      return;
-    }
-    handlers.accepted();
-    res.setEncoding('utf8');
-    let buffer = '';
-    const split = transport === 'sse' ? sseMessages : multipartMessages;
-    res.on('data', (chunk: string) => {
-      buffer = split(buffer + chunk, handlers);
-    });
-    res.on('close', () => {
-      if (!open) return;
-      open = false;
-      handlers.ended('closed');
-    });
-    res.on('error', () => undefined);
-  });
-  req.on('error', (error) => {
+  let status: 'waiting' | 'streaming' = 'waiting';
+  let text = '';
+  const close = (why: string) => {
     if (!open) return;
     open = false;
-    handlers.failed(error);
+    if (status === 'streaming') handlers.ended(why);
+    else handlers.failed(new Error(why));
+  };
+  socket.setNoDelay(true);
+  socket.on('connect', () => {
+    socket.write(
+      `POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: ${ACCEPT[transport]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`,
+    );
   });
-  req.end(body);
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    if (status === 'waiting') {
+      const headersEnd = text.indexOf('\r\n\r\n');
+      if (headersEnd < 0) return;
+      if (!text.startsWith('HTTP/1.1 200')) {
+        close(text.slice(0, text.indexOf('\r\n')));
+        socket.destroy();
+        return;
+      }
+      status = 'streaming';
+      handlers.accepted();
+      text = text.slice(headersEnd + 4);
+    }
+    let from = 0;
+    for (let at = text.indexOf(TIMESTAMP, from); at >= 0; at = text.indexOf(TIMESTAMP, from)) {
+      const start = at + TIMESTAMP.length;
+      const end = text.indexOf('"', start);
+      if (end < 0) break;
+      handlers.next(Date.parse(text.slice(start, end)));
+      from = end + 1;
+    }
+    if (text.includes(END[transport], from) || text.includes('"errors"', from)) {
+      close(text.slice(from, from + 300));
+      return;
+    }
+    text = text.slice(Math.max(from, text.length - CARRY));
+  });
+  socket.on('error', (error) => close(error.message));
+  socket.on('close', () => close('closed'));
   return {
     isOpen: () => open,
-    pause: () => void response?.pause(),
+    pause: () => void socket.pause(),
     terminate: () => {
       open = false;
-      response?.destroy();
-      req.destroy();
+      socket.destroy();
     },
   };
 }

@@ -53,6 +53,8 @@ export interface Sink {
   /** Bytes written but not yet taken by the peer (the socket's or the response's buffers). */
   buffered(): number;
   write(bytes: string | Buffer): void;
+  /** Calls `listener` once, when the sink has taken what it buffered (optional: without it, the fan-out checks `buffered()` periodically). */
+  onDrain?(listener: () => void): void;
 }
 
 /**

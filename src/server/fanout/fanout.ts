@@ -132,7 +132,20 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       endTooSlow(state);
       return;
     }
-    state.retry = setTimeout(() => drain(state), drainCheckMs);
+    waitForRoom(state);
+  };
+
+  /**
+   * Drains a backed-up member when its sink has room: at once when the sink
+   * says so (an HTTP response's `drain`), else at the next check (a socket;
+   * the check also ends an event member past its bound while nothing drains).
+   */
+  const waitForRoom = (state: MemberState) => {
+    state.retry ??= setTimeout(() => drain(state), drainCheckMs);
+    state.member.sink.onDrain?.(() => {
+      clearTimeout(state.retry);
+      drain(state);
+    });
   };
 
   /** Writes `out` to the member's sink (as `frames`' shared bytes, when given), or holds it; true when it went to the sink. */
@@ -150,7 +163,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     else if (folded === 'merged') merged++;
     const oldest = state.backlog.oldestAt();
     if (state.group.delivery === 'event' && oldest !== undefined && now() - oldest > maxBehindMs) endTooSlow(state);
-    else state.retry ??= setTimeout(() => drain(state), drainCheckMs);
+    else waitForRoom(state);
     return false;
   };
 

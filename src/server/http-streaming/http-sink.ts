@@ -64,6 +64,7 @@ export class HttpSink extends Readable implements Sink {
   private readonly res: ServerResponse;
   private readonly heartbeats: Heartbeats;
   private ended = false;
+  private drained: (() => void) | undefined = undefined;
 
   constructor(kind: HttpKind, res: ServerResponse, heartbeats: Heartbeats) {
     super({ highWaterMark: SINK_HIGH_WATER_BYTES });
@@ -74,8 +75,16 @@ export class HttpSink extends Readable implements Sink {
     this.push(HTTP_TRANSPORTS[kind].start);
   }
 
-  /** Nothing to produce on demand: the fan-out pushes. */
-  override _read(): void {}
+  /** The response wants more (it took what was pushed: `drain`): the fan-out may write what it holds. */
+  override _read(): void {
+    const drained = this.drained;
+    this.drained = undefined;
+    drained?.();
+  }
+
+  onDrain(listener: () => void): void {
+    this.drained = listener;
+  }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.ended = true;
