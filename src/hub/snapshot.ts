@@ -13,7 +13,7 @@
  */
 import { MAX_RECENT_TRADES } from '../channels/args.ts';
 import type { AnyChannel, TwinKind } from '../channels/channel.ts';
-import { GatewayError, upstreamTimeout } from '../lib/errors.ts';
+import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import type { Listener } from './topic.ts';
 import type { TopicHandle } from './topic-table.ts';
@@ -124,7 +124,7 @@ export function takeSnapshot(
     handle = join({
       deliver: () => answer(),
       fail: (error) => finish(() => reject(error)),
-      end: () => finish(() => reject(new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.'))),
+      end: () => finish(() => reject(upstreamRejected('The gateway is shutting down.'))),
     });
     if (done) return;
     timer = setTimeout(

@@ -19,7 +19,7 @@
  */
 import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
 import { tryCanonicalKey } from '../../lib/canonical.ts';
-import { GatewayError } from '../../lib/errors.ts';
+import { upstreamRejected } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
 import type { Frame, MarketName } from '../../coincall/protocol.ts';
@@ -96,7 +96,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       const attempts = state.retries + 1;
       logger.warn({ market, dataType: topic.channel.dataType, attempts }, 'upstream kept throttling a subscription; giving up');
       const message = `Coincall refused the ${topic.channel.dataType} subscription ${attempts} times for too many requests; try again later.`;
-      options.fail(topic, new GatewayError('UPSTREAM_REJECTED', message));
+      options.fail(topic, upstreamRejected(message));
       return;
     }
     subscribe(topic, state.retries + 1);
@@ -161,7 +161,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       } else {
         const reason = frame.message ?? 'no reason given';
         logger.warn({ market, dataType: frame.dataType, reason: truncateForLog(reason) }, 'upstream refused a subscription');
-        for (const topic of topics) options.fail(topic, new GatewayError('UPSTREAM_REJECTED', `Coincall refused the ${frame.dataType} subscription: ${reason}`));
+        for (const topic of topics) options.fail(topic, upstreamRejected(`Coincall refused the ${frame.dataType} subscription: ${reason}`));
       }
     },
     handleNotice(message) {

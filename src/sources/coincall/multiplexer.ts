@@ -12,7 +12,7 @@
  * key to its topic, turned into events once, and handed to every listener.
  */
 import type { Backoff } from '../../lib/backoff.ts';
-import { GatewayError } from '../../lib/errors.ts';
+import { limitExceeded } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
@@ -152,8 +152,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     join(channel, args, listener, opening) {
       if (table.find(channel, channel.topic(args).key) === undefined) {
         if (scheduler.pending() >= maxPending)
-          throw new GatewayError(
-            'LIMIT_EXCEEDED',
+          throw limitExceeded(
             `${maxPending} requests already wait to go to Coincall on the ${market} connection (${LIMIT_SETTINGS.upstreamMaxPendingTopics.env}); try again in a few seconds.`,
           );
         opening?.admit?.();
