@@ -11,7 +11,7 @@
 import { DEFAULT_RECENT_TRADES, MAX_RECENT_TRADES } from '../channels/args.ts';
 import type { AnyChannel, TwinKind } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
-import { badInput, GatewayError } from '../lib/errors.ts';
+import { badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { toGraphQLError } from './errors.ts';
@@ -33,7 +33,7 @@ function limitOf(raw: unknown, field: string): number {
 
 /** What the upstream holds for a channel's twin, for these validated arguments. */
 async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext): Promise<unknown> {
-  if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
+  if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
   return ctx.upstream.snapshot(channel, args, ctx.credential);
 }
 

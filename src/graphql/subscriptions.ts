@@ -11,7 +11,7 @@ import type { ArgBuilder, GenericInputFieldRef } from '@pothos/core';
 import { throttleMsOf, type ArgSpec, type PlainArgKind } from '../channels/args.ts';
 import type { AnyChannel } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
-import { GatewayError } from '../lib/errors.ts';
+import { unauthenticated } from '../lib/errors.ts';
 import { eventTimeFor } from '../lib/event-time.ts';
 import { isRecord } from '../lib/json.ts';
 import { throttle } from '../hub/throttle.ts';
@@ -48,7 +48,7 @@ export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<s
   try {
     const args = channel.parseArgs(rawArgs, ctx.now(), ctx.instruments);
     if (channel.access === 'private' && ctx.credentialProblem !== undefined)
-      throw new GatewayError('UNAUTHENTICATED', ctx.credentialProblem);
+      throw unauthenticated(ctx.credentialProblem);
     // The frame `ts` of each value the execution takes, for the transport's delivery-latency metric.
     const time = eventTimeFor(ctx);
     const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, {

@@ -10,7 +10,7 @@
  *   events between `since` and `until` may be missing. The stream goes on.
  * - `StreamFailure`: the stream failed for good; it is the last value.
  */
-import { GatewayError } from '../lib/errors.ts';
+import { streamInterrupted, type GatewayError } from '../lib/errors.ts';
 
 /** The upstream stream was interrupted from `since` until `until` (epoch ms); the subscription continues. */
 export class StreamInterruption {
@@ -25,8 +25,7 @@ export class StreamInterruption {
   toError(): GatewayError {
     const since = new Date(this.since).toISOString();
     const until = new Date(this.until).toISOString();
-    return new GatewayError(
-      'STREAM_INTERRUPTED',
+    return streamInterrupted(
       `The upstream stream was interrupted from ${since} until ${until}; events of that time may be missing. The subscription continues.`,
       { since, until },
     );

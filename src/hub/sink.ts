@@ -10,7 +10,7 @@
  *
  * `return()` resolves at once, even with a `next()` pending (which then ends).
  */
-import { GatewayError } from '../lib/errors.ts';
+import { subscriberTooSlow } from '../lib/errors.ts';
 import type { Delivery } from '../channels/channel.ts';
 
 /** Events an event-channel subscriber may fall behind by before it is dropped. */
@@ -132,8 +132,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
           queue.length = 0;
           stamps.length = 0;
           merges.clear();
-          error = new GatewayError(
-            'SUBSCRIBER_TOO_SLOW',
+          error = subscriberTooSlow(
             `The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`,
           );
           wake();

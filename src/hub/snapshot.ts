@@ -8,7 +8,7 @@
  * topic then lingers as after any subscriber.
  */
 import type { AnyChannel } from '../channels/channel.ts';
-import { GatewayError, upstreamTimeout } from '../lib/errors.ts';
+import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 
 /** Joins a topic for one query (`join` opens or shares it) and resolves with its memory's value. */
@@ -37,7 +37,7 @@ export function takeSnapshot(
     handle = join({
       deliver: () => answer(),
       fail: (error) => finish(() => reject(error)),
-      end: () => finish(() => reject(new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.'))),
+      end: () => finish(() => reject(upstreamRejected('The gateway is shutting down.'))),
     });
     if (done) return;
     timer = setTimeout(

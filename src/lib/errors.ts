@@ -3,9 +3,9 @@
  * expected errors. An expected error carries the `extensions.code` a client
  * sees; anything that is not one of these is unexpected and gets masked by
  * the GraphQL layer. Code below the GraphQL layer throws a `GatewayError`
- * (built by the constructors here); code that must hand graphql-js or
- * graphql-ws a `GraphQLError` (scalars, validation rules, guards) builds it
- * with `expectedGraphQLError` or one of its named forms.
+ * (built only by the named constructors here, never with `new`); code that
+ * must hand graphql-js or graphql-ws a `GraphQLError` (scalars, validation
+ * rules, guards) uses `asGraphQLError` or a named `...Error` form.
  */
 import { GraphQLError, type ASTNode } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -37,17 +37,26 @@ export const CLOSE_CODES = {
   INTERNAL_SERVER_ERROR: CloseCode.InternalServerError,
 } as const;
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'UPSTREAM_REJECTED'
-  | 'SUBSCRIBER_TOO_SLOW'
-  | 'LIMIT_EXCEEDED'
+/** Every `extensions.code` the gateway sends (README's "Errors" table lists the same). */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'UPSTREAM_REJECTED',
+  'SUBSCRIBER_TOO_SLOW',
+  'LIMIT_EXCEEDED',
   /** A Query twin's topic had no first value in time. */
-  | 'UPSTREAM_TIMEOUT'
+  'UPSTREAM_TIMEOUT',
   /** In-band, not fatal: an event stream's upstream was interrupted (`extensions.since`/`until`); the subscription goes on. */
-  | 'STREAM_INTERRUPTED';
+  'STREAM_INTERRUPTED',
+  /** Anything unexpected, masked (the message says nothing); logged on the server. */
+  'INTERNAL_SERVER_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The code of a masked, unexpected error. */
+export const INTERNAL_ERROR_CODE: ErrorCode = 'INTERNAL_SERVER_ERROR';
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;
@@ -61,14 +70,20 @@ export class GatewayError extends Error {
   }
 }
 
+// The named constructors: code outside this file builds a GatewayError only through these (test/errors.test.ts checks).
 export const badInput = (message: string): GatewayError => new GatewayError('BAD_USER_INPUT', message);
 export const unauthenticated = (message: string): GatewayError => new GatewayError('UNAUTHENTICATED', message);
+/** Coincall refused the account's key. */
 export const forbidden = (message: string): GatewayError => new GatewayError('FORBIDDEN', message);
+/** Coincall refused a subscription (or the gateway is shutting down and takes no more). */
 export const upstreamRejected = (message: string): GatewayError => new GatewayError('UPSTREAM_REJECTED', message);
 export const subscriberTooSlow = (message: string): GatewayError => new GatewayError('SUBSCRIBER_TOO_SLOW', message);
 export const limitExceeded = (message: string): GatewayError => new GatewayError('LIMIT_EXCEEDED', message);
 /** The exchange sent no value in time (a Query twin waiting for a first value). */
 export const upstreamTimeout = (message: string): GatewayError => new GatewayError('UPSTREAM_TIMEOUT', message);
+/** An event stream's upstream was interrupted from `since` until `until` (ISO 8601); the subscription goes on. */
+export const streamInterrupted = (message: string, window: { readonly since: string; readonly until: string }): GatewayError =>
+  new GatewayError('STREAM_INTERRUPTED', message, window);
 
 export interface ExpectedErrorOptions {
   /** Where in the document the problem is. */
@@ -81,7 +96,7 @@ export interface ExpectedErrorOptions {
  * An expected error as a `GraphQLError` with its `extensions.code`. It has no
  * `originalError`, so error masking lets it through unchanged.
  */
-export function expectedGraphQLError(code: ErrorCode, message: string, options: ExpectedErrorOptions = {}): GraphQLError {
+function expectedGraphQLError(code: ErrorCode, message: string, options: ExpectedErrorOptions = {}): GraphQLError {
   return new GraphQLError(message, { nodes: options.nodes ?? null, extensions: { ...options.extensions, code } });
 }
 
@@ -89,8 +104,9 @@ export function expectedGraphQLError(code: ErrorCode, message: string, options: 
 export const asGraphQLError = (error: GatewayError): GraphQLError =>
   expectedGraphQLError(error.code, error.message, error.details === undefined ? {} : { extensions: error.details });
 
-/** Bad user input (an argument or scalar value), as a `GraphQLError` (for scalars and validation rules). */
-export const badInputError = (message: string): GraphQLError => expectedGraphQLError('BAD_USER_INPUT', message);
+/** Bad user input (an argument or a variable's value), as a `GraphQLError` (for validation rules and request parsing). */
+export const badInputError = (message: string, options: ExpectedErrorOptions = {}): GraphQLError =>
+  expectedGraphQLError('BAD_USER_INPUT', message, options);
 
 /** A refusal by one of the server's limits, as a `GraphQLError` (for parsers, validation rules and graphql-ws hooks). */
 export const limitExceededError = (message: string): GraphQLError => expectedGraphQLError('LIMIT_EXCEEDED', message);

@@ -17,7 +17,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, type DocumentNode, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { expectedGraphQLError, limitExceededError } from '../lib/errors.ts';
+import { badInputError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import { withEnumValues } from './enum-values.ts';
 
@@ -27,7 +27,7 @@ const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
     get(target, prop, receiver) {
       if (prop === 'reportError')
         return (error: GraphQLError) =>
-          target.reportError(expectedGraphQLError('BAD_USER_INPUT', withEnumValues(error.message, target.getSchema()), { nodes: error.nodes, extensions: error.extensions }));
+          target.reportError(badInputError(withEnumValues(error.message, target.getSchema()), { nodes: error.nodes, extensions: error.extensions }));
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

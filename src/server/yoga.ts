@@ -17,6 +17,7 @@ import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayContext } from '../graphql/builder.ts';
 import { createBoundedCache } from '../lib/bounded-cache.ts';
+import { INTERNAL_ERROR_CODE } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { clientAddress } from './gates/client-address.ts';
@@ -171,7 +172,7 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
         logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
         return new GraphQLError(message, {
           ...(error instanceof GraphQLError ? { nodes: error.nodes ?? null, path: error.path ?? null } : {}),
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+          extensions: { code: INTERNAL_ERROR_CODE },
         });
       },
     },

@@ -30,10 +30,9 @@
 import type { ExecutionResult } from 'graphql';
 import { eventTimeOf, type EventTime } from '../../lib/event-time.ts';
 import { DEFAULT_LIMITS } from '../../lib/limits.ts';
-import type { SharingStats } from '../../lib/sharing-stats.ts';
 import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from './backlog.ts';
-import type { Fanout, FanoutOptions, FanoutResult, SinkKind } from './fanout-types.ts';
+import type { Fanout, FanoutOptions, SinkKind } from './fanout-types.ts';
 import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
 /** Bytes a sink may have buffered before its member's messages are held (and folded) instead of written. */

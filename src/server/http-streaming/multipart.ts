@@ -20,6 +20,7 @@
  */
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { INTERNAL_ERROR_CODE } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { resultJson } from '../result-json.ts';
 
@@ -61,7 +62,7 @@ export const part = (json: string) => `${PART_HEADERS}${json}${DELIMITER}`;
 function transportErrorPart(error: unknown): string {
   const known = error instanceof GraphQLError && error.extensions['code'] !== undefined;
   const message = known ? error.message : 'Unexpected error.';
-  const extensions = known ? { code: error.extensions['code'] } : { code: 'INTERNAL_SERVER_ERROR' };
+  const extensions = known ? { code: error.extensions['code'] } : { code: INTERNAL_ERROR_CODE };
   return part(JSON.stringify({ payload: null, errors: [{ message, extensions }] }));
 }
 

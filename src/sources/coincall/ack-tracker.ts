@@ -29,7 +29,7 @@
  */
 import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
 import { tryCanonicalKey } from '../../lib/canonical.ts';
-import { GatewayError } from '../../lib/errors.ts';
+import { upstreamRejected } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
 import type { Frame } from '../../coincall/protocol.ts';
@@ -177,7 +177,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       const attempts = state.retries + 1;
       logger.warn({ dataType: topic.channel.dataType, attempts }, 'upstream kept throttling a subscription; giving up');
       const message = `Coincall refused the ${topic.channel.dataType} subscription ${attempts} times for too many requests; try again later.`;
-      fail(topic, new GatewayError('UPSTREAM_REJECTED', message));
+      fail(topic, upstreamRejected(message));
       return;
     }
     subscribe(topic, entry, state.retries + 1);
@@ -274,7 +274,7 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       } else {
         const reason = frame.message ?? 'no reason given';
         logger.warn({ dataType: frame.dataType, reason: truncateForLog(reason) }, 'upstream refused a subscription');
-        for (const topic of topics) fail(topic, new GatewayError('UPSTREAM_REJECTED', `Coincall refused the ${frame.dataType} subscription: ${reason}`));
+        for (const topic of topics) fail(topic, upstreamRejected(`Coincall refused the ${frame.dataType} subscription: ${reason}`));
       }
     },
     handleNotice(message) {

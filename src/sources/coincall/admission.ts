@@ -14,7 +14,7 @@
  * All read time through an injectable clock; none owns a timer. The
  * bucket itself is the shared one of `lib/token-bucket.ts`.
  */
-import { GatewayError } from '../../lib/errors.ts';
+import { limitExceeded } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import { createTokenBucket, type TokenBucket } from '../../lib/token-bucket.ts';
 
@@ -128,8 +128,7 @@ export function createTopicBudget(options: { readonly ratePerSecond: number; rea
   const buckets = createKeyedBuckets({ ratePerSecond, burst: ratePerSecond * NEW_TOPIC_BURST_SECONDS, maxKeys: MAX_TRACKED_CLIENTS, now: options.now });
   return (client) => {
     if (!buckets.tryTake(client.id))
-      throw new GatewayError(
-        'LIMIT_EXCEEDED',
+      throw limitExceeded(
         `This connection opens new upstream subscriptions faster than ${ratePerSecond} per second (${LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env}); wait a moment before subscribing to more.`,
       );
   };

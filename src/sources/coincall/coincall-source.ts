@@ -17,7 +17,7 @@
  */
 import { MARKETS, type MarketName } from '../../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../../coincall/signing.ts';
-import { GatewayError } from '../../lib/errors.ts';
+import { forbidden, limitExceeded, unauthenticated, upstreamRejected } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import { maskKey } from '../../lib/logger.ts';
 import type { AnyChannel } from '../../channels/channel.ts';
@@ -150,8 +150,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 
   const refusedError = (credential: Credential, status: number) =>
-    new GatewayError(
-      'FORBIDDEN',
+    forbidden(
       `Coincall refused the API key ${maskKey(credential.apiKey)} (HTTP ${status}). Check the key, its secret and its permissions.`,
     );
 
@@ -168,8 +167,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (found !== undefined) return found;
     const owners = privateOwners();
     if (!owners.has(owner) && owners.size >= maxPrivateCredentials)
-      throw new GatewayError(
-        'LIMIT_EXCEEDED',
+      throw limitExceeded(
         `The gateway already serves private channels for ${maxPrivateCredentials} accounts, its limit (${LIMIT_SETTINGS.upstreamMaxPrivateAccounts.env}); try again once others have left.`,
       );
     admission.admit(owner, client?.address);
@@ -178,11 +176,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   /** The hub a subscription of `channel` goes to; throws when it may not have one. */
   const hubFor = (channel: AnyChannel, credential: Credential | undefined, client?: ClientRef): Hub => {
-    if (closing !== undefined) throw new GatewayError('UPSTREAM_REJECTED', 'The gateway is shutting down.');
+    if (closing !== undefined) throw upstreamRejected('The gateway is shutting down.');
     if (channel.access === 'private') {
       if (credential === undefined)
-        throw new GatewayError(
-          'UNAUTHENTICATED',
+        throw unauthenticated(
           `${channel.id} is private: present your Coincall API key and secret (graphql-ws connectionParams { apiKey, apiSecret }, or headers X-Coincall-Api-Key / X-Coincall-Api-Secret).`,
         );
       return privateHub(channel.market, credential, client);

@@ -13,7 +13,7 @@
  * key to its topic, turned into events once, and handed to every listener.
  */
 import type { Backoff } from '../../lib/backoff.ts';
-import { GatewayError } from '../../lib/errors.ts';
+import { limitExceeded } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
@@ -159,8 +159,7 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
     admit() {
       if (scheduler.pending() >= maxPending)
-        throw new GatewayError(
-          'LIMIT_EXCEEDED',
+        throw limitExceeded(
           `${maxPending} requests already wait to go to Coincall on the ${market} connection (${LIMIT_SETTINGS.upstreamMaxPendingTopics.env}); try again in a few seconds.`,
         );
     },

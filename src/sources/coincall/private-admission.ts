@@ -17,7 +17,7 @@
  * Reconnects of open connections queue behind the global budget instead of
  * being refused. Every part reads time through the injected clock.
  */
-import { GatewayError } from '../../lib/errors.ts';
+import { limitExceeded } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import type { TokenBucket } from '../../lib/token-bucket.ts';
 import { createExpiringSet, createHandshakeBudget, createKeyedBuckets } from './admission.ts';
@@ -76,7 +76,7 @@ export function createPrivateAdmission(options: PrivateAdmissionOptions): Privat
   const known = createExpiringSet({ ttlMs: ACCEPTED_CREDENTIAL_TTL_MS, maxSize: MAX_ACCEPTED_CREDENTIALS, now });
 
   const busy = (env: string) =>
-    new GatewayError('LIMIT_EXCEEDED', `Too many accounts are connecting to Coincall through the gateway right now (${env}); try again in a few seconds.`);
+    limitExceeded(`Too many accounts are connecting to Coincall through the gateway right now (${env}); try again in a few seconds.`);
 
   return {
     isRefused: (owner) => refused.has(owner),
