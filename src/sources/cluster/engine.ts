@@ -1,0 +1,117 @@
+/**
+ * The engine's set-up: connect to NATS, then create or update the two streams
+ * and the lease bucket, so that the engine needs no manual set-up. Trades are
+ * kept for the resume window (max age, a per-subject limit, discard old) and
+ * de-duplicated by message id over `DUPLICATE_WINDOW_MS`; state topics keep
+ * their latest value only. Both allow Direct Get (NATS 2.9 has it).
+ */
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { ClusterNames } from './subjects.ts';
+
+/** The engine drops a trade published twice (by the two holders) within this window. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+/** How long a request to the engine may take before it counts as failed. */
+export const ENGINE_REQUEST_TIMEOUT_MS = 2_000;
+/** Reconnect attempts never end: a replica rejoins whenever the engine is back. */
+const RECONNECT_FOREVER = -1;
+const RECONNECT_WAIT_MS = 500;
+
+export interface EngineSettings {
+  readonly servers: string;
+  readonly names: ClusterNames;
+  /** The trades stream's max age (`RESUME_WINDOW_MS`). */
+  readonly retentionMs: number;
+  /** The trades stream's per-subject limit (`RESUME_MAX_EVENTS_PER_TOPIC`). */
+  readonly maxEventsPerTopic: number;
+  /** A lease's life without renewal (`CLUSTER_LEASE_TTL_MS`): the bucket's max age. */
+  readonly leaseTtlMs: number;
+  /** The connection's name, seen by the NATS server's monitoring. */
+  readonly node: string;
+}
+
+/** A connected engine with its streams and bucket in place. */
+export interface Engine {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly kv: KV;
+  readonly names: ClusterNames;
+  close(): Promise<void>;
+}
+
+/** The two streams' configurations. */
+export function streamConfigs(settings: EngineSettings): { events: Partial<StreamConfig> & { name: string }; state: Partial<StreamConfig> & { name: string } } {
+  const { names } = settings;
+  const common = { storage: StorageType.File, discard: DiscardPolicy.Old, retention: RetentionPolicy.Limits, allow_direct: true, num_replicas: 1 };
+  return {
+    events: {
+      ...common,
+      name: names.eventStream,
+      subjects: [names.eventSubjects],
+      max_age: nanos(settings.retentionMs),
+      max_msgs_per_subject: settings.maxEventsPerTopic,
+      duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, settings.retentionMs)),
+    },
+    state: {
+      ...common,
+      name: names.stateStream,
+      subjects: [names.stateSubjects],
+      max_msgs_per_subject: 1,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    },
+  };
+}
+
+/** Creates a stream, or updates it when it exists (a changed window or limit takes effect at start). */
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    const info = await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, { ...info.config, ...config });
+  } catch (error) {
+    if (!(error instanceof Error) || !/stream not found/i.test(error.message)) throw error;
+    await jsm.streams.add(config);
+  }
+}
+
+/** The lease bucket, its max age set to the lease TTL (an existing bucket is brought to the current TTL). */
+async function ensureBucket(js: JetStreamClient, jsm: JetStreamManager, settings: EngineSettings): Promise<KV> {
+  const kv = await new Kvm(js).create(settings.names.bucket, { ttl: settings.leaseTtlMs, history: 1, storage: StorageType.File });
+  const streamName = `KV_${settings.names.bucket}`;
+  const info = await jsm.streams.info(streamName);
+  if (info.config.max_age !== nanos(settings.leaseTtlMs)) await jsm.streams.update(streamName, { ...info.config, max_age: nanos(settings.leaseTtlMs) });
+  return kv;
+}
+
+/** Connects and sets the engine up; rejects when the engine cannot be reached or refuses. */
+export async function openEngine(settings: EngineSettings): Promise<Engine> {
+  const nc = await connect({
+    servers: settings.servers.split(',').map((s) => s.trim()),
+    name: `coincall-gateway ${settings.node}`,
+    maxReconnectAttempts: RECONNECT_FOREVER,
+    reconnectTimeWait: RECONNECT_WAIT_MS,
+    timeout: ENGINE_REQUEST_TIMEOUT_MS,
+  });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: ENGINE_REQUEST_TIMEOUT_MS });
+    const js = jetstream(nc, { timeout: ENGINE_REQUEST_TIMEOUT_MS });
+    const configs = streamConfigs(settings);
+    await ensureStream(jsm, configs.events);
+    await ensureStream(jsm, configs.state);
+    const kv = await ensureBucket(js, jsm, settings);
+    return { nc, js, jsm, kv, names: settings.names, close: () => nc.close() };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One lease in the engine's bucket: the right to hold a topic's upstream
+ * subscription and publish it. Taken with a KV create (only one replica's
+ * create succeeds), renewed every third of the TTL with an update naming the
+ * revision it holds (so a lease another replica took in between is never
+ * renewed by mistake), and lost at once when a renewal fails. The bucket's max
+ * age is the TTL: a lease nobody renews disappears by itself.
+ *
+ * `valid()` is the local fence: a holder paused past its TTL (SIGSTOP) sees its
+ * deadline passed and publishes nothing before its next renewal succeeds; the
+ * engine's own fence (expected last subject sequence) is the publisher's.
+ */
+import type { KV } from '@nats-io/kv';
+
+/** Renewals per TTL: one missed renewal still leaves time for the next. */
+export const RENEWALS_PER_TTL = 3;
+
+export interface LeaseOptions {
+  readonly kv: KV;
+  readonly key: string;
+  readonly node: string;
+  readonly ttlMs: number;
+  readonly now?: () => number;
+  /** The lease was lost (renewal refused or failed): stop publishing. Not called after `release()`. */
+  readonly onLost: (reason: string) => void;
+}
+
+export interface Lease {
+  readonly key: string;
+  /** Takes the lease if nobody holds it; true when this replica holds it now. */
+  take(): Promise<boolean>;
+  /** Held, and the last successful take or renewal is younger than the TTL. */
+  valid(): boolean;
+  readonly held: boolean;
+  /** Gives the lease up (deleting the key, so another replica may take it at once). */
+  release(): Promise<void>;
+}
+
+export function createLease(options: LeaseOptions): Lease {
+  const now = options.now ?? Date.now;
+  const value = JSON.stringify({ node: options.node });
+  let revision = 0;
+  let held = false;
+  let validUntil = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const lose = (reason: string) => {
+    if (!held) return;
+    held = false;
+    clearTimeout(timer);
+    timer = undefined;
+    options.onLost(reason);
+  };
+
+  const schedule = () => {
+    timer = setTimeout(() => void renew(), Math.max(1, Math.floor(options.ttlMs / RENEWALS_PER_TTL)));
+  };
+
+  const renew = async () => {
+    if (!held) return;
+    const started = now();
+    if (started >= validUntil) return lose('expired before renewal');
+    try {
+      const next = await options.kv.update(options.key, value, revision);
+      if (!held) return;
+      revision = next;
+      validUntil = started + options.ttlMs;
+      schedule();
+    } catch (error) {
+      lose(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  return {
+    key: options.key,
+    get held() {
+      return held;
+    },
+    valid: () => held && now() < validUntil,
+    take: async () => {
+      if (held) return true;
+      const started = now();
+      try {
+        revision = await options.kv.create(options.key, value);
+      } catch {
+        return false;
+      }
+      held = true;
+      validUntil = started + options.ttlMs;
+      schedule();
+      return true;
+    },
+    release: async () => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      timer = undefined;
+      await options.kv.delete(options.key, { previousSeq: revision }).catch(() => undefined);
+    },
+  };
+}
+
+/** Who holds a lease now: the node named in its value, or undefined when free. */
+export async function leaseHolder(kv: KV, key: string): Promise<string | undefined> {
+  const entry = await kv.get(key);
+  if (entry === null || entry.operation !== 'PUT') return undefined;
+  try {
+    const parsed: unknown = entry.json();
+    if (typeof parsed === 'object' && parsed !== null && 'node' in parsed && typeof parsed.node === 'string') return parsed.node;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
