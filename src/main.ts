@@ -26,6 +26,8 @@ if (!result.ok) {
 }
 const { config } = result;
 const logger = await createLogger(config);
+// Misspelt settings (MAX_CONECTIONS) would otherwise be ignored in silence.
+for (const warning of result.warnings) logger.warn(warning);
 
 try {
   const app = await startApp({ config, logger });

@@ -46,12 +46,18 @@ describe('option symbol arguments', () => {
     expectBadInput(() => parse(id, withPeriod(id, { symbol: 'BTCUSD' })), new RegExp(`^${id}:`), /option symbol such as BTCUSD-27MAY23-24000-P/, /"BTCUSD" is an underlying\/futures symbol/);
   });
 
-  it.each(OPTION_SYMBOL_CHANNELS.flatMap((id) => ['BTC-USD', 'btcusd-27MAY23-24000-P', 'BTCUSD-04JUL23-27000-C', 'BTCUSD-31FEB24-100-C', 'BTCUSD-27MAY23-24000', ''].map((s) => [id, s] as const)))(
+  it.each(OPTION_SYMBOL_CHANNELS.flatMap((id) => ['BTC-USD', 'btcusd-27MAY23-24000-P', 'BTCUSD-00JUL23-27000-C', 'BTCUSD-31FEB24-100-C', 'BTCUSD-27MAY23-24000', ''].map((s) => [id, s] as const)))(
     '%s rejects the malformed symbol %j',
     (id, symbol) => {
       expectBadInput(() => parse(id, withPeriod(id, { symbol })), /must be an option symbol/, /UNDERLYING-DMMMYY-STRIKE-C\|P/);
     },
   );
+
+  it.each(OPTION_SYMBOL_CHANNELS)('%s accepts a zero-padded day (BTCUSD-07DEC26-65000-C) as the exchange writes it (7DEC26)', (id) => {
+    const args = parse(id, withPeriod(id, { symbol: 'BTCUSD-07DEC26-65000-C' }));
+    expect(args).toMatchObject({ symbol: 'BTCUSD-7DEC26-65000-C' });
+    expect(topicOf(id, withPeriod(id, { symbol: 'BTCUSD-07DEC26-65000-C' })).key).toBe(topicOf(id, withPeriod(id, { symbol: 'BTCUSD-7DEC26-65000-C' })).key);
+  });
 
   it.each(OPTION_SYMBOL_CHANNELS)('%s rejects an expired option with its expiry time', (id) => {
     expectBadInput(() => parse(id, withPeriod(id, { symbol: EXPIRED })), /option BTCUSD-24MAY23-24000-P expired at 2023-05-24T08:00:00.000Z/, /live expiry/);

@@ -8,7 +8,7 @@
  * instrument list (`ctx.listing`, when there is one): an unlisted one is
  * refused the same way, naming close listed alternatives.
  */
-import { isUnderlyingSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
+import { isUnderlyingSymbol, normalizeOptionSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { isPositiveDecimal, PLAIN_DECIMAL } from '../lib/decimal.ts';
 import { badInput } from '../lib/errors.ts';
@@ -87,7 +87,9 @@ export function requireListed(check: ListingCheck | undefined, field: string): v
   if (check !== undefined && !check.ok) throw badInput(`${field}: ${check.message}`);
 }
 
-function checkOption(symbol: string, ctx: ArgContext): string {
+/** An option symbol, checked; a zero-padded day (`07DEC26`) is accepted and written as the exchange writes it (`7DEC26`). */
+function checkOption(written: string, ctx: ArgContext): string {
+  const symbol = normalizeOptionSymbol(written);
   const parsed = parseOptionSymbol(symbol);
   if (parsed === undefined) {
     const hint = isUnderlyingSymbol(symbol) ? ` "${symbol}" is an underlying/futures symbol, not an option.` : '';

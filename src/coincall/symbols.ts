@@ -19,6 +19,14 @@ export function nextDailyExpiry(now: number): number {
 const UNDERLYING = /^[A-Z0-9]{2,15}USD$/;
 const OPTION = /^([A-Z0-9]{2,15}USD)-([1-9]\d?)([A-Z]{3})(\d{2})-(\d+(?:\.\d+)?)-([CP])$/;
 
+/** A zero-padded expiry day (`BTCUSD-07DEC26-…`), as many tools write it; Coincall writes `7DEC26`. */
+const PADDED_DAY = /^([A-Z0-9]{2,15}USD)-0([1-9][A-Z]{3}\d{2}-)/;
+
+/** The exchange's spelling of an option symbol a user wrote with a zero-padded day (`07DEC26` -> `7DEC26`); anything else unchanged. */
+export function normalizeOptionSymbol(symbol: string): string {
+  return symbol.replace(PADDED_DAY, '$1-$2');
+}
+
 export interface OptionSymbol {
   readonly symbol: string;
   readonly underlying: string;

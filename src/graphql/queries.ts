@@ -1,7 +1,10 @@
 /**
  * The Query twins: for every channel that declares a twin kind, a Query field
- * of the same name and arguments (without `throttleMs`) and the same type, so
- * `useQuery` + `subscribeToMore` work with one selection set.
+ * of the same name, arguments and type, so `useQuery` + `subscribeToMore` work
+ * with one selection set and one `variables` object. A twin validates its
+ * arguments exactly as the subscription does (same checks against the
+ * instrument list, same suggestions) and accepts `throttleMs`, which a
+ * snapshot has no use for: it is validated, then ignored.
  *
  * The value comes from the shared upstream topic (the upstream's `snapshot`):
  * - `state`: the latest value, in the same view (filters, depth, group, `id`) a subscriber gets;
@@ -18,7 +21,7 @@ import { toGraphQLError } from './errors.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 
-/** Subscription arguments a query has no use for: how often to send is not a snapshot's business. */
+/** Subscription arguments a query accepts (so one `variables` object serves both) and ignores: how often to send is not a snapshot's business. */
 const DELIVERY_ONLY_ARGS: ReadonlySet<string> = new Set(['throttleMs']);
 
 type Args = Readonly<Record<string, unknown>>;
@@ -56,7 +59,7 @@ async function answer<T>(channel: AnyChannel, kind: TwinKind, raw: Args, ctx: Ga
   try {
     const { limit, ...rest } = raw;
     const count = kind === 'recentTrades' ? limitOf(limit, channel.id) : 0;
-    const args = channel.parseArgs(rest, ctx.now());
+    const args = channel.parseArgs(rest, ctx.now(), ctx.instruments);
     const value = VIEWS[kind](channel, await snapshotOf(channel, args, ctx), args, count);
     if (is(value)) return value;
     throw new Error(`${channel.id}: the topic held ${typeof value}, not what its query serves`);
@@ -71,9 +74,11 @@ for (const channel of ALL_CHANNELS) {
   const output = objectRef(channel.output.shape);
   builder.queryField(channel.id, (t) => {
     const args = Object.fromEntries(
-      Object.entries(channel.args)
-        .filter(([name]) => !DELIVERY_ONLY_ARGS.has(name))
-        .map(([name, spec]) => [name, argRef(t.arg, spec)]),
+      Object.entries(channel.args).map(([name, spec]) =>
+        DELIVERY_ONLY_ARGS.has(name)
+          ? [name, argRef(t.arg, { ...spec, description: `Accepted and ignored by the query (it answers one snapshot), so one \`variables\` object serves \`useQuery\` and \`subscribeToMore\`. ${spec.description}` })]
+          : [name, argRef(t.arg, spec)],
+      ),
     );
     const what = { recentTrades: 'recent trades, newest first', latestBySymbol: 'the latest of each symbol', state: 'the latest value' }[kind];
     const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;

@@ -12,7 +12,7 @@ export interface GatewayLimits {
   readonly wsMaxMessageBytes: number;
   /** Active subscriptions one graphql-ws connection may hold; more get a LIMIT_EXCEEDED error. */
   readonly maxSubscriptionsPerConnection: number;
-  /** graphql-ws sockets plus SSE streams open at once in this process; more are refused with 503. */
+  /** graphql-ws sockets plus HTTP subscription streams (SSE, multipart) open at once in this process; more are refused with 503. */
   readonly maxConnections: number;
   /** Open TCP connections (WebSocket, SSE or multipart streams, sockets still in their HTTP handshake) per client address. */
   readonly maxConnectionsPerIp: number;
@@ -88,7 +88,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 10_000,
     min: 1,
     max: 1_000_000,
-    meaning: 'graphql-ws sockets plus HTTP requests that may stream (SSE or multipart: `Accept` naming `text/event-stream` or `multipart/mixed`, any type, or none) open at once in this process; one more is refused with HTTP 503.',
+    meaning: 'graphql-ws sockets plus HTTP subscriptions streaming (SSE or multipart) open at once in this process; one more is refused with HTTP 503. Queries and mutations never count, whatever their `Accept`.',
   },
   maxConnectionsPerIp: {
     env: 'MAX_CONNECTIONS_PER_IP',

@@ -25,6 +25,7 @@ import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './g
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
 import { gateSockets } from './gates/socket-gate.ts';
+import { useStreamAdmission } from './gates/stream-admission.ts';
 import { gateUpgrades } from './gates/upgrade-gate.ts';
 import { serveGraphqlWs } from './graphql-ws/ws-adapter.ts';
 import { createWsOptions } from './graphql-ws/ws-options.ts';
@@ -99,11 +100,18 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
     ...(metrics === undefined ? {} : { latencyFor: (field: string) => metrics.latencyOf(field) }),
   });
-  const { metrics: _metrics, ...setup } = options;
-  const shared = options.sharedSubscriptions !== false;
-  const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }), ...(shared ? { sharing: fanout } : {}) });
-
   const proxied = { addresses: createAddressGate(limits.maxConnectionsPerIp), trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy) };
+  const { metrics: _metrics, ...setup } = options;
+  // Streams meet the connection caps once they are known to be subscriptions (a plain query never counts).
+  const streams = useStreamAdmission({ gate: connections, proxied, maxTokens: limits.maxTokens });
+  const shared = options.sharedSubscriptions !== false;
+  const yoga = createGatewayYoga({
+    ...setup,
+    limits,
+    plugins: [streams, ...(setup.plugins ?? [])],
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(shared ? { sharing: fanout } : {}),
+  });
 
   const httpServer = createServer(
     httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),

@@ -1,12 +1,10 @@
 /**
  * The gate in front of yoga for plain HTTP requests: the client's address
  * recorded (`client-address.ts`), the declared body size cap
- * (HTTP_MAX_BODY_BYTES; 413) and, for requests that may become a stream
- * (Server-Sent Events or Apollo's multipart subscriptions), the connection
- * cap (MAX_CONNECTIONS; 503), held until the response closes, and for a
- * client behind a trusted proxy its per-address cap (MAX_CONNECTIONS_PER_IP;
- * direct clients are counted per socket by `socket-gate.ts`). The plain
- * routes (`routes.ts`) pass untouched.
+ * (HTTP_MAX_BODY_BYTES; 413). The plain routes (`routes.ts`) pass untouched.
+ * Streams (Server-Sent Events, Apollo's multipart subscriptions) meet the
+ * connection caps once yoga has parsed their parameters and they are known to
+ * be subscriptions (`stream-admission.ts`): a plain query never counts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tooManyFromAddress, type AddressGate } from './address-gate.ts';
@@ -71,8 +69,8 @@ export function bodyTooLarge(req: IncomingMessage, maxBytes: number): boolean {
  * Whether yoga may answer a request with a stream: Server-Sent Events for an
  * `Accept` that names `text/event-stream` (in any letter case), allows any
  * type (`*` + `/*`, `text/*`), or is absent; Apollo's multipart subscriptions
- * for one that names `multipart/mixed` (or `multipart/*`). Such requests count
- * against MAX_CONNECTIONS for as long as they stay open.
+ * for one that names `multipart/mixed` (or `multipart/*`). A subscription
+ * sent so counts against MAX_CONNECTIONS for as long as it stays open.
  */
 export function mayStream(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
@@ -82,7 +80,7 @@ export function mayStream(req: IncomingMessage): boolean {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** `next` (yoga's request listener) behind the body cap, the connection cap and the per-address cap. */
+/** `next` (yoga's request listener) behind the body cap; the client's address recorded behind a trusted proxy. */
 export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: Listener, proxied?: ProxiedClients): Listener {
   return (req, res) => {
     if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
@@ -90,12 +88,6 @@ export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: L
       if (bodyTooLarge(req, maxBodyBytes)) {
         gate.refusals.BODY_TOO_LARGE++;
         return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
-      }
-      if (mayStream(req)) {
-        const admission = admitLongLived(gate, req, proxied);
-        if (!admission.admitted) return refuseRequest(res, 503, admission.message);
-        res.once('close', gate.hold());
-        if (admission.perAddress !== undefined) res.once('close', admission.perAddress);
       }
     }
     next(req, res);
