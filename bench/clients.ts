@@ -4,6 +4,8 @@
  * speaks graphql-transport-ws (connection_init, then one subscribe with id "1"
  * to futuresOrderBook(symbol, depth: 10)); plain `ws` is cheaper per message
  * than the graphql-ws client, which keeps the measuring side out of the way.
+ * With `transport: 'sse'` or `'multipart'` each is an HTTP POST instead
+ * (`http-clients.ts`), reading Server-Sent Events or Apollo's multipart parts.
  *
  * Latency = receive time (Date.now()) minus the book's time, read without a
  * full JSON.parse: the gateway's `"timestamp":"<ISO>"` or the raw frame's
@@ -15,6 +17,8 @@
  * window's counts and histogram, {cmd:'stop'} -> exits.
  */
 import WebSocket from 'ws';
+import { openHttpSubscriber, type HttpTransport } from './http-clients.ts';
+import { bookTime, percentile } from './latency.ts';
 
 interface StartOptions {
   readonly url: string;
@@ -29,6 +33,14 @@ interface StartOptions {
   /** Another subscription document (default: the order book); its variables get `symbol` and `depth`, plus `variables`. */
   readonly query?: string;
   readonly variables?: Readonly<Record<string, unknown>>;
+  /** How to subscribe (default graphql-ws). */
+  readonly transport?: 'ws' | HttpTransport;
+}
+
+/** One subscriber's connection, whatever its transport. */
+interface Connection {
+  isOpen(): boolean;
+  terminate(): void;
 }
 
 const QUERY =
@@ -43,7 +55,7 @@ let unparsed = 0;
 let errors = 0;
 let closedEarly = 0;
 const errorSamples: string[] = [];
-const sockets: WebSocket[] = [];
+const sockets: Connection[] = [];
 /** `next` messages per client since the last reset, by index in `sockets`. */
 let perClient: number[] = [];
 /** Clients that got an explicit end since the last reset: an `error` or `complete` message, or a close. */
@@ -57,34 +69,6 @@ function record(latency: number): void {
     latency = 0;
   }
   histogram[latency > HIST_MAX_MS ? HIST_MAX_MS : latency]!++;
-}
-
-/** The book's time in ms from a `next` message, without parsing the whole message. */
-function bookTime(text: string): number | undefined {
-  let i = text.indexOf('"timestamp":"');
-  if (i >= 0) {
-    i += 13;
-    return Date.parse(text.slice(i, text.indexOf('"', i)));
-  }
-  i = text.lastIndexOf('"ts":');
-  if (i >= 0) {
-    i += 5;
-    let j = i;
-    while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-    return Number(text.slice(i, j));
-  }
-  return undefined;
-}
-
-function percentile(hist: Uint32Array, total: number, p: number): number | null {
-  if (total === 0) return null;
-  const target = Math.ceil(total * p);
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen >= target) return i;
-  }
-  return hist.length - 1;
 }
 
 async function start(o: StartOptions): Promise<object> {
@@ -111,8 +95,6 @@ async function start(o: StartOptions): Promise<object> {
         inFlight++;
         const symbol = o.symbols[i % o.symbols.length] as string;
         const slow = i === o.slowIndex;
-        const ws = new WebSocket(o.url, 'graphql-transport-ws', { perMessageDeflate: false });
-        const slot = sockets.push(ws) - 1;
         let gotFirst = false;
         let settled = false;
         const settle = () => {
@@ -121,6 +103,54 @@ async function start(o: StartOptions): Promise<object> {
           inFlight--;
           openNext();
         };
+        const variables = { symbol, depth: o.depth, ...o.variables };
+        if (o.transport === 'sse' || o.transport === 'multipart') {
+          let slot = -1;
+          const http = openHttpSubscriber(o.url, o.transport, JSON.stringify({ query: o.query ?? QUERY, variables }), {
+            accepted: () => {
+              acked++;
+              lastAckAt = Date.now();
+            },
+            next: (json) => {
+              if (!gotFirst) {
+                gotFirst = true;
+                firstMessages++;
+                lastFirstAt = Date.now();
+                settle();
+                maybeDone();
+                if (slow) http.pause();
+                return;
+              }
+              if (slow) return;
+              const t = bookTime(json);
+              if (t === undefined || Number.isNaN(t)) {
+                unparsed++;
+                return;
+              }
+              delivered++;
+              perClient[slot] = (perClient[slot] ?? 0) + 1;
+              bytes += json.length;
+              record(Date.now() - t);
+            },
+            ended: (why) => {
+              if (!gotFirst) return;
+              closedEarly++;
+              explicitEnds++;
+              if (errorSamples.length < 5) errorSamples.push(`ended: ${why}`);
+            },
+            failed: (error) => {
+              if (settled) return;
+              failedConnect++;
+              if (errorSamples.length < 5) errorSamples.push(`connect: ${error.message}`);
+              settle();
+              maybeDone();
+            },
+          });
+          slot = sockets.push(http) - 1;
+          continue;
+        }
+        const ws = new WebSocket(o.url, 'graphql-transport-ws', { perMessageDeflate: false });
+        const slot = sockets.push({ isOpen: () => ws.readyState === WebSocket.OPEN, terminate: () => ws.terminate() }) - 1;
         ws.on('open', () => ws.send('{"type":"connection_init","payload":{}}'));
         ws.on('error', (error) => {
           if (!settled) {
@@ -142,7 +172,7 @@ async function start(o: StartOptions): Promise<object> {
             if (text.startsWith('{"type":"connection_ack"')) {
               acked++;
               lastAckAt = Date.now();
-              ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: o.query ?? QUERY, variables: { symbol, depth: o.depth, ...o.variables } } }));
+              ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: o.query ?? QUERY, variables } }));
               return;
             }
             if (text.includes('"type":"ping"')) {
@@ -223,7 +253,7 @@ process.on('message', (message: { cmd: string; seq: number } & StartOptions) => 
       break;
     case 'report': {
       const cpu = process.cpuUsage(cpuStart);
-      const open = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+      const open = sockets.filter((s) => s.isOpen()).length;
       reply({
         type: 'report',
         windowMs: Date.now() - windowStart,

@@ -33,7 +33,11 @@
  * Scenarios beyond the fan-out grid: metrics-cost (/metrics on vs METRICS=off, three interleaved
  * rounds compared by their medians), trades-firehose
  * (issue 9: 20 subscribers, 5,000 trades/s, counted exactly) and throttled (issue 9: 5,000
- * subscribers on 20 books with throttleMs). --quick runs those too, with N at most 200.
+ * subscribers on 20 books with throttleMs). Issue 20's HTTP transports: the same books over SSE
+ * and Apollo's multipart (the sse- and multipart- scenarios: 1,000 × 50/s, 5,000 × 10/s, and a slow SSE reader
+ * among 1,000), on the gateway only, each compared with the relay's run of the graphql-ws
+ * scenario of the same N and R (run those too: --only=n1000-r50,sse-n1000-r50,...).
+ * --quick runs those too, with N at most 200.
  * Env BENCH_ARGS is read the same way.
  */
 import { fork, execSync, type ChildProcess } from 'node:child_process';
@@ -82,6 +86,10 @@ interface Scenario {
   readonly rounds?: number;
   /** Scrapes the gateway's /metrics every SCRAPE_EVERY_MS during the window (its cost is part of the run). */
   readonly scrapeMetrics?: boolean;
+  /** How the subscribers subscribe (default graphql-ws; the relay speaks only that). */
+  readonly transport?: 'ws' | 'sse' | 'multipart';
+  /** The scenario whose relay run this one is compared with (default: its own). */
+  readonly relayOf?: string;
 }
 
 const TRADES_QUERY = 'subscription FuturesTrades($symbol: String!) { futuresTrades(symbol: $symbol) { symbol price volume timestamp } }';
@@ -104,7 +112,16 @@ const SCENARIOS: readonly Scenario[] = [
   { id: 'trades-firehose', label: 'trades: 20 subscribers, 5,000 frames/s', n: 20, rate: 5000, symbols: 1, slow: false, kind: 'trades', servers: ['gateway'], query: TRADES_QUERY, exact: true },
   // ... and throttled state: 5,000 subscribers on 20 books, each wanting one book per second.
   { id: 'throttled', label: `N=5,000 on 20 books, R=50, throttleMs ${THROTTLE_MS}`, n: 5000, rate: 50, symbols: 20, slow: false, servers: ['gateway'], variables: { throttleMs: THROTTLE_MS }, query: 'subscription FuturesOrderBook($symbol: String!, $depth: Int, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) { symbol timestamp bids { price volume } asks { price volume } } }' },
+  // Issue 20: SSE and Apollo's multipart on the shared path, beside graphql-ws and the relay of the same N and R.
+  ...(['sse', 'multipart'] as const).flatMap((transport): Scenario[] => [
+    { id: `${transport}-n1000-r50`, label: `${transport}: N=1,000, R=50`, n: 1000, rate: 50, symbols: 1, slow: false, servers: ['gateway'], transport, relayOf: 'n1000-r50' },
+    { id: `${transport}-n5000-r10`, label: `${transport}: N=5,000, R=10`, n: 5000, rate: 10, symbols: 1, slow: false, servers: ['gateway'], transport, relayOf: 'n5000-r10' },
+  ]),
+  { id: 'sse-slow', label: 'sse: N=1,000 + 1 slow reader, R=50', n: 1000, rate: 50, symbols: 1, slow: true, servers: ['gateway'], transport: 'sse', relayOf: 'slow' },
 ];
+
+/** The relay run a scenario is compared with. */
+const relayScenarioOf = (id: string): string => SCENARIOS.find((s) => s.id === id)?.relayOf ?? id;
 
 type ServerKind = 'relay' | 'gateway' | 'gateway-nometrics';
 
@@ -327,8 +344,10 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
   let clients: Child | undefined;
   try {
     firehose = await startFirehose({ rate: s.rate, ...(s.kind === undefined ? {} : { kind: s.kind }) });
-    const plain = s.kind === undefined && s.query === undefined;
+    const plain = s.kind === undefined && s.query === undefined && s.transport === undefined;
     const started = await startServer(kind, firehose.url);
+    const http = s.transport === 'sse' || s.transport === 'multipart';
+    const clientUrl = `${http ? 'http' : 'ws'}://127.0.0.1:${started.port}/graphql`;
     server = started.child;
     clients = spawnChild('clients.ts', []);
     await waitFor('clients process', 30_000, (resolve, reject) => {
@@ -348,7 +367,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     const sub = await clients.request<NonNullable<RunResult['subscribe']> & { elapsedMs: number }>(
       {
         cmd: 'start',
-        url: `ws://127.0.0.1:${started.port}/graphql`,
+        url: clientUrl,
+        ...(s.transport === undefined ? {} : { transport: s.transport }),
         n: s.n + (s.slow ? 1 : 0),
         symbols,
         depth: 10,
@@ -578,7 +598,7 @@ function checks(results: readonly RunResult[]): Check[] {
   const out: Check[] = [];
   const ratio = (id: string) => {
     const g = get(id, 'gateway');
-    const r = get(id, 'relay');
+    const r = get(relayScenarioOf(id), 'relay');
     return g !== undefined && r !== undefined && (r.deliveredPerS ?? 0) > 0 ? (g.deliveredPerS ?? 0) / (r.deliveredPerS ?? 1) : undefined;
   };
   const g1 = get('n1000-r50', 'gateway');
@@ -656,13 +676,28 @@ function checks(results: readonly RunResult[]): Check[] {
     const why = throttledRun.subscribe?.errorSamples[0] ?? throttledRun.failure ?? 'no subscriber subscribed';
     out.push({ scenario: 'throttled', target: `throttleMs: ${THROTTLE_MS} accepted`, pass: false, actual: `not run: ${why.slice(0, 160)}` });
   }
-  const slow = get('slow', 'gateway');
-  const ref = get('n1000-r50', 'gateway');
-  if (slow !== undefined) {
+  for (const [id, reference] of [['slow', 'n1000-r50'], ['sse-slow', 'sse-n1000-r50']] as const) {
+    const slow = get(id, 'gateway');
+    const ref = get(reference, 'gateway');
+    if (slow === undefined) continue;
     const growth = ((slow.rssMiB?.windowEnd ?? 0) - (slow.rssMiB?.windowStart ?? 0)) * 1024 / (slow.windowS ?? 1);
-    out.push({ scenario: 'slow', target: 'memory bounded (RSS growth over the window)', pass: growth < 256, actual: `${growth.toFixed(0)} KiB/s RSS, heap ${slow.heapMiB?.windowStart}→${slow.heapMiB?.windowEnd} MiB` });
+    out.push({ scenario: id, target: 'memory bounded (RSS growth over the window)', pass: growth < 256, actual: `${growth.toFixed(0)} KiB/s RSS, heap ${slow.heapMiB?.windowStart}→${slow.heapMiB?.windowEnd} MiB` });
     const limit = Math.max(100, ref?.p99Ms ?? 100);
-    out.push({ scenario: 'slow', target: `the other 1,000 keep p99 (≤ ${limit} ms)`, pass: slow.p99Ms !== null && (slow.p99Ms ?? Infinity) <= limit, actual: `${slow.p99Ms} ms` });
+    out.push({ scenario: id, target: `the other 1,000 keep p99 (≤ ${limit} ms)`, pass: slow.p99Ms !== null && (slow.p99Ms ?? Infinity) <= limit, actual: `${slow.p99Ms} ms` });
+  }
+  // Issue 20: SSE and multipart at the speed of the wire.
+  for (const transport of ['sse', 'multipart'] as const) {
+    const fast = get(`${transport}-n1000-r50`, 'gateway');
+    if (fast !== undefined) {
+      const r = ratio(`${transport}-n1000-r50`);
+      out.push({ scenario: `${transport}-n1000-r50`, target: 'delivered ≥ 0.9× raw relay', pass: r !== undefined && r >= 0.9, actual: r === undefined ? 'no relay run (add n1000-r50)' : `${r.toFixed(2)}×` });
+      out.push({ scenario: `${transport}-n1000-r50`, target: 'p99 ≤ 100 ms', pass: fast.p99Ms !== null && (fast.p99Ms ?? Infinity) <= 100, actual: `${fast.p99Ms} ms` });
+    }
+    const many = get(`${transport}-n5000-r10`, 'gateway');
+    if (many !== undefined) {
+      const ms = many.subscribe?.allSubscribedMs ?? null;
+      out.push({ scenario: `${transport}-n5000-r10`, target: 'every client subscribed within 10 s', pass: ms !== null && ms <= 10_000, actual: ms === null ? `${many.subscribe?.subscribed}/${many.n} subscribed` : `${(ms / 1000).toFixed(1)} s` });
+    }
   }
   return out;
 }
@@ -677,14 +712,14 @@ function table(results: readonly RunResult[]): string {
   const rows = results.map((r) => {
     const label = SCENARIOS.find((s) => s.id === r.scenario)?.label ?? r.scenario;
     if (!r.ok) return `| ${label} | ${r.server} | FAILED: ${r.failure} ||||||||||||||`;
-    const relay = results.find((x) => x.scenario === r.scenario && x.server === 'relay' && x.ok);
+    const relay = results.find((x) => x.scenario === relayScenarioOf(r.scenario) && x.server === 'relay' && x.ok);
     const ratio = relay !== undefined && (relay.deliveredPerS ?? 0) > 0 ? ((r.deliveredPerS ?? 0) / (relay.deliveredPerS ?? 1)).toFixed(2) : '–';
     const sub = r.subscribe?.allSubscribedMs;
     return [
       '',
       label,
       r.server,
-      sub === null || sub === undefined ? `${r.subscribe?.subscribed}/${r.n + (r.scenario === 'slow' ? 1 : 0)}` : `${(sub / 1000).toFixed(2)} s`,
+      sub === null || sub === undefined ? `${r.subscribe?.subscribed}/${r.n + (SCENARIOS.find((x) => x.id === r.scenario)?.slow === true ? 1 : 0)}` : `${(sub / 1000).toFixed(2)} s`,
       fmt(r.offeredPerS),
       fmt(r.deliveredPerS),
       fmt(r.deliveredPct, '%'),

@@ -14,7 +14,7 @@ import type { UpstreamMode } from './graphql/builder.ts';
 import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
-import type { Fanout } from './server/fanout/fanout.ts';
+import type { Fanout } from './server/fanout/fanout-types.ts';
 import { createMetrics } from './server/metrics/metrics.ts';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';

@@ -10,8 +10,10 @@
 import { GraphQLError, parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { Backlog, outgoing } from '../src/server/graphql-ws/backlog.ts';
-import { createFanout, SLOW_SOCKET_BYTES, type Delivery } from '../src/server/fanout/fanout.ts';
+import { Backlog, outgoing } from '../src/server/fanout/backlog.ts';
+import { createFanout, SLOW_SOCKET_BYTES } from '../src/server/fanout/fanout.ts';
+import type { Delivery } from '../src/server/fanout/fanout-types.ts';
+import { wsMember } from '../src/server/graphql-ws/ws-sink.ts';
 
 interface StandIn {
   readonly socket: WebSocket;
@@ -74,8 +76,8 @@ async function group(delivery: Delivery) {
   const upstream = source();
   const fast = standIn();
   const slow = standIn();
-  await fanout.subscribe(args, 'k', delivery, { id: 'a', socket: fast.socket }, () => upstream.iterable);
-  const slowStream = await fanout.subscribe(args, 'k', delivery, { id: 'b', socket: slow.socket }, () => upstream.iterable);
+  await fanout.subscribe(args, 'k', delivery, wsMember('a', fast.socket), () => upstream.iterable);
+  const slowStream = await fanout.subscribe(args, 'k', delivery, wsMember('b', slow.socket), () => upstream.iterable);
   await tick();
   if (!(Symbol.asyncIterator in slowStream)) throw new Error('expected a stream');
   // What graphql-ws does with the member's stream: `complete` once it ends.
@@ -230,8 +232,8 @@ describe('draining at shutdown', () => {
     const fanout = createFanout();
     await fanout.drained();
     const upstream = source();
-    const a = await fanout.subscribe(args, 'k', 'state', { id: 'a', socket: standIn().socket }, () => upstream.iterable);
-    const b = await fanout.subscribe(args, 'k', 'state', { id: 'b', socket: standIn().socket }, () => upstream.iterable);
+    const a = await fanout.subscribe(args, 'k', 'state', wsMember('a', standIn().socket), () => upstream.iterable);
+    const b = await fanout.subscribe(args, 'k', 'state', wsMember('b', standIn().socket), () => upstream.iterable);
     let drained = false;
     void fanout.drained().then(() => {
       drained = true;

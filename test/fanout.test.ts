@@ -11,6 +11,7 @@ import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 import { argType } from './helpers/arg-types.ts';
+import { eventArgs } from './helpers/example-args.ts';
 import { fixtureOptionSymbols } from './helpers/fixture-options.ts';
 import { rawSubscribe, type RawSubscriber } from './helpers/raw-ws.ts';
 import { selectAll } from './helpers/selection.ts';
@@ -107,44 +108,13 @@ interface FixtureCase {
   readonly events: ReadonlyArray<Record<string, unknown>>;
 }
 
-/** Variables (with filters where the field has them) for the topic of a fixture event. */
-function variablesFor(id: string, event: Record<string, unknown>): Record<string, unknown> {
-  const first = (Array.isArray(event) ? event[0] : event) as Record<string, unknown>;
-  const symbol = first['symbol'];
-  switch (id) {
-    case 'optionChain': {
-      const ticker = (first['tickers'] as Array<Record<string, unknown>>)[0] ?? {};
-      return { underlying: first['underlying'], expiry: new Date(first['expiry'] as number).toISOString(), type: ticker['type'], minStrike: Number(ticker['strike']) };
-    }
-    case 'optionKline':
-    case 'futuresKline':
-      return { symbol, period: first['period'] };
-    case 'optionOrderBook':
-    case 'futuresOrderBook':
-      return { symbol, depth: 2 };
-    case 'optionTrades':
-    case 'futuresTrades':
-      return first['side'] === null ? { symbol } : { symbol, side: first['side'] };
-    case 'optionPositions':
-      return { underlyings: [String(symbol).split('-')[0]] };
-    case 'futuresFills':
-    case 'futuresOrders':
-    case 'futuresPositions':
-      return { symbol };
-    case 'accountBalance':
-    case 'optionOrders':
-      return {};
-    default:
-      return { symbol };
-  }
-}
-
 describe('byte-identical to the standard executor', () => {
   it.each(CHANNEL_IDS.map((id) => [id]))('%s', async (id) => {
     const channel = CHANNELS[id];
     const fixture = JSON.parse(readFileSync(new URL(`./fixtures/${id}.json`, import.meta.url), 'utf8')) as { cases: FixtureCase[] };
     const testCase = fixture.cases.find((c) => !/receivedAt/.test(c.name) && c.events.length > 0) as FixtureCase;
-    const variables = variablesFor(id, testCase.events[0] as Record<string, unknown>);
+    // The example's variables (view arguments and filters included) for the fixture event's topic.
+    const variables = eventArgs(channel, testCase.events[0]);
     const names = Object.keys(variables);
     const defs = names.map((n) => `$${n}: ${argType(id, n)}`);
     const query = `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${id}${names.length ? `(${names.map((n) => `${n}: $${n}`).join(', ')})` : ''} ${selectAll(channel.output.shape)} }`;

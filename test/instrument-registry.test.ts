@@ -12,7 +12,7 @@ import { CONFIG_PATH, optionInstrumentsPath } from '../src/coincall/rest.ts';
 import { DAY_MS, expiryCode, nextDailyExpiry, optionSymbol } from '../src/coincall/symbols.ts';
 import type { Logger } from '../src/lib/logger.ts';
 import { MAX_SUGGESTED_STRIKES } from '../src/sources/coincall/instrument-index.ts';
-import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions, type InstrumentRegistryStatus } from '../src/sources/coincall/instrument-registry.ts';
+import { createInstrumentRegistry, MIN_KEPT_FRACTION, SHRINK_CONFIRMATIONS, type InstrumentRegistry, type InstrumentRegistryOptions, type InstrumentRegistryStatus } from '../src/sources/coincall/instrument-registry.ts';
 import { answer, listingAnswers, optionRow, optionRows, startRestExchange, unreachableUrl, type Listing } from './helpers/rest-exchange.ts';
 
 /** Expiries a day or more ahead, so none passes while the file runs. */
@@ -319,5 +319,61 @@ describe('refresh', () => {
     server.fail('*', undefined);
     expect(await recovered).toMatchObject({ state: 'ready', consecutiveFailures: 0 });
     expect(logs.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(['instrument list loaded', 'instrument refresh recovered']);
+  });
+});
+
+describe('an implausible refresh (issue 22, hole 5)', () => {
+  const EMPTY: Listing = { futures: [], options: {} };
+
+  it('keeps an empty answer out: the last list stays, the rejection is counted, logged once and shown', async () => {
+    const server = await exchange();
+    const { registry: r, logs } = registry(server.url, { refreshMs: 20 });
+    await r.ready();
+    const rejected = change(r, (s) => s.rejectedRefreshes.empty >= 2);
+    server.setListing(EMPTY);
+    const status = await rejected;
+    expect(status).toMatchObject({ state: 'ready', futures: 3, lastRejection: 'the exchange listed no instrument at all' });
+    expect(r.checkOption(btc(E1, '64000', 'CALL'))).toEqual({ ok: true });
+    expect(r.checkFuturesSymbol('BTCUSD')).toEqual({ ok: true });
+    expect(r.list({ market: 'FUTURES' })).toHaveLength(3);
+    expect(logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['instrument refresh kept out as implausible; keeping the last list']);
+
+    const recovered = change(r, (s) => s.lastError === undefined);
+    server.setListing(LISTING);
+    expect(await recovered).toMatchObject({ state: 'ready', consecutiveFailures: 0, rejectedRefreshes: { shrunk: 0 } });
+  });
+
+  it('never takes an empty first answer: format checks only, counted', async () => {
+    const server = await exchange(EMPTY);
+    const { registry: r } = registry(server.url, { refreshMs: 20 });
+    expect(await r.ready()).toBe('fallback');
+    expect(r.status()).toMatchObject({ rejectedRefreshes: { empty: 1 }, futures: 0 });
+    expect(r.checkFuturesSymbol('NOPEUSD')).toEqual({ ok: true });
+  });
+
+  it(`keeps out a list with more than half gone until the exchange repeats it ${SHRINK_CONFIRMATIONS} times`, async () => {
+    const server = await exchange();
+    const { registry: r } = registry(server.url, { refreshMs: 20 });
+    await r.ready();
+    const before = r.list().length;
+    const shrunk: Listing = { futures: ['BTCUSD'], options: { ETHUSD: LISTING.options.ETHUSD ?? { expiries: [], strikes: [] } } };
+    const events: InstrumentRegistryStatus[] = [];
+    r.onChange((s) => events.push(s));
+    const taken = change(r, (s) => s.lastError === undefined);
+    server.setListing(shrunk);
+    const status = await taken;
+    expect(events.filter((s) => s.lastRejection !== undefined && s.lastError !== undefined)).toHaveLength(SHRINK_CONFIRMATIONS - 1);
+    expect(status.rejectedRefreshes).toEqual({ empty: 0, shrunk: SHRINK_CONFIRMATIONS - 1 });
+    expect(status.lastRejection).toMatch(/^the exchange listed \d+ of \d+ instruments \(more than half gone\)$/);
+    expect(r.list().length).toBeLessThan(before * MIN_KEPT_FRACTION);
+  });
+
+  it('takes a list that lost less than half at once', async () => {
+    const server = await exchange();
+    const { registry: r } = registry(server.url, { refreshMs: 20 });
+    await r.ready();
+    const changed = change(r);
+    server.setListing({ ...LISTING, futures: ['BTCUSD', 'ETHUSD'] });
+    expect(await changed).toMatchObject({ futures: 2, rejectedRefreshes: { empty: 0, shrunk: 0 } });
   });
 });

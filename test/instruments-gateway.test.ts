@@ -15,8 +15,9 @@ import { exampleVariables } from '../src/channels/examples.ts';
 import { DAY_MS, optionSymbol, parseOptionSymbol } from '../src/coincall/symbols.ts';
 import type { Instrument } from '../src/coincall/rest.ts';
 import { GatewayError } from '../src/lib/errors.ts';
-import { unreachableUrl } from './helpers/rest-exchange.ts';
-import { disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import { startRestExchange, unreachableUrl } from './helpers/rest-exchange.ts';
+import { parsePrometheus, sumOf } from './helpers/prometheus.ts';
+import { disposeAll, onDispose, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -191,6 +192,25 @@ describe('when the instrument list cannot be loaded', () => {
     expect(result?.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_REJECTED');
     expect(result?.errors?.[0]?.message).toContain('not listed');
     await waitFor(() => subscribedSymbols(fallback).includes('ABCUSD'), 'the subscribe upstream');
+  });
+});
+
+describe('an empty instrument refresh mid-run (issue 22, hole 5)', () => {
+  it('keeps the last list: a listed symbol still streams, status and /metrics show the rejection', async () => {
+    const rest = await startRestExchange({ futures: ['BTCUSD', 'ETHUSD'], options: {} });
+    onDispose(() => rest.close());
+    const g = await startTestGateway({ instruments: { restUrl: rest.url, refreshMs: 20, backoff: () => 20 } });
+    expect(g.instruments.status()).toMatchObject({ state: 'ready', futures: 2 });
+    rest.setListing({ futures: [], options: {} });
+    await waitFor(() => g.instruments.status().rejectedRefreshes.empty > 0, 'a refresh kept out');
+    const [result] = await take(wsClient(g.wsUrl), { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, 1);
+    expect(result).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
+    const { body } = await postGraphQL(g.url, { query: '{ status { instruments { state futures rejectedRefreshes lastRejection } } }' });
+    expect(body['data']).toMatchObject({ status: { instruments: { state: 'READY', futures: 2, rejectedRefreshes: expect.any(Number), lastRejection: 'the exchange listed no instrument at all' } } });
+    const samples = parsePrometheus(await (await fetch(new URL('/metrics', g.url))).text());
+    expect(sumOf(samples, 'coincall_gateway_instrument_refreshes_rejected_total', { reason: 'empty' })).toBeGreaterThan(0);
+    expect(sumOf(samples, 'coincall_gateway_instrument_refreshes_rejected_total', { reason: 'shrunk' })).toBe(0);
+    expect(g.logs.lines.filter((l) => l.msg === 'instrument refresh kept out as implausible; keeping the last list')).toHaveLength(1);
   });
 });
 

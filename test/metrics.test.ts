@@ -24,6 +24,7 @@ const FAMILIES = [
   'coincall_gateway_slow_subscribers_total',
   'coincall_gateway_refusals_total',
   'coincall_gateway_delivery_latency_seconds',
+  'coincall_gateway_instrument_refreshes_rejected_total',
 ] as const;
 
 const ORDER_BOOK = { query: 'subscription ($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 3) { symbol bids { price } } }', variables: { symbol: 'BTCUSD' } };
@@ -121,7 +122,7 @@ describe('GET /metrics', () => {
     await client.dispose();
     expect(text).not.toContain('BTCUSD');
     expect(text).not.toContain(DEMO_CREDENTIAL.apiKey);
-    const allowed = new Set(['field', 'transport', 'market', 'access', 'state', 'channel', 'cause', 'action', 'code', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'type', 'kind', 'space', 'operationType', 'phase', 'method', 'statusCode']);
+    const allowed = new Set(['field', 'transport', 'market', 'access', 'state', 'channel', 'cause', 'action', 'code', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'type', 'kind', 'space', 'operationType', 'phase', 'method', 'statusCode', 'reason']);
     for (const sample of samples) for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
   });
 
@@ -157,7 +158,7 @@ describe('the scrape-time families', () => {
 
   it('read the modules\u2019 plain counters at scrape time: slow subscribers, drops, reconnects, gate refusals', async () => {
     const metrics = createMetrics({ processMetrics: false });
-    let fanout = { groups: 0, members: 0, executions: 0, deliveries: 5, conflated: 2, tooSlow: 1 };
+    let fanout = { groups: 0, members: 0, executions: 0, deliveries: 5, conflated: 2, tooSlow: 1, deliveredBy: { ws: 5, sse: 0, multipart: 0 } };
     let reconnects = 0;
     metrics.bind({ fanout: () => fanout, upstream: () => status(reconnects), gateRefusals: () => ({ TOO_MANY_CONNECTIONS: 4 }) });
     let samples = parsePrometheus(await metrics.render());
@@ -166,13 +167,15 @@ describe('the scrape-time families', () => {
     expect(sumOf(samples, 'coincall_gateway_dropped_frames_total', { cause: 'unrouted' })).toBe(3);
     expect(sumOf(samples, 'coincall_gateway_refusals_total', { code: 'TOO_MANY_CONNECTIONS' })).toBe(4);
     expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(5);
-    fanout = { ...fanout, conflated: 7, deliveries: 9 };
+    fanout = { ...fanout, conflated: 7, deliveries: 12, deliveredBy: { ws: 9, sse: 2, multipart: 1 } };
     reconnects = 3;
     metrics.refused('SOMETHING_UNHEARD_OF');
     samples = parsePrometheus(await metrics.render());
     expect(sumOf(samples, 'coincall_gateway_slow_subscribers_total', { action: 'conflated' })).toBe(7);
     expect(sumOf(samples, 'coincall_gateway_upstream_reconnects_total', { market: 'options', access: 'public' })).toBe(3);
     expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'ws' })).toBe(9);
+    expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'sse' })).toBe(2);
+    expect(sumOf(samples, 'coincall_gateway_messages_sent_total', { transport: 'multipart' })).toBe(1);
     expect(sumOf(samples, 'coincall_gateway_refusals_total', { code: 'OTHER' })).toBe(1);
   });
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { argType } from './helpers/arg-types.ts';
+import { exampleArgs } from './helpers/example-args.ts';
 import { credentialHeaders, DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 import { selectAll } from './helpers/selection.ts';
 
@@ -39,23 +40,8 @@ async function listedOption(): Promise<string> {
   return tickers[Math.floor(tickers.length / 2)]?.symbol ?? '';
 }
 
-function argsOf(id: string, option: string): Record<string, unknown> {
-  if (id.startsWith('futures') && id !== 'futuresPositions') return id === 'futuresKline' ? { symbol: 'BTCUSD', period: 'M1' } : { symbol: 'BTCUSD' };
-  switch (id) {
-    case 'optionIndexPrice':
-      return { symbol: 'BTCUSD' };
-    case 'optionKline':
-      return { symbol: option, period: 'M1' };
-    case 'optionChain':
-      return { underlying: 'BTCUSD', expiry };
-    case 'optionPricing':
-    case 'optionOrderBook':
-    case 'optionTrades':
-      return { symbol: option };
-    default:
-      return {};
-  }
-}
+/** The channel's example variables for the simulated chain's expiry and `option`. */
+const argsOf = (id: (typeof CHANNEL_IDS)[number], option: string) => exampleArgs(CHANNELS[id], { expiry, option });
 
 function queryOf(id: (typeof CHANNEL_IDS)[number], args: Record<string, unknown>) {
   const names = Object.keys(args);

@@ -17,7 +17,8 @@ import { silentLogger } from '../src/lib/logger.ts';
 import { createFanout } from '../src/server/fanout/fanout.ts';
 import type { WsExtra } from '../src/server/graphql-ws/ws-adapter.ts';
 import type { WsContext } from '../src/server/graphql-ws/ws-envelop.ts';
-import { createWsOptions, deliveryOf } from '../src/server/graphql-ws/ws-options.ts';
+import { createWsOptions } from '../src/server/graphql-ws/ws-options.ts';
+import { deliveryOf } from '../src/server/fanout/share.ts';
 import { createGatewayYoga, type GatewayYoga } from '../src/server/yoga.ts';
 import type { Upstream } from '../src/sources/coincall/coincall-source.ts';
 

@@ -10,6 +10,7 @@ import type { AnyChannel } from '../src/channels/channel.ts';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { argType } from './helpers/arg-types.ts';
+import { eventArgs } from './helpers/example-args.ts';
 import { fixtureOptionSymbols } from './helpers/fixture-options.ts';
 import { DEMO_CREDENTIAL, disposeAll, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { asGraphQL, selectAll } from './helpers/selection.ts';
@@ -39,27 +40,6 @@ beforeAll(async () => {
 });
 afterAll(disposeAll);
 
-/** Arguments that subscribe to the topic a decoded event belongs to. */
-function argsFor(channel: AnyChannel, event: Record<string, unknown>): Record<string, unknown> {
-  const first = (Array.isArray(event) ? event[0] : event) as Record<string, unknown>;
-  switch (channel.id) {
-    case 'optionChain':
-      return { underlying: first['underlying'], expiry: new Date(first['expiry'] as number).toISOString() };
-    case 'optionKline':
-    case 'futuresKline':
-      return { symbol: first['symbol'], period: first['period'] };
-    case 'accountBalance':
-    case 'optionOrders':
-    case 'optionPositions':
-    case 'futuresFills':
-    case 'futuresOrders':
-    case 'futuresPositions':
-      return {};
-    default:
-      return { symbol: first['symbol'] };
-  }
-}
-
 function operation(channel: AnyChannel, args: Record<string, unknown>) {
   const used = Object.keys(args);
   const defs = used.map((name) => `$${name}: ${argType(channel.id, name) ?? 'String'}`);
@@ -78,7 +58,7 @@ describe.each(CHANNEL_IDS.map((id) => [id]))('%s', (id) => {
     // A state topic still lingering from the previous case would serve its last value: start from none.
     await waitFor(() => !upstreamTopic(), 'the previous case to unsubscribe');
     const client = wsClient(gateway.wsUrl, channel.access === 'private' ? DEMO_CREDENTIAL : undefined);
-    const op = operation(channel, argsFor(channel, expected));
+    const op = operation(channel, eventArgs(channel, expected, { topicOnly: true }));
     const received = take(client, op, testCase.events.length);
     await waitFor(upstreamTopic, 'upstream subscription');
     sim.sendRaw(channel.market, testCase.frame, channel.access === 'private' ? DEMO_ACCOUNT.apiKey : undefined);

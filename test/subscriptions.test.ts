@@ -18,6 +18,7 @@ import {
 } from './generated/graphql.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { argType } from './helpers/arg-types.ts';
+import { exampleArgs } from './helpers/example-args.ts';
 import { selectAll } from './helpers/selection.ts';
 import { print } from 'graphql';
 
@@ -38,28 +39,8 @@ const upstreamRequests = () => gateway.simulator?.requests ?? [];
 /** Subscribe requests so far (unsubscribes of earlier tests' lingering topics may still arrive). */
 const subscribesSent = () => upstreamRequests().filter((r) => r.action === 'subscribe').length;
 
-function argsOf(id: string): Record<string, unknown> {
-  switch (id) {
-    case 'optionIndexPrice':
-    case 'futuresIndexPrice':
-    case 'futuresOrderBook':
-    case 'futuresTrades':
-      return { symbol: 'BTCUSD' };
-    case 'futuresKline':
-      return { symbol: 'BTCUSD', period: 'M1' };
-    case 'optionKline':
-      return { symbol: optionSymbol, period: 'M1' };
-    case 'optionChain':
-      return { underlying: 'BTCUSD', expiry };
-    case 'optionPricing':
-    case 'optionOrderBook':
-    case 'optionTrades':
-    case 'optionFills':
-      return { symbol: optionSymbol };
-    default:
-      return {};
-  }
-}
+/** The channel's example variables for the simulated chain's expiry and option. */
+const argsOf = (id: (typeof CHANNEL_IDS)[number]) => exampleArgs(CHANNELS[id], { expiry, option: optionSymbol });
 
 function subscription(id: (typeof CHANNEL_IDS)[number], args: Record<string, unknown>, selection?: string) {
   const channel = CHANNELS[id];

@@ -5,7 +5,8 @@
  * only the upgrade headers that outlive the handshake are kept.
  */
 import { describe, expect, it } from 'vitest';
-import { IdOrdering, keptHeaders, peekMessage } from '../src/server/graphql-ws/ws-adapter.ts';
+import { IdOrdering, peekMessage } from '../src/server/graphql-ws/id-ordering.ts';
+import { keptHeaders } from '../src/server/graphql-ws/ws-adapter.ts';
 
 /** A stand-in for graphql-ws's handler: each `subscribe` runs until the test ends it. */
 function harness() {

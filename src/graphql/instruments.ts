@@ -53,6 +53,11 @@ export const InstrumentListStatusRef = builder.objectRef<InstrumentRegistryStatu
     options: t.int({ description: 'Listed options (expired ones included until the next refresh).', resolve: (s) => s.options }),
     underlyings: t.int({ description: 'Option underlyings.', resolve: (s) => s.underlyings }),
     skippedRows: t.int({ description: 'Malformed rows the last successful load skipped.', resolve: (s) => s.skippedRows }),
+    rejectedRefreshes: t.int({
+      description: 'Refreshes kept out as implausible since start (an empty list, or more than half of the listed instruments gone); the last list stayed in force.',
+      resolve: (s) => s.rejectedRefreshes.empty + s.rejectedRefreshes.shrunk,
+    }),
+    lastRejection: t.string({ nullable: true, description: 'Why the latest kept-out refresh was kept out; null when none was.', resolve: (s) => s.lastRejection ?? null }),
   }),
 });
 
@@ -68,6 +73,8 @@ export function instrumentStatus(ctx: GatewayContext): InstrumentRegistryStatus 
       futures: 0,
       underlyings: 0,
       skippedRows: 0,
+      rejectedRefreshes: { empty: 0, shrunk: 0 },
+      lastRejection: undefined,
     }
   );
 }

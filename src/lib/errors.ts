@@ -8,28 +8,33 @@
  * with `expectedGraphQLError` or one of its named forms.
  */
 import { GraphQLError, type ASTNode } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 
 /**
- * Every WebSocket close code the gateway sends, by meaning. The 44xx/45xx
- * codes are graphql-ws's own (`CloseCode`), restated so one table shows all.
+ * Every WebSocket close code the gateway sends or reads, by meaning, in one
+ * table: the standard ones (RFC 6455), graphql-ws's own (its `CloseCode`,
+ * 44xx/45xx, used as graphql-ws defines them) and none of the gateway's own
+ * beyond those.
  */
 export const CLOSE_CODES = {
-  /** A graphql-ws socket with no subscription for IDLE_CONNECTION_TIMEOUT_MS: an orderly close (the reason names the variable). */
-  IDLE: 1000,
+  /** An orderly close: a graphql-ws socket idle for IDLE_CONNECTION_TIMEOUT_MS (the reason names the variable), or the gateway's own upstream socket. */
+  NORMAL: 1000,
   /** Shutdown: the server is going away. */
   GOING_AWAY: 1001,
+  /** Reported by `ws`, never sent: the socket ended without a close frame. */
+  ABNORMAL: 1006,
   /** A graphql-ws message over WS_MAX_MESSAGE_BYTES (the reason names the limit). */
   MESSAGE_TOO_BIG: 1009,
   /** Try again later: a connection beyond the cap, or a subscriber too slow for its event stream. */
   TRY_AGAIN_LATER: 1013,
   /** A protocol violation (binary frame, a message type only the server sends). */
-  BAD_REQUEST: 4400,
+  BAD_REQUEST: CloseCode.BadRequest,
   /** No `connection_init` within WS_CONNECTION_INIT_TIMEOUT_MS (graphql-ws's code and reason, enforced by the gateway's own sweep). */
-  CONNECTION_INIT_TIMEOUT: 4408,
+  CONNECTION_INIT_TIMEOUT: CloseCode.ConnectionInitialisationTimeout,
   /** A `subscribe` for an id that already has one waiting. */
-  SUBSCRIBER_ALREADY_EXISTS: 4409,
+  SUBSCRIBER_ALREADY_EXISTS: CloseCode.SubscriberAlreadyExists,
   /** graphql-ws's message handling failed. */
-  INTERNAL_SERVER_ERROR: 4500,
+  INTERNAL_SERVER_ERROR: CloseCode.InternalServerError,
 } as const;
 
 export type ErrorCode =

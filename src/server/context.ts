@@ -40,6 +40,6 @@ export function credentialFromConnectionParams(params: unknown): CredentialResul
   return credentialFrom(p['apiKey'], p['apiSecret'], 'connectionParams { apiKey, apiSecret }');
 }
 
-export function credentialFromHeaders(headers: Headers): CredentialResult {
+export function credentialFromHeaders(headers: Pick<Headers, 'get'>): CredentialResult {
   return credentialFrom(headers.get(API_KEY_HEADER) ?? undefined, headers.get(API_SECRET_HEADER) ?? undefined, `headers ${API_KEY_HEADER} and ${API_SECRET_HEADER}`);
 }

@@ -7,8 +7,9 @@
  * which GraphQL reports when it coerces them at execution. Every transport
  * goes through both.
  */
-import { GraphQLError, isEnumType, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { isEnumType, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { copyGraphQLError } from './result-json.ts';
 
 const ENUM_NAMED = /does not exist in "(\w+)" enum|Enum "(\w+)" cannot represent/;
 const VALID_VALUES = 'Valid values: ';
@@ -26,7 +27,7 @@ export function withEnumValues(message: string, schema: GraphQLSchema): string {
 export function errorWithEnumValues(error: GraphQLError, schema: GraphQLSchema): GraphQLError {
   const message = withEnumValues(error.message, schema);
   if (message === error.message) return error;
-  return new GraphQLError(message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions: error.extensions });
+  return copyGraphQLError(error, { message });
 }
 
 function rewritten(result: ExecutionResult, schema: GraphQLSchema): ExecutionResult | undefined {

@@ -4,7 +4,8 @@
  * (`graphql-transport-ws`) on `/graphql` behind the upgrade gate
  * (`upgrade-gate.ts`), served by the thin adapter (`ws-adapter.ts`) with the
  * gateway's options (`ws-options.ts`) and the shared subscription path
- * (`fanout.ts`). In front of all, the per-address gate at the TCP
+ * (`fanout.ts`), which SSE and multipart subscriptions join as well
+ * (`shared-http.ts`). In front of all, the per-address gate at the TCP
  * `connection` event (`socket-gate.ts`) and deliberate HTTP timeouts
  * (`http-timeouts.ts`). Listening and an orderly shutdown. One of the three places
  * that construct sockets.
@@ -18,7 +19,8 @@ import { DEFAULT_LIMITS } from '../lib/limits.ts';
 import { createAddressGate } from './gates/address-gate.ts';
 import { NO_TRUSTED_PROXIES, trustedProxies } from './gates/client-address.ts';
 import { createConnectionGate } from './gates/connection-gate.ts';
-import { createFanout, type Fanout } from './fanout/fanout.ts';
+import { createFanout } from './fanout/fanout.ts';
+import type { Fanout } from './fanout/fanout-types.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './gates/http-timeouts.ts';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
@@ -48,9 +50,10 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
   /** Guard limits (`lib/limits.ts`); default: every default. */
   readonly limits?: YogaSetup['limits'];
   /**
-   * Execute identical graphql-ws subscriptions once and write the serialized
-   * `next` to every subscriber (default). `false` runs each one through
-   * graphql-ws's standard path (used to prove both are byte-identical).
+   * Execute identical subscriptions once, whatever their transport
+   * (graphql-ws, SSE, multipart), and write the serialized result to every
+   * subscriber (default). `false` runs each one through its transport's
+   * standard path (used to prove both are byte-identical).
    */
   readonly sharedSubscriptions?: boolean;
   /** TRUST_PROXY: proxies (CIDR list, validated by `config.ts`) whose `X-Forwarded-For` is believed; default none. */
@@ -97,7 +100,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     ...(metrics === undefined ? {} : { latencyFor: (field: string) => metrics.latencyOf(field) }),
   });
   const { metrics: _metrics, ...setup } = options;
-  const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }) });
+  const shared = options.sharedSubscriptions !== false;
+  const yoga = createGatewayYoga({ ...setup, limits, ...(metrics === undefined ? {} : { metrics }), ...(shared ? { sharing: fanout } : {}) });
 
   const proxied = { addresses: createAddressGate(limits.maxConnectionsPerIp), trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy) };
 
@@ -113,8 +117,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     upstream: () => options.context.upstream.status(),
     wsConnections: () => wsServer.clients.size,
     gateRefusals: () => ({ ...connections.refusals }),
+    instruments: () => options.context.instruments?.status(),
   });
-  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: options.sharedSubscriptions !== false, ...(metrics === undefined ? {} : { metrics }) }), {
+  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }), {
     keepAliveMs: WS_KEEPALIVE_MS,
     logger: options.logger,
     maxMessageBytes: limits.wsMaxMessageBytes,

@@ -5,7 +5,8 @@
  * request (the plain routes `/health`, `/ready`, `/`: `routes.ts`), parse and
  * validate (query limits and BAD_USER_INPUT tagging: `guards.ts`), context
  * (the client's credential: `context.ts`), errors (masked unless expected),
- * result processing (Apollo's multipart subscriptions: `multipart.ts`).
+ * result processing (Apollo's multipart subscriptions: `multipart.ts`; SSE
+ * and multipart subscriptions on the shared path: `shared-http.ts`).
  * CORS per CORS_ORIGINS (`cors.ts`); metrics (`/metrics`, `metrics.ts`): the
  * gateway's families, fed by `metrics-plugin.ts`, and graphql-yoga's request
  * metrics (its Prometheus plugin, on the same registry, bounded labels only).
@@ -26,7 +27,9 @@ import { corsOption, type CorsOrigins } from './cors.ts';
 import { useGraphiQLAssets } from './graphiql/graphiql-assets.ts';
 import { renderGraphiQLPage } from './graphiql/graphiql-page.ts';
 import { useQueryLimits } from './guards.ts';
+import type { Fanout } from './fanout/fanout-types.ts';
 import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './http-streaming/multipart.ts';
+import { useSharedHttpSubscriptions } from './http-streaming/shared-http.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import { useGatewayMetrics } from './metrics/metrics-plugin.ts';
 import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useMetricsRoute, useReadiness, useRootRedirect } from './routes.ts';
@@ -70,6 +73,8 @@ export interface YogaSetup {
   readonly corsOrigins?: CorsOrigins;
   /** The metrics `/metrics` serves; undefined: no metrics at all. */
   readonly metrics?: GatewayMetrics;
+  /** The shared subscription path SSE and multipart subscriptions join (undefined: each executes on its own). */
+  readonly sharing?: Fanout;
 }
 
 /**
@@ -144,6 +149,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useEnumValueHints(),
       // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
       useMultipartSubscriptions({ heartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS, logger }),
+      // Shared SSE and multipart subscriptions: their processor, chosen after the multipart one.
+      ...(setup.sharing === undefined ? [] : [useSharedHttpSubscriptions({ fanout: setup.sharing, multipartHeartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS })]),
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.

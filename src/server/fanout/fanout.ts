@@ -1,111 +1,45 @@
 /**
  * The shared subscription path: one execution per (document, variables,
- * credential) group, one serialization per event, and per subscriber only an
- * id splice and a socket write.
+ * credential) group, one serialization per event, one encoding per framing,
+ * and per subscriber only a write to its sink, whatever the transport.
  *
- * graphql-ws stays in charge of the protocol (init, subscribe, complete,
- * close codes). For a grouped subscription it receives an iterator that
- * yields nothing and ends when the member's stream ends, while the group
- * writes every result itself, data and errors alike, in order:
- * `{"id":<id>,"type":"next","payload":<payload>}` — byte for byte what
- * graphql-ws would have sent, serialized once for every member. The end
- * (graphql-ws's `complete`) follows the member's last message.
+ * The transport stays in charge of its protocol (graphql-ws: init,
+ * subscribe, complete, close codes; SSE and multipart: yoga's request
+ * pipeline, the response's start and end). For a grouped subscription it
+ * receives an iterator that yields nothing and ends when the member's stream
+ * ends, while the group writes every result itself, data and errors alike,
+ * in order, as `head + payload + tail` of the member's framing: a graphql-ws
+ * `{"id":<id>,"type":"next","payload":<payload>}` (byte for byte what
+ * graphql-ws would have sent), an SSE `event: next`, a multipart part. The
+ * payload is serialized once for every member and each framing's bytes are
+ * encoded once for all members that share it (one Buffer to every SSE
+ * response, one to every graphql-ws socket of operation id "1"...).
  *
- * A member whose socket is backed up (`SLOW_SOCKET_BYTES` buffered) gets its
- * messages held in its backlog (`backlog.ts`): state updates conflate to the
- * latest, trade lists merge into fewer, larger messages, other events queue.
- * The backlog goes out as the socket drains. An event member whose oldest
- * held message is older than `maxBehindMs` is ended on its own with an
- * in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; its socket and its
- * other subscriptions stay. One large message never ends anybody: only time
- * behind counts. The fan-out owns its counters (`SharingStats`, shown by
- * `Query.status`, plus `merged`) and tells shutdown when its last member has
- * gone (`drained()`).
+ * A member whose sink is backed up (`SLOW_SOCKET_BYTES` buffered: a socket's
+ * `bufferedAmount`, a response's unsent bytes) gets its messages held in its
+ * backlog (`backlog.ts`): state updates conflate to the latest, trade lists
+ * merge into fewer, larger messages, other events queue. The backlog goes out
+ * as the sink drains. An event member whose oldest held message is older than
+ * `maxBehindMs` is ended on its own with an in-band `SUBSCRIBER_TOO_SLOW`
+ * error and its transport's end; its connection and its other subscriptions
+ * stay. One large message never ends anybody: only time behind counts. The
+ * fan-out owns its counters (`SharingStats`, shown by `Query.status`, plus
+ * `merged` and the deliveries by transport) and tells shutdown when its last
+ * member has gone (`drained()`).
  */
-import type { DocumentNode, ExecutionArgs, ExecutionResult, OperationDefinitionNode } from 'graphql';
-import { Kind } from 'graphql';
-import type { WebSocket } from 'ws';
+import type { ExecutionResult } from 'graphql';
 import { eventTimeOf, type EventTime } from '../../lib/event-time.ts';
 import { DEFAULT_LIMITS } from '../../lib/limits.ts';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
-import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from '../graphql-ws/backlog.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
+import { Backlog, outgoing, SharedFrames, tooSlowPayload, type Outgoing } from './backlog.ts';
+import type { Fanout, FanoutOptions, FanoutResult, SinkKind } from './fanout-types.ts';
 import { MemberState, type Group, type Leaving } from './fanout-member.ts';
 
-/** Bytes a socket may have buffered before its member's messages are held (and folded) instead of written. */
+/** Bytes a sink may have buffered before its member's messages are held (and folded) instead of written. */
 export const SLOW_SOCKET_BYTES = 256 * 1024;
-/** How often a backed-up member's socket is checked for room, to write what is held. */
+/** How often a backed-up member's sink is checked for room, to write what is held. */
 export const DRAIN_CHECK_MS = 50;
-/** The field label of a subscription whose root field cannot be told (bounded). */
-export const UNKNOWN_FIELD = 'unknown';
-
-/**
- * How a group treats a slow member: `state` conflates (the latest value
- * wins), `event` holds every result (merging lists) up to its time bound.
- * Each subscription field declares its own in its GraphQL `extensions.delivery`.
- */
-export type Delivery = 'state' | 'event';
-
-type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
-/** Runs one execution (graphql's subscribe through envelop). */
-export type FanoutRun = (args: ExecutionArgs) => Result | Promise<Result>;
-
-export interface FanoutOptions {
-  /** How far behind (ms since its oldest held message) an event member may fall before it is ended (default: the limit's default). */
-  readonly maxBehindMs?: number;
-  /** The clock (injectable for tests). */
-  readonly now?: () => number;
-  readonly drainCheckMs?: number;
-  /**
-   * The delivery-latency observer of a root field, bound once per group: it
-   * observes a write's delay from the exchange's frame `ts` once per event as
-   * the group writes it to its members' sockets, and once per held message a
-   * backed-up member's socket takes later. Results that are not a fresh frame
-   * are not observed.
-   */
-  readonly latencyFor?: (field: string) => (frameTs: number) => void;
-}
-
-/** Where one subscription's messages go. */
-export interface Member {
-  readonly id: string;
-  readonly socket: WebSocket;
-}
-
-/** The counters: `Query.status` shows the `SharingStats`; `merged` counts list results folded into a later message for a backed-up member. */
-export type FanoutStats = SharingStats & { readonly merged: number };
-
-export interface Fanout {
-  /**
-   * Runs `run(args)` once per group and attaches `member`. `key` is the group
-   * identity (undefined: not shareable, run alone); `delivery` how to treat a
-   * slow member.
-   */
-  subscribe(args: ExecutionArgs, key: string | undefined, delivery: Delivery, member: Member, run: FanoutRun): Promise<Result>;
-  /** The running group of `key` that a new member can join without executing anything. */
-  live(key: string): LiveGroup | undefined;
-  stats(): FanoutStats;
-  /** Resolves once no member is left (at once if none is). */
-  drained(): Promise<void>;
-}
-
-export interface LiveGroup {
-  /** The group's key (one string shared by every member). */
-  readonly key: string;
-  readonly document: DocumentNode;
-  readonly operationName: string | null | undefined;
-  readonly delivery: Delivery;
-}
-
-/** The subscription root field of a document's operation (for its delivery policy). */
-export function rootFieldOf(args: Pick<ExecutionArgs, 'document' | 'operationName'>): string | undefined {
-  const operation = args.document.definitions.find(
-    (d): d is OperationDefinitionNode =>
-      d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
-  );
-  if (operation?.operation !== 'subscription') return undefined;
-  const [first] = operation.selectionSet.selections;
-  return first?.kind === Kind.FIELD ? first.name.value : undefined;
-}
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -117,6 +51,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   const groups = new Map<string, Group>();
   let executions = 0;
   let deliveries = 0;
+  const deliveredBy: Record<SinkKind, number> = { ws: 0, sse: 0, multipart: 0 };
   let conflated = 0;
   let merged = 0;
   let tooSlow = 0;
@@ -132,19 +67,23 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   };
 
   const send = (state: MemberState, payload: string) => {
+    const { sink, framing } = state.member;
     deliveries++;
-    state.member.socket.send(state.head + payload + '}');
+    deliveredBy[sink.kind]++;
+    sink.write(framing.head + payload + framing.tail);
   };
 
   /**
    * Writes one live result to a member as bytes encoded once for every member
-   * of the same operation id (most clients use "1"): a `ws` server frame is
-   * not masked, so one Buffer goes to every socket unchanged, as a raw relay
-   * does. Sent as a text frame, like the string form.
+   * of the same framing: a `ws` server frame is not masked and an HTTP chunk
+   * is plain bytes, so one Buffer goes to every sink unchanged, as a raw relay
+   * does.
    */
   const sendShared = (state: MemberState, frames: SharedFrames) => {
+    const { sink, framing } = state.member;
     deliveries++;
-    state.member.socket.send(frames.for(state.head), { binary: false });
+    deliveredBy[sink.kind]++;
+    sink.write(frames.for(framing));
   };
 
   const leave = (group: Group, state: MemberState) => {
@@ -164,21 +103,21 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
   const endTooSlow = (state: MemberState) => {
     tooSlow++;
     state.backlog?.clear();
-    if (state.member.socket.readyState === state.member.socket.OPEN) send(state, tooSlowPayload(maxBehindMs));
+    if (state.member.sink.isOpen()) send(state, tooSlowPayload(maxBehindMs));
     leave(state.group, state);
   };
 
-  /** Writes what the backlog holds while the socket has room; ends the member past its bound. */
+  /** Writes what the backlog holds while the sink has room; ends the member past its bound. */
   const drain = (state: MemberState) => {
     state.retry = undefined;
     if (state.finished) return;
-    const socket = state.member.socket;
+    const sink = state.member.sink;
     const backlog = state.backlog;
-    if (socket.readyState !== socket.OPEN) {
+    if (!sink.isOpen()) {
       leave(state.group, state);
       return;
     }
-    while (backlog !== undefined && backlog.size > 0 && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
+    while (backlog !== undefined && backlog.size > 0 && sink.buffered() <= SLOW_SOCKET_BYTES) {
       const held = backlog.shift();
       if (held === undefined) continue;
       send(state, held.payload);
@@ -196,12 +135,12 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
     state.retry = setTimeout(() => drain(state), drainCheckMs);
   };
 
-  /** Writes `out` to the member's socket (as `frames`' shared bytes, when given), or holds it; true when it went to the socket. */
+  /** Writes `out` to the member's sink (as `frames`' shared bytes, when given), or holds it; true when it went to the sink. */
   const write = (state: MemberState, out: Outgoing, frames?: SharedFrames): boolean => {
     if (state.finished || state.ending) return false;
-    const socket = state.member.socket;
-    if (socket.readyState !== socket.OPEN) return false;
-    if ((state.backlog === undefined || state.backlog.size === 0) && socket.bufferedAmount <= SLOW_SOCKET_BYTES) {
+    const sink = state.member.sink;
+    if (!sink.isOpen()) return false;
+    if ((state.backlog === undefined || state.backlog.size === 0) && sink.buffered() <= SLOW_SOCKET_BYTES) {
       if (frames === undefined) send(state, out.payload);
       else sendShared(state, frames);
       return true;
@@ -285,7 +224,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       members++;
       if (joined.last !== undefined) {
         const last = joined.last;
-        // After graphql-ws has registered the subscription.
+        // After the transport has registered the subscription.
         setImmediate(() => write(state, last));
       }
       return state;
@@ -294,7 +233,7 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       const group = groups.get(key);
       return group !== undefined && group.source !== undefined && !group.closed ? group : undefined;
     },
-    stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, merged, tooSlow }),
+    stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, merged, tooSlow, deliveredBy: { ...deliveredBy } }),
     drained: () => (members === 0 ? Promise.resolve() : new Promise<void>((resolve) => drainWaiters.push(resolve))),
   };
 }

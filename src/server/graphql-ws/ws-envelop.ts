@@ -9,6 +9,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Context, OperationResult, SubscribePayload } from 'graphql-ws';
 import type { UpgradeRequest, WsExtra } from './ws-adapter.ts';
 import type { GatewayYoga } from '../yoga.ts';
+import { withoutHttpExtension } from '../result-json.ts';
 
 /** graphql-ws's per-socket context, as the gateway's server options type it. */
 export type WsContext = Context<Record<string, unknown> | undefined, WsExtra>;
@@ -42,13 +43,6 @@ export async function prepareOperation(yoga: GatewayYoga, ctx: WsContext, payloa
     rootValue: undefined,
   };
   return { args, execute: enveloped.execute, subscribe: enveloped.subscribe };
-}
-
-/** yoga tags request errors with an HTTP status (`extensions.http`); meaningless on a WebSocket. */
-export function withoutHttpExtension(error: GraphQLError): GraphQLError {
-  if (error.extensions['http'] === undefined) return error;
-  const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, path: error.path ?? null, originalError: error.originalError ?? null, extensions });
 }
 
 /** A Fetch `Request` view of the upgrade request (headers only), for plugins that read it. */

@@ -100,7 +100,7 @@ export class SocketDeadlines {
 
 /** Closes graphql-ws sockets that have run no operation for `idleMs` (whether they ever sent `connection_init` or not). */
 export const idleSockets = (idleMs: number, now?: () => number): SocketDeadlines =>
-  new SocketDeadlines(idleMs, (socket) => socket.close(CLOSE_CODES.IDLE, idleReason(idleMs)), now);
+  new SocketDeadlines(idleMs, (socket) => socket.close(CLOSE_CODES.NORMAL, idleReason(idleMs)), now);
 
 /**
  * Closes graphql-ws sockets that send no `connection_init` within `initMs`,

@@ -9,27 +9,22 @@
  * else: no socket, no id). `rootValue` carries nothing. A subscription field's
  * delivery policy comes from its GraphQL `extensions.delivery`.
  */
-import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
-import { credentialId } from '../../coincall/signing.ts';
-import { tryCanonicalKey } from '../../lib/canonical.ts';
+import { deliveryOf, shareKey, type Share } from '../fanout/share.ts';
 import type { GatewayLimits } from '../../lib/limits.ts';
-import { credentialFromConnectionParams, type CredentialResult } from '../context.ts';
+import { credentialFromConnectionParams } from '../context.ts';
 import { eventTimeOf } from '../../lib/event-time.ts';
-import { rootFieldOf, UNKNOWN_FIELD, type Delivery, type Fanout, type FanoutRun, type Member } from '../fanout/fanout.ts';
+import type { Fanout, FanoutRun } from '../fanout/fanout-types.ts';
+import { wsMember } from './ws-sink.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import { tooManySubscriptions } from '../guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
-import { isErrors, prepareOperation, withoutHttpExtension, type Prepared, type WsContext } from './ws-envelop.ts';
+import { isErrors, prepareOperation, type Prepared, type WsContext } from './ws-envelop.ts';
+import { withoutInternals } from '../result-json.ts';
 import type { ClientRef } from '../../sources/coincall/coincall-source.ts';
 import type { GatewayMetrics, LatencyObserver, LiveSubscriptions } from '../metrics/metrics.ts';
 import type { GatewayYoga } from '../yoga.ts';
-
-/** How a subscription shares one execution: its group key, delivery policy and where its messages go. */
-export interface Share {
-  readonly key: string;
-  readonly delivery: Delivery;
-  readonly member: Member;
-}
 
 /** What `execute`/`subscribe` need of an operation that `onSubscribe` prepared. */
 interface Operation {
@@ -47,25 +42,6 @@ export interface WsOptionsSetup {
   readonly sharedSubscriptions: boolean;
   /** Live subscriptions and messages for `/metrics` (counted per subscription, plain counters per message). */
   readonly metrics?: GatewayMetrics;
-}
-
-/** A subscription field's delivery policy, from its GraphQL `extensions.delivery`; undefined when it declares none. */
-export function deliveryOf(schema: GraphQLSchema, rootField: string | undefined): Delivery | undefined {
-  if (rootField === undefined) return undefined;
-  const declared: unknown = schema.getSubscriptionType()?.getFields()[rootField]?.extensions['delivery'];
-  return declared === 'state' || declared === 'event' ? declared : undefined;
-}
-
-/**
- * The sharing identity of a subscription: the same document text, operation,
- * variables and credential execute once. `undefined` for an unusable credential.
- */
-export function shareKey(payload: SubscribePayload, credential: CredentialResult): string | undefined {
-  if (credential.problem !== undefined) return undefined;
-  const variables = tryCanonicalKey(payload.variables ?? {});
-  if (variables === undefined) return undefined;
-  const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
-  return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
 }
 
 /** Each socket's client identity: an id of its own and its address. */
@@ -147,13 +123,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
         const frameTs = eventTimeOf(args.contextValue)?.take();
         if (frameTs !== undefined) latencyOf(args)?.(frameTs);
       }
-      const { errors, data, extensions } = result;
-      if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return undefined;
-      return {
-        ...(data === undefined ? {} : { data }),
-        ...(extensions === undefined ? {} : { extensions }),
-        errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
-      };
+      return withoutInternals(result);
     },
     onSubscribe: async (ctx, id, payload) => {
       // `ctx.subscriptions` already holds this one.
@@ -161,7 +131,7 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
         metrics?.refused('LIMIT_EXCEEDED');
         return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
       }
-      const member: Member = { id, socket: ctx.extra.socket };
+      const member = wsMember(id, ctx.extra.socket);
       const key = sharedSubscriptions ? shareKey(payload, credentialFromConnectionParams(ctx.connectionParams)) : undefined;
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's
       // request hooks see it on graphql-ws as on SSE.

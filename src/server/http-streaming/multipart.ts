@@ -21,16 +21,19 @@
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.ts';
-import { withoutHttpExtension } from '../graphql-ws/ws-envelop.ts';
+import { resultJson } from '../result-json.ts';
 
 /** Apollo's heartbeat period: a `{}` part keeps proxies and the client's idle timers from closing the stream. */
 export const MULTIPART_HEARTBEAT_MS = 5_000;
 export const MULTIPART_CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
 
-const DELIMITER = '\r\n--graphql';
-const PART_HEADERS = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
-const END = '--\r\n';
-const HEARTBEAT = '{}';
+/** The boundary line that opens the body and ends each part. */
+export const DELIMITER = '\r\n--graphql';
+/** What opens each part, before its JSON. */
+export const PART_HEADERS = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+/** What closes the body, after the last part's delimiter. */
+export const END = '--\r\n';
+export const HEARTBEAT = '{}';
 
 /**
  * Whether an `Accept` header asks for Apollo's multipart subscriptions: an
@@ -51,18 +54,8 @@ export function acceptsMultipartSubscriptions(accept: string | null | undefined)
   });
 }
 
-/** One result as JSON, without yoga's internal `http` extensions. */
-export function resultJson(result: ExecutionResult): string {
-  const { http: _http, ...extensions } = result.extensions ?? {};
-  const errors = result.errors?.map((error) => (error instanceof GraphQLError ? withoutHttpExtension(error).toJSON() : error));
-  return JSON.stringify({
-    ...('data' in result ? { data: result.data } : {}),
-    ...(errors === undefined ? {} : { errors }),
-    ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
-  });
-}
-
-const part = (json: string) => `${PART_HEADERS}${json}${DELIMITER}`;
+/** One part: its headers, its JSON and the delimiter that ends it. */
+export const part = (json: string) => `${PART_HEADERS}${json}${DELIMITER}`;
 
 /** The transport-level error part: the stream failed, not the operation. */
 function transportErrorPart(error: unknown): string {

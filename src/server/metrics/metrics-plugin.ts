@@ -13,21 +13,27 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { eventTimeOf } from '../../lib/event-time.ts';
-import { rootFieldOf, UNKNOWN_FIELD } from '../fanout/fanout.ts';
+import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import type { GatewayMetrics, Transport } from './metrics.ts';
-
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const hasConnectionParams = (context: unknown): boolean => typeof context === 'object' && context !== null && 'connectionParams' in context;
 
-/** Which HTTP transport a subscription request asked for: `multipart/mixed` or (otherwise) SSE. */
+/**
+ * Which HTTP transport a subscription request asked for: `multipart/mixed` or
+ * (otherwise) SSE. yoga's Fetch API may be a ponyfill whose `Request` is not
+ * the global class: only its headers' `get` is relied on.
+ */
 function httpTransport(context: unknown): Transport {
   if (typeof context !== 'object' || context === null || !('request' in context)) return 'sse';
   const request: unknown = context.request;
-  if (!(request instanceof Request)) return 'sse';
-  return (request.headers.get('accept') ?? '').includes('multipart/mixed') ? 'multipart' : 'sse';
+  if (typeof request !== 'object' || request === null || !('headers' in request)) return 'sse';
+  const headers: unknown = request.headers;
+  if (typeof headers !== 'object' || headers === null || !('get' in headers) || typeof headers.get !== 'function') return 'sse';
+  const accept: unknown = headers.get('accept');
+  return typeof accept === 'string' && accept.includes('multipart/mixed') ? 'multipart' : 'sse';
 }
 
 function countErrors(metrics: GatewayMetrics, errors: readonly GraphQLError[] | undefined): void {

@@ -14,6 +14,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
+import { REJECTION_REASONS, type InstrumentRegistryStatus } from '../../sources/coincall/instrument-registry.ts';
 
 /** How clients reach the gateway; `multipart` is HTTP `multipart/mixed` subscriptions. */
 export const TRANSPORTS = ['ws', 'sse', 'multipart'] as const;
@@ -41,12 +42,15 @@ export const REFUSAL_CODES: ReadonlySet<string> = new Set([
 
 /** Where the scrape-time families read their values; bound once the server exists. */
 export interface MetricsSources {
-  readonly fanout?: () => SharingStats;
+  /** The shared path's counters, with its deliveries by transport (members of every transport share it). */
+  readonly fanout?: () => SharingStats & { readonly deliveredBy?: Readonly<Record<Transport, number>> };
   readonly upstream?: () => UpstreamStatus;
   /** Open graphql-ws sockets. */
   readonly wsConnections?: () => number;
   /** Refusals counted at the gates (before GraphQL), by code. */
   readonly gateRefusals?: () => Readonly<Record<string, number>>;
+  /** The instrument registry's status (refreshes kept out). */
+  readonly instruments?: () => InstrumentRegistryStatus | undefined;
 }
 
 export interface GatewayMetrics {
@@ -62,7 +66,7 @@ export interface GatewayMetrics {
    */
   subscriptionOpened(field: string, transport: Transport): LiveSubscriptions;
   subscriptionClosed(count: LiveSubscriptions): void;
-  /** `next` messages written, by transport (plain counters; the shared ws path is read from the fanout). */
+  /** `next` messages written, by transport (plain counters, for unshared subscriptions; the shared path's are read from the fanout). */
   readonly sent: Record<Transport, number>;
   /** Counts a refusal (a GraphQL error code or a gate's). */
   refused(code: string): void;
@@ -206,9 +210,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ transport: 'ws' }, sent.ws + (sources.fanout?.().deliveries ?? 0));
-      this.inc({ transport: 'sse' }, sent.sse);
-      this.inc({ transport: 'multipart' }, sent.multipart);
+      const shared = sources.fanout?.().deliveredBy;
+      for (const transport of TRANSPORTS) this.inc({ transport }, sent[transport] + (shared?.[transport] ?? 0));
     },
   });
   new Counter({
@@ -233,6 +236,17 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       const all = new Map(refusals);
       for (const [code, n] of Object.entries(sources.gateRefusals?.() ?? {})) all.set(code, countOf(all, code) + n);
       for (const [code, n] of all) this.inc({ code }, n);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}instrument_refreshes_rejected_total`,
+    help: 'Instrument refreshes kept out as implausible, by reason: `empty` (no instrument), `shrunk` (more than half gone).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = sources.instruments?.()?.rejectedRefreshes;
+      for (const reason of REJECTION_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
     },
   });
   const latency = new Histogram({

@@ -36,6 +36,7 @@ import WebSocket from 'ws';
 import { HEARTBEAT_REQUEST, parseFrame } from '../../coincall/protocol.ts';
 import { signedUrl } from '../../coincall/signing.ts';
 import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../../lib/backoff.ts';
+import { CLOSE_CODES } from '../../lib/errors.ts';
 import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
@@ -54,10 +55,7 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 4_500;
 const FRAME_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
-/** The close code `ws` reports when the socket ended without a close frame. */
-const ABNORMAL_CLOSURE = 1006;
-/** The close code of our own, orderly close. */
-const NORMAL_CLOSURE = 1000;
+const { ABNORMAL: ABNORMAL_CLOSURE, NORMAL: NORMAL_CLOSURE } = CLOSE_CODES;
 /** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
 const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
 

@@ -11,6 +11,13 @@
  * at warn once per failure streak and at info on recovery. Until the first
  * success the state is `fallback` (or `loading` during the first attempt) and
  * every check answers ok: callers then rely on format checks alone.
+ *
+ * An answer that shrinks the list implausibly (no instrument at all, or fewer
+ * than half of the listed unexpired ones) is kept out like a failed load: the
+ * last list stays, the attempt is retried with backoff, logged at warn,
+ * counted by reason and shown in the status. An empty answer is never taken;
+ * a shrunk one is taken once the same list came back `SHRINK_CONFIRMATIONS`
+ * times in a row (a real mass delisting, not a glitch).
  */
 import { CONFIG_PATH, DEFAULT_REST_URL, optionInstrumentsPath, parseConfig, parseOptionInstruments, unwrapAnswer, type Instrument } from '../../coincall/rest.ts';
 import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
@@ -25,6 +32,14 @@ export const MIN_RETRY_DELAY_MS = 250;
 export const RETRY_BACKOFF_BASE_MS = 1_000;
 /** … up to this; and never longer than the refresh period. */
 export const RETRY_BACKOFF_MAX_MS = 30_000;
+
+/** Fraction of the listed unexpired instruments a refresh must keep to be believed at once. */
+export const MIN_KEPT_FRACTION = 0.5;
+/** Identical shrunk answers in a row after which the shrink is believed. */
+export const SHRINK_CONFIRMATIONS = 3;
+/** Why a refresh was kept out: `empty` (no instrument), `shrunk` (more than half gone). */
+export const REJECTION_REASONS = ['empty', 'shrunk'] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** `loading`: first attempt running; `ready`: a list is loaded; `fallback`: never loaded (format checks only). */
 export type RegistryState = 'loading' | 'ready' | 'fallback';
@@ -42,6 +57,10 @@ export interface InstrumentRegistryStatus {
   readonly underlyings: number;
   /** Malformed rows skipped by the last successful load. */
   readonly skippedRows: number;
+  /** Refreshes kept out as implausible since start, by reason. */
+  readonly rejectedRefreshes: Readonly<Record<RejectionReason, number>>;
+  /** Why the latest kept-out refresh was kept out (undefined when none was). */
+  readonly lastRejection: string | undefined;
 }
 
 export interface InstrumentRegistryOptions {
@@ -94,6 +113,15 @@ interface Loaded {
   readonly problems: readonly string[];
 }
 
+/** Thrown (and handled as a failed load) for an implausible answer. */
+class ImplausibleList extends Error {
+  readonly reason: RejectionReason;
+  constructor(reason: RejectionReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}): InstrumentRegistry {
   const base = (options.restUrl ?? DEFAULT_REST_URL).replace(/\/+$/, '');
   const fetchFn: FetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -110,6 +138,10 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
   let lastError: string | undefined;
   let consecutiveFailures = 0;
   let skippedRows = 0;
+  const rejected: Record<RejectionReason, number> = { empty: 0, shrunk: 0 };
+  let lastRejection: string | undefined;
+  /** The shrunk answer seen last and how many times in a row. */
+  let shrunkSeen: { index: InstrumentIndex; times: number } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inflight: AbortController | undefined;
   let settled = false;
@@ -126,7 +158,29 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
     futures: index?.counts.futures ?? 0,
     underlyings: index?.counts.underlyings ?? 0,
     skippedRows,
+    rejectedRefreshes: { ...rejected },
+    lastRejection,
   });
+
+  /** Throws `ImplausibleList` for an answer to keep out (see the header). */
+  const vet = (loaded: Loaded) => {
+    const fresh = loaded.index.all.length;
+    if (fresh === 0) throw new ImplausibleList('empty', 'the exchange listed no instrument at all');
+    if (index === undefined) return;
+    const listed = index.list({}, now()).length;
+    const kept = loaded.index.list({}, now()).length;
+    if (kept >= listed * MIN_KEPT_FRACTION) {
+      shrunkSeen = undefined;
+      return;
+    }
+    shrunkSeen = shrunkSeen !== undefined && shrunkSeen.index.sameAs(loaded.index) ? { index: loaded.index, times: shrunkSeen.times + 1 } : { index: loaded.index, times: 1 };
+    if (shrunkSeen.times >= SHRINK_CONFIRMATIONS) {
+      logger.warn({ listed, kept, confirmations: shrunkSeen.times }, 'instrument list shrank by more than half and the exchange confirmed it; taking it');
+      shrunkSeen = undefined;
+      return;
+    }
+    throw new ImplausibleList('shrunk', `the exchange listed ${kept} of ${listed} instruments (more than half gone)`);
+  };
 
   const emit = () => {
     const snapshot = status();
@@ -188,6 +242,15 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
     if (state === 'loading') state = 'fallback';
     const delay = Math.max(0, Math.min(backoff(consecutiveFailures - 1), refreshMs));
     const fields = { error: lastError, failures: consecutiveFailures, retryInMs: delay };
+    if (error instanceof ImplausibleList) {
+      rejected[error.reason]++;
+      lastRejection = lastError;
+      const line = { ...fields, reason: error.reason, listed: index?.all.length ?? 0 };
+      if (consecutiveFailures > 1) logger.debug(line, 'instrument refresh kept out again');
+      else logger.warn(line, 'instrument refresh kept out as implausible; keeping the last list');
+      emit();
+      return delay;
+    }
     if (consecutiveFailures > 1) logger.debug(fields, 'instrument load failed again');
     else if (state === 'fallback') logger.warn(fields, 'instrument list could not be loaded; checking symbols by format only until it loads');
     else logger.warn({ ...fields, lastLoadedAt }, 'instrument refresh failed; keeping the last list');
@@ -203,6 +266,7 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
     try {
       const loaded = await load(controller.signal);
       if (closed) return;
+      vet(loaded);
       succeeded(loaded);
       next = refreshMs;
     } catch (error) {

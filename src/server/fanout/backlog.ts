@@ -12,11 +12,12 @@
  * The backlog remembers when its oldest message arrived: how far behind the
  * member is, in time, which is what the fan-out bounds (not bytes). Also here:
  * how a result goes on the wire (serialized once for every member, and
- * encoded once per operation id for the live writes) and the in-band error
+ * encoded once per framing for the live writes) and the in-band error
  * that ends a member too far behind.
  */
 import type { ExecutionResult } from 'graphql';
-import { withoutHttpExtension } from './ws-envelop.ts';
+import { resultJson } from '../result-json.ts';
+import type { Framing } from './fanout-types.ts';
 
 /** One result on its way to members: serialized once for all of them, unless folded. */
 export interface Outgoing {
@@ -34,17 +35,6 @@ export interface Written {
   readonly frameTs: number | undefined;
 }
 
-/** A result as graphql-ws's `onNext` (ws-options.ts) puts it on the wire: errors without yoga's HTTP extension. */
-function serialize(result: ExecutionResult): string {
-  const { errors, data, extensions } = result;
-  if (errors === undefined || !errors.some((e) => e.extensions['http'] !== undefined)) return JSON.stringify(result);
-  return JSON.stringify({
-    ...(data === undefined ? {} : { data }),
-    ...(extensions === undefined ? {} : { extensions }),
-    errors: errors.map((e) => withoutHttpExtension(e).toJSON()),
-  });
-}
-
 /** The in-band error that ends a member which fell too far behind. */
 export const tooSlowPayload = (maxBehindMs: number) =>
   JSON.stringify({
@@ -59,23 +49,23 @@ export const tooSlowPayload = (maxBehindMs: number) =>
 /** A result on its way out, serialized once for every member. */
 export const outgoing = (result: ExecutionResult, frameTs?: number): Outgoing => ({
   result,
-  payload: serialize(result),
+  payload: resultJson(result),
   hasErrors: result.errors !== undefined && result.errors.length > 0,
   frameTs,
 });
 
-/** One result's `next` message as bytes, encoded once per message head (one per operation id in use). */
+/** One result's message as bytes, encoded once per framing in use (a transport's, or a graphql-ws operation id's). */
 export class SharedFrames {
   private readonly payload: string;
-  private readonly byHead = new Map<string, Buffer>();
+  private readonly byFraming = new Map<Framing, Buffer>();
 
   constructor(payload: string) {
     this.payload = payload;
   }
 
-  for(head: string): Buffer {
-    let frame = this.byHead.get(head);
-    if (frame === undefined) this.byHead.set(head, (frame = Buffer.from(head + this.payload + '}')));
+  for(framing: Framing): Buffer {
+    let frame = this.byFraming.get(framing);
+    if (frame === undefined) this.byFraming.set(framing, (frame = Buffer.from(framing.head + this.payload + framing.tail)));
     return frame;
   }
 }
