@@ -1,0 +1,90 @@
+/**
+ * Who is alive and who wants what, in the lease bucket (its max age is the
+ * lease TTL, so both expire by themselves when a replica dies): `node.<node>`
+ * is put by every replica each third of the TTL; `interest.<topic>.<node>` is
+ * put each third of the TTL for every topic this replica has subscribers of,
+ * and deleted when they are gone. A holder keeps a topic while any replica's
+ * interest key exists.
+ */
+import type { KV } from '@nats-io/kv';
+import { RENEWALS_PER_TTL } from './lease.ts';
+import { nodeFromToken, type ClusterNames, type ClusterTopic } from './subjects.ts';
+
+export interface PresenceOptions {
+  readonly kv: KV;
+  readonly names: ClusterNames;
+  readonly node: string;
+  readonly ttlMs: number;
+  /** A write to the engine failed (it is unreachable): the next round tries again. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface Presence {
+  /** Starts the rounds (the first one at once). */
+  start(): Promise<void>;
+  /** This replica has subscribers of `topic`. */
+  declare(topic: ClusterTopic): Promise<void>;
+  /** It has none any more. */
+  withdraw(topic: ClusterTopic): Promise<void>;
+  /** Whether any replica (this one included) declared interest in `topic` within the TTL. */
+  anyInterest(topic: ClusterTopic): Promise<boolean>;
+  /** The nodes alive within the TTL, this one included, sorted. */
+  replicas(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+async function keysOf(kv: KV, filter: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys(filter)) keys.push(key);
+  return keys;
+}
+
+export function createPresence(options: PresenceOptions): Presence {
+  const { kv, names, node } = options;
+  const interests = new Map<string, ClusterTopic>();
+  const encoded = JSON.stringify({ node });
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const put = (key: string) => kv.put(key, encoded).then(() => undefined, (error: unknown) => options.onError?.(error));
+
+  const round = async () => {
+    await put(names.presenceKey(node));
+    await Promise.all([...interests.values()].map((topic) => put(names.interestKey(topic, node))));
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void round().finally(schedule), Math.max(1, Math.floor(options.ttlMs / RENEWALS_PER_TTL)));
+  };
+
+  return {
+    start: async () => {
+      await round();
+      schedule();
+    },
+    declare: async (topic) => {
+      interests.set(topic.id, topic);
+      await put(names.interestKey(topic, node));
+    },
+    withdraw: async (topic) => {
+      if (!interests.delete(topic.id)) return;
+      await kv.delete(names.interestKey(topic, node)).catch((error: unknown) => options.onError?.(error));
+    },
+    anyInterest: async (topic) => {
+      if (interests.has(topic.id)) return true;
+      // keys() leaves deleted keys out; expired ones are gone from the bucket.
+      return (await keysOf(kv, names.interestFilter(topic))).length > 0;
+    },
+    replicas: async () => {
+      const keys = await keysOf(kv, names.presenceFilter);
+      return keys.map((key) => nodeFromToken(key.slice('node.'.length))).sort();
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.all([...interests.values()].map((topic) => kv.delete(names.interestKey(topic, node)).catch(() => undefined)));
+      interests.clear();
+      await kv.delete(names.presenceKey(node)).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Publishing what this replica holds into the engine. A trade is one message
+ * whose `Nats-Msg-Id` is the trade's id, so the copy published by the topic's
+ * other holder is dropped by the engine (`duplicate`). A state topic's value
+ * is one message fenced with `Nats-Expected-Last-Subject-Sequence`: a stale
+ * holder that has not seen the new holder's writes is refused by the engine.
+ * Every outcome is counted (`stored`, `duplicate`, `refused`).
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import type { ClusterNames, ClusterTopic } from './subjects.ts';
+import { encodeEnvelope } from './envelope.ts';
+
+export type PublishResult = 'stored' | 'duplicate' | 'refused';
+
+/** The engine's code for "wrong last sequence" (a fenced write). */
+export const WRONG_LAST_SEQUENCE = 10071;
+
+export interface PublisherOptions {
+  readonly js: JetStreamClient;
+  readonly names: ClusterNames;
+  readonly count?: (result: PublishResult) => void;
+}
+
+export interface Publisher {
+  /** Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order. */
+  publishEvents(topic: ClusterTopic, items: readonly unknown[], idOf: (item: unknown) => string, ts: number): Promise<PublishResult[]>;
+  /**
+   * Publishes a state topic's value, expecting `expected` as the subject's last
+   * sequence; resolves the outcome and, when stored, the new sequence.
+   */
+  publishState(topic: ClusterTopic, items: readonly unknown[], ts: number, expected: number): Promise<{ result: PublishResult; seq: number }>;
+}
+
+export function isFenced(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE;
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { js, names } = options;
+  const count = options.count ?? (() => undefined);
+  return {
+    publishEvents: async (topic, items, idOf, ts) => {
+      const subject = names.subject(topic);
+      const results = await Promise.all(
+        items.map(async (item): Promise<PublishResult> => {
+          try {
+            const ack = await js.publish(subject, encodeEnvelope([item], ts), { msgID: idOf(item) });
+            return ack.duplicate ? 'duplicate' : 'stored';
+          } catch (error) {
+            if (isFenced(error)) return 'refused';
+            throw error;
+          }
+        }),
+      );
+      results.forEach(count);
+      return results;
+    },
+    publishState: async (topic, items, ts, expected) => {
+      try {
+        const ack = await js.publish(names.subject(topic), encodeEnvelope(items, ts), { expect: { lastSubjectSequence: expected } });
+        count('stored');
+        return { result: 'stored', seq: ack.seq };
+      } catch (error) {
+        if (!isFenced(error)) throw error;
+        count('refused');
+        return { result: 'refused', seq: expected };
+      }
+    },
+  };
+}
