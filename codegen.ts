@@ -32,12 +32,17 @@ const PLUGIN_CONFIG = {
 /** The content of test/generated/graphql.ts for the current schema and operations. */
 export async function generateTypedDocuments(): Promise<string> {
   const sdl = readFileSync(SCHEMA, 'utf8');
-  const files = readdirSync(OPERATIONS).filter((file) => file.endsWith('.graphql')).sort();
+  const files = readdirSync(OPERATIONS)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort();
   return codegen({
     filename: 'test/generated/graphql.ts',
     schema: parse(sdl),
     schemaAst: buildSchema(sdl),
-    documents: files.map((file) => ({ location: `schema/operations/${file}`, document: parse(readFileSync(new URL(file, OPERATIONS), 'utf8')) })),
+    documents: files.map((file) => ({
+      location: `schema/operations/${file}`,
+      document: parse(readFileSync(new URL(file, OPERATIONS), 'utf8')),
+    })),
     config: PLUGIN_CONFIG,
     plugins: [{ 'typescript-operations': {} }, { 'typed-document-node': {} }],
     pluginMap: { 'typescript-operations': typescriptOperations, 'typed-document-node': typedDocumentNode },
@@ -45,4 +50,5 @@ export async function generateTypedDocuments(): Promise<string> {
 }
 
 // Run as a script (`npm run codegen`), not imported by the test: write the file.
-if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) writeFileSync(TARGET, await generateTypedDocuments());
+if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url)
+  writeFileSync(TARGET, await generateTypedDocuments());

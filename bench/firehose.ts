@@ -98,7 +98,15 @@ export async function startFirehose(options: { rate: number; host?: string; kind
       if ((action !== 'subscribe' && action !== 'unSubscribe') || typeof symbol !== 'string') return;
       const actionEcho = action === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
       if (request.dataType !== dataType) {
-        socket.send(JSON.stringify({ action: actionEcho, dataType: request.dataType, payload: request.payload, result: 'fail', message: `bench firehose: ${dataType} only` }));
+        socket.send(
+          JSON.stringify({
+            action: actionEcho,
+            dataType: request.dataType,
+            payload: request.payload,
+            result: 'fail',
+            message: `bench firehose: ${dataType} only`,
+          }),
+        );
         return;
       }
       let set = bySymbol.get(symbol);

@@ -30,4 +30,3 @@ export function percentile(hist: Uint32Array, total: number, p: number): number 
   }
   return hist.length - 1;
 }
-

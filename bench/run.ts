@@ -52,8 +52,26 @@ import { measureStartup, startupMarkdown, type StartupResult } from './startup.t
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results');
 const SYMBOLS_20 = [
-  'BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD', 'ADAUSD', 'AVAXUSD', 'DOTUSD', 'LINKUSD', 'LTCUSD',
-  'BCHUSD', 'TRXUSD', 'ATOMUSD', 'NEARUSD', 'APTUSD', 'ARBUSD', 'OPUSD', 'SUIUSD', 'TONUSD', 'BNBUSD',
+  'BTCUSD',
+  'ETHUSD',
+  'SOLUSD',
+  'XRPUSD',
+  'DOGEUSD',
+  'ADAUSD',
+  'AVAXUSD',
+  'DOTUSD',
+  'LINKUSD',
+  'LTCUSD',
+  'BCHUSD',
+  'TRXUSD',
+  'ATOMUSD',
+  'NEARUSD',
+  'APTUSD',
+  'ARBUSD',
+  'OPUSD',
+  'SUIUSD',
+  'TONUSD',
+  'BNBUSD',
 ];
 /** Hard limit of one run (server + clients), whatever happens. */
 const RUN_TIMEOUT_MS = 180_000;
@@ -107,17 +125,79 @@ const SCENARIOS: readonly Scenario[] = [
   { id: 'slow', label: 'N=1,000 + 1 slow client, R=50', n: 1000, rate: 50, symbols: 1, slow: true },
   // Issue 12: the cost of /metrics (scraped every second) against the same gateway with METRICS=off.
   // Three interleaved on/off rounds, compared by their medians: one pair of 8 s windows is within this machine's noise.
-  { id: 'metrics-cost', label: 'N=1,000, R=50: /metrics on (scraped every 5 s) vs off', n: 1000, rate: 50, symbols: 1, slow: false, servers: ['gateway', 'gateway-nometrics'], scrapeMetrics: true, rounds: 3 },
+  {
+    id: 'metrics-cost',
+    label: 'N=1,000, R=50: /metrics on (scraped every 5 s) vs off',
+    n: 1000,
+    rate: 50,
+    symbols: 1,
+    slow: false,
+    servers: ['gateway', 'gateway-nometrics'],
+    scrapeMetrics: true,
+    rounds: 3,
+  },
   // Issue 9: an event firehose (every trade to every subscriber, or an explicit error) ...
-  { id: 'trades-firehose', label: 'trades: 20 subscribers, 5,000 frames/s', n: 20, rate: 5000, symbols: 1, slow: false, kind: 'trades', servers: ['gateway'], query: TRADES_QUERY, exact: true },
+  {
+    id: 'trades-firehose',
+    label: 'trades: 20 subscribers, 5,000 frames/s',
+    n: 20,
+    rate: 5000,
+    symbols: 1,
+    slow: false,
+    kind: 'trades',
+    servers: ['gateway'],
+    query: TRADES_QUERY,
+    exact: true,
+  },
   // ... and throttled state: 5,000 subscribers on 20 books, each wanting one book per second.
-  { id: 'throttled', label: `N=5,000 on 20 books, R=50, throttleMs ${THROTTLE_MS}`, n: 5000, rate: 50, symbols: 20, slow: false, servers: ['gateway'], variables: { throttleMs: THROTTLE_MS }, query: 'subscription FuturesOrderBook($symbol: String!, $depth: Int, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) { symbol timestamp bids { price volume } asks { price volume } } }' },
+  {
+    id: 'throttled',
+    label: `N=5,000 on 20 books, R=50, throttleMs ${THROTTLE_MS}`,
+    n: 5000,
+    rate: 50,
+    symbols: 20,
+    slow: false,
+    servers: ['gateway'],
+    variables: { throttleMs: THROTTLE_MS },
+    query:
+      'subscription FuturesOrderBook($symbol: String!, $depth: Int, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) { symbol timestamp bids { price volume } asks { price volume } } }',
+  },
   // Issue 20: SSE and Apollo's multipart on the shared path, beside graphql-ws and the relay of the same N and R.
   ...(['sse', 'multipart'] as const).flatMap((transport): Scenario[] => [
-    { id: `${transport}-n1000-r50`, label: `${transport}: N=1,000, R=50`, n: 1000, rate: 50, symbols: 1, slow: false, servers: ['gateway'], transport, relayOf: 'n1000-r50' },
-    { id: `${transport}-n5000-r10`, label: `${transport}: N=5,000, R=10`, n: 5000, rate: 10, symbols: 1, slow: false, servers: ['gateway'], transport, relayOf: 'n5000-r10' },
+    {
+      id: `${transport}-n1000-r50`,
+      label: `${transport}: N=1,000, R=50`,
+      n: 1000,
+      rate: 50,
+      symbols: 1,
+      slow: false,
+      servers: ['gateway'],
+      transport,
+      relayOf: 'n1000-r50',
+    },
+    {
+      id: `${transport}-n5000-r10`,
+      label: `${transport}: N=5,000, R=10`,
+      n: 5000,
+      rate: 10,
+      symbols: 1,
+      slow: false,
+      servers: ['gateway'],
+      transport,
+      relayOf: 'n5000-r10',
+    },
   ]),
-  { id: 'sse-slow', label: 'sse: N=1,000 + 1 slow reader, R=50', n: 1000, rate: 50, symbols: 1, slow: true, servers: ['gateway'], transport: 'sse', relayOf: 'slow' },
+  {
+    id: 'sse-slow',
+    label: 'sse: N=1,000 + 1 slow reader, R=50',
+    n: 1000,
+    rate: 50,
+    symbols: 1,
+    slow: true,
+    servers: ['gateway'],
+    transport: 'sse',
+    relayOf: 'slow',
+  },
 ];
 
 /** The relay run a scenario is compared with. */
@@ -133,7 +213,13 @@ interface RunResult {
   readonly symbols: number;
   readonly ok: boolean;
   readonly failure?: string;
-  readonly subscribe?: { allSubscribedMs: number | null; subscribed: number; failedConnect: number; errors: number; errorSamples: string[] };
+  readonly subscribe?: {
+    allSubscribedMs: number | null;
+    subscribed: number;
+    failedConnect: number;
+    errors: number;
+    errorSamples: string[];
+  };
   readonly windowS?: number;
   readonly offeredPerS?: number;
   readonly deliveredPerS?: number;
@@ -181,7 +267,8 @@ const only = value('only')?.split(',') ?? (quick ? ['n100-r10', 'metrics-cost', 
 const serversFlag = value('servers')?.split(',') as ServerKind[] | undefined;
 const servers = serversFlag ?? ['relay', 'gateway'];
 /** The servers a scenario runs on: its own list (narrowed by --servers when given), else --servers. */
-const serversOf = (s: Scenario): readonly ServerKind[] => (s.servers === undefined ? servers : s.servers.filter((k) => serversFlag === undefined || serversFlag.includes(k)));
+const serversOf = (s: Scenario): readonly ServerKind[] =>
+  s.servers === undefined ? servers : s.servers.filter((k) => serversFlag === undefined || serversFlag.includes(k));
 /** --quick shrinks every scenario: N at most 100 (20 books: 200), windows short. */
 const QUICK_MAX_N = 200;
 const skipStartup = flag('no-startup');
@@ -190,7 +277,9 @@ const warmupS = Number(value('warmup') ?? (quick ? 1 : 2));
 const profile = flag('profile');
 const heapSnapshots = flag('heap-snapshots');
 const outStem = value('out') ?? (quick ? 'quick' : 'latest');
-const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id)).map((s) => (quick && s.n > QUICK_MAX_N ? { ...s, n: QUICK_MAX_N } : s));
+const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id)).map((s) =>
+  quick && s.n > QUICK_MAX_N ? { ...s, n: QUICK_MAX_N } : s,
+);
 if (scenarios.length === 0) {
   console.error(`no scenario matches --only=${only?.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   process.exit(2);
@@ -277,7 +366,11 @@ function waitFor<T>(what: string, timeoutMs: number, setup: (resolve: (v: T) => 
 const SERVER_HEAP_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 async function startServer(kind: ServerKind, firehoseUrl: string): Promise<{ child: Child; port: number }> {
-  const child = spawnChild('server-process.ts', [kind, firehoseUrl], [...SERVER_HEAP_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [])]);
+  const child = spawnChild(
+    'server-process.ts',
+    [kind, firehoseUrl],
+    [...SERVER_HEAP_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [])],
+  );
   const port = await waitFor<number>(`${kind} to listen`, 30_000, (resolve, reject) => {
     let buffer = '';
     child.proc.stdout?.on('data', (d: Buffer) => {
@@ -289,7 +382,12 @@ async function startServer(kind: ServerKind, firehoseUrl: string): Promise<{ chi
   });
   if (kind !== 'relay') {
     const deadline = Date.now() + 15_000;
-    while ((await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0)) !== 200) {
+    while (
+      (await fetch(`http://127.0.0.1:${port}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
       if (Date.now() > deadline) throw new Error('gateway not ready (upstream not connected) in 15 s');
       await sleep(50);
     }
@@ -361,7 +459,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     await sleep(300);
     await server.request({ cmd: 'gc' }, 30_000);
     const baseStats = await server.request<ServerStats>({ cmd: 'stats' });
-    if (heapSnapshots) await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-base.heapsnapshot`) }, 120_000);
+    if (heapSnapshots)
+      await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-base.heapsnapshot`) }, 120_000);
 
     const symbols = SYMBOLS_20.slice(0, s.symbols);
     const sub = await clients.request<NonNullable<RunResult['subscribe']> & { elapsedMs: number }>(
@@ -393,7 +492,8 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     await settle(server);
     await server.request({ cmd: 'gc' }, 30_000);
     const idleStats = await server.request<ServerStats>({ cmd: 'stats' }, 30_000);
-    if (heapSnapshots) await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-idle.heapsnapshot`) }, 120_000);
+    if (heapSnapshots)
+      await server.request({ cmd: 'snapshot', path: join(RESULTS, 'profiles', `${s.id}-${kind}-idle.heapsnapshot`) }, 120_000);
     const subs = s.n + (s.slow ? 1 : 0);
 
     // Marginal idle memory: with the first N open and idle (one-time growth of the allocator,
@@ -408,7 +508,16 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
     if (plain) {
       firehose.setRate(Math.min(s.rate, MEMORY_STEP_RATE));
       const more = await clients.request<{ subscribed: number }>(
-        { cmd: 'start', url: `ws://127.0.0.1:${started.port}/graphql`, n: s.n, symbols, depth: 10, slowIndex: -1, concurrency: CONNECT_CONCURRENCY, timeoutMs: SUBSCRIBE_TIMEOUT_MS },
+        {
+          cmd: 'start',
+          url: `ws://127.0.0.1:${started.port}/graphql`,
+          n: s.n,
+          symbols,
+          depth: 10,
+          slowIndex: -1,
+          concurrency: CONNECT_CONCURRENCY,
+          timeoutMs: SUBSCRIBE_TIMEOUT_MS,
+        },
         SUBSCRIBE_TIMEOUT_MS + 10_000,
       );
       firehose.setRate(0);
@@ -450,7 +559,10 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
       if (s.scrapeMetrics === true && kind === 'gateway' && Date.now() - lastScrape >= SCRAPE_EVERY_MS) {
         lastScrape = Date.now();
         const at = Date.now();
-        const ok = await fetch(`http://127.0.0.1:${started.port}/metrics`).then((r) => r.text().then(() => r.ok), () => false);
+        const ok = await fetch(`http://127.0.0.1:${started.port}/metrics`).then(
+          (r) => r.text().then(() => r.ok),
+          () => false,
+        );
         if (ok) {
           scrapes++;
           scrapeMs += Date.now() - at;
@@ -482,7 +594,6 @@ async function runOne(s: Scenario, kind: ServerKind): Promise<RunResult> {
 
     const sentAfter = firehose.framesSent();
     const sentAfterAt = Date.now();
-
 
     const windowS = report.windowMs / 1000;
     const firehoseS = (sentAfterAt - sentBeforeAt) / 1000;
@@ -558,7 +669,17 @@ async function probe(port: number, symbol: string): Promise<void> {
       ws.on('message', (data) => {
         const text = String(data);
         if (text.includes('connection_ack'))
-          ws.send(JSON.stringify({ id: 'p', type: 'subscribe', payload: { query: 'subscription($s: String!) { futuresOrderBook(symbol: $s, depth: 10) { symbol timestamp bids { price volume } asks { price volume } } }', variables: { s: symbol } } }));
+          ws.send(
+            JSON.stringify({
+              id: 'p',
+              type: 'subscribe',
+              payload: {
+                query:
+                  'subscription($s: String!) { futuresOrderBook(symbol: $s, depth: 10) { symbol timestamp bids { price volume } asks { price volume } } }',
+                variables: { s: symbol },
+              },
+            }),
+          );
         else if (text.includes('"type":"next"')) resolve(undefined);
       });
     });
@@ -579,7 +700,15 @@ async function runWithTimeout(s: Scenario, kind: ServerKind): Promise<RunResult>
     return await Promise.race([runOne(s, kind), timeout]);
   } catch (error) {
     killChildren();
-    return { scenario: s.id, server: kind, n: s.n, rate: s.rate, symbols: s.symbols, ok: false, failure: error instanceof Error ? error.message : String(error) };
+    return {
+      scenario: s.id,
+      server: kind,
+      n: s.n,
+      rate: s.rate,
+      symbols: s.symbols,
+      ok: false,
+      failure: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -603,24 +732,44 @@ function checks(results: readonly RunResult[]): Check[] {
   };
   const g1 = get('n1000-r50', 'gateway');
   if (g1 !== undefined) {
-    out.push({ scenario: 'n1000-r50', target: 'delivered ≥ 90% of offered', pass: (g1.deliveredPct ?? 0) >= 90, actual: `${g1.deliveredPct}%` });
+    out.push({
+      scenario: 'n1000-r50',
+      target: 'delivered ≥ 90% of offered',
+      pass: (g1.deliveredPct ?? 0) >= 90,
+      actual: `${g1.deliveredPct}%`,
+    });
     const r = ratio('n1000-r50');
-    if (r !== undefined) out.push({ scenario: 'n1000-r50', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
-    out.push({ scenario: 'n1000-r50', target: 'p99 ≤ 100 ms', pass: g1.p99Ms !== null && (g1.p99Ms ?? Infinity) <= 100, actual: `${g1.p99Ms} ms` });
+    if (r !== undefined)
+      out.push({ scenario: 'n1000-r50', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
+    out.push({
+      scenario: 'n1000-r50',
+      target: 'p99 ≤ 100 ms',
+      pass: g1.p99Ms !== null && (g1.p99Ms ?? Infinity) <= 100,
+      actual: `${g1.p99Ms} ms`,
+    });
   }
   const g5 = get('n5000-r10', 'gateway');
   if (g5 !== undefined) {
     const ms = g5.subscribe?.allSubscribedMs ?? null;
-    out.push({ scenario: 'n5000-r10', target: 'every client subscribed within 10 s', pass: ms !== null && ms <= 10_000, actual: ms === null ? `${g5.subscribe?.subscribed}/${g5.n} subscribed` : `${(ms / 1000).toFixed(1)} s` });
+    out.push({
+      scenario: 'n5000-r10',
+      target: 'every client subscribed within 10 s',
+      pass: ms !== null && ms <= 10_000,
+      actual: ms === null ? `${g5.subscribe?.subscribed}/${g5.n} subscribed` : `${(ms / 1000).toFixed(1)} s`,
+    });
     const r = ratio('n5000-r10');
-    if (r !== undefined) out.push({ scenario: 'n5000-r10', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
+    if (r !== undefined)
+      out.push({ scenario: 'n5000-r10', target: 'delivered ≥ 0.75× raw relay', pass: r >= 0.75, actual: `${r.toFixed(2)}×` });
   }
   // Idle memory is read at the largest N that does not saturate the machine: one-time growth
   // (allocator, buffers, code) weighs least there, and no backlog of writes is held.
   const idleGateway = get('n5000-r10', 'gateway');
   const idleRelay = get('n5000-r10', 'relay');
   if (idleGateway?.idleRssPerSubKiB !== undefined) {
-    const relayNote = idleRelay?.idleRssPerSubKiB === undefined ? '' : `; raw relay ${idleRelay.idleRssPerSubKiB} KiB RSS, ${idleRelay.idleHeapPerSubKiB} KiB heap`;
+    const relayNote =
+      idleRelay?.idleRssPerSubKiB === undefined
+        ? ''
+        : `; raw relay ${idleRelay.idleRssPerSubKiB} KiB RSS, ${idleRelay.idleHeapPerSubKiB} KiB heap`;
     out.push({
       scenario: 'idle (n5000-r10)',
       target: '≤ 10 KiB RSS per open subscription',
@@ -630,7 +779,9 @@ function checks(results: readonly RunResult[]): Check[] {
   }
   // The median of each side's rounds (interleaved, so that a slow spell of the machine hits both).
   const cpuOf = (kind: ServerKind) =>
-    results.filter((r) => r.scenario === 'metrics-cost' && r.server === kind && r.ok && r.cpuSPer1kMsgs != null).map((r) => r.cpuSPer1kMsgs ?? 0);
+    results
+      .filter((r) => r.scenario === 'metrics-cost' && r.server === kind && r.ok && r.cpuSPer1kMsgs != null)
+      .map((r) => r.cpuSPer1kMsgs ?? 0);
   const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const onRounds = cpuOf('gateway');
   const offRounds = cpuOf('gateway-nometrics');
@@ -674,29 +825,62 @@ function checks(results: readonly RunResult[]): Check[] {
     });
   } else if (throttledRun !== undefined) {
     const why = throttledRun.subscribe?.errorSamples[0] ?? throttledRun.failure ?? 'no subscriber subscribed';
-    out.push({ scenario: 'throttled', target: `throttleMs: ${THROTTLE_MS} accepted`, pass: false, actual: `not run: ${why.slice(0, 160)}` });
+    out.push({
+      scenario: 'throttled',
+      target: `throttleMs: ${THROTTLE_MS} accepted`,
+      pass: false,
+      actual: `not run: ${why.slice(0, 160)}`,
+    });
   }
-  for (const [id, reference] of [['slow', 'n1000-r50'], ['sse-slow', 'sse-n1000-r50']] as const) {
+  for (const [id, reference] of [
+    ['slow', 'n1000-r50'],
+    ['sse-slow', 'sse-n1000-r50'],
+  ] as const) {
     const slow = get(id, 'gateway');
     const ref = get(reference, 'gateway');
     if (slow === undefined) continue;
-    const growth = ((slow.rssMiB?.windowEnd ?? 0) - (slow.rssMiB?.windowStart ?? 0)) * 1024 / (slow.windowS ?? 1);
-    out.push({ scenario: id, target: 'memory bounded (RSS growth over the window)', pass: growth < 256, actual: `${growth.toFixed(0)} KiB/s RSS, heap ${slow.heapMiB?.windowStart}→${slow.heapMiB?.windowEnd} MiB` });
+    const growth = (((slow.rssMiB?.windowEnd ?? 0) - (slow.rssMiB?.windowStart ?? 0)) * 1024) / (slow.windowS ?? 1);
+    out.push({
+      scenario: id,
+      target: 'memory bounded (RSS growth over the window)',
+      pass: growth < 256,
+      actual: `${growth.toFixed(0)} KiB/s RSS, heap ${slow.heapMiB?.windowStart}→${slow.heapMiB?.windowEnd} MiB`,
+    });
     const limit = Math.max(100, ref?.p99Ms ?? 100);
-    out.push({ scenario: id, target: `the other 1,000 keep p99 (≤ ${limit} ms)`, pass: slow.p99Ms !== null && (slow.p99Ms ?? Infinity) <= limit, actual: `${slow.p99Ms} ms` });
+    out.push({
+      scenario: id,
+      target: `the other 1,000 keep p99 (≤ ${limit} ms)`,
+      pass: slow.p99Ms !== null && (slow.p99Ms ?? Infinity) <= limit,
+      actual: `${slow.p99Ms} ms`,
+    });
   }
   // Issue 20: SSE and multipart at the speed of the wire.
   for (const transport of ['sse', 'multipart'] as const) {
     const fast = get(`${transport}-n1000-r50`, 'gateway');
     if (fast !== undefined) {
       const r = ratio(`${transport}-n1000-r50`);
-      out.push({ scenario: `${transport}-n1000-r50`, target: 'delivered ≥ 0.9× raw relay', pass: r !== undefined && r >= 0.9, actual: r === undefined ? 'no relay run (add n1000-r50)' : `${r.toFixed(2)}×` });
-      out.push({ scenario: `${transport}-n1000-r50`, target: 'p99 ≤ 100 ms', pass: fast.p99Ms !== null && (fast.p99Ms ?? Infinity) <= 100, actual: `${fast.p99Ms} ms` });
+      out.push({
+        scenario: `${transport}-n1000-r50`,
+        target: 'delivered ≥ 0.9× raw relay',
+        pass: r !== undefined && r >= 0.9,
+        actual: r === undefined ? 'no relay run (add n1000-r50)' : `${r.toFixed(2)}×`,
+      });
+      out.push({
+        scenario: `${transport}-n1000-r50`,
+        target: 'p99 ≤ 100 ms',
+        pass: fast.p99Ms !== null && (fast.p99Ms ?? Infinity) <= 100,
+        actual: `${fast.p99Ms} ms`,
+      });
     }
     const many = get(`${transport}-n5000-r10`, 'gateway');
     if (many !== undefined) {
       const ms = many.subscribe?.allSubscribedMs ?? null;
-      out.push({ scenario: `${transport}-n5000-r10`, target: 'every client subscribed within 10 s', pass: ms !== null && ms <= 10_000, actual: ms === null ? `${many.subscribe?.subscribed}/${many.n} subscribed` : `${(ms / 1000).toFixed(1)} s` });
+      out.push({
+        scenario: `${transport}-n5000-r10`,
+        target: 'every client subscribed within 10 s',
+        pass: ms !== null && ms <= 10_000,
+        actual: ms === null ? `${many.subscribe?.subscribed}/${many.n} subscribed` : `${(ms / 1000).toFixed(1)} s`,
+      });
     }
   }
   return out;
@@ -713,13 +897,16 @@ function table(results: readonly RunResult[]): string {
     const label = SCENARIOS.find((s) => s.id === r.scenario)?.label ?? r.scenario;
     if (!r.ok) return `| ${label} | ${r.server} | FAILED: ${r.failure} ||||||||||||||`;
     const relay = results.find((x) => x.scenario === relayScenarioOf(r.scenario) && x.server === 'relay' && x.ok);
-    const ratio = relay !== undefined && (relay.deliveredPerS ?? 0) > 0 ? ((r.deliveredPerS ?? 0) / (relay.deliveredPerS ?? 1)).toFixed(2) : '–';
+    const ratio =
+      relay !== undefined && (relay.deliveredPerS ?? 0) > 0 ? ((r.deliveredPerS ?? 0) / (relay.deliveredPerS ?? 1)).toFixed(2) : '–';
     const sub = r.subscribe?.allSubscribedMs;
     return [
       '',
       label,
       r.server,
-      sub === null || sub === undefined ? `${r.subscribe?.subscribed}/${r.n + (SCENARIOS.find((x) => x.id === r.scenario)?.slow === true ? 1 : 0)}` : `${(sub / 1000).toFixed(2)} s`,
+      sub === null || sub === undefined
+        ? `${r.subscribe?.subscribed}/${r.n + (SCENARIOS.find((x) => x.id === r.scenario)?.slow === true ? 1 : 0)}`
+        : `${(sub / 1000).toFixed(2)} s`,
       fmt(r.offeredPerS),
       fmt(r.deliveredPerS),
       fmt(r.deliveredPct, '%'),
@@ -733,7 +920,9 @@ function table(results: readonly RunResult[]): string {
       fmt(r.marginalRssPerSubKiB, ' KiB'),
       `${r.rssMiB?.windowStart}→${r.rssMiB?.windowEnd}`,
       '',
-    ].join(' | ').trim();
+    ]
+      .join(' | ')
+      .trim();
   });
   return [header, rule, ...rows].join('\n');
 }
@@ -745,7 +934,13 @@ function machine(): Record<string, unknown> {
   } catch {
     ulimit = undefined;
   }
-  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemMiB: Math.round(totalmem() / MiB), ulimitN: ulimit };
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    totalMemMiB: Math.round(totalmem() / MiB),
+    ulimitN: ulimit,
+  };
 }
 
 // ---------- main ----------
@@ -762,7 +957,9 @@ if (Number.isFinite(fdLimit) && fdLimit < maxN + 1_000) {
 }
 
 const startedAt = new Date();
-console.log(`bench: ${scenarios.map((s) => s.id).join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`);
+console.log(
+  `bench: ${scenarios.map((s) => s.id).join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`,
+);
 const results: RunResult[] = [];
 /** One run of a scenario on one server, recorded and reported on the console. */
 async function runAndReport(s: Scenario, kind: ServerKind): Promise<void> {
@@ -771,7 +968,9 @@ async function runAndReport(s: Scenario, kind: ServerKind): Promise<void> {
   console.log(
     r.ok
       ? `  ${s.id.padEnd(10)} ${kind.padEnd(7)} offered ${fmt(r.offeredPerS)}/s delivered ${fmt(r.deliveredPerS)}/s (${r.deliveredPct}%) p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms cpu ${r.serverCpuPct}% idle ${r.idleRssPerSubKiB} KiB/sub` +
-          (r.subscribe?.errors || r.clientErrors ? ` errors ${r.subscribe?.errors}/${r.clientErrors}: ${[...(r.subscribe?.errorSamples ?? []), ...(r.clientErrorSamples ?? [])][0]}` : '')
+          (r.subscribe?.errors || r.clientErrors
+            ? ` errors ${r.subscribe?.errors}/${r.clientErrors}: ${[...(r.subscribe?.errorSamples ?? []), ...(r.clientErrorSamples ?? [])][0]}`
+            : '')
       : `  ${s.id.padEnd(10)} ${kind.padEnd(7)} FAILED: ${r.failure}`,
   );
 }
@@ -785,10 +984,16 @@ let startup: StartupResult | undefined;
 if (!skipStartup) {
   console.log('  startup: npm run build, then npm start to /ready, idle memory …');
   startup = await measureStartup({ repeats: quick ? 1 : 3, build: !flag('no-build') });
-  for (const r of startup.runs) console.log(`  startup ${r.server}: ${r.startMs ?? '–'} ms, ${r.idleRssMiB ?? '–'} MiB RSS, ${r.idleHeapMiB ?? '–'} MiB heap ${r.failure ?? ''}`);
+  for (const r of startup.runs)
+    console.log(
+      `  startup ${r.server}: ${r.startMs ?? '–'} ms, ${r.idleRssMiB ?? '–'} MiB RSS, ${r.idleHeapMiB ?? '–'} MiB heap ${r.failure ?? ''}`,
+    );
 }
-const heapRun = ['n5000-r10', 'n1000-r10', 'n100-r10'].map((id) => results.find((r) => r.scenario === id && r.server === 'gateway' && r.ok)).find((r) => r !== undefined);
-const relayHeapRun = heapRun === undefined ? undefined : results.find((r) => r.scenario === heapRun.scenario && r.server === 'relay' && r.ok);
+const heapRun = ['n5000-r10', 'n1000-r10', 'n100-r10']
+  .map((id) => results.find((r) => r.scenario === id && r.server === 'gateway' && r.ok))
+  .find((r) => r !== undefined);
+const relayHeapRun =
+  heapRun === undefined ? undefined : results.find((r) => r.scenario === heapRun.scenario && r.server === 'relay' && r.ok);
 const heapPerSub =
   heapRun === undefined
     ? 'no plain fan-out run'
@@ -820,7 +1025,10 @@ const md = [
 
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, `${outStem}.md`), md);
-writeFileSync(join(RESULTS, `${outStem}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts, startup }, null, 2)}\n`);
+writeFileSync(
+  join(RESULTS, `${outStem}.json`),
+  `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts, startup }, null, 2)}\n`,
+);
 console.log(`\n${md}`);
 console.log(`written: bench/results/${outStem}.md, bench/results/${outStem}.json`);
 process.exit(0);

@@ -116,7 +116,9 @@ async function startRelay(upstreamBase: string): Promise<number> {
   const tail = '}}}';
 
   const openUpstream = (symbol: string) => {
-    const ws = new WebSocket(signedUrl(`${upstreamBase}/futures`, { apiKey: 'bench-key', apiSecret: 'bench-secret' }, Date.now()), { perMessageDeflate: false });
+    const ws = new WebSocket(signedUrl(`${upstreamBase}/futures`, { apiKey: 'bench-key', apiSecret: 'bench-secret' }, Date.now()), {
+      perMessageDeflate: false,
+    });
     upstreams.set(symbol, ws);
     ws.on('error', () => undefined);
     ws.on('open', () => ws.send(JSON.stringify({ action: 'subscribe', dataType: 'orderBook', payload: { symbol } })));

@@ -97,7 +97,10 @@ async function stop(proc: ChildProcess, inner: number | undefined): Promise<void
 }
 
 async function heapFromMetrics(port: number): Promise<number | null> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
   const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
   return match === null ? null : Math.round((Number(match[1]) / MiB) * 10) / 10;
 }
@@ -123,7 +126,10 @@ async function gatewayRun(firehoseUrl: string, metrics: boolean): Promise<Startu
   let startMs: number | null = null;
   try {
     while (performance.now() - began < START_TIMEOUT_MS) {
-      const status = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0);
+      const status = await fetch(`http://127.0.0.1:${port}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) {
         startMs = Math.round(performance.now() - began);
         break;
@@ -131,7 +137,8 @@ async function gatewayRun(firehoseUrl: string, metrics: boolean): Promise<Startu
       if (proc.exitCode !== null) break;
       await sleep(READY_POLL_MS);
     }
-    if (startMs === null) return { server, startMs, idleRssMiB: null, idleHeapMiB: null, failure: `/ready not 200 within ${START_TIMEOUT_MS / 1000} s` };
+    if (startMs === null)
+      return { server, startMs, idleRssMiB: null, idleHeapMiB: null, failure: `/ready not 200 within ${START_TIMEOUT_MS / 1000} s` };
     await sleep(IDLE_SETTLE_MS);
     const node = childOf(proc.pid);
     return { server, startMs, idleRssMiB: rssOf(node), idleHeapMiB: metrics ? await heapFromMetrics(port) : null };
@@ -144,7 +151,10 @@ async function gatewayRun(firehoseUrl: string, metrics: boolean): Promise<Startu
 async function relayRun(firehoseUrl: string): Promise<StartupRun> {
   const server = 'raw relay (node --import tsx)';
   const began = performance.now();
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'server-process.ts'), 'relay', firehoseUrl], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'server-process.ts'), 'relay', firehoseUrl], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   try {
     const startMs = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), START_TIMEOUT_MS);
@@ -191,11 +201,14 @@ export function startupMarkdown(result: StartupResult, idleHeapPerSub: string): 
   return [
     '## Start and idle memory (issue 12)',
     '',
-    'The compiled gateway as an operator starts it (`npm start`, one node process), against an external exchange (the bench firehose, nothing subscribed): from the spawn of `npm start` to `/ready` answering 200, then RSS (from /proc, the node process) and live heap (its `/metrics`) after 3 s idle. The raw relay has no build: it runs through tsx (its start includes tsx\'s loader).',
+    "The compiled gateway as an operator starts it (`npm start`, one node process), against an external exchange (the bench firehose, nothing subscribed): from the spawn of `npm start` to `/ready` answering 200, then RSS (from /proc, the node process) and live heap (its `/metrics`) after 3 s idle. The raw relay has no build: it runs through tsx (its start includes tsx's loader).",
     '',
     '| server | start → ready | idle RSS | idle heap | |',
     '|---|--:|--:|--:|---|',
-    ...result.runs.map((r) => `| ${r.server} | ${show(r.startMs, 'ms')} | ${show(r.idleRssMiB, 'MiB')} | ${show(r.idleHeapMiB, 'MiB')} | ${r.failure ?? ''} |`),
+    ...result.runs.map(
+      (r) =>
+        `| ${r.server} | ${show(r.startMs, 'ms')} | ${show(r.idleRssMiB, 'MiB')} | ${show(r.idleHeapMiB, 'MiB')} | ${r.failure ?? ''} |`,
+    ),
     '',
     `Targets: start ≤ ${START_TARGET_MS} ms (median of ${starts.length}: ${show(median, 'ms')}, ${median !== null && median <= START_TARGET_MS ? 'pass' : '**FAIL**'}); ` +
       `idle RSS ≤ ${IDLE_RSS_TARGET_MIB} MiB (worst: ${show(worstRss, 'MiB')}, ${worstRss !== null && worstRss <= IDLE_RSS_TARGET_MIB ? 'pass' : '**FAIL**'}). ` +

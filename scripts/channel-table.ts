@@ -19,7 +19,8 @@ export function channelTable(): string {
     // In the channel's own order (the SDL sorts them by name).
     const byName = new Map(field.args.map((arg) => [arg.name, arg]));
     const undeclared = field.args.filter((arg) => !(arg.name in channel.args));
-    if (undeclared.length > 0) throw new Error(`${channel.id}: arguments not in its channel file: ${undeclared.map((a) => a.name).join(', ')}`);
+    if (undeclared.length > 0)
+      throw new Error(`${channel.id}: arguments not in its channel file: ${undeclared.map((a) => a.name).join(', ')}`);
     const args = Object.keys(channel.args)
       .map((name) => byName.get(name))
       .map((arg) => (arg === undefined ? '' : `\`${arg.name}: ${String(arg.type)}\``))

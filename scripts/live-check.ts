@@ -56,8 +56,15 @@ const live = app.mode === 'LIVE';
 console.log(`live-check: gateway on ${app.url}, ${live ? 'against Coincall' : 'against the built-in simulator (no COINCALL_API_KEY)'}`);
 
 // The client credential for private channels: the configured key (the simulator's demo account without one).
-const credential = live ? { apiKey: config.apiKey ?? '', apiSecret: config.apiSecret ?? '' } : { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
-const client = createClient({ url: app.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: credential });
+const credential = live
+  ? { apiKey: config.apiKey ?? '', apiSecret: config.apiSecret ?? '' }
+  : { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret };
+const client = createClient({
+  url: app.url.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  retryAttempts: 0,
+  connectionParams: credential,
+});
 
 /** Subscribes to the channel's example and resolves with what came first: an event, an error, or nothing in time. */
 function firstEvent(channel: AnyChannel, variables: Readonly<Record<string, unknown>>): Promise<Outcome> {
@@ -80,7 +87,8 @@ function firstEvent(channel: AnyChannel, variables: Readonly<Record<string, unkn
           if (error !== undefined) finish({ kind: 'error', code: String(error.extensions?.['code'] ?? 'ERROR'), message: error.message });
           else if (result.data !== undefined && result.data !== null) finish({ kind: 'event', ms: Date.now() - started });
         },
-        error: (error: unknown) => finish({ kind: 'error', code: 'TRANSPORT', message: error instanceof Error ? error.message : JSON.stringify(error) }),
+        error: (error: unknown) =>
+          finish({ kind: 'error', code: 'TRANSPORT', message: error instanceof Error ? error.message : JSON.stringify(error) }),
         complete: () => finish({ kind: 'error', code: 'COMPLETED', message: 'the subscription ended before any event' }),
       },
     );
@@ -91,7 +99,12 @@ interface StatusAnswer {
   readonly data?: {
     readonly status?: {
       readonly droppedFrames?: { readonly unknownDt: number; readonly undecodable: number; readonly oversized: number };
-      readonly instruments?: { readonly state: string; readonly options: number; readonly futures: number; readonly lastError: string | null };
+      readonly instruments?: {
+        readonly state: string;
+        readonly options: number;
+        readonly futures: number;
+        readonly lastError: string | null;
+      };
     };
   };
 }
@@ -100,7 +113,9 @@ async function status(): Promise<StatusAnswer> {
   const response = await fetch(app.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ status { droppedFrames { unknownDt undecodable oversized } instruments { state options futures lastError } } }' }),
+    body: JSON.stringify({
+      query: '{ status { droppedFrames { unknownDt undecodable oversized } instruments { state options futures lastError } } }',
+    }),
   });
   return (await response.json()) as StatusAnswer;
 }
@@ -134,8 +149,12 @@ try {
   const answer = await status();
   const drops = answer.data?.status?.droppedFrames;
   const instruments = answer.data?.status?.instruments;
-  console.log(`instruments: ${instruments?.state ?? 'unknown'} (${instruments?.options ?? 0} options, ${instruments?.futures ?? 0} futures)${instruments?.lastError ? `, last error: ${instruments.lastError}` : ''}`);
-  console.log(`dropped frames: ${drops === undefined ? 'unknown' : `unknown dt ${drops.unknownDt}, undecodable ${drops.undecodable}, oversized ${drops.oversized}`}`);
+  console.log(
+    `instruments: ${instruments?.state ?? 'unknown'} (${instruments?.options ?? 0} options, ${instruments?.futures ?? 0} futures)${instruments?.lastError ? `, last error: ${instruments.lastError}` : ''}`,
+  );
+  console.log(
+    `dropped frames: ${drops === undefined ? 'unknown' : `unknown dt ${drops.unknownDt}, undecodable ${drops.undecodable}, oversized ${drops.oversized}`}`,
+  );
   if (instruments?.state !== 'READY') failed = true;
   if (drops === undefined || drops.unknownDt > 0 || drops.undecodable > 0) failed = true;
 } finally {

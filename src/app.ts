@@ -20,7 +20,11 @@ import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instruments.ts';
 import { createUpstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
-import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegistryOptions } from './sources/coincall/instrument-registry.ts';
+import {
+  createInstrumentRegistry,
+  type InstrumentRegistry,
+  type InstrumentRegistryOptions,
+} from './sources/coincall/instrument-registry.ts';
 
 /**
  * How long start-up waits for the first instrument list before serving
@@ -30,7 +34,8 @@ import { createInstrumentRegistry, type InstrumentRegistry, type InstrumentRegis
  */
 export const INSTRUMENTS_STARTUP_WAIT_MS = 3_000;
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 export interface AppOptions {
   readonly config: Config;
@@ -84,7 +89,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger,
   });
   const listed = await instruments.ready({ timeoutMs: INSTRUMENTS_STARTUP_WAIT_MS });
-  if (listed !== 'ready') logger.warn({ state: listed, error: instruments.status().lastError }, 'serving without an instrument list for now: symbols are checked by format only');
+  if (listed !== 'ready')
+    logger.warn(
+      { state: listed, error: instruments.status().lastError },
+      'serving without an instrument list for now: symbols are checked by format only',
+    );
 
   const limits = config.limits ?? DEFAULT_LIMITS;
   const metrics = config.metrics === false ? undefined : createMetrics();
@@ -112,7 +121,12 @@ export async function startApp(options: AppOptions): Promise<App> {
       // The examples name a listed expiry and option once the registry has a list (on the simulator: its own).
       examples: { variables: (market) => exampleVariables({ ...market, listed: instruments }), isPrivate: isPrivateExample },
       // On the simulator: its BTCUSD level for a near-the-money example, and its demo key so private tabs work. Never a real key.
-      ...(simulator === undefined ? {} : { referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice, demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret } }),
+      ...(simulator === undefined
+        ? {}
+        : {
+            referencePrice: underlyingSpec(EXAMPLE_UNDERLYING)?.startPrice,
+            demoCredential: { apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret },
+          }),
     },
     ready: () => upstream.ready(),
     metrics: metrics ?? false,

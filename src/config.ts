@@ -68,7 +68,20 @@ export const KNOWN_ENV_NAMES: readonly string[] = [
   ...LIMIT_NAMES.map((name) => LIMIT_SETTINGS[name].env),
 ];
 /** Prefixes only the gateway's own variables use: a variable with one that is not known is a misspelt setting. */
-export const ENV_PREFIXES: readonly string[] = ['COINCALL_', 'UPSTREAM_', 'MAX_', 'GATEWAY_', 'CLUSTER_', 'RESUME_', 'JWT_', 'TRUSTED_', 'INSTRUMENTS_', 'QUERY_SNAPSHOT_', 'SLOW_SUBSCRIBER_', 'WS_'];
+export const ENV_PREFIXES: readonly string[] = [
+  'COINCALL_',
+  'UPSTREAM_',
+  'MAX_',
+  'GATEWAY_',
+  'CLUSTER_',
+  'RESUME_',
+  'JWT_',
+  'TRUSTED_',
+  'INSTRUMENTS_',
+  'QUERY_SNAPSHOT_',
+  'SLOW_SUBSCRIBER_',
+  'WS_',
+];
 
 /** `warnings`: set variables that look like settings but are none (misspelt ones), each naming the closest known name. */
 export type ConfigResult =
@@ -99,7 +112,10 @@ const HTTP_SCHEMES: UrlKind = { schemes: ['http', 'https'], name: 'an http:// or
 
 /** TRUST_PROXY: a comma-separated list of IP addresses and CIDR blocks; empty means no proxy is trusted. */
 function trustProxy(env: Env, problems: string[]): string[] {
-  const entries = (env['TRUST_PROXY'] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = (env['TRUST_PROXY'] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const entry of entries) {
     const problem = cidrProblem(entry);
     if (problem !== undefined) problems.push(`TRUST_PROXY must list IP addresses or CIDR blocks (e.g. 10.0.0.0/8,127.0.0.1): ${problem}.`);
@@ -112,7 +128,10 @@ export function parseCorsOrigins(raw: string | undefined, problems: string[]): C
   const text = (raw ?? '').trim();
   if (text === '' || text === '*') return '*';
   const origins: string[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     let origin: string | undefined;
     try {
       const url = new URL(part);
@@ -120,7 +139,8 @@ export function parseCorsOrigins(raw: string | undefined, problems: string[]): C
     } catch {
       origin = undefined;
     }
-    if (origin === undefined) problems.push(`CORS_ORIGINS must be "*" or a comma list of origins like https://app.example.com, got "${part}".`);
+    if (origin === undefined)
+      problems.push(`CORS_ORIGINS must be "*" or a comma list of origins like https://app.example.com, got "${part}".`);
     else origins.push(origin);
   }
   return origins;
@@ -130,15 +150,16 @@ export function readConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
   const apiSecret = env['COINCALL_API_SECRET'] || undefined;
-  if ((apiKey === undefined) !== (apiSecret === undefined))
-    problems.push('COINCALL_API_KEY and COINCALL_API_SECRET must be set together.');
+  if ((apiKey === undefined) !== (apiSecret === undefined)) problems.push('COINCALL_API_KEY and COINCALL_API_SECRET must be set together.');
 
   const upstreamRaw = env['UPSTREAM'] || (apiKey !== undefined ? 'coincall' : 'simulator');
   let upstream: Config['upstream'] = 'simulator';
   if (upstreamRaw === 'simulator' || upstreamRaw === 'coincall') upstream = upstreamRaw;
   else problems.push(`UPSTREAM must be "simulator" or "coincall", got "${upstreamRaw}".`);
   if (upstream === 'coincall' && (apiKey === undefined || apiSecret === undefined))
-    problems.push('UPSTREAM=coincall needs COINCALL_API_KEY and COINCALL_API_SECRET: Coincall signs every connection, public data included.');
+    problems.push(
+      'UPSTREAM=coincall needs COINCALL_API_KEY and COINCALL_API_SECRET: Coincall signs every connection, public data included.',
+    );
 
   const logLevelRaw = env['LOG_LEVEL'] || 'info';
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as LogLevel) : 'info';
@@ -158,7 +179,14 @@ export function readConfig(env: Env): ConfigResult {
     optionsWsUrl: urlSetting(env, 'COINCALL_OPTIONS_WS_URL', DEFAULT_OPTIONS_WS_URL, WS_SCHEMES, problems),
     futuresWsUrl: urlSetting(env, 'COINCALL_FUTURES_WS_URL', DEFAULT_FUTURES_WS_URL, WS_SCHEMES, problems),
     restUrl: urlSetting(env, 'COINCALL_REST_URL', DEFAULT_REST_URL, HTTP_SCHEMES, problems),
-    instrumentsRefreshMs: readInteger(env, 'INSTRUMENTS_REFRESH_MS', DEFAULT_INSTRUMENTS_REFRESH_MS, MIN_INSTRUMENTS_REFRESH_MS, MAX_INSTRUMENTS_REFRESH_MS, problems),
+    instrumentsRefreshMs: readInteger(
+      env,
+      'INSTRUMENTS_REFRESH_MS',
+      DEFAULT_INSTRUMENTS_REFRESH_MS,
+      MIN_INSTRUMENTS_REFRESH_MS,
+      MAX_INSTRUMENTS_REFRESH_MS,
+      problems,
+    ),
     apiKey,
     apiSecret,
     logLevel,

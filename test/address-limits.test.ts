@@ -22,7 +22,12 @@ afterEach(disposeAll);
 
 const limited = (overrides: Partial<GatewayLimits>): GatewayLimits => ({ ...DEFAULT_LIMITS, ...overrides });
 const TRADES = 'subscription { futuresTrades(symbol: "BTCUSD") { price } }';
-const sseRequest = { method: 'POST', path: '/graphql', headers: { accept: 'text/event-stream', 'content-type': 'application/json' }, body: JSON.stringify({ query: TRADES }) };
+const sseRequest = {
+  method: 'POST',
+  path: '/graphql',
+  headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+  body: JSON.stringify({ query: TRADES }),
+};
 
 describe('MAX_CONNECTIONS_PER_IP', () => {
   it('refuses one address beyond its cap while a second address is still served on WebSocket, SSE and GET', async () => {
@@ -33,7 +38,10 @@ describe('MAX_CONNECTIONS_PER_IP', () => {
     const ws = await openWs(gateway.wsUrl, '127.0.0.1');
     expect(ws.open ? 'open' : ws.status).toBe(503);
     expect(ws.open ? '' : ws.body).toContain('MAX_CONNECTIONS_PER_IP');
-    const get = await httpFrom(gateway.port, '127.0.0.1', { path: '/graphql?query=%7B__typename%7D', headers: { accept: 'application/json' } });
+    const get = await httpFrom(gateway.port, '127.0.0.1', {
+      path: '/graphql?query=%7B__typename%7D',
+      headers: { accept: 'application/json' },
+    });
     expect(get.status).toBe(503);
     expect(JSON.parse(get.body)).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
     expect((await httpFrom(gateway.port, '127.0.0.1', sseRequest)).status).toBe(503);
@@ -42,7 +50,10 @@ describe('MAX_CONNECTIONS_PER_IP', () => {
     expect(other.open).toBe(true);
     const stream = await httpFrom(gateway.port, '127.0.0.2', sseRequest);
     expect([stream.status, stream.headers['content-type']]).toEqual([200, 'text/event-stream']);
-    const query = await httpFrom(gateway.port, '127.0.0.2', { path: '/graphql?query=%7B__typename%7D', headers: { accept: 'application/json' } });
+    const query = await httpFrom(gateway.port, '127.0.0.2', {
+      path: '/graphql?query=%7B__typename%7D',
+      headers: { accept: 'application/json' },
+    });
     expect([query.status, query.body]).toEqual([200, '{"data":{"__typename":"Query"}}']);
 
     // A slot freed is a slot for the same address again.
@@ -100,7 +111,14 @@ const unused = (): never => {
 
 /** The server alone (no upstream), with short HTTP timeouts. */
 async function serverWithTimeouts(limits: GatewayLimits, headersTimeoutMs: number): Promise<number> {
-  const upstream: Upstream = { subscribe: unused, snapshot: unused, status: unused, ready: () => true, onChange: () => () => undefined, close: async () => undefined };
+  const upstream: Upstream = {
+    subscribe: unused,
+    snapshot: unused,
+    status: unused,
+    ready: () => true,
+    onChange: () => () => undefined,
+    close: async () => undefined,
+  };
   const sharing = () => ({ groups: 0, members: 0, executions: 0, deliveries: 0, conflated: 0, tooSlow: 0 });
   const server = createGatewayServer({
     schema: gatewaySchema(),

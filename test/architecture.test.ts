@@ -38,7 +38,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   main: ['app', 'config', 'lib'],
 };
 
-
 const sources = files(SRC).map((file) => ({ file, rel: relative(SRC, file), text: readFileSync(file, 'utf8') }));
 
 describe('layers', () => {

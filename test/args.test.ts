@@ -43,24 +43,38 @@ const withPeriod = (id: ChannelId, raw: Record<string, unknown>) => (id.endsWith
 
 describe('option symbol arguments', () => {
   it.each(OPTION_SYMBOL_CHANNELS)('%s rejects a futures/underlying symbol and says so', (id) => {
-    expectBadInput(() => parse(id, withPeriod(id, { symbol: 'BTCUSD' })), new RegExp(`^${id}:`), /option symbol such as BTCUSD-27MAY23-24000-P/, /"BTCUSD" is an underlying\/futures symbol/);
+    expectBadInput(
+      () => parse(id, withPeriod(id, { symbol: 'BTCUSD' })),
+      new RegExp(`^${id}:`),
+      /option symbol such as BTCUSD-27MAY23-24000-P/,
+      /"BTCUSD" is an underlying\/futures symbol/,
+    );
   });
 
-  it.each(OPTION_SYMBOL_CHANNELS.flatMap((id) => ['BTC-USD', 'btcusd-27MAY23-24000-P', 'BTCUSD-00JUL23-27000-C', 'BTCUSD-31FEB24-100-C', 'BTCUSD-27MAY23-24000', ''].map((s) => [id, s] as const)))(
-    '%s rejects the malformed symbol %j',
-    (id, symbol) => {
-      expectBadInput(() => parse(id, withPeriod(id, { symbol })), /must be an option symbol/, /UNDERLYING-DMMMYY-STRIKE-C\|P/);
-    },
-  );
+  it.each(
+    OPTION_SYMBOL_CHANNELS.flatMap((id) =>
+      ['BTC-USD', 'btcusd-27MAY23-24000-P', 'BTCUSD-00JUL23-27000-C', 'BTCUSD-31FEB24-100-C', 'BTCUSD-27MAY23-24000', ''].map(
+        (s) => [id, s] as const,
+      ),
+    ),
+  )('%s rejects the malformed symbol %j', (id, symbol) => {
+    expectBadInput(() => parse(id, withPeriod(id, { symbol })), /must be an option symbol/, /UNDERLYING-DMMMYY-STRIKE-C\|P/);
+  });
 
   it.each(OPTION_SYMBOL_CHANNELS)('%s accepts a zero-padded day (BTCUSD-07DEC26-65000-C) as the exchange writes it (7DEC26)', (id) => {
     const args = parse(id, withPeriod(id, { symbol: 'BTCUSD-07DEC26-65000-C' }));
     expect(args).toMatchObject({ symbol: 'BTCUSD-7DEC26-65000-C' });
-    expect(topicOf(id, withPeriod(id, { symbol: 'BTCUSD-07DEC26-65000-C' })).key).toBe(topicOf(id, withPeriod(id, { symbol: 'BTCUSD-7DEC26-65000-C' })).key);
+    expect(topicOf(id, withPeriod(id, { symbol: 'BTCUSD-07DEC26-65000-C' })).key).toBe(
+      topicOf(id, withPeriod(id, { symbol: 'BTCUSD-7DEC26-65000-C' })).key,
+    );
   });
 
   it.each(OPTION_SYMBOL_CHANNELS)('%s rejects an expired option with its expiry time', (id) => {
-    expectBadInput(() => parse(id, withPeriod(id, { symbol: EXPIRED })), /option BTCUSD-24MAY23-24000-P expired at 2023-05-24T08:00:00.000Z/, /live expiry/);
+    expectBadInput(
+      () => parse(id, withPeriod(id, { symbol: EXPIRED })),
+      /option BTCUSD-24MAY23-24000-P expired at 2023-05-24T08:00:00.000Z/,
+      /live expiry/,
+    );
   });
 
   it('an option is expired from its 08:00 UTC expiry instant on', () => {
@@ -76,7 +90,12 @@ describe('option symbol arguments', () => {
 
 describe('futures and underlying symbol arguments', () => {
   it.each(FUTURES_SYMBOL_CHANNELS)('%s rejects an option symbol and says so', (id) => {
-    expectBadInput(() => parse(id, withPeriod(id, { symbol: PUT })), new RegExp(`^${id}:`), /such as BTCUSD/, /"BTCUSD-27MAY23-24000-P" is an option symbol/);
+    expectBadInput(
+      () => parse(id, withPeriod(id, { symbol: PUT })),
+      new RegExp(`^${id}:`),
+      /such as BTCUSD/,
+      /"BTCUSD-27MAY23-24000-P" is an option symbol/,
+    );
   });
 
   it.each(FUTURES_SYMBOL_CHANNELS.flatMap((id) => ['btcusd', 'BTC', 'BTCUSDT', 'BTC-USD', ''].map((s) => [id, s] as const)))(
@@ -112,7 +131,10 @@ describe('kline period', () => {
   it('takes the GraphQL enum name and subscribes with the wire code', () => {
     expect(parse('optionKline', { symbol: PUT, period: 'H1' })).toEqual({ symbol: PUT, period: 'h1' });
     expect(topicOf('optionKline', { symbol: PUT, period: 'H1' })).toEqual({ key: `${PUT}|h1`, payload: { symbol: PUT, period: 'h1' } });
-    expect(topicOf('futuresKline', { symbol: 'BTCUSD', period: 'MN1' })).toEqual({ key: 'BTCUSD|mn1', payload: { symbol: 'BTCUSD', period: 'mn1' } });
+    expect(topicOf('futuresKline', { symbol: 'BTCUSD', period: 'MN1' })).toEqual({
+      key: 'BTCUSD|mn1',
+      payload: { symbol: 'BTCUSD', period: 'mn1' },
+    });
     expect(topicOf('futuresKline', { symbol: 'BTCUSD', period: 'QUARTER' })).toEqual({
       key: 'BTCUSD|quarter',
       payload: { symbol: 'BTCUSD', period: 'quarter' },
@@ -120,7 +142,10 @@ describe('kline period', () => {
   });
 
   it('rejects an unknown or missing period, listing the valid ones', () => {
-    expectBadInput(() => parse('futuresKline', { symbol: 'BTCUSD', period: 'H2' }), /"period" must be one of M1, M5, M15, M30, H1, H4, D1, W1, MN1, QUARTER/);
+    expectBadInput(
+      () => parse('futuresKline', { symbol: 'BTCUSD', period: 'H2' }),
+      /"period" must be one of M1, M5, M15, M30, H1, H4, D1, W1, MN1, QUARTER/,
+    );
     expectBadInput(() => parse('futuresKline', { symbol: 'BTCUSD', period: 'h1' }), /"period" must be one of/);
     expectBadInput(() => parse('futuresKline', { symbol: 'BTCUSD' }), /argument "period" is required/);
   });
@@ -148,11 +173,17 @@ describe('optionChain', () => {
       key: 'BTCUSD|1685174400000',
       payload: { symbol: 'BTCUSD', end: 1685174400000 },
     });
-    expect(parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, minStrike: 25000, maxStrike: 25000 })).toMatchObject({ minStrike: 25000, maxStrike: 25000 });
+    expect(parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, minStrike: 25000, maxStrike: 25000 })).toMatchObject({
+      minStrike: 25000,
+      maxStrike: 25000,
+    });
   });
 
   it('rejects an expiry in the past', () => {
-    expectBadInput(() => parse('optionChain', { underlying: 'BTCUSD', expiry: Date.UTC(2023, 4, 24, 8) }), /"expiry" 2023-05-24T08:00:00.000Z is in the past/);
+    expectBadInput(
+      () => parse('optionChain', { underlying: 'BTCUSD', expiry: Date.UTC(2023, 4, 24, 8) }),
+      /"expiry" 2023-05-24T08:00:00.000Z is in the past/,
+    );
   });
 
   it('rejects an expiry that is not 08:00 UTC', () => {
@@ -171,12 +202,22 @@ describe('optionChain', () => {
       () => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, minStrike: 30000, maxStrike: 20000 }),
       /"minStrike" \(30000\) is above "maxStrike" \(20000\)/,
     );
-    expectBadInput(() => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, minStrike: -1 }), /"minStrike" must be a non-negative number/);
-    expectBadInput(() => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, maxStrike: Number.POSITIVE_INFINITY }), /"maxStrike" must be a non-negative number/);
+    expectBadInput(
+      () => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, minStrike: -1 }),
+      /"minStrike" must be a non-negative number/,
+    );
+    expectBadInput(
+      () => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, maxStrike: Number.POSITIVE_INFINITY }),
+      /"maxStrike" must be a non-negative number/,
+    );
   });
 
   it('rejects an option symbol as the underlying, and an unknown option type', () => {
-    expectBadInput(() => parse('optionChain', { underlying: PUT, expiry: MAY27 }), /"underlying" must be an underlying such as BTCUSD/, /is an option symbol/);
+    expectBadInput(
+      () => parse('optionChain', { underlying: PUT, expiry: MAY27 }),
+      /"underlying" must be an underlying such as BTCUSD/,
+      /is an option symbol/,
+    );
     expectBadInput(() => parse('optionChain', { underlying: 'BTCUSD', expiry: MAY27, type: 'C' }), /"type" must be one of CALL, PUT/);
   });
 });
@@ -230,7 +271,14 @@ describe('argument kinds', () => {
   });
 
   it("every argument's GraphQL type follows from its kind and requiredness (an enum argument's from its table)", () => {
-    const PLAIN: Record<PlainArgKind, string> = { string: 'String', int: 'Int', float: 'Float', decimal: 'Decimal', dateTime: 'DateTime', stringList: '[String!]' };
+    const PLAIN: Record<PlainArgKind, string> = {
+      string: 'String',
+      int: 'Int',
+      float: 'Float',
+      decimal: 'Decimal',
+      dateTime: 'DateTime',
+      stringList: '[String!]',
+    };
     let checked = 0;
     for (const id of CHANNEL_IDS) {
       for (const [name, spec] of Object.entries(CHANNELS[id].args)) {
@@ -244,10 +292,16 @@ describe('argument kinds', () => {
 });
 
 describe('DateTime arguments', () => {
-  it('a literal that is not an ISO-8601 date and time fails validation with BAD_USER_INPUT and the scalar\'s own message', () => {
-    const errors = validate(gatewaySchema(), parseDocument('subscription { optionChain(underlying: "BTCUSD", expiry: "27MAY23") { underlying } }'));
+  it("a literal that is not an ISO-8601 date and time fails validation with BAD_USER_INPUT and the scalar's own message", () => {
+    const errors = validate(
+      gatewaySchema(),
+      parseDocument('subscription { optionChain(underlying: "BTCUSD", expiry: "27MAY23") { underlying } }'),
+    );
     expect(errors.map((e) => ({ message: e.message, code: e.extensions['code'] }))).toEqual([
-      { message: 'DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got "27MAY23".', code: 'BAD_USER_INPUT' },
+      {
+        message: 'DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got "27MAY23".',
+        code: 'BAD_USER_INPUT',
+      },
     ]);
   });
 });

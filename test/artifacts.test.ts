@@ -13,7 +13,50 @@ import { gatewaySchema } from '../src/graphql/schema.ts';
 import { withChannelTable } from '../scripts/channel-table.ts';
 
 const schema = gatewaySchema();
-const ABBREVIATIONS = ['mp', 'lp', 'biv', 'aiv', 'sd', 'pr', 'oi', 'cr', 'cv', 'pe', 'si', 'am', 'ap', 'elp', 'pnl', 'im', 'mm', 'uid', 'upnl', 'oid', 'coid', 'tif', 'os', 'ro', 'le', 'ct', 'fq', 'rq', 'mpr', 'mq', 'cq', 'ab', 'dv', 'mb', 'wb', 'btcv', 'tv', 'tva', 'upv', 'rt', 'iv', 'miv'];
+const ABBREVIATIONS = [
+  'mp',
+  'lp',
+  'biv',
+  'aiv',
+  'sd',
+  'pr',
+  'oi',
+  'cr',
+  'cv',
+  'pe',
+  'si',
+  'am',
+  'ap',
+  'elp',
+  'pnl',
+  'im',
+  'mm',
+  'uid',
+  'upnl',
+  'oid',
+  'coid',
+  'tif',
+  'os',
+  'ro',
+  'le',
+  'ct',
+  'fq',
+  'rq',
+  'mpr',
+  'mq',
+  'cq',
+  'ab',
+  'dv',
+  'mb',
+  'wb',
+  'btcv',
+  'tv',
+  'tva',
+  'upv',
+  'rt',
+  'iv',
+  'miv',
+];
 
 describe('schema/schema.graphql', () => {
   it('matches the schema the code builds (run `npm run schema` after a change)', () => {
@@ -37,7 +80,8 @@ describe('schema/schema.graphql', () => {
       if (isObjectType(type) || isInputObjectType(type))
         for (const field of Object.values(type.getFields())) {
           expect(field.description, `${type.name}.${field.name}`).toBeTruthy();
-          if ('args' in field) for (const arg of field.args) expect(arg.description, `${type.name}.${field.name}(${arg.name})`).toBeTruthy();
+          if ('args' in field)
+            for (const arg of field.args) expect(arg.description, `${type.name}.${field.name}(${arg.name})`).toBeTruthy();
         }
       if (isEnumType(type)) for (const value of type.getValues()) expect(value.description, `${type.name}.${value.name}`).toBeTruthy();
     }

@@ -25,7 +25,8 @@ interface BookView {
   readonly bids: ReadonlyArray<{ readonly price: string; readonly volume: string; readonly total: string }>;
   readonly asks: ReadonlyArray<{ readonly price: string; readonly volume: string; readonly total: string }>;
 }
-const view = (args: Record<string, unknown>) => channel.filter(event, channel.parseArgs({ symbol: 'BTCUSD', ...args }, NOW)) as BookView | null;
+const view = (args: Record<string, unknown>) =>
+  channel.filter(event, channel.parseArgs({ symbol: 'BTCUSD', ...args }, NOW)) as BookView | null;
 
 describe('exact decimals', () => {
   it('adds without float error', () => {
@@ -114,9 +115,18 @@ describe('cache identity of state views', () => {
   it('keeps chain views with other filters apart', () => {
     const chain = CHANNELS.optionChain;
     const expiry = Date.UTC(2023, 4, 27, 8);
-    const ticker = { symbol: 'BTCUSD-27MAY23-24000-C', id: 'BTCUSD-27MAY23-24000-C', underlying: 'BTCUSD', expiry, strike: '24000', type: 'CALL', timestamp: 1 };
+    const ticker = {
+      symbol: 'BTCUSD-27MAY23-24000-C',
+      id: 'BTCUSD-27MAY23-24000-C',
+      underlying: 'BTCUSD',
+      expiry,
+      strike: '24000',
+      type: 'CALL',
+      timestamp: 1,
+    };
     const [merged] = chain.toEvents([ticker], undefined);
-    const idOf = (args: Record<string, unknown>) => (chain.filter(merged, chain.parseArgs({ underlying: 'BTCUSD', expiry, ...args }, NOW)) as { id: string }).id;
+    const idOf = (args: Record<string, unknown>) =>
+      (chain.filter(merged, chain.parseArgs({ underlying: 'BTCUSD', expiry, ...args }, NOW)) as { id: string }).id;
     expect(idOf({})).toBe('optionChain:BTCUSD:2023-05-27T08:00:00.000Z');
     expect(idOf({ type: 'CALL' })).toBe('optionChain:BTCUSD:2023-05-27T08:00:00.000Z:type=CALL');
     expect(idOf({ minStrike: 20000 })).not.toBe(idOf({}));

@@ -16,7 +16,9 @@ const warningsOf = (env: Record<string, string>): readonly string[] => {
 
 describe('misspelt settings', () => {
   it('MAX_CONECTIONS is reported, naming MAX_CONNECTIONS', () => {
-    expect(warningsOf({ MAX_CONECTIONS: '10' })).toEqual(['MAX_CONECTIONS is not a setting of the gateway and is ignored; did you mean MAX_CONNECTIONS?']);
+    expect(warningsOf({ MAX_CONECTIONS: '10' })).toEqual([
+      'MAX_CONECTIONS is not a setting of the gateway and is ignored; did you mean MAX_CONNECTIONS?',
+    ]);
   });
 
   it.each([
@@ -52,7 +54,9 @@ describe('misspelt settings', () => {
 
   it('every name that config.ts and lib/limits.ts read is a known name', () => {
     const read = ['../src/config.ts', '../src/lib/limits.ts'].flatMap((file) => [
-      ...readFileSync(new URL(file, import.meta.url), 'utf8').matchAll(/(?:env\[|env: |Setting\(env, |readInteger\(env, |readHost\(env, )'([A-Z][A-Z0-9_]+)'/g),
+      ...readFileSync(new URL(file, import.meta.url), 'utf8').matchAll(
+        /(?:env\[|env: |Setting\(env, |readInteger\(env, |readHost\(env, )'([A-Z][A-Z0-9_]+)'/g,
+      ),
     ]);
     expect(read.length).toBeGreaterThan(20);
     for (const [, name] of read) expect(KNOWN_ENV_NAMES, `${name ?? ''} is read but unknown`).toContain(name);

@@ -16,7 +16,10 @@ describe('readConfig', () => {
 
   it('reads TRUST_PROXY as a list of addresses and CIDR blocks, none by default, and refuses anything else', () => {
     expect(readConfig({})).toMatchObject({ ok: true, config: { trustProxy: [] } });
-    expect(readConfig({ TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1,::1/128 ' })).toMatchObject({ ok: true, config: { trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1/128'] } });
+    expect(readConfig({ TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1,::1/128 ' })).toMatchObject({
+      ok: true,
+      config: { trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1/128'] },
+    });
     const bad = readConfig({ TRUST_PROXY: '10.0.0.0/33,proxy.local' });
     expect(bad.ok ? [] : bad.problems).toEqual([
       'TRUST_PROXY must list IP addresses or CIDR blocks (e.g. 10.0.0.0/8,127.0.0.1): "10.0.0.0/33" has a prefix length outside 0–32.',
@@ -32,12 +35,29 @@ describe('readConfig', () => {
   });
 
   it('lists every problem at once: bad limits next to the other settings', () => {
-    const result = readConfig({ PORT: 'http', LOG_LEVEL: 'loud', WS_MAX_MESSAGE_BYTES: '12', MAX_QUERY_DEPTH: 'deep', MAX_CONNECTIONS: '-1', WS_CONNECTION_INIT_TIMEOUT_MS: '1.5' });
+    const result = readConfig({
+      PORT: 'http',
+      LOG_LEVEL: 'loud',
+      WS_MAX_MESSAGE_BYTES: '12',
+      MAX_QUERY_DEPTH: 'deep',
+      MAX_CONNECTIONS: '-1',
+      WS_CONNECTION_INIT_TIMEOUT_MS: '1.5',
+    });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     expect(problems).toHaveLength(6);
-    for (const variable of ['PORT', 'LOG_LEVEL', 'WS_MAX_MESSAGE_BYTES', 'MAX_QUERY_DEPTH', 'MAX_CONNECTIONS', 'WS_CONNECTION_INIT_TIMEOUT_MS'])
-      expect(problems.some((p) => p.startsWith(variable)), variable).toBe(true);
+    for (const variable of [
+      'PORT',
+      'LOG_LEVEL',
+      'WS_MAX_MESSAGE_BYTES',
+      'MAX_QUERY_DEPTH',
+      'MAX_CONNECTIONS',
+      'WS_CONNECTION_INIT_TIMEOUT_MS',
+    ])
+      expect(
+        problems.some((p) => p.startsWith(variable)),
+        variable,
+      ).toBe(true);
     expect(problems.find((p) => p.startsWith('WS_MAX_MESSAGE_BYTES'))).toContain('from 1024 to');
   });
 
@@ -55,13 +75,16 @@ describe('readConfig', () => {
     expect(readConfig({})).toMatchObject({ ok: true, config: { host: '0.0.0.0' } });
   });
 
-  it.each(['not a host', 'http://localhost', 'localhost:4000', '256.1.1.1', '-edge', 'under_score.example', '[::1]'])('lists HOST=%s among the other problems', (host) => {
-    const result = readConfig({ HOST: host, PORT: 'http' });
-    const problems = result.ok ? [] : result.problems;
-    expect(problems).toHaveLength(2);
-    expect(problems.find((p) => p.startsWith('HOST'))).toContain(`got "${host}"`);
-    expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
-  });
+  it.each(['not a host', 'http://localhost', 'localhost:4000', '256.1.1.1', '-edge', 'under_score.example', '[::1]'])(
+    'lists HOST=%s among the other problems',
+    (host) => {
+      const result = readConfig({ HOST: host, PORT: 'http' });
+      const problems = result.ok ? [] : result.problems;
+      expect(problems).toHaveLength(2);
+      expect(problems.find((p) => p.startsWith('HOST'))).toContain(`got "${host}"`);
+      expect(problems.some((p) => p.startsWith('PORT'))).toBe(true);
+    },
+  );
 
   it('writes JSON log lines unless LOG_FORMAT asks for pretty ones', () => {
     expect(readConfig({})).toMatchObject({ ok: true, config: { logFormat: 'json' } });
@@ -93,11 +116,14 @@ describe('docs/configuration-limits.md', () => {
 
 describe('README.md', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))('lists %s with its default in the configuration table', (env, setting) => {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${env}\` |`));
-    expect(row, `a table row for ${env}`).toBeDefined();
-    expect(row).toContain(`| \`${setting.fallback}\` |`);
-  });
+  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))(
+    'lists %s with its default in the configuration table',
+    (env, setting) => {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${env}\` |`));
+      expect(row, `a table row for ${env}`).toBeDefined();
+      expect(row).toContain(`| \`${setting.fallback}\` |`);
+    },
+  );
 });
 
 describe('instrument list settings', () => {

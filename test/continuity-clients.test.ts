@@ -33,14 +33,22 @@ async function gatewayOnFake(replayOnSubscribe = 0): Promise<{ gateway: TestGate
   const exchange = await startFakeExchange({ replayOnSubscribe });
   onDispose(() => exchange.close());
   const gateway = await startTestGateway({
-    config: { upstream: 'coincall', optionsWsUrl: exchange.urls.options, futuresWsUrl: exchange.urls.futures, apiKey: 'server-key', apiSecret: 'server-secret' },
+    config: {
+      upstream: 'coincall',
+      optionsWsUrl: exchange.urls.options,
+      futuresWsUrl: exchange.urls.futures,
+      apiKey: 'server-key',
+      apiSecret: 'server-secret',
+    },
   });
   return { gateway, exchange };
 }
 
-const subscribes = (exchange: FakeExchange) => exchange.requests.filter((r) => r.action === 'subscribe' && r.dataType === 'lastTrade').length;
+const subscribes = (exchange: FakeExchange) =>
+  exchange.requests.filter((r) => r.action === 'subscribe' && r.dataType === 'lastTrade').length;
 const TOPIC_KEY = `lastTrade ${JSON.stringify(BTC)}`;
-const live = (exchange: FakeExchange) => exchange.connections.some((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));
+const live = (exchange: FakeExchange) =>
+  exchange.connections.some((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));
 /** Publishes a frame of `n` trades once the topic is subscribed on a live socket (the fake remembers what it publishes). */
 async function publishWhenLive(exchange: FakeExchange, n: number): Promise<void> {
   await waitFor(() => live(exchange), 'the trades topic live upstream');
@@ -83,7 +91,14 @@ describe('the interruption signal, as clients see it', () => {
     const client = wsClient(gateway.wsUrl);
     const results: Array<FormattedExecutionResult<Record<string, unknown>>> = [];
     let ended = '';
-    client.subscribe({ query: TRADES }, { next: (r) => void results.push(r as FormattedExecutionResult<Record<string, unknown>>), error: () => (ended = 'error'), complete: () => (ended = 'complete') });
+    client.subscribe(
+      { query: TRADES },
+      {
+        next: (r) => void results.push(r as FormattedExecutionResult<Record<string, unknown>>),
+        error: () => (ended = 'error'),
+        complete: () => (ended = 'complete'),
+      },
+    );
     await outage(exchange, () => results.length);
     await waitFor(() => results.length >= 3, 'the trades after the outage');
     expect(tradeCount(results[0])).toBe(2);
@@ -96,7 +111,9 @@ describe('the interruption signal, as clients see it', () => {
     const { gateway, exchange } = await gatewayOnFake();
     let count = 0;
     let delivered = 0;
-    const reading = sse(gateway.url, { query: TRADES }, 3, {}, undefined, () => delivered++).then((events) => ((count = events.length), events));
+    const reading = sse(gateway.url, { query: TRADES }, 3, {}, undefined, () => delivered++).then(
+      (events) => ((count = events.length), events),
+    );
     await publishWhenLive(exchange, 2);
     const before = subscribes(exchange);
     await waitFor(() => delivered === 1, 'the first trades delivered');
@@ -118,9 +135,11 @@ describe('the interruption signal, as clients see it', () => {
       onDispose(() => apollo.stop());
       const values: Array<{ data: unknown; error: unknown }> = [];
       let ended = '';
-      const subscription = apollo
-        .subscribe({ query: gql(TRADES), errorPolicy })
-        .subscribe({ next: (v) => void values.push({ data: v.data, error: v.error }), error: () => (ended = 'error'), complete: () => (ended = 'complete') });
+      const subscription = apollo.subscribe({ query: gql(TRADES), errorPolicy }).subscribe({
+        next: (v) => void values.push({ data: v.data, error: v.error }),
+        error: () => (ended = 'error'),
+        complete: () => (ended = 'complete'),
+      });
       onDispose(() => subscription.unsubscribe());
       await outage(exchange, () => values.length);
       await waitFor(() => values.length >= 3, 'the trades after the outage');
@@ -152,7 +171,14 @@ describe('order and no duplicates when the exchange re-sends right after its ack
     const { gateway, exchange } = await gatewayOnFake(5);
     const client = wsClient(gateway.wsUrl);
     const results: Array<FormattedExecutionResult<Record<string, unknown>>> = [];
-    client.subscribe({ query: TRADES }, { next: (r) => void results.push(r as FormattedExecutionResult<Record<string, unknown>>), error: () => undefined, complete: () => undefined });
+    client.subscribe(
+      { query: TRADES },
+      {
+        next: (r) => void results.push(r as FormattedExecutionResult<Record<string, unknown>>),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
     await resendOutage(exchange, () => results.length >= 1);
     await waitFor(() => results.length >= 3, 'signal and new trades');
     expect(tradeCount(results[0])).toBe(2);
@@ -185,7 +211,12 @@ describe('Subscription.status', () => {
     client.subscribe(
       { query: 'subscription { status { connections { market state } } }' },
       {
-        next: (r) => void states.push(((r.data?.['status'] as { connections: Array<{ market: string; state: string }> }).connections ?? []).map((c) => `${c.market}:${c.state}`)),
+        next: (r) =>
+          void states.push(
+            ((r.data?.['status'] as { connections: Array<{ market: string; state: string }> }).connections ?? []).map(
+              (c) => `${c.market}:${c.state}`,
+            ),
+          ),
         error: () => undefined,
         complete: () => undefined,
       },

@@ -79,7 +79,10 @@ describe('reading CORS_ORIGINS', () => {
   it('defaults to *, and reads a comma list of origins', () => {
     expect(read(undefined)).toMatchObject({ ok: true, config: { corsOrigins: '*' } });
     expect(read('*')).toMatchObject({ ok: true, config: { corsOrigins: '*' } });
-    expect(read(' https://a.example.com , http://localhost:3000/ ')).toMatchObject({ ok: true, config: { corsOrigins: ['https://a.example.com', 'http://localhost:3000'] } });
+    expect(read(' https://a.example.com , http://localhost:3000/ ')).toMatchObject({
+      ok: true,
+      config: { corsOrigins: ['https://a.example.com', 'http://localhost:3000'] },
+    });
   });
 
   it('refuses what is not an origin', () => {

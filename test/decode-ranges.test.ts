@@ -95,7 +95,9 @@ describe('through the gateway: an out-of-range frame is dropped, the stream goes
   const TS_1 = 1685096400000;
   const TS_2 = 1685096401000;
   const TS_3 = 1685096402000;
-  const event = (price: string, ts: number) => ({ data: { futuresIndexPrice: { symbol: 'BTCUSD', price, timestamp: new Date(ts).toISOString() } } });
+  const event = (price: string, ts: number) => ({
+    data: { futuresIndexPrice: { symbol: 'BTCUSD', price, timestamp: new Date(ts).toISOString() } },
+  });
 
   let gateway: TestGateway;
   beforeAll(async () => {

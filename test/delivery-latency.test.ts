@@ -8,13 +8,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
-import { disposeAll, postStreaming, sleep, sse, startTestGateway, subscribedUpstream, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import {
+  disposeAll,
+  postStreaming,
+  sleep,
+  sse,
+  startTestGateway,
+  subscribedUpstream,
+  waitFor,
+  wsClient,
+  type TestGateway,
+} from './helpers/gateway.ts';
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 import { stallableClient } from './helpers/stallable-ws.ts';
 
 const FAMILY = 'coincall_gateway_delivery_latency_seconds';
 const FIELD = 'futuresOrderBook';
-const BOOK = 'subscription($symbol: String!, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, throttleMs: $throttleMs) { symbol bids { volume } } }';
+const BOOK =
+  'subscription($symbol: String!, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, throttleMs: $throttleMs) { symbol bids { volume } } }';
 const TRADES = 'subscription($symbol: String!) { futuresTrades(symbol: $symbol) { price } }';
 /** How old the exchange says a frame is: far above anything the gateway adds on a loaded machine. */
 const FRAME_AGE_MS = 3_000;
@@ -25,7 +36,11 @@ const bookFrame = (symbol: string, volume: number, ts: number) =>
 let tradeSequence = 0;
 /** A trades frame of `count` distinct trades, without a frame `ts`. */
 const tradeFrame = (symbol: string, count: number) =>
-  JSON.stringify({ dt: 33, c: 20, d: Array.from({ length: count }, () => ({ sd: 1, pr: 0.5, s: symbol, v: 1, ts: 1685096426138 + tradeSequence++ })) });
+  JSON.stringify({
+    dt: 33,
+    c: 20,
+    d: Array.from({ length: count }, () => ({ sd: 1, pr: 0.5, s: symbol, v: 1, ts: 1685096426138 + tradeSequence++ })),
+  });
 
 /** The book histogram: how many observations, and how many at or under `le` seconds. */
 async function bookLatency(gateway: TestGateway, le: string): Promise<{ count: number; under: number }> {
@@ -71,7 +86,9 @@ describe('the delivery latency histogram', () => {
     await oneOldFrame(gateway, symbol, async (onEvent) => {
       if (transport === 'sse') return sse(gateway.url, { query: BOOK, variables }, 1, {}, 8_000, onEvent);
       if (transport === 'multipart')
-        return postStreaming(gateway.url, 'multipart/mixed;subscriptionSpec="1.0", application/json', { query: BOOK, variables }, (body) => body.includes('"bids"')).then(onEvent);
+        return postStreaming(gateway.url, 'multipart/mixed;subscriptionSpec="1.0", application/json', { query: BOOK, variables }, (body) =>
+          body.includes('"bids"'),
+        ).then(onEvent);
       const client = wsClient(gateway.wsUrl);
       const iterator = client.iterate({ query: BOOK, variables });
       await iterator.next();
@@ -104,35 +121,39 @@ describe('the delivery latency histogram', () => {
     expect(after.under - before.under).toBeLessThanOrEqual(1);
   });
 
-  it('observes a stalled client\u2019s held book when its socket finally takes it, with the time it was held', { timeout: 60_000 }, async () => {
-    const symbol = 'SOLUSD';
-    const heldMs = 1_500;
-    const stalled = await stallableClient(shared.wsUrl);
-    const members = shared.fanout.stats().members;
-    stalled.subscribe('b', BOOK, { symbol });
-    stalled.subscribe('t', TRADES, { symbol });
-    await waitFor(() => shared.fanout.stats().members === members + 2, 'two members');
-    await subscribedUpstream(shared, 'orderBook', symbol);
-    await subscribedUpstream(shared, 'lastTrade', symbol);
-    stalled.pause();
-    // Trades until the socket is backed up: its messages are held (and merged) from then on.
-    const merged = shared.fanout.stats().merged;
-    for (let i = 0; i < 1_000 && shared.fanout.stats().merged === merged; i++) {
-      shared.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
-      await sleep(10);
-    }
-    expect(shared.fanout.stats().merged).toBeGreaterThan(merged);
-    const before = await bookLatency(shared, '1');
-    shared.simulator?.sendRaw('futures', bookFrame(symbol, 9, Date.now()));
-    // The book is held while the client does not read: the time measured here.
-    await sleep(heldMs);
-    expect((await bookLatency(shared, '1')).count).toBe(before.count);
-    stalled.resume();
-    await stalled.waitFor((m) => m.id === 'b' && m.type === 'next', 30_000);
-    const after = await bookLatency(shared, '1');
-    expect(after.count - before.count).toBe(1);
-    expect(after.under - before.under).toBe(0);
-  });
+  it(
+    'observes a stalled client\u2019s held book when its socket finally takes it, with the time it was held',
+    { timeout: 60_000 },
+    async () => {
+      const symbol = 'SOLUSD';
+      const heldMs = 1_500;
+      const stalled = await stallableClient(shared.wsUrl);
+      const members = shared.fanout.stats().members;
+      stalled.subscribe('b', BOOK, { symbol });
+      stalled.subscribe('t', TRADES, { symbol });
+      await waitFor(() => shared.fanout.stats().members === members + 2, 'two members');
+      await subscribedUpstream(shared, 'orderBook', symbol);
+      await subscribedUpstream(shared, 'lastTrade', symbol);
+      stalled.pause();
+      // Trades until the socket is backed up: its messages are held (and merged) from then on.
+      const merged = shared.fanout.stats().merged;
+      for (let i = 0; i < 1_000 && shared.fanout.stats().merged === merged; i++) {
+        shared.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
+        await sleep(10);
+      }
+      expect(shared.fanout.stats().merged).toBeGreaterThan(merged);
+      const before = await bookLatency(shared, '1');
+      shared.simulator?.sendRaw('futures', bookFrame(symbol, 9, Date.now()));
+      // The book is held while the client does not read: the time measured here.
+      await sleep(heldMs);
+      expect((await bookLatency(shared, '1')).count).toBe(before.count);
+      stalled.resume();
+      await stalled.waitFor((m) => m.id === 'b' && m.type === 'next', 30_000);
+      const after = await bookLatency(shared, '1');
+      expect(after.count - before.count).toBe(1);
+      expect(after.under - before.under).toBe(0);
+    },
+  );
 
   it('does not observe the latest book replayed to a late subscriber', { timeout: 30_000 }, async () => {
     // Unshared: each subscriber has its own execution, and the late one is served the topic's latest value at once.

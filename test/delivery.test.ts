@@ -35,7 +35,11 @@ describe('an event subscriber', () => {
   });
 
   it('ends with a last value instead of a rejection when failures are carried as values', async () => {
-    const sink = createSink<number | string>({ delivery: 'event', queueLimit: 1, failureValue: (e) => `failed: ${(e as { code?: string }).code}` });
+    const sink = createSink<number | string>({
+      delivery: 'event',
+      queueLimit: 1,
+      failureValue: (e) => `failed: ${(e as { code?: string }).code}`,
+    });
     sink.push(1);
     sink.push(2);
     await expect(sink.next()).resolves.toEqual({ value: 'failed: SUBSCRIBER_TOO_SLOW', done: false });

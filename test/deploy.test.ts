@@ -66,13 +66,13 @@ describe('Dockerfile', () => {
 });
 
 describe('compose.yaml', () => {
-  it('runs the gateway with the image\'s command, `npm start`\'s, published on the default port', () => {
+  it("runs the gateway with the image's command, `npm start`'s, published on the default port", () => {
     expect(field(service('gateway'), 'command')).toEqual(execCommand('start'));
     expect(gatewayEnv['PORT']).toBe(String(DEFAULT_PORT));
     expect(field(service('gateway'), 'ports')).toEqual([`${DEFAULT_PORT}:${DEFAULT_PORT}`]);
   });
 
-  it('runs the simulator with `npm run simulator`\'s command on its default port, reachable from other containers', () => {
+  it("runs the simulator with `npm run simulator`'s command on its default port, reachable from other containers", () => {
     expect(field(service('simulator'), 'command')).toEqual(execCommand('simulator'));
     expect(simulatorEnv['SIMULATOR_PORT']).toBe(String(SIMULATOR_DEFAULT_PORT));
     expect(simulatorEnv['SIMULATOR_HOST']).toBe('0.0.0.0');
@@ -105,7 +105,7 @@ describe('compose.yaml', () => {
 });
 
 describe('deploy/prometheus.yml', () => {
-  it('scrapes the gateway service\'s /metrics on its port', () => {
+  it("scrapes the gateway service's /metrics on its port", () => {
     const jobs = field(parse(read('deploy/prometheus.yml')) as unknown, 'scrape_configs');
     expect(jobs).toEqual([
       expect.objectContaining({ metrics_path: '/metrics', static_configs: [{ targets: [`gateway:${DEFAULT_PORT}`] }] }),

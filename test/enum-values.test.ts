@@ -8,7 +8,10 @@ import { disposeAll, postGraphQL, startTestGateway, take, wsClient, type TestGat
 
 const VALID = 'Valid values: D1, H1, H4, M1, M5, M15, M30, MN1, QUARTER, W1.';
 const LITERAL = 'subscription { futuresKline(symbol: "BTCUSD", period: "1m") { open } }';
-const VARIABLE = { query: 'subscription ($period: KlinePeriod!) { futuresKline(symbol: "BTCUSD", period: $period) { open } }', variables: { period: '1m' } };
+const VARIABLE = {
+  query: 'subscription ($period: KlinePeriod!) { futuresKline(symbol: "BTCUSD", period: $period) { open } }',
+  variables: { period: '1m' },
+};
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -16,14 +19,17 @@ beforeAll(async () => {
 });
 afterAll(disposeAll);
 
-const messages = (body: Record<string, unknown>) => (body['errors'] as Array<{ message: string; extensions?: { code?: string } }>).map((e) => [e.message, e.extensions?.code]);
+const messages = (body: Record<string, unknown>) =>
+  (body['errors'] as Array<{ message: string; extensions?: { code?: string } }>).map((e) => [e.message, e.extensions?.code]);
 
 describe('an unknown enum value', () => {
   it('lists the valid values over HTTP, as a literal and as a variable', async () => {
     const literal = await postGraphQL(gateway.url, { query: LITERAL });
     expect(messages(literal.body)).toEqual([[`Enum "KlinePeriod" cannot represent non-enum value: "1m". ${VALID}`, 'BAD_USER_INPUT']]);
     const variable = await postGraphQL(gateway.url, VARIABLE);
-    expect(messages(variable.body)[0]?.[0]).toBe(`Variable "$period" got invalid value "1m"; Value "1m" does not exist in "KlinePeriod" enum. Did you mean the enum value "M1"? ${VALID}`);
+    expect(messages(variable.body)[0]?.[0]).toBe(
+      `Variable "$period" got invalid value "1m"; Value "1m" does not exist in "KlinePeriod" enum. Did you mean the enum value "M1"? ${VALID}`,
+    );
   });
 
   it('lists the valid values over graphql-ws', async () => {

@@ -30,7 +30,9 @@ const noop = { next: () => undefined, error: () => undefined, complete: () => un
 
 /** A recorded futures order book frame of BTCUSD, re-addressed to `symbol`. */
 function bookFrame(symbol: string): string {
-  const fixture = JSON.parse(readFileSync(new URL('./fixtures/futuresOrderBook.json', import.meta.url), 'utf8')) as { cases: Array<{ frame: string }> };
+  const fixture = JSON.parse(readFileSync(new URL('./fixtures/futuresOrderBook.json', import.meta.url), 'utf8')) as {
+    cases: Array<{ frame: string }>;
+  };
   return (fixture.cases[0]?.frame ?? '').replaceAll('"BTCUSD"', JSON.stringify(symbol));
 }
 
@@ -63,7 +65,8 @@ async function until(count: () => Promise<number>, done: (n: number) => boolean,
   }
 }
 
-const sentOf = (exchange: FakeExchange, action: string, dataType: string) => exchange.requests.filter((r) => r.action === action && r.dataType === dataType).length;
+const sentOf = (exchange: FakeExchange, action: string, dataType: string) =>
+  exchange.requests.filter((r) => r.action === action && r.dataType === dataType).length;
 
 describe('a topic flood', () => {
   it("lets another client's new futuresOrderBook get its first event within 3 s, during the flood and right after the attackers leave", async () => {
@@ -78,13 +81,22 @@ describe('a topic flood', () => {
     });
     onDispose(() => exchange.close());
     const gateway = await startTestGateway({
-      config: { upstream: 'coincall', optionsWsUrl: exchange.urls.options, futuresWsUrl: exchange.urls.futures, apiKey: SERVER_KEY.apiKey, apiSecret: SERVER_KEY.apiSecret },
+      config: {
+        upstream: 'coincall',
+        optionsWsUrl: exchange.urls.options,
+        futuresWsUrl: exchange.urls.futures,
+        apiKey: SERVER_KEY.apiKey,
+        apiSecret: SERVER_KEY.apiSecret,
+      },
     });
     const attackers = Array.from({ length: ATTACKERS }, (_, a) => {
       const client = wsClient(gateway.wsUrl);
       for (let i = 0; i < TOPICS_PER_ATTACKER; i++) {
         const symbol = `F${a}X${Math.floor(i / PERIODS.length)}USD`;
-        client.subscribe({ query: `subscription { futuresKline(symbol: "${symbol}", period: ${PERIODS[i % PERIODS.length]}) { close } }` }, noop);
+        client.subscribe(
+          { query: `subscription { futuresKline(symbol: "${symbol}", period: ${PERIODS[i % PERIODS.length]}) { close } }` },
+          noop,
+        );
       }
       return client;
     });
@@ -97,7 +109,9 @@ describe('a topic flood', () => {
 
     // The flood queued more than FIRST_EVENT_WITHIN_MS of paced requests ahead of the newcomer: first come, first served would miss.
     const queuedAhead = flood - sentOf(exchange, 'subscribe', 'kline');
-    expect(queuedAhead, 'subscribes of the flood still waiting').toBeGreaterThan((REQUEST_BUDGET_PER_SECOND * FIRST_EVENT_WITHIN_MS) / 1_000);
+    expect(queuedAhead, 'subscribes of the flood still waiting').toBeGreaterThan(
+      (REQUEST_BUDGET_PER_SECOND * FIRST_EVENT_WITHIN_MS) / 1_000,
+    );
     expect(await firstBookEventMs(wsClient(gateway.wsUrl), 'BTCUSD')).toBeLessThan(FIRST_EVENT_WITHIN_MS);
 
     for (const client of attackers) await client.dispose();
@@ -109,7 +123,11 @@ describe('a topic flood', () => {
     const sent = sentOf(exchange, 'subscribe', 'kline');
     expect(sent).toBeLessThan(flood);
     // Paced at most REQUEST_BUDGET_PER_SECOND: allow for half that pace on a busy machine.
-    await waitFor(() => sentOf(exchange, 'unSubscribe', 'kline') === sent, 'every sent kline unsubscribed', 5_000 + (sent * 2_000) / REQUEST_BUDGET_PER_SECOND);
+    await waitFor(
+      () => sentOf(exchange, 'unSubscribe', 'kline') === sent,
+      'every sent kline unsubscribed',
+      5_000 + (sent * 2_000) / REQUEST_BUDGET_PER_SECOND,
+    );
     expect(sentOf(exchange, 'subscribe', 'kline')).toBe(sent);
   }, 180_000);
 });
@@ -119,12 +137,17 @@ describe('the per-client budget of new topics', () => {
     const gateway = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxNewTopicsPerSecondPerClient: 1 } } });
     const client = wsClient(gateway.wsUrl);
     // One a second, five seconds of it back to back.
-    for (const period of PERIODS.slice(0, 5)) client.subscribe({ query: `subscription { futuresKline(symbol: "BTCUSD", period: ${period}) { close } }` }, noop);
+    for (const period of PERIODS.slice(0, 5))
+      client.subscribe({ query: `subscription { futuresKline(symbol: "BTCUSD", period: ${period}) { close } }` }, noop);
     const [result] = await take(client, { query: `subscription { futuresKline(symbol: "BTCUSD", period: ${PERIODS[5]}) { close } }` }, 1);
     expect(result?.errors?.[0]).toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED' } });
     expect(result?.errors?.[0]?.message).toContain(LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env);
     // Another socket's budget is its own.
-    const [other] = await take(wsClient(gateway.wsUrl), { query: `subscription { futuresKline(symbol: "ETHUSD", period: M1) { close } }` }, 1);
+    const [other] = await take(
+      wsClient(gateway.wsUrl),
+      { query: `subscription { futuresKline(symbol: "ETHUSD", period: M1) { close } }` },
+      1,
+    );
     expect(other?.data?.['futuresKline']).toBeDefined();
   });
 });

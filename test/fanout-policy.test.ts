@@ -65,7 +65,10 @@ function source() {
   };
 }
 
-const args = { schema: undefined, document: parse('subscription { futuresOrderBook(symbol: "BTCUSD") { symbol } }') } as unknown as ExecutionArgs;
+const args = {
+  schema: undefined,
+  document: parse('subscription { futuresOrderBook(symbol: "BTCUSD") { symbol } }'),
+} as unknown as ExecutionArgs;
 const tick = () => new Promise((r) => setImmediate(r));
 const DRAIN_CHECK_MS = 5;
 const MAX_BEHIND_MS = 10_000;
@@ -209,7 +212,11 @@ describe('order on the shared path', () => {
     expect(isCompleted()).toBe(false);
     slow.bufferedAmount = 0;
     await waitUntil(isCompleted);
-    expect(payloads(slow.sent)).toEqual([trades('1'), { errors: [{ message: 'stream interrupted', extensions: { code: 'STREAM_INTERRUPTED' } }] }, trades('2')]);
+    expect(payloads(slow.sent)).toEqual([
+      trades('1'),
+      { errors: [{ message: 'stream interrupted', extensions: { code: 'STREAM_INTERRUPTED' } }] },
+      trades('2'),
+    ]);
     expect(isCompleted()).toBe(true);
   });
 

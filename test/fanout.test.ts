@@ -34,7 +34,10 @@ const countContexts: Plugin = {
 const subscribers: RawSubscriber[] = [];
 
 beforeAll(async () => {
-  [shared, standard] = await Promise.all([startTestGateway({ ...clock, plugins: [countContexts] }), startTestGateway({ ...clock, sharedSubscriptions: false })]);
+  [shared, standard] = await Promise.all([
+    startTestGateway({ ...clock, plugins: [countContexts] }),
+    startTestGateway({ ...clock, sharedSubscriptions: false }),
+  ]);
   shared.simulator?.faults.pauseTopics(true);
   standard.simulator?.faults.pauseTopics(true);
 });
@@ -49,7 +52,8 @@ async function subscribe(gateway: TestGateway, query: string, variables: Record<
   return sub;
 }
 
-const bookQuery = 'subscription($symbol: String!, $depth: Int) { futuresOrderBook(symbol: $symbol, depth: $depth) { symbol timestamp bids { price volume } asks { price volume } } }';
+const bookQuery =
+  'subscription($symbol: String!, $depth: Int) { futuresOrderBook(symbol: $symbol, depth: $depth) { symbol timestamp bids { price volume } asks { price volume } } }';
 const book = (n: number) =>
   JSON.stringify({
     dt: 32,
@@ -57,8 +61,16 @@ const book = (n: number) =>
     d: {
       s: 'XRPUSD',
       ts: 1685092534839 + n,
-      bids: [{ pr: '0.5', v: n }, { pr: '0.49', v: 2 }, { pr: '0.48', v: 3 }],
-      asks: [{ pr: '0.51', v: 1 }, { pr: '0.52', v: 2 }, { pr: '0.53', v: 3 }],
+      bids: [
+        { pr: '0.5', v: n },
+        { pr: '0.49', v: 2 },
+        { pr: '0.48', v: 3 },
+      ],
+      asks: [
+        { pr: '0.51', v: 1 },
+        { pr: '0.52', v: 2 },
+        { pr: '0.53', v: 3 },
+      ],
     },
   });
 
@@ -80,8 +92,16 @@ describe('one execution per group', () => {
     const after = shared.fanout.stats();
     expect(after.executions - before.executions).toBe(5 * 2);
     expect(after.deliveries - before.deliveries).toBe(5 * 15);
-    const status = await fetch(shared.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ status { sharedSubscriptions { groups members executions } } }' }) });
-    expect(((await status.json()) as { data: { status: { sharedSubscriptions: unknown } } }).data.status.sharedSubscriptions).toEqual({ groups: 2, members: 15, executions: after.executions });
+    const status = await fetch(shared.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ status { sharedSubscriptions { groups members executions } } }' }),
+    });
+    expect(((await status.json()) as { data: { status: { sharedSubscriptions: unknown } } }).data.status.sharedSubscriptions).toEqual({
+      groups: 2,
+      members: 15,
+      executions: after.executions,
+    });
     expect(JSON.parse(deep[0]?.nexts[4] ?? '{}').payload.data.futuresOrderBook.bids).toHaveLength(3);
     expect(JSON.parse(shallow[0]?.nexts[4] ?? '{}').payload.data.futuresOrderBook.bids).toHaveLength(1);
     for (const s of [...deep, ...shallow]) s.close();
@@ -122,12 +142,17 @@ describe('byte-identical to the standard executor', () => {
     const received: string[][] = [];
     for (const gateway of [shared, standard]) {
       const sub = await subscribe(gateway, query, variables, params);
-      await waitFor(() => gateway.simulator?.activeSubscriptions().some((s) => s.market === channel.market && s.dataType === channel.dataType) ?? false, 'upstream topic');
+      await waitFor(
+        () => gateway.simulator?.activeSubscriptions().some((s) => s.market === channel.market && s.dataType === channel.dataType) ?? false,
+        'upstream topic',
+      );
       await sleep(20);
       gateway.simulator?.sendRaw(channel.market, testCase.frame, channel.access === 'private' ? DEMO_ACCOUNT.apiKey : undefined);
       await sleep(150);
       sub.close();
-      received.push(sub.nexts.map((text) => text.replace(/"timestamp":"[^"]+"/, id === 'accountBalance' ? '"timestamp":"<receipt>"' : '$&')));
+      received.push(
+        sub.nexts.map((text) => text.replace(/"timestamp":"[^"]+"/, id === 'accountBalance' ? '"timestamp":"<receipt>"' : '$&')),
+      );
     }
     expect(received[0]?.length).toBeGreaterThan(0);
     expect(received[0]).toEqual(received[1]);

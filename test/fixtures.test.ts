@@ -94,7 +94,10 @@ describe('fixture frames', () => {
   it('keep order ids beyond 2^53 as bare JSON numbers in the frame text', () => {
     for (const id of ['optionOrders', 'futuresOrders'] as const) {
       const frames = loadFixture(id).cases.map((c) => c.frame);
-      expect(frames.some((text) => /"oid":1663004711982333952[,}]/.test(text)), id).toBe(true);
+      expect(
+        frames.some((text) => /"oid":1663004711982333952[,}]/.test(text)),
+        id,
+      ).toBe(true);
     }
   });
 });

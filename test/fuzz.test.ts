@@ -57,12 +57,43 @@ interface Doc {
   readonly variables?: unknown;
 }
 
-const WEIRD_VALUES: readonly unknown[] = [42, -1, 1e308, 2.5, '', 'x'.repeat(300), null, true, [], {}, [[['deep']]], { s: 'BTCUSD' }, 'BTCUSD\u0000', '🙂', 'btc usd'];
-const SYMBOLS = ['', ' ', 'BTC', 'btcusd', 'BTCUSD-XX', 'BTCUSD-27MAY23-abc-C', 'A'.repeat(200), '../../etc', 'BTCUSD; DROP', '%00', 'ЁЁЁ', 'BTCUSD-27MAY23-26000-X'];
+const WEIRD_VALUES: readonly unknown[] = [
+  42,
+  -1,
+  1e308,
+  2.5,
+  '',
+  'x'.repeat(300),
+  null,
+  true,
+  [],
+  {},
+  [[['deep']]],
+  { s: 'BTCUSD' },
+  'BTCUSD\u0000',
+  '🙂',
+  'btc usd',
+];
+const SYMBOLS = [
+  '',
+  ' ',
+  'BTC',
+  'btcusd',
+  'BTCUSD-XX',
+  'BTCUSD-27MAY23-abc-C',
+  'A'.repeat(200),
+  '../../etc',
+  'BTCUSD; DROP',
+  '%00',
+  'ЁЁЁ',
+  'BTCUSD-27MAY23-26000-X',
+];
 
 /** Hostile or malformed GraphQL requests, valid JSON on the wire. */
 const docGenerators: ReadonlyArray<() => Doc> = [
-  () => ({ query: `{ __type(name: "GatewayStatus") { fields { type ${'{ ofType '.repeat(int(5, 60))}{ name }${' }'.repeat(0)} ${'} '.repeat(0)}` }),
+  () => ({
+    query: `{ __type(name: "GatewayStatus") { fields { type ${'{ ofType '.repeat(int(5, 60))}{ name }${' }'.repeat(0)} ${'} '.repeat(0)}`,
+  }),
   () => {
     const n = int(8, 80);
     return { query: `{ __type(name: "Query") { fields { type ${'{ ofType '.repeat(n)}{ name }${' }'.repeat(n)} } } }` };
@@ -75,17 +106,36 @@ const docGenerators: ReadonlyArray<() => Doc> = [
   () => ({ query: `subscription { futuresIndexPrice(symbol: "BTCUSD") { ${ident()} } }` }),
   () => ({ query: 'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', variables: { s: pick(SYMBOLS) } }),
   () => ({ query: 'subscription($s: String!) { optionPricing(symbol: $s) { symbol } }', variables: { s: pick(SYMBOLS) } }),
-  () => ({ query: 'subscription($s: String!, $d: Int) { futuresOrderBook(symbol: $s, depth: $d) { symbol } }', variables: { s: pick(WEIRD_VALUES), d: pick(WEIRD_VALUES) } }),
-  () => ({ query: 'subscription($s: String!, $p: KlinePeriod!) { optionKline(symbol: $s, period: $p) { symbol } }', variables: { s: 'BTCUSD', p: pick(['M7', 'm1', 42, '', null]) } }),
+  () => ({
+    query: 'subscription($s: String!, $d: Int) { futuresOrderBook(symbol: $s, depth: $d) { symbol } }',
+    variables: { s: pick(WEIRD_VALUES), d: pick(WEIRD_VALUES) },
+  }),
+  () => ({
+    query: 'subscription($s: String!, $p: KlinePeriod!) { optionKline(symbol: $s, period: $p) { symbol } }',
+    variables: { s: 'BTCUSD', p: pick(['M7', 'm1', 42, '', null]) },
+  }),
   () => ({ query: 'subscription($u: [String!]) { optionPositions(underlyings: $u) { symbol } }', variables: { u: pick(WEIRD_VALUES) } }),
-  () => ({ query: 'subscription($e: DateTime!) { optionChain(underlying: "BTCUSD", expiry: $e) { expiry } }', variables: { e: pick(['tomorrow', '2023-13-45T99:00:00Z', 1685088000000, '']) } }),
-  () => ({ query: `subscription { futuresOrderBook(symbol: "BTCUSD", depth: ${pick(['-1', '1e99', '"3"', 'null', '99999999999'])}) { symbol } }` }),
-  () => ({ query: truncate('subscription Book($s: String!) { futuresOrderBook(symbol: $s, depth: 3) { symbol bids { price volume } } }'), variables: { s: 'BTCUSD' } }),
+  () => ({
+    query: 'subscription($e: DateTime!) { optionChain(underlying: "BTCUSD", expiry: $e) { expiry } }',
+    variables: { e: pick(['tomorrow', '2023-13-45T99:00:00Z', 1685088000000, '']) },
+  }),
+  () => ({
+    query: `subscription { futuresOrderBook(symbol: "BTCUSD", depth: ${pick(['-1', '1e99', '"3"', 'null', '99999999999'])}) { symbol } }`,
+  }),
+  () => ({
+    query: truncate('subscription Book($s: String!) { futuresOrderBook(symbol: $s, depth: 3) { symbol bids { price volume } } }'),
+    variables: { s: 'BTCUSD' },
+  }),
   () => ({ query: text(int(1, 400)) }),
   () => ({ query: pick(WEIRD_VALUES) }),
-  () => ({ query: '{ status { mode } }', variables: pick(['nope', 42, [1, 2], { deep: JSON.parse(`${'['.repeat(500)}${']'.repeat(500)}`) as unknown }]) }),
+  () => ({
+    query: '{ status { mode } }',
+    variables: pick(['nope', 42, [1, 2], { deep: JSON.parse(`${'['.repeat(500)}${']'.repeat(500)}`) as unknown }]),
+  }),
   () => ({ query: 'query A { ...F } fragment F on Query { ...F }' }),
-  () => ({ query: `query { status { mode } } ${Array.from({ length: int(2, 50) }, (_, i) => `query Q${i} { status { mode } }`).join(' ')}` }),
+  () => ({
+    query: `query { status { mode } } ${Array.from({ length: int(2, 50) }, (_, i) => `query Q${i} { status { mode } }`).join(' ')}`,
+  }),
   () => ({ query: `{ status { mode } } # ${'x'.repeat(int(1_000, 20_000))}` }),
   () => ({ query: 'subscription { accountBalance { equity } }' }),
   () => ({ query: `{ __schema { types { name fields { name type ${'{ ofType '.repeat(int(5, 30))}{ name }${' }'.repeat(0)} } } }` }),
@@ -97,8 +147,27 @@ const docs = (n: number): Doc[] => Array.from({ length: n }, () => pick(docGener
 const wireGenerators: ReadonlyArray<() => string | Buffer> = [
   () => bytes(int(1, 2_048)),
   () => text(int(1, 2_048)),
-  () => truncate(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' } })),
-  () => JSON.stringify(pick<unknown>([{ type: 'subscribe', id: 5 }, { type: 'subscribe', id: 'x', payload: null }, { type: 'complete' }, { type: 'next', id: '1', payload: {} }, { type: 'error', id: '1' }, { type: 'connection_ack' }, { type: 'pong', payload: 'x' }, { type: null }, { id: '1' }, null, 7, 'text'])),
+  () =>
+    truncate(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' } }),
+    ),
+  () =>
+    JSON.stringify(
+      pick<unknown>([
+        { type: 'subscribe', id: 5 },
+        { type: 'subscribe', id: 'x', payload: null },
+        { type: 'complete' },
+        { type: 'next', id: '1', payload: {} },
+        { type: 'error', id: '1' },
+        { type: 'connection_ack' },
+        { type: 'pong', payload: 'x' },
+        { type: null },
+        { id: '1' },
+        null,
+        7,
+        'text',
+      ]),
+    ),
   () => `{"type":"subscribe","id":"1","payload":{"query":"{ __typename }","variables":{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}}}`,
   () => `{"type":"subscribe","id":"1","payload":${'['.repeat(int(100, 10_000))}`,
   () => JSON.stringify({ type: 'subscribe', id: '1', payload: { query: 'x'.repeat(70 * 1024) } }),
@@ -139,7 +208,12 @@ async function overHttp(body: string | Buffer, accept: string): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), CASE_WAIT_MS);
   try {
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: typeof body === 'string' ? body : new Uint8Array(body), signal: controller.signal });
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept },
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      signal: controller.signal,
+    });
     statuses.push(res.status);
     const reader = res.body?.getReader();
     let received = '';
@@ -171,9 +245,23 @@ const heapAfterSettle = async () => {
 
 /** A valid upstream index-price frame with one field replaced by something hostile. */
 const upstreamGarbage = (): string => {
-  const frame: Record<string, unknown> = { dt: 30, c: 20, ts: Date.now(), d: { s: 'BTCUSD', pr: 26000.5, mp: 26001, ip: 26000.1, ts: Date.now() } };
+  const frame: Record<string, unknown> = {
+    dt: 30,
+    c: 20,
+    ts: Date.now(),
+    d: { s: 'BTCUSD', pr: 26000.5, mp: 26001, ip: 26000.1, ts: Date.now() },
+  };
   const d = frame['d'] as Record<string, unknown>;
-  const hostile = pick<unknown>([...WEIRD_VALUES, 1e20, -1e20, '1e400', 'NaN', Number.MAX_SAFE_INTEGER * 10, { nested: { deeper: [1, 2] } }, 'x'.repeat(5_000)]);
+  const hostile = pick<unknown>([
+    ...WEIRD_VALUES,
+    1e20,
+    -1e20,
+    '1e400',
+    'NaN',
+    Number.MAX_SAFE_INTEGER * 10,
+    { nested: { deeper: [1, 2] } },
+    'x'.repeat(5_000),
+  ]);
   const where = pick(['dt', 'c', 'd', 'ts', 's', 'pr', 'mp', 'ip', 'dts']);
   if (where === 'dt' || where === 'c' || where === 'd' || where === 'ts') frame[where] = hostile;
   else if (where === 'dts') d['ts'] = hostile;
@@ -195,7 +283,9 @@ async function churn(): Promise<void> {
   for (let i = 0; i < int(5, 20); i++) {
     const id = pick(ids);
     client.send({ id, type: 'complete' });
-    client.subscribe(id, 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', { s: pick(['BTCUSD', 'ETHUSD', 'SOLUSD']) });
+    client.subscribe(id, 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', {
+      s: pick(['BTCUSD', 'ETHUSD', 'SOLUSD']),
+    });
   }
   await sleep(int(0, 50));
   client.socket.terminate();
@@ -206,7 +296,8 @@ describe('a generated batch of hostile input', () => {
     const watched = wsClient(gateway.wsUrl);
     const prices: unknown[] = [];
     const watching = (async () => {
-      for await (const r of watched.iterate({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol price } }' })) prices.push(r);
+      for await (const r of watched.iterate({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol price } }' }))
+        prices.push(r);
     })();
     await waitFor(() => prices.length >= 1, 'the watcher to stream');
     const simulator = gateway.simulator;
@@ -219,7 +310,16 @@ describe('a generated batch of hostile input', () => {
       const wsWire = Array.from({ length: 150 }, () => pick(wireGenerators)());
       const httpBodies: Array<string | Buffer> = [
         ...docs(120).map((d) => JSON.stringify(d)),
-        ...Array.from({ length: 30 }, () => pick<() => string | Buffer>([() => bytes(int(1, 4_096)), () => text(int(1, 1_000)), () => truncate(JSON.stringify(docs(1)[0])), () => `${'['.repeat(int(100, 20_000))}`, () => 'null', () => '[]'])()),
+        ...Array.from({ length: 30 }, () =>
+          pick<() => string | Buffer>([
+            () => bytes(int(1, 4_096)),
+            () => text(int(1, 1_000)),
+            () => truncate(JSON.stringify(docs(1)[0])),
+            () => `${'['.repeat(int(100, 20_000))}`,
+            () => 'null',
+            () => '[]',
+          ])(),
+        ),
       ];
       const sseBodies = docs(80).map((d) => JSON.stringify(d));
       const churners = Array.from({ length: 30 }, (_, i) => i);
@@ -240,7 +340,8 @@ describe('a generated batch of hostile input', () => {
       expect(all).not.toContain('INTERNAL_SERVER_ERROR');
       expect(gateway.logs.lines.filter((l) => l.level === 'error').map((l) => `${l.msg} ${JSON.stringify(l.obj)}`)).toEqual([]);
       // Some inputs of each kind really were refused by the guards.
-      for (const code of ['LIMIT_EXCEEDED', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'UNAUTHENTICATED']) expect(all, code).toContain(code);
+      for (const code of ['LIMIT_EXCEEDED', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'UNAUTHENTICATED'])
+        expect(all, code).toContain(code);
       // The test keeps nothing of a round, so the heap measures the gateway.
       responses.length = 0;
       statuses.length = 0;
@@ -265,6 +366,8 @@ describe('a generated batch of hostile input', () => {
     await closeRawClients();
     const afterWarmUp = heaps[WARM_UP_ROUNDS - 1] ?? 0;
     const last = heaps.at(-1) ?? 0;
-    expect(last - afterWarmUp, `heap after each round (MiB): ${heaps.map((h) => (h / 2 ** 20).toFixed(1)).join(', ')}`).toBeLessThan(HEAP_GROWTH_BOUND);
+    expect(last - afterWarmUp, `heap after each round (MiB): ${heaps.map((h) => (h / 2 ** 20).toFixed(1)).join(', ')}`).toBeLessThan(
+      HEAP_GROWTH_BOUND,
+    );
   }, 120_000);
 });

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeAll, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const BROWSER_TEST_TIMEOUT_MS = 60_000;
 const hasChromium = existsSync(CHROMIUM);
 /** What the first load may transfer at most (the inlined page was 9 MB); it takes about 2.2 MB. */
@@ -66,41 +73,48 @@ async function load(page: Page, url: string, how: 'goto' | 'reload'): Promise<Tr
 const total = (t: Transfer) => [...t.bytes.values()].reduce((a, b) => a + b, 0);
 const assetUrls = (t: Transfer) => [...t.headers.keys()].filter((u) => new URL(u).pathname.startsWith('/graphiql/'));
 
-describe.skipIf(!hasChromium)(`GraphiQL's weight in a browser${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium, as .ci/run does)`}`, () => {
-  let gateway: TestGateway;
-  let browser: Browser;
-  let page: Page;
-  let first: Transfer;
+describe.skipIf(!hasChromium)(
+  `GraphiQL's weight in a browser${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium, as .ci/run does)`}`,
+  () => {
+    let gateway: TestGateway;
+    let browser: Browser;
+    let page: Page;
+    let first: Transfer;
 
-  beforeAll(async () => {
-    gateway = await startTestGateway();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    first = await load(page, new URL('/graphql', gateway.url).href, 'goto');
-  }, BROWSER_TEST_TIMEOUT_MS);
+    beforeAll(async () => {
+      gateway = await startTestGateway();
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      page = await browser.newPage();
+      first = await load(page, new URL('/graphql', gateway.url).href, 'goto');
+    }, BROWSER_TEST_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await browser?.close();
-    await disposeAll();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await disposeAll();
+    });
 
-  it('loads GraphiQL\'s files compressed and cacheable for good: about 2 MB in all, not 9', () => {
-    const assets = assetUrls(first);
-    // The script, the styles, the icon and Monaco's workers.
-    expect(assets.length).toBeGreaterThanOrEqual(5);
-    for (const asset of assets) {
-      const headers = first.headers.get(asset) ?? {};
-      expect(headers['cache-control'], asset).toMatch(/immutable/);
-      if (!asset.endsWith('.ico')) expect(headers['content-encoding'], asset).toMatch(/^(br|gzip)$/);
-    }
-    expect(total(first)).toBeLessThan(FIRST_LOAD_MAX_BYTES);
-  });
+    it("loads GraphiQL's files compressed and cacheable for good: about 2 MB in all, not 9", () => {
+      const assets = assetUrls(first);
+      // The script, the styles, the icon and Monaco's workers.
+      expect(assets.length).toBeGreaterThanOrEqual(5);
+      for (const asset of assets) {
+        const headers = first.headers.get(asset) ?? {};
+        expect(headers['cache-control'], asset).toMatch(/immutable/);
+        if (!asset.endsWith('.ico')) expect(headers['content-encoding'], asset).toMatch(/^(br|gzip)$/);
+      }
+      expect(total(first)).toBeLessThan(FIRST_LOAD_MAX_BYTES);
+    });
 
-  it('takes them from the browser\'s cache on a reload', async () => {
-    const again = await load(page, '', 'reload');
-    const assets = assetUrls(again);
-    expect(assets.length).toBeGreaterThanOrEqual(5);
-    for (const asset of assets) expect(again.bytes.get(asset), `${asset} came over the wire again`).toBe(0);
-    expect(total(again)).toBeLessThan(RELOAD_MAX_BYTES);
-  }, BROWSER_TEST_TIMEOUT_MS);
-});
+    it(
+      "takes them from the browser's cache on a reload",
+      async () => {
+        const again = await load(page, '', 'reload');
+        const assets = assetUrls(again);
+        expect(assets.length).toBeGreaterThanOrEqual(5);
+        for (const asset of assets) expect(again.bytes.get(asset), `${asset} came over the wire again`).toBe(0);
+        expect(total(again)).toBeLessThan(RELOAD_MAX_BYTES);
+      },
+      BROWSER_TEST_TIMEOUT_MS,
+    );
+  },
+);

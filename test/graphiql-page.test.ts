@@ -11,7 +11,14 @@ import { gatewaySchema } from '../src/graphql/schema.ts';
 import { API_KEY_HEADER, API_SECRET_HEADER } from '../src/server/context.ts';
 import { IMMUTABLE_CACHE_CONTROL } from '../src/server/graphiql/graphiql-assets.ts';
 import { exampleExpiry, exampleOption, exampleVariables, isPrivateExample } from '../src/channels/examples.ts';
-import { DEFAULT_TAB, EXAMPLES_TAB, FEATURED_TABS, graphiqlOptions, loadExampleOperations, type GraphiQLPageOptions } from '../src/server/graphiql/graphiql.ts';
+import {
+  DEFAULT_TAB,
+  EXAMPLES_TAB,
+  FEATURED_TABS,
+  graphiqlOptions,
+  loadExampleOperations,
+  type GraphiQLPageOptions,
+} from '../src/server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instruments.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -34,7 +41,10 @@ function pageOptions(html: string): GraphiQLPageOptions {
   const marker = "window.document.querySelector('#root'),";
   const start = html.lastIndexOf(marker);
   if (start < 0) throw new Error('no GraphiQL bootstrap in the page');
-  const json = html.slice(start + marker.length, html.indexOf('\n', html.indexOf('{', start))).trim().replace(/,$/, '');
+  const json = html
+    .slice(start + marker.length, html.indexOf('\n', html.indexOf('{', start)))
+    .trim()
+    .replace(/,$/, '');
   return JSON.parse(json) as GraphiQLPageOptions;
 }
 
@@ -54,7 +64,8 @@ const FEATURED = OPERATIONS.filter((op) => FEATURED_TABS.includes(op.name));
 const OTHERS = OPERATIONS.filter((op) => !FEATURED_TABS.includes(op.name));
 
 /** The examples tab: the one whose document starts by naming it. */
-const examplesTabOf = (options: GraphiQLPageOptions) => options.defaultTabs?.find((tab) => tab.query?.includes(`query ${EXAMPLES_TAB}`) === true);
+const examplesTabOf = (options: GraphiQLPageOptions) =>
+  options.defaultTabs?.find((tab) => tab.query?.includes(`query ${EXAMPLES_TAB}`) === true);
 
 /** The name of an operation file's (first) operation. */
 const operationNameOf = (query: string) => (parse(query).definitions[0] as OperationDefinitionNode).name?.value;
@@ -79,7 +90,10 @@ describe('the example expiry', () => {
 
 describe('graphiqlOptions', () => {
   const now = Date.UTC(2026, 4, 27, 7, 59);
-  const options = graphiqlOptions({ operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES }, schema);
+  const options = graphiqlOptions(
+    { operations: OPERATIONS, now: () => now, referencePrice: 65_000, demoCredential: DEMO_CREDENTIAL, examples: EXAMPLES },
+    schema,
+  );
 
   it(`opens on ${DEFAULT_TAB}, a public channel, with its variables in the editor`, () => {
     const [first] = options.defaultTabs ?? [];
@@ -117,23 +131,33 @@ describe('graphiqlOptions', () => {
     }
   });
 
-  it.each(FEATURED.filter((op) => op.name !== 'statusUpdates').map((op) => [op.name]))('gives the %s tab variables that the schema accepts at the moment the page is served', (name) => {
-    const tab = tabOf(options, name);
-    const operation = parse(tab?.query ?? '').definitions[0] as OperationDefinitionNode;
-    const inputs = JSON.parse(tab?.variables ?? '{}') as Record<string, unknown>;
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], inputs);
-    expect(coerced.errors ?? []).toEqual([]);
-    if (typeof inputs['expiry'] === 'string') expect(Date.parse(inputs['expiry'])).toBeGreaterThan(now);
-  });
+  it.each(FEATURED.filter((op) => op.name !== 'statusUpdates').map((op) => [op.name]))(
+    'gives the %s tab variables that the schema accepts at the moment the page is served',
+    (name) => {
+      const tab = tabOf(options, name);
+      const operation = parse(tab?.query ?? '').definitions[0] as OperationDefinitionNode;
+      const inputs = JSON.parse(tab?.variables ?? '{}') as Record<string, unknown>;
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], inputs);
+      expect(coerced.errors ?? []).toEqual([]);
+      if (typeof inputs['expiry'] === 'string') expect(Date.parse(inputs['expiry'])).toBeGreaterThan(now);
+    },
+  );
 
   it('puts the demo key on the private tabs, the examples tab and new tabs, and none on the public ones', () => {
-    expect(JSON.parse(examplesTabOf(options)?.headers ?? 'null')).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
+    expect(JSON.parse(examplesTabOf(options)?.headers ?? 'null')).toEqual({
+      [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey,
+      [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret,
+    });
     for (const op of FEATURED) {
       const headers = JSON.parse(tabOf(options, op.name)?.headers ?? 'null') as Record<string, string> | null;
-      if (isPrivateExample(op.name)) expect(headers, op.name).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
+      if (isPrivateExample(op.name))
+        expect(headers, op.name).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
       else expect(headers, op.name).toEqual({});
     }
-    expect(JSON.parse(options.defaultHeaders ?? 'null')).toEqual({ [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey, [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret });
+    expect(JSON.parse(options.defaultHeaders ?? 'null')).toEqual({
+      [API_KEY_HEADER]: DEMO_ACCOUNT.apiKey,
+      [API_SECRET_HEADER]: DEMO_ACCOUNT.apiSecret,
+    });
   });
 
   it('without a demo key (a live upstream) sets no headers anywhere', () => {
@@ -163,7 +187,10 @@ describe('the served page, on the simulator', () => {
 
   it('preloads the variables the example helper computes now, and the demo key on the private tabs', () => {
     const options = pageOptions(page.html);
-    const variables: Readonly<Record<string, object>> = exampleVariables({ now: NOW, referencePrice: underlyingSpec('BTCUSD')?.startPrice });
+    const variables: Readonly<Record<string, object>> = exampleVariables({
+      now: NOW,
+      referencePrice: underlyingSpec('BTCUSD')?.startPrice,
+    });
     for (const op of FEATURED) {
       const tab = tabOf(options, op.name);
       expect(tab, op.name).toBeDefined();
@@ -172,25 +199,33 @@ describe('the served page, on the simulator', () => {
     }
     // The examples tab spells each option's symbol and expiry of now as a default.
     const examples = examplesTabOf(options)?.query ?? '';
-    for (const name of ['optionPricing', 'optionOrderBook']) expect(examples).toContain(`= "${String(Reflect.get(variables[name] ?? {}, 'symbol'))}"`);
+    for (const name of ['optionPricing', 'optionOrderBook'])
+      expect(examples).toContain(`= "${String(Reflect.get(variables[name] ?? {}, 'symbol'))}"`);
   });
 
-  it('runs the private AccountBalance tab as GraphiQL does (SSE with the tab\'s headers) and streams the demo account', async () => {
+  it("runs the private AccountBalance tab as GraphiQL does (SSE with the tab's headers) and streams the demo account", async () => {
     const tab = tabOf(pageOptions(page.html), 'accountBalance');
     const headers = JSON.parse(tab?.headers ?? '{}') as Record<string, string>;
-    const [event] = (await sse(gateway.url, { query: tab?.query ?? '' }, 1, headers)) as Array<{ data?: { accountBalance?: { userId: string } }; errors?: unknown }>;
+    const [event] = (await sse(gateway.url, { query: tab?.query ?? '' }, 1, headers)) as Array<{
+      data?: { accountBalance?: { userId: string } };
+      errors?: unknown;
+    }>;
     expect(event?.errors).toBeUndefined();
     expect(event?.data?.accountBalance?.userId).toBe(DEMO_ACCOUNT.userId);
   });
 
-  it('is a small page; GraphiQL\'s files are separate, hashed, compressed and cached for good, with an ETag that answers 304', async () => {
+  it("is a small page; GraphiQL's files are separate, hashed, compressed and cached for good, with an ETag that answers 304", async () => {
     expect(page.html.length).toBeLessThan(PAGE_MAX_BYTES);
     const paths = [...new Set([...page.html.matchAll(/"(\/graphiql\/[^"]+)"/g)].map((m) => m[1] ?? ''))];
     expect(paths.length).toBeGreaterThanOrEqual(5);
     for (const path of paths) {
       expect(path).toMatch(/\.[0-9a-f]{16}\.(js|css|ico)$/);
       const url = new URL(path, gateway.url);
-      for (const [accept, encoding] of [['br, gzip', 'br'], ['gzip, deflate', 'gzip'], ['identity', null]] as const) {
+      for (const [accept, encoding] of [
+        ['br, gzip', 'br'],
+        ['gzip, deflate', 'gzip'],
+        ['identity', null],
+      ] as const) {
         const res = await fetch(url, { headers: { 'accept-encoding': accept } });
         await res.arrayBuffer();
         expect(res.status, path).toBe(200);
@@ -232,7 +267,13 @@ describe('the served page, on a live upstream', () => {
     // A live-mode gateway (UPSTREAM=coincall) whose "exchange" is a standalone simulator signed with the demo key.
     simulator = await startSimulator({ tickMs: 50 });
     const gateway = await startTestGateway({
-      config: { upstream: 'coincall', optionsWsUrl: simulator.urls.options, futuresWsUrl: simulator.urls.futures, apiKey: DEMO_ACCOUNT.apiKey, apiSecret: DEMO_ACCOUNT.apiSecret },
+      config: {
+        upstream: 'coincall',
+        optionsWsUrl: simulator.urls.options,
+        futuresWsUrl: simulator.urls.futures,
+        apiKey: DEMO_ACCOUNT.apiKey,
+        apiSecret: DEMO_ACCOUNT.apiSecret,
+      },
     });
     expect(gateway.mode).toBe('LIVE');
     page = await fetchPage(gateway.url);
@@ -242,7 +283,7 @@ describe('the served page, on a live upstream', () => {
     await simulator.close();
   });
 
-  it('never preloads a key: not the server\'s, not the demo account\'s', () => {
+  it("never preloads a key: not the server's, not the demo account's", () => {
     expect(page.status).toBe(200);
     expect(page.html.includes(DEMO_ACCOUNT.apiKey)).toBe(false);
     expect(page.html.includes(DEMO_ACCOUNT.apiSecret)).toBe(false);

@@ -17,7 +17,12 @@ import { limitedParser, queryLimitRules, validationRules } from '../src/server/g
 import { disposeAll, postGraphQL, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { closedWithin, closeRawClients, RawClient } from './helpers/graphql-ws-raw.ts';
 
-const SMALL: GatewayLimits = { ...DEFAULT_LIMITS, wsConnectionInitTimeoutMs: 200, wsMaxMessageBytes: 16_384, maxSubscriptionsPerConnection: 3 };
+const SMALL: GatewayLimits = {
+  ...DEFAULT_LIMITS,
+  wsConnectionInitTimeoutMs: 200,
+  wsMaxMessageBytes: 16_384,
+  maxSubscriptionsPerConnection: 3,
+};
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -73,7 +78,12 @@ describe('graphql-ws handshake and message guards', () => {
     client.subscribe('3', INDEX, { s: 'SOLUSD' });
     const refused = await client.waitFor((m) => m.id === '3');
     expect(refused.type).toBe('error');
-    expect(refused.payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_SUBSCRIPTIONS_PER_CONNECTION') })]);
+    expect(refused.payload).toEqual([
+      expect.objectContaining({
+        extensions: { code: 'LIMIT_EXCEEDED' },
+        message: expect.stringContaining('MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+      }),
+    ]);
     client.send({ id: '0', type: 'complete' });
     await sleep(50);
     client.subscribe('4', INDEX, { s: 'BTCUSD' });
@@ -130,7 +140,10 @@ describe('graphql-ws handshake and message guards', () => {
     expect(client.messages.filter((m) => m.type === 'error')).toEqual([]);
     // ...and the cap still holds: a fourth id is refused.
     client.subscribe('d', INDEX, { s: 'ETHUSD' });
-    expect(await client.waitFor((m) => m.id === 'd')).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    expect(await client.waitFor((m) => m.id === 'd')).toMatchObject({
+      type: 'error',
+      payload: [{ extensions: { code: 'LIMIT_EXCEEDED' } }],
+    });
     client.close();
     await client.closed;
     await waitFor(() => gateway.fanout.stats().members === 0, 'every subscription of the closed socket ended');
@@ -173,7 +186,9 @@ describe('connection cap', () => {
       (error: { status?: number; body?: string }) => error,
     );
     expect(refused?.status).toBe(503);
-    expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_CONNECTIONS') }] });
+    expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({
+      errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_CONNECTIONS') }],
+    });
     const overSse = await fetch(capped.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -192,7 +207,9 @@ describe('connection cap', () => {
       await sneaky.body?.cancel();
     }
     // Plain queries are not long-lived connections: still served.
-    expect((await postGraphQL(capped.url, { query: '{ status { mode } }' })).body).toMatchObject({ data: { status: { mode: 'SIMULATED' } } });
+    expect((await postGraphQL(capped.url, { query: '{ status { mode } }' })).body).toMatchObject({
+      data: { status: { mode: 'SIMULATED' } },
+    });
     first.close();
     await first.closed;
     await waitFor(() => true, 'tick');
@@ -241,7 +258,9 @@ describe('query limits, on every transport, before execution', () => {
   it('refuses an HTTP body over HTTP_MAX_BODY_BYTES with 413', async () => {
     const { status, body } = await postGraphQL(gateway.url, { query: `{ status { mode } } # ${'x'.repeat(SMALL.httpMaxBodyBytes)}` });
     expect(status).toBe(413);
-    expect(body).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('HTTP_MAX_BODY_BYTES') }] });
+    expect(body).toMatchObject({
+      errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('HTTP_MAX_BODY_BYTES') }],
+    });
   });
 
   it('refuses a chunked HTTP body (no Content-Length) over HTTP_MAX_BODY_BYTES with 413', async () => {
@@ -262,7 +281,14 @@ describe('query limits, on every transport, before execution', () => {
   });
 
   it("answers GraphiQL's standard introspection query over HTTP", async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    });
     const { status, body } = await postGraphQL(gateway.url, { query });
     expect(status).toBe(200);
     expect(body['errors']).toBeUndefined();

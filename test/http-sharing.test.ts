@@ -25,7 +25,10 @@ const streams: HttpStream[] = [];
 
 beforeAll(async () => {
   const limits = { ...DEFAULT_LIMITS, slowSubscriberMaxBehindMs: MAX_BEHIND_MS };
-  [shared, standard] = await Promise.all([startTestGateway({ config: { limits } }), startTestGateway({ config: { limits }, sharedSubscriptions: false })]);
+  [shared, standard] = await Promise.all([
+    startTestGateway({ config: { limits } }),
+    startTestGateway({ config: { limits }, sharedSubscriptions: false }),
+  ]);
   shared.simulator?.faults.pauseTopics(true);
   standard.simulator?.faults.pauseTopics(true);
 });
@@ -41,7 +44,19 @@ async function open(gateway: TestGateway, accept: string, query: string, variabl
 }
 
 const bookFrame = (symbol: string, n: number) =>
-  JSON.stringify({ dt: 32, c: 20, d: { s: symbol, ts: 1685092534839 + n, bids: [{ pr: '0.5', v: n }, { pr: '0.49', v: 2 }], asks: [{ pr: '0.51', v: 1 }] } });
+  JSON.stringify({
+    dt: 32,
+    c: 20,
+    d: {
+      s: symbol,
+      ts: 1685092534839 + n,
+      bids: [
+        { pr: '0.5', v: n },
+        { pr: '0.49', v: 2 },
+      ],
+      asks: [{ pr: '0.51', v: 1 }],
+    },
+  });
 
 let sequence = 0;
 function tradeFrame(symbol: string, count: number): string {
@@ -66,20 +81,31 @@ describe('one execution for every transport', () => {
     const ws = await rawSubscribe(shared.wsUrl, BOOK, { symbol });
     await waitFor(() => shared.fanout.stats().members === before.members + 4, 'four members');
     expect(shared.fanout.stats().groups).toBe(before.groups + 1);
-    expect([sseA?.headers['content-type'], multipart?.headers['content-type']]).toEqual(['text/event-stream', 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"']);
+    expect([sseA?.headers['content-type'], multipart?.headers['content-type']]).toEqual([
+      'text/event-stream',
+      'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+    ]);
     await subscribedUpstream(shared, 'orderBook', symbol);
     const start = shared.fanout.stats();
     for (let n = 1; n <= 3; n++) {
       shared.simulator?.sendRaw('futures', bookFrame(symbol, n));
       await waitFor(
-        () => sseNexts(sseA?.text() ?? '').length === n && sseNexts(sseB?.text() ?? '').length === n && multipartPayloads(multipart?.text() ?? '').length === n && ws.nexts.length === n,
+        () =>
+          sseNexts(sseA?.text() ?? '').length === n &&
+          sseNexts(sseB?.text() ?? '').length === n &&
+          multipartPayloads(multipart?.text() ?? '').length === n &&
+          ws.nexts.length === n,
         `book ${n} at every client`,
       );
     }
     const end = shared.fanout.stats();
     expect(end.executions - start.executions).toBe(3);
     expect(end.deliveries - start.deliveries).toBe(12);
-    expect({ ws: end.deliveredBy.ws - start.deliveredBy.ws, sse: end.deliveredBy.sse - start.deliveredBy.sse, multipart: end.deliveredBy.multipart - start.deliveredBy.multipart }).toEqual({ ws: 3, sse: 6, multipart: 3 });
+    expect({
+      ws: end.deliveredBy.ws - start.deliveredBy.ws,
+      sse: end.deliveredBy.sse - start.deliveredBy.sse,
+      multipart: end.deliveredBy.multipart - start.deliveredBy.multipart,
+    }).toEqual({ ws: 3, sse: 6, multipart: 3 });
     const wsPayloads = ws.nexts.map((text) => JSON.stringify((JSON.parse(text) as { payload: unknown }).payload));
     expect(sseNexts(sseA?.text() ?? '')).toEqual(wsPayloads);
     expect(sseNexts(sseB?.text() ?? '')).toEqual(wsPayloads);
@@ -95,7 +121,10 @@ describe('one execution for every transport', () => {
     await waitFor(() => shared.fanout.stats().members === before.members + 3, 'the closed SSE client to leave');
     for (const s of [sseB, multipart]) s?.close();
     ws.close();
-    await waitFor(() => shared.fanout.stats().groups === before.groups && shared.fanout.stats().members === before.members, 'the group to end with its last member');
+    await waitFor(
+      () => shared.fanout.stats().groups === before.groups && shared.fanout.stats().members === before.members,
+      'the group to end with its last member',
+    );
     const { samples: after } = await scrapeMetrics(Number(new URL(shared.url).port));
     expect(sumOf(after, 'coincall_gateway_subscriptions', { field: 'futuresOrderBook' })).toBe(0);
   });
@@ -110,11 +139,17 @@ describe('one execution for every transport', () => {
       // Both clients are attached once the upstream topic is: the standard path subscribes per client.
       await sleep(50);
       gateway.simulator?.sendRaw('futures', bookFrame(symbol, 1));
-      await waitFor(() => sseNexts(sse.text()).length === 1 && multipartPayloads(multipart.text()).length === 1, 'the book on both streams');
+      await waitFor(
+        () => sseNexts(sse.text()).length === 1 && multipartPayloads(multipart.text()).length === 1,
+        'the book on both streams',
+      );
       sse.close();
       multipart.close();
       // yoga pings SSE streams with comment lines on its own clock: they are not part of the comparison.
-      bodies.push([sse.text().replaceAll(':\n\n', ''), multipart.text().replaceAll('\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{}\r\n--graphql', '')]);
+      bodies.push([
+        sse.text().replaceAll(':\n\n', ''),
+        multipart.text().replaceAll('\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{}\r\n--graphql', ''),
+      ]);
     }
     expect(bodies[0]).toEqual(bodies[1]);
     expect(bodies[0]?.[0]).toMatch(/^event: next\ndata: \{"data":\{"futuresOrderBook":/);
@@ -134,32 +169,43 @@ describe('one execution for every transport', () => {
 });
 
 describe('an SSE client that stops reading', () => {
-  it('is ended alone with SUBSCRIBER_TOO_SLOW and its stream completes, while the other clients get every trade', { timeout: 60_000 }, async () => {
-    const symbol = 'BTCUSD';
-    const before = shared.fanout.stats();
-    const healthy = await open(shared, SSE_ACCEPT, TRADES, { symbol });
-    const healthyMultipart = await open(shared, MULTIPART_ACCEPT, TRADES, { symbol });
-    const stalled = await open(shared, SSE_ACCEPT, TRADES, { symbol });
-    await waitFor(() => shared.fanout.stats().members === before.members + 3, 'three members');
-    await subscribedUpstream(shared, 'lastTrade', symbol);
-    stalled.pause();
-    let sent = 0;
-    for (let i = 0; i < 1_000 && shared.fanout.stats().tooSlow === before.tooSlow; i++) {
-      shared.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
-      sent += 2_000;
-      await sleep(10);
-    }
-    expect(shared.fanout.stats().tooSlow).toBe(before.tooSlow + 1);
-    await waitFor(() => tradesIn(sseNexts(healthy.text())) === sent && tradesIn(multipartPayloads(healthyMultipart.text())) === sent, 'every trade at the healthy clients', 30_000);
-    expect(healthy.text()).not.toContain('SUBSCRIBER_TOO_SLOW');
-    stalled.resume();
-    await waitFor(() => stalled.ended(), 'the stalled stream to end', 30_000);
-    const events = stalled.text().split('\n\n').filter((block) => block.startsWith('event: '));
-    expect(events.at(-2)).toContain('"code":"SUBSCRIBER_TOO_SLOW"');
-    expect(events.at(-1)).toBe('event: complete\ndata:');
-    await waitFor(() => shared.fanout.stats().members === before.members + 2, 'the stalled member to be gone');
-    healthy.close();
-    healthyMultipart.close();
-    await waitFor(() => shared.fanout.stats().members === before.members, 'the healthy clients to leave');
-  });
+  it(
+    'is ended alone with SUBSCRIBER_TOO_SLOW and its stream completes, while the other clients get every trade',
+    { timeout: 60_000 },
+    async () => {
+      const symbol = 'BTCUSD';
+      const before = shared.fanout.stats();
+      const healthy = await open(shared, SSE_ACCEPT, TRADES, { symbol });
+      const healthyMultipart = await open(shared, MULTIPART_ACCEPT, TRADES, { symbol });
+      const stalled = await open(shared, SSE_ACCEPT, TRADES, { symbol });
+      await waitFor(() => shared.fanout.stats().members === before.members + 3, 'three members');
+      await subscribedUpstream(shared, 'lastTrade', symbol);
+      stalled.pause();
+      let sent = 0;
+      for (let i = 0; i < 1_000 && shared.fanout.stats().tooSlow === before.tooSlow; i++) {
+        shared.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
+        sent += 2_000;
+        await sleep(10);
+      }
+      expect(shared.fanout.stats().tooSlow).toBe(before.tooSlow + 1);
+      await waitFor(
+        () => tradesIn(sseNexts(healthy.text())) === sent && tradesIn(multipartPayloads(healthyMultipart.text())) === sent,
+        'every trade at the healthy clients',
+        30_000,
+      );
+      expect(healthy.text()).not.toContain('SUBSCRIBER_TOO_SLOW');
+      stalled.resume();
+      await waitFor(() => stalled.ended(), 'the stalled stream to end', 30_000);
+      const events = stalled
+        .text()
+        .split('\n\n')
+        .filter((block) => block.startsWith('event: '));
+      expect(events.at(-2)).toContain('"code":"SUBSCRIBER_TOO_SLOW"');
+      expect(events.at(-1)).toBe('event: complete\ndata:');
+      await waitFor(() => shared.fanout.stats().members === before.members + 2, 'the stalled member to be gone');
+      healthy.close();
+      healthyMultipart.close();
+      await waitFor(() => shared.fanout.stats().members === before.members, 'the healthy clients to leave');
+    },
+  );
 });

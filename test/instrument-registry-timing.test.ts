@@ -11,7 +11,10 @@ import { createInstrumentRegistry, type InstrumentRegistryOptions } from '../src
 import { listingAnswers, type Listing } from './helpers/rest-exchange.ts';
 
 const BASE = 'http://exchange.test';
-const LISTING: Listing = { futures: ['BTCUSD', 'ETHUSD'], options: { BTCUSD: { expiries: [nextDailyExpiry(Date.now()) + DAY_MS], strikes: ['60000', '70000'] } } };
+const LISTING: Listing = {
+  futures: ['BTCUSD', 'ETHUSD'],
+  options: { BTCUSD: { expiries: [nextDailyExpiry(Date.now()) + DAY_MS], strikes: ['60000', '70000'] } },
+};
 const bodies = listingAnswers(LISTING);
 /** Requests one load makes: the config, then the BTC options. */
 const REQUESTS_PER_LOAD = 2;

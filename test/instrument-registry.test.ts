@@ -12,7 +12,14 @@ import { CONFIG_PATH, optionInstrumentsPath } from '../src/coincall/rest.ts';
 import { DAY_MS, expiryCode, nextDailyExpiry, optionSymbol } from '../src/coincall/symbols.ts';
 import type { Logger } from '../src/lib/logger.ts';
 import { MAX_SUGGESTED_STRIKES } from '../src/sources/coincall/instrument-index.ts';
-import { createInstrumentRegistry, MIN_KEPT_FRACTION, SHRINK_CONFIRMATIONS, type InstrumentRegistry, type InstrumentRegistryOptions, type InstrumentRegistryStatus } from '../src/sources/coincall/instrument-registry.ts';
+import {
+  createInstrumentRegistry,
+  MIN_KEPT_FRACTION,
+  SHRINK_CONFIRMATIONS,
+  type InstrumentRegistry,
+  type InstrumentRegistryOptions,
+  type InstrumentRegistryStatus,
+} from '../src/sources/coincall/instrument-registry.ts';
 import { answer, listingAnswers, optionRow, optionRows, startRestExchange, unreachableUrl, type Listing } from './helpers/rest-exchange.ts';
 
 /** Expiries a day or more ahead, so none passes while the file runs. */
@@ -80,7 +87,15 @@ describe('a good list', () => {
     expect(r.status().state).toBe('loading');
     expect(await r.ready()).toBe('ready');
     expect(server.requests).toEqual([CONFIG_PATH, optionInstrumentsPath('BTC'), optionInstrumentsPath('ETH')]);
-    expect(r.status()).toMatchObject({ state: 'ready', futures: 3, options: 3 * 5 * 2 + 2 * 2, underlyings: 2, skippedRows: 0, consecutiveFailures: 0, lastError: undefined });
+    expect(r.status()).toMatchObject({
+      state: 'ready',
+      futures: 3,
+      options: 3 * 5 * 2 + 2 * 2,
+      underlyings: 2,
+      skippedRows: 0,
+      consecutiveFailures: 0,
+      lastError: undefined,
+    });
     expect(r.status().lastLoadedAt).toBeTypeOf('number');
     expect(logs.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual(['instrument list loaded']);
 
@@ -144,7 +159,10 @@ describe('a good list', () => {
       ok: false,
       message: `${btc(E3, '64000', 'CALL')} is not listed (no BTCUSD expiry ${expiryCode(E3)}); ${listed}`,
     });
-    expect(r.checkOption(btc(PAST, '64000', 'CALL'))).toEqual({ ok: false, message: `${btc(PAST, '64000', 'CALL')} has expired; ${listed}` });
+    expect(r.checkOption(btc(PAST, '64000', 'CALL'))).toEqual({
+      ok: false,
+      message: `${btc(PAST, '64000', 'CALL')} has expired; ${listed}`,
+    });
     const iso = (t: number) => new Date(t).toISOString();
     expect(r.checkExpiry('BTCUSD', E3)).toEqual({
       ok: false,
@@ -155,12 +173,24 @@ describe('a good list', () => {
   it('names close listed symbols for an unlisted futures symbol or underlying, and the list when nothing is close', async () => {
     const { registry: r } = registry((await exchange()).url);
     await r.ready();
-    expect(r.checkFuturesSymbol('ETCUSD')).toEqual({ ok: false, message: 'ETCUSD is not a listed futures symbol; did you mean ETHUSD, BTCUSD?' });
+    expect(r.checkFuturesSymbol('ETCUSD')).toEqual({
+      ok: false,
+      message: 'ETCUSD is not a listed futures symbol; did you mean ETHUSD, BTCUSD?',
+    });
     expect(r.checkFuturesSymbol('BTCUSDT')).toEqual({ ok: false, message: 'BTCUSDT is not a listed futures symbol; did you mean BTCUSD?' });
-    expect(r.checkFuturesSymbol('PEPEUSD')).toEqual({ ok: false, message: 'PEPEUSD is not a listed futures symbol; listed: BTCUSD, ETHUSD, SOLUSD.' });
+    expect(r.checkFuturesSymbol('PEPEUSD')).toEqual({
+      ok: false,
+      message: 'PEPEUSD is not a listed futures symbol; listed: BTCUSD, ETHUSD, SOLUSD.',
+    });
     // SOLUSD trades as a perpetual but lists no options.
-    expect(r.checkUnderlying('SOLUSD')).toEqual({ ok: false, message: 'SOLUSD is not a listed option underlying; listed: BTCUSD, ETHUSD.' });
-    expect(r.checkOption(optionSymbol('DOGEUSD', E1, '0.2', 'CALL'))).toEqual({ ok: false, message: 'DOGEUSD is not a listed option underlying; listed: BTCUSD, ETHUSD.' });
+    expect(r.checkUnderlying('SOLUSD')).toEqual({
+      ok: false,
+      message: 'SOLUSD is not a listed option underlying; listed: BTCUSD, ETHUSD.',
+    });
+    expect(r.checkOption(optionSymbol('DOGEUSD', E1, '0.2', 'CALL'))).toEqual({
+      ok: false,
+      message: 'DOGEUSD is not a listed option underlying; listed: BTCUSD, ETHUSD.',
+    });
     expect(r.checkExpiry('ETHUSDX', E1)).toEqual({ ok: false, message: 'ETHUSDX is not a listed option underlying; did you mean ETHUSD?' });
   });
 
@@ -179,7 +209,12 @@ describe('malformed answers', () => {
     server.serve(CONFIG_PATH, answer(null, { code: 500, msg: 'system error' }));
     const { registry: r, logs } = registry(server.url, { backoff: () => 60_000 });
     expect(await r.ready()).toBe('fallback');
-    expect(r.status()).toMatchObject({ state: 'fallback', lastError: '/open/public/config/v1: Coincall answered code 500 (system error)', futures: 0, options: 0 });
+    expect(r.status()).toMatchObject({
+      state: 'fallback',
+      lastError: '/open/public/config/v1: Coincall answered code 500 (system error)',
+      futures: 0,
+      options: 0,
+    });
     expect(r.checkFuturesSymbol('NOPEUSD')).toEqual({ ok: true });
     expect(r.checkOption(btc(E3, '1', 'CALL'))).toEqual({ ok: true });
     expect(r.list()).toEqual([]);
@@ -192,7 +227,16 @@ describe('malformed answers', () => {
   it('skips and counts malformed rows, listing the good ones around them', async () => {
     const server = await exchange();
     const good = optionRows('ETHUSD', [E1], ['3000']);
-    server.serve(optionInstrumentsPath('ETH'), answer([good[0], { symbolName: 'ETHUSD-BAD' }, 42, { ...optionRow({ underlying: 'ETHUSD', expiry: E1, strike: '3100', type: 'PUT' }), strike: 3200 }, good[1]]));
+    server.serve(
+      optionInstrumentsPath('ETH'),
+      answer([
+        good[0],
+        { symbolName: 'ETHUSD-BAD' },
+        42,
+        { ...optionRow({ underlying: 'ETHUSD', expiry: E1, strike: '3100', type: 'PUT' }), strike: 3200 },
+        good[1],
+      ]),
+    );
     const { registry: r, logs } = registry(server.url);
     expect(await r.ready()).toBe('ready');
     expect(r.status().skippedRows).toBe(3);
@@ -307,7 +351,11 @@ describe('refresh', () => {
     const failing = change(r, (s) => s.lastError !== undefined);
     server.fail('*', 500);
     // A load may be under way when the switch flips, so any of its requests may be the one that fails.
-    expect(await failing).toMatchObject({ state: 'ready', consecutiveFailures: 1, lastError: expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\/open\/.*: HTTP 500$/) });
+    expect(await failing).toMatchObject({
+      state: 'ready',
+      consecutiveFailures: 1,
+      lastError: expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\/open\/.*: HTTP 500$/),
+    });
     await server.requestCount(server.requests.length + 2);
     expect(r.status().state).toBe('ready');
     expect(r.checkOption(btc(E1, '64000', 'CALL'))).toEqual({ ok: true });
@@ -336,7 +384,9 @@ describe('an implausible refresh (issue 22, hole 5)', () => {
     expect(r.checkOption(btc(E1, '64000', 'CALL'))).toEqual({ ok: true });
     expect(r.checkFuturesSymbol('BTCUSD')).toEqual({ ok: true });
     expect(r.list({ market: 'FUTURES' })).toHaveLength(3);
-    expect(logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['instrument refresh kept out as implausible; keeping the last list']);
+    expect(logs.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      'instrument refresh kept out as implausible; keeping the last list',
+    ]);
 
     const recovered = change(r, (s) => s.lastError === undefined);
     server.setListing(LISTING);

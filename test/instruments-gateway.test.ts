@@ -27,7 +27,9 @@ afterAll(() => disposeAll());
 
 /** Every symbol the simulator was asked to subscribe, in order. */
 const subscribedSymbols = (g: TestGateway): unknown[] =>
-  (g.simulator?.requests ?? []).filter((r) => r.action === 'subscribe').map((r) => (r.payload as Record<string, unknown> | undefined)?.['symbol']);
+  (g.simulator?.requests ?? [])
+    .filter((r) => r.action === 'subscribe')
+    .map((r) => (r.payload as Record<string, unknown> | undefined)?.['symbol']);
 
 async function refusal(g: TestGateway, query: string, variables: Record<string, unknown>): Promise<{ code: unknown; message: string }> {
   const before = g.simulator?.requests.length ?? 0;
@@ -46,7 +48,9 @@ function listedCall(): Instrument {
 
 describe('a subscription for something not listed', () => {
   it('a futures symbol with a typo (BTCUSDD) is refused, naming BTCUSD', async () => {
-    const { code, message } = await refusal(gateway, 'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', { s: 'BTCUSDD' });
+    const { code, message } = await refusal(gateway, 'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', {
+      s: 'BTCUSDD',
+    });
     expect(code).toBe('BAD_USER_INPUT');
     expect(message).toMatch(/BTCUSDD is not a listed futures symbol; did you mean BTCUSD/);
     expect(subscribedSymbols(gateway)).not.toContain('BTCUSDD');
@@ -57,7 +61,9 @@ describe('a subscription for something not listed', () => {
     const parsed = parseOptionSymbol(call.symbol);
     if (parsed === undefined) throw new Error(call.symbol);
     const unlisted = optionSymbol('BTCUSD', parsed.expiry, String(Number(parsed.strike) + 500), 'CALL');
-    const { code, message } = await refusal(gateway, 'subscription($s: String!) { optionOrderBook(symbol: $s) { symbol } }', { s: unlisted });
+    const { code, message } = await refusal(gateway, 'subscription($s: String!) { optionOrderBook(symbol: $s) { symbol } }', {
+      s: unlisted,
+    });
     expect(code).toBe('BAD_USER_INPUT');
     expect(message).toContain(`${unlisted} is not listed; nearest listed strikes: `);
     expect(message).toContain(call.symbol);
@@ -68,11 +74,17 @@ describe('a subscription for something not listed', () => {
     const expiries = gateway.instruments.expiries('BTCUSD');
     let unlisted = (expiries[0] ?? 0) + DAY_MS;
     while (expiries.includes(unlisted)) unlisted += DAY_MS;
-    const { code, message } = await refusal(gateway, 'subscription($e: DateTime!) { optionChain(underlying: "BTCUSD", expiry: $e) { expiry } }', {
-      e: new Date(unlisted).toISOString(),
-    });
+    const { code, message } = await refusal(
+      gateway,
+      'subscription($e: DateTime!) { optionChain(underlying: "BTCUSD", expiry: $e) { expiry } }',
+      {
+        e: new Date(unlisted).toISOString(),
+      },
+    );
     expect(code).toBe('BAD_USER_INPUT');
-    expect(message).toContain(`no BTCUSD options expire at ${new Date(unlisted).toISOString()}; listed BTCUSD expiries: ${new Date(expiries[0] ?? 0).toISOString()}`);
+    expect(message).toContain(
+      `no BTCUSD options expire at ${new Date(unlisted).toISOString()}; listed BTCUSD expiries: ${new Date(expiries[0] ?? 0).toISOString()}`,
+    );
   });
 
   it('an option of an unlisted expiry is refused, naming the listed expiries', async () => {
@@ -88,7 +100,11 @@ describe('a subscription for something not listed', () => {
 
   it('a listed instrument goes through and streams', async () => {
     const call = listedCall();
-    const [result] = await take(wsClient(gateway.wsUrl), { query: 'subscription($s: String!) { optionPricing(symbol: $s) { symbol } }', variables: { s: call.symbol } }, 1);
+    const [result] = await take(
+      wsClient(gateway.wsUrl),
+      { query: 'subscription($s: String!) { optionPricing(symbol: $s) { symbol } }', variables: { s: call.symbol } },
+      1,
+    );
     expect(result?.errors).toBeUndefined();
     expect(result?.data).toEqual({ optionPricing: { symbol: call.symbol } });
   });
@@ -112,7 +128,7 @@ describe('argument checks against a listing', () => {
     return 'accepted';
   };
 
-  it("futuresIndexPrice checks the perpetuals, optionIndexPrice the option underlyings", () => {
+  it('futuresIndexPrice checks the perpetuals, optionIndexPrice the option underlyings', () => {
     expect(badInput(() => futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now(), listing))).toBe('accepted');
     expect(badInput(() => futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now(), listing))).toBe(
       'BAD_USER_INPUT futuresIndexPrice: ETHUSD is not a listed futures symbol',
@@ -124,7 +140,9 @@ describe('argument checks against a listing', () => {
   });
 
   it('format checks come first, and without a listing they stand alone', () => {
-    expect(badInput(() => futuresIndexPrice.parseArgs({ symbol: 'btc' }, Date.now(), listing))).toMatch(/BAD_USER_INPUT .*must be a futures symbol/);
+    expect(badInput(() => futuresIndexPrice.parseArgs({ symbol: 'btc' }, Date.now(), listing))).toMatch(
+      /BAD_USER_INPUT .*must be a futures symbol/,
+    );
     expect(badInput(() => futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()))).toBe('accepted');
   });
 });
@@ -155,7 +173,14 @@ describe('Query.instruments and Query.expiries', () => {
       minQuantity: '0.001',
       active: true,
     });
-    expect(data.calls[0]).toEqual({ id: call.id, symbol: call.symbol, market: 'OPTIONS', expiry: new Date(call.expiry ?? 0).toISOString(), strike: call.strike, type: 'CALL' });
+    expect(data.calls[0]).toEqual({
+      id: call.id,
+      symbol: call.symbol,
+      market: 'OPTIONS',
+      expiry: new Date(call.expiry ?? 0).toISOString(),
+      strike: call.strike,
+      type: 'CALL',
+    });
     expect(data.calls.every((c) => c['type'] === 'CALL' && c['expiry'] === new Date(call.expiry ?? 0).toISOString())).toBe(true);
     expect(data.expiries).toEqual(gateway.instruments.expiries('BTCUSD').map((e) => new Date(e).toISOString()));
   });
@@ -168,8 +193,12 @@ describe('Query.instruments and Query.expiries', () => {
   });
 
   it('status.instruments says READY with counts', async () => {
-    const { body } = await postGraphQL(gateway.url, { query: '{ status { instruments { state lastLoadedAt lastError futures underlyings options } } }' });
-    expect(body['data']).toMatchObject({ status: { instruments: { state: 'READY', lastError: null, futures: 5, underlyings: 5, lastLoadedAt: expect.any(String) } } });
+    const { body } = await postGraphQL(gateway.url, {
+      query: '{ status { instruments { state lastLoadedAt lastError futures underlyings options } } }',
+    });
+    expect(body['data']).toMatchObject({
+      status: { instruments: { state: 'READY', lastError: null, futures: 5, underlyings: 5, lastLoadedAt: expect.any(String) } },
+    });
   });
 });
 
@@ -181,8 +210,13 @@ describe('when the instrument list cannot be loaded', () => {
 
   it('says so in its log and in status (FALLBACK, with the error)', async () => {
     expect(fallback.logs.lines.some((l) => l.level === 'warn' && /checking symbols by format only/.test(l.msg ?? ''))).toBe(true);
-    const { body } = await postGraphQL(fallback.url, { query: '{ status { instruments { state lastError consecutiveFailures } } instruments { symbol } }' });
-    expect(body['data']).toMatchObject({ status: { instruments: { state: 'FALLBACK', lastError: expect.stringContaining('ECONNREFUSED'), consecutiveFailures: 1 } }, instruments: [] });
+    const { body } = await postGraphQL(fallback.url, {
+      query: '{ status { instruments { state lastError consecutiveFailures } } instruments { symbol } }',
+    });
+    expect(body['data']).toMatchObject({
+      status: { instruments: { state: 'FALLBACK', lastError: expect.stringContaining('ECONNREFUSED'), consecutiveFailures: 1 } },
+      instruments: [],
+    });
   });
 
   it('keeps the format checks; a well-formed unlisted symbol goes to the exchange, which refuses it', async () => {
@@ -206,7 +240,16 @@ describe('an empty instrument refresh mid-run (issue 22, hole 5)', () => {
     const [result] = await take(wsClient(g.wsUrl), { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, 1);
     expect(result).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
     const { body } = await postGraphQL(g.url, { query: '{ status { instruments { state futures rejectedRefreshes lastRejection } } }' });
-    expect(body['data']).toMatchObject({ status: { instruments: { state: 'READY', futures: 2, rejectedRefreshes: expect.any(Number), lastRejection: 'the exchange listed no instrument at all' } } });
+    expect(body['data']).toMatchObject({
+      status: {
+        instruments: {
+          state: 'READY',
+          futures: 2,
+          rejectedRefreshes: expect.any(Number),
+          lastRejection: 'the exchange listed no instrument at all',
+        },
+      },
+    });
     const samples = parsePrometheus(await (await fetch(new URL('/metrics', g.url))).text());
     expect(sumOf(samples, 'coincall_gateway_instrument_refreshes_rejected_total', { reason: 'empty' })).toBeGreaterThan(0);
     expect(sumOf(samples, 'coincall_gateway_instrument_refreshes_rejected_total', { reason: 'shrunk' })).toBe(0);

@@ -80,10 +80,43 @@ describe('the config (GET /open/public/config/v1)', () => {
       { symbol: 'ETHUSD', base: 'ETH' },
     ]);
     expect(parsed.futures).toEqual([
-      { id: 'FUTURES:BTCUSD', symbol: 'BTCUSD', market: 'FUTURES', underlying: 'BTCUSD', expiry: null, strike: null, type: null, tickSize: '0.1', minQuantity: '0.001', active: true },
-      { id: 'FUTURES:DOGEUSD', symbol: 'DOGEUSD', market: 'FUTURES', underlying: 'DOGEUSD', expiry: null, strike: null, type: null, tickSize: '0.0000001', minQuantity: null, active: true },
+      {
+        id: 'FUTURES:BTCUSD',
+        symbol: 'BTCUSD',
+        market: 'FUTURES',
+        underlying: 'BTCUSD',
+        expiry: null,
+        strike: null,
+        type: null,
+        tickSize: '0.1',
+        minQuantity: '0.001',
+        active: true,
+      },
+      {
+        id: 'FUTURES:DOGEUSD',
+        symbol: 'DOGEUSD',
+        market: 'FUTURES',
+        underlying: 'DOGEUSD',
+        expiry: null,
+        strike: null,
+        type: null,
+        tickSize: '0.0000001',
+        minQuantity: null,
+        active: true,
+      },
       // No tickSize: the tick that tickDecimal implies.
-      { id: 'FUTURES:SOLUSD', symbol: 'SOLUSD', market: 'FUTURES', underlying: 'SOLUSD', expiry: null, strike: null, type: null, tickSize: '0.01', minQuantity: '0.001', active: true },
+      {
+        id: 'FUTURES:SOLUSD',
+        symbol: 'SOLUSD',
+        market: 'FUTURES',
+        underlying: 'SOLUSD',
+        expiry: null,
+        strike: null,
+        type: null,
+        tickSize: '0.01',
+        minQuantity: '0.001',
+        active: true,
+      },
     ]);
   });
 
@@ -136,7 +169,12 @@ describe('the option list (GET /open/option/getInstruments/{base})', () => {
   });
 
   it('keeps decimal strikes exact and accepts numbers sent as strings', () => {
-    const row = { ...optionRow({ underlying: 'DOGEUSD', expiry: Date.UTC(2024, 11, 13, 8), strike: '0.178', type: 'PUT' }), strike: '0.1780', tickSize: '0.0001', isActive: 'false' };
+    const row = {
+      ...optionRow({ underlying: 'DOGEUSD', expiry: Date.UTC(2024, 11, 13, 8), strike: '0.178', type: 'PUT' }),
+      strike: '0.1780',
+      tickSize: '0.0001',
+      isActive: 'false',
+    };
     const [doge] = parseOptionInstruments([row], { symbol: 'DOGEUSD', base: 'DOGE' }).instruments;
     expect(doge).toMatchObject({ symbol: 'DOGEUSD-13DEC24-0.178-P', strike: '0.178', type: 'PUT', tickSize: '0.0001', active: false });
   });

@@ -102,7 +102,10 @@ describe('two accounts at once see only their own data', () => {
 describe('upstream connections per credential', () => {
   it('signs private subscriptions with the client key only, and public ones with the server key only', async () => {
     const alice = wsClient(gateway.wsUrl, credentialOf(ALICE));
-    await Promise.all([take(alice, balance, 1), take(alice, { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, 1)]);
+    await Promise.all([
+      take(alice, balance, 1),
+      take(alice, { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, 1),
+    ]);
     const subscribes = requests().filter((r) => r.action === 'subscribe');
     const privateKeys = new Set(subscribes.filter((r) => PRIVATE_TYPES.has(r.dataType ?? '')).map((r) => r.apiKey));
     const publicKeys = new Set(subscribes.filter((r) => !PRIVATE_TYPES.has(r.dataType ?? '')).map((r) => r.apiKey));
@@ -117,7 +120,12 @@ describe('upstream connections per credential', () => {
     const first = wsClient(gateway.wsUrl, credentialOf(ALICE));
     const second = wsClient(gateway.wsUrl, credentialOf(ALICE));
     // Each stream runs until its 1.5 s timeout.
-    const streams = [take(first, balance, 1_000, 1_500), take(second, balance, 1_000, 1_500), take(second, optionPositions, 1_000, 1_500), take(first, orders, 1_000, 1_500)];
+    const streams = [
+      take(first, balance, 1_000, 1_500),
+      take(second, balance, 1_000, 1_500),
+      take(second, optionPositions, 1_000, 1_500),
+      take(first, orders, 1_000, 1_500),
+    ];
     await waitFor(() => connections('options') === 2 && connections('futures') === 2, 'one private connection per market');
     await sleep(200);
     expect(connections('options')).toBe(2);
@@ -127,7 +135,10 @@ describe('upstream connections per credential', () => {
     expect(status.connections.filter((c) => c.access === 'PRIVATE')).toHaveLength(2);
     expect(status.privateTopics).toBe(3);
     await Promise.all(streams);
-    await waitFor(() => connections('options') === 1 && connections('futures') === 1, 'the private connections to close after the last subscription');
+    await waitFor(
+      () => connections('options') === 1 && connections('futures') === 1,
+      'the private connections to close after the last subscription',
+    );
   });
 });
 
@@ -174,4 +185,3 @@ describe('credential failures', () => {
     expect(connections()).toBe(2);
   });
 });
-

@@ -28,14 +28,18 @@ function liveCheck(env: Record<string, string>): Promise<{ code: number | null; 
 }
 
 describe('npm run live-check', () => {
-  it('passes against the built-in simulator without a key: every channel, private ones too, sends its first event', { timeout: 90_000 }, async () => {
-    const { code, output } = await liveCheck({ LIVE_CHECK_PRIVATE: '1', LIVE_CHECK_TIMEOUT_MS: '30000' });
-    expect(output).toContain('against the built-in simulator');
-    for (const channel of ALL_CHANNELS) expect(output).toMatch(new RegExp(`^${channel.id} .* ok: first event after \\d+ ms$`, 'm'));
-    expect(output).toContain('dropped frames: unknown dt 0, undecodable 0');
-    expect(output).toContain('live-check: passed');
-    expect(code).toBe(0);
-  });
+  it(
+    'passes against the built-in simulator without a key: every channel, private ones too, sends its first event',
+    { timeout: 90_000 },
+    async () => {
+      const { code, output } = await liveCheck({ LIVE_CHECK_PRIVATE: '1', LIVE_CHECK_TIMEOUT_MS: '30000' });
+      expect(output).toContain('against the built-in simulator');
+      for (const channel of ALL_CHANNELS) expect(output).toMatch(new RegExp(`^${channel.id} .* ok: first event after \\d+ ms$`, 'm'));
+      expect(output).toContain('dropped frames: unknown dt 0, undecodable 0');
+      expect(output).toContain('live-check: passed');
+      expect(code).toBe(0);
+    },
+  );
 
   it('fails with exit code 1 against an exchange that is not there, naming the silent channels', { timeout: 60_000 }, async () => {
     const nowhere = await unreachableUrl();

@@ -21,9 +21,13 @@ describe('upstream notices in the log', () => {
     if (simulator === undefined) throw new Error('simulated');
     const logged = () => gateway.logs.lines.filter((l) => l.msg === 'upstream notice').length;
     const before = gateway.logs.text().length;
-    for (let i = 0; i < NOTICES; i++) simulator.sendRaw('futures', JSON.stringify({ code: 500, message: `notice ${i} ${'x'.repeat(MIB)}` }));
+    for (let i = 0; i < NOTICES; i++)
+      simulator.sendRaw('futures', JSON.stringify({ code: 500, message: `notice ${i} ${'x'.repeat(MIB)}` }));
     // The same for a refusal's reason and a frame no channel can decode (its cause quotes the decoder's message).
-    simulator.sendRaw('futures', JSON.stringify({ action: 'SUBSCRIBE', dataType: 'lastTrade', result: 'failed', message: 'y'.repeat(MIB) }));
+    simulator.sendRaw(
+      'futures',
+      JSON.stringify({ action: 'SUBSCRIBE', dataType: 'lastTrade', result: 'failed', message: 'y'.repeat(MIB) }),
+    );
     simulator.sendRaw('futures', JSON.stringify({ message: `too many request ${'z'.repeat(MIB)}` }));
     await waitFor(() => logged() >= NOTICES, 'every notice logged', 20_000);
 

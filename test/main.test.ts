@@ -128,7 +128,9 @@ function accepting(url: string): Promise<boolean> {
 
 /** The exec-form CMD of the Dockerfile, e.g. `["node", "dist/main.js"]`. */
 function dockerCmd(): string[] {
-  const line = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
+  const line = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('CMD '));
   if (line === undefined) throw new Error('the Dockerfile has no CMD');
   return JSON.parse(line.slice('CMD '.length)) as string[];
 }
@@ -147,86 +149,120 @@ async function stopWithSigterm(app: Launched) {
 }
 
 describe('npm start', () => {
-  it('runs on the simulator, streams, and shuts down cleanly on SIGTERM', async () => {
-    const app = startGateway();
-    try {
-      const { url } = await app.listening();
-      await app.until(/SIMULATED DATA/);
-      const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
-      const events: unknown[] = [];
-      const completed = new Promise<void>((resolve, reject) => {
-        client.subscribe({ query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' }, {
-          next: (value) => {
-            events.push(value);
-            if (events.length === 1) app.kill('SIGTERM');
-          },
-          error: reject,
-          complete: () => resolve(),
+  it(
+    'runs on the simulator, streams, and shuts down cleanly on SIGTERM',
+    async () => {
+      const app = startGateway();
+      try {
+        const { url } = await app.listening();
+        await app.until(/SIMULATED DATA/);
+        const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+        const events: unknown[] = [];
+        const completed = new Promise<void>((resolve, reject) => {
+          client.subscribe(
+            { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }' },
+            {
+              next: (value) => {
+                events.push(value);
+                if (events.length === 1) app.kill('SIGTERM');
+              },
+              error: reject,
+              complete: () => resolve(),
+            },
+          );
         });
+        await completed;
+        expect(events[0]).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
+        expect(await app.exited).toBe(0);
+        expect(app.output()).toContain('shutting down');
+        await client.dispose();
+      } finally {
+        app.dispose();
+      }
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'passes SIGTERM sent to the npm process on to the gateway: it shuts down, every process exits 0, nothing is left listening',
+    async () => {
+      const ended = await stopWithSigterm(launch('npm', ['start'], GATEWAY_ENV));
+      expect(ended.output).toContain(SHUTTING_DOWN);
+      expect(ended.code, "npm exec'd the gateway: its exit code is the gateway's").toBe(0);
+      expect(ended.gatewayAlive, 'the gateway process is gone').toBe(false);
+      expect(ended.stillListening, 'nothing accepts connections on the port').toBe(false);
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "stops gracefully when a container stops: SIGTERM to the Dockerfile's CMD exits 0",
+    async () => {
+      const [command, ...args] = dockerCmd();
+      const ended = await stopWithSigterm(launch(command as string, args, GATEWAY_ENV));
+      expect(ended.output).toContain(SHUTTING_DOWN);
+      expect(ended.code).toBe(0);
+      expect(ended.gatewayAlive).toBe(false);
+      expect(ended.stillListening).toBe(false);
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'writes readable lines with LOG_FORMAT=pretty, down to the last one before exit',
+    async () => {
+      const app = launch(process.execPath, [MAIN], { ...GATEWAY_ENV, LOG_FORMAT: 'pretty' });
+      try {
+        const [, url] = await app.until(/INFO.*listening on (http:\/\/\S+)/);
+        expect((await fetch(new URL('/health', url))).status).toBe(200);
+        app.kill('SIGTERM');
+        expect(await app.exited).toBe(0);
+        expect(app.output()).toMatch(/INFO.*shutting down/);
+        expect(app.output()).not.toContain('"msg":');
+      } finally {
+        app.dispose();
+      }
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses bad configuration with one message listing every problem',
+    async () => {
+      const app = launch(process.execPath, [MAIN], {
+        PORT: 'eighty',
+        UPSTREAM: 'moon',
+        LOG_LEVEL: 'loud',
+        LOG_FORMAT: 'xml',
+        COINCALL_API_KEY: 'k',
+        HOST: 'not a host',
       });
-      await completed;
-      expect(events[0]).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
-      expect(await app.exited).toBe(0);
-      expect(app.output()).toContain('shutting down');
-      await client.dispose();
-    } finally {
-      app.dispose();
-    }
-  }, SPAWN_TEST_TIMEOUT_MS);
-
-  it('passes SIGTERM sent to the npm process on to the gateway: it shuts down, every process exits 0, nothing is left listening', async () => {
-    const ended = await stopWithSigterm(launch('npm', ['start'], GATEWAY_ENV));
-    expect(ended.output).toContain(SHUTTING_DOWN);
-    expect(ended.code, 'npm exec\'d the gateway: its exit code is the gateway\'s').toBe(0);
-    expect(ended.gatewayAlive, 'the gateway process is gone').toBe(false);
-    expect(ended.stillListening, 'nothing accepts connections on the port').toBe(false);
-  }, SPAWN_TEST_TIMEOUT_MS);
-
-  it('stops gracefully when a container stops: SIGTERM to the Dockerfile\'s CMD exits 0', async () => {
-    const [command, ...args] = dockerCmd();
-    const ended = await stopWithSigterm(launch(command as string, args, GATEWAY_ENV));
-    expect(ended.output).toContain(SHUTTING_DOWN);
-    expect(ended.code).toBe(0);
-    expect(ended.gatewayAlive).toBe(false);
-    expect(ended.stillListening).toBe(false);
-  }, SPAWN_TEST_TIMEOUT_MS);
-
-  it('writes readable lines with LOG_FORMAT=pretty, down to the last one before exit', async () => {
-    const app = launch(process.execPath, [MAIN], { ...GATEWAY_ENV, LOG_FORMAT: 'pretty' });
-    try {
-      const [, url] = await app.until(/INFO.*listening on (http:\/\/\S+)/);
-      expect((await fetch(new URL('/health', url))).status).toBe(200);
-      app.kill('SIGTERM');
-      expect(await app.exited).toBe(0);
-      expect(app.output()).toMatch(/INFO.*shutting down/);
-      expect(app.output()).not.toContain('"msg":');
-    } finally {
-      app.dispose();
-    }
-  }, SPAWN_TEST_TIMEOUT_MS);
-
-  it('refuses bad configuration with one message listing every problem', async () => {
-    const app = launch(process.execPath, [MAIN], { PORT: 'eighty', UPSTREAM: 'moon', LOG_LEVEL: 'loud', LOG_FORMAT: 'xml', COINCALL_API_KEY: 'k', HOST: 'not a host' });
-    expect(await app.exited).toBe(1);
-    const output = app.output();
-    expect(output).toContain('Invalid configuration');
-    for (const name of ['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'LOG_FORMAT', 'COINCALL_API_SECRET']) expect(output).toContain(name);
-  }, SPAWN_TEST_TIMEOUT_MS);
+      expect(await app.exited).toBe(1);
+      const output = app.output();
+      expect(output).toContain('Invalid configuration');
+      for (const name of ['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'LOG_FORMAT', 'COINCALL_API_SECRET']) expect(output).toContain(name);
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('npm run simulator', () => {
-  it('passes SIGTERM sent to the npm process on to the simulator: it closes, exits 0, and nothing is left listening', async () => {
-    const simulator = launch('npm', ['run', 'simulator'], { SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1' });
-    try {
-      const [, url] = await simulator.until(/options\s+(ws:\/\/\S+)/);
-      const httpUrl = (url as string).replace(/^ws/, 'http');
-      expect(await accepting(httpUrl)).toBe(true);
-      simulator.kill('SIGTERM');
-      expect(await simulator.exited, simulator.output()).toBe(0);
-      expect(simulator.output()).toContain('SIGTERM: closing the simulator.');
-      expect(await accepting(httpUrl), 'nothing accepts connections on the port').toBe(false);
-    } finally {
-      simulator.dispose();
-    }
-  }, SPAWN_TEST_TIMEOUT_MS);
+  it(
+    'passes SIGTERM sent to the npm process on to the simulator: it closes, exits 0, and nothing is left listening',
+    async () => {
+      const simulator = launch('npm', ['run', 'simulator'], { SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1' });
+      try {
+        const [, url] = await simulator.until(/options\s+(ws:\/\/\S+)/);
+        const httpUrl = (url as string).replace(/^ws/, 'http');
+        expect(await accepting(httpUrl)).toBe(true);
+        simulator.kill('SIGTERM');
+        expect(await simulator.exited, simulator.output()).toBe(0);
+        expect(simulator.output()).toContain('SIGTERM: closing the simulator.');
+        expect(await accepting(httpUrl), 'nothing accepts connections on the port').toBe(false);
+      } finally {
+        simulator.dispose();
+      }
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
 });

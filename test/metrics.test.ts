@@ -10,7 +10,16 @@ import { readConfig } from '../src/config.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import type { UpstreamStatus } from '../src/sources/coincall/coincall-source.ts';
 import { parsePrometheus, scrapeMetrics, sumOf, type Sample } from './helpers/prometheus.ts';
-import { DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import {
+  DEMO_CREDENTIAL,
+  disposeAll,
+  postGraphQL,
+  startTestGateway,
+  take,
+  waitFor,
+  wsClient,
+  type TestGateway,
+} from './helpers/gateway.ts';
 
 const FAMILIES = [
   'coincall_gateway_subscriptions',
@@ -27,7 +36,10 @@ const FAMILIES = [
   'coincall_gateway_instrument_refreshes_rejected_total',
 ] as const;
 
-const ORDER_BOOK = { query: 'subscription ($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 3) { symbol bids { price } } }', variables: { symbol: 'BTCUSD' } };
+const ORDER_BOOK = {
+  query: 'subscription ($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 3) { symbol bids { price } } }',
+  variables: { symbol: 'BTCUSD' },
+};
 const TRADES = { query: 'subscription { futuresTrades(symbol: "BTCUSD") { price } }' };
 
 let gateway: TestGateway;
@@ -79,7 +91,11 @@ describe('GET /metrics', () => {
     let during: Sample[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
       during = (await scrapeMetrics(gateway.port)).samples;
-      if (sumOf(during, 'coincall_gateway_upstream_reconnects_total', { market: 'futures' }) > 0 && sumOf(during, 'coincall_gateway_messages_sent_total', { transport: 'sse' }) > 0) break;
+      if (
+        sumOf(during, 'coincall_gateway_upstream_reconnects_total', { market: 'futures' }) > 0 &&
+        sumOf(during, 'coincall_gateway_messages_sent_total', { transport: 'sse' }) > 0
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const moved = (name: string, where: Record<string, string> = {}) => sumOf(during, name, where) - sumOf(before, name, where);
@@ -122,8 +138,33 @@ describe('GET /metrics', () => {
     await client.dispose();
     expect(text).not.toContain('BTCUSD');
     expect(text).not.toContain(DEMO_CREDENTIAL.apiKey);
-    const allowed = new Set(['field', 'transport', 'market', 'access', 'state', 'channel', 'cause', 'action', 'code', 'le', 'quantile', 'version', 'major', 'minor', 'patch', 'type', 'kind', 'space', 'operationType', 'phase', 'method', 'statusCode', 'reason']);
-    for (const sample of samples) for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
+    const allowed = new Set([
+      'field',
+      'transport',
+      'market',
+      'access',
+      'state',
+      'channel',
+      'cause',
+      'action',
+      'code',
+      'le',
+      'quantile',
+      'version',
+      'major',
+      'minor',
+      'patch',
+      'type',
+      'kind',
+      'space',
+      'operationType',
+      'phase',
+      'method',
+      'statusCode',
+      'reason',
+    ]);
+    for (const sample of samples)
+      for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
   });
 
   it('is served outside the connection cap and answers GET only', async () => {
@@ -158,7 +199,15 @@ describe('the scrape-time families', () => {
 
   it('read the modules\u2019 plain counters at scrape time: slow subscribers, drops, reconnects, gate refusals', async () => {
     const metrics = createMetrics({ processMetrics: false });
-    let fanout = { groups: 0, members: 0, executions: 0, deliveries: 5, conflated: 2, tooSlow: 1, deliveredBy: { ws: 5, sse: 0, multipart: 0 } };
+    let fanout = {
+      groups: 0,
+      members: 0,
+      executions: 0,
+      deliveries: 5,
+      conflated: 2,
+      tooSlow: 1,
+      deliveredBy: { ws: 5, sse: 0, multipart: 0 },
+    };
     let reconnects = 0;
     metrics.bind({ fanout: () => fanout, upstream: () => status(reconnects), gateRefusals: () => ({ TOO_MANY_CONNECTIONS: 4 }) });
     let samples = parsePrometheus(await metrics.render());

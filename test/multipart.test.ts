@@ -94,11 +94,16 @@ const rawPost = (accept: string, query: string, until: (body: string) => boolean
 
 describe('the multipart framing, byte by byte', () => {
   it('streams `{"payload":...}` parts between CRLF-delimited `--graphql` boundaries', async () => {
-    const { status, type, body } = await rawPost('multipart/mixed;subscriptionSpec="1.0", application/json', TRADES, (b) => b.split(PART).length > 3);
+    const { status, type, body } = await rawPost(
+      'multipart/mixed;subscriptionSpec="1.0", application/json',
+      TRADES,
+      (b) => b.split(PART).length > 3,
+    );
     expect([status, type]).toEqual([200, MULTIPART_CONTENT_TYPE]);
     expect(body.startsWith(`${PART}{"payload":{"data":{"futuresTrades":[`)).toBe(true);
     const parts = body.split(PART).slice(1, 3);
-    for (const part of parts) expect(JSON.parse(part.replace(/\r\n--graphql$/, ''))).toMatchObject({ payload: { data: { futuresTrades: expect.any(Array) } } });
+    for (const part of parts)
+      expect(JSON.parse(part.replace(/\r\n--graphql$/, ''))).toMatchObject({ payload: { data: { futuresTrades: expect.any(Array) } } });
   });
 
   it('answers a refused subscription with one errors part and the closing boundary', async () => {
@@ -159,7 +164,9 @@ describe('connection counting', () => {
     const own = await startTestGateway();
     const client = new ApolloClient({ link: new HttpLink({ uri: own.url }), cache: new InMemoryCache() });
     let events = 0;
-    const sub = client.subscribe({ query: gql('subscription { futuresIndexPrice(symbol: "BTCUSD") { markPrice } }') }).subscribe({ next: () => (events += 1) });
+    const sub = client
+      .subscribe({ query: gql('subscription { futuresIndexPrice(symbol: "BTCUSD") { markPrice } }') })
+      .subscribe({ next: () => (events += 1) });
     await waitFor(() => events > 0, 'a first event');
     expect(await subscribersOf(own.url, 'futuresIndexPrice')).toBe(1);
     sub.unsubscribe();
@@ -175,14 +182,22 @@ describe('connection counting', () => {
   it('counts a multipart stream against MAX_CONNECTIONS like SSE', async () => {
     const small = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxConnections: 1 } } });
     const open = new Promise<void>((resolve, reject) => {
-      const req = request(small.url, { method: 'POST', agent: false, headers: { accept: APOLLO_ACCEPT, 'content-type': 'application/json' } }, (res) => {
-        res.once('data', () => resolve());
-      });
+      const req = request(
+        small.url,
+        { method: 'POST', agent: false, headers: { accept: APOLLO_ACCEPT, 'content-type': 'application/json' } },
+        (res) => {
+          res.once('data', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ query: TRADES }));
     });
     await open;
-    const second = await fetch(small.url, { method: 'POST', headers: { accept: APOLLO_ACCEPT, 'content-type': 'application/json' }, body: JSON.stringify({ query: TRADES }) });
+    const second = await fetch(small.url, {
+      method: 'POST',
+      headers: { accept: APOLLO_ACCEPT, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: TRADES }),
+    });
     expect(second.status).toBe(503);
     expect(await second.text()).toContain('MAX_CONNECTIONS');
   });

@@ -76,7 +76,9 @@ const CHECKS: Partial<Record<ExampleName, Check>> = {
   status: check(StatusDocument, (d) => expect(d.status.mode).toBe('SIMULATED')),
   accountBalance: check(AccountBalanceDocument, (d) => expect(d.accountBalance.userId).toMatch(/^\d+$/)),
   optionIndexPrice: check(OptionIndexPriceDocument, (d) => expect(d.optionIndexPrice.symbol).toBe('BTCUSD')),
-  optionKline: check(OptionKlineDocument, (d) => expect(d.optionKline).toMatchObject({ symbol: variables.optionKline['symbol'], period: 'H1' })),
+  optionKline: check(OptionKlineDocument, (d) =>
+    expect(d.optionKline).toMatchObject({ symbol: variables.optionKline['symbol'], period: 'H1' }),
+  ),
   optionPricing: check(OptionPricingDocument, (d) => expect(d.optionPricing.symbol).toBe(variables.optionPricing['symbol'])),
   optionChain: check(OptionChainDocument, (d) => {
     expect(d.optionChain.expiry).toBe(variables.optionChain['expiry']);
@@ -111,11 +113,15 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Where `value` breaks the schema's promise for `type` with this selection (empty: well-typed). */
 function typeProblems(type: GraphQLOutputType, selection: SelectionSetNode | undefined, value: unknown, path: string): string[] {
-  if (isNonNullType(type)) return value === null || value === undefined ? [`${path} is null but non-null`] : typeProblems(type.ofType, selection, value, path);
+  if (isNonNullType(type))
+    return value === null || value === undefined ? [`${path} is null but non-null`] : typeProblems(type.ofType, selection, value, path);
   if (value === null) return [];
   if (isListType(type))
-    return Array.isArray(value) ? value.flatMap((item, i) => typeProblems(type.ofType, selection, item, `${path}[${i}]`)) : [`${path} is not a list`];
-  if (isEnumType(type)) return typeof value === 'string' && type.getValue(value) !== undefined ? [] : [`${path}: ${String(value)} is not a ${type.name}`];
+    return Array.isArray(value)
+      ? value.flatMap((item, i) => typeProblems(type.ofType, selection, item, `${path}[${i}]`))
+      : [`${path} is not a list`];
+  if (isEnumType(type))
+    return typeof value === 'string' && type.getValue(value) !== undefined ? [] : [`${path}: ${String(value)} is not a ${type.name}`];
   if (isScalarType(type)) {
     const ok: Record<string, (v: unknown) => boolean> = {
       Decimal: (v) => typeof v === 'string' && DECIMAL.test(v),
@@ -130,7 +136,8 @@ function typeProblems(type: GraphQLOutputType, selection: SelectionSetNode | und
     if (check === undefined) return [`${path}: no check for scalar ${type.name}`];
     return check(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a ${type.name}`];
   }
-  if (!isObjectType(type) || selection === undefined || typeof value !== 'object' || Array.isArray(value)) return [`${path} is not a ${String(type)} object`];
+  if (!isObjectType(type) || selection === undefined || typeof value !== 'object' || Array.isArray(value))
+    return [`${path} is not a ${String(type)} object`];
   const record = value as Record<string, unknown>;
   const fields = type.getFields();
   const selected = selection.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s] : []));

@@ -13,11 +13,14 @@ const directory = new URL('../schema/operations/', import.meta.url);
 const HAND_WRITTEN = ['status.graphql', 'statusUpdates.graphql'];
 
 describe('schema/operations', () => {
-  it.each(channelOperationFiles().map((f) => [f.file, f.text] as const))('%s is the channel file\'s example operation (run `npm run schema`)', (file, text) => {
-    expect(readFileSync(new URL(file, directory), 'utf8')).toBe(text);
-  });
+  it.each(channelOperationFiles().map((f) => [f.file, f.text] as const))(
+    "%s is the channel file's example operation (run `npm run schema`)",
+    (file, text) => {
+      expect(readFileSync(new URL(file, directory), 'utf8')).toBe(text);
+    },
+  );
 
-  it('holds only the channels\' operations and the status query', () => {
+  it("holds only the channels' operations and the status query", () => {
     const expected = [...channelOperationFiles().map((f) => f.file), ...HAND_WRITTEN].sort();
     expect(readdirSync(directory).sort()).toEqual(expected);
   });

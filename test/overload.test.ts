@@ -46,40 +46,44 @@ const tradesIn = (messages: readonly Message[], id: string) =>
 const errorCode = (m: Message) => m.payload?.errors?.[0]?.extensions?.['code'];
 
 describe('a client that stops reading', () => {
-  it('is ended alone on its trades with SUBSCRIBER_TOO_SLOW, keeps its socket and its book, and a healthy client gets every trade', { timeout: 60_000 }, async () => {
-    const symbol = 'XRPUSD';
-    const healthy = await stallableClient(gateway.wsUrl);
-    const stalled = await stallableClient(gateway.wsUrl);
-    const members = gateway.fanout.stats().members;
-    healthy.subscribe('t', TRADES, { symbol });
-    stalled.subscribe('t', TRADES, { symbol });
-    stalled.subscribe('b', BOOK, { symbol });
-    await waitFor(() => gateway.fanout.stats().members === members + 3, 'three members');
-    await subscribedUpstream(gateway, 'lastTrade', symbol);
-    stalled.pause();
+  it(
+    'is ended alone on its trades with SUBSCRIBER_TOO_SLOW, keeps its socket and its book, and a healthy client gets every trade',
+    { timeout: 60_000 },
+    async () => {
+      const symbol = 'XRPUSD';
+      const healthy = await stallableClient(gateway.wsUrl);
+      const stalled = await stallableClient(gateway.wsUrl);
+      const members = gateway.fanout.stats().members;
+      healthy.subscribe('t', TRADES, { symbol });
+      stalled.subscribe('t', TRADES, { symbol });
+      stalled.subscribe('b', BOOK, { symbol });
+      await waitFor(() => gateway.fanout.stats().members === members + 3, 'three members');
+      await subscribedUpstream(gateway, 'lastTrade', symbol);
+      stalled.pause();
 
-    let sent = 0;
-    for (let i = 0; i < 1_000 && gateway.fanout.stats().tooSlow === 0; i++) {
-      gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
-      sent += 2_000;
-      await sleep(10);
-    }
-    expect(gateway.fanout.stats().tooSlow).toBe(1);
-    // The healthy client, on its own socket, gets every trade (merged or not): nothing lost.
-    await waitFor(() => tradesIn(healthy.messages, 't') === sent, 'every trade at the healthy client', 30_000);
-    expect(healthy.messages.some((m) => m.type === 'error' || errorCode(m) !== undefined)).toBe(false);
+      let sent = 0;
+      for (let i = 0; i < 1_000 && gateway.fanout.stats().tooSlow === 0; i++) {
+        gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
+        sent += 2_000;
+        await sleep(10);
+      }
+      expect(gateway.fanout.stats().tooSlow).toBe(1);
+      // The healthy client, on its own socket, gets every trade (merged or not): nothing lost.
+      await waitFor(() => tradesIn(healthy.messages, 't') === sent, 'every trade at the healthy client', 30_000);
+      expect(healthy.messages.some((m) => m.type === 'error' || errorCode(m) !== undefined)).toBe(false);
 
-    stalled.resume();
-    const ended = await stalled.waitFor((m) => m.id === 't' && errorCode(m) === 'SUBSCRIBER_TOO_SLOW');
-    await stalled.waitFor((m) => m.id === 't' && m.type === 'complete');
-    const after = stalled.messages.slice(stalled.messages.indexOf(ended) + 1);
-    expect(after.filter((m) => m.id === 't' && m.type === 'next')).toEqual([]);
-    // Its socket and its other subscription live on.
-    expect(stalled.isOpen()).toBe(true);
-    gateway.simulator?.sendRaw('futures', bookFrame(symbol, 7));
-    await stalled.waitFor((m) => m.id === 'b' && m.type === 'next');
-    expect(healthy.isOpen()).toBe(true);
-  });
+      stalled.resume();
+      const ended = await stalled.waitFor((m) => m.id === 't' && errorCode(m) === 'SUBSCRIBER_TOO_SLOW');
+      await stalled.waitFor((m) => m.id === 't' && m.type === 'complete');
+      const after = stalled.messages.slice(stalled.messages.indexOf(ended) + 1);
+      expect(after.filter((m) => m.id === 't' && m.type === 'next')).toEqual([]);
+      // Its socket and its other subscription live on.
+      expect(stalled.isOpen()).toBe(true);
+      gateway.simulator?.sendRaw('futures', bookFrame(symbol, 7));
+      await stalled.waitFor((m) => m.id === 'b' && m.type === 'next');
+      expect(healthy.isOpen()).toBe(true);
+    },
+  );
 });
 
 describe('Apollo Client that stops reading', () => {

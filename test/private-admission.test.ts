@@ -29,7 +29,13 @@ describe('private admission', () => {
     const { tryAdmit, advance } = admission({ perAddressPerSecond: 2 });
     // Twice the rate back to back.
     const outcomes = Array.from({ length: 5 }, (_, i) => tryAdmit(`stranger${i}`, '127.0.0.1'));
-    expect(outcomes).toEqual(['admitted', 'admitted', 'admitted', 'admitted', 'LIMIT_EXCEEDED UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS']);
+    expect(outcomes).toEqual([
+      'admitted',
+      'admitted',
+      'admitted',
+      'admitted',
+      'LIMIT_EXCEEDED UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS',
+    ]);
     expect(tryAdmit('someone', '127.0.0.2')).toBe('admitted');
     advance(500);
     expect(tryAdmit('stranger9', '127.0.0.1')).toBe('admitted');

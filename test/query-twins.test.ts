@@ -15,7 +15,15 @@ import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { argType } from './helpers/arg-types.ts';
 import { exampleArgs } from './helpers/example-args.ts';
-import { credentialHeaders, DEMO_CREDENTIAL, disposeAll, postGraphQL, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
+import {
+  credentialHeaders,
+  DEMO_CREDENTIAL,
+  disposeAll,
+  postGraphQL,
+  startTestGateway,
+  waitFor,
+  type TestGateway,
+} from './helpers/gateway.ts';
 import { selectAll } from './helpers/selection.ts';
 
 let gateway: TestGateway;
@@ -55,7 +63,21 @@ function queryOf(id: (typeof CHANNEL_IDS)[number], args: Record<string, unknown>
 describe('every twin answers a query with the subscription selection', () => {
   it('covers the contract list', () => {
     expect(TWINS).toEqual(
-      expect.arrayContaining(['optionIndexPrice', 'optionKline', 'optionPricing', 'optionChain', 'optionOrderBook', 'futuresIndexPrice', 'futuresKline', 'futuresOrderBook', 'accountBalance', 'optionPositions', 'futuresPositions', 'optionTrades', 'futuresTrades']),
+      expect.arrayContaining([
+        'optionIndexPrice',
+        'optionKline',
+        'optionPricing',
+        'optionChain',
+        'optionOrderBook',
+        'futuresIndexPrice',
+        'futuresKline',
+        'futuresOrderBook',
+        'accountBalance',
+        'optionPositions',
+        'futuresPositions',
+        'optionTrades',
+        'futuresTrades',
+      ]),
     );
     expect(TWINS).toHaveLength(13);
   });
@@ -96,7 +118,8 @@ describe('arguments', () => {
 
 describe('one upstream subscription for queries and subscriptions alike', () => {
   it('a query then a subscription of the same topic cost one upstream subscribe', async () => {
-    const requests = () => (gateway.simulator?.requests ?? []).filter((r) => r.dataType === 'orderBook' && JSON.stringify(r.payload).includes('SOLUSD'));
+    const requests = () =>
+      (gateway.simulator?.requests ?? []).filter((r) => r.dataType === 'orderBook' && JSON.stringify(r.payload).includes('SOLUSD'));
     const { body } = await postGraphQL(gateway.url, { query: '{ futuresOrderBook(symbol: "SOLUSD", depth: 3) { id bids { price } } }' });
     expect(body['errors']).toBeUndefined();
     const client = createClient({ url: gateway.wsUrl, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
@@ -120,8 +143,16 @@ const BOOK = gql`
       id
       symbol
       timestamp
-      bids { price volume total }
-      asks { price volume total }
+      bids {
+        price
+        volume
+        total
+      }
+      asks {
+        price
+        volume
+        total
+      }
     }
   }
 `;
@@ -131,8 +162,16 @@ const BOOK_UPDATES = gql`
       id
       symbol
       timestamp
-      bids { price volume total }
-      asks { price volume total }
+      bids {
+        price
+        volume
+        total
+      }
+      asks {
+        price
+        volume
+        total
+      }
     }
   }
 `;
@@ -179,7 +218,9 @@ describe("Apollo Client's InMemoryCache, no typePolicies", () => {
           next: (result) => void (latest[depth] = result.data?.futuresOrderBook as BookData['futuresOrderBook'] | undefined),
         }),
       );
-      const updates = [5, 10].map((depth) => client.subscribe({ query: BOOK_UPDATES, variables: { symbol: 'BTCUSD', depth } }).subscribe({}));
+      const updates = [5, 10].map((depth) =>
+        client.subscribe({ query: BOOK_UPDATES, variables: { symbol: 'BTCUSD', depth } }).subscribe({}),
+      );
       await waitFor(() => latest[5] !== undefined && latest[10] !== undefined, 'both books');
       const start = latest[10]?.timestamp;
       await waitFor(() => latest[10]?.timestamp !== start, 'an update of the deeper book', 10_000);
@@ -188,7 +229,9 @@ describe("Apollo Client's InMemoryCache, no typePolicies", () => {
       expect(latest[5]?.bids).toHaveLength(5);
       expect(latest[10]?.bids).toHaveLength(10);
       const cached: object = client.cache.extract() ?? {};
-      expect(Object.keys(cached)).toEqual(expect.arrayContaining(['OrderBook:futuresOrderBook:BTCUSD:depth=5', 'OrderBook:futuresOrderBook:BTCUSD:depth=10']));
+      expect(Object.keys(cached)).toEqual(
+        expect.arrayContaining(['OrderBook:futuresOrderBook:BTCUSD:depth=5', 'OrderBook:futuresOrderBook:BTCUSD:depth=10']),
+      );
       for (const s of [...watches, ...updates]) s.unsubscribe();
     } finally {
       dispose();

@@ -24,7 +24,8 @@ import {
 const UNKNOWN = { apiKey: 'zzzzUnknownKey+AAAA/BBBB==', apiSecret: 'unknown-SECRET-0a1b2c3d4e' };
 const WRONG_SECRET = { apiKey: BOB.apiKey, apiSecret: 'bob-WRONG-secret-9z8y7x' };
 
-const STATUS = '{ status { mode connections { market access state reconnects } topics { channel key subscribers } privateTopics droppedFrames { unknownDt undecodable unrouted } } }';
+const STATUS =
+  '{ status { mode connections { market access state reconnects } topics { channel key subscribers } privateTopics droppedFrames { unknownDt undecodable unrouted } } }';
 const balance = { query: 'subscription { accountBalance { userId equity } }' };
 const orders = { query: 'subscription { optionOrders { userId orderId } }' };
 const positions = { query: 'subscription { futuresPositions { userId symbol } }' };

@@ -27,7 +27,14 @@ const unused = (): never => {
 };
 
 function gatewayYoga(ready: () => boolean): GatewayYoga {
-  const upstream: Upstream = { subscribe: unused, snapshot: unused, status: unused, ready, onChange: () => () => undefined, close: async () => undefined };
+  const upstream: Upstream = {
+    subscribe: unused,
+    snapshot: unused,
+    status: unused,
+    ready,
+    onChange: () => () => undefined,
+    close: async () => undefined,
+  };
   const sharing = () => ({ groups: 0, members: 0, executions: 0, deliveries: 0, conflated: 0, tooSlow: 0 });
   return createGatewayYoga({
     schema: gatewaySchema(),
@@ -74,7 +81,7 @@ describe('the plain routes, as yoga plugins', () => {
 });
 
 describe('delivery policy from the schema', () => {
-  it('reads each subscription field\'s extensions.delivery, and nothing for a field that declares none', () => {
+  it("reads each subscription field's extensions.delivery, and nothing for a field that declares none", () => {
     const schema = gatewaySchema();
     expect(deliveryOf(schema, 'futuresOrderBook')).toBe('state');
     expect(deliveryOf(schema, 'futuresTrades')).toBe('event');
@@ -92,7 +99,12 @@ describe('graphql-ws onSubscribe', () => {
     subscriptions: { '1': null },
     extra: { socket, request: { url: '/graphql', headers: { host: 'localhost' }, address: '127.0.0.1' } } satisfies WsExtra,
   });
-  const options = createWsOptions({ yoga: gatewayYoga(() => true), fanout: createFanout(), limits: DEFAULT_LIMITS, sharedSubscriptions: true });
+  const options = createWsOptions({
+    yoga: gatewayYoga(() => true),
+    fanout: createFanout(),
+    limits: DEFAULT_LIMITS,
+    sharedSubscriptions: true,
+  });
 
   const subscribe = async (payload: SubscribePayload) => options.onSubscribe?.(ctx(), '1', payload);
 

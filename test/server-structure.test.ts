@@ -62,7 +62,9 @@ describe('src/server structure', () => {
   });
 
   it(`has no file over ${MAX_LINES} lines`, () => {
-    const long = paths.filter((path) => readFileSync(path, 'utf8').split('\n').length > MAX_LINES + 1).map((path) => relative(SERVER, path));
+    const long = paths
+      .filter((path) => readFileSync(path, 'utf8').split('\n').length > MAX_LINES + 1)
+      .map((path) => relative(SERVER, path));
     expect(long).toEqual([]);
   });
 

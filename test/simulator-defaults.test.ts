@@ -22,7 +22,11 @@ describe('the default wire form', () => {
 
   it("carries every field of the README's curl example, and openInterest, on every index price event", async () => {
     const gateway = await startTestGateway({ simulator: { tickMs: 50, seed: 7, wireForm: DEFAULT_WIRE_FORM } });
-    const events = await sse(gateway.url, { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol markPrice indexPrice timestamp openInterest } }' }, 6);
+    const events = await sse(
+      gateway.url,
+      { query: 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol markPrice indexPrice timestamp openInterest } }' },
+      6,
+    );
     expect(events).toHaveLength(6);
     for (const event of events) {
       const value = (event as { data: { futuresIndexPrice: Record<string, unknown> } }).data.futuresIndexPrice;
@@ -33,7 +37,11 @@ describe('the default wire form', () => {
   it('gives every ticker of the first option-chain event its markIv', async () => {
     const gateway = await startTestGateway({ simulator: { tickMs: 50, seed: 7, wireForm: DEFAULT_WIRE_FORM } });
     const expiry = new Date(listedExpiries(Date.now())[1] as number).toISOString();
-    const [first] = await sse(gateway.url, { query: `subscription { optionChain(underlying: "BTCUSD", expiry: "${expiry}") { tickers { symbol markIv } } }` }, 1);
+    const [first] = await sse(
+      gateway.url,
+      { query: `subscription { optionChain(underlying: "BTCUSD", expiry: "${expiry}") { tickers { symbol markIv } } }` },
+      1,
+    );
     const tickers = (first as { data: { optionChain: { tickers: Array<{ markIv: number | null }> } } }).data.optionChain.tickers;
     expect(tickers.length).toBeGreaterThan(0);
     for (const ticker of tickers) expect(ticker.markIv).not.toBeNull();

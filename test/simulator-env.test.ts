@@ -35,7 +35,9 @@ describe('reading the simulator environment', () => {
   });
 
   it('SIMULATOR_ACCOUNTS adds accounts after the main one, with given or generated distinct user ids', () => {
-    const { accounts } = envOf({ SIMULATOR_ACCOUNTS: 'aliceKEY+0/1==:alice-secret:1111111111, bob_KEY-2:bob-secret ,carolKEY:carol-secret,' });
+    const { accounts } = envOf({
+      SIMULATOR_ACCOUNTS: 'aliceKEY+0/1==:alice-secret:1111111111, bob_KEY-2:bob-secret ,carolKEY:carol-secret,',
+    });
     expect(accounts).toEqual([
       DEMO_ACCOUNT,
       { apiKey: 'aliceKEY+0/1==', apiSecret: 'alice-secret', userId: '1111111111' },
@@ -114,7 +116,11 @@ function run(env: Record<string, string>) {
 describe('npm run simulator', () => {
   it('serves the wire form and the extra accounts the environment names', async () => {
     const extra = { apiKey: 'extraKEY+9/8==', apiSecret: 'extra-secret', userId: '4444444444' };
-    const sim = run({ SIMULATOR_PORT: '0', SIMULATOR_WIRE_FORM: 'spec', SIMULATOR_ACCOUNTS: `${extra.apiKey}:${extra.apiSecret}:${extra.userId}` });
+    const sim = run({
+      SIMULATOR_PORT: '0',
+      SIMULATOR_WIRE_FORM: 'spec',
+      SIMULATOR_ACCOUNTS: `${extra.apiKey}:${extra.apiSecret}:${extra.userId}`,
+    });
     let client: TestClient | undefined;
     const clients: TestClient[] = [];
     try {

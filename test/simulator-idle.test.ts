@@ -8,7 +8,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFrame } from '../src/coincall/protocol.ts';
 import { signedUrl } from '../src/coincall/signing.ts';
-import { DEMO_ACCOUNT, IDLE_CLOSE_CODE, NO_SUBSCRIPTION_CLOSE_REASON, startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.ts';
+import {
+  DEMO_ACCOUNT,
+  IDLE_CLOSE_CODE,
+  NO_SUBSCRIPTION_CLOSE_REASON,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../src/simulator/index.ts';
 import { TestClient } from './helpers/ws-client.ts';
 
 const IDLE_MS = 1_500;

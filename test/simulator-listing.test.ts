@@ -109,7 +109,10 @@ describe('a subscribe for an instrument the simulator does not list', () => {
     expect(refusedStrike.ok).toBe(false);
     expect(JSON.parse(refusedStrike.text)).toMatchObject({ result: 'failed', message: expect.stringContaining('not listed') });
 
-    const unlistedExpiry = nextDailyExpiry(Date.now()) + 20 * DAY_MS + (listedExpiries(Date.now()).includes(nextDailyExpiry(Date.now()) + 20 * DAY_MS) ? DAY_MS : 0);
+    const unlistedExpiry =
+      nextDailyExpiry(Date.now()) +
+      20 * DAY_MS +
+      (listedExpiries(Date.now()).includes(nextDailyExpiry(Date.now()) + 20 * DAY_MS) ? DAY_MS : 0);
     expect((await subscribe(options, 'tOption', { symbol: 'BTCUSD', end: unlistedExpiry })).ok).toBe(false);
     expect((await subscribe(options, 'bsInfo', { symbol: optionSymbol('BTCUSD', unlistedExpiry, parsed.strike, 'PUT') })).ok).toBe(false);
 

@@ -53,7 +53,8 @@ function signatureOf(value: unknown, path = '', into: Signature = new Map()): Si
   }
   if (Array.isArray(value)) for (const item of value) signatureOf(item, `${path}[]`, into);
   else if (type === 'object')
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) signatureOf(inner, path === '' ? key : `${path}.${key}`, into);
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>))
+      signatureOf(inner, path === '' ? key : `${path}.${key}`, into);
   return into;
 }
 
@@ -81,7 +82,11 @@ async function framesOf(simulator: Simulator, clients: TestClient[]): Promise<Ma
     for (const id of ids) {
       const channel = CHANNELS[id];
       const payload = examplePayload(channel);
-      client.send(payload === undefined ? { action: 'subscribe', dataType: channel.dataType } : { action: 'subscribe', dataType: channel.dataType, payload });
+      client.send(
+        payload === undefined
+          ? { action: 'subscribe', dataType: channel.dataType }
+          : { action: 'subscribe', dataType: channel.dataType, payload },
+      );
     }
     for (const id of ids) {
       const dt = CHANNELS[id].dt[0];
@@ -89,7 +94,10 @@ async function framesOf(simulator: Simulator, clients: TestClient[]): Promise<Ma
         const frame = parseFrame(text);
         return frame.kind === 'data' && frame.dt === dt;
       }, FRAMES_PER_CHANNEL);
-      out.set(id, frames.map((f) => f.text));
+      out.set(
+        id,
+        frames.map((f) => f.text),
+      );
     }
   }
   return out;
@@ -148,7 +156,8 @@ describe('the live form', () => {
   afterAll(() => close());
 
   const data = (id: ChannelId): unknown[] => (frames.get(id) ?? []).map((text) => (JSON.parse(text) as { d: unknown }).d);
-  const items = (id: ChannelId): Array<Record<string, unknown>> => data(id).flatMap((d) => (Array.isArray(d) ? d : [d])) as Array<Record<string, unknown>>;
+  const items = (id: ChannelId): Array<Record<string, unknown>> =>
+    data(id).flatMap((d) => (Array.isArray(d) ? d : [d])) as Array<Record<string, unknown>>;
 
   it('sends order book prices and sizes as strings under pr and sz', () => {
     for (const id of ['optionOrderBook', 'futuresOrderBook'] as const)

@@ -15,7 +15,15 @@ import { hmacHex, legacyPrehash, signedUrl } from '../src/coincall/signing.ts';
 import { optionSymbol } from '../src/coincall/symbols.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
 import { Market } from '../src/simulator/market.ts';
-import { DEMO_ACCOUNT, encodeRecord, frameText, startSimulator, type Simulator, type SimulatorAccount, type SimulatorOptions } from '../src/simulator/index.ts';
+import {
+  DEMO_ACCOUNT,
+  encodeRecord,
+  frameText,
+  startSimulator,
+  type Simulator,
+  type SimulatorAccount,
+  type SimulatorOptions,
+} from '../src/simulator/index.ts';
 import { examplePayload } from './helpers/example-payload.ts';
 import { TestClient, UpgradeRefused } from './helpers/ws-client.ts';
 
@@ -55,10 +63,12 @@ async function refusedStatus(url: string): Promise<number> {
 
 const json = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
 const isHeartbeat = (text: string) => text === '{"c":11,"rc":1}';
-const isAck = (dataType: string, result = 'success') => (text: string) => {
-  const f = parseFrame(text);
-  return f.kind === 'ack' && f.dataType === dataType && f.ok === (result === 'success');
-};
+const isAck =
+  (dataType: string, result = 'success') =>
+  (text: string) => {
+    const f = parseFrame(text);
+    return f.kind === 'ack' && f.dataType === dataType && f.ok === (result === 'success');
+  };
 const isData = (dt: number) => (text: string) => {
   const f = parseFrame(text);
   return f.kind === 'data' && f.dt === dt;
@@ -131,7 +141,11 @@ describe.each(['spec', 'live', 'mixed'] as const)('streams in the %s form', (wir
       const channels = ALL_CHANNELS.filter((c) => c.market === market);
       for (const channel of channels) {
         const payload = examplePayload(channel);
-        client.send(payload === undefined ? { action: 'subscribe', dataType: channel.dataType } : { action: 'subscribe', dataType: channel.dataType, payload });
+        client.send(
+          payload === undefined
+            ? { action: 'subscribe', dataType: channel.dataType }
+            : { action: 'subscribe', dataType: channel.dataType, payload },
+        );
       }
       for (const channel of channels) {
         await client.waitFor(isAck(channel.dataType));
@@ -160,7 +174,9 @@ describe('subscriptions', () => {
     expect(sim.requests.map((r) => [r.market, r.apiKey, r.action, r.dataType, r.payload])).toEqual([
       ['futures', DEMO_ACCOUNT.apiKey, 'subscribe', 'orderBook', { symbol: 'BTCUSD' }],
     ]);
-    expect(sim.activeSubscriptions()).toEqual([{ market: 'futures', apiKey: DEMO_ACCOUNT.apiKey, dataType: 'orderBook', payload: { symbol: 'BTCUSD' } }]);
+    expect(sim.activeSubscriptions()).toEqual([
+      { market: 'futures', apiKey: DEMO_ACCOUNT.apiKey, dataType: 'orderBook', payload: { symbol: 'BTCUSD' } },
+    ]);
   });
 
   it('refuses with a reason: by the fault rule, for an unknown dataType, for a bad payload', async () => {

@@ -35,7 +35,11 @@ const specNow = () => Date.now() - offset;
 let gateway: TestGateway;
 beforeAll(async () => {
   // The frames name options of May 2023 far from the simulated money: the simulator lists them too.
-  gateway = await startTestGateway({ now: specNow, simulator: { now: specNow, extraOptions: fixtureOptionSymbols() }, upstream: { now: specNow } });
+  gateway = await startTestGateway({
+    now: specNow,
+    simulator: { now: specNow, extraOptions: fixtureOptionSymbols() },
+    upstream: { now: specNow },
+  });
   gateway.simulator?.faults.pauseTopics(true);
 });
 afterAll(disposeAll);
@@ -44,7 +48,10 @@ function operation(channel: AnyChannel, args: Record<string, unknown>) {
   const used = Object.keys(args);
   const defs = used.map((name) => `$${name}: ${argType(channel.id, name) ?? 'String'}`);
   const call = used.length === 0 ? '' : `(${used.map((n) => `${n}: $${n}`).join(', ')})`;
-  return { query: `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${channel.id}${call} ${selectAll(channel.output.shape)} }`, variables: args };
+  return {
+    query: `subscription${defs.length ? `(${defs.join(', ')})` : ''} { ${channel.id}${call} ${selectAll(channel.output.shape)} }`,
+    variables: args,
+  };
 }
 
 describe.each(CHANNEL_IDS.map((id) => [id]))('%s', (id) => {

@@ -56,7 +56,9 @@ describe('with MAX_CONNECTIONS reached', () => {
 
     const refused = await post(SUBSCRIPTION, '*/*');
     expect(refused.status).toBe(503);
-    expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_CONNECTIONS') }] });
+    expect(await refused.json()).toMatchObject({
+      errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('MAX_CONNECTIONS') }],
+    });
     holder.close();
     await holder.closed;
   });

@@ -10,12 +10,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
 import { listedExpiries } from '../src/simulator/instruments.ts';
-import {
-  FuturesOrderBookDocument,
-  OptionChainDocument,
-  StatusDocument,
-  type FuturesOrderBookSubscription,
-} from './generated/graphql.ts';
+import { FuturesOrderBookDocument, OptionChainDocument, StatusDocument, type FuturesOrderBookSubscription } from './generated/graphql.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { argType } from './helpers/arg-types.ts';
 import { exampleArgs } from './helpers/example-args.ts';
@@ -29,7 +24,11 @@ let optionSymbol: string;
 beforeAll(async () => {
   gateway = await startTestGateway();
   expiry = new Date(listedExpiries(Date.now())[1] as number).toISOString();
-  const [chain] = await take(wsClient(gateway.wsUrl), { query: print(OptionChainDocument), variables: { underlying: 'BTCUSD', expiry } }, 1);
+  const [chain] = await take(
+    wsClient(gateway.wsUrl),
+    { query: print(OptionChainDocument), variables: { underlying: 'BTCUSD', expiry } },
+    1,
+  );
   const tickers = (chain?.data?.['optionChain'] as { tickers: Array<{ symbol: string }> } | undefined)?.tickers ?? [];
   optionSymbol = tickers[Math.floor(tickers.length / 2)]?.symbol ?? '';
 });
@@ -67,7 +66,11 @@ describe('every root field streams simulated data over graphql-ws', () => {
 
 describe('transports and clients', () => {
   it('streams over Server-Sent Events', async () => {
-    const events = (await sse(gateway.url, { query: print(FuturesOrderBookDocument), variables: { symbol: 'ETHUSD', depth: 3 } }, 2)) as Array<{
+    const events = (await sse(
+      gateway.url,
+      { query: print(FuturesOrderBookDocument), variables: { symbol: 'ETHUSD', depth: 3 } },
+      2,
+    )) as Array<{
       data: FuturesOrderBookSubscription;
     }>;
     expect(events).toHaveLength(2);
@@ -110,11 +113,20 @@ describe('transports and clients', () => {
   });
 
   it('answers queries over HTTP: status shows the simulated upstream and its topics', async () => {
-    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: print(StatusDocument) }) });
-    const body = (await res.json()) as { data: { status: { mode: string; connections: Array<{ market: string; state: string; access: string }> } } };
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(StatusDocument) }),
+    });
+    const body = (await res.json()) as {
+      data: { status: { mode: string; connections: Array<{ market: string; state: string; access: string }> } };
+    };
     expect(body.data.status.mode).toBe('SIMULATED');
     expect(body.data.status.connections).toEqual(
-      expect.arrayContaining([expect.objectContaining({ market: 'OPTIONS', state: 'OPEN', access: 'PUBLIC' }), expect.objectContaining({ market: 'FUTURES', state: 'OPEN', access: 'PUBLIC' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ market: 'OPTIONS', state: 'OPEN', access: 'PUBLIC' }),
+        expect.objectContaining({ market: 'FUTURES', state: 'OPEN', access: 'PUBLIC' }),
+      ]),
     );
   });
 
@@ -136,8 +148,14 @@ describe('transports and clients', () => {
 
 describe('one upstream topic, a filtered view per subscriber', () => {
   it('shares one upstream subscription between different filters and unsubscribes after the last', async () => {
-    const count = () => upstreamRequests().filter((r) => r.action === 'subscribe' && r.dataType === 'orderBook' && JSON.stringify(r.payload) === '{"symbol":"SOLUSD"}').length;
-    const unsubscribed = () => upstreamRequests().some((r) => /^unsubscribe$/i.test(r.action) && r.dataType === 'orderBook' && JSON.stringify(r.payload) === '{"symbol":"SOLUSD"}');
+    const count = () =>
+      upstreamRequests().filter(
+        (r) => r.action === 'subscribe' && r.dataType === 'orderBook' && JSON.stringify(r.payload) === '{"symbol":"SOLUSD"}',
+      ).length;
+    const unsubscribed = () =>
+      upstreamRequests().some(
+        (r) => /^unsubscribe$/i.test(r.action) && r.dataType === 'orderBook' && JSON.stringify(r.payload) === '{"symbol":"SOLUSD"}',
+      );
     const before = count();
     const selection = '{ symbol bids { price } asks { price } }';
     const [deep, shallow] = await Promise.all([
@@ -151,12 +169,21 @@ describe('one upstream topic, a filtered view per subscriber', () => {
   });
 
   it('filters trades by side and option chains by type and strike', async () => {
-    const [trades] = await take(wsClient(gateway.wsUrl), subscription('futuresTrades', { symbol: 'BTCUSD', side: 'SELL' }, '{ side }'), 1, 15_000);
+    const [trades] = await take(
+      wsClient(gateway.wsUrl),
+      subscription('futuresTrades', { symbol: 'BTCUSD', side: 'SELL' }, '{ side }'),
+      1,
+      15_000,
+    );
     expect((trades?.data?.['futuresTrades'] as Array<{ side: string }>).every((t) => t.side === 'SELL')).toBe(true);
     const strike = Number(optionSymbol.split('-')[2]);
     const [chain] = await take(
       wsClient(gateway.wsUrl),
-      subscription('optionChain', { underlying: 'BTCUSD', expiry, type: 'PUT', minStrike: strike, maxStrike: strike }, '{ tickers { symbol type strike } }'),
+      subscription(
+        'optionChain',
+        { underlying: 'BTCUSD', expiry, type: 'PUT', minStrike: strike, maxStrike: strike },
+        '{ tickers { symbol type strike } }',
+      ),
       1,
     );
     const tickers = (chain?.data?.['optionChain'] as { tickers: Array<{ type: string; strike: string }> }).tickers;
@@ -167,11 +194,19 @@ describe('one upstream topic, a filtered view per subscriber', () => {
 describe('bad input gets BAD_USER_INPUT and sends nothing upstream', () => {
   const cases: Array<[string, string, Record<string, unknown>]> = [
     ['a malformed symbol', 'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', { s: 'btc' }],
-    ['an option symbol on a futures field', 'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', { s: 'BTCUSD-27MAY30-24000-P' }],
+    [
+      'an option symbol on a futures field',
+      'subscription($s: String!) { futuresOrderBook(symbol: $s) { symbol } }',
+      { s: 'BTCUSD-27MAY30-24000-P' },
+    ],
     ['a futures symbol on an option field', 'subscription($s: String!) { optionPricing(symbol: $s) { symbol } }', { s: 'BTCUSD' }],
     ['an expired option', 'subscription($s: String!) { optionPricing(symbol: $s) { symbol } }', { s: 'BTCUSD-27MAY23-24000-P' }],
     ['an unknown period', 'subscription { futuresKline(symbol: "BTCUSD", period: X9) { symbol } }', {}],
-    ['an unknown period in a variable', 'subscription($p: KlinePeriod!) { futuresKline(symbol: "BTCUSD", period: $p) { symbol } }', { p: 'h1' }],
+    [
+      'an unknown period in a variable',
+      'subscription($p: KlinePeriod!) { futuresKline(symbol: "BTCUSD", period: $p) { symbol } }',
+      { p: 'h1' },
+    ],
     ['a negative depth', 'subscription { futuresOrderBook(symbol: "BTCUSD", depth: -1) { symbol } }', {}],
     ['an absurd depth', 'subscription { futuresOrderBook(symbol: "BTCUSD", depth: 100000) { symbol } }', {}],
     ['an expiry in the past', 'subscription { optionChain(underlying: "BTCUSD", expiry: "2023-05-27T08:00:00.000Z") { expiry } }', {}],
@@ -179,7 +214,11 @@ describe('bad input gets BAD_USER_INPUT and sends nothing upstream', () => {
     ['a malformed DateTime', 'subscription { optionChain(underlying: "BTCUSD", expiry: "tomorrow") { expiry } }', {}],
     ['a variable of the wrong type', 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', { s: 5 }],
     ['a missing required variable', 'subscription($s: String!) { futuresIndexPrice(symbol: $s) { symbol } }', {}],
-    ['minStrike above maxStrike', 'subscription { optionChain(underlying: "BTCUSD", expiry: "2099-05-27T08:00:00.000Z", minStrike: 2, maxStrike: 1) { expiry } }', {}],
+    [
+      'minStrike above maxStrike',
+      'subscription { optionChain(underlying: "BTCUSD", expiry: "2099-05-27T08:00:00.000Z", minStrike: 2, maxStrike: 1) { expiry } }',
+      {},
+    ],
   ];
   it.each(cases)('%s', async (_name, query, variables) => {
     const before = subscribesSent();
@@ -202,7 +241,11 @@ describe('bad input gets BAD_USER_INPUT and sends nothing upstream', () => {
   it('reports a subscription the exchange refuses as UPSTREAM_REJECTED with its reason', async () => {
     gateway.simulator?.faults.refuseSubscriptions((req) => (req.dataType === 'kline' ? 'kline is under maintenance' : undefined));
     try {
-      const [result] = await take(wsClient(gateway.wsUrl), subscription('futuresKline', { symbol: 'XRPUSD', period: 'H4' }, '{ symbol }'), 1);
+      const [result] = await take(
+        wsClient(gateway.wsUrl),
+        subscription('futuresKline', { symbol: 'XRPUSD', period: 'H4' }, '{ symbol }'),
+        1,
+      );
       expect(result?.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_REJECTED');
       expect(result?.errors?.[0]?.message).toContain('kline is under maintenance');
     } finally {

@@ -13,13 +13,25 @@ import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_THROTTLE_MS, MIN_THROTTLE_MS } from '../src/channels/args.ts';
-import { disposeAll, sleep, sse, startTestGateway, subscribedUpstream, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import {
+  disposeAll,
+  sleep,
+  sse,
+  startTestGateway,
+  subscribedUpstream,
+  take,
+  waitFor,
+  wsClient,
+  type TestGateway,
+} from './helpers/gateway.ts';
 import { stallableClient } from './helpers/stallable-ws.ts';
 
 /** Generous: the window must hold a whole burst even on a busy machine. */
 const WINDOW_MS = 1_500;
-const BOOK = 'subscription($symbol: String!, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, throttleMs: $throttleMs) { symbol timestamp bids { price volume } } }';
-const TRADES = 'subscription($symbol: String!, $throttleMs: Int) { futuresTrades(symbol: $symbol, throttleMs: $throttleMs) { symbol price timestamp } }';
+const BOOK =
+  'subscription($symbol: String!, $throttleMs: Int) { futuresOrderBook(symbol: $symbol, throttleMs: $throttleMs) { symbol timestamp bids { price volume } } }';
+const TRADES =
+  'subscription($symbol: String!, $throttleMs: Int) { futuresTrades(symbol: $symbol, throttleMs: $throttleMs) { symbol price timestamp } }';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -31,26 +43,35 @@ afterAll(disposeAll);
 const book = (symbol: string, n: number) =>
   JSON.stringify({ dt: 32, c: 20, d: { s: symbol, ts: 1685092534839 + n, bids: [{ pr: '0.5', v: n }], asks: [{ pr: '0.51', v: 1 }] } });
 const trades = (symbol: string, from: number, count: number) =>
-  JSON.stringify({ dt: 33, c: 20, d: Array.from({ length: count }, (_, i) => ({ sd: 1, pr: 0.5, s: symbol, v: 1, ts: 1685096426138 + from + i })) });
-const volumeOf = (data: unknown) => Number((data as { futuresOrderBook: { bids: Array<{ volume: string }> } }).futuresOrderBook.bids[0]?.volume);
+  JSON.stringify({
+    dt: 33,
+    c: 20,
+    d: Array.from({ length: count }, (_, i) => ({ sd: 1, pr: 0.5, s: symbol, v: 1, ts: 1685096426138 + from + i })),
+  });
+const volumeOf = (data: unknown) =>
+  Number((data as { futuresOrderBook: { bids: Array<{ volume: string }> } }).futuresOrderBook.bids[0]?.volume);
 
 describe('throttleMs over graphql-ws', () => {
-  it('shares one execution per window among identical subscriptions: the first book at once, then only the latest', { timeout: 30_000 }, async () => {
-    const symbol = 'XRPUSD';
-    const clients = await Promise.all(Array.from({ length: 3 }, () => stallableClient(gateway.wsUrl)));
-    const before = gateway.fanout.stats();
-    clients.forEach((c) => c.subscribe('1', BOOK, { symbol, throttleMs: WINDOW_MS }));
-    await waitFor(() => gateway.fanout.stats().members === before.members + 3, 'three members');
-    expect(gateway.fanout.stats().groups).toBe(before.groups + 1);
-    await subscribedUpstream(gateway, 'orderBook', symbol);
-    for (let n = 1; n <= 10; n++) gateway.simulator?.sendRaw('futures', book(symbol, n));
-    const nexts = (c: (typeof clients)[number]) => c.messages.filter((m) => m.type === 'next').map((m) => volumeOf(m.payload?.data));
-    await waitFor(() => clients.every((c) => nexts(c).length >= 1), 'the first book at once');
-    await waitFor(() => clients.every((c) => nexts(c).length >= 2), 'the latest at the window end', 3 * WINDOW_MS);
-    await sleep(WINDOW_MS + 200);
-    for (const client of clients) expect(nexts(client)).toEqual([1, 10]);
-    expect(gateway.fanout.stats().executions - before.executions).toBe(2);
-  });
+  it(
+    'shares one execution per window among identical subscriptions: the first book at once, then only the latest',
+    { timeout: 30_000 },
+    async () => {
+      const symbol = 'XRPUSD';
+      const clients = await Promise.all(Array.from({ length: 3 }, () => stallableClient(gateway.wsUrl)));
+      const before = gateway.fanout.stats();
+      clients.forEach((c) => c.subscribe('1', BOOK, { symbol, throttleMs: WINDOW_MS }));
+      await waitFor(() => gateway.fanout.stats().members === before.members + 3, 'three members');
+      expect(gateway.fanout.stats().groups).toBe(before.groups + 1);
+      await subscribedUpstream(gateway, 'orderBook', symbol);
+      for (let n = 1; n <= 10; n++) gateway.simulator?.sendRaw('futures', book(symbol, n));
+      const nexts = (c: (typeof clients)[number]) => c.messages.filter((m) => m.type === 'next').map((m) => volumeOf(m.payload?.data));
+      await waitFor(() => clients.every((c) => nexts(c).length >= 1), 'the first book at once');
+      await waitFor(() => clients.every((c) => nexts(c).length >= 2), 'the latest at the window end', 3 * WINDOW_MS);
+      await sleep(WINDOW_MS + 200);
+      for (const client of clients) expect(nexts(client)).toEqual([1, 10]);
+      expect(gateway.fanout.stats().executions - before.executions).toBe(2);
+    },
+  );
 
   it('works the same under Apollo Client', { timeout: 30_000 }, async () => {
     const symbol = 'SOLUSD';
@@ -87,7 +108,7 @@ describe('throttleMs over graphql-ws', () => {
 });
 
 describe('throttleMs over SSE', () => {
-  it("delivers every trade of a window in one list at its end, newest first", { timeout: 30_000 }, async () => {
+  it('delivers every trade of a window in one list at its end, newest first', { timeout: 30_000 }, async () => {
     const symbol = 'DOGEUSD';
     const received = sse(gateway.url, { query: TRADES, variables: { symbol, throttleMs: WINDOW_MS } }, 1, {}, 4 * WINDOW_MS);
     await subscribedUpstream(gateway, 'lastTrade', symbol);

@@ -19,7 +19,14 @@ import { createTopicTable } from '../src/hub/topic-table.ts';
 const channel = CHANNELS.futuresIndexPrice;
 const listener: Listener = { deliver: () => undefined, fail: () => undefined, end: () => undefined };
 type Ack = Extract<Frame, { kind: 'ack' }>;
-const ack = (payload: unknown, ok: boolean, message?: string): Ack => ({ kind: 'ack', action: 'SUBSCRIBE', dataType: channel.dataType, payload, ok, message });
+const ack = (payload: unknown, ok: boolean, message?: string): Ack => ({
+  kind: 'ack',
+  action: 'SUBSCRIBE',
+  dataType: channel.dataType,
+  payload,
+  ok,
+  message,
+});
 const RETRY_MS = 100;
 
 afterEach(() => {
@@ -57,7 +64,14 @@ function tracked({ retries = 2 } = {}) {
       throttleRetries: retries,
       throttleBackoff: () => RETRY_MS,
     });
-    return { acks, find: hub.find, subscribe: (topic: SourceTopic) => acks.track(topic), unsubscribe: () => undefined, close: () => undefined, status: () => undefined };
+    return {
+      acks,
+      find: hub.find,
+      subscribe: (topic: SourceTopic) => acks.track(topic),
+      unsubscribe: () => undefined,
+      close: () => undefined,
+      status: () => undefined,
+    };
   });
   const acks = table.source.acks;
   /** Every queued request reaches the socket (the scheduler hands over the next as each is written). */

@@ -62,14 +62,20 @@ describe('interruption signal on event streams', () => {
     const lastDataAt = upstream.status().topics.find((t) => t.channel === 'futuresTrades')?.lastEventAt ?? 0;
 
     exchange.dropAll();
-    await waitFor(() => futuresState(exchange).length === 2 && exchange.requests.filter((r) => r.action === 'subscribe').length === 2, 'resubscribed on a new socket');
+    await waitFor(
+      () => futuresState(exchange).length === 2 && exchange.requests.filter((r) => r.action === 'subscribe').length === 2,
+      'resubscribed on a new socket',
+    );
     const [signal] = await read(sub.events, 1);
     expect(signal).toBeInstanceOf(StreamInterruption);
     expect(isStreamSignal(signal)).toBe(true);
     const { since, until } = signal as StreamInterruption;
     expect(since).toBe(lastDataAt);
     expect(until).toBeGreaterThanOrEqual(since);
-    expect((signal as StreamInterruption).toError()).toMatchObject({ code: 'STREAM_INTERRUPTED', details: { since: new Date(since).toISOString(), until: new Date(until).toISOString() } });
+    expect((signal as StreamInterruption).toError()).toMatchObject({
+      code: 'STREAM_INTERRUPTED',
+      details: { since: new Date(since).toISOString(), until: new Date(until).toISOString() },
+    });
 
     await waitFor(() => exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2)) > 0, 'trades flowing again');
     const [after] = await read(sub.events, 1);
@@ -157,7 +163,11 @@ describe('liveness', () => {
   }, 20_000);
 
   it('counts any frame as proof of life: data flowing keeps a connection whose heartbeats go unanswered', async () => {
-    const { exchange, upstream } = await startUpstreamOnFakeExchange({ answerHeartbeats: false }, { heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 }, { waitReady: false });
+    const { exchange, upstream } = await startUpstreamOnFakeExchange(
+      { answerHeartbeats: false },
+      { heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 },
+      { waitReady: false },
+    );
     const sub = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
     await sub.ready;
     let frames = 0;
@@ -175,7 +185,10 @@ describe('liveness', () => {
 
   it('resubscribes a streaming topic that went quiet on a live connection, and shows it in status', async () => {
     let offset = 0;
-    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange({}, { now: () => Date.now() + offset, heartbeatTimeoutMs: 3_600_000, staleCheckMs: 20 });
+    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange(
+      {},
+      { now: () => Date.now() + offset, heartbeatTimeoutMs: 3_600_000, staleCheckMs: 20 },
+    );
     const btc = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     const eth = upstream.subscribe(index, index.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
     await Promise.all([btc.ready, eth.ready]);

@@ -23,7 +23,8 @@ const kline = CHANNELS.futuresKline;
 const book = CHANNELS.futuresOrderBook;
 const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
 const listener = (): Listener => ({ deliver: () => undefined, fail: () => undefined, end: () => undefined });
-const klineArgs = (i: number) => kline.parseArgs({ symbol: `K${Math.floor(i / PERIODS.length)}USD`, period: PERIODS[i % PERIODS.length] }, Date.now());
+const klineArgs = (i: number) =>
+  kline.parseArgs({ symbol: `K${Math.floor(i / PERIODS.length)}USD`, period: PERIODS[i % PERIODS.length] }, Date.now());
 const bookArgs = (symbol: string) => book.parseArgs({ symbol }, Date.now());
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -30,7 +30,10 @@ describe('signing', () => {
     expect(new Set(signs).size).toBe(3);
     for (const q of queries) {
       const ts = Number(readConnectQuery(q).get('ts'));
-      expect(verifyConnectQuery(q, (key) => (key === SERVER_KEY.apiKey ? SERVER_KEY.apiSecret : undefined), ts)).toEqual({ ok: true, apiKey: SERVER_KEY.apiKey });
+      expect(verifyConnectQuery(q, (key) => (key === SERVER_KEY.apiKey ? SERVER_KEY.apiSecret : undefined), ts)).toEqual({
+        ok: true,
+        apiKey: SERVER_KEY.apiKey,
+      });
     }
   });
 });
@@ -47,7 +50,10 @@ describe('throttled subscribes', () => {
   it('fails the subscription with UPSTREAM_REJECTED after the bounded number of re-sends', async () => {
     const { exchange, upstream, logs } = await start({ reply: (r) => (r.action === 'subscribe' ? TOO_MANY : 'ack') }, fast);
     const sub = subscribeTo(upstream, 'BTCUSD');
-    await expect(sub.ready).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED', message: expect.stringMatching(/4 times for too many requests/) });
+    await expect(sub.ready).rejects.toMatchObject({
+      code: 'UPSTREAM_REJECTED',
+      message: expect.stringMatching(/4 times for too many requests/),
+    });
     expect(subscribesOf(exchange, 'BTCUSD')).toBe(1 + 3);
     await expect(sub.events.next()).rejects.toMatchObject({ code: 'UPSTREAM_REJECTED' });
     expect(upstream.status().topics).toEqual([]);
@@ -60,7 +66,15 @@ describe('throttled subscribes', () => {
       {
         reply: (r) =>
           r.action === 'subscribe' && refusals-- > 0
-            ? { text: JSON.stringify({ action: 'SUBSCRIBE', dataType: r.dataType, payload: r.payload, result: 'failed', message: 'too many request' }) }
+            ? {
+                text: JSON.stringify({
+                  action: 'SUBSCRIBE',
+                  dataType: r.dataType,
+                  payload: r.payload,
+                  result: 'failed',
+                  message: 'too many request',
+                }),
+              }
             : 'ack',
       },
       fast,
@@ -95,7 +109,9 @@ describe('shutdown', () => {
     const price = CHANNELS.futuresIndexPrice;
     const book = CHANNELS.futuresOrderBook;
     return [
-      ...SYMBOLS.flatMap((symbol) => PERIODS.map((period) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined))),
+      ...SYMBOLS.flatMap((symbol) =>
+        PERIODS.map((period) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined)),
+      ),
       ...SYMBOLS.map((symbol) => up.subscribe(price, price.parseArgs({ symbol }, Date.now()), undefined)),
       ...SYMBOLS.map((symbol) => up.subscribe(book, book.parseArgs({ symbol }, Date.now()), undefined)),
     ];
@@ -105,7 +121,8 @@ describe('shutdown', () => {
     exchange.requests
       .filter((r) => r.action === action)
       .reduce((n, r) => {
-        const symbol: unknown = typeof r.payload === 'object' && r.payload !== null ? (r.payload as Record<string, unknown>)['symbol'] : undefined;
+        const symbol: unknown =
+          typeof r.payload === 'object' && r.payload !== null ? (r.payload as Record<string, unknown>)['symbol'] : undefined;
         return n + (Array.isArray(symbol) ? symbol.length : 1);
       }, 0);
 
@@ -139,11 +156,19 @@ describe('shutdown', () => {
     const client = wsClient(gateway.wsUrl);
     const periods = PERIODS.slice(0, 6);
     const stops = SYMBOLS.flatMap((symbol) =>
-      periods.map((period) => client.subscribe({ query: `subscription { futuresKline(symbol: "${symbol}", period: ${period}) { close } }` }, { next: () => undefined, error: () => undefined, complete: () => undefined })),
+      periods.map((period) =>
+        client.subscribe(
+          { query: `subscription { futuresKline(symbol: "${symbol}", period: ${period}) { close } }` },
+          { next: () => undefined, error: () => undefined, complete: () => undefined },
+        ),
+      ),
     );
     const simulator = gateway.simulator;
     if (simulator === undefined) throw new Error('the test gateway runs its simulator');
-    await waitFor(() => simulator.activeSubscriptions().filter((s) => s.dataType === 'kline').length === 30, 'all 30 kline topics upstream');
+    await waitFor(
+      () => simulator.activeSubscriptions().filter((s) => s.dataType === 'kline').length === 30,
+      'all 30 kline topics upstream',
+    );
     await gateway.close();
     expect(simulator.requests.filter((r) => /^unsubscribe$/i.test(r.action) && r.dataType === 'kline')).toHaveLength(30);
     for (const stop of stops) stop();
@@ -180,7 +205,11 @@ describe('the exchange closing idle connections', () => {
     // The next real subscription goes straight out and is served. (The fake stops closing first: a close
     // crossing the subscribe on the wire would be a close of a connection with a topic, a real failure.)
     exchange.stopIdleCloses();
-    const sub = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    const sub = upstream.subscribe(
+      CHANNELS.futuresIndexPrice,
+      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
+      undefined,
+    );
     await expect(sub.ready).resolves.toBeUndefined();
     expect(exchange.requests.filter((r) => r.action === 'subscribe')).toHaveLength(1);
     expect(attempts).toEqual([]);
@@ -215,7 +244,11 @@ describe('the exchange closing idle connections', () => {
   it('still treats a close of a connection with live topics as a failure (backoff, warning, resubscription)', async () => {
     const { attempts, backoff } = countingBackoff();
     const { exchange, upstream, logs } = await start({}, { backoff, heartbeatIntervalMs: 10 });
-    const sub = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
+    const sub = upstream.subscribe(
+      CHANNELS.futuresIndexPrice,
+      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
+      undefined,
+    );
     await sub.ready;
     const futures = exchange.connections.find((c) => c.url.startsWith('/futures') && c.socket.readyState === c.socket.OPEN);
     futures?.socket.close(1001, 'going away');

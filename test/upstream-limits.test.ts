@@ -108,7 +108,11 @@ describe('the handshake budget', () => {
 describe('the cap on accounts connected at once', () => {
   it('refuses a new account past the cap before any handshake, admits more markets of a connected one, and frees a slot when one leaves', async () => {
     const { upstream, exchange } = await start({ maxPrivateCredentials: 2 });
-    const [a, b, c] = [1, 2, 3].map((i) => ({ apiKey: `account${i}+KEY==`, apiSecret: `account-secret-${i}` })) as [Credential, Credential, Credential];
+    const [a, b, c] = [1, 2, 3].map((i) => ({ apiKey: `account${i}+KEY==`, apiSecret: `account-secret-${i}` })) as [
+      Credential,
+      Credential,
+      Credential,
+    ];
     const subA = attempt(upstream, a);
     const subB = attempt(upstream, b);
     const refused = attempt(upstream, c);
@@ -158,7 +162,9 @@ describe('the memo of refused keys', () => {
 describe('over graphql-ws against the simulator', () => {
   it('answers made-up keys past the handshake budget with LIMIT_EXCEEDED, and only the budget reaches the exchange', async () => {
     // Strangers may use half the burst of 6: 3 handshakes.
-    const gateway = await startTestGateway({ upstream: { privateHandshakeBurst: 6, privateHandshakesPerSecond: 0, privateHandshakesPerSecondPerAddress: 100 } });
+    const gateway = await startTestGateway({
+      upstream: { privateHandshakeBurst: 6, privateHandshakesPerSecond: 0, privateHandshakesPerSecondPerAddress: 100 },
+    });
     const query = { query: 'subscription { accountBalance { equity } }' };
     const codes: unknown[] = [];
     for (let i = 0; i < 10; i++) {
@@ -176,7 +182,10 @@ describe('over graphql-ws against the simulator', () => {
     });
     const query = { query: 'subscription { accountBalance { userId } }' };
     const alice = take(wsClient(gateway.wsUrl, credentialOf(ALICE)), query, 3);
-    await waitFor(() => gateway.simulator?.activeSubscriptions().some((s) => s.apiKey === ALICE.apiKey) === true, "Alice's subscription upstream");
+    await waitFor(
+      () => gateway.simulator?.activeSubscriptions().some((s) => s.apiKey === ALICE.apiKey) === true,
+      "Alice's subscription upstream",
+    );
     const [bob] = await take(wsClient(gateway.wsUrl, credentialOf(BOB)), query, 1);
     expect(bob?.errors?.[0]).toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED' } });
     expect(bob?.errors?.[0]?.message).toContain('UPSTREAM_MAX_PRIVATE_ACCOUNTS');

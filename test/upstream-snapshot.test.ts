@@ -21,10 +21,16 @@ const now = () => Date.now();
 
 /** Sends a data frame on every open futures connection (the topic's own connection among them). */
 function push(exchange: FakeExchange, frame: unknown) {
-  for (const c of exchange.connections) if (c.url.includes('futures') && c.socket.readyState === c.socket.OPEN) c.socket.send(JSON.stringify(frame));
+  for (const c of exchange.connections)
+    if (c.url.includes('futures') && c.socket.readyState === c.socket.OPEN) c.socket.send(JSON.stringify(frame));
 }
-const bookFrame = (bid: string) => ({ dt: 32, c: 20, d: { s: 'BTCUSD', bids: [{ pr: bid, v: '1' }], asks: [{ pr: '101', v: '2' }], ts: 1700000000000 } });
-const subscribes = (exchange: FakeExchange, dataType: string) => exchange.requests.filter((r) => r.action === 'subscribe' && r.dataType === dataType).length;
+const bookFrame = (bid: string) => ({
+  dt: 32,
+  c: 20,
+  d: { s: 'BTCUSD', bids: [{ pr: bid, v: '1' }], asks: [{ pr: '101', v: '2' }], ts: 1700000000000 },
+});
+const subscribes = (exchange: FakeExchange, dataType: string) =>
+  exchange.requests.filter((r) => r.action === 'subscribe' && r.dataType === dataType).length;
 
 describe('state snapshots', () => {
   it('wait for the first value, then answer it in the view of the arguments', async () => {
@@ -65,7 +71,10 @@ describe('state snapshots', () => {
     push(exchange, bookFrame('100'));
     await answer;
     expect(upstream.status().topics.map((t) => t.channel)).toContain('futuresOrderBook');
-    await waitFor(() => exchange.requests.some((r) => r.action === 'unSubscribe' && r.dataType === 'orderBook'), 'the unsubscribe after the linger');
+    await waitFor(
+      () => exchange.requests.some((r) => r.action === 'unSubscribe' && r.dataType === 'orderBook'),
+      'the unsubscribe after the linger',
+    );
     expect(upstream.status().topics).toEqual([]);
   });
 });

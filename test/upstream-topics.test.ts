@@ -41,7 +41,13 @@ function table(lingerMs?: number) {
 
 function warnings() {
   const lines: string[] = [];
-  const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (obj) => lines.push(JSON.stringify(obj)), error: () => undefined, child: () => logger };
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (obj) => lines.push(JSON.stringify(obj)),
+    error: () => undefined,
+    child: () => logger,
+  };
   return { logger, lines };
 }
 
@@ -149,7 +155,8 @@ describe('frame router', () => {
   it('counts unknown dt codes and undecodable frames, and logs each cause once', () => {
     const { router, feed, lines } = routed();
     for (let i = 0; i < 3; i++) feed(parseFrame(JSON.stringify({ dt: 999, c: 20, d: {} })));
-    for (let i = 0; i < 3; i++) feed(parseFrame(JSON.stringify({ dt: 33, c: 20, d: [{ s: 'BTCUSD', pr: 'not a number', q: '1', sd: 1, ts: 1 }] })));
+    for (let i = 0; i < 3; i++)
+      feed(parseFrame(JSON.stringify({ dt: 33, c: 20, d: [{ s: 'BTCUSD', pr: 'not a number', q: '1', sd: 1, ts: 1 }] })));
     router.drop('undecodable', 'not JSON');
     router.drop('undecodable', 'not JSON');
     expect(router.drops).toEqual({ unknownDt: 3, undecodable: 5, unrouted: 0, oversized: 0 });

@@ -133,7 +133,13 @@ describe('request pacing', () => {
     const subs = Array.from({ length: 150 }, (_, i) =>
       upstream.subscribe(
         channel,
-        channel.parseArgs({ symbol: optionSymbol('BTCUSD', expiry, String(1_000 * (Math.floor(i / periods.length) + 1)), 'CALL'), period: periods[i % periods.length] }, Date.now()),
+        channel.parseArgs(
+          {
+            symbol: optionSymbol('BTCUSD', expiry, String(1_000 * (Math.floor(i / periods.length) + 1)), 'CALL'),
+            period: periods[i % periods.length],
+          },
+          Date.now(),
+        ),
         undefined,
       ),
     );
@@ -163,9 +169,15 @@ describe('throttling', () => {
       const symbols = ['BTCUSD', 'ETHUSD', 'SOLUSD', 'XRPUSD', 'DOGEUSD'];
       // Candles take no batch form: ten topics are ten requests.
       const kline = CHANNELS.futuresKline;
-      const subs = ['M1', 'M5'].flatMap((period) => symbols.map((symbol) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined)));
+      const subs = ['M1', 'M5'].flatMap((period) =>
+        symbols.map((symbol) => up.subscribe(kline, kline.parseArgs({ symbol, period }, Date.now()), undefined)),
+      );
       // Ten subscribes go out in the pacing burst; the simulator takes five a second and answers the rest "too many request".
-      await waitFor(() => strict.activeSubscriptions().filter((s) => s.market === 'futures').length === subs.length, 'every subscription accepted', 10_000);
+      await waitFor(
+        () => strict.activeSubscriptions().filter((s) => s.market === 'futures').length === subs.length,
+        'every subscription accepted',
+        10_000,
+      );
       expect(logs.lines.some((l) => l.msg === 'upstream throttled our requests; retrying unanswered subscriptions')).toBe(true);
       const firsts = await Promise.all(subs.map((s) => next(s.events)));
       // Each subscription streams its own symbol, one-minute candles first, then five-minute ones.
@@ -181,8 +193,16 @@ describe('throttling', () => {
 describe('self-healing', () => {
   it('reconnects after the socket drops and subscribes every live topic again', async () => {
     const { upstream } = connect();
-    const book = upstream.subscribe(CHANNELS.futuresOrderBook, CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
-    const price = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
+    const book = upstream.subscribe(
+      CHANNELS.futuresOrderBook,
+      CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
+      undefined,
+    );
+    const price = upstream.subscribe(
+      CHANNELS.futuresIndexPrice,
+      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()),
+      undefined,
+    );
     await next(book.events);
     await next(price.events);
     simulator.faults.dropConnections('futures');
@@ -201,7 +221,10 @@ describe('self-healing', () => {
     await waitFor(() => upstream.ready(), 'ready');
     for (let drop = 1; drop <= 2; drop++) {
       simulator.faults.dropConnections('futures');
-      await waitFor(() => upstream.status().connections.some((c) => c.market === 'futures' && c.reconnects === drop && c.state === 'open'), `reconnect ${drop}`);
+      await waitFor(
+        () => upstream.status().connections.some((c) => c.market === 'futures' && c.reconnects === drop && c.state === 'open'),
+        `reconnect ${drop}`,
+      );
       const at = upstream.status().connections.find((c) => c.market === 'futures')?.connectedSince ?? 0;
       await waitFor(() => (upstream.status().connections.find((c) => c.market === 'futures')?.lastMessageAt ?? 0) >= at, 'a good frame');
     }
@@ -219,8 +242,16 @@ describe('self-healing', () => {
 
   it('subscribes every live topic again after a reconnect caused by silence (no data, heartbeats unanswered)', async () => {
     const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
-    const book = upstream.subscribe(CHANNELS.futuresOrderBook, CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()), undefined);
-    const price = upstream.subscribe(CHANNELS.futuresIndexPrice, CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
+    const book = upstream.subscribe(
+      CHANNELS.futuresOrderBook,
+      CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
+      undefined,
+    );
+    const price = upstream.subscribe(
+      CHANNELS.futuresIndexPrice,
+      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()),
+      undefined,
+    );
     await next(book.events);
     await next(price.events);
     const futures = () => upstream.status().connections.find((c) => c.market === 'futures');
@@ -232,8 +263,16 @@ describe('self-healing', () => {
     simulator.faults.pauseTopics(false);
     await waitFor(() => futures()?.state === 'open', 'the futures connection open again');
     // The old socket's topics vanish with it on the simulator's side; only a resubscribe brings them back.
-    const live = () => simulator.activeSubscriptions().filter((s) => s.market === 'futures').map((s) => s.dataType).sort();
-    await waitFor(() => simulator.connectionCount('futures') === 1 && live().join() === 'orderBook,spotPrice', 'both topics live on the new socket');
+    const live = () =>
+      simulator
+        .activeSubscriptions()
+        .filter((s) => s.market === 'futures')
+        .map((s) => s.dataType)
+        .sort();
+    await waitFor(
+      () => simulator.connectionCount('futures') === 1 && live().join() === 'orderBook,spotPrice',
+      'both topics live on the new socket',
+    );
     expect(subscribes('orderBook').length).toBeGreaterThanOrEqual(2);
     expect(subscribes('spotPrice').length).toBeGreaterThanOrEqual(2);
     await next(book.events);
@@ -251,7 +290,10 @@ describe('self-healing', () => {
     simulator.sendRaw('futures', '{"dt":30,"c":20,"d":{"s":"BTCUSD","pr":"not a number"}}');
     simulator.sendRaw('futures', '{"dt":999,"c":20,"d":{}}');
     // An acknowledgement whose payload nests absurdly deep is not matched, and breaks nothing.
-    simulator.sendRaw('futures', `{"action":"SUBSCRIBE","dataType":"spotPrice","result":"failed","payload":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
+    simulator.sendRaw(
+      'futures',
+      `{"action":"SUBSCRIBE","dataType":"spotPrice","result":"failed","payload":${'['.repeat(5_000)}${']'.repeat(5_000)}}`,
+    );
     await waitFor(() => upstream.status().drops.undecodable > 0 && upstream.status().drops.unknownDt > 0, 'drops counted');
     await expect(next(sub.events)).resolves.toMatchObject({ symbol: 'BTCUSD' });
     const warnings = logs.lines.filter((l) => l.msg?.startsWith('dropped upstream frame'));
@@ -267,7 +309,11 @@ describe('private channels', () => {
     const channel = CHANNELS.futuresOrders;
     const sub = upstream.subscribe(channel, channel.parseArgs({}, Date.now()), credential);
     await sub.ready;
-    simulator.sendRaw('futures', '{"dt":35,"c":20,"d":{"oid":1663004711982333952,"coid":"c-1","s":"BTCUSD","os":0,"si":1,"ty":1,"q":"0.1","pr":"26000"}}', DEMO_ACCOUNT.apiKey);
+    simulator.sendRaw(
+      'futures',
+      '{"dt":35,"c":20,"d":{"oid":1663004711982333952,"coid":"c-1","s":"BTCUSD","os":0,"si":1,"ty":1,"q":"0.1","pr":"26000"}}',
+      DEMO_ACCOUNT.apiKey,
+    );
     let order = (await next(sub.events)) as { orderId: string };
     while (order.orderId !== '1663004711982333952') order = (await next(sub.events)) as { orderId: string };
     expect(order.orderId).toBe('1663004711982333952');

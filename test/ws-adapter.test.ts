@@ -112,7 +112,7 @@ describe('IdOrdering', () => {
     expect(seen).toEqual(texts);
   });
 
-  it('reports a failure of graphql-ws\'s handler to the socket, not to the process', async () => {
+  it("reports a failure of graphql-ws's handler to the socket, not to the process", async () => {
     const failures: unknown[] = [];
     const ordering = new IdOrdering(() => Promise.reject(new Error('boom')), { isOpen: () => true, failed: (e) => failures.push(e) });
     const text = JSON.stringify(subscribe('1', 1));

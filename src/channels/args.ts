@@ -65,7 +65,13 @@ export type ArgValues<A extends ArgsSpec> = {
 };
 
 /** Validates raw argument values against a spec; absent optional values become `undefined`. */
-export function parseArgs<A extends ArgsSpec>(spec: A, raw: Readonly<Record<string, unknown>>, field: string, now: number, listing?: Listing): ArgValues<A> {
+export function parseArgs<A extends ArgsSpec>(
+  spec: A,
+  raw: Readonly<Record<string, unknown>>,
+  field: string,
+  now: number,
+  listing?: Listing,
+): ArgValues<A> {
   const out: Record<string, unknown> = {};
   for (const [arg, argSpec] of Object.entries(spec)) {
     const value = raw[arg];
@@ -129,7 +135,12 @@ function optional<T>(kind: PlainArgKind, description: string, parse: Parse<T>): 
   return { kind, required: false, description, parse };
 }
 /** An enum argument (taken by value name) of `enumDef`, parsed into `T`. */
-function enumArg<V extends string, T, R extends boolean>(enumDef: EnumDef<V>, required: R, description: string, parse: (value: V) => T): EnumArgSpec<T, R> {
+function enumArg<V extends string, T, R extends boolean>(
+  enumDef: EnumDef<V>,
+  required: R,
+  description: string,
+  parse: (value: V) => T,
+): EnumArgSpec<T, R> {
   return { kind: 'enum', enumDef, required, description, parse: (raw, ctx) => parse(enumName(enumDef.values, raw, ctx)) };
 }
 
@@ -155,7 +166,9 @@ export const arg = {
   /** An optional symbol filter on a private channel of `market` (an option filter may name an expired or delisted option: its orders stay). */
   symbolFilter: (market: MarketName, description: string) =>
     optional('string', description, (raw, ctx) =>
-      market === 'options' ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY, listing: undefined }) : checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures'),
+      market === 'options'
+        ? checkOption(text(raw, ctx), { ...ctx, now: Number.NEGATIVE_INFINITY, listing: undefined })
+        : checkListedUnderlying(text(raw, ctx), ctx, 'a futures symbol', 'futures'),
     ),
   period: () => enumArg(KlinePeriod, true, 'Candle granularity.', (period) => KlinePeriod.values[period].code as string),
   depth: () =>
@@ -165,11 +178,15 @@ export const arg = {
       return raw;
     }),
   group: () =>
-    optional('decimal', 'Aggregate levels into price buckets of this size, e.g. `"10"` (bids round down, asks round up, volumes summed); `depth` applies after grouping. Every level as sent when omitted.', (raw, ctx) => {
-      if (typeof raw !== 'string' || !PLAIN_DECIMAL.test(raw) || !isPositiveDecimal(raw))
-        throw badInput(`${ctx.field}: "group" must be a positive decimal such as "0.5" or "10", got ${JSON.stringify(raw)}.`);
-      return raw;
-    }),
+    optional(
+      'decimal',
+      'Aggregate levels into price buckets of this size, e.g. `"10"` (bids round down, asks round up, volumes summed); `depth` applies after grouping. Every level as sent when omitted.',
+      (raw, ctx) => {
+        if (typeof raw !== 'string' || !PLAIN_DECIMAL.test(raw) || !isPositiveDecimal(raw))
+          throw badInput(`${ctx.field}: "group" must be a positive decimal such as "0.5" or "10", got ${JSON.stringify(raw)}.`);
+        return raw;
+      },
+    ),
   tradeSide: () => enumArg(TradeSide, false, 'Only trades whose taker side is this one; every trade when omitted.', itself),
   optionType: () => enumArg(OptionType, false, 'Only calls or only puts; both when omitted.', itself),
   strike: (description: string) =>
@@ -194,14 +211,20 @@ export const arg = {
       (raw, ctx) => {
         if (raw === 0) return 0;
         if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < MIN_THROTTLE_MS || raw > MAX_THROTTLE_MS)
-          throw badInput(`${ctx.field}: "throttleMs" must be 0 or an integer from ${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}, got ${String(raw)}.`);
+          throw badInput(
+            `${ctx.field}: "throttleMs" must be 0 or an integer from ${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}, got ${String(raw)}.`,
+          );
         return raw;
       },
     ),
   underlyings: () =>
-    optional('stringList', `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`, (raw, ctx) => {
-      if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNDERLYINGS)
-        throw badInput(`${ctx.field}: "underlyings" must list 1 to ${MAX_UNDERLYINGS} underlyings.`);
-      return raw.map((item) => checkListedUnderlying(text(item, ctx), ctx, 'a list of underlyings', 'option'));
-    }),
+    optional(
+      'stringList',
+      `Only positions on these underlyings, e.g. ["BTCUSD", "ETHUSD"] (at most ${MAX_UNDERLYINGS}); all when omitted.`,
+      (raw, ctx) => {
+        if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNDERLYINGS)
+          throw badInput(`${ctx.field}: "underlyings" must list 1 to ${MAX_UNDERLYINGS} underlyings.`);
+        return raw.map((item) => checkListedUnderlying(text(item, ctx), ctx, 'a list of underlyings', 'option'));
+      },
+    ),
 };

@@ -52,7 +52,10 @@ export function indexPriceChannel(c: Common) {
     item: IndexPriceShape,
     // The futures market's index price is a perpetual's: checked against the listed perpetuals, not the option underlyings.
     args: {
-      symbol: c.market === 'futures' ? arg.futuresSymbol('Perpetual symbol, e.g. `BTCUSD`.') : arg.underlying('Underlying symbol, e.g. `BTCUSD`.'),
+      symbol:
+        c.market === 'futures'
+          ? arg.futuresSymbol('Perpetual symbol, e.g. `BTCUSD`.')
+          : arg.underlying('Underlying symbol, e.g. `BTCUSD`.'),
       throttleMs: arg.throttleMs(),
     },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
@@ -167,7 +170,11 @@ function withOccurrence(trades: readonly Trade[]): Trade[] {
 }
 
 export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
-  return defineChannel<typeof TradeShape, { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide>; throttleMs: ReturnType<typeof arg.throttleMs> }, Trade[]>({
+  return defineChannel<
+    typeof TradeShape,
+    { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide>; throttleMs: ReturnType<typeof arg.throttleMs> },
+    Trade[]
+  >({
     ...c,
     dt: [c.dt],
     dataType: 'lastTrade',
@@ -193,7 +200,13 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
 
 /** A private channel that carries every item of the account, filtered per subscriber by symbol. */
 function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | typeof PositionShape, A extends ArgsSpec>(
-  c: Common & { readonly dataType: string; readonly item: S; readonly throttle?: ThrottlePolicy; readonly twin?: TwinKind; readonly extraArgs: A },
+  c: Common & {
+    readonly dataType: string;
+    readonly item: S;
+    readonly throttle?: ThrottlePolicy;
+    readonly twin?: TwinKind;
+    readonly extraArgs: A;
+  },
 ) {
   const { extraArgs, ...rest } = c;
   return defineChannel({
@@ -211,4 +224,11 @@ function accountEvents<S extends typeof FillSignalShape | typeof OrderShape | ty
 export const fillsChannel = (c: Common) => accountEvents({ ...c, dataType: 'fillSignal', item: FillSignalShape, extraArgs: {} });
 export const ordersChannel = (c: Common) => accountEvents({ ...c, dataType: 'order', item: OrderShape, extraArgs: {} });
 export const positionsChannel = (c: Common) =>
-  accountEvents({ ...c, dataType: 'position', item: PositionShape, throttle: 'latestBySymbol', twin: 'latestBySymbol', extraArgs: { throttleMs: arg.throttleMs() } });
+  accountEvents({
+    ...c,
+    dataType: 'position',
+    item: PositionShape,
+    throttle: 'latestBySymbol',
+    twin: 'latestBySymbol',
+    extraArgs: { throttleMs: arg.throttleMs() },
+  });

@@ -43,7 +43,10 @@ export function decodeEnum<V extends string>(def: EnumDef<V>, raw: unknown): V |
   return def.byCode.get(codeKey(raw)) ?? def.fallback ?? null;
 }
 
-const UNKNOWN = { code: 'unknown', description: 'A code this gateway does not know yet (the raw code is not lost: the exchange added a value).' };
+const UNKNOWN = {
+  code: 'unknown',
+  description: 'A code this gateway does not know yet (the raw code is not lost: the exchange added a value).',
+};
 
 export const Market = defineEnum('Market', 'A Coincall market, each served by its own WebSocket endpoint.', {
   OPTIONS: { code: 'options', description: 'Options market (`/options` endpoint).' },

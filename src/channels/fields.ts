@@ -78,7 +78,11 @@ interface FieldOptions<R extends boolean> {
 }
 
 function scalar<K extends ScalarKind>(kind: K) {
-  return <R extends boolean = false>(keys: readonly string[], description: string, options: FieldOptions<R> = {}): ScalarField<K, NoInfer<R>> => ({
+  return <R extends boolean = false>(
+    keys: readonly string[],
+    description: string,
+    options: FieldOptions<R> = {},
+  ): ScalarField<K, NoInfer<R>> => ({
     kind,
     keys,
     description,

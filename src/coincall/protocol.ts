@@ -25,8 +25,10 @@ function request(action: Action, dataType: string, payload: Readonly<Record<stri
   return JSON.stringify(payload === undefined ? { action, dataType } : { action, dataType, payload });
 }
 
-export const subscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string => request('subscribe', dataType, payload);
-export const unsubscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string => request('unSubscribe', dataType, payload);
+export const subscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string =>
+  request('subscribe', dataType, payload);
+export const unsubscribeRequest = (dataType: string, payload?: Readonly<Record<string, unknown>>): string =>
+  request('unSubscribe', dataType, payload);
 
 export const HEARTBEAT_REQUEST = JSON.stringify({ action: 'heartbeat' });
 

@@ -141,17 +141,30 @@ function canonicalDecimal(text: string): string {
 }
 
 function futuresInstrument(symbol: string, entry: Record<string, unknown>): Instrument | string {
-  if (entry['symbol'] !== undefined && entry['symbol'] !== symbol) return `its symbol ${JSON.stringify(entry['symbol'])} differs from its key`;
+  if (entry['symbol'] !== undefined && entry['symbol'] !== symbol)
+    return `its symbol ${JSON.stringify(entry['symbol'])} differs from its key`;
   const tickDecimal = decimalsCount(entry['tickDecimal']);
   if (tickDecimal === undefined) return `tickDecimal ${JSON.stringify(entry['tickDecimal'])} is not a count of decimals`;
-  if (decimalsCount(entry['qtyDecimal']) === undefined) return `qtyDecimal ${JSON.stringify(entry['qtyDecimal'])} is not a count of decimals`;
+  if (decimalsCount(entry['qtyDecimal']) === undefined)
+    return `qtyDecimal ${JSON.stringify(entry['qtyDecimal'])} is not a count of decimals`;
   const tickText = toDecimal(entry['tickSize']);
   const implied = tickDecimal === null ? undefined : tickOf(tickDecimal);
   const tickSize = tickText === null ? implied : positiveDecimal(tickText);
   if (tickSize === undefined) return `tickSize ${JSON.stringify(entry['tickSize'])} is not a positive number`;
   const minQuantity = optionalQuantity(entry['minQty']);
   if (minQuantity === undefined) return `minQty ${JSON.stringify(entry['minQty'])} is not a quantity`;
-  return { id: instrumentId('FUTURES', symbol), symbol, market: 'FUTURES', underlying: symbol, expiry: null, strike: null, type: null, tickSize, minQuantity, active: true };
+  return {
+    id: instrumentId('FUTURES', symbol),
+    symbol,
+    market: 'FUTURES',
+    underlying: symbol,
+    expiry: null,
+    strike: null,
+    type: null,
+    tickSize,
+    minQuantity,
+    active: true,
+  };
 }
 
 /** The tick a count of decimals implies: 2 -> "0.01", 0 -> "1". */
@@ -160,7 +173,8 @@ function tickOf(decimals: number): string {
 }
 
 function optionUnderlying(symbol: string, entry: Record<string, unknown>): OptionUnderlying | string {
-  if (entry['symbol'] !== undefined && entry['symbol'] !== symbol) return `its symbol ${JSON.stringify(entry['symbol'])} differs from its key`;
+  if (entry['symbol'] !== undefined && entry['symbol'] !== symbol)
+    return `its symbol ${JSON.stringify(entry['symbol'])} differs from its key`;
   const base = entry['base'];
   if (typeof base !== 'string' || !BASE.test(base)) return `base ${JSON.stringify(base)} is not a currency code`;
   return { symbol, base };
@@ -182,7 +196,11 @@ function entries<T>(
   const out: T[] = [];
   for (const [symbol, entry] of Object.entries(section)) {
     const where = `${name}.${symbol}`;
-    const result = !isUnderlyingSymbol(symbol) ? 'the key is not a symbol such as BTCUSD' : isRecord(entry) ? build(symbol, entry) : 'not an object';
+    const result = !isUnderlyingSymbol(symbol)
+      ? 'the key is not a symbol such as BTCUSD'
+      : isRecord(entry)
+        ? build(symbol, entry)
+        : 'not an object';
     if (typeof result === 'string') skips.skip(where, result);
     else out.push(result);
   }
@@ -206,9 +224,11 @@ function optionInstrument(row: Record<string, unknown>, underlying: OptionUnderl
   const parsed = parseOptionSymbol(symbol);
   if (parsed === undefined) return `${symbol} is not an option symbol`;
   if (parsed.underlying !== underlying.symbol) return `${symbol} is not an option on ${underlying.symbol}`;
-  if (row['baseCurrency'] !== underlying.base) return `${symbol}: baseCurrency ${JSON.stringify(row['baseCurrency'])} is not ${underlying.base}`;
+  if (row['baseCurrency'] !== underlying.base)
+    return `${symbol}: baseCurrency ${JSON.stringify(row['baseCurrency'])} is not ${underlying.base}`;
   const expiry = toTimestamp(row['expirationTimestamp']);
-  if (expiry !== parsed.expiry) return `${symbol}: expirationTimestamp ${JSON.stringify(row['expirationTimestamp'])} disagrees with the symbol`;
+  if (expiry !== parsed.expiry)
+    return `${symbol}: expirationTimestamp ${JSON.stringify(row['expirationTimestamp'])} disagrees with the symbol`;
   const strike = toDecimal(row['strike']);
   if (typeof strike !== 'string' || canonicalDecimal(strike) !== canonicalDecimal(parsed.strike))
     return `${symbol}: strike ${JSON.stringify(row['strike'])} disagrees with the symbol`;

@@ -70,11 +70,7 @@ export type VerifyResult = { readonly ok: true; readonly apiKey: string } | { re
  * Checks a connect query as the exchange does: `code=10`, a known key, a fresh
  * `ts`, and a signature over either prehash form.
  */
-export function verifyConnectQuery(
-  search: string,
-  secretOf: (apiKey: string) => string | undefined,
-  now: number,
-): VerifyResult {
+export function verifyConnectQuery(search: string, secretOf: (apiKey: string) => string | undefined, now: number): VerifyResult {
   const q = readConnectQuery(search);
   if (q.get('code') !== '10') return { ok: false, reason: 'code must be 10' };
   const apiKey = q.get('apiKey') ?? q.get('uuid');

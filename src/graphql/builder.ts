@@ -37,5 +37,8 @@ export const builder = new SchemaBuilder<{
   };
 }>({ defaultFieldNullability: false });
 
-builder.queryType({ description: 'The gateway itself (`status`) and the latest value of every state channel, recent trades and positions: the Query twins of the subscriptions.' });
+builder.queryType({
+  description:
+    'The gateway itself (`status`) and the latest value of every state channel, recent trades and positions: the Query twins of the subscriptions.',
+});
 builder.subscriptionType({ description: 'Real-time Coincall data, one root field per upstream channel.' });

@@ -22,11 +22,21 @@ const InstrumentRef = builder.objectRef<Instrument>('Instrument').implement({
     symbol: t.exposeString('symbol', { description: 'The symbol subscriptions take (`BTCUSD`, `BTCUSD-27MAY23-24000-P`).' }),
     market: t.field({ type: enumRef(Market), description: 'The market that trades it.', resolve: (i) => i.market }),
     underlying: t.exposeString('underlying', { description: "The underlying (`BTCUSD`); a perpetual's own symbol." }),
-    expiry: t.field({ type: 'DateTime', nullable: true, description: 'Option expiry (08:00 UTC); null for futures.', resolve: (i) => i.expiry }),
+    expiry: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Option expiry (08:00 UTC); null for futures.',
+      resolve: (i) => i.expiry,
+    }),
     strike: t.field({ type: 'Decimal', nullable: true, description: 'Option strike; null for futures.', resolve: (i) => i.strike }),
     type: t.field({ type: enumRef(OptionType), nullable: true, description: 'Call or put; null for futures.', resolve: (i) => i.type }),
     tickSize: t.field({ type: 'Decimal', description: 'Smallest price increment.', resolve: (i) => i.tickSize }),
-    minQuantity: t.field({ type: 'Decimal', nullable: true, description: 'Smallest order quantity, when the exchange states one.', resolve: (i) => i.minQuantity }),
+    minQuantity: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: 'Smallest order quantity, when the exchange states one.',
+      resolve: (i) => i.minQuantity,
+    }),
     active: t.exposeBoolean('active', { description: 'Whether the exchange marks it active (tradable).' }),
   }),
 });
@@ -45,19 +55,37 @@ const InstrumentListState = builder.enumType('InstrumentListState', {
 export const InstrumentListStatusRef = builder.objectRef<InstrumentRegistryStatus>('InstrumentListStatus').implement({
   description: "The instrument registry: the exchange's list of instruments that subscriptions are checked against.",
   fields: (t) => ({
-    state: t.field({ type: InstrumentListState, description: 'Loading, ready, or falling back to format checks.', resolve: (s) => STATE_NAMES[s.state] }),
-    lastLoadedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the list was last loaded successfully.', resolve: (s) => s.lastLoadedAt ?? null }),
-    lastError: t.string({ nullable: true, description: 'Why the latest load failed; null after a success.', resolve: (s) => s.lastError ?? null }),
+    state: t.field({
+      type: InstrumentListState,
+      description: 'Loading, ready, or falling back to format checks.',
+      resolve: (s) => STATE_NAMES[s.state],
+    }),
+    lastLoadedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the list was last loaded successfully.',
+      resolve: (s) => s.lastLoadedAt ?? null,
+    }),
+    lastError: t.string({
+      nullable: true,
+      description: 'Why the latest load failed; null after a success.',
+      resolve: (s) => s.lastError ?? null,
+    }),
     consecutiveFailures: t.int({ description: 'Failed loads since the last success.', resolve: (s) => s.consecutiveFailures }),
     futures: t.int({ description: 'Listed perpetuals.', resolve: (s) => s.futures }),
     options: t.int({ description: 'Listed options (expired ones included until the next refresh).', resolve: (s) => s.options }),
     underlyings: t.int({ description: 'Option underlyings.', resolve: (s) => s.underlyings }),
     skippedRows: t.int({ description: 'Malformed rows the last successful load skipped.', resolve: (s) => s.skippedRows }),
     rejectedRefreshes: t.int({
-      description: 'Refreshes kept out as implausible since start (an empty list, or more than half of the listed instruments gone); the last list stayed in force.',
+      description:
+        'Refreshes kept out as implausible since start (an empty list, or more than half of the listed instruments gone); the last list stayed in force.',
       resolve: (s) => s.rejectedRefreshes.empty + s.rejectedRefreshes.shrunk,
     }),
-    lastRejection: t.string({ nullable: true, description: 'Why the latest kept-out refresh was kept out; null when none was.', resolve: (s) => s.lastRejection ?? null }),
+    lastRejection: t.string({
+      nullable: true,
+      description: 'Why the latest kept-out refresh was kept out; null when none was.',
+      resolve: (s) => s.lastRejection ?? null,
+    }),
   }),
 });
 
@@ -123,7 +151,10 @@ builder.queryField('instruments', (t) =>
     args: {
       market: t.arg({ type: enumRef(Market), description: 'Only this market.' }),
       underlying: t.arg.string({ description: 'Only instruments of this underlying, e.g. `BTCUSD` (refused when not listed).' }),
-      expiry: t.arg({ type: 'DateTime', description: 'Only options of this expiry (08:00 UTC; refused when the underlying lists no such expiry).' }),
+      expiry: t.arg({
+        type: 'DateTime',
+        description: 'Only options of this expiry (08:00 UTC; refused when the underlying lists no such expiry).',
+      }),
       type: t.arg({ type: enumRef(OptionType), description: 'Only calls or only puts.' }),
     },
     resolve: (_root, args, ctx) => {

@@ -119,7 +119,9 @@ export function objectRef(shape: Shape): RowRef {
   ref.implement({
     description: shape.description,
     fields: (t) =>
-      Object.fromEntries(Object.entries(shape.fields).map(([name, field]) => [name, fieldOf(t, { name, where: `${shape.name}.${name}`, field })])),
+      Object.fromEntries(
+        Object.entries(shape.fields).map(([name, field]) => [name, fieldOf(t, { name, where: `${shape.name}.${name}`, field })]),
+      ),
   });
   return ref;
 }

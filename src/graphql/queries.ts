@@ -76,15 +76,30 @@ for (const channel of ALL_CHANNELS) {
     const args = Object.fromEntries(
       Object.entries(channel.args).map(([name, spec]) =>
         DELIVERY_ONLY_ARGS.has(name)
-          ? [name, argRef(t.arg, { ...spec, description: `Accepted and ignored by the query (it answers one snapshot), so one \`variables\` object serves \`useQuery\` and \`subscribeToMore\`. ${spec.description}` })]
+          ? [
+              name,
+              argRef(t.arg, {
+                ...spec,
+                description: `Accepted and ignored by the query (it answers one snapshot), so one \`variables\` object serves \`useQuery\` and \`subscribeToMore\`. ${spec.description}`,
+              }),
+            ]
           : [name, argRef(t.arg, spec)],
       ),
     );
-    const what = { recentTrades: 'recent trades, newest first', latestBySymbol: 'the latest of each symbol', state: 'the latest value' }[kind];
+    const what = { recentTrades: 'recent trades, newest first', latestBySymbol: 'the latest of each symbol', state: 'the latest value' }[
+      kind
+    ];
     const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;
     if (kind === 'state')
-      return t.field({ type: output, description, args, resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord) });
-    const limit = t.arg.int({ description: `How many recent trades, newest first (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}).` });
+      return t.field({
+        type: output,
+        description,
+        args,
+        resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord),
+      });
+    const limit = t.arg.int({
+      description: `How many recent trades, newest first (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}).`,
+    });
     return t.field({
       type: [output],
       description,

@@ -11,7 +11,9 @@ const badInput = (message: string) => asGraphQLError(gatewayBadInput(message));
 
 function parseDateTime(value: unknown): number {
   if (typeof value !== 'string' || !ISO_DATE_TIME.test(value))
-    throw badInput(`DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got ${JSON.stringify(value)}.`);
+    throw badInput(
+      `DateTime must be an ISO-8601 date and time with a zone, e.g. "2023-05-27T08:00:00.000Z"; got ${JSON.stringify(value)}.`,
+    );
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw badInput(`DateTime ${JSON.stringify(value)} is not a real date.`);
   return ms;
@@ -25,7 +27,8 @@ builder.scalarType('DateTime', {
 });
 
 function parseDecimal(value: unknown): string {
-  if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value)) throw badInput(`Decimal must be a decimal number as a string, e.g. "26443.9".`);
+  if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value))
+    throw badInput(`Decimal must be a decimal number as a string, e.g. "26443.9".`);
   return value;
 }
 

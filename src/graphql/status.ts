@@ -14,7 +14,8 @@ import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enums.ts';
 import { instrumentStatus, InstrumentListStatusRef } from './instruments.ts';
 
-const marketValue = (market: (typeof MARKETS)[number]) => (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;
+const marketValue = (market: (typeof MARKETS)[number]) =>
+  (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;
 
 const UpstreamMode = builder.enumType('UpstreamMode', {
   description: 'Where the market data comes from.',
@@ -49,9 +50,19 @@ const UpstreamConnectionRef = builder.objectRef<ConnectionStatus>('UpstreamConne
     market: t.field({ type: enumRef(Market), description: 'The market.', resolve: (c) => marketValue(c.market) }),
     access: t.field({ type: ConnectionAccess, description: 'Public market data or a private account.', resolve: (c) => c.access }),
     state: t.field({ type: ConnectionState, description: 'Current state.', resolve: (c) => c.state }),
-    connectedSince: t.field({ type: 'DateTime', nullable: true, description: 'When the current session opened.', resolve: (c) => c.connectedSince ?? null }),
+    connectedSince: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the current session opened.',
+      resolve: (c) => c.connectedSince ?? null,
+    }),
     reconnects: t.int({ description: 'How many times the connection was re-established.', resolve: (c) => c.reconnects }),
-    lastMessageAt: t.field({ type: 'DateTime', nullable: true, description: 'When the last frame arrived.', resolve: (c) => c.lastMessageAt ?? null }),
+    lastMessageAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the last frame arrived.',
+      resolve: (c) => c.lastMessageAt ?? null,
+    }),
   }),
 });
 
@@ -63,8 +74,15 @@ const UpstreamTopicRef = builder.objectRef<TopicInfo>('UpstreamTopic').implement
     dataType: t.exposeString('dataType', { description: 'The Coincall dataType.' }),
     key: t.exposeString('key', { description: 'The routing key (symbol, symbol|period, underlying|expiry).' }),
     subscribers: t.exposeInt('subscribers', { description: 'Local subscribers sharing it.' }),
-    lastEventAt: t.field({ type: 'DateTime', nullable: true, description: 'When its latest data arrived.', resolve: (x) => x.lastEventAt ?? null }),
-    resubscribes: t.exposeInt('resubscribes', { description: 'Times it was resubscribed because it went silent while its connection lived.' }),
+    lastEventAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When its latest data arrived.',
+      resolve: (x) => x.lastEventAt ?? null,
+    }),
+    resubscribes: t.exposeInt('resubscribes', {
+      description: 'Times it was resubscribed because it went silent while its connection lived.',
+    }),
   }),
 });
 
@@ -106,15 +124,34 @@ const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').impl
       description: 'Active public upstream topics with their subscriber counts.',
       resolve: (c) => [...c.upstream.status().topics],
     }),
-    privateTopics: t.int({ description: 'How many private topics are active (not named: they belong to accounts).', resolve: (c) => c.upstream.status().privateTopics }),
-    sharedSubscriptions: t.field({ type: SharingRef, description: 'Counters of the shared subscription path.', resolve: (c) => c.sharing() }),
-    droppedFrames: t.field({ type: DroppedFramesRef, description: 'Upstream frames dropped, by cause.', resolve: (c) => c.upstream.status().drops }),
-    instruments: t.field({ type: InstrumentListStatusRef, description: 'The instrument list subscriptions are checked against: loaded, or format checks only.', resolve: instrumentStatus }),
+    privateTopics: t.int({
+      description: 'How many private topics are active (not named: they belong to accounts).',
+      resolve: (c) => c.upstream.status().privateTopics,
+    }),
+    sharedSubscriptions: t.field({
+      type: SharingRef,
+      description: 'Counters of the shared subscription path.',
+      resolve: (c) => c.sharing(),
+    }),
+    droppedFrames: t.field({
+      type: DroppedFramesRef,
+      description: 'Upstream frames dropped, by cause.',
+      resolve: (c) => c.upstream.status().drops,
+    }),
+    instruments: t.field({
+      type: InstrumentListStatusRef,
+      description: 'The instrument list subscriptions are checked against: loaded, or format checks only.',
+      resolve: instrumentStatus,
+    }),
   }),
 });
 
 builder.queryField('status', (t) =>
-  t.field({ type: GatewayStatusRef, description: 'The state of the gateway and its upstream connections.', resolve: (_root, _args, ctx) => ctx }),
+  t.field({
+    type: GatewayStatusRef,
+    description: 'The state of the gateway and its upstream connections.',
+    resolve: (_root, _args, ctx) => ctx,
+  }),
 );
 
 /** The status now, then again on every upstream connection state change (conflated: a slow reader gets the latest). */

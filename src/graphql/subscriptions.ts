@@ -47,8 +47,7 @@ export function argRef(arg: ArgBuilder<GatewayTypes>, spec: ArgSpec): GenericInp
 export async function openStream(channel: AnyChannel, rawArgs: Readonly<Record<string, unknown>>, ctx: GatewayContext) {
   try {
     const args = channel.parseArgs(rawArgs, ctx.now(), ctx.instruments);
-    if (channel.access === 'private' && ctx.credentialProblem !== undefined)
-      throw unauthenticated(ctx.credentialProblem);
+    if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
     // The frame `ts` of each value the execution takes, for the transport's delivery-latency metric.
     const time = eventTimeFor(ctx);
     const subscription = ctx.upstream.subscribe(channel, args, ctx.credential, {

@@ -132,9 +132,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
           queue.length = 0;
           stamps.length = 0;
           merges.clear();
-          error = subscriberTooSlow(
-            `The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`,
-          );
+          error = subscriberTooSlow(`The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`);
           wake();
           return;
         }

@@ -12,11 +12,7 @@ import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 
 /** Joins a topic for one query (`join` opens or shares it) and resolves with its memory's value. */
-export function takeSnapshot(
-  channel: AnyChannel,
-  join: (listener: Listener) => TopicHandle,
-  timeoutMs: number,
-): Promise<unknown> {
+export function takeSnapshot(channel: AnyChannel, join: (listener: Listener) => TopicHandle, timeoutMs: number): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     let handle: TopicHandle | undefined;
     let done = false;

@@ -32,7 +32,12 @@ export interface AttachOptions {
 }
 
 /** Joins the topic of `channel` for `args` (`join` opens or shares it) for one subscriber. */
-export function attachSubscriber(join: (listener: Listener) => TopicHandle, channel: AnyChannel, args: unknown, options: AttachOptions): Subscription {
+export function attachSubscriber(
+  join: (listener: Listener) => TopicHandle,
+  channel: AnyChannel,
+  args: unknown,
+  options: AttachOptions,
+): Subscription {
   let release = () => undefined as void;
   const sink = createSink<unknown>({
     delivery: channel.delivery,

@@ -42,6 +42,7 @@ function isHostname(text: string): boolean {
 export function readHost(env: Env, name: string, fallback: string, problems: string[]): string {
   const raw = envValue(env, name);
   if (raw === undefined) return fallback;
-  if (isIP(raw) === 0 && !isHostname(raw)) problems.push(`${name} must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name (localhost), got "${raw}".`);
+  if (isIP(raw) === 0 && !isHostname(raw))
+    problems.push(`${name} must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name (localhost), got "${raw}".`);
   return raw;
 }

@@ -88,7 +88,8 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 10_000,
     min: 1,
     max: 1_000_000,
-    meaning: 'graphql-ws sockets plus HTTP subscriptions streaming (SSE or multipart) open at once in this process; one more is refused with HTTP 503. Queries and mutations never count, whatever their `Accept`.',
+    meaning:
+      'graphql-ws sockets plus HTTP subscriptions streaming (SSE or multipart) open at once in this process; one more is refused with HTTP 503. Queries and mutations never count, whatever their `Accept`.',
   },
   maxConnectionsPerIp: {
     env: 'MAX_CONNECTIONS_PER_IP',
@@ -97,14 +98,16 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 200,
     min: 1,
     max: 1_000_000,
-    meaning: 'Open connections per client address (after `TRUST_PROXY`): graphql-ws sockets, SSE and multipart streams, and sockets still sending their HTTP request; one more is refused with HTTP 503.',
+    meaning:
+      'Open connections per client address (after `TRUST_PROXY`): graphql-ws sockets, SSE and multipart streams, and sockets still sending their HTTP request; one more is refused with HTTP 503.',
   },
   idleConnectionTimeoutMs: {
     env: 'IDLE_CONNECTION_TIMEOUT_MS',
     fallback: 300_000,
     min: 1_000,
     max: 86_400_000,
-    meaning: 'graphql-ws: a socket with no active subscription (acknowledged or not) for this many ms is closed with 1000 and a reason naming this variable.',
+    meaning:
+      'graphql-ws: a socket with no active subscription (acknowledged or not) for this many ms is closed with 1000 and a reason naming this variable.',
   },
   httpMaxBodyBytes: {
     env: 'HTTP_MAX_BODY_BYTES',
@@ -132,14 +135,16 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 2_000,
     min: 100,
     max: 100_000,
-    meaning: 'Most lexical tokens in one document (GraphiQL\'s introspection query needs about 200); parsing stops beyond it with `LIMIT_EXCEEDED`.',
+    meaning:
+      "Most lexical tokens in one document (GraphiQL's introspection query needs about 200); parsing stops beyond it with `LIMIT_EXCEEDED`.",
   },
   maxQueryCost: {
     env: 'MAX_QUERY_COST',
     fallback: 5_000,
     min: 10,
     max: 1_000_000,
-    meaning: 'Highest static cost of an operation (graphql-armor cost model: object 2, scalar 1, ×1.5 per level); costlier is refused with `LIMIT_EXCEEDED`.',
+    meaning:
+      'Highest static cost of an operation (graphql-armor cost model: object 2, scalar 1, ×1.5 per level); costlier is refused with `LIMIT_EXCEEDED`.',
   },
   maxDirectives: {
     env: 'MAX_DIRECTIVES',
@@ -155,14 +160,16 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 500,
     min: 1,
     max: 100_000,
-    meaning: 'Accounts (key and secret) with private upstream connections open at once; a private subscription of one more account is refused with `LIMIT_EXCEEDED`.',
+    meaning:
+      'Accounts (key and secret) with private upstream connections open at once; a private subscription of one more account is refused with `LIMIT_EXCEEDED`.',
   },
   upstreamPrivateHandshakesPerSecond: {
     env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND',
     fallback: 10,
     min: 1,
     max: 1_000,
-    meaning: 'New private upstream connections per second, all accounts together, reconnects included; past it (and the burst) a private subscription is refused with `LIMIT_EXCEEDED`.',
+    meaning:
+      'New private upstream connections per second, all accounts together, reconnects included; past it (and the burst) a private subscription is refused with `LIMIT_EXCEEDED`.',
   },
   upstreamPrivateHandshakeBurst: {
     env: 'UPSTREAM_PRIVATE_HANDSHAKE_BURST',
@@ -177,14 +184,16 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 16 * 1024 * 1024,
     min: 64 * 1024,
     max: 256 * 1024 * 1024,
-    meaning: 'Largest upstream WebSocket frame accepted; a larger one is dropped (logged, counted in `droppedFrames.oversized`) and its connection renewed, so event subscribers get `STREAM_INTERRUPTED`.',
+    meaning:
+      'Largest upstream WebSocket frame accepted; a larger one is dropped (logged, counted in `droppedFrames.oversized`) and its connection renewed, so event subscribers get `STREAM_INTERRUPTED`.',
   },
   slowSubscriberMaxBehindMs: {
     env: 'SLOW_SUBSCRIBER_MAX_BEHIND_MS',
     fallback: 10_000,
     min: 1_000,
     max: 300_000,
-    meaning: 'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
+    meaning:
+      'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
   },
   upstreamPrivateHandshakesPerSecondPerAddress: {
     env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS',
@@ -215,7 +224,8 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     fallback: 5_000,
     min: 100,
     max: 60_000,
-    meaning: 'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
+    meaning:
+      'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
   },
 };
 

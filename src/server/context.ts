@@ -26,11 +26,20 @@ export function credentialFrom(apiKey: unknown, apiSecret: unknown, where: strin
   if (typeof apiKey !== 'string' || typeof apiSecret !== 'string' || absent(apiKey) || absent(apiSecret))
     return { credential: undefined, problem: `Present both the Coincall API key and secret as strings (${where}).` };
   if (apiKey.length > MAX_CREDENTIAL_LENGTH || apiSecret.length > MAX_CREDENTIAL_LENGTH)
-    return { credential: undefined, problem: `The Coincall API key or secret is longer than ${MAX_CREDENTIAL_LENGTH} characters (${where}).` };
+    return {
+      credential: undefined,
+      problem: `The Coincall API key or secret is longer than ${MAX_CREDENTIAL_LENGTH} characters (${where}).`,
+    };
   if (!API_KEY_PATTERN.test(apiKey))
-    return { credential: undefined, problem: `The Coincall API key is malformed: it may hold only letters, digits and + / = . _ - (${where}).` };
+    return {
+      credential: undefined,
+      problem: `The Coincall API key is malformed: it may hold only letters, digits and + / = . _ - (${where}).`,
+    };
   if (!API_SECRET_PATTERN.test(apiSecret))
-    return { credential: undefined, problem: `The Coincall API secret is malformed: it may hold only printable characters without spaces (${where}).` };
+    return {
+      credential: undefined,
+      problem: `The Coincall API secret is malformed: it may hold only printable characters without spaces (${where}).`,
+    };
   return { credential: { apiKey, apiSecret }, problem: undefined };
 }
 
@@ -41,5 +50,9 @@ export function credentialFromConnectionParams(params: unknown): CredentialResul
 }
 
 export function credentialFromHeaders(headers: Pick<Headers, 'get'>): CredentialResult {
-  return credentialFrom(headers.get(API_KEY_HEADER) ?? undefined, headers.get(API_SECRET_HEADER) ?? undefined, `headers ${API_KEY_HEADER} and ${API_SECRET_HEADER}`);
+  return credentialFrom(
+    headers.get(API_KEY_HEADER) ?? undefined,
+    headers.get(API_SECRET_HEADER) ?? undefined,
+    `headers ${API_KEY_HEADER} and ${API_SECRET_HEADER}`,
+  );
 }

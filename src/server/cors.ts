@@ -22,7 +22,13 @@ export const CORS_MAX_AGE_SECONDS = 600;
 /** What yoga's CORS plugin takes per request: the headers to send, or `false` for none. */
 export type CorsAnswer =
   | false
-  | { readonly origin: string | string[]; readonly methods: string[]; readonly allowedHeaders: string[]; readonly credentials: boolean; readonly maxAge: number };
+  | {
+      readonly origin: string | string[];
+      readonly methods: string[];
+      readonly allowedHeaders: string[];
+      readonly credentials: boolean;
+      readonly maxAge: number;
+    };
 
 const common = { methods: [...CORS_ALLOWED_METHODS], allowedHeaders: [...CORS_ALLOWED_HEADERS], maxAge: CORS_MAX_AGE_SECONDS };
 

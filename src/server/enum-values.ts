@@ -20,7 +20,10 @@ export function withEnumValues(message: string, schema: GraphQLSchema): string {
   const match = ENUM_NAMED.exec(message);
   const type = schema.getType(match?.[1] ?? match?.[2] ?? '');
   if (!isEnumType(type)) return message;
-  return `${message} ${VALID_VALUES}${type.getValues().map((value) => value.name).join(', ')}.`;
+  return `${message} ${VALID_VALUES}${type
+    .getValues()
+    .map((value) => value.name)
+    .join(', ')}.`;
 }
 
 /** `error` with its message completed by `withEnumValues` (the same error when nothing changes). */

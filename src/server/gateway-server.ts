@@ -100,7 +100,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
     ...(metrics === undefined ? {} : { latencyFor: (field: string) => metrics.latencyOf(field) }),
   });
-  const proxied = { addresses: createAddressGate(limits.maxConnectionsPerIp), trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy) };
+  const proxied = {
+    addresses: createAddressGate(limits.maxConnectionsPerIp),
+    trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy),
+  };
   const { metrics: _metrics, ...setup } = options;
   // Streams meet the connection caps once they are known to be subscriptions (a plain query never counts).
   const streams = useStreamAdmission({ gate: connections, proxied, maxTokens: limits.maxTokens });
@@ -118,7 +121,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
   );
   gateSockets(httpServer, proxied.addresses, proxied.trusted);
-  const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.wsMaxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
+  const wsServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.wsMaxMessageBytes,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
   httpServer.on('upgrade', gateUpgrades(connections, wsServer, proxied));
   metrics?.bind({
     fanout: () => fanout.stats(),
@@ -127,13 +134,17 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     gateRefusals: () => ({ ...connections.refusals }),
     instruments: () => options.context.instruments?.status(),
   });
-  serveGraphqlWs(wsServer, createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }), {
-    keepAliveMs: WS_KEEPALIVE_MS,
-    logger: options.logger,
-    maxMessageBytes: limits.wsMaxMessageBytes,
-    idleTimeoutMs: limits.idleConnectionTimeoutMs,
-    initTimeoutMs: limits.wsConnectionInitTimeoutMs,
-  });
+  serveGraphqlWs(
+    wsServer,
+    createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }),
+    {
+      keepAliveMs: WS_KEEPALIVE_MS,
+      logger: options.logger,
+      maxMessageBytes: limits.wsMaxMessageBytes,
+      idleTimeoutMs: limits.idleConnectionTimeoutMs,
+      initTimeoutMs: limits.wsConnectionInitTimeoutMs,
+    },
+  );
 
   return {
     httpServer,

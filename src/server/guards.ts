@@ -15,7 +15,18 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { specifiedRules, validate, ValuesOfCorrectTypeRule, type GraphQLError, type DocumentNode, type GraphQLSchema, type ParseOptions, type Source, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  specifiedRules,
+  validate,
+  ValuesOfCorrectTypeRule,
+  type GraphQLError,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ParseOptions,
+  type Source,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { badInputError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
@@ -27,7 +38,9 @@ const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
     get(target, prop, receiver) {
       if (prop === 'reportError')
         return (error: GraphQLError) =>
-          target.reportError(badInputError(withEnumValues(error.message, target.getSchema()), { nodes: error.nodes, extensions: error.extensions }));
+          target.reportError(
+            badInputError(withEnumValues(error.message, target.getSchema()), { nodes: error.nodes, extensions: error.extensions }),
+          );
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -64,7 +77,8 @@ export function limitedParser(maxTokens: number): (source: string | Source, opti
   const onReject = () => {
     throw limitExceededError(`Operation refused: the document has more than ${maxTokens} tokens (MAX_TOKENS).`);
   };
-  return (source, options) => new MaxTokensParserWLexer(source, { ...options, n: maxTokens, onReject: [onReject], propagateOnRejection: false }).parseDocument();
+  return (source, options) =>
+    new MaxTokensParserWLexer(source, { ...options, n: maxTokens, onReject: [onReject], propagateOnRejection: false }).parseDocument();
 }
 
 /**
@@ -98,5 +112,6 @@ export function useQueryLimits(limits: GatewayLimits): Plugin {
 }
 
 export const tooManySubscriptions = (max: number) =>
-  limitExceededError(`Too many subscriptions on this connection: the limit is ${max} (MAX_SUBSCRIPTIONS_PER_CONNECTION). Complete one before starting another.`);
-
+  limitExceededError(
+    `Too many subscriptions on this connection: the limit is ${max} (MAX_SUBSCRIPTIONS_PER_CONNECTION). Complete one before starting another.`,
+  );

@@ -42,7 +42,8 @@ export function useHealth(): Plugin {
 export function useReadiness(ready: () => boolean): Plugin {
   return useReadinessCheck({
     endpoint: READY_PATH,
-    check: ({ fetchAPI }) => (ready() ? json(fetchAPI.Response, 200, { status: 'ready' }) : json(fetchAPI.Response, 503, { status: 'upstream not connected' })),
+    check: ({ fetchAPI }) =>
+      ready() ? json(fetchAPI.Response, 200, { status: 'ready' }) : json(fetchAPI.Response, 503, { status: 'upstream not connected' }),
   });
 }
 
@@ -60,7 +61,9 @@ export function useMetricsRoute(metrics: GatewayMetrics): Plugin {
   return {
     onRequest({ url, request, endResponse, fetchAPI }) {
       if (url.pathname !== METRICS_PATH || request.method !== 'GET') return undefined;
-      return metrics.render().then((text) => endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } })));
+      return metrics
+        .render()
+        .then((text) => endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.contentType } })));
     },
   };
 }

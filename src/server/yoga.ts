@@ -87,7 +87,17 @@ function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
   const plugin = usePrometheus({
     registry: metrics.registry,
     endpoint: false,
-    labels: { operationName: false, operationType: true, fieldName: false, typeName: false, path: false, phase: true, method: true, statusCode: true, url: false },
+    labels: {
+      operationName: false,
+      operationType: true,
+      fieldName: false,
+      typeName: false,
+      path: false,
+      phase: true,
+      method: true,
+      statusCode: true,
+      url: false,
+    },
     metrics: {
       graphql_envelop_request: true,
       graphql_envelop_request_duration: true,
@@ -111,13 +121,16 @@ function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
   return { ...plugin, onParse: (payload) => (hasHttpParams(payload.context) ? onParse(payload) : undefined) };
 }
 
-const hasHttpParams = (context: unknown): boolean => typeof context === 'object' && context !== null && 'params' in context && context.params !== undefined;
+const hasHttpParams = (context: unknown): boolean =>
+  typeof context === 'object' && context !== null && 'params' in context && context.params !== undefined;
 
 function yogaLogger(logger: Logger) {
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
-    const [first, ...rest] = args;
-    logger[level]({ detail: rest.length > 0 ? rest.map(String) : undefined }, String(first));
-  };
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      logger[level]({ detail: rest.length > 0 ? rest.map(String) : undefined }, String(first));
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -131,7 +144,11 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
     // Parsed documents are cached by their text: only short ones, and not too many (see DOCUMENT_CACHE).
     // yoga's validation cache is off: a failed result keeps its errors' stack frames, and with them
     // the whole validation state, alive. The query limits plugin remembers the documents that passed.
-    parserAndValidationCache: { documentCache: createBoundedCache(DOCUMENT_CACHE), errorCache: createBoundedCache(DOCUMENT_CACHE), validationCache: false },
+    parserAndValidationCache: {
+      documentCache: createBoundedCache(DOCUMENT_CACHE),
+      errorCache: createBoundedCache(DOCUMENT_CACHE),
+      validationCache: false,
+    },
     // Bodies without a Content-Length (chunked) are capped while they stream.
     maxRequestBodySize: limits.httpMaxBodyBytes,
     logging: yogaLogger(logger),
@@ -141,7 +158,9 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useHealth(),
       useReadiness(setup.ready),
       useRootRedirect(),
-      ...(setup.metrics === undefined ? [] : [useMetricsRoute(setup.metrics), useGatewayMetrics(setup.metrics), yogaRequestMetrics(setup.metrics)]),
+      ...(setup.metrics === undefined
+        ? []
+        : [useMetricsRoute(setup.metrics), useGatewayMetrics(setup.metrics), yogaRequestMetrics(setup.metrics)]),
       // GraphiQL's hashed, compressed, long-cached files (`/graphiql/…`).
       useGraphiQLAssets(GRAPHQL_PATH),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
@@ -151,7 +170,14 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
       useMultipartSubscriptions({ heartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS, logger }),
       // Shared SSE and multipart subscriptions: their processor, chosen after the multipart one.
-      ...(setup.sharing === undefined ? [] : [useSharedHttpSubscriptions({ fanout: setup.sharing, multipartHeartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS })]),
+      ...(setup.sharing === undefined
+        ? []
+        : [
+            useSharedHttpSubscriptions({
+              fanout: setup.sharing,
+              multipartHeartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS,
+            }),
+          ]),
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
@@ -168,8 +194,12 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : error;
-        if (error instanceof GraphQLError && (original === undefined || original === null || original instanceof GraphQLError)) return error;
-        logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) }, 'unexpected error');
+        if (error instanceof GraphQLError && (original === undefined || original === null || original instanceof GraphQLError))
+          return error;
+        logger.error(
+          { err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original) },
+          'unexpected error',
+        );
         return new GraphQLError(message, {
           ...(error instanceof GraphQLError ? { nodes: error.nodes ?? null, path: error.path ?? null } : {}),
           extensions: { code: INTERNAL_ERROR_CODE },

@@ -76,9 +76,19 @@ export class AccountState implements SimulatedAccount {
     if (atm !== undefined) {
       this.placeOrder(optionSymbol('BTCUSD', expiry, atm, 'CALL'), now);
       this.placeOrder(optionSymbol('BTCUSD', expiry, atm, 'PUT'), now);
-      this.positions.set(optionSymbol('BTCUSD', expiry, atm, 'CALL'), { market: 'options', qty: 1, avgPrice: market.optionQuote(optionSymbol('BTCUSD', expiry, atm, 'CALL'))?.quote.price ?? 0, realized: 0 });
+      this.positions.set(optionSymbol('BTCUSD', expiry, atm, 'CALL'), {
+        market: 'options',
+        qty: 1,
+        avgPrice: market.optionQuote(optionSymbol('BTCUSD', expiry, atm, 'CALL'))?.quote.price ?? 0,
+        realized: 0,
+      });
     }
-    this.positions.set('BTCUSD', { market: 'futures', qty: roundToStep(uniform(this.rng, 0.01, 1), 0.001), avgPrice: market.futuresMark('BTCUSD'), realized: 0 });
+    this.positions.set('BTCUSD', {
+      market: 'futures',
+      qty: roundToStep(uniform(this.rng, 0.01, 1), 0.001),
+      avgPrice: market.futuresMark('BTCUSD'),
+      realized: 0,
+    });
     this.pending = emptyEvents();
   }
 
@@ -142,7 +152,8 @@ export class AccountState implements SimulatedAccount {
     const futures = p.market === 'futures';
     const quote = futures ? undefined : this.market.optionQuote(symbol)?.quote;
     const greek = (value: number | undefined) => (value === undefined ? null : Number((value * p.qty).toFixed(8)));
-    const liquidation = futures && p.qty !== 0 ? p.avgPrice * (1 - Math.sign(p.qty) * (1 / FUTURES_LEVERAGE) * (1 - MAINTENANCE_OVER_INITIAL)) : null;
+    const liquidation =
+      futures && p.qty !== 0 ? p.avgPrice * (1 - Math.sign(p.qty) * (1 / FUTURES_LEVERAGE) * (1 - MAINTENANCE_OVER_INITIAL)) : null;
     return {
       symbol,
       quantity: decimalText(Math.abs(p.qty), 6),
@@ -177,7 +188,15 @@ export class AccountState implements SimulatedAccount {
     const price = Math.max(instrument.tick, roundToStep(mark * (1 + offset), instrument.tick));
     const sizeDecimals = market === 'options' ? OPTION_SIZE_DECIMALS : instrument.sizeDecimals;
     const lot = 10 ** -sizeDecimals;
-    const qty = roundToStep(lot * intBetween(this.rng, market === 'options' ? OPTION_MIN_LOTS : FUTURES_MIN_LOTS, market === 'options' ? OPTION_MAX_LOTS : FUTURES_MAX_LOTS), lot);
+    const qty = roundToStep(
+      lot *
+        intBetween(
+          this.rng,
+          market === 'options' ? OPTION_MIN_LOTS : FUTURES_MIN_LOTS,
+          market === 'options' ? OPTION_MAX_LOTS : FUTURES_MAX_LOTS,
+        ),
+      lot,
+    );
     this.coidCounter++;
     const order: RestingOrder = {
       oid: this.nextOrderId(),
@@ -208,7 +227,9 @@ export class AccountState implements SimulatedAccount {
     this.applyToPosition(order, size);
     const done = order.filled >= order.qty;
     this.pending[order.market].fills.push({ symbol: order.symbol, eventType: FILL_EVENT_TYPE, timestamp: now });
-    this.pending[order.market].orders.push(this.orderRecord(order, done ? 'FILLED' : 'PARTIALLY_FILLED', now, { price: order.price, qty: size }));
+    this.pending[order.market].orders.push(
+      this.orderRecord(order, done ? 'FILLED' : 'PARTIALLY_FILLED', now, { price: order.price, qty: size }),
+    );
     if (done) this.replace(order, now);
   }
 
@@ -236,7 +257,12 @@ export class AccountState implements SimulatedAccount {
     this.positions.set(order.symbol, p);
   }
 
-  private orderRecord(o: RestingOrder, state: OrderRecord['state'] & string, now: number, fill?: { price: number; qty: number }): OrderRecord {
+  private orderRecord(
+    o: RestingOrder,
+    state: OrderRecord['state'] & string,
+    now: number,
+    fill?: { price: number; qty: number },
+  ): OrderRecord {
     const size = (n: number) => decimalText(n, o.sizeDecimals);
     const price = (n: number) => decimalText(n, o.priceDecimals);
     return {

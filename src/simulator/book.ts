@@ -118,7 +118,13 @@ export class Instrument {
   }
 
   private recordTrade(price: number, size: number, side: 'BUY' | 'SELL', at: number): void {
-    this.trades.unshift({ symbol: this.symbol, price: this.price(price), volume: decimalText(size, this.sizeDecimals), side, timestamp: at });
+    this.trades.unshift({
+      symbol: this.symbol,
+      price: this.price(price),
+      volume: decimalText(size, this.sizeDecimals),
+      side,
+      timestamp: at,
+    });
     this.last = price;
     this.high = Math.max(this.high ?? price, price);
     this.low = Math.min(this.low ?? price, price);

@@ -83,7 +83,9 @@ const FORMS: Readonly<Record<WireForm, FormProfile>> = {
       rules(AccountBalanceShape, { strings: ['delta'], numericIds: ['userId'], omitted: ['assets'] }),
       rules(OptionTickerShape, { omitted: ['markIv'] }),
       rules(OrderShape, { numericIds: ['orderId'] }),
-      rules(PositionShape, { only: ['quantity', 'avgPrice', 'initialMargin', 'maintenanceMargin', 'symbol', 'side', 'userId', 'unrealizedPnl'] }),
+      rules(PositionShape, {
+        only: ['quantity', 'avgPrice', 'initialMargin', 'maintenanceMargin', 'symbol', 'side', 'userId', 'unrealizedPnl'],
+      }),
     ]),
   },
   live: {
@@ -195,6 +197,8 @@ export function encodeFrame(
   form: WireForm,
   ts?: number,
 ): string {
-  const data = Array.isArray(d) ? d.map((record: Readonly<Record<string, unknown>>) => encodeRecord(shape, record, form)) : encodeRecord(shape, asRecord(d), form);
+  const data = Array.isArray(d)
+    ? d.map((record: Readonly<Record<string, unknown>>) => encodeRecord(shape, record, form))
+    : encodeRecord(shape, asRecord(d), form);
   return frameText(dt, data, FORMS[form].frameTs ? ts : undefined);
 }

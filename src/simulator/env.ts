@@ -34,7 +34,8 @@ export interface SimulatorEnv {
   readonly strictIdle: boolean;
 }
 
-export type SimulatorEnvResult = { readonly ok: true; readonly env: SimulatorEnv } | { readonly ok: false; readonly problems: readonly string[] };
+export type SimulatorEnvResult =
+  { readonly ok: true; readonly env: SimulatorEnv } | { readonly ok: false; readonly problems: readonly string[] };
 
 function readWireForm(text: string | undefined, problems: string[]): WireFormOption {
   if (text === undefined) return DEFAULT_WIRE_FORM;
@@ -60,7 +61,8 @@ function readMainAccount(env: Env, problems: string[]): SimulatorAccount {
     problems.push('SIMULATOR_API_KEY and SIMULATOR_API_SECRET must be set together (or neither, for the demo account).');
     return DEMO_ACCOUNT;
   }
-  if (!API_KEY_PATTERN.test(apiKey)) problems.push('SIMULATOR_API_KEY may hold only letters, digits and + / = _ . - (it goes into the URL raw).');
+  if (!API_KEY_PATTERN.test(apiKey))
+    problems.push('SIMULATOR_API_KEY may hold only letters, digits and + / = _ . - (it goes into the URL raw).');
   return { apiKey, apiSecret, userId: DEMO_ACCOUNT.userId };
 }
 
@@ -78,7 +80,8 @@ function readExtraAccounts(text: string | undefined, main: SimulatorAccount, pro
       problems.push(`${where} must be apiKey:apiSecret or apiKey:apiSecret:userId.`);
       return;
     }
-    if (!API_KEY_PATTERN.test(apiKey)) problems.push(`${where}: the API key may hold only letters, digits and + / = _ . - (it goes into the URL raw).`);
+    if (!API_KEY_PATTERN.test(apiKey))
+      problems.push(`${where}: the API key may hold only letters, digits and + / = _ . - (it goes into the URL raw).`);
     if (userId !== undefined && !USER_ID.test(userId)) problems.push(`${where}: the user id must be digits, got "${userId}".`);
     parsed.push({ apiKey, apiSecret, userId });
   });

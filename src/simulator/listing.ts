@@ -45,7 +45,8 @@ export class SimulatorListing {
     this.indexOf = indexOf;
     for (const symbol of extraOptions) {
       const parsed = parseOptionSymbol(symbol);
-      if (parsed === undefined || underlyingSpec(parsed.underlying) === undefined) throw new RangeError(`not an option of a simulated underlying: ${symbol}`);
+      if (parsed === undefined || underlyingSpec(parsed.underlying) === undefined)
+        throw new RangeError(`not an option of a simulated underlying: ${symbol}`);
       const key = `${parsed.underlying}|${parsed.expiry}`;
       const strikes = this.extras.get(key) ?? new Set<string>();
       strikes.add(parsed.strike);

@@ -90,7 +90,13 @@ export class Market implements SimulatedMarket {
     for (const spec of UNDERLYINGS) {
       const price = spec.startPrice * (1 + 0.02 * gaussian(this.rng));
       this.indexes.set(spec.symbol, { spec, price, open: price, high: price, low: price });
-      const book = new Instrument({ symbol: spec.symbol, tick: spec.tick, sizeDecimals: spec.sizeDecimals, levels: FUTURES_LEVELS, rng: createRng(hashSeed(seed, spec.symbol)) });
+      const book = new Instrument({
+        symbol: spec.symbol,
+        tick: spec.tick,
+        sizeDecimals: spec.sizeDecimals,
+        levels: FUTURES_LEVELS,
+        rng: createRng(hashSeed(seed, spec.symbol)),
+      });
       this.futures.set(spec.symbol, { book, basis: 0, mark: price });
     }
     this.step(now, []);
@@ -155,7 +161,13 @@ export class Market implements SimulatedMarket {
       changePrice: text(price - open),
       changeRate: Number(((price - open) / open).toFixed(6)),
       openPrice24h: text(open),
-      changeVolume: book === undefined ? null : decimalText(book.trades.reduce((sum, t) => sum + Number(t.volume), 0), 6),
+      changeVolume:
+        book === undefined
+          ? null
+          : decimalText(
+              book.trades.reduce((sum, t) => sum + Number(t.volume), 0),
+              6,
+            ),
       volume24h: book === undefined ? null : decimalText(book.volume, 6),
       usdVolume24h: book === undefined ? null : decimalText(book.usdVolume, 2),
       openInterest: book === undefined ? null : decimalText(book.openInterest, 6),
@@ -220,7 +232,13 @@ export class Market implements SimulatedMarket {
       const option = liveOption(symbol, this.now);
       if (option === undefined) return undefined;
       const rng = createRng(hashSeed(this.seed, symbol));
-      const book = new Instrument({ symbol, tick: option.spec.optionTick, sizeDecimals: Math.max(0, option.spec.sizeDecimals - 1), levels: OPTION_LEVELS, rng });
+      const book = new Instrument({
+        symbol,
+        tick: option.spec.optionTick,
+        sizeDecimals: Math.max(0, option.spec.sizeDecimals - 1),
+        levels: OPTION_LEVELS,
+        rng,
+      });
       const quote = blackScholes(option.type, 1, 1, 0, 0);
       state = { book, option, vol: option.spec.baseVol, quote, refreshedTick: -1 };
       this.options.set(symbol, state);

@@ -57,7 +57,14 @@ function requestContext(now: number, listing: SimulatorListing): RequestContext 
 function topicOf(channel: AnyChannel, params: object): Topic {
   const payload = channel.simulate.payloadOf(params);
   const dataType = channel.dataType;
-  return { dataType, key: `${dataType}|${canonicalKey(payload ?? null)}`, payload, channel, params, watches: channel.simulate.watches?.(params) };
+  return {
+    dataType,
+    key: `${dataType}|${canonicalKey(payload ?? null)}`,
+    payload,
+    channel,
+    params,
+    watches: channel.simulate.watches?.(params),
+  };
 }
 
 /** Validates a subscribe/unsubscribe request and expands it to its topics. */
@@ -77,7 +84,8 @@ export function parseTopics(market: MarketName, dataType: unknown, payload: unkn
   const raw = body?.['symbol'];
   if (raw === undefined) return { ok: false, reason: 'missing symbol' };
   const symbols = Array.isArray(raw) && hook.batch === true ? (raw as unknown[]) : [raw];
-  if (symbols.length === 0 || symbols.length > MAX_BATCH_SYMBOLS) return { ok: false, reason: `symbol must list 1 to ${MAX_BATCH_SYMBOLS} symbols` };
+  if (symbols.length === 0 || symbols.length > MAX_BATCH_SYMBOLS)
+    return { ok: false, reason: `symbol must list 1 to ${MAX_BATCH_SYMBOLS} symbols` };
   const topics: Topic[] = [];
   for (const symbol of symbols) {
     const problem = checkSymbol(hook.symbol, symbol, now, listing);

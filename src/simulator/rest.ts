@@ -34,7 +34,10 @@ function configData(listing: SimulatorListing): Record<string, unknown> {
     const spec = underlyingSpec(symbol);
     const tick = spec === undefined ? 1 : option ? spec.optionTick : spec.tick;
     const decimals = spec?.sizeDecimals ?? 0;
-    return [symbol, configEntry(symbol, { tickSize: tick, tickDecimal: undefined, qtyDecimal: decimals, minQty: 10 ** -decimals })] as const;
+    return [
+      symbol,
+      configEntry(symbol, { tickSize: tick, tickDecimal: undefined, qtyDecimal: decimals, minQty: 10 ** -decimals }),
+    ] as const;
   };
   return {
     optionConfig: Object.fromEntries(listing.optionUnderlyings().map((s) => entry(s, true))),
@@ -59,5 +62,9 @@ export function serveRest(req: IncomingMessage, res: ServerResponse, listing: Si
     const rows = optionRows(listing, decodeURIComponent(path.slice(INSTRUMENTS_PREFIX.length)), now);
     if (rows !== undefined) return send(res, 200, answer(rows));
   }
-  failure(res, 404, 'Not Found: the simulator serves WebSocket /options and /futures, and REST GET /time, /open/public/config/v1, /open/option/getInstruments/{base}');
+  failure(
+    res,
+    404,
+    'Not Found: the simulator serves WebSocket /options and /futures, and REST GET /time, /open/public/config/v1, /open/option/getInstruments/{base}',
+  );
 }

@@ -43,7 +43,9 @@ function rejectUpgrade(socket: Duplex, status: 403 | 404, reason: string): void 
   const text = status === 403 ? 'Forbidden' : 'Not Found';
   socket.on('error', () => socket.destroy());
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
 }
 
 function marketOfPath(path: string): MarketName | undefined {
@@ -115,12 +117,14 @@ class SimulatorServer implements ConnectionHost {
   activeSubscriptions(): ActiveSubscription[] {
     const out: ActiveSubscription[] = [];
     for (const c of this.connections)
-      for (const topic of c.topics.values()) out.push({ market: c.market, apiKey: c.apiKey, dataType: topic.dataType, payload: topic.payload });
+      for (const topic of c.topics.values())
+        out.push({ market: c.market, apiKey: c.apiKey, dataType: topic.dataType, payload: topic.payload });
     return out;
   }
 
   each(market: MarketName | undefined, apiKey: string | undefined, action: (connection: Connection) => void): void {
-    for (const c of [...this.connections]) if ((market === undefined || c.market === market) && (apiKey === undefined || c.apiKey === apiKey)) action(c);
+    for (const c of [...this.connections])
+      if ((market === undefined || c.market === market) && (apiKey === undefined || c.apiKey === apiKey)) action(c);
   }
 
   close(): Promise<void> {

@@ -86,7 +86,14 @@ describe('feed', () => {
     const engine = await testEngine(engineSettings());
     const bad: number[] = [];
     const got: FeedMessage[] = [];
-    const feed = await openFeed({ js: engine.js, jsm: engine.jsm, names: engine.names, topic: TRADES, onMessage: (m) => got.push(m), onBadMessage: (s) => bad.push(s) });
+    const feed = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic: TRADES,
+      onMessage: (m) => got.push(m),
+      onBadMessage: (s) => bad.push(s),
+    });
     onDispose(() => feed.stop());
     await engine.js.publish(engine.names.subject(TRADES), 'not json');
     await createPublisher({ js: engine.js, names: engine.names }).publishEvents(TRADES, [{ id: 'ok' }], idOf, 1);

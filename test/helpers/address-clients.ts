@@ -10,7 +10,8 @@ import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { onDispose } from './gateway.ts';
 
-export type WsOutcome = { readonly open: true; readonly socket: WebSocket } | { readonly open: false; readonly status: number; readonly body: string };
+export type WsOutcome =
+  { readonly open: true; readonly socket: WebSocket } | { readonly open: false; readonly status: number; readonly body: string };
 
 /** Opens a graphql-ws WebSocket from `localAddress`; closed by `disposeAll()`. */
 export function openWs(url: string, localAddress: string, headers: Record<string, string> = {}): Promise<WsOutcome> {
@@ -42,12 +43,23 @@ export function httpFrom(
   options: { readonly method?: string; readonly path: string; readonly headers?: Record<string, string>; readonly body?: string },
 ): Promise<HeadResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, localAddress, agent: false, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      onDispose(() => void res.destroy());
-      res.once('data', (chunk: Buffer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: String(chunk) }));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
-      res.once('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        agent: false,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
+      (res) => {
+        onDispose(() => void res.destroy());
+        res.once('data', (chunk: Buffer) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: String(chunk) }));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
+        res.once('error', reject);
+      },
+    );
     req.once('error', reject);
     req.end(options.body);
   });

@@ -11,7 +11,9 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Example variables as GraphQL hands them to a resolver: a DateTime as epoch ms. */
 function coerced(variables: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' && ISO_INSTANT.test(v) ? Date.parse(v) : v]));
+  return Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' && ISO_INSTANT.test(v) ? Date.parse(v) : v]),
+  );
 }
 
 export function examplePayload(channel: AnyChannel, now = Date.now()): Readonly<Record<string, unknown>> | undefined {

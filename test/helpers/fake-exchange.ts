@@ -188,8 +188,14 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     if (reply !== 'ack') return connection.socket.send(reply.text);
     // The batch form (`symbol: [...]`) stands for one topic per symbol, as on the exchange.
     const payload = request.payload;
-    const symbols = typeof payload === 'object' && payload !== null && Array.isArray((payload as Record<string, unknown>)['symbol']) ? ((payload as Record<string, unknown>)['symbol'] as unknown[]) : undefined;
-    const keys = symbols === undefined ? [topicOf(dataType, payload)] : symbols.map((symbol) => topicOf(dataType, { ...(payload as Record<string, unknown>), symbol }));
+    const symbols =
+      typeof payload === 'object' && payload !== null && Array.isArray((payload as Record<string, unknown>)['symbol'])
+        ? ((payload as Record<string, unknown>)['symbol'] as unknown[])
+        : undefined;
+    const keys =
+      symbols === undefined
+        ? [topicOf(dataType, payload)]
+        : symbols.map((symbol) => topicOf(dataType, { ...(payload as Record<string, unknown>), symbol }));
     for (const key of keys) {
       if (action === 'subscribe') connection.topics.add(key);
       else connection.topics.delete(key);

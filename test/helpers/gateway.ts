@@ -57,7 +57,9 @@ export interface TestGateway extends App {
 }
 
 /** Starts the gateway on its simulator with fast timings for tests. */
-export async function startTestGateway(options: Partial<Omit<AppOptions, 'config' | 'logger'>> & { config?: Partial<Config> } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: Partial<Omit<AppOptions, 'config' | 'logger'>> & { config?: Partial<Config> } = {},
+): Promise<TestGateway> {
   const logs = captureLogs();
   const app = await startApp({
     ...options,
@@ -100,7 +102,10 @@ export interface Operation {
 /** Subscribes and collects `count` results (or fewer, if the stream ends first). */
 export async function take(client: Client, operation: Operation, count: number, timeoutMs = 8_000): Promise<ExecutionResult[]> {
   const results: ExecutionResult[] = [];
-  const iterator = client.iterate({ query: operation.query, ...(operation.variables === undefined ? {} : { variables: operation.variables }) });
+  const iterator = client.iterate({
+    query: operation.query,
+    ...(operation.variables === undefined ? {} : { variables: operation.variables }),
+  });
   const timer = setTimeout(() => void iterator.return?.(), timeoutMs);
   try {
     for await (const result of iterator) {
@@ -158,7 +163,11 @@ export async function sse(
       while (events.length < count && (sep = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, sep);
         buffer = buffer.slice(sep + 2);
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
         if (!block.includes('event: next') || data === '') continue;
         const event: unknown = JSON.parse(data);
         events.push(event);
@@ -208,14 +217,21 @@ export function postStreaming(
 /** Two more simulator accounts (besides the demo one, which signs the public connections). */
 export const ALICE = { apiKey: 'aliceKEY+0000/1111/2222==', apiSecret: 'alice-SECRET-7f3a9c1e5b', userId: '1111111111' } as const;
 export const BOB = { apiKey: 'bobKEY+3333/4444/5555==', apiSecret: 'bob-SECRET-2d8e4f6a0c', userId: '2222222222' } as const;
-export const credentialOf = (account: { readonly apiKey: string; readonly apiSecret: string }) => ({ apiKey: account.apiKey, apiSecret: account.apiSecret });
+export const credentialOf = (account: { readonly apiKey: string; readonly apiSecret: string }) => ({
+  apiKey: account.apiKey,
+  apiSecret: account.apiSecret,
+});
 export const credentialHeaders = (account: { readonly apiKey: string; readonly apiSecret: string }) => ({
   'x-coincall-api-key': account.apiKey,
   'x-coincall-api-secret': account.apiSecret,
 });
 
 /** POSTs a GraphQL operation over plain HTTP; returns the status and the parsed body. */
-export async function postGraphQL(url: string, operation: Operation | string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postGraphQL(
+  url: string,
+  operation: Operation | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },

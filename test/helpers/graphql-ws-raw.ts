@@ -58,7 +58,9 @@ export class RawClient {
       socket.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += String(chunk)));
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused with HTTP ${res.statusCode}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(Object.assign(new Error(`upgrade refused with HTTP ${res.statusCode}`), { status: res.statusCode, body })),
+        );
         res.on('error', () => undefined);
       });
       socket.once('error', (error) => reject(error));

@@ -22,30 +22,39 @@ export interface HttpStream {
 }
 
 /** Opens the stream; resolves once the response's headers arrived. */
-export function openHttpStream(url: string, accept: string, operation: { query: string; variables?: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<HttpStream> {
+export function openHttpStream(
+  url: string,
+  accept: string,
+  operation: { query: string; variables?: Record<string, unknown> },
+  headers: Record<string, string> = {},
+): Promise<HttpStream> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { accept, 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: string[] = [];
-      let ended = false;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => chunks.push(chunk));
-      res.on('end', () => {
-        ended = true;
-      });
-      res.on('error', () => undefined);
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        text: () => chunks.join(''),
-        ended: () => ended,
-        pause: () => void res.pause(),
-        resume: () => void res.resume(),
-        close: () => {
-          res.destroy();
-          req.destroy();
-        },
-      });
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { accept, 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: string[] = [];
+        let ended = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => chunks.push(chunk));
+        res.on('end', () => {
+          ended = true;
+        });
+        res.on('error', () => undefined);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: () => chunks.join(''),
+          ended: () => ended,
+          pause: () => void res.pause(),
+          resume: () => void res.resume(),
+          close: () => {
+            res.destroy();
+            req.destroy();
+          },
+        });
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(operation));
   });

@@ -76,7 +76,9 @@ export async function startNatsServer(): Promise<NatsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'nats-js-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await whenReady(child);
     while (!(await portOpen(port))) await new Promise((r) => setTimeout(r, 20));
   };

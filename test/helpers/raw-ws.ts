@@ -15,7 +15,12 @@ export interface RawSubscriber {
 
 const HANDSHAKE_MS = 5_000;
 
-export function rawSubscribe(url: string, query: string, variables: Record<string, unknown>, connectionParams?: Record<string, unknown>): Promise<RawSubscriber> {
+export function rawSubscribe(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  connectionParams?: Record<string, unknown>,
+): Promise<RawSubscriber> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, ['graphql-transport-ws']);
     const nexts: string[] = [];
@@ -35,7 +40,9 @@ export function rawSubscribe(url: string, query: string, variables: Record<strin
       clearTimeout(timer);
       reject(error);
     });
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', ...(connectionParams === undefined ? {} : { payload: connectionParams }) })));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', ...(connectionParams === undefined ? {} : { payload: connectionParams }) })),
+    );
     socket.on('message', (data) => {
       const text = String(data);
       const message = JSON.parse(text) as { type: string };

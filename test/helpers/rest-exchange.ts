@@ -71,7 +71,8 @@ export async function startRestExchange(listing: Listing): Promise<RestExchange>
     setListing: (next) => void (bodies = listingAnswers(next)),
     serve: (path, body) => void overrides.set(path, body),
     fail: (path, failure) => void (failure === undefined ? failures.delete(path) : failures.set(path, failure)),
-    requestCount: (count) => (requests.length >= count ? Promise.resolve() : new Promise((resolve) => void waiters.push({ count, resolve }))),
+    requestCount: (count) =>
+      requests.length >= count ? Promise.resolve() : new Promise((resolve) => void waiters.push({ count, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

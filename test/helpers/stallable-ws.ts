@@ -11,7 +11,10 @@ import { onDispose } from './gateway.ts';
 export interface Message {
   readonly id?: string;
   readonly type: string;
-  readonly payload?: { readonly data?: Record<string, unknown> | null; readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> };
+  readonly payload?: {
+    readonly data?: Record<string, unknown> | null;
+    readonly errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
+  };
 }
 
 export interface StallableClient {

@@ -45,9 +45,15 @@ export function DepthChart({ book }: { readonly book: OrderBook }) {
       <line x1={PAD} y1={y(0)} x2={WIDTH - PAD} y2={y(0)} className="axis" />
       <path d={stepPath(bids, x, y)} className="bids-area" data-side="bids" />
       <path d={stepPath(asks, x, y)} className="asks-area" data-side="asks" />
-      <text x={PAD} y={HEIGHT - 6} className="tick">{low}</text>
-      <text x={WIDTH - PAD} y={HEIGHT - 6} className="tick" textAnchor="end">{high}</text>
-      <text x={PAD} y={PAD - 8} className="tick">Σ {top}</text>
+      <text x={PAD} y={HEIGHT - 6} className="tick">
+        {low}
+      </text>
+      <text x={WIDTH - PAD} y={HEIGHT - 6} className="tick" textAnchor="end">
+        {high}
+      </text>
+      <text x={PAD} y={PAD - 8} className="tick">
+        Σ {top}
+      </text>
     </svg>
   );
 }

@@ -9,7 +9,11 @@ function Side({ levels, side, scale }: { readonly levels: readonly PriceLevel[];
   return (
     <table className={`ladder-side ${side}s`}>
       <thead>
-        <tr><th>{side === 'bid' ? 'bid' : 'ask'}</th><th>volume</th><th>total</th></tr>
+        <tr>
+          <th>{side === 'bid' ? 'bid' : 'ask'}</th>
+          <th>volume</th>
+          <th>total</th>
+        </tr>
       </thead>
       <tbody>
         {levels.map((level) => {

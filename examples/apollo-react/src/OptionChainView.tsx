@@ -54,7 +54,8 @@ export function OptionChainView({ now }: { readonly now: number }) {
   return (
     <section data-testid="chain" className="panel chain">
       <h2>
-        {UNDERLYING} options, <span data-testid="chain-expiry">{expiry.slice(0, 10)}</span> <small>multipart HTTP · throttleMs {CHAIN_THROTTLE_MS}</small>
+        {UNDERLYING} options, <span data-testid="chain-expiry">{expiry.slice(0, 10)}</span>{' '}
+        <small>multipart HTTP · throttleMs {CHAIN_THROTTLE_MS}</small>
       </h2>
       <p className="muted">
         <span data-testid="chain-updates">{updates}</span> updates
@@ -64,7 +65,15 @@ export function OptionChainView({ now }: { readonly now: number }) {
       <Problem what="Stream" message={streamError} />
       <table className="chain-table">
         <thead>
-          <tr><th>call bid</th><th>call ask</th><th>call IV</th><th>strike</th><th>put bid</th><th>put ask</th><th>put IV</th></tr>
+          <tr>
+            <th>call bid</th>
+            <th>call ask</th>
+            <th>call IV</th>
+            <th>strike</th>
+            <th>put bid</th>
+            <th>put ask</th>
+            <th>put IV</th>
+          </tr>
         </thead>
         <tbody>
           {rows.map((r) => (

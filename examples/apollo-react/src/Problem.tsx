@@ -15,7 +15,10 @@ export function Problem({ what, message }: { readonly what: string; readonly mes
 }
 
 /** Catches a view's render error so that one broken view does not blank the page. */
-export class ViewBoundary extends Component<{ readonly name: string; readonly children: ReactNode }, { readonly error: string | undefined }> {
+export class ViewBoundary extends Component<
+  { readonly name: string; readonly children: ReactNode },
+  { readonly error: string | undefined }
+> {
   override state: { readonly error: string | undefined } = { error: undefined };
 
   static getDerivedStateFromError(error: unknown): { error: string } {

@@ -37,7 +37,12 @@ export function TradeTape() {
       <Problem what="Stream" message={streamError} />
       <table className="tape">
         <thead>
-          <tr><th>time</th><th>side</th><th>price</th><th>volume</th></tr>
+          <tr>
+            <th>time</th>
+            <th>side</th>
+            <th>price</th>
+            <th>volume</th>
+          </tr>
         </thead>
         <tbody>
           {trades.map((t) => (

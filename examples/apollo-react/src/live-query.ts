@@ -31,7 +31,9 @@ export interface LiveQueryResult<TData> {
   readonly updates: number;
 }
 
-export function useLiveQuery<TData, TVariables extends OperationVariables>(options: LiveQueryOptions<TData, TVariables>): LiveQueryResult<TData> {
+export function useLiveQuery<TData, TVariables extends OperationVariables>(
+  options: LiveQueryOptions<TData, TVariables>,
+): LiveQueryResult<TData> {
   const { query, subscription, variables, subscriptionVariables, context, merge, skip = false } = options;
   const result = useQuery<TData, TVariables>(query, { variables, skip });
   const [streamError, setStreamError] = useState<string | undefined>(undefined);

@@ -71,12 +71,27 @@ const BOOK_FIELDS = gql`
     id
     symbol
     timestamp
-    bids { price volume total }
-    asks { price volume total }
+    bids {
+      price
+      volume
+      total
+    }
+    asks {
+      price
+      volume
+      total
+    }
   }
 `;
 const TRADE_FIELDS = gql`
-  fragment TradeFields on Trade { id symbol price volume side timestamp }
+  fragment TradeFields on Trade {
+    id
+    symbol
+    price
+    volume
+    side
+    timestamp
+  }
 `;
 const CHAIN_FIELDS = gql`
   fragment ChainFields on OptionChain {
@@ -84,40 +99,72 @@ const CHAIN_FIELDS = gql`
     underlying
     expiry
     timestamp
-    tickers { id symbol strike type bid ask markPrice markIv delta }
+    tickers {
+      id
+      symbol
+      strike
+      type
+      bid
+      ask
+      markPrice
+      markIv
+      delta
+    }
   }
 `;
 
 export const BOOK_QUERY: TypedDocumentNode<{ futuresOrderBook: OrderBook }, BookVariables> = gql`
-  query BookSnapshot($symbol: String!, $depth: Int!) { futuresOrderBook(symbol: $symbol, depth: $depth) { ...BookFields } }
+  query BookSnapshot($symbol: String!, $depth: Int!) {
+    futuresOrderBook(symbol: $symbol, depth: $depth) {
+      ...BookFields
+    }
+  }
   ${BOOK_FIELDS}
 `;
 export const BOOK_SUBSCRIPTION: TypedDocumentNode<{ futuresOrderBook: OrderBook }, BookVariables> = gql`
   subscription BookUpdates($symbol: String!, $depth: Int!, $throttleMs: Int) {
-    futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) { ...BookFields }
+    futuresOrderBook(symbol: $symbol, depth: $depth, throttleMs: $throttleMs) {
+      ...BookFields
+    }
   }
   ${BOOK_FIELDS}
 `;
 
 export const TRADES_QUERY: TypedDocumentNode<{ futuresTrades: readonly Trade[] }, TradesVariables> = gql`
-  query RecentTrades($symbol: String!, $limit: Int) { futuresTrades(symbol: $symbol, limit: $limit) { ...TradeFields } }
+  query RecentTrades($symbol: String!, $limit: Int) {
+    futuresTrades(symbol: $symbol, limit: $limit) {
+      ...TradeFields
+    }
+  }
   ${TRADE_FIELDS}
 `;
 export const TRADES_SUBSCRIPTION: TypedDocumentNode<{ futuresTrades: readonly Trade[] }, TradesVariables> = gql`
-  subscription TradeUpdates($symbol: String!, $throttleMs: Int) { futuresTrades(symbol: $symbol, throttleMs: $throttleMs) { ...TradeFields } }
+  subscription TradeUpdates($symbol: String!, $throttleMs: Int) {
+    futuresTrades(symbol: $symbol, throttleMs: $throttleMs) {
+      ...TradeFields
+    }
+  }
   ${TRADE_FIELDS}
 `;
 
 export const EXPIRIES_QUERY: TypedDocumentNode<{ expiries: readonly string[] }, { underlying: string }> = gql`
-  query Expiries($underlying: String!) { expiries(underlying: $underlying) }
+  query Expiries($underlying: String!) {
+    expiries(underlying: $underlying)
+  }
 `;
 export const CHAIN_QUERY: TypedDocumentNode<{ optionChain: OptionChain }, ChainVariables> = gql`
-  query ChainSnapshot($underlying: String!, $expiry: DateTime!) { optionChain(underlying: $underlying, expiry: $expiry) { ...ChainFields } }
+  query ChainSnapshot($underlying: String!, $expiry: DateTime!) {
+    optionChain(underlying: $underlying, expiry: $expiry) {
+      ...ChainFields
+    }
+  }
   ${CHAIN_FIELDS}
 `;
 export const CHAIN_SUBSCRIPTION: TypedDocumentNode<{ optionChain: OptionChain }, ChainVariables> = gql`
   subscription ChainUpdates($underlying: String!, $expiry: DateTime!, $throttleMs: Int) {
-    optionChain(underlying: $underlying, expiry: $expiry, throttleMs: $throttleMs) { ...ChainFields }
+    optionChain(underlying: $underlying, expiry: $expiry, throttleMs: $throttleMs) {
+      ...ChainFields
+    }
   }
   ${CHAIN_FIELDS}
 `;

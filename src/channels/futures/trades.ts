@@ -25,5 +25,7 @@ export const futuresTrades = tradesChannel({
     }
 `,
   },
-  simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) => (sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)))),
+  simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) =>
+    sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)),
+  ),
 });

@@ -13,7 +13,7 @@ export const accountBalance = defineChannel({
   delivery: 'state',
   throttle: 'latest',
   twin: 'state',
-  description: "Real-time margin and balance of the account whose API key the client presents.",
+  description: 'Real-time margin and balance of the account whose API key the client presents.',
   item: AccountBalanceShape,
   args: { throttleMs: arg.throttleMs() },
   topic: () => ({ key: '', payload: undefined }),

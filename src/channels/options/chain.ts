@@ -20,7 +20,8 @@ interface ChainTopic {
   readonly end: number;
 }
 
-const byStrikeThenType = (a: Ticker, b: Ticker) => Number(a.strike) - Number(b.strike) || (a.type === b.type ? 0 : a.type === 'CALL' ? -1 : 1);
+const byStrikeThenType = (a: Ticker, b: Ticker) =>
+  Number(a.strike) - Number(b.strike) || (a.type === b.type ? 0 : a.type === 'CALL' ? -1 : 1);
 
 function mergeChain(tickers: readonly Ticker[], previous: Chain | undefined): Chain {
   const first = tickers[0] as Ticker;

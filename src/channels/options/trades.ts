@@ -25,5 +25,7 @@ export const optionTrades = tradesChannel({
     }
 `,
   },
-  simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) => (sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)))),
+  simulate: symbolTopic({ symbol: 'option', batch: true, watched: true }, (sim, symbol) =>
+    sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)),
+  ),
 });

@@ -8,7 +8,11 @@ export const AssetBalanceShape = defineShape('AssetBalance', 'Balance of one coi
 
 export const AccountBalanceShape = defineShape('AccountBalance', 'Real-time margin and balance of the account.', {
   userId: f.id(['u', 'uid'], 'User id (upstream `u`, live `uid`).'),
-  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the user id and the view\'s arguments, e.g. `accountBalance:123456`. Stable for the same view; distinct views (other arguments) never share it.', { required: true, compute: (r) => r['userId'] ?? 'account' }),
+  id: f.id(
+    [],
+    "Cache identity for normalizing caches (Apollo): the root field, the user id and the view's arguments, e.g. `accountBalance:123456`. Stable for the same view; distinct views (other arguments) never share it.",
+    { required: true, compute: (r) => r['userId'] ?? 'account' },
+  ),
   availableBalance: f.decimal(['ab'], 'Available balance.'),
   dollarValue: f.decimal(['dv'], 'Account value in USD.'),
   equity: f.decimal(['e'], 'Equity.'),

@@ -3,7 +3,11 @@ import { defineShape, f } from '../fields.ts';
 
 export const IndexPriceShape = defineShape('IndexPrice', 'Index and 24 h ticker figures of an underlying (spotPrice channel).', {
   symbol: f.string(['s'], 'Underlying symbol, e.g. `BTCUSD`.', { required: true }),
-  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the underlying and the view\'s arguments, e.g. `futuresIndexPrice:BTCUSD`. Stable for the same view; distinct views (other arguments) never share it.', { required: true, compute: (r) => r['symbol'] }),
+  id: f.id(
+    [],
+    "Cache identity for normalizing caches (Apollo): the root field, the underlying and the view's arguments, e.g. `futuresIndexPrice:BTCUSD`. Stable for the same view; distinct views (other arguments) never share it.",
+    { required: true, compute: (r) => r['symbol'] },
+  ),
   price: f.decimal(['pr'], 'Latest price.'),
   markPrice: f.decimal(['mp'], 'Mark price.'),
   lastPrice: f.decimal(['lp'], 'Last traded price.'),

@@ -3,7 +3,8 @@ import { parseOptionSymbol } from '../../coincall/symbols.ts';
 import { OptionType } from '../enums.ts';
 import { defineShape, f } from '../fields.ts';
 
-const symbolPart = <K extends 'underlying' | 'expiry' | 'strike' | 'type'>(part: K) =>
+const symbolPart =
+  <K extends 'underlying' | 'expiry' | 'strike' | 'type'>(part: K) =>
   (record: Readonly<Record<string, unknown>>) =>
     typeof record['symbol'] === 'string' ? (parseOptionSymbol(record['symbol'])?.[part] ?? null) : null;
 
@@ -44,7 +45,11 @@ export const OptionTickerShape = defineShape('OptionTicker', 'One option of a ch
 });
 
 export const OptionChainShape = defineShape('OptionChain', 'The options of one underlying and expiry, calls and puts, sorted by strike.', {
-  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the underlying, expiry and the view\'s arguments, e.g. `optionChain:BTCUSD:2023-05-27T08:00:00.000Z:type=CALL`. Stable for the same view; distinct views (other arguments) never share it.', { required: true }),
+  id: f.id(
+    [],
+    "Cache identity for normalizing caches (Apollo): the root field, the underlying, expiry and the view's arguments, e.g. `optionChain:BTCUSD:2023-05-27T08:00:00.000Z:type=CALL`. Stable for the same view; distinct views (other arguments) never share it.",
+    { required: true },
+  ),
   underlying: f.string([], 'Underlying, e.g. `BTCUSD`.', { required: true }),
   expiry: f.timestamp([], 'Expiry of every option in the chain (08:00 UTC).', { required: true }),
   timestamp: f.timestamp([], 'Time of the latest update in the chain (null until a ticker carries one).'),

@@ -13,7 +13,11 @@ export const PriceLevelShape = defineShape('PriceLevel', 'One price level of an 
 
 export const OrderBookShape = defineShape('OrderBook', 'A full order book snapshot.', {
   symbol: f.string(['s'], 'Instrument symbol.', { required: true }),
-  id: f.id([], 'Cache identity for normalizing caches (Apollo): the root field, the symbol and the view\'s arguments, e.g. `futuresOrderBook:BTCUSD:depth=5:group=10`. Stable for the same view; distinct views (other arguments) never share it.', { required: true, compute: (r) => r['symbol'] }),
+  id: f.id(
+    [],
+    "Cache identity for normalizing caches (Apollo): the root field, the symbol and the view's arguments, e.g. `futuresOrderBook:BTCUSD:depth=5:group=10`. Stable for the same view; distinct views (other arguments) never share it.",
+    { required: true, compute: (r) => r['symbol'] },
+  ),
   bids: f.list(PriceLevelShape, ['bids'], 'Bids, best (highest) first.', { required: true }),
   asks: f.list(PriceLevelShape, ['asks'], 'Asks, best (lowest) first.', { required: true }),
   timestamp: f.timestamp(['ts'], 'Time of the snapshot.'),

@@ -4,10 +4,14 @@ import { defineShape, f } from '../fields.ts';
 
 export const PositionShape = defineShape('Position', 'A snapshot of one of the account’s positions (pushed about once a second).', {
   symbol: f.string(['s'], 'Instrument symbol.', { required: true }),
-  id: f.id([], 'Cache identity for normalizing caches (Apollo): the user id (when the frame carries it) and the symbol, e.g. `123456:BTCUSD`.', {
-    required: true,
-    compute: (r) => (typeof r['userId'] === 'string' ? `${r['userId']}:${String(r['symbol'])}` : r['symbol']),
-  }),
+  id: f.id(
+    [],
+    'Cache identity for normalizing caches (Apollo): the user id (when the frame carries it) and the symbol, e.g. `123456:BTCUSD`.',
+    {
+      required: true,
+      compute: (r) => (typeof r['userId'] === 'string' ? `${r['userId']}:${String(r['symbol'])}` : r['symbol']),
+    },
+  ),
   quantity: f.decimal(['q'], 'Position size (a snapshot, not a change).'),
   side: f.enum(PositionSide, ['si'], 'Long or short.'),
   avgPrice: f.decimal(['ap'], 'Average entry price.'),

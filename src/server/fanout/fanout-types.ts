@@ -97,4 +97,3 @@ export interface LiveGroup {
   readonly operationName: string | null | undefined;
   readonly delivery: Delivery;
 }
-

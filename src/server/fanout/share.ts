@@ -42,4 +42,3 @@ export function shareKey(payload: OperationText, credential: CredentialResult): 
   const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
   return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
 }
-

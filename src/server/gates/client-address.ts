@@ -30,7 +30,11 @@ export const NO_TRUSTED_PROXIES: TrustedProxies = trustedProxies([]);
 export function resolveClientAddress(peer: string, forwardedFor: string | readonly string[] | undefined, trusted: TrustedProxies): string {
   let client = normalizeAddress(peer);
   if (!trusted.has(client) || forwardedFor === undefined) return client;
-  const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor).join(',').split(',').map(normalizeAddress).filter((hop) => hop !== '');
+  const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor)
+    .join(',')
+    .split(',')
+    .map(normalizeAddress)
+    .filter((hop) => hop !== '');
   for (let i = hops.length - 1; i >= 0; i -= 1) {
     const hop = hops[i] ?? '';
     if (isIP(hop) === 0) return client;

@@ -31,7 +31,8 @@ export function holdProxiedClient(req: IncomingMessage, proxied: ProxiedClients)
 }
 
 /** A long-lived connection let in (with its per-address count's release, if one was held), or refused with a message. */
-export type Admission = { readonly admitted: true; readonly perAddress: (() => void) | undefined } | { readonly admitted: false; readonly message: string };
+export type Admission =
+  { readonly admitted: true; readonly perAddress: (() => void) | undefined } | { readonly admitted: false; readonly message: string };
 
 /**
  * The checks every long-lived connection (an SSE or multipart stream, a

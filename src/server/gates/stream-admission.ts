@@ -25,7 +25,9 @@ export interface StreamAdmission {
 function isSubscription(params: GraphQLParams, maxTokens: number): boolean {
   if (typeof params.query !== 'string') return false;
   try {
-    return getOperationAST(parse(params.query, { noLocation: true, maxTokens }), params.operationName ?? undefined)?.operation === 'subscription';
+    return (
+      getOperationAST(parse(params.query, { noLocation: true, maxTokens }), params.operationName ?? undefined)?.operation === 'subscription'
+    );
   } catch {
     return false;
   }
@@ -52,7 +54,10 @@ export function useStreamAdmission(admission: StreamAdmission): Plugin {
         if (params instanceof Response || !willStream(req, params, maxTokens)) return params;
         const admitted = admitLongLived(gate, req, proxied);
         if (!admitted.admitted)
-          return new Response(refusalBody(admitted.message), { status: 503, headers: { 'content-type': 'application/json', connection: 'close' } });
+          return new Response(refusalBody(admitted.message), {
+            status: 503,
+            headers: { 'content-type': 'application/json', connection: 'close' },
+          });
         res.once('close', gate.hold());
         if (admitted.perAddress !== undefined) res.once('close', admitted.perAddress);
         return params;

@@ -30,7 +30,11 @@ export function refuseUpgrade(socket: Duplex, status: 503, message: string): voi
 }
 
 /** The HTTP server's `upgrade` listener: the checks above, then the handshake on `wsServer`. */
-export function gateUpgrades(gate: ConnectionGate, wsServer: WebSocketServer, proxied?: ProxiedClients): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function gateUpgrades(
+  gate: ConnectionGate,
+  wsServer: WebSocketServer,
+  proxied?: ProxiedClients,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
     if ((req.url ?? '').split('?')[0] !== GRAPHQL_PATH) {

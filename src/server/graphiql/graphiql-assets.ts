@@ -118,7 +118,9 @@ function encoded(asset: Asset, encoding: ContentEncoding): Promise<Buffer> {
   if (pending === undefined) {
     pending =
       encoding === 'br'
-        ? compressBrotli(asset.body, { params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.body.length } })
+        ? compressBrotli(asset.body, {
+            params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: asset.body.length },
+          })
         : compressGzip(asset.body, { level: GZIP_LEVEL });
     asset.encoded.set(encoding, pending);
   }
@@ -155,7 +157,8 @@ export function useGraphiQLAssets(pagePath: string): Plugin {
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
       const etag = etagOf(asset, encoding);
       const headers: Record<string, string> = { 'cache-control': IMMUTABLE_CACHE_CONTROL, etag, vary: 'accept-encoding' };
-      if (notModified(request.headers.get('if-none-match'), etag)) return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
+      if (notModified(request.headers.get('if-none-match'), etag))
+        return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
       const body = encoding === undefined ? asset.body : await encoded(asset, encoding);
       if (encoding !== undefined) headers['content-encoding'] = encoding;
       headers['content-type'] = asset.type;

@@ -29,7 +29,11 @@ export const GRAPHIQL_STYLE_FIXES = `
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON that cannot end its <script> element early. */
-const scriptJson = (value: unknown) => JSON.stringify(value ?? {}).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value ?? {})
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** yoga's `renderGraphiQL`: the page, with the options of this load. */
 export function renderGraphiQLPage(options?: GraphiQLOptions): string {

@@ -51,7 +51,9 @@ const EMPTY_HEADERS = '{}';
 export function loadExampleOperations(directory: URL): ExampleOperation[] {
   let files: string[];
   try {
-    files = readdirSync(directory).filter((f) => f.endsWith('.graphql')).sort();
+    files = readdirSync(directory)
+      .filter((f) => f.endsWith('.graphql'))
+      .sort();
   } catch {
     return [];
   }
@@ -127,7 +129,11 @@ export function graphiqlOptions(setup: GraphiQLSetup, schema: GraphQLSchema): Gr
   const headers =
     setup.demoCredential === undefined
       ? undefined
-      : JSON.stringify({ [API_KEY_HEADER]: setup.demoCredential.apiKey, [API_SECRET_HEADER]: setup.demoCredential.apiSecret }, null, JSON_INDENT);
+      : JSON.stringify(
+          { [API_KEY_HEADER]: setup.demoCredential.apiKey, [API_SECRET_HEADER]: setup.demoCredential.apiSecret },
+          null,
+          JSON_INDENT,
+        );
   const featured = FEATURED_TABS.flatMap((name) => setup.operations.filter((op) => op.name === name));
   const others = setup.operations.filter((op) => !FEATURED_TABS.includes(op.name));
   const valuesOf = (name: string): Readonly<Record<string, unknown>> => (Object.hasOwn(variables, name) ? { ...variables[name] } : {});

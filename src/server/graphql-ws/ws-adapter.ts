@@ -123,7 +123,10 @@ export function serveGraphqlWs(
     const adapter = new SocketAdapter(socket, logger, deadlines);
     adapters.set(socket, adapter);
     // graphql-ws registers its message handler (`onMessage`) within `opened`.
-    adapter.closed = server.opened(adapter, { socket, request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) } });
+    adapter.closed = server.opened(adapter, {
+      socket,
+      request: { url: incoming.url, headers: keptHeaders(incoming.headers), address: clientAddress(incoming) },
+    });
     socket.on('message', onMessage);
     socket.on('close', onClose);
   });
@@ -176,12 +179,17 @@ class SocketAdapter {
 
   /** graphql-ws's handler failed: an internal error, that socket's problem only. */
   failed(error: unknown): void {
-    this.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'graphql-ws message handling failed');
+    this.logger.error(
+      { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+      'graphql-ws message handling failed',
+    );
     if (this.isOpen()) this.socket.close(CLOSE_CODES.INTERNAL_SERVER_ERROR, 'Internal server error');
   }
 
   onClose(code: number, reason: Buffer): void {
-    this.closed?.(code, reason.toString()).catch((error: unknown) => this.logger.error({ err: String(error) }, 'graphql-ws close handling failed'));
+    this.closed?.(code, reason.toString()).catch((error: unknown) =>
+      this.logger.error({ err: String(error) }, 'graphql-ws close handling failed'),
+    );
   }
 
   /** One message from the socket (the shared listener of `serveGraphqlWs` calls it). */
@@ -199,7 +207,8 @@ class SocketAdapter {
       return;
     }
     if (peeked?.type === 'connection_init') this.deadlines.init?.clear(this.socket);
-    if (ordering.dispatch(text, peeked) === 'duplicate') this.socket.close(CLOSE_CODES.SUBSCRIBER_ALREADY_EXISTS, `Subscriber for ${String(peeked?.id)} already exists`);
+    if (ordering.dispatch(text, peeked) === 'duplicate')
+      this.socket.close(CLOSE_CODES.SUBSCRIBER_ALREADY_EXISTS, `Subscriber for ${String(peeked?.id)} already exists`);
   }
 }
 

@@ -24,7 +24,11 @@ export interface Prepared {
 export const isErrors = (value: readonly GraphQLError[] | Prepared): value is readonly GraphQLError[] => Array.isArray(value);
 
 /** Parses, validates and builds the context of one graphql-ws operation through envelop. */
-export async function prepareOperation(yoga: GatewayYoga, ctx: WsContext, payload: SubscribePayload): Promise<readonly GraphQLError[] | Prepared> {
+export async function prepareOperation(
+  yoga: GatewayYoga,
+  ctx: WsContext,
+  payload: SubscribePayload,
+): Promise<readonly GraphQLError[] | Prepared> {
   const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, request: toRequest(ctx.extra.request) });
   let document;
   try {

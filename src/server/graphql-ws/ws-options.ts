@@ -61,7 +61,13 @@ function asSocketClient(ctx: WsContext, prepared: Prepared): Prepared {
   return prepared;
 }
 
-export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, metrics }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
+export function createWsOptions({
+  yoga,
+  fanout,
+  limits,
+  sharedSubscriptions,
+  metrics,
+}: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
   // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
   const operations = new WeakMap<ExecutionArgs, Operation>();
   const take = (args: ExecutionArgs): Operation => {
@@ -112,7 +118,13 @@ export function createWsOptions({ yoga, fanout, limits, sharedSubscriptions, met
     subscribe: (args) => {
       const { share, subscribe } = take(args);
       if (share === undefined) return subscribe(args);
-      return fanout.subscribe(args, share.key, share.delivery, share.member, (a) => subscribe(a) as ReturnType<FanoutRun>) as OperationResult;
+      return fanout.subscribe(
+        args,
+        share.key,
+        share.delivery,
+        share.member,
+        (a) => subscribe(a) as ReturnType<FanoutRun>,
+      ) as OperationResult;
     },
     // Unshared subscriptions only (a shared group writes its members' messages itself): counted, their
     // frame time observed (graphql-ws writes the result to the socket next), and errors yoga tagged with

@@ -102,7 +102,11 @@ export function multipartResponse(results: Results, fetchAPI: FetchParts, heartb
       try {
         step = await iterator.next();
       } catch (error) {
-        if (!(error instanceof GraphQLError)) logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'multipart stream failed');
+        if (!(error instanceof GraphQLError))
+          logger.error(
+            { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+            'multipart stream failed',
+          );
         return finish(transportErrorPart(error));
       }
       if (ended) return;
@@ -115,7 +119,10 @@ export function multipartResponse(results: Results, fetchAPI: FetchParts, heartb
       await iterator.return?.();
     },
   });
-  return new fetchAPI.Response(stream, { status: 200, headers: { 'content-type': MULTIPART_CONTENT_TYPE, 'cache-control': 'no-cache', connection: 'keep-alive' } });
+  return new fetchAPI.Response(stream, {
+    status: 200,
+    headers: { 'content-type': MULTIPART_CONTENT_TYPE, 'cache-control': 'no-cache', connection: 'keep-alive' },
+  });
 }
 
 const isSubscription = (document: DocumentNode, operationName: string | undefined): boolean =>

@@ -38,10 +38,15 @@ interface HttpRequestContext {
   readonly request: object;
   readonly headers: Pick<Headers, 'get'>;
   readonly res: ServerResponse;
-  readonly params: { readonly query: string; readonly operationName: string | undefined; readonly variables: Readonly<Record<string, unknown>> | undefined };
+  readonly params: {
+    readonly query: string;
+    readonly operationName: string | undefined;
+    readonly variables: Readonly<Record<string, unknown>> | undefined;
+  };
 }
 
-const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 /** yoga's Fetch API may be a ponyfill: its `Headers` is not the global class, so only the method is checked. */
 const isHeaderReader = (value: unknown): value is Pick<Headers, 'get'> => isRecord(value) && typeof value['get'] === 'function';
 
@@ -110,7 +115,10 @@ const asSubscribeResult = (result: FanoutResult): SubscribeResult =>
 export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePingMs }: SharedHttpOptions): Plugin {
   // The requests whose subscription joined a group, with their sink, until the result processor takes them.
   const joined = new WeakMap<object, HttpSink>();
-  const heartbeats: Record<HttpKind, Heartbeats> = { sse: new Heartbeats(ssePingMs ?? SSE_PING_MS), multipart: new Heartbeats(multipartHeartbeatMs) };
+  const heartbeats: Record<HttpKind, Heartbeats> = {
+    sse: new Heartbeats(ssePingMs ?? SSE_PING_MS),
+    multipart: new Heartbeats(multipartHeartbeatMs),
+  };
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const http = httpContextOf(args.contextValue);

@@ -49,15 +49,19 @@ const errorsOf = (result: unknown): readonly GraphQLError[] | undefined =>
 
 export function useGatewayMetrics(metrics: GatewayMetrics): Plugin {
   return {
-    onParse: () => ({ result }) => {
-      if (result instanceof Error) metrics.refused('GRAPHQL_PARSE_FAILED');
-    },
-    onValidate: () => ({ result }) => {
-      for (const error of result) {
-        const code = error.extensions['code'];
-        metrics.refused(typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED');
-      }
-    },
+    onParse:
+      () =>
+      ({ result }) => {
+        if (result instanceof Error) metrics.refused('GRAPHQL_PARSE_FAILED');
+      },
+    onValidate:
+      () =>
+      ({ result }) => {
+        for (const error of result) {
+          const code = error.extensions['code'];
+          metrics.refused(typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED');
+        }
+      },
     onExecute: () => ({
       onExecuteDone: ({ result }) => {
         if (!isAsyncIterable(result)) countErrors(metrics, errorsOf(result));

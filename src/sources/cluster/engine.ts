@@ -51,9 +51,18 @@ export interface Engine {
 }
 
 /** The two streams' configurations. */
-export function streamConfigs(settings: EngineSettings): { events: Partial<StreamConfig> & { name: string }; state: Partial<StreamConfig> & { name: string } } {
+export function streamConfigs(settings: EngineSettings): {
+  events: Partial<StreamConfig> & { name: string };
+  state: Partial<StreamConfig> & { name: string };
+} {
   const { names } = settings;
-  const common = { storage: StorageType.File, discard: DiscardPolicy.Old, retention: RetentionPolicy.Limits, allow_direct: true, num_replicas: 1 };
+  const common = {
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    retention: RetentionPolicy.Limits,
+    allow_direct: true,
+    num_replicas: 1,
+  };
   return {
     events: {
       ...common,
@@ -89,7 +98,8 @@ async function ensureBucket(js: JetStreamClient, jsm: JetStreamManager, settings
   const kv = await new Kvm(js).create(settings.names.bucket, { ttl: settings.leaseTtlMs, history: 1, storage: StorageType.File });
   const streamName = `KV_${settings.names.bucket}`;
   const info = await jsm.streams.info(streamName);
-  if (info.config.max_age !== nanos(settings.leaseTtlMs)) await jsm.streams.update(streamName, { ...info.config, max_age: nanos(settings.leaseTtlMs) });
+  if (info.config.max_age !== nanos(settings.leaseTtlMs))
+    await jsm.streams.update(streamName, { ...info.config, max_age: nanos(settings.leaseTtlMs) });
   return kv;
 }
 

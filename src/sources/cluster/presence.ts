@@ -46,7 +46,11 @@ export function createPresence(options: PresenceOptions): Presence {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const put = (key: string) => kv.put(key, encoded).then(() => undefined, (error: unknown) => options.onError?.(error));
+  const put = (key: string) =>
+    kv.put(key, encoded).then(
+      () => undefined,
+      (error: unknown) => options.onError?.(error),
+    );
 
   const round = async () => {
     await put(names.presenceKey(node));

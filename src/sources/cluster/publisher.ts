@@ -29,7 +29,12 @@ export interface Publisher {
    * Publishes a state topic's value, expecting `expected` as the subject's last
    * sequence; resolves the outcome and, when stored, the new sequence.
    */
-  publishState(topic: ClusterTopic, items: readonly unknown[], ts: number, expected: number): Promise<{ result: PublishResult; seq: number }>;
+  publishState(
+    topic: ClusterTopic,
+    items: readonly unknown[],
+    ts: number,
+    expected: number,
+  ): Promise<{ result: PublishResult; seq: number }>;
 }
 
 export function isFenced(error: unknown): boolean {

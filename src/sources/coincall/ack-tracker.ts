@@ -266,7 +266,10 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       if (frame.ok) for (const topic of topics) answer(topic);
       else if (frame.message !== undefined && TOO_MANY_REQUESTS.test(frame.message)) for (const topic of topics) throttle(topic);
       else if (batch) {
-        logger.info({ dataType: frame.dataType, topics: topics.length, reason: frame.message }, 'upstream refused a batch; subscribing its topics one by one');
+        logger.info(
+          { dataType: frame.dataType, topics: topics.length, reason: frame.message },
+          'upstream refused a batch; subscribing its topics one by one',
+        );
         for (const topic of topics) {
           const entry = tracked.get(topic);
           if (entry?.state.kind === 'awaiting') subscribe(topic, entry, entry.state.retries, true);
@@ -281,7 +284,11 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       if (!TOO_MANY_REQUESTS.test(message)) return false;
       const since = now() - THROTTLE_SUSPECT_WINDOW_MS;
       const suspects = [...tracked].filter(([, e]) => e.state.kind === 'awaiting' && e.state.since >= since).map(([topic]) => topic);
-      if (suspects.length > 0) logger.warn({ message: truncateForLog(message), retrying: suspects.length }, 'upstream throttled our requests; retrying unanswered subscriptions');
+      if (suspects.length > 0)
+        logger.warn(
+          { message: truncateForLog(message), retrying: suspects.length },
+          'upstream throttled our requests; retrying unanswered subscriptions',
+        );
       for (const topic of suspects) throttle(topic);
       return true;
     },

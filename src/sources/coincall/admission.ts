@@ -123,9 +123,17 @@ export function createKeyedBuckets(options: KeyedBucketsOptions): KeyedBuckets {
  * The per-client budget of new upstream topics: the returned function takes
  * one token of the client's bucket, or throws LIMIT_EXCEEDED naming the limit.
  */
-export function createTopicBudget(options: { readonly ratePerSecond: number; readonly now: () => number }): (client: { readonly id: string }) => void {
+export function createTopicBudget(options: {
+  readonly ratePerSecond: number;
+  readonly now: () => number;
+}): (client: { readonly id: string }) => void {
   const { ratePerSecond } = options;
-  const buckets = createKeyedBuckets({ ratePerSecond, burst: ratePerSecond * NEW_TOPIC_BURST_SECONDS, maxKeys: MAX_TRACKED_CLIENTS, now: options.now });
+  const buckets = createKeyedBuckets({
+    ratePerSecond,
+    burst: ratePerSecond * NEW_TOPIC_BURST_SECONDS,
+    maxKeys: MAX_TRACKED_CLIENTS,
+    now: options.now,
+  });
   return (client) => {
     if (!buckets.tryTake(client.id))
       throw limitExceeded(

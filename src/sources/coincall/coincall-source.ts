@@ -65,7 +65,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const admission = createPrivateAdmission({
     ratePerSecond: options.privateHandshakesPerSecond ?? DEFAULT_PRIVATE_HANDSHAKES_PER_SECOND,
     burst: options.privateHandshakeBurst ?? DEFAULT_PRIVATE_HANDSHAKE_BURST,
-    perAddressPerSecond: options.privateHandshakesPerSecondPerAddress ?? LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.fallback,
+    perAddressPerSecond:
+      options.privateHandshakesPerSecondPerAddress ?? LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.fallback,
     refusedTtlMs: options.refusedCredentialTtlMs ?? REFUSED_CREDENTIAL_TTL_MS,
     maxRefused: options.maxRefusedCredentials ?? MAX_REFUSED_CREDENTIALS,
     now,
@@ -80,7 +81,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     for (const listener of [...changeListeners]) listener();
   };
   const counters = createHubCounters();
-  const counted = (h: Hub): CountedHub => ({ market: h.market, access: h.access, reconnects: () => h.connection.stats().reconnects, frames: h.mux.frames, topicCount: () => h.mux.topics().length });
+  const counted = (h: Hub): CountedHub => ({
+    market: h.market,
+    access: h.access,
+    reconnects: () => h.connection.stats().reconnects,
+    frames: h.mux.frames,
+    topicCount: () => h.mux.topics().length,
+  });
   let closing: Promise<void> | undefined;
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */

@@ -66,4 +66,3 @@ export interface UpstreamConnection {
    */
   close(drainMs?: number): Promise<void>;
 }
-

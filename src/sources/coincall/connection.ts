@@ -152,7 +152,13 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   /** Connects now, or first waits for the handshake budget when there is one. */
   const reconnect = (attempt: number, renewing: boolean) => {
     const wait = options.handshakeDelay?.() ?? 0;
-    if (wait > 0) enter({ kind: 'backoff', timer: setTimeout(() => connect(attempt, renewing), Math.min(wait, MAX_HANDSHAKE_WAIT_MS)), attempt, renewing });
+    if (wait > 0)
+      enter({
+        kind: 'backoff',
+        timer: setTimeout(() => connect(attempt, renewing), Math.min(wait, MAX_HANDSHAKE_WAIT_MS)),
+        attempt,
+        renewing,
+      });
     else connect(attempt, renewing);
   };
 
@@ -169,15 +175,18 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
    */
   const watch = (open: Extract<State, { kind: 'open' }>) => {
     const left = open.heardAt + heartbeatTimeout - now();
-    open.deadline = setTimeout(() => {
-      if (state !== open) return;
-      if (now() - open.heardAt < heartbeatTimeout) return watch(open);
-      setImmediate(() => {
+    open.deadline = setTimeout(
+      () => {
         if (state !== open) return;
-        if (now() - open.heardAt >= heartbeatTimeout) goDown(`no frame for ${heartbeatTimeout} ms`);
-        else watch(open);
-      });
-    }, Math.max(1, left));
+        if (now() - open.heardAt < heartbeatTimeout) return watch(open);
+        setImmediate(() => {
+          if (state !== open) return;
+          if (now() - open.heardAt >= heartbeatTimeout) goDown(`no frame for ${heartbeatTimeout} ms`);
+          else watch(open);
+        });
+      },
+      Math.max(1, left),
+    );
   };
 
   const opened = (socket: WebSocket, attempt: number, renewing: boolean) => {
@@ -251,7 +260,10 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     ws.on('error', (error) => {
       log.debug({ market, err: error.message }, 'upstream socket error');
       if (current() && 'code' in error && error.code === FRAME_TOO_BIG) {
-        log.warn({ market, maxFrameBytes: options.maxFrameBytes }, 'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection');
+        log.warn(
+          { market, maxFrameBytes: options.maxFrameBytes },
+          'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection',
+        );
         options.onOversized?.();
       }
       if (current() && ws.readyState !== WebSocket.OPEN && ws.readyState !== WebSocket.CLOSING) goDown(error.message);

@@ -153,7 +153,10 @@ export function buildInstrumentIndex(snapshot: InstrumentSnapshot): InstrumentIn
 
   const unlistedExpiry = (chain: Chain, underlying: string, what: string, now: number, format: (e: number) => string): CheckResult => {
     const live = liveExpiries(chain, now).map(format);
-    const listed = live.length === 0 ? `no ${underlying} expiry is listed now` : `listed ${underlying} expiries: ${bounded(live, MAX_SUGGESTED_EXPIRIES)}`;
+    const listed =
+      live.length === 0
+        ? `no ${underlying} expiry is listed now`
+        : `listed ${underlying} expiries: ${bounded(live, MAX_SUGGESTED_EXPIRIES)}`;
     return { ok: false, message: `${what}; ${listed}.` };
   };
 
@@ -183,7 +186,13 @@ export function buildInstrumentIndex(snapshot: InstrumentSnapshot): InstrumentIn
     },
 
     checkFuturesSymbol(symbol) {
-      return futures.has(symbol) ? OK : unlistedSymbol(symbol, sortedFutures.map((i) => i.symbol), 'futures symbol');
+      return futures.has(symbol)
+        ? OK
+        : unlistedSymbol(
+            symbol,
+            sortedFutures.map((i) => i.symbol),
+            'futures symbol',
+          );
     },
 
     checkUnderlying(underlying) {
@@ -203,7 +212,11 @@ export function buildInstrumentIndex(snapshot: InstrumentSnapshot): InstrumentIn
         return unlistedExpiry(chain, parsed.underlying, `${symbol} ${why}`, now, expiryCode);
       }
       const sameType = slot[parsed.type];
-      const near = nearestStrikes(sameType.length > 0 ? sameType : [...slot.CALL, ...slot.PUT].sort(compareOptions), Number(parsed.strike), MAX_SUGGESTED_STRIKES);
+      const near = nearestStrikes(
+        sameType.length > 0 ? sameType : [...slot.CALL, ...slot.PUT].sort(compareOptions),
+        Number(parsed.strike),
+        MAX_SUGGESTED_STRIKES,
+      );
       return { ok: false, message: `${symbol} is not listed; nearest listed strikes: ${near.map((i) => i.symbol).join(', ')}.` };
     },
 

@@ -19,7 +19,15 @@
  * a shrunk one is taken once the same list came back `SHRINK_CONFIRMATIONS`
  * times in a row (a real mass delisting, not a glitch).
  */
-import { CONFIG_PATH, DEFAULT_REST_URL, optionInstrumentsPath, parseConfig, parseOptionInstruments, unwrapAnswer, type Instrument } from '../../coincall/rest.ts';
+import {
+  CONFIG_PATH,
+  DEFAULT_REST_URL,
+  optionInstrumentsPath,
+  parseConfig,
+  parseOptionInstruments,
+  unwrapAnswer,
+  type Instrument,
+} from '../../coincall/rest.ts';
 import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { buildInstrumentIndex, type CheckResult, type InstrumentFilter, type InstrumentIndex } from './instrument-index.ts';
@@ -173,9 +181,15 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
       shrunkSeen = undefined;
       return;
     }
-    shrunkSeen = shrunkSeen !== undefined && shrunkSeen.index.sameAs(loaded.index) ? { index: loaded.index, times: shrunkSeen.times + 1 } : { index: loaded.index, times: 1 };
+    shrunkSeen =
+      shrunkSeen !== undefined && shrunkSeen.index.sameAs(loaded.index)
+        ? { index: loaded.index, times: shrunkSeen.times + 1 }
+        : { index: loaded.index, times: 1 };
     if (shrunkSeen.times >= SHRINK_CONFIRMATIONS) {
-      logger.warn({ listed, kept, confirmations: shrunkSeen.times }, 'instrument list shrank by more than half and the exchange confirmed it; taking it');
+      logger.warn(
+        { listed, kept, confirmations: shrunkSeen.times },
+        'instrument list shrank by more than half and the exchange confirmed it; taking it',
+      );
       shrunkSeen = undefined;
       return;
     }
@@ -252,7 +266,8 @@ export function createInstrumentRegistry(options: InstrumentRegistryOptions = {}
       return delay;
     }
     if (consecutiveFailures > 1) logger.debug(fields, 'instrument load failed again');
-    else if (state === 'fallback') logger.warn(fields, 'instrument list could not be loaded; checking symbols by format only until it loads');
+    else if (state === 'fallback')
+      logger.warn(fields, 'instrument list could not be loaded; checking symbols by format only until it loads');
     else logger.warn({ ...fields, lastLoadedAt }, 'instrument refresh failed; keeping the last list');
     if (previous !== state || consecutiveFailures === 1) emit();
     return delay;

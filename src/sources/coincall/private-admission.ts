@@ -88,7 +88,8 @@ export function createPrivateAdmission(options: PrivateAdmissionOptions): Privat
     accepted: (owner) => known.add(owner),
     admit(owner, address) {
       if (!known.has(owner)) {
-        if (address !== undefined && !perAddress.tryTake(address)) throw busy(LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.env);
+        if (address !== undefined && !perAddress.tryTake(address))
+          throw busy(LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecondPerAddress.env);
         if (!strangers.tryTake()) throw busy(LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.env);
       }
       if (!global.tryTake()) throw busy(LIMIT_SETTINGS.upstreamPrivateHandshakesPerSecond.env);

@@ -176,7 +176,10 @@ export function createRequestScheduler(options: RequestSchedulerOptions): Reques
     if (request === undefined) return;
     inPacer = true;
     const sent = generation;
-    const text = request.action === 'subscribe' ? subscribeRequest(request.dataType, request.payload) : unsubscribeRequest(request.dataType, request.payload);
+    const text =
+      request.action === 'subscribe'
+        ? subscribeRequest(request.dataType, request.payload)
+        : unsubscribeRequest(request.dataType, request.payload);
     send(text, () => {
       if (sent !== generation) return;
       inPacer = false;

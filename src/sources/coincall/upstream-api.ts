@@ -118,7 +118,11 @@ export interface Upstream {
     credential: Credential | undefined,
     /** `client`: who asks; its new topics count against its budget, and wait in its own lane. */
     /** `onTake`: called as the subscriber takes each value, with its exchange frame `ts` (delivery latency). */
-    options?: { readonly failureValue?: (error: Error) => unknown; readonly client?: ClientRef; readonly onTake?: (frameTs: number | undefined) => void },
+    options?: {
+      readonly failureValue?: (error: Error) => unknown;
+      readonly client?: ClientRef;
+      readonly onTake?: (frameTs: number | undefined) => void;
+    },
   ): Subscription;
   /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
   snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
@@ -136,4 +140,3 @@ export interface Upstream {
    */
   close(): Promise<void>;
 }
-
