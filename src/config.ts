@@ -149,7 +149,8 @@ export function parseCorsOrigins(raw: string | undefined, problems: string[]): C
   return origins;
 }
 
-export function readConfig(env: Env): ConfigResult {
+/** `pid`: the process's id (main.ts), for the default CLUSTER_NODE_ID. */
+export function readConfig(env: Env, pid?: number): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
   const apiSecret = env['COINCALL_API_SECRET'] || undefined;
@@ -175,7 +176,7 @@ export function readConfig(env: Env): ConfigResult {
   const metricsRaw = env['METRICS'] || 'on';
   if (metricsRaw !== 'on' && metricsRaw !== 'off') problems.push(`METRICS must be "on" or "off", got "${metricsRaw}".`);
 
-  const cluster = readClusterConfig(env, problems);
+  const cluster = readClusterConfig(env, problems, pid);
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),

@@ -44,12 +44,12 @@ function isNatsUrl(text: string): boolean {
 }
 
 /** The default node id: the host name and the process id (unique on one machine, readable in status). */
-export function defaultNodeId(): string {
-  return `${hostname()}-${process.pid}`;
+export function defaultNodeId(pid: number | undefined): string {
+  return pid === undefined ? hostname() : `${hostname()}-${pid}`;
 }
 
-/** The cluster settings, or undefined when `CLUSTER_NATS_URL` is unset; problems go to `problems`. */
-export function readClusterConfig(env: Env, problems: string[]): ClusterConfig | undefined {
+/** The cluster settings (`pid`: the process id, for the default node id), or undefined when `CLUSTER_NATS_URL` is unset; problems go to `problems`. */
+export function readClusterConfig(env: Env, problems: string[], pid?: number): ClusterConfig | undefined {
   const natsUrl = envValue(env, 'CLUSTER_NATS_URL');
   if (natsUrl === undefined) return undefined;
   for (const server of natsUrl.split(',').map((s) => s.trim())) {
@@ -60,7 +60,7 @@ export function readClusterConfig(env: Env, problems: string[]): ClusterConfig |
   return {
     natsUrl,
     name,
-    nodeId: envValue(env, 'CLUSTER_NODE_ID') ?? defaultNodeId(),
+    nodeId: envValue(env, 'CLUSTER_NODE_ID') ?? defaultNodeId(pid),
     leaseTtlMs: readInteger(
       env,
       'CLUSTER_LEASE_TTL_MS',
