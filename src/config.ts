@@ -54,7 +54,7 @@ export interface Config {
   readonly limits?: GatewayLimits;
   /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
   readonly trustProxy?: readonly string[];
-  /** CLUSTER_*: this process is one replica of a cluster on NATS JetStream; omitted means a single process. */
+  /** CLUSTER_*: this gateway is one replica of a cluster on NATS JetStream; omitted means a single gateway. */
   readonly cluster?: ClusterConfig;
 }
 
@@ -149,7 +149,7 @@ export function parseCorsOrigins(raw: string | undefined, problems: string[]): C
   return origins;
 }
 
-/** `pid`: the process's id (main.ts), for the default CLUSTER_NODE_ID. */
+/** `pid`: this program's id (from main.ts), for the default CLUSTER_NODE_ID. */
 export function readConfig(env: Env, pid?: number): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
