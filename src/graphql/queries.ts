@@ -37,7 +37,7 @@ function limitOf(raw: unknown, field: string): number {
 /** What the upstream holds for a channel's twin, for these validated arguments. */
 async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext): Promise<unknown> {
   if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
-  return ctx.upstream.snapshot(channel, args, ctx.credential);
+  return ctx.upstream.snapshot(channel, args, ctx.credential, { client: ctx.client });
 }
 
 /** The answer of one twin kind, from the topic's memory, in the subscriber's view. */
