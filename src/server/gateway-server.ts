@@ -16,6 +16,7 @@ import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
+import { createClientLog, useClientLog } from './client-log.ts';
 import { createAddressGate } from './gates/address-gate.ts';
 import { NO_TRUSTED_PROXIES, trustedProxies } from './gates/client-address.ts';
 import { createConnectionGate } from './gates/connection-gate.ts';
@@ -94,7 +95,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   // graphql-ws sockets count as the WebSocketServer's clients; SSE streams hold the gate.
-  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size);
+  const clientLog = createClientLog(options.logger);
+  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size, clientLog);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const fanout = createFanout({
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
@@ -111,7 +113,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   const yoga = createGatewayYoga({
     ...setup,
     limits,
-    plugins: [streams, ...(setup.plugins ?? [])],
+    plugins: [streams, useClientLog(clientLog), ...(setup.plugins ?? [])],
     ...(metrics === undefined ? {} : { metrics }),
     ...(shared ? { sharing: fanout } : {}),
   });
@@ -120,7 +122,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
     gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
   );
-  gateSockets(httpServer, proxied.addresses, proxied.trusted);
+  gateSockets(httpServer, proxied.addresses, proxied.trusted, clientLog);
   const wsServer = new WebSocketServer({
     noServer: true,
     maxPayload: limits.wsMaxMessageBytes,
@@ -136,7 +138,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   });
   serveGraphqlWs(
     wsServer,
-    createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }),
+    createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
     {
       keepAliveMs: WS_KEEPALIVE_MS,
       logger: options.logger,
