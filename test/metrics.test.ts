@@ -162,6 +162,7 @@ describe('GET /metrics', () => {
       'method',
       'statusCode',
       'reason',
+      'result',
     ]);
     for (const sample of samples)
       for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);
