@@ -2,6 +2,7 @@
  * Configuration: read from the environment once, validated as a whole. Every
  * problem is collected so start-up fails with one message listing them all.
  */
+import { readAccessConfig, type AccessConfig } from './auth/access-config.ts';
 import { cidrProblem } from './lib/cidr.ts';
 import { readHost, readInteger, MAX_PORT, type Env } from './lib/env.ts';
 import { envLookalikes } from './lib/env-lookalikes.ts';
@@ -53,6 +54,8 @@ export interface Config {
   readonly limits?: GatewayLimits;
   /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
   readonly trustProxy?: readonly string[];
+  /** GATEWAY_AUTH and the other access settings (`auth/access-config.ts`); omitted means open, as before. */
+  readonly access?: AccessConfig;
 }
 
 /**
@@ -65,6 +68,7 @@ export const KNOWN_ENV_NAMES: readonly string[] = [
   ...['RESUME_WINDOW_MS', 'RESUME_MAX_EVENTS_PER_TOPIC'],
   ...['CLUSTER_NATS_URL', 'CLUSTER_NAME', 'CLUSTER_NODE_ID', 'CLUSTER_LEASE_TTL_MS', 'CLUSTER_EVENT_PUBLISHERS'],
   ...['GATEWAY_AUTH', 'GATEWAY_KEYS_FILE', 'JWT_PUBLIC_KEY_FILE', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'TRUSTED_DOCUMENTS_FILE'],
+  ...['GRAPHIQL', 'INTROSPECTION'],
   ...LIMIT_NAMES.map((name) => LIMIT_SETTINGS[name].env),
 ];
 /** Prefixes only the gateway's own variables use: a variable with one that is not known is a misspelt setting. */
@@ -194,6 +198,7 @@ export function readConfig(env: Env): ConfigResult {
     trustProxy: trustProxy(env, problems),
     corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
     metrics: metricsRaw !== 'off',
+    access: readAccessConfig(env, problems),
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
   };
   if (problems.length > 0) return { ok: false, problems };
