@@ -17,7 +17,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import { badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { toGraphQLError } from './errors.ts';
+import { toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 
@@ -37,7 +37,7 @@ function limitOf(raw: unknown, field: string): number {
 /** What the upstream holds for a channel's twin, for these validated arguments. */
 async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext): Promise<unknown> {
   if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
-  return ctx.upstream.snapshot(channel, args, ctx.credential);
+  return ctx.upstream.snapshot(channel, args, ctx.credential, { client: ctx.client });
 }
 
 /** The answer of one twin kind, from the topic's memory, in the subscriber's view. */

@@ -209,7 +209,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     min: 1,
     max: 10_000,
     meaning:
-      'New upstream topics (subscriptions no other client holds yet) one client connection or request may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
+      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
   },
   upstreamMaxPendingTopics: {
     env: 'UPSTREAM_MAX_PENDING_TOPICS',

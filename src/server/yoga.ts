@@ -21,6 +21,7 @@ import { INTERNAL_ERROR_CODE } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { clientAddress } from './gates/client-address.ts';
+import { clientOf } from './gates/client-identity.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql/graphiql.ts';
@@ -51,9 +52,6 @@ export interface ServerContext {
   /** Node's request, on HTTP (its address, TRUST_PROXY applied, identifies the client). */
   readonly req?: IncomingMessage;
 }
-
-/** Numbers the HTTP requests' client ids (graphql-ws sockets get theirs in `ws-options.ts`). */
-let httpRequests = 0;
 
 export type GatewayYoga = YogaServerInstance<ServerContext, GatewayContext>;
 
@@ -188,7 +186,7 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
       // graphql-ws operations have no `req`: `ws-options.ts` sets their socket as the client.
-      const client = req === undefined ? undefined : { id: `http:${++httpRequests}`, address: clientAddress(req) };
+      const client = req === undefined ? undefined : clientOf({ address: clientAddress(req) });
       return { ...setup.context, credential: found.credential, credentialProblem: found.problem, client };
     },
     maskedErrors: {

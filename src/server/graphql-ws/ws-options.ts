@@ -23,6 +23,7 @@ import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, type Prepared, type WsContext } from './ws-envelop.ts';
 import { withoutInternals } from '../result-json.ts';
 import type { ClientRef } from '../../sources/coincall/coincall-source.ts';
+import { clientOf } from '../gates/client-identity.ts';
 import type { GatewayMetrics, LatencyObserver, LiveSubscriptions } from '../metrics/metrics.ts';
 import type { GatewayYoga } from '../yoga.ts';
 
@@ -55,7 +56,8 @@ let sockets = 0;
  */
 function asSocketClient(ctx: WsContext, prepared: Prepared): Prepared {
   let client = socketClients.get(ctx.extra.socket);
-  if (client === undefined) socketClients.set(ctx.extra.socket, (client = { id: `ws:${++sockets}`, address: ctx.extra.request.address }));
+  if (client === undefined)
+    socketClients.set(ctx.extra.socket, (client = clientOf({ socket: ++sockets, address: ctx.extra.request.address })));
   const context = prepared.args.contextValue;
   if (typeof context === 'object' && context !== null) Object.assign(context, { client });
   return prepared;

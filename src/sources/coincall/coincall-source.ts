@@ -13,7 +13,8 @@
  * on the exchange at will: a cap on distinct credentials with private
  * connections, and `private-admission.ts` (handshake budgets), stand in the
  * way. Each client (`ClientRef`) has a budget of new topics per second, and
- * its subscribes wait in its own lane (`request-scheduler.ts`).
+ * its subscribes wait in its own lane (`request-scheduler.ts`), whether a
+ * subscription or a Query twin opens the topic.
  */
 import { MARKETS, type MarketName } from '../../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../../coincall/signing.ts';
@@ -194,11 +195,15 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     return hubs.get(`${channel.market}:public`) as Hub;
   };
 
+  /** Who opens a topic: a new one costs the client a token of its budget and waits in its lane (subscriptions and Query twins alike). */
+  const openerOf = (client: ClientRef | undefined) =>
+    client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       const client = subscribeOptions?.client;
       const { mux } = hubFor(channel, credential, client);
-      const opener = client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+      const opener = openerOf(client);
       return attachSubscriber((listener) => mux.join(channel, args, listener, opener), channel, args, {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
@@ -206,10 +211,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
       });
     },
-    async snapshot(channel, args, credential) {
-      const { mux } = hubFor(channel, credential);
+    async snapshot(channel, args, credential, snapshotOptions) {
+      const client = snapshotOptions?.client;
+      const { mux } = hubFor(channel, credential, client);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
-      return takeSnapshot(channel, (listener) => mux.join(channel, args, listener), timeoutMs);
+      const opener = openerOf(client);
+      return takeSnapshot(channel, (listener) => mux.join(channel, args, listener, opener), timeoutMs);
     },
     status() {
       const all = [...hubs.values()];

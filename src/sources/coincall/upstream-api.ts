@@ -124,8 +124,16 @@ export interface Upstream {
       readonly onTake?: (frameTs: number | undefined) => void;
     },
   ): Subscription;
-  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
-  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
+  /**
+   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
+   * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
+   */
+  snapshot(
+    channel: AnyChannel,
+    args: unknown,
+    credential: Credential | undefined,
+    options?: { readonly client?: ClientRef | undefined },
+  ): Promise<unknown>;
   status(): UpstreamStatus;
   /**
    * Every public connection is open, or reconnecting after the exchange closed
