@@ -93,11 +93,14 @@ for (const channel of ALL_CHANNELS) {
       latestBySymbol: 'the latest of each symbol',
       state: 'the latest value',
     }[kind];
+    // The key scope the field needs (server/ reads it; it never imports channels/).
+    const extensions = { access: channel.access };
     const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;
     if (kind === 'state')
       return t.field({
         type: output,
         description,
+        extensions,
         args,
         resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord),
       });
@@ -107,6 +110,7 @@ for (const channel of ALL_CHANNELS) {
     return t.field({
       type: [output],
       description,
+      extensions,
       args: kind === 'recentTrades' ? { ...args, limit } : args,
       resolve: (_root, raw, ctx): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, isRows),
     });
