@@ -18,7 +18,7 @@ import type { Fanout } from './server/fanout/fanout-types.ts';
 import { createMetrics } from './server/metrics/metrics.ts';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
-import { underlyingSpec } from './simulator/instruments.ts';
+import { underlyingSpec } from './simulator/instrument-specs.ts';
 import { createUpstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
 import {
   createInstrumentRegistry,

@@ -3,6 +3,7 @@
  * problem is collected so start-up fails with one message listing them all.
  */
 import { cidrProblem } from './lib/cidr.ts';
+import { readClusterConfig, type ClusterConfig } from './lib/cluster-config.ts';
 import { readHost, readInteger, MAX_PORT, type Env } from './lib/env.ts';
 import { envLookalikes } from './lib/env-lookalikes.ts';
 import { LIMIT_NAMES, LIMIT_SETTINGS, limitsFrom, type GatewayLimits } from './lib/limits.ts';
@@ -53,6 +54,8 @@ export interface Config {
   readonly limits?: GatewayLimits;
   /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
   readonly trustProxy?: readonly string[];
+  /** CLUSTER_*: this gateway is one replica of a cluster on NATS JetStream; omitted means a single gateway. */
+  readonly cluster?: ClusterConfig;
 }
 
 /**
@@ -146,7 +149,8 @@ export function parseCorsOrigins(raw: string | undefined, problems: string[]): C
   return origins;
 }
 
-export function readConfig(env: Env): ConfigResult {
+/** `pid`: this program's id (from main.ts), for the default CLUSTER_NODE_ID. */
+export function readConfig(env: Env, pid?: number): ConfigResult {
   const problems: string[] = [];
   const apiKey = env['COINCALL_API_KEY'] || undefined;
   const apiSecret = env['COINCALL_API_SECRET'] || undefined;
@@ -172,6 +176,7 @@ export function readConfig(env: Env): ConfigResult {
   const metricsRaw = env['METRICS'] || 'on';
   if (metricsRaw !== 'on' && metricsRaw !== 'off') problems.push(`METRICS must be "on" or "off", got "${metricsRaw}".`);
 
+  const cluster = readClusterConfig(env, problems, pid);
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
@@ -195,6 +200,7 @@ export function readConfig(env: Env): ConfigResult {
     corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
     metrics: metricsRaw !== 'off',
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
+    ...(cluster === undefined ? {} : { cluster }),
   };
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config, warnings: envLookalikes(env, { known: KNOWN_ENV_NAMES, prefixes: ENV_PREFIXES }) };

@@ -19,7 +19,7 @@ async function createLogger(config: Config): Promise<PinoLogger> {
   return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l' }));
 }
 
-const result = readConfig(process.env);
+const result = readConfig(process.env, process.pid);
 if (!result.ok) {
   console.error(`Invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);

@@ -17,7 +17,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import { badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { toGraphQLError } from './errors.ts';
+import { toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 

@@ -16,8 +16,8 @@ import { eventTimeFor } from '../lib/event-time.ts';
 import { isRecord } from '../lib/json.ts';
 import { throttle } from '../hub/throttle.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { enumRef } from './enums.ts';
-import { StreamFailure, StreamInterruption, toGraphQLError } from './errors.ts';
+import { enumRef } from './enum-types.ts';
+import { StreamFailure, StreamInterruption, toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import type { GatewayTypes } from './schema-types.ts';
 

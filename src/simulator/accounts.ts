@@ -6,7 +6,7 @@
 import type { BalanceRecord, FillRecord, OrderRecord, PositionRecord, SimulatedAccount, SimulatedEvents } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { optionSymbol } from '../coincall/symbols.ts';
-import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instruments.ts';
+import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instrument-specs.ts';
 import { FUTURES_LEVERAGE, MAINTENANCE_OVER_INITIAL, Margin, type Position } from './margin.ts';
 import type { Market } from './market.ts';
 import { chance, createRng, hashSeed, intBetween, pick, type Rng, uniform } from './random.ts';

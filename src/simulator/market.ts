@@ -10,9 +10,9 @@ import type { IndexRecord, KlineRecord, PricingRecord, SimulatedMarket, TickerRe
 import { optionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
 import { Instrument, type BookRecord, type TradeRecord } from './book.ts';
 import type { PeriodName } from './candles.ts';
-import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instruments.ts';
+import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instrument-specs.ts';
 import { pricingRecord, tickerRecord, type OptionState, type QuoteContext } from './option-records.ts';
-import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './pricing.ts';
+import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './black-scholes.ts';
 import { createRng, gaussian, hashSeed, type Rng } from './random.ts';
 
 export type { BookRecord, IndexRecord, KlineRecord, PricingRecord, TickerRecord, TradeRecord };
