@@ -226,11 +226,14 @@ describe('connection cap', () => {
 const deepIntrospection = `{ __type(name: "GatewayStatus") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`;
 const manyAliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: status { mode }`).join(' ')} }`;
 const manyTokens = `{ status { ${'mode '.repeat(2_100)} } }`;
-const costly = `{ status { ${'... on GatewayStatus { '.repeat(7)} ${'mode version startedAt privateTopics '.repeat(60)} ${'} '.repeat(7)} } }`;
+// Lists count as long as they are expected to be (status.topics: 1,000 each): 15 × 6,000 is over 50,000.
+const costly = `{ ${Array.from({ length: 15 }, (_, i) => `s${i}: status { topics { market channel dataType key subscribers } }`).join(' ')} }`;
+const manyTypenames = `{ ${Array.from({ length: 600 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
 const manyDirectives = `{ status { ${'mode @include(if: true) '.repeat(60)} } }`;
 const hostile: ReadonlyArray<readonly [string, string, string]> = [
   ['too deep', deepIntrospection, 'MAX_QUERY_DEPTH'],
   ['too many aliases', manyAliases, 'MAX_ALIASES'],
+  ['too many __typename aliases', manyTypenames, 'MAX_ALIASES'],
   ['too many tokens', manyTokens, 'MAX_TOKENS'],
   ['too costly', costly, 'MAX_QUERY_COST'],
   ['too many directives', manyDirectives, 'MAX_DIRECTIVES'],

@@ -26,7 +26,7 @@ export interface GatewayLimits {
   readonly maxAliases: number;
   /** Most lexical tokens in one document; parsing stops beyond it. */
   readonly maxTokens: number;
-  /** Highest static cost of an operation (graphql-armor's cost model). */
+  /** Highest static cost of an operation (the gateway's cost model, `server/query-cost.ts`: lists weighed by their length). */
   readonly maxQueryCost: number;
   /** Most directives in one operation. */
   readonly maxDirectives: number;
@@ -144,11 +144,12 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
   },
   maxQueryCost: {
     env: 'MAX_QUERY_COST',
-    fallback: 5_000,
+    // One full instrument list of a busy exchange (2,000 instruments, 11 each) is 22,000: two fit, fifteen do not.
+    fallback: 50_000,
     min: 10,
-    max: 1_000_000,
+    max: 10_000_000,
     meaning:
-      'Highest static cost of an operation (graphql-armor cost model: object 2, scalar 1, ×1.5 per level); costlier is refused with `LIMIT_EXCEEDED`.',
+      'Highest static cost of an operation: each field (`__typename` and aliases included) 1, a list field its expected length × the cost of one element (the instrument list: its current length), introspection 1000; costlier is refused with `LIMIT_EXCEEDED` naming the cost.',
   },
   maxDirectives: {
     env: 'MAX_DIRECTIVES',
