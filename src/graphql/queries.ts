@@ -18,7 +18,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import { badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { toGraphQLError } from './errors.ts';
+import { toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 
@@ -38,7 +38,7 @@ function limitOf(raw: unknown, field: string): number {
 /** What the upstream holds for a channel's twin, for these validated arguments. */
 async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext, limit: number): Promise<unknown> {
   if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
-  return ctx.upstream.snapshot(channel, args, ctx.credential, { limit });
+  return ctx.upstream.snapshot(channel, args, ctx.credential, { client: ctx.client, limit });
 }
 
 /** The answer of one twin kind, from the topic's memory, in the subscriber's view. */
@@ -93,11 +93,14 @@ for (const channel of ALL_CHANNELS) {
       latestBySymbol: 'the latest of each symbol',
       state: 'the latest value',
     }[kind];
+    // The key scope the field needs (server/ reads it; it never imports channels/).
+    const extensions = { access: channel.access };
     const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;
     if (kind === 'state')
       return t.field({
         type: output,
         description,
+        extensions,
         args,
         resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord),
       });
@@ -107,6 +110,7 @@ for (const channel of ALL_CHANNELS) {
     return t.field({
       type: [output],
       description,
+      extensions,
       args: kind === 'recentTrades' ? { ...args, limit } : args,
       resolve: (_root, raw, ctx): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, isRows),
     });

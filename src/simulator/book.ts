@@ -7,7 +7,7 @@ import type { RecordOf } from '../channels/fields.ts';
 import type { BookRecord } from '../channels/simulation.ts';
 import type { TradeShape } from '../channels/shapes/trade.ts';
 import { CandleSet } from './candles.ts';
-import { decimalsOf, decimalText, roundToStep } from './instruments.ts';
+import { decimalsOf, decimalText, roundToStep } from './instrument-specs.ts';
 import { gaussian, intBetween, type Rng, uniform } from './random.ts';
 
 /** Recent trades an instrument remembers for a new subscription's first frame (the exchange sends such a batch). */

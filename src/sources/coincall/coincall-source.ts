@@ -13,7 +13,8 @@
  * on the exchange at will: a cap on distinct credentials with private
  * connections, and `private-admission.ts` (handshake budgets), stand in the
  * way. Each client (`ClientRef`) has a budget of new topics per second, and
- * its subscribes wait in its own lane (`request-scheduler.ts`).
+ * its subscribes wait in its own lane (`request-scheduler.ts`), whether a
+ * subscription or a Query twin opens the topic.
  */
 import { MARKETS, type MarketName } from '../../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../../coincall/signing.ts';
@@ -208,6 +209,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     return hubs.get(`${channel.market}:public`) as Hub;
   };
 
+  /** Who opens a topic: a new one costs the client a token of its budget and waits in its lane (subscriptions and Query twins alike). */
+  const openerOf = (client: ClientRef | undefined) =>
+    client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       const client = subscribeOptions?.client;
@@ -215,7 +220,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const after = channel.resumable === true ? afterOf(args) : undefined;
       const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
       const { mux } = hubFor(channel, credential, client);
-      const opener = client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+      const opener = openerOf(client);
       const join = (listener: Listener) => mux.join(channel, args, listener, opener);
       const attach = {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
@@ -226,14 +231,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (cursor === undefined) return attachSubscriber(join, channel, args, attach);
       return attachResuming(join, channel, args, { window, cursor, counts: resumes }, attach);
     },
-    async snapshot(channel, args, credential, query) {
+    async snapshot(channel, args, credential, snapshotOptions) {
+      const client = snapshotOptions?.client;
       const after = channel.resumable === true ? afterOf(args) : undefined;
       const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
-      const { mux } = hubFor(channel, credential);
+      const { mux } = hubFor(channel, credential, client);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
-      const join = (listener: Listener) => mux.join(channel, args, listener);
+      const opener = openerOf(client);
+      const join = (listener: Listener) => mux.join(channel, args, listener, opener);
       if (channel.resumable === true && channel.access === 'public')
-        return takeTrades(join, channel, args, { window, cursor, limit: query?.limit ?? MAX_RECENT_TRADES, timeoutMs });
+        return takeTrades(join, channel, args, { window, cursor, limit: snapshotOptions?.limit ?? MAX_RECENT_TRADES, timeoutMs });
       return takeSnapshot(channel, join, timeoutMs);
     },
     status() {

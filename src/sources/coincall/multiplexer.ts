@@ -28,7 +28,7 @@ import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
 import { startStaleWatch } from './stale-watch.ts';
 
-export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './ack-tracker.ts';
+export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
 export type { DropCounters } from './frame-router.ts';
 export type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 export { DEFAULT_LINGER_MS } from '../../hub/topic-table.ts';

@@ -134,13 +134,16 @@ export interface Upstream {
       readonly onTake?: (frameTs: number | undefined) => void;
     },
   ): Subscription;
-  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
+  /**
+   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
+   * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
+   * `limit`: the most trades a trades twin answers (from the resume window; with `after`, the trades after that cursor).
+   */
   snapshot(
     channel: AnyChannel,
     args: unknown,
     credential: Credential | undefined,
-    /** `limit`: the most trades a trades twin answers (from the resume window; with `after`, the trades after that cursor). */
-    query?: { readonly limit?: number },
+    options?: { readonly client?: ClientRef | undefined; readonly limit?: number },
   ): Promise<unknown>;
   status(): UpstreamStatus;
   /**
