@@ -16,6 +16,10 @@ import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
+import { AccessControl, type AccessSetup } from './access/access-control.ts';
+import { useFieldScopes } from './access/field-scopes.ts';
+import { useHttpAccess } from './access/http-access.ts';
+import { withWsAccess } from './access/ws-access.ts';
 import { createClientLog, useClientLog } from './client-log.ts';
 import { createAddressGate } from './gates/address-gate.ts';
 import { NO_TRUSTED_PROXIES, trustedProxies } from './gates/client-address.ts';
@@ -23,6 +27,7 @@ import { createConnectionGate } from './gates/connection-gate.ts';
 import { createFanout } from './fanout/fanout.ts';
 import type { Fanout } from './fanout/fanout-types.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './gates/http-timeouts.ts';
+import { registerAccessMetrics } from './metrics/access-metrics.ts';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
 import { gateSockets } from './gates/socket-gate.ts';
@@ -62,6 +67,8 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
   readonly trustProxy?: readonly string[];
   /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
   readonly httpTimeouts?: HttpTimeouts;
+  /** GATEWAY_AUTH's authenticator, trusted documents, GRAPHIQL and INTROSPECTION (`access/`); default: open, as before. */
+  readonly access?: AccessSetup;
 }
 
 export interface GatewayServer {
@@ -106,14 +113,21 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     addresses: createAddressGate(limits.maxConnectionsPerIp),
     trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy),
   };
-  const { metrics: _metrics, ...setup } = options;
+  const access = new AccessControl(options.access ?? {}, options.schema, options.logger.child({ component: 'access' }), limits.maxTokens);
+  const { metrics: _metrics, access: _access, ...setup } = options;
   // Streams meet the connection caps once they are known to be subscriptions (a plain query never counts).
   const streams = useStreamAdmission({ gate: connections, proxied, maxTokens: limits.maxTokens });
   const shared = options.sharedSubscriptions !== false;
   const yoga = createGatewayYoga({
     ...setup,
     limits,
-    plugins: [streams, useClientLog(clientLog), ...(setup.plugins ?? [])],
+    plugins: [
+      streams,
+      useClientLog(clientLog),
+      ...(access.active || !access.graphiql ? [useHttpAccess(access)] : []),
+      ...(access.enabled ? [useFieldScopes()] : []),
+      ...(setup.plugins ?? []),
+    ],
     ...(metrics === undefined ? {} : { metrics }),
     ...(shared ? { sharing: fanout } : {}),
   });
@@ -136,9 +150,19 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     gateRefusals: () => ({ ...connections.refusals }),
     instruments: () => options.context.instruments?.status(),
   });
+  if (metrics !== undefined)
+    registerAccessMetrics(metrics.registry, {
+      byClient: () => (access.enabled ? access.registry.connectionsByClient() : undefined),
+      open: () => connections.open,
+      refusals: () => access.refusals,
+      keysFileValid: () => options.access?.authenticator?.fileValid,
+    });
   serveGraphqlWs(
     wsServer,
-    createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
+    withWsAccess(
+      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
+      access,
+    ),
     {
       keepAliveMs: WS_KEEPALIVE_MS,
       logger: options.logger,
@@ -172,6 +196,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       await wsClosed;
       httpServer.closeAllConnections();
       await closed;
+      access.close();
     },
   };
 }

@@ -198,6 +198,11 @@ export class Market implements SimulatedMarket {
     return this.instrument(symbol)?.trades ?? [];
   }
 
+  /** The latest trades of a symbol across ticks, newest first. */
+  recentTradesOf(symbol: string): readonly TradeRecord[] {
+    return this.instrument(symbol)?.recent ?? [];
+  }
+
   klineRecord(symbol: string, period: PeriodName): KlineRecord | undefined {
     const future = this.futures.get(symbol);
     if (future !== undefined) return future.book.candles.record(period, this.now, future.book.last ?? future.mark);

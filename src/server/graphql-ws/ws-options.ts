@@ -11,7 +11,7 @@
  */
 import type { ExecutionArgs } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
-import { deliveryOf, shareKey, type Share } from '../fanout/share.ts';
+import { deliveryOf, resumesFromCursor, shareKey, type Share } from '../fanout/share.ts';
 import type { GatewayLimits } from '../../lib/limits.ts';
 import { credentialFromConnectionParams } from '../context.ts';
 import { eventTimeOf } from '../../lib/event-time.ts';
@@ -168,7 +168,8 @@ export function createWsOptions({
         return prepared;
       }
       clientLog?.operation('ws', ctx.extra.request.address, summarize(prepared.args.document, prepared.args.operationName));
-      const delivery = key === undefined ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
+      const delivery =
+        key === undefined || resumesFromCursor(prepared.args) ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
       const share = key === undefined || delivery === undefined ? undefined : { key, delivery, member };
       const live = share === undefined ? undefined : fanout.live(share.key);
       if (live === undefined) {
