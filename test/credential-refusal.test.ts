@@ -8,8 +8,9 @@
  * with a clock both sides share and the test moves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../src/channels/registry.ts';
 import { SIGNATURE_MAX_SKEW_MS } from '../src/coincall/signing.ts';
-import { disposeAll, waitFor } from './helpers/gateway.ts';
+import { ALICE, disposeAll, waitFor } from './helpers/gateway.ts';
 import { startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
 
 afterEach(disposeAll);
@@ -41,6 +42,31 @@ describe('the server credential', () => {
     expect(logs.lines.filter((line) => line.level === 'error')).toEqual([]);
     expect(logs.text()).not.toContain(CREDENTIAL_ERROR);
     expect(logs.text()).toContain('signature went stale');
+  });
+
+  it("a private connection's stale 403 does not mark the account's key refused: it reconnects and keeps its subscriber", async () => {
+    const clock = sharedClock();
+    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange({ now: clock.now }, { now: clock.now });
+    const balance = CHANNELS.accountBalance;
+    const subscription = upstream.subscribe(balance, balance.parseArgs({}, clock.now()), ALICE);
+    await subscription.ready;
+    const aliceUpgrades = () => exchange.upgrades.filter((url) => url.includes(`apiKey=${ALICE.apiKey}`)).length;
+    const before = aliceUpgrades();
+
+    exchange.freeze(true);
+    exchange.dropAll();
+    await waitFor(() => exchange.waiting() >= 3, 'the public and private reconnects waiting');
+    clock.pass(2 * SIGNATURE_MAX_SKEW_MS);
+    exchange.freeze(false);
+
+    // The held handshake is refused as stale, then a fresh one is accepted.
+    await waitFor(() => aliceUpgrades() >= before + 2 && exchange.openCount() >= 3, 'the private connection back');
+    expect(logs.text()).not.toContain('upstream refused the credential');
+    // The account is not remembered as refused: a new subscriber is let in.
+    const again = upstream.subscribe(CHANNELS.futuresPositions, CHANNELS.futuresPositions.parseArgs({}, clock.now()), ALICE);
+    await again.ready;
+    await subscription.events.return?.();
+    await again.events.return?.();
   });
 
   it('a prompt 403 is a refused key: logged as the credential error', async () => {

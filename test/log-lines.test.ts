@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp } from '../src/app.ts';
-import { DEMO_CREDENTIAL, TEST_CONFIG, disposeAll, onDispose, take, waitFor, wsClient } from './helpers/gateway.ts';
+import { DEMO_CREDENTIAL, TEST_CONFIG, disposeAll, onDispose, postGraphQL, take, waitFor, wsClient } from './helpers/gateway.ts';
 import { rawPinoLog, repeatedKeys } from './helpers/raw-log.ts';
 
 afterEach(disposeAll);
@@ -37,6 +37,10 @@ describe('log lines', () => {
     const balance = { query: 'subscription { accountBalance { equity } }' };
     expect((await take(wsClient(url), index, 1))[0]?.data).toBeDefined();
     expect((await take(wsClient(url, DEMO_CREDENTIAL), balance, 1))[0]?.data).toBeDefined();
+
+    // A Query twin, a refusal: the client log's lines too.
+    expect((await postGraphQL(`${app.url}/graphql`, { query: '{ futuresIndexPrice(symbol: "BTCUSD") { price } }' })).status).toBe(200);
+    await take(wsClient(url), { query: 'subscription { futuresIndexPrice(symbol: "NOPE") { price } }' }, 1);
 
     // The exchange drops every socket: down, reconnecting, restored lines.
     const before = log.lines.length;
