@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
+import { subscriptionCheck } from '../src/server/gates/stream-admission.ts';
 import { disposeAll, sleep, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { closeRawClients, RawClient } from './helpers/graphql-ws-raw.ts';
 
@@ -79,5 +80,23 @@ describe('with MAX_CONNECTIONS reached', () => {
     const after = await admittedStream();
     expect(after.status).toBe(200);
     await after.body?.cancel();
+  });
+});
+
+describe('the operation type of a streaming request', () => {
+  it('is parsed once per document text, not once per request (a burst of identical subscribes)', () => {
+    const isSubscription = subscriptionCheck(DEFAULT_LIMITS.maxTokens);
+    for (let i = 0; i < 100; i++) expect(isSubscription({ query: SUBSCRIPTION })).toBe(true);
+    expect(isSubscription({ query: STATUS })).toBe(false);
+    expect(isSubscription({ query: STATUS })).toBe(false);
+    expect(isSubscription.parses).toBe(2);
+  });
+
+  it('tells operations of one document apart by name, and a document that does not parse is no subscription', () => {
+    const isSubscription = subscriptionCheck(DEFAULT_LIMITS.maxTokens);
+    const both = `query Q { status { mode } } ${SUBSCRIPTION.replace('subscription', 'subscription S')}`;
+    expect(isSubscription({ query: both, operationName: 'S' })).toBe(true);
+    expect(isSubscription({ query: both, operationName: 'Q' })).toBe(false);
+    expect(isSubscription({ query: 'subscription {' })).toBe(false);
   });
 });

@@ -6,11 +6,16 @@
  * (curl's `*` + `/*` included), is answered and gone: it is never counted nor
  * refused. The check runs once the request's parameters are parsed, before any
  * GraphQL work; a refusal is a 503 with a GraphQL-shaped JSON body. An admitted
- * stream holds its counts until its response closes.
+ * stream holds its counts until its response closes. The operation type is
+ * remembered per document text (bounded): a burst of identical SSE or
+ * multipart subscribes parses the document once here, not once per request
+ * (a measured share of an HTTP subscribe's cost, issue 20).
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, parse } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import { createBoundedCache } from '../../lib/bounded-cache.ts';
+import { DOCUMENT_CACHE } from '../yoga.ts';
 import { refusalBody, type ConnectionGate } from './connection-gate.ts';
 import { admitLongLived, mayStream, type ProxiedClients } from './request-gate.ts';
 
@@ -21,28 +26,52 @@ export interface StreamAdmission {
   readonly maxTokens: number;
 }
 
-/** Whether a document's chosen operation is a subscription; a document that does not parse is not (yoga reports it). */
-function isSubscription(params: GraphQLParams, maxTokens: number): boolean {
-  if (typeof params.query !== 'string') return false;
-  try {
-    return (
-      getOperationAST(parse(params.query, { noLocation: true, maxTokens }), params.operationName ?? undefined)?.operation === 'subscription'
-    );
-  } catch {
-    return false;
-  }
+/** Whether a document's chosen operation is a subscription, remembered per document text and operation name. */
+export interface SubscriptionCheck {
+  (params: GraphQLParams): boolean;
+  /** Documents parsed so far (one per distinct text and operation name while it stays cached). */
+  readonly parses: number;
+}
+
+/** A document that does not parse is not a subscription (yoga reports it); the answer is cached like yoga's parse cache. */
+export function subscriptionCheck(maxTokens: number): SubscriptionCheck {
+  const known = createBoundedCache<boolean>(DOCUMENT_CACHE);
+  let parses = 0;
+  const check = (params: GraphQLParams): boolean => {
+    if (typeof params.query !== 'string') return false;
+    const key = `${params.operationName ?? ''}\u0000${params.query}`;
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    parses++;
+    let subscription: boolean;
+    try {
+      subscription =
+        getOperationAST(parse(params.query, { noLocation: true, maxTokens }), params.operationName ?? undefined)?.operation ===
+        'subscription';
+    } catch {
+      subscription = false;
+    }
+    known.set(key, subscription);
+    return subscription;
+  };
+  return Object.defineProperty(check, 'parses', { get: () => parses }) as SubscriptionCheck;
 }
 
 /** Whether yoga will answer these parameters with a stream. */
-export function willStream(req: IncomingMessage, params: GraphQLParams | readonly GraphQLParams[], maxTokens: number): boolean {
+export function willStream(
+  req: IncomingMessage,
+  params: GraphQLParams | readonly GraphQLParams[],
+  isSubscription: SubscriptionCheck,
+): boolean {
   if (!mayStream(req)) return false;
   const list: readonly GraphQLParams[] = Array.isArray(params) ? params : [params];
-  return list.some((one) => isSubscription(one, maxTokens));
+  return list.some((one) => isSubscription(one));
 }
 
 /** yoga's request parser, wrapped: a streaming request passes the connection caps or gets a 503. */
 export function useStreamAdmission(admission: StreamAdmission): Plugin {
   const { gate, proxied, maxTokens } = admission;
+  const isSubscription = subscriptionCheck(maxTokens);
   return {
     onRequestParse({ requestParser, setRequestParser, serverContext }) {
       // Node's request and response, as the node adapter passes them (absent when yoga is called through `fetch`).
@@ -51,7 +80,7 @@ export function useStreamAdmission(admission: StreamAdmission): Plugin {
       if (requestParser === undefined || !(req instanceof IncomingMessage) || !(res instanceof ServerResponse)) return;
       setRequestParser(async (request) => {
         const params = await requestParser(request);
-        if (params instanceof Response || !willStream(req, params, maxTokens)) return params;
+        if (params instanceof Response || !willStream(req, params, isSubscription)) return params;
         const admitted = admitLongLived(gate, req, proxied, /multipart\/(mixed|\*)/i.test(req.headers.accept ?? '') ? 'multipart' : 'sse');
         if (!admitted.admitted)
           return new Response(refusalBody(admitted.message), {
