@@ -22,6 +22,7 @@ import { createConnectionGate } from './gates/connection-gate.ts';
 import { createFanout } from './fanout/fanout.ts';
 import type { Fanout } from './fanout/fanout-types.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './gates/http-timeouts.ts';
+import { registerLagMetrics } from './metrics/lag-metrics.ts';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
 import { gateSockets } from './gates/socket-gate.ts';
@@ -29,6 +30,7 @@ import { useStreamAdmission } from './gates/stream-admission.ts';
 import { gateUpgrades } from './gates/upgrade-gate.ts';
 import { serveGraphqlWs } from './graphql-ws/ws-adapter.ts';
 import { createWsOptions } from './graphql-ws/ws-options.ts';
+import { wsSinkOf } from './graphql-ws/ws-sink.ts';
 import { createGatewayYoga, type YogaSetup } from './yoga.ts';
 
 export { GRAPHQL_PATH } from './routes.ts';
@@ -61,6 +63,8 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
   readonly trustProxy?: readonly string[];
   /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
   readonly httpTimeouts?: HttpTimeouts;
+  /** graphql-ws keepalive period; default WS_KEEPALIVE_MS (shorter in tests). */
+  readonly wsKeepAliveMs?: number;
 }
 
 export interface GatewayServer {
@@ -134,17 +138,23 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     gateRefusals: () => ({ ...connections.refusals }),
     instruments: () => options.context.instruments?.status(),
   });
-  serveGraphqlWs(
+  const keepAlive = serveGraphqlWs(
     wsServer,
     createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }),
     {
-      keepAliveMs: WS_KEEPALIVE_MS,
+      keepAliveMs: options.wsKeepAliveMs ?? WS_KEEPALIVE_MS,
+      onStuck: (socket) => {
+        const sink = wsSinkOf(socket);
+        return sink === undefined ? 0 : fanout.endStuck(sink);
+      },
       logger: options.logger,
       maxMessageBytes: limits.wsMaxMessageBytes,
       idleTimeoutMs: limits.idleConnectionTimeoutMs,
       initTimeoutMs: limits.wsConnectionInitTimeoutMs,
     },
   );
+  if (metrics !== undefined)
+    registerLagMetrics(metrics.registry, { maxLagMs: () => fanout.maxLagMs(), stuckClosed: keepAlive.stuckClosed });
 
   return {
     httpServer,
