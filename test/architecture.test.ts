@@ -24,6 +24,8 @@ const layerOf = (file: string) => {
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {
   lib: [],
+  // the gateway's own access checks (keys, JWT, per-key counts): pure but for reading their files.
+  auth: ['lib'],
   coincall: ['lib'],
   channels: ['lib', 'coincall'],
   // the source-agnostic core: no exchange, engine or transport code.
@@ -32,9 +34,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   simulator: ['lib', 'coincall', 'channels'],
   graphql: ['lib', 'coincall', 'channels', 'hub', 'sources'],
   // server reads a channel's delivery policy from its subscription field's GraphQL extensions, not from channels/.
-  server: ['lib', 'coincall', 'graphql', 'hub', 'sources'],
-  config: ['lib'],
-  app: ['lib', 'coincall', 'channels', 'hub', 'sources', 'simulator', 'graphql', 'server', 'config'],
+  server: ['lib', 'coincall', 'graphql', 'hub', 'sources', 'auth'],
+  config: ['lib', 'auth'],
+  app: ['auth', 'lib', 'coincall', 'channels', 'hub', 'sources', 'simulator', 'graphql', 'server', 'config'],
   main: ['app', 'config', 'lib'],
 };
 
