@@ -49,7 +49,9 @@ describe('a graphql-ws client that stops reading past the keepalive', () => {
         gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
         await sleep(10);
       }
-      expect(gateway.fanout.stats().tooSlow).toBe(0);
+      // The delivery lag is reported while the socket is backed up.
+      const backedUp = await scrapeMetrics(gateway.port);
+      expect(sumOf(backedUp.samples, SUBSCRIBER_LAG_METRIC)).toBeGreaterThan(0);
       await waitFor(() => gateway.fanout.stats().tooSlow === 2, 'both subscriptions ended as stuck', 20_000);
       await waitFor(() => gateway.logs.lines.some((l) => l.msg === 'graphql-ws socket stuck: closed'), 'the socket closed', 20_000);
       const { samples } = await scrapeMetrics(gateway.port);
@@ -64,7 +66,7 @@ describe('a graphql-ws client that stops reading past the keepalive', () => {
     },
   );
 
-  it('keeps a slow reader that keeps reading, however late its pong', { timeout: 60_000 }, async () => {
+  it('keeps a slow reader that reads in bursts', { timeout: 60_000 }, async () => {
     const gateway = await startTestGateway({
       config: { limits: { ...DEFAULT_LIMITS, slowSubscriberMaxBehindMs: 300_000 } },
       wsKeepAliveMs: KEEPALIVE_MS,
@@ -76,18 +78,16 @@ describe('a graphql-ws client that stops reading past the keepalive', () => {
     slow.subscribe('t', TRADES, { symbol });
     await waitFor(() => gateway.fanout.stats().members === members + 1, 'the member');
     await subscribedUpstream(gateway, 'lastTrade', symbol);
-    slow.pause();
-    for (let i = 0; i < 200 && gateway.fanout.maxLagMs() === 0; i++) {
-      gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
-      await sleep(10);
+    // It reads in short bursts (paused most of the time) while trades pour in: behind, but never stuck for a round.
+    const started = Date.now();
+    while (Date.now() - started < 8 * KEEPALIVE_MS) {
+      slow.pause();
+      for (let i = 0; i < 5; i++) gateway.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
+      await sleep(KEEPALIVE_MS / 3);
+      slow.resume();
+      await sleep(30);
     }
-    // The lag is reported while the socket is backed up.
-    await sleep(200);
-    const { samples } = await scrapeMetrics(gateway.port);
-    expect(sumOf(samples, SUBSCRIBER_LAG_METRIC)).toBeGreaterThan(0.1);
-    // It reads again before a whole round without progress: it stays, and gets everything.
     slow.resume();
-    await sleep(3 * KEEPALIVE_MS);
     expect(slow.isOpen()).toBe(true);
     expect(slow.messages.some((m) => errorCode(m) !== undefined)).toBe(false);
     expect(gateway.fanout.stats().tooSlow).toBe(0);
