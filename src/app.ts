@@ -55,6 +55,8 @@ export interface AppOptions {
   readonly sharedSubscriptions?: boolean;
   /** More yoga/envelop plugins, after the gateway's own (they apply to every transport). */
   readonly plugins?: readonly Plugin[];
+  /** graphql-ws keepalive period (default WS_KEEPALIVE_MS; shorter in tests). */
+  readonly wsKeepAliveMs?: number;
 }
 
 export interface App {
@@ -65,7 +67,7 @@ export interface App {
   /** The in-process simulator, when simulated. */
   readonly simulator: Simulator | undefined;
   /** Counters of the shared subscription path. */
-  readonly fanout: Pick<Fanout, 'stats'>;
+  readonly fanout: Pick<Fanout, 'stats' | 'maxLagMs'>;
   /** The instrument registry subscriptions are checked against. */
   readonly instruments: InstrumentRegistry;
   /** Re-reads the keys file (GATEWAY_AUTH=keys; `main.ts` calls it on SIGHUP); a no-op otherwise. */
@@ -149,6 +151,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+    ...(options.wsKeepAliveMs === undefined ? {} : { wsKeepAliveMs: options.wsKeepAliveMs }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
   });

@@ -28,6 +28,7 @@ import { createFanout } from './fanout/fanout.ts';
 import type { Fanout } from './fanout/fanout-types.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './gates/http-timeouts.ts';
 import { registerAccessMetrics } from './metrics/access-metrics.ts';
+import { registerLagMetrics } from './metrics/lag-metrics.ts';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
 import { gateSockets } from './gates/socket-gate.ts';
@@ -35,6 +36,7 @@ import { useStreamAdmission } from './gates/stream-admission.ts';
 import { gateUpgrades } from './gates/upgrade-gate.ts';
 import { serveGraphqlWs } from './graphql-ws/ws-adapter.ts';
 import { createWsOptions } from './graphql-ws/ws-options.ts';
+import { wsSinkOf } from './graphql-ws/ws-sink.ts';
 import { createGatewayYoga, type YogaSetup } from './yoga.ts';
 
 export { GRAPHQL_PATH } from './routes.ts';
@@ -67,6 +69,8 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
   readonly trustProxy?: readonly string[];
   /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
   readonly httpTimeouts?: HttpTimeouts;
+  /** graphql-ws keepalive period; default WS_KEEPALIVE_MS (shorter in tests). */
+  readonly wsKeepAliveMs?: number;
   /** GATEWAY_AUTH's authenticator, trusted documents, GRAPHIQL and INTROSPECTION (`access/`); default: open, as before. */
   readonly access?: AccessSetup;
 }
@@ -157,20 +161,26 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       refusals: () => access.refusals,
       keysFileValid: () => options.access?.authenticator?.fileValid,
     });
-  serveGraphqlWs(
+  const keepAlive = serveGraphqlWs(
     wsServer,
     withWsAccess(
       createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
       access,
     ),
     {
-      keepAliveMs: WS_KEEPALIVE_MS,
+      keepAliveMs: options.wsKeepAliveMs ?? WS_KEEPALIVE_MS,
+      onStuck: (socket) => {
+        const sink = wsSinkOf(socket);
+        return sink === undefined ? 0 : fanout.endStuck(sink);
+      },
       logger: options.logger,
       maxMessageBytes: limits.wsMaxMessageBytes,
       idleTimeoutMs: limits.idleConnectionTimeoutMs,
       initTimeoutMs: limits.wsConnectionInitTimeoutMs,
     },
   );
+  if (metrics !== undefined)
+    registerLagMetrics(metrics.registry, { maxLagMs: () => fanout.maxLagMs(), stuckClosed: keepAlive.stuckClosed });
 
   return {
     httpServer,

@@ -87,6 +87,14 @@ export interface Fanout {
   /** The running group of `key` that a new member can join without executing anything. */
   live(key: string): LiveGroup | undefined;
   stats(): FanoutStats;
+  /**
+   * Ends every member writing to `sink` (state and event alike) with an
+   * in-band SUBSCRIBER_TOO_SLOW and its transport's end: the sink took
+   * nothing for a whole keepalive round. Returns how many it ended.
+   */
+  endStuck(sink: Sink): number;
+  /** Delivery lag: the age (ms) of the oldest message held for any member now; 0 when nothing is held. */
+  maxLagMs(): number;
   /** Resolves once no member is left (at once if none is). */
   drained(): Promise<void>;
 }

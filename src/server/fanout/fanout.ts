@@ -22,7 +22,9 @@
  * as the sink drains. An event member whose oldest held message is older than
  * `maxBehindMs` is ended on its own with an in-band `SUBSCRIBER_TOO_SLOW`
  * error and its transport's end; its connection and its other subscriptions
- * stay. One large message never ends anybody: only time behind counts. The
+ * stay. One large message never ends anybody: only time behind counts. A
+ * socket the keepalive finds stuck (`endStuck`) has all its members ended
+ * that way, state ones included. `maxLagMs` is the delivery lag (metrics). The
  * fan-out owns its counters (`SharingStats`, shown by `Query.status`, plus
  * `merged` and the deliveries by transport) and tells shutdown when its last
  * member has gone (`drained()`).
@@ -246,6 +248,22 @@ export function createFanout(options: FanoutOptions = {}): Fanout {
       return group !== undefined && group.source !== undefined && !group.closed ? group : undefined;
     },
     stats: () => ({ groups: groups.size, members, executions, deliveries, conflated, merged, tooSlow, deliveredBy: { ...deliveredBy } }),
+    endStuck(sink) {
+      let ended = 0;
+      for (const group of [...groups.values()])
+        for (const state of [...group.members])
+          if (state.member.sink === sink && !state.finished) {
+            endTooSlow(state);
+            ended++;
+          }
+      return ended;
+    },
+    maxLagMs() {
+      const t = now();
+      let oldest = t;
+      for (const group of groups.values()) for (const state of group.members) oldest = Math.min(oldest, state.backlog?.oldestAt() ?? t);
+      return t - oldest;
+    },
     drained: () => (members === 0 ? Promise.resolve() : new Promise<void>((resolve) => drainWaiters.push(resolve))),
   };
 }

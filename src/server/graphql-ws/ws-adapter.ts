@@ -7,7 +7,8 @@
  * operation (`IdOrdering`, in `id-ordering.ts`); keeps only the upgrade headers plugins may
  * read; and treats a socket's error (oversized or invalid frame,
  * reset) as that socket's problem only; explains an oversized message in its
- * close reason and closes idle sockets (`ws-limits.ts`). It constructs no socket;
+ * close reason and closes idle sockets (`ws-limits.ts`); keeps sockets alive
+ * without cutting slow readers (`ws-liveness.ts`). It constructs no socket;
  * `gateway-server.ts` owns the WebSocketServer. Close codes come from the
  * one table in `lib/errors.ts`.
  */
@@ -19,6 +20,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { clientAddress } from '../gates/client-address.ts';
 import { IdOrdering, isServerOnlyType, peekMessage } from './id-ordering.ts';
 import { idleSockets, oversizedMessageExplainer, uninitializedSockets, type SocketDeadlines } from './ws-limits.ts';
+import { countSent, startKeepAlive, type KeepAlive } from './ws-liveness.ts';
 
 /** The parts of the upgrade request kept for the socket's lifetime (not the whole IncomingMessage). */
 export interface UpgradeRequest {
@@ -35,8 +37,10 @@ export interface WsExtra {
 }
 
 export interface WsAdapterOptions {
-  /** Ping period; a socket that does not answer a ping within the same period is terminated. */
+  /** Ping period; a socket that neither answers a ping nor reads anything for a period is stuck (`ws-liveness.ts`). */
   readonly keepAliveMs: number;
+  /** Ends a stuck socket's subscriptions in band with SUBSCRIBER_TOO_SLOW; returns how many. */
+  readonly onStuck?: (socket: WebSocket) => number;
   readonly logger: Logger;
   /** `maxPayload` of the WebSocketServer (WS_MAX_MESSAGE_BYTES), named in the close reason of a larger message. */
   readonly maxMessageBytes?: number;
@@ -65,8 +69,8 @@ interface Deadlines {
 export function serveGraphqlWs(
   wss: WebSocketServer,
   serverOptions: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
-  { keepAliveMs, logger, maxMessageBytes, idleTimeoutMs, initTimeoutMs }: WsAdapterOptions,
-): void {
+  { keepAliveMs, onStuck, logger, maxMessageBytes, idleTimeoutMs, initTimeoutMs }: WsAdapterOptions,
+): Pick<KeepAlive, 'stuckClosed'> {
   const server = makeServer(serverOptions);
   const deadlines: Deadlines = {
     idle: idleTimeoutMs === undefined ? undefined : idleSockets(idleTimeoutMs),
@@ -76,22 +80,9 @@ export function serveGraphqlWs(
     deadlines.idle?.stop();
     deadlines.init?.stop();
   });
-  // One keep-alive timer for every socket: each round, a socket that did not answer the
-  // previous ping is terminated, and every other one is pinged again.
-  const awaitingPong = new Set<WebSocket>();
-  const pinger = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (socket.readyState !== socket.OPEN) continue;
-      if (awaitingPong.has(socket)) {
-        socket.terminate();
-        continue;
-      }
-      awaitingPong.add(socket);
-      socket.ping();
-    }
-  }, keepAliveMs);
-  pinger.unref();
-  wss.once('close', () => clearInterval(pinger));
+  // One keep-alive timer for every socket: judged by pong or by what it reads (`ws-liveness.ts`).
+  const keepAlive = startKeepAlive(wss, { keepAliveMs, logger, ...(onStuck === undefined ? {} : { onStuck }) });
+  wss.once('close', () => keepAlive.stop());
 
   // Listeners shared by every socket (`this` is the socket).
   function onError(this: WebSocket, error: Error): void {
@@ -99,7 +90,7 @@ export function serveGraphqlWs(
     logger.debug({ err: error.message }, 'graphql-ws socket error');
   }
   function onPong(this: WebSocket): void {
-    awaitingPong.delete(this);
+    keepAlive.pong(this);
   }
   const explainOversized = maxMessageBytes === undefined ? undefined : oversizedMessageExplainer(maxMessageBytes);
   // Each socket's adapter, for the shared listeners (a map entry costs less than a closure per socket).
@@ -108,7 +99,6 @@ export function serveGraphqlWs(
     adapters.get(this)?.receive(data, isBinary);
   }
   function onClose(this: WebSocket, code: number, reason: Buffer): void {
-    awaitingPong.delete(this);
     deadlines.idle?.clear(this);
     deadlines.init?.clear(this);
     adapters.get(this)?.onClose(code, reason);
@@ -130,6 +120,7 @@ export function serveGraphqlWs(
     socket.on('message', onMessage);
     socket.on('close', onClose);
   });
+  return { stuckClosed: keepAlive.stuckClosed };
 }
 
 /** graphql-ws's view of one `ws` socket, and that socket's message handling. */
@@ -159,6 +150,7 @@ class SocketAdapter {
     const socket = this.socket;
     return new Promise<void>((resolve) => {
       if (socket.readyState !== socket.OPEN) return resolve();
+      countSent(socket, data);
       // A failed send means the socket is going away; its close handler cleans up.
       socket.send(data, () => resolve());
     });

@@ -7,6 +7,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Framing, Member, Sink } from '../fanout/fanout-types.ts';
+import { countSent } from './ws-liveness.ts';
 
 /** Framings kept for the ids clients use most, so that members of those ids share one framing and its bytes. */
 const SHARED_FRAMINGS_MAX = 1_000;
@@ -40,12 +41,16 @@ class WsSink implements Sink {
   }
 
   write(bytes: string | Buffer): void {
+    countSent(this.socket, bytes);
     // Shared bytes go as a text frame, like the string form.
     this.socket.send(bytes, { binary: false });
   }
 }
 
 const sinks = new WeakMap<WebSocket, WsSink>();
+
+/** The sink of `socket`'s shared subscriptions, if it has had one. */
+export const wsSinkOf = (socket: WebSocket): Sink | undefined => sinks.get(socket);
 
 /** The member for operation `id` on `socket`. */
 export function wsMember(id: string, socket: WebSocket): Member {
