@@ -119,6 +119,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxNewTopicsPerSecondPerClient: limits.maxNewTopicsPerSecondPerClient,
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
+    resumeWindowMs: limits.resumeWindowMs,
+    resumeMaxEventsPerTopic: limits.resumeMaxEventsPerTopic,
     ...options.upstream,
     urls,
     serverCredential,

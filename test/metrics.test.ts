@@ -162,6 +162,7 @@ describe('GET /metrics', () => {
       'method',
       'statusCode',
       'reason',
+      'result',
       // a gateway key id (bounded by the keys file), `anonymous` when GATEWAY_AUTH=none
       'client',
     ]);

@@ -88,7 +88,8 @@ for (const channel of ALL_CHANNELS) {
       description: `${channel.description} (Coincall ${channel.market} \`${channel.dataType}\`${channel.access === 'private' ? ', private: needs your API key' : ''}.)`,
       args: Object.fromEntries(Object.entries(channel.args).map(([name, spec]) => [name, argRef(t.arg, spec)])),
       // How the server treats a slow subscriber of this field, and the key scope it needs (server/ reads them; it never imports channels/).
-      extensions: { delivery: channel.delivery, access: channel.access },
+      // `resumable`: a subscription with `after` replays its own trades first, so it is never shared.
+      extensions: { delivery: channel.delivery, resumable: channel.resumable === true, access: channel.access },
       subscribe: (_root: unknown, args: Readonly<Record<string, unknown>>, ctx: GatewayContext) => openStream(channel, args, ctx),
     };
     return channel.output.list

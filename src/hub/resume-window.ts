@@ -74,9 +74,15 @@ export interface ResumeWindow {
    * stream's identity (cluster). A cursor of another epoch is expired.
    */
   readonly epoch: string;
-  /** A subscriber or query joined `topic`: keep (or start keeping) its trades. */
-  retain(topic: WindowTopic): void;
-  /** The topic's last subscriber left: keep its trades for the window's time, then drop them. */
+  /**
+   * The hub opened `topic` (its upstream subscription starts): keep (or start
+   * keeping) its trades. Returns the newest trades already retained (at most
+   * `limit`), which the reopened topic must not deliver again when the source
+   * re-sends them (a stream backend that de-duplicates itself returns none).
+   * A window that outlived the topic records the time it was closed as a gap.
+   */
+  retain(topic: WindowTopic, limit: number): readonly unknown[];
+  /** The hub closed `topic` (its last subscriber left, then its linger): keep its trades for the window's time, then drop them. */
   release(topic: WindowTopic): void;
   /**
    * Records the trades of one published event (in order) and returns each one's

@@ -52,7 +52,7 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   /** A Query twin's topic had no first value in time. */
   'UPSTREAM_TIMEOUT',
-  /** In-band, not fatal: an event stream's upstream was interrupted (`extensions.since`/`until`); the subscription goes on. */
+  /** In-band, not fatal: an event stream has a gap (`extensions.since`/`until`/`reason`); the subscription goes on. */
   'STREAM_INTERRUPTED',
   /** TRUSTED_DOCUMENTS_FILE is set and the document is not one of them (and the key lacks `any-document`). */
   'PERSISTED_QUERY_NOT_FOUND',
@@ -93,8 +93,18 @@ export const limitExceeded = (message: string): GatewayError => new GatewayError
 /** The exchange sent no value in time (a Query twin waiting for a first value). */
 export const upstreamTimeout = (message: string): GatewayError => new GatewayError('UPSTREAM_TIMEOUT', message);
 /** An event stream's upstream was interrupted from `since` until `until` (ISO 8601); the subscription goes on. */
-export const streamInterrupted = (message: string, window: { readonly since: string; readonly until: string }): GatewayError =>
-  new GatewayError('STREAM_INTERRUPTED', message, window);
+/**
+ * Why an event stream has a gap: `UPSTREAM` (the exchange's stream was cut),
+ * `CURSOR_EXPIRED` (a resume cursor older than the retained window), `ENGINE`
+ * (a cluster replica lost its engine).
+ */
+export const INTERRUPTION_REASONS = ['UPSTREAM', 'CURSOR_EXPIRED', 'ENGINE'] as const;
+export type InterruptionReason = (typeof INTERRUPTION_REASONS)[number];
+
+export const streamInterrupted = (
+  message: string,
+  window: { readonly since: string; readonly until: string; readonly reason: InterruptionReason },
+): GatewayError => new GatewayError('STREAM_INTERRUPTED', message, window);
 
 export interface ExpectedErrorOptions {
   /** Where in the document the problem is. */

@@ -20,6 +20,7 @@ import { AccessControl, type AccessSetup } from './access/access-control.ts';
 import { useFieldScopes } from './access/field-scopes.ts';
 import { useHttpAccess } from './access/http-access.ts';
 import { withWsAccess } from './access/ws-access.ts';
+import { createClientLog, useClientLog } from './client-log.ts';
 import { createAddressGate } from './gates/address-gate.ts';
 import { NO_TRUSTED_PROXIES, trustedProxies } from './gates/client-address.ts';
 import { createConnectionGate } from './gates/connection-gate.ts';
@@ -101,7 +102,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   // graphql-ws sockets count as the WebSocketServer's clients; SSE streams hold the gate.
-  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size);
+  const clientLog = createClientLog(options.logger);
+  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size, clientLog);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const fanout = createFanout({
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
@@ -121,6 +123,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     limits,
     plugins: [
       streams,
+      useClientLog(clientLog),
       ...(access.active || !access.graphiql ? [useHttpAccess(access)] : []),
       ...(access.enabled ? [useFieldScopes()] : []),
       ...(setup.plugins ?? []),
@@ -133,7 +136,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
     gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
   );
-  gateSockets(httpServer, proxied.addresses, proxied.trusted);
+  gateSockets(httpServer, proxied.addresses, proxied.trusted, clientLog);
   const wsServer = new WebSocketServer({
     noServer: true,
     maxPayload: limits.wsMaxMessageBytes,
@@ -157,7 +160,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   serveGraphqlWs(
     wsServer,
     withWsAccess(
-      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }),
+      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
       access,
     ),
     {

@@ -119,6 +119,12 @@ function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
   return { ...plugin, onParse: (payload) => (hasHttpParams(payload.context) ? onParse(payload) : undefined) };
 }
 
+/** How many instruments are listed now (undefined before a list is loaded: the list is empty then). */
+function instrumentCount(context: BaseContext): number | undefined {
+  const status = context.instruments?.status();
+  return status === undefined ? undefined : status.options + status.futures;
+}
+
 const hasHttpParams = (context: unknown): boolean =>
   typeof context === 'object' && context !== null && 'params' in context && context.params !== undefined;
 
@@ -162,7 +168,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       // GraphiQL's hashed, compressed, long-cached files (`/graphiql/…`).
       useGraphiQLAssets(GRAPHQL_PATH),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
-      useQueryLimits(limits),
+      // The instrument list costs as many elements as are listed now (`query-cost.ts`).
+      useQueryLimits(limits, { currentListSizes: { 'Query.instruments': () => instrumentCount(setup.context) } }),
       // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
       useEnumValueHints(),
       // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.

@@ -20,8 +20,10 @@
  * of `heartbeatTimeoutMs` (data and heartbeat answers alike) drops it. Frames
  * larger than `maxFrameBytes` close the socket (1009): logged, counted by the
  * caller (`onOversized`), and the connection is renewed. Requests are paced
- * (`pacer.ts`). A refused credential (HTTP 403) is reported once and, unless
- * told to, not retried. Closing may first drain the paced queue, so that
+ * (`pacer.ts`). A refused credential (HTTP 401/403) is reported once and, unless
+ * told to, not retried; a 403 that came after the handshake's signature went
+ * stale (an exchange that stopped and came back) is not a verdict on the key:
+ * reconnected like a drop. Closing may first drain the paced queue, so that
  * shutdown's unsubscribes all go out, within a deadline.
  *
  * The exchange closes connections that carry no subscription for a while. A
@@ -34,7 +36,7 @@
  */
 import WebSocket from 'ws';
 import { HEARTBEAT_REQUEST, parseFrame } from '../../coincall/protocol.ts';
-import { signedUrl } from '../../coincall/signing.ts';
+import { SIGNATURE_MAX_SKEW_MS, signedUrl } from '../../coincall/signing.ts';
 import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../../lib/backoff.ts';
 import { CLOSE_CODES } from '../../lib/errors.ts';
 import {
@@ -186,7 +188,15 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     options.onFrame(frame, receivedAt);
   };
 
-  const refusedUpgrade = (status: number) => {
+  /** The upgrade of a handshake signed at `signedAt` was answered `status`. */
+  const refusedUpgrade = (status: number, signedAt: number) => {
+    const waitedMs = now() - signedAt;
+    if ((status === 401 || status === 403) && waitedMs > SIGNATURE_MAX_SKEW_MS) {
+      // Answered after its signature went stale (an exchange that stopped and came back reads the
+      // handshakes left waiting): that says nothing of the key. A fresh signature follows.
+      log.warn({ status, waitedMs }, 'upstream refused a handshake answered after its signature went stale; reconnecting');
+      return goDown(`upgrade answered ${status} after ${waitedMs} ms`);
+    }
     if (status === 401 || status === 403) {
       if (!options.retryOnRefusal) {
         enter({ kind: 'refused' });
@@ -200,7 +210,8 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   };
 
   function connect(attempt: number, renewing: boolean): void {
-    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), {
+    const signedAt = now();
+    const ws = new WebSocket(signedUrl(options.url, options.credential, signedAt), {
       handshakeTimeout: CONNECT_TIMEOUT_MS,
       ...(options.maxFrameBytes === undefined ? {} : { maxPayload: options.maxFrameBytes }),
     });
@@ -216,7 +227,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     });
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
-      if (current()) refusedUpgrade(res.statusCode ?? 0);
+      if (current()) refusedUpgrade(res.statusCode ?? 0, signedAt);
     });
     ws.on('close', (code, reason) => {
       if (!current()) return;
