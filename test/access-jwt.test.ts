@@ -56,6 +56,12 @@ describe('GATEWAY_AUTH=jwt with a PEM public key', () => {
     expect(expired.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     const { samples } = await scrapeMetrics(gateway.port);
     expect(sumOf(samples, 'coincall_gateway_auth_refusals_total', { reason: 'expired' })).toBe(1);
+    // No token (nor a piece of its signature) reaches a log line or a status answer.
+    const used = await token(privateKey);
+    const status = await post(gateway.url, { query: '{ status { mode version } }' }, bearer(used));
+    const signature = used.split('.')[2] ?? used;
+    expect(gateway.logs.text()).not.toContain(signature);
+    expect(JSON.stringify(status.body)).not.toContain(signature);
     expect(sumOf(samples, 'coincall_gateway_auth_refusals_total', { reason: 'unknown' })).toBe(2);
   });
 
