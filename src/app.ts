@@ -136,6 +136,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       operations: loadExampleOperations(new URL('../schema/operations/', import.meta.url)),
       now,
       // The examples name a listed expiry and option once the registry has a list (on the simulator: its own).
+      gatewayKeyPlaceholder: (config.access?.mode ?? 'none') !== 'none',
+      enabled: config.access?.graphiql !== 'off',
       examples: { variables: (market) => exampleVariables({ ...market, listed: instruments }), isPrivate: isPrivateExample },
       // On the simulator: its BTCUSD level for a near-the-money example, and its demo key so private tabs work. Never a real key.
       ...(simulator === undefined

@@ -115,3 +115,20 @@ describe('GATEWAY_AUTH=none', () => {
     expect(samples.some((s) => s.name === 'coincall_gateway_client_connections' && s.labels['client'] === 'anonymous')).toBe(true);
   });
 });
+
+describe('GraphiQL with GATEWAY_AUTH on', () => {
+  it('serves the page without a key, its headers prefilled with where the key goes', async () => {
+    const gateway = await keysGateway();
+    const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('your gateway key (GATEWAY_AUTH is on): replace this text with it');
+  });
+
+  it('is not served with GRAPHIQL=off', async () => {
+    const gateway = await startTestGateway({ config: { access: { mode: 'none', graphiql: 'off' } } });
+    const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    await page.body?.cancel();
+    expect((await post(gateway.url, { query: '{ status { mode } }' })).status).toBe(200);
+  });
+});

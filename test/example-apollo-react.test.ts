@@ -5,16 +5,19 @@
  * graphql-ws) draws a depth chart and a ladder whose levels change, the trade
  * tape (Apollo's default HttpLink: multipart HTTP) fills with trades, the
  * option chain of the next expiry shows its strikes; and with no gateway to
- * talk to, each view says so while the page stays up.
+ * talk to, each view says so while the page stays up. The gateway runs with
+ * TRUSTED_DOCUMENTS_FILE set to the page's manifest: the page needs nothing else,
+ * and a document it does not list is refused.
  * Without /usr/bin/chromium this file skips (`.ci/run` installs it).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { persistedDocuments } from '../examples/apollo-react/persisted-documents.ts';
 import { disposeAll, onDispose, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { serveStatic, type StaticSite } from './helpers/static-site.ts';
 
@@ -74,7 +77,10 @@ describe.skipIf(!hasChromium)(
       expect(existsSync(join(outDir, 'index.html'))).toBe(true);
       site = await serveStatic(outDir);
       onDispose(() => site.close());
-      gateway = await startTestGateway();
+      // The gateway runs only the page's own documents (its manifest, as `npm run example:manifest` builds it).
+      const trustedDocumentsFile = join(outDir, 'persisted-documents.json');
+      writeFileSync(trustedDocumentsFile, JSON.stringify(persistedDocuments()));
+      gateway = await startTestGateway({ config: { access: { mode: 'none', trustedDocumentsFile } } });
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       onDispose(() => browser.close());
       page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -91,6 +97,15 @@ describe.skipIf(!hasChromium)(
       page.waitForFunction(([id, n]) => Number(document.querySelector(`[data-testid="${id}"]`)?.textContent) > n, [testId, than] as const, {
         timeout: LIVE_TIMEOUT_MS,
       });
+
+    it('runs on a gateway that refuses every document the page does not list', async () => {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query: '{ status { mode } }' }),
+      });
+      expect(JSON.stringify(await res.json())).toContain('PERSISTED_QUERY_NOT_FOUND');
+    });
 
     it(
       'draws the BTCUSD book as a depth chart and a ladder, and its levels change',

@@ -186,7 +186,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       ...(setup.plugins ?? []),
     ],
     // Computed per page load, so the example expiry never goes stale; assets from npm, not a CDN.
-    graphiql: () => graphiqlOptions(setup.graphiql, setup.schema),
+    // GRAPHIQL=off: no page at all (the access plugin answers such a GET with 404).
+    graphiql: () => (setup.graphiql.enabled === false ? false : graphiqlOptions(setup.graphiql, setup.schema)),
     // A small page naming GraphiQL's files from the npm package (no CDN, works offline), served apart.
     renderGraphiQL: renderGraphiQLPage,
     context: ({ request, connectionParams, req }): GatewayContext => {

@@ -42,6 +42,14 @@ function apolloHash(extensions: unknown): string | undefined {
   return isRecord(persisted) && typeof persisted['sha256Hash'] === 'string' ? persisted['sha256Hash'] : undefined;
 }
 
+/** The query text of a refused request named by `documentId` (the refusal is its result; it never runs). */
+const REFUSED_PLACEHOLDER = '{ __typename }';
+
+function withoutDocumentId<T extends object>(params: T): Omit<T, 'documentId'> {
+  const { documentId: _id, ...rest } = params as T & { readonly documentId?: unknown };
+  return rest;
+}
+
 export function useHttpAccess(access: AccessControl): Plugin {
   const byRequest = new WeakMap<Request, Principal>();
   return {
@@ -69,11 +77,14 @@ export function useHttpAccess(access: AccessControl): Plugin {
         params.operationName,
         principal,
       );
-      if (!checked.ok) return setResult({ errors: [checked.error] });
+      if (!checked.ok) {
+        // yoga's parameter check runs after this plugin and refuses an unknown `documentId` parameter (400): it goes.
+        if (documentId !== undefined) setParams({ ...withoutDocumentId(params), query: REFUSED_PLACEHOLDER });
+        return setResult({ errors: [checked.error] });
+      }
       if ((documentId !== undefined || checked.query !== params.query) && checked.query !== undefined) {
         // yoga refuses parameters it does not know: `documentId` goes once it has named the query.
-        const { documentId: _id, ...rest } = params as typeof params & { readonly documentId?: unknown };
-        setParams({ ...rest, query: checked.query });
+        setParams({ ...withoutDocumentId(params), query: checked.query });
       }
       if (!access.enabled) return;
       const req: unknown = Reflect.get(context, 'req');

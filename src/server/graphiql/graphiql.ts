@@ -47,6 +47,8 @@ const EXAMPLES_HEADER = ` # query ${EXAMPLES_TAB}: every channel without a tab o
 `;
 const JSON_INDENT = 2;
 const EMPTY_HEADERS = '{}';
+/** The `Authorization` value GraphiQL's headers start with when GATEWAY_AUTH is on: where the key goes. */
+export const GATEWAY_KEY_PLACEHOLDER = 'Bearer <your gateway key (GATEWAY_AUTH is on): replace this text with it>';
 
 export function loadExampleOperations(directory: URL): ExampleOperation[] {
   let files: string[];
@@ -91,6 +93,10 @@ export interface GraphiQLSetup {
    * built-in simulator's demo account belongs here; never a real key.
    */
   readonly demoCredential?: DemoCredential | undefined;
+  /** GRAPHIQL=off: the page is not served (default: served). */
+  readonly enabled?: boolean;
+  /** GATEWAY_AUTH is on: every tab's headers start with an `Authorization` placeholder that says where the key goes. */
+  readonly gatewayKeyPlaceholder?: boolean;
   /** The examples' variables and access, from the channel files. */
   readonly examples: ExampleSource;
 }
@@ -126,14 +132,20 @@ export function withDefaults(query: string, values: Readonly<Record<string, unkn
 /** The GraphiQL page's options: the featured tabs in order (default first), then one tab with every other example. */
 export function graphiqlOptions(setup: GraphiQLSetup, schema: GraphQLSchema): GraphiQLPageOptions {
   const variables = setup.examples.variables({ now: setup.now(), referencePrice: setup.referencePrice });
+  const keyHeader: Readonly<Record<string, string>> =
+    setup.gatewayKeyPlaceholder === true ? { Authorization: GATEWAY_KEY_PLACEHOLDER } : {};
+  const withKey = Object.keys(keyHeader).length > 0;
   const headers =
     setup.demoCredential === undefined
-      ? undefined
+      ? withKey
+        ? JSON.stringify(keyHeader, null, JSON_INDENT)
+        : undefined
       : JSON.stringify(
-          { [API_KEY_HEADER]: setup.demoCredential.apiKey, [API_SECRET_HEADER]: setup.demoCredential.apiSecret },
+          { ...keyHeader, [API_KEY_HEADER]: setup.demoCredential.apiKey, [API_SECRET_HEADER]: setup.demoCredential.apiSecret },
           null,
           JSON_INDENT,
         );
+  const publicHeaders = withKey ? JSON.stringify(keyHeader, null, JSON_INDENT) : EMPTY_HEADERS;
   const featured = FEATURED_TABS.flatMap((name) => setup.operations.filter((op) => op.name === name));
   const others = setup.operations.filter((op) => !FEATURED_TABS.includes(op.name));
   const valuesOf = (name: string): Readonly<Record<string, unknown>> => (Object.hasOwn(variables, name) ? { ...variables[name] } : {});
@@ -154,7 +166,7 @@ export function graphiqlOptions(setup: GraphiQLSetup, schema: GraphQLSchema): Gr
       query: op.query,
       variables: values === undefined || Object.keys(values).length === 0 ? null : JSON.stringify(values, null, JSON_INDENT),
       // An empty object, not null: GraphiQL would fill a null with `defaultHeaders`.
-      headers: headers === undefined ? null : setup.examples.isPrivate(op.name) ? headers : EMPTY_HEADERS,
+      headers: headers === undefined ? null : setup.examples.isPrivate(op.name) ? headers : publicHeaders,
     };
   });
   tabs.push(...examplesTab);
