@@ -48,6 +48,10 @@ export interface GatewayLimits {
   readonly upstreamMaxPendingTopics: number;
   /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
   readonly querySnapshotTimeoutMs: number;
+  /** A subscribe (or resubscribe) the exchange leaves unanswered this long is sent again, and `/ready` turns 503 while it stays so. */
+  readonly upstreamAckTimeoutMs: number;
+  /** How far behind the exchange (receive time minus the frame's own time) the gateway may read before `/ready` turns 503. */
+  readonly upstreamMaxLagMs: number;
 }
 
 export interface LimitSetting {
@@ -227,6 +231,22 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     meaning:
       'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
   },
+  upstreamAckTimeoutMs: {
+    env: 'UPSTREAM_ACK_TIMEOUT_MS',
+    fallback: 5_000,
+    min: 500,
+    max: 60_000,
+    meaning:
+      'A subscribe the exchange leaves unanswered this many ms is logged, counted (`coincall_gateway_upstream_ack_timeouts_total`) and sent again with backoff; an event stream that was flowing gets `STREAM_INTERRUPTED` once it is answered, and `/ready` answers 503 naming the topic meanwhile.',
+  },
+  upstreamMaxLagMs: {
+    env: 'UPSTREAM_MAX_LAG_MS',
+    fallback: 10_000,
+    min: 1_000,
+    max: 600_000,
+    meaning:
+      "How far behind the exchange the gateway may read (receive time minus the frame's own `ts`, smoothed over recent frames); past it `/ready` answers 503 with the lag, so a load balancer stops sending new clients to a gateway that cannot keep up.",
+  },
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -256,6 +276,8 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
     upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
     querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
+    upstreamAckTimeoutMs: v('upstreamAckTimeoutMs'),
+    upstreamMaxLagMs: v('upstreamMaxLagMs'),
   };
 }
 

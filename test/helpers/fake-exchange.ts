@@ -81,6 +81,19 @@ export interface FakeExchange {
   silence(silent: boolean): void;
   /** Stops (true) or resumes publishing one topic's data; heartbeats are still answered. */
   muteTopic(dataType: string, payload: unknown, muted: boolean): void;
+  /**
+   * Upstream-holes faults: the next `n` subscribes (on any connection) are
+   * recorded but never answered nor subscribed, as an exchange that loses them.
+   */
+  swallowSubscribes(n: number): void;
+  /**
+   * Goes silent (as `silence(true)`) and comes back the moment `n` subscribes
+   * were lost to the silence: the exchange returns just after a reconnected
+   * socket wrote its resubscribes, which are never answered.
+   */
+  silenceUntilLost(n: number): void;
+  /** Subscribes swallowed so far (by `swallowSubscribes`, or lost to a silence). */
+  swallowed: number;
   close(): Promise<void>;
 }
 
@@ -99,6 +112,9 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   let idleClosing = options.idleCloseMs !== undefined;
   let silent = false;
   const muted = new Set<string>();
+  let toSwallow = 0;
+  /** With `silenceUntilLost`: subscribes still to lose before the silence ends. */
+  let silentFor: number | undefined;
   /** Items published per topic, latest last (bounded by `replayOnSubscribe`). */
   const history = new Map<string, { dt: number; items: object[] }>();
 
@@ -137,6 +153,14 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       if (on) muted.add(topicOf(dataType, payload));
       else muted.delete(topicOf(dataType, payload));
     },
+    swallowSubscribes(n) {
+      toSwallow = n;
+    },
+    silenceUntilLost(n) {
+      silent = true;
+      silentFor = n;
+    },
+    swallowed: 0,
     stopIdleCloses: () => {
       idleClosing = false;
       for (const timer of idleTimers) clearTimeout(timer);
@@ -164,6 +188,23 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     idleTimers.add(timer);
   };
 
+  /** Whether to lose this request (see `swallowSubscribes`). */
+  const swallow = (request: FakeRequest): boolean => {
+    if (request.action !== 'subscribe' || toSwallow <= 0) return false;
+    toSwallow--;
+    exchange.swallowed++;
+    return true;
+  };
+
+  /** Counts a subscribe the silence lost; ends a `silenceUntilLost` silence after its count. */
+  const lostToSilence = (message: object) => {
+    if ((message as Record<string, unknown>)['action'] !== 'subscribe') return;
+    exchange.swallowed++;
+    if (silentFor === undefined || --silentFor > 0) return;
+    silentFor = undefined;
+    silent = false;
+  };
+
   const onMessage = (connection: FakeConnection, text: string) => {
     let message: unknown;
     try {
@@ -172,7 +213,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       return;
     }
     if (typeof message !== 'object' || message === null) return;
-    if (silent) return;
+    if (silent) return lostToSilence(message);
     const record = message as Record<string, unknown>;
     const action = typeof record['action'] === 'string' ? record['action'] : '';
     if (action === 'heartbeat') {
@@ -183,6 +224,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     const dataType = typeof record['dataType'] === 'string' ? record['dataType'] : undefined;
     const request: FakeRequest = { connection: connection.index, action, dataType, payload: record['payload'] };
     requests.push(request);
+    if (swallow(request)) return;
     const reply = options.reply?.(request) ?? 'ack';
     if (reply === 'silence') return;
     if (reply !== 'ack') return connection.socket.send(reply.text);

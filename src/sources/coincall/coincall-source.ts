@@ -26,6 +26,7 @@ import { openConnection, type UpstreamConnection } from './connection.ts';
 import { createHubCounters, type CountedHub } from './connection-counters.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer } from './multiplexer.ts';
 import { createPrivateAdmission } from './private-admission.ts';
+import { readinessOf } from './readiness.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import { takeSnapshot } from '../../hub/snapshot.ts';
 import { attachSubscriber } from '../../hub/subscriber.ts';
@@ -89,6 +90,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     topicCount: () => h.mux.topics().length,
   });
   let closing: Promise<void> | undefined;
+  /** Subscribes left unanswered past their deadline, by market (since start). */
+  const ackTimeouts = new Map<MarketName, number>();
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
   const closeHub = (hub: Hub, drainMs = 0): Promise<void> => {
@@ -115,6 +118,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
+      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+      ...(options.ackRetryBackoff === undefined ? {} : { ackRetryBackoff: options.ackRetryBackoff }),
+      onAckTimeout: () => ackTimeouts.set(market, (ackTimeouts.get(market) ?? 0) + 1),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -162,6 +168,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     );
 
   for (const market of MARKETS) openHub(market, options.serverCredential, 'public', 'public');
+  const publicHubs = () => MARKETS.map((m) => hubs.get(`${m}:public`));
 
   /** The credentials (fingerprints) with private connections open or opening. */
   const privateOwners = (): Set<string> => new Set([...hubs.values()].filter((h) => h.access === 'private').map((h) => h.owner));
@@ -223,9 +230,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         refusedCredentials: admission.refusedCount(),
         drops,
         ...counters.snapshot(all.map(counted)),
+        ackTimeouts: [...ackTimeouts].map(([market, count]) => ({ market, count })),
       };
     },
-    ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
+    ready: () => readinessOf(publicHubs()).ready,
+    readiness: () => readinessOf(publicHubs()),
     onChange(listener) {
       changeListeners.add(listener);
       return () => void changeListeners.delete(listener);

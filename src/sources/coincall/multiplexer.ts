@@ -22,12 +22,12 @@ import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
-import { createAckTracker } from './ack-tracker.ts';
+import { createAckTracker, type OverdueTopic } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
 import { startStaleWatch } from './stale-watch.ts';
 
-export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './ack-tracker.ts';
+export { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff, type OverdueTopic } from './ack-tracker.ts';
 export type { DropCounters } from './frame-router.ts';
 export type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 export { DEFAULT_LINGER_MS } from '../../hub/topic-table.ts';
@@ -56,6 +56,12 @@ export interface MultiplexerOptions {
   readonly throttleRetries?: number;
   /** Delay before re-send n (0-based) of a throttled subscribe (default defaultThrottleBackoff). */
   readonly throttleBackoff?: Backoff;
+  /** How long a written subscribe may stay unanswered before it is sent again (default DEFAULT_ACK_TIMEOUT_MS). */
+  readonly ackTimeoutMs?: number;
+  /** Delay before re-send n (0-based) of an overdue subscribe. */
+  readonly ackRetryBackoff?: Backoff;
+  /** A subscribe went unanswered past its deadline (counted for the operator). */
+  readonly onAckTimeout?: () => void;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
   /** Whether the connection is alive (stale topics are only looked for then). */
@@ -86,6 +92,8 @@ export interface Multiplexer {
   /** Fails every topic (the credential was refused, or shutdown). */
   failAll(error: Error): void;
   topics(): TopicInfo[];
+  /** The topics whose subscribe is unanswered past its deadline, oldest first. */
+  overdue(): OverdueTopic[];
   /** No topic is live (lingering ones count as live: they are still subscribed upstream). */
   isIdle(): boolean;
   readonly drops: Readonly<DropCounters>;
@@ -104,6 +112,7 @@ interface CoincallTopics extends TopicSource<MultiplexerStatus> {
   /** Fails the topic: forgotten here (no unsubscribe goes out), failed in the hub. */
   fail(topic: SourceTopic, error: Error): void;
   countOversized(): void;
+  overdue(): OverdueTopic[];
   readonly drops: Readonly<DropCounters>;
   readonly frames: Readonly<Record<string, number>>;
 }
@@ -126,6 +135,9 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     now,
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
+    ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+    ...(options.ackRetryBackoff === undefined ? {} : { ackRetryBackoff: options.ackRetryBackoff }),
+    ...(options.onAckTimeout === undefined ? {} : { onOverdue: options.onAckTimeout }),
   });
   const router = createFrameRouter({ market, hub, logger, answered: (topic) => acks.answered(topic) });
   const stale = startStaleWatch({
@@ -157,6 +169,7 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     drops: router.drops,
     frames: router.frames,
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
+    overdue: () => acks.overdue(),
     admit() {
       if (scheduler.pending() >= maxPending)
         throw limitExceeded(
@@ -224,6 +237,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       for (const topic of [...table.topics()]) coincall.fail(topic, error);
     },
     isIdle: () => table.size === 0,
+    overdue: () => coincall.overdue(),
     topics: () => coincall.status().topics,
     close: () => table.close(),
   };

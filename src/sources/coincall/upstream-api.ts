@@ -87,6 +87,18 @@ export interface UpstreamOptions {
   readonly maxNewTopicsPerSecondPerClient?: number;
   /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
   readonly maxPendingTopics?: number;
+  /** How long a written subscribe may stay unanswered before it is sent again (default: UPSTREAM_ACK_TIMEOUT_MS's). */
+  readonly ackTimeoutMs?: number;
+  /** Delay before re-send n (0-based) of an overdue subscribe (default: the next rate window plus jitter). */
+  readonly ackRetryBackoff?: Backoff;
+}
+
+/** What `/ready` reports of the upstream: ready, or why not (each reason one short line). */
+export interface UpstreamReadiness {
+  readonly ready: boolean;
+  /** `ready`, `upstream not connected` (a public connection is down) or `upstream degraded` (connected, but not serving). */
+  readonly status: 'ready' | 'upstream not connected' | 'upstream degraded';
+  readonly reasons: readonly string[];
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -108,6 +120,8 @@ export interface UpstreamStatus {
   readonly reconnects?: HubCountsSnapshot['reconnects'];
   readonly frames?: HubCountsSnapshot['frames'];
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
+  /** Since start: subscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS, by market. */
+  readonly ackTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
 }
 
 export interface Upstream {
@@ -132,6 +146,8 @@ export interface Upstream {
    * it for idleness (routine: the next subscription is not delayed by it).
    */
   ready(): boolean;
+  /** `ready()` with its reasons: a public connection down, a live public topic unanswered past its deadline. */
+  readiness?(): UpstreamReadiness;
   /** Calls `listener` on every change of an upstream connection's state (opened, dropped, closed...); returns its removal. */
   onChange(listener: () => void): () => void;
   /**
