@@ -12,9 +12,14 @@
  * event channel gets one `StreamInterruption` before any newer event. Event
  * channels that declare `dedupeReplays` remember their recent event ids, and
  * for a while after such a resume drop the items the source sends again.
+ *
+ * Probe (`probe`, those channels only): the source re-subscribed a quiet topic;
+ * the first frame after its answer is judged by `probe.ts` (quiet market,
+ * missed items recovered, or a gap to signal).
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import type { Listener } from './listener.ts';
+import { judgeProbe, PROBE_WINDOW_MS, type Probe } from './probe.ts';
 import { createReplayFilter, type ReplayFilter } from './replay-filter.ts';
 import { StreamInterruption } from './signals.ts';
 import { snapshotMemoryOf, type SnapshotMemory } from './snapshot-memory.ts';
@@ -35,6 +40,8 @@ export class Topic {
   /** When the source last answered a subscribe of it (undefined: never yet). */
   #answeredAt: number | undefined;
   readonly #replays: ReplayFilter | undefined;
+  /** A probe under way (see `probe`). */
+  #probe: Probe | undefined;
 
   constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined) {
     this.channel = channel;
@@ -75,9 +82,18 @@ export class Topic {
 
   /** The source answered (an ack, or data) at `at`; an interruption then reaches every event listener. */
   answered(at: number): void {
+    const before = this.#answeredAt;
     this.#answeredAt = at;
     const since = this.#interruptedSince;
-    if (since === undefined) return;
+    if (since === undefined) {
+      if (this.#probe !== undefined && this.#probe.openedAt === undefined) {
+        this.#probe = { ...this.#probe, openedAt: at, since: this.#lastEventAt ?? before ?? at };
+        this.#replays?.resumed(at);
+      }
+      return;
+    }
+    // The interruption says it all: no probe verdict on top of it.
+    this.#probe = undefined;
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
@@ -85,14 +101,40 @@ export class Topic {
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
+  /**
+   * The source re-subscribes this quiet topic to check it: the first frame
+   * after the answer is judged against what was delivered (event channels that
+   * dedupe replays only); `report` hears of missed items.
+   */
+  probe(report: Probe['report']): void {
+    if (this.#replays !== undefined) this.#probe = { report, openedAt: undefined, since: undefined };
+  }
+
   /** Turns one frame's items (received at `receivedAt`, stamped `frameTs` by the source) into events, once, and hands each to every listener. */
   publish(items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void {
     const channel = this.channel;
+    const probe = this.#probe;
+    if (probe?.openedAt !== undefined) this.#probe = undefined;
     this.#lastEventAt = receivedAt;
-    const events = channel.toEvents(items, this.#last);
-    for (const raw of events) {
-      const event = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
-      if (event === null) continue;
+    const raw = channel.toEvents(items, this.#last);
+    const probed = probe?.openedAt !== undefined && receivedAt - probe.openedAt <= PROBE_WINDOW_MS && this.#replays !== undefined;
+    if (probed) {
+      const { events, signal } = judgeProbe(probe, raw, this.#replays, receivedAt);
+      if (signal !== undefined) for (const listener of this.listeners) listener.interrupted?.(signal);
+      return this.#deliver(events, frameTs);
+    }
+    const events: unknown[] = [];
+    for (const event of raw) {
+      const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
+      if (kept !== null) events.push(kept);
+    }
+    this.#deliver(events, frameTs);
+  }
+
+  /** Hands each event (replays already dropped) to every listener. */
+  #deliver(events: readonly unknown[], frameTs: number | undefined): void {
+    const channel = this.channel;
+    for (const event of events) {
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event, frameTs);

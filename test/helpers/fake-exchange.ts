@@ -13,6 +13,9 @@
  * one topic's data while heartbeats are still answered; with
  * `replayOnSubscribe`, a subscribe is answered by re-sending that topic's last
  * N published frames' items (as the exchange re-sends its last trades).
+ * Upstream holes (issue 22): `swallowSubscribes` loses the next subscribes,
+ * `silenceUntilLost` ends a silence right after it lost a reconnect's
+ * resubscribes, `killTopic` stops a topic until it is subscribed again.
  * `publish` sends a data frame to every connection subscribed to the topic.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -92,6 +95,12 @@ export interface FakeExchange {
    * socket wrote its resubscribes, which are never answered.
    */
   silenceUntilLost(n: number): void;
+  /**
+   * The topic dies for the subscriptions it has now: its data stops (still
+   * recorded for replays) while heartbeats are answered, until a new subscribe
+   * of it, which gets the usual replay (`replayOnSubscribe`) and revives it.
+   */
+  killTopic(dataType: string, payload: unknown): void;
   /** Subscribes swallowed so far (by `swallowSubscribes`, or lost to a silence). */
   swallowed: number;
   close(): Promise<void>;
@@ -113,6 +122,8 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   let silent = false;
   const muted = new Set<string>();
   let toSwallow = 0;
+  /** Topics killed by `killTopic`, until their next subscribe. */
+  const dead = new Set<string>();
   /** With `silenceUntilLost`: subscribes still to lose before the silence ends. */
   let silentFor: number | undefined;
   /** Items published per topic, latest last (bounded by `replayOnSubscribe`). */
@@ -136,7 +147,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       past.items.push(...items);
       past.items.splice(0, Math.max(0, past.items.length - keep));
       history.set(key, past);
-      if (silent || muted.has(key)) return 0;
+      if (silent || muted.has(key) || dead.has(key)) return 0;
       const text = JSON.stringify({ dt, c: 20, d: items });
       let sent = 0;
       for (const c of connections)
@@ -159,6 +170,9 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     silenceUntilLost(n) {
       silent = true;
       silentFor = n;
+    },
+    killTopic(dataType, payload) {
+      dead.add(topicOf(dataType, payload));
     },
     swallowed: 0,
     stopIdleCloses: () => {
@@ -239,6 +253,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
         ? [topicOf(dataType, payload)]
         : symbols.map((symbol) => topicOf(dataType, { ...(payload as Record<string, unknown>), symbol }));
     for (const key of keys) {
+      if (action === 'subscribe') dead.delete(key);
       if (action === 'subscribe') connection.topics.add(key);
       else connection.topics.delete(key);
     }

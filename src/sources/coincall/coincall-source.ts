@@ -92,6 +92,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   let closing: Promise<void> | undefined;
   /** Subscribes left unanswered past their deadline, by market (since start). */
   const ackTimeouts = new Map<MarketName, number>();
+  /** Trades topics a probe found dead, by market (since start). */
+  const deadTopics = new Map<MarketName, number>();
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
   const closeHub = (hub: Hub, drainMs = 0): Promise<void> => {
@@ -129,6 +131,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       },
       connected: () => hub?.connection.stats().state === 'open' && hub.connection.available(),
       ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
+      ...(options.probeAfterMs === undefined ? {} : { probeAfterMs: options.probeAfterMs }),
+      onDeadTopic: () => deadTopics.set(market, (deadTopics.get(market) ?? 0) + 1),
     });
     const connection = openConnection({
       market,
@@ -231,6 +235,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         drops,
         ...counters.snapshot(all.map(counted)),
         ackTimeouts: [...ackTimeouts].map(([market, count]) => ({ market, count })),
+        deadTopics: [...deadTopics].map(([market, count]) => ({ market, count })),
       };
     },
     ready: () => readinessOf(publicHubs()).ready,

@@ -68,6 +68,10 @@ export interface MultiplexerOptions {
   readonly connected?: () => boolean;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Silence before a trades topic is probed (default DEFAULT_PROBE_AFTER_MS). */
+  readonly probeAfterMs?: number;
+  /** A probed topic turned out dead (missed items were delivered; `gap`: some may be lost). */
+  readonly onDeadTopic?: (gap: boolean) => void;
   /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
   readonly maxPendingTopics?: number;
 }
@@ -152,6 +156,20 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
       acks.renewing(topic);
       scheduler.resubscribe(topic);
     },
+    probe: (topic) => {
+      hub.probe?.(topic, ({ missed, gap }) => {
+        logger.warn(
+          { channel: topic.channel.id, key: topic.key, missed, gap },
+          gap
+            ? 'upstream trades topic was dead on a live connection; delivered what the exchange still had, some trades may be lost (STREAM_INTERRUPTED)'
+            : 'upstream trades topic was dead on a live connection; delivered the trades it missed',
+        );
+        options.onDeadTopic?.(gap);
+      });
+      acks.renewing(topic);
+      scheduler.resubscribe(topic);
+    },
+    ...(options.probeAfterMs === undefined ? {} : { probeAfterMs: options.probeAfterMs }),
     ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
   });
   const infoOf = (t: SourceTopic): TopicInfo => ({

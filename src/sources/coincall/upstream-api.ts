@@ -81,6 +81,8 @@ export interface UpstreamOptions {
   readonly maxFrameBytes?: number;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Silence before a trades topic is probed (default DEFAULT_PROBE_AFTER_MS). */
+  readonly probeAfterMs?: number;
   /** Private handshakes per second from one client address (default: its limit's). */
   readonly privateHandshakesPerSecondPerAddress?: number;
   /** New upstream topics one client may open per second (default: its limit's). */
@@ -122,6 +124,8 @@ export interface UpstreamStatus {
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
   /** Since start: subscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS, by market. */
   readonly ackTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
+  /** Since start: trades topics found dead on a live connection by a probe, by market. */
+  readonly deadTopics?: readonly { readonly market: MarketName; readonly count: number }[];
 }
 
 export interface Upstream {
