@@ -48,5 +48,5 @@ export function judgeProbe(
   const gap = missed === total;
   probe.report({ missed, gap });
   const since = probe.since ?? at;
-  return { events: kept, signal: gap ? new StreamInterruption(since, Math.max(since, at)) : undefined };
+  return { events: kept, signal: gap ? new StreamInterruption(since, Math.max(since, at), 'UPSTREAM') : undefined };
 }

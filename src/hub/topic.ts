@@ -16,11 +16,19 @@
  * Probe (`probe`, those channels only): the source re-subscribed a quiet topic;
  * the first frame after its answer is judged by `probe.ts` (quiet market,
  * missed items recovered, or a gap to signal).
+ *
+ * Resumable channels (trades) keep their events in the resume window
+ * (`resume-window.ts`) when the table has one: each trade is stamped with its
+ * `cursor` before any listener sees it, and the topic's own gaps are recorded
+ * there at their place.
  */
 import type { AnyChannel } from '../channels/channel.ts';
+import { isRecord } from '../lib/json.ts';
+import { stampTrade } from './cursor.ts';
 import type { Listener } from './listener.ts';
 import { judgeProbe, PROBE_WINDOW_MS, type Probe } from './probe.ts';
-import { createReplayFilter, type ReplayFilter } from './replay-filter.ts';
+import { createReplayFilter, REPLAY_MEMORY, type ReplayFilter } from './replay-filter.ts';
+import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 import { snapshotMemoryOf, type SnapshotMemory } from './snapshot-memory.ts';
 
@@ -42,13 +50,22 @@ export class Topic {
   readonly #replays: ReplayFilter | undefined;
   /** A probe under way (see `probe`). */
   #probe: Probe | undefined;
+  /** The resume window, for a resumable channel's topic in a table that has one. */
+  readonly window: ResumeWindow | undefined;
+  /** The topic as the window names it. */
+  readonly windowTopic: WindowTopic;
 
-  constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined) {
+  constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined, window?: ResumeWindow) {
     this.channel = channel;
     this.key = key;
     this.payload = payload;
     this.#replays = channel.dedupeReplays === true ? createReplayFilter() : undefined;
     this.snapshot = snapshotMemoryOf(channel);
+    this.window = channel.resumable === true ? window : undefined;
+    this.windowTopic = { channel: channel.id, key };
+    // A topic reopened within the window: what the window holds was delivered already.
+    const retained = this.window?.retain(this.windowTopic, REPLAY_MEMORY);
+    if (retained !== undefined) this.#replays?.seed(retained);
   }
 
   get subscribers(): number {
@@ -97,7 +114,12 @@ export class Topic {
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
-    const signal = new StreamInterruption(since, Math.max(since, at));
+    this.#signal(new StreamInterruption(since, Math.max(since, at), 'UPSTREAM'));
+  }
+
+  /** Records an upstream gap in the window at its place and tells every listener. */
+  #signal(signal: StreamInterruption): void {
+    this.window?.gap(this.windowTopic, signal.since, signal.until, 'UPSTREAM');
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
@@ -118,27 +140,47 @@ export class Topic {
     this.#lastEventAt = receivedAt;
     const raw = channel.toEvents(items, this.#last);
     const probed = probe?.openedAt !== undefined && receivedAt - probe.openedAt <= PROBE_WINDOW_MS && this.#replays !== undefined;
+    let passed: unknown[] = [];
     if (probed) {
-      const { events, signal } = judgeProbe(probe, raw, this.#replays, receivedAt);
-      if (signal !== undefined) for (const listener of this.listeners) listener.interrupted?.(signal);
-      return this.#deliver(events, frameTs);
-    }
-    const events: unknown[] = [];
-    for (const event of raw) {
-      const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
-      if (kept !== null) events.push(kept);
-    }
-    this.#deliver(events, frameTs);
-  }
-
-  /** Hands each event (replays already dropped) to every listener. */
-  #deliver(events: readonly unknown[], frameTs: number | undefined): void {
-    const channel = this.channel;
-    for (const event of events) {
+      const judged = judgeProbe(probe, raw, this.#replays, receivedAt);
+      if (judged.signal !== undefined) this.#signal(judged.signal);
+      passed = judged.events;
+    } else
+      for (const event of raw) {
+        const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
+        if (kept !== null) passed.push(kept);
+      }
+    for (const kept of passed) {
+      const event = this.window === undefined ? kept : this.#retain(this.window, kept, receivedAt);
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event, frameTs);
     }
+  }
+
+  /**
+   * Records a list of trades in the window, oldest first (a frame lists them
+   * newest first), and returns the list as it came, each trade stamped with its cursor.
+   */
+  #retain(window: ResumeWindow, event: unknown, receivedAt: number): unknown {
+    if (!Array.isArray(event)) return event;
+    const trades: unknown[] = event;
+    const timeOf = (trade: unknown) => (isRecord(trade) && typeof trade['timestamp'] === 'number' ? trade['timestamp'] : receivedAt);
+    // By time, and for equal times from the end of the list (the older).
+    const order = trades.map((_, i) => i).sort((a, b) => timeOf(trades[a]) - timeOf(trades[b]) || b - a);
+    const positions = window.append(
+      this.windowTopic,
+      order.map((i) => trades[i]),
+      receivedAt,
+    );
+    const stamped = trades.slice();
+    order.forEach((i, n) => {
+      const trade = trades[i];
+      const position = positions[n];
+      if (!isRecord(trade) || position === undefined) return;
+      stamped[i] = stampTrade(trade, { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade) });
+    });
+    return stamped;
   }
 
   /** Fails every listener (they are let go). */

@@ -35,24 +35,13 @@ import type { Frame } from '../../coincall/protocol.ts';
 import type { SourceTopic } from '../../hub/source-port.ts';
 import { ackKeyOf, ackKeyOfTopic } from './ack-key.ts';
 import type { AckTracker, AckTrackerOptions, OverdueTopic } from './ack-tracker-api.ts';
-import {
-  ANSWERED,
-  DEFAULT_ACK_TIMEOUT_MS,
-  DEFAULT_THROTTLE_RETRIES,
-  RATE_WINDOW_MS,
-  defaultAckRetryBackoff,
-  defaultThrottleBackoff,
-  timerOf,
-  type SubscribeState,
-} from './subscribe-state.ts';
+import { ANSWERED, DEFAULT_ACK_TIMEOUT_MS, defaultAckRetryBackoff, timerOf, type SubscribeState } from './subscribe-state.ts';
+import { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff, THROTTLE_SUSPECT_WINDOW_MS, TOO_MANY_REQUESTS } from './throttle-policy.ts';
 
 export type { AckTracker, AckTrackerOptions, OverdueTopic } from './ack-tracker-api.ts';
-export { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff, type SubscribeState } from './subscribe-state.ts';
+export { DEFAULT_ACK_TIMEOUT_MS, type SubscribeState } from './subscribe-state.ts';
+export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
 
-/** A "too many request" answer implicates the unanswered subscribes written within this long before it. */
-const THROTTLE_SUSPECT_WINDOW_MS = 2 * RATE_WINDOW_MS;
-/** How the exchange words its rate-limit answer (a notice, or a failed acknowledgement). */
-const TOO_MANY_REQUESTS = /too many requests?/i;
 /** Written batches awaiting their acknowledgement, at most; past it the oldest is forgotten (its topics still answer by data). */
 const MAX_TRACKED_BATCHES = 1_000;
 

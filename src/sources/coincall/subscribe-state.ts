@@ -8,18 +8,9 @@
  *      ├──re-send── throttled   └──no answer within the deadline──> overdue
  *      └──re-send (backoff)─────────────────────────────────────────────┘
  */
-import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
+import type { Backoff } from '../../lib/backoff.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
-
-/** Re-sends of a subscribe the exchange answered with "too many request", before the topic fails. */
-export const DEFAULT_THROTTLE_RETRIES = 5;
-/** The exchange counts requests per second: a retry waits for the next window, plus jitter. */
-export const RATE_WINDOW_MS = 1_000;
-/** Retry n waits RATE_WINDOW_MS plus up to min(4 s, 0.5 s × 2^n): at most about 16 s over five retries. */
-export const defaultThrottleBackoff: Backoff = (() => {
-  const jitter = fullJitterBackoff({ baseMs: 500, maxMs: 4_000 });
-  return (attempt: number) => RATE_WINDOW_MS + jitter(attempt);
-})();
+import { defaultThrottleBackoff } from './throttle-policy.ts';
 
 /** How long a written subscribe may stay unanswered before it is sent again (UPSTREAM_ACK_TIMEOUT_MS). */
 export const DEFAULT_ACK_TIMEOUT_MS = LIMIT_SETTINGS.upstreamAckTimeoutMs.fallback;

@@ -14,6 +14,8 @@ import type { HubCountsSnapshot } from './connection-counters.ts';
 import type { DropCounters, TopicInfo } from './multiplexer.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import type { Subscription } from '../../hub/subscriber.ts';
+import type { ResumeCounts } from '../../hub/resume.ts';
+import type { ResumeWindow } from '../../hub/resume-window.ts';
 
 /** How long a private connection outlives its last topic. */
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
@@ -89,6 +91,12 @@ export interface UpstreamOptions {
   readonly maxNewTopicsPerSecondPerClient?: number;
   /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
   readonly maxPendingTopics?: number;
+  /** Where public trades topics retain their trades for `after` and the trades queries (default: an in-memory window of the limits below). */
+  readonly resumeWindow?: ResumeWindow;
+  /** The in-memory window's time (default: RESUME_WINDOW_MS's). */
+  readonly resumeWindowMs?: number;
+  /** The in-memory window's trades per topic (default: RESUME_MAX_EVENTS_PER_TOPIC's). */
+  readonly resumeMaxEventsPerTopic?: number;
   /** How long a written subscribe may stay unanswered before it is sent again (default: UPSTREAM_ACK_TIMEOUT_MS's). */
   readonly ackTimeoutMs?: number;
   /** Delay before re-send n (0-based) of an overdue subscribe (default: the next rate window plus jitter). */
@@ -126,6 +134,8 @@ export interface UpstreamStatus {
   readonly ackTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
   /** Since start: trades topics found dead on a live connection by a probe, by market. */
   readonly deadTopics?: readonly { readonly market: MarketName; readonly count: number }[];
+  /** Subscriptions with `after`, by outcome, since start. */
+  readonly resumes?: Readonly<ResumeCounts>;
 }
 
 export interface Upstream {
@@ -142,8 +152,17 @@ export interface Upstream {
       readonly onTake?: (frameTs: number | undefined) => void;
     },
   ): Subscription;
-  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
-  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
+  /**
+   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
+   * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
+   * `limit`: the most trades a trades twin answers (from the resume window; with `after`, the trades after that cursor).
+   */
+  snapshot(
+    channel: AnyChannel,
+    args: unknown,
+    credential: Credential | undefined,
+    options?: { readonly client?: ClientRef | undefined; readonly limit?: number },
+  ): Promise<unknown>;
   status(): UpstreamStatus;
   /**
    * Every public connection is open, or reconnecting after the exchange closed

@@ -1,0 +1,76 @@
+/**
+ * The cluster's settings (`CLUSTER_*`), read with the rest of the
+ * configuration: unset `CLUSTER_NATS_URL` means a single process (no cluster
+ * object at all); set, the process is one replica of the cluster sharing that
+ * NATS server. The trades stream keeps the resume window's retention
+ * (`RESUME_WINDOW_MS`, `RESUME_MAX_EVENTS_PER_TOPIC`).
+ */
+import { hostname } from 'node:os';
+import { envValue, readInteger, type Env } from './env.ts';
+
+export const DEFAULT_CLUSTER_NAME = 'coincall';
+/** A topic lease's life without renewal: a dead holder is replaced within it. */
+export const DEFAULT_CLUSTER_LEASE_TTL_MS = 5_000;
+/** Below a second, renewals (a third of the TTL) would crowd the engine and a GC pause would lose leases. */
+export const MIN_CLUSTER_LEASE_TTL_MS = 500;
+export const MAX_CLUSTER_LEASE_TTL_MS = 60_000;
+/** Replicas holding each trades topic at once: two, so losing one loses no trade. */
+export const DEFAULT_CLUSTER_EVENT_PUBLISHERS = 2;
+/** How long trades stay retained (the trades stream's max age). */
+export const DEFAULT_RESUME_WINDOW_MS = 900_000;
+/** Most trades retained per topic (the trades stream's per-subject limit). */
+export const DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC = 20_000;
+
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+const NATS_SCHEMES = ['nats:', 'tls:', 'ws:', 'wss:'];
+
+export interface ClusterConfig {
+  /** NATS server(s), comma-separated. */
+  readonly natsUrl: string;
+  readonly name: string;
+  readonly nodeId: string;
+  readonly leaseTtlMs: number;
+  readonly eventPublishers: number;
+  readonly retentionMs: number;
+  readonly maxEventsPerTopic: number;
+}
+
+function isNatsUrl(text: string): boolean {
+  try {
+    return NATS_SCHEMES.includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The default node id: the host name and the process id (unique on one machine, readable in status). */
+export function defaultNodeId(pid: number | undefined): string {
+  return pid === undefined ? hostname() : `${hostname()}-${pid}`;
+}
+
+/** The cluster settings (`pid`: the process id, for the default node id), or undefined when `CLUSTER_NATS_URL` is unset; problems go to `problems`. */
+export function readClusterConfig(env: Env, problems: string[], pid?: number): ClusterConfig | undefined {
+  const natsUrl = envValue(env, 'CLUSTER_NATS_URL');
+  if (natsUrl === undefined) return undefined;
+  for (const server of natsUrl.split(',').map((s) => s.trim())) {
+    if (!isNatsUrl(server)) problems.push(`CLUSTER_NATS_URL must be nats:// URLs separated by commas, got "${server}".`);
+  }
+  const name = envValue(env, 'CLUSTER_NAME') ?? DEFAULT_CLUSTER_NAME;
+  if (!CLUSTER_NAME.test(name)) problems.push(`CLUSTER_NAME must be 1 to 32 letters, digits, "_" or "-", got "${name}".`);
+  return {
+    natsUrl,
+    name,
+    nodeId: envValue(env, 'CLUSTER_NODE_ID') ?? defaultNodeId(pid),
+    leaseTtlMs: readInteger(
+      env,
+      'CLUSTER_LEASE_TTL_MS',
+      DEFAULT_CLUSTER_LEASE_TTL_MS,
+      MIN_CLUSTER_LEASE_TTL_MS,
+      MAX_CLUSTER_LEASE_TTL_MS,
+      problems,
+    ),
+    eventPublishers: readInteger(env, 'CLUSTER_EVENT_PUBLISHERS', DEFAULT_CLUSTER_EVENT_PUBLISHERS, 1, 2, problems),
+    retentionMs: readInteger(env, 'RESUME_WINDOW_MS', DEFAULT_RESUME_WINDOW_MS, 1_000, 7 * 86_400_000, problems),
+    maxEventsPerTopic: readInteger(env, 'RESUME_MAX_EVENTS_PER_TOPIC', DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC, 1, 10_000_000, problems),
+  };
+}

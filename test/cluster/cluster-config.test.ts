@@ -1,0 +1,57 @@
+/**
+ * The cluster's settings: unset CLUSTER_NATS_URL leaves a single process (no
+ * cluster settings at all); set, each CLUSTER_* variable has its default and
+ * its range, and a bad value stops start-up with a message naming it.
+ */
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.ts';
+
+describe('cluster settings', () => {
+  it('are absent without CLUSTER_NATS_URL: a single process, as before', () => {
+    const result = readConfig({ CLUSTER_NAME: 'other' });
+    expect(result.ok && result.config.cluster).toBeUndefined();
+  });
+
+  it('take their defaults when only CLUSTER_NATS_URL is set', () => {
+    const result = readConfig({ CLUSTER_NATS_URL: 'nats://127.0.0.1:4222' }, 4321);
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        cluster: {
+          natsUrl: 'nats://127.0.0.1:4222',
+          name: 'coincall',
+          leaseTtlMs: 5_000,
+          eventPublishers: 2,
+          retentionMs: 900_000,
+          maxEventsPerTopic: 20_000,
+        },
+      },
+    });
+    expect(result.ok && result.config.cluster?.nodeId).toMatch(/-4321$/);
+  });
+
+  it('read every CLUSTER_* variable', () => {
+    const result = readConfig({
+      CLUSTER_NATS_URL: 'nats://a:4222,nats://b:4222',
+      CLUSTER_NAME: 'gw_eu',
+      CLUSTER_NODE_ID: 'gw-1',
+      CLUSTER_LEASE_TTL_MS: '1000',
+      CLUSTER_EVENT_PUBLISHERS: '1',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      config: { cluster: { natsUrl: 'nats://a:4222,nats://b:4222', name: 'gw_eu', nodeId: 'gw-1', leaseTtlMs: 1_000, eventPublishers: 1 } },
+    });
+  });
+
+  it.each([
+    [{ CLUSTER_NATS_URL: 'http://127.0.0.1:4222' }, 'CLUSTER_NATS_URL'],
+    [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_NAME: 'a.b' }, 'CLUSTER_NAME'],
+    [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_LEASE_TTL_MS: '100' }, 'CLUSTER_LEASE_TTL_MS'],
+    [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_EVENT_PUBLISHERS: '3' }, 'CLUSTER_EVENT_PUBLISHERS'],
+  ])('refuse a bad value (%o names %s)', (env, name) => {
+    const result = readConfig(env);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.join('\n')).toContain(name);
+  });
+});
