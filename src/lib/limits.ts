@@ -50,8 +50,6 @@ export interface GatewayLimits {
   readonly querySnapshotTimeoutMs: number;
   /** A subscribe (or resubscribe) the exchange leaves unanswered this long is sent again, and `/ready` turns 503 while it stays so. */
   readonly upstreamAckTimeoutMs: number;
-  /** How far behind the exchange (receive time minus the frame's own time) the gateway may read before `/ready` turns 503. */
-  readonly upstreamMaxLagMs: number;
   /** How long trades stay retained for `after` (and a closed topic's trades after its last subscriber left). */
   readonly resumeWindowMs: number;
   /** Most trades retained per trades topic for `after`. */
@@ -244,14 +242,6 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     meaning:
       'A subscribe the exchange leaves unanswered this many ms is logged, counted (`coincall_gateway_upstream_ack_timeouts_total`) and sent again with backoff; an event stream that was flowing gets `STREAM_INTERRUPTED` once it is answered, and `/ready` answers 503 naming the topic meanwhile.',
   },
-  upstreamMaxLagMs: {
-    env: 'UPSTREAM_MAX_LAG_MS',
-    fallback: 10_000,
-    min: 1_000,
-    max: 600_000,
-    meaning:
-      "How far behind the exchange the gateway may read (receive time minus the frame's own `ts`, smoothed over recent frames); past it `/ready` answers 503 with the lag, so a load balancer stops sending new clients to a gateway that cannot keep up.",
-  },
   resumeWindowMs: {
     env: 'RESUME_WINDOW_MS',
     fallback: 900_000,
@@ -297,7 +287,6 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
     querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
     upstreamAckTimeoutMs: v('upstreamAckTimeoutMs'),
-    upstreamMaxLagMs: v('upstreamMaxLagMs'),
     resumeWindowMs: v('resumeWindowMs'),
     resumeMaxEventsPerTopic: v('resumeMaxEventsPerTopic'),
   };
