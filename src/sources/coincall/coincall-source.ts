@@ -271,8 +271,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         resumes: { ...resumes },
       };
     },
-    ready: () => readinessOf(publicHubs()).ready,
-    readiness: () => readinessOf(publicHubs()),
+    ready: () => readinessOf(publicHubs(), now(), options.maxLagMs).ready,
+    readiness: () => readinessOf(publicHubs(), now(), options.maxLagMs),
     onChange(listener) {
       changeListeners.add(listener);
       return () => void changeListeners.delete(listener);

@@ -101,6 +101,8 @@ export interface UpstreamOptions {
   readonly ackTimeoutMs?: number;
   /** Delay before re-send n (0-based) of an overdue subscribe (default: the next rate window plus jitter). */
   readonly ackRetryBackoff?: Backoff;
+  /** How far behind the exchange a public connection may read before `/ready` turns 503 (default DEFAULT_UPSTREAM_MAX_LAG_MS). */
+  readonly maxLagMs?: number;
 }
 
 /** What `/ready` reports of the upstream: ready, or why not (each reason one short line). */
