@@ -20,6 +20,7 @@ describe('lag behind the exchange', () => {
     await waitFor(() => upstream.readiness?.().ready === false, '/ready not ready');
     const futures = upstream.status().connections.find((c) => c.market === 'futures');
     expect(futures?.lagMs).toBeGreaterThanOrEqual(30_000);
+    expect(upstream.status().connections.find((c) => c.market === 'options')?.lagMs).toBeUndefined();
     expect(upstream.readiness?.()).toMatchObject({
       status: 'upstream degraded',
       reasons: [expect.stringMatching(/^futures reads \d+ ms behind the exchange \(past 1000 ms\)$/)],
