@@ -15,6 +15,7 @@ import { gatewaySchema } from '../src/graphql/schema.ts';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { silentLogger } from '../src/lib/logger.ts';
 import { createFanout } from '../src/server/fanout/fanout.ts';
+import type { Readiness } from '../src/server/routes.ts';
 import type { WsExtra } from '../src/server/graphql-ws/ws-adapter.ts';
 import type { WsContext } from '../src/server/graphql-ws/ws-envelop.ts';
 import { createWsOptions } from '../src/server/graphql-ws/ws-options.ts';
@@ -26,7 +27,11 @@ const unused = (): never => {
   throw new Error('not used in-process');
 };
 
-function gatewayYoga(ready: () => boolean): GatewayYoga {
+function gatewayYoga(check: () => boolean | Readiness): GatewayYoga {
+  const ready = () => {
+    const result = check();
+    return typeof result === 'boolean' ? result : result.ready;
+  };
   const upstream: Upstream = {
     subscribe: unused,
     snapshot: unused,
@@ -41,7 +46,7 @@ function gatewayYoga(ready: () => boolean): GatewayYoga {
     context: { upstream, now: Date.now, mode: 'SIMULATED', version: 'test', startedAt: 0, sharing },
     logger: silentLogger,
     graphiql: { operations: [], now: Date.now, examples: { variables: () => ({}), isPrivate: () => false } },
-    ready,
+    ready: check,
     limits: DEFAULT_LIMITS,
   });
 }
@@ -61,6 +66,18 @@ describe('the plain routes, as yoga plugins', () => {
     ready = false;
     const down = await yoga.fetch('http://localhost/ready');
     expect([down.status, await down.json()]).toEqual([503, { status: 'upstream not connected' }]);
+  });
+
+  it('answers /ready 503 with the reasons the upstream gives (an unanswered topic), 200 without', async () => {
+    let reasons: string[] = ['futuresTrades BTCUSD: subscribe unanswered for 6000 ms (past UPSTREAM_ACK_TIMEOUT_MS)'];
+    const yoga = gatewayYoga(() =>
+      reasons.length === 0 ? { ready: true, status: 'ready', reasons } : { ready: false, status: 'upstream degraded', reasons },
+    );
+    const degraded = await yoga.fetch('http://localhost/ready');
+    expect([degraded.status, await degraded.json()]).toEqual([503, { status: 'upstream degraded', reasons }]);
+    reasons = [];
+    const up = await yoga.fetch('http://localhost/ready');
+    expect([up.status, await up.json()]).toEqual([200, { status: 'ready' }]);
   });
 
   it('redirects / to /graphql', async () => {

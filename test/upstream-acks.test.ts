@@ -33,10 +33,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function tracked({ retries = 2 } = {}) {
+function tracked({ retries = 2, ackTimeoutMs = 60_000 } = {}) {
   vi.useFakeTimers({ now: 1_000_000 });
   const sent: Array<{ action: string; payload: unknown }> = [];
   const failures: string[] = [];
+  const interruptions: string[] = [];
+  let overdueCount = 0;
   /** The connection's writes: requests reach the socket when `written()` is called. */
   const queued: Array<() => void> = [];
   const table = createTopicTable({}, (hub) => {
@@ -57,12 +59,19 @@ function tracked({ retries = 2 } = {}) {
           failures.push(`${topic.key}: ${error.message}`);
           hub.failed(topic, error);
         },
+        interrupted: (at, topic) => {
+          interruptions.push(topic?.key ?? '*');
+          hub.interrupted(at, topic);
+        },
       },
       schedule: (topic, options) => scheduler.subscribe(topic, options),
       logger: silentLogger,
       now: Date.now,
       throttleRetries: retries,
       throttleBackoff: () => RETRY_MS,
+      ackTimeoutMs,
+      ackRetryBackoff: () => RETRY_MS,
+      onOverdue: () => overdueCount++,
     });
     return {
       acks,
@@ -88,7 +97,7 @@ function tracked({ retries = 2 } = {}) {
   };
   const confirmed = (topic: SourceTopic) => handles.get(topic)?.confirmed;
   const subscribes = (symbol: string) => sent.filter((r) => r.action === 'subscribe' && JSON.stringify(r.payload).includes(symbol)).length;
-  return { table, acks, open, written, subscribes, failures, confirmed };
+  return { table, acks, open, written, subscribes, failures, confirmed, interruptions, overdue: () => overdueCount };
 }
 
 describe('ack tracker', () => {
@@ -97,7 +106,7 @@ describe('ack tracker', () => {
     const topic = open('BTCUSD');
     expect(acks.state(topic)?.kind).toBe('sending');
     written();
-    expect(acks.state(topic)).toEqual({ kind: 'awaiting', since: Date.now(), retries: 0 });
+    expect(acks.state(topic)).toMatchObject({ kind: 'awaiting', since: Date.now(), retries: 0 });
     acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
     expect(acks.state(topic)?.kind).toBe('answered');
     await expect(confirmed(topic)).resolves.toBeUndefined();
@@ -180,5 +189,50 @@ describe('ack tracker', () => {
     vi.advanceTimersByTime(RETRY_MS * 10);
     expect(subscribes('BTCUSD')).toBe(3);
     expect(acks.state(topic)?.kind).toBe('sending');
+  });
+});
+
+describe('ack deadline', () => {
+  const DEADLINE_MS = 1_000;
+
+  it('re-sends a subscribe left unanswered past the deadline, with backoff, until it is answered', () => {
+    const { acks, open, written, subscribes, interruptions, overdue } = tracked({ ackTimeoutMs: DEADLINE_MS });
+    const topic = open('BTCUSD');
+    written();
+    const writtenAt = Date.now();
+    vi.advanceTimersByTime(DEADLINE_MS - 1);
+    expect(acks.overdue()).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(acks.state(topic)?.kind).toBe('overdue');
+    expect(acks.overdue()).toEqual([{ topic, since: writtenAt }]);
+    expect(overdue()).toBe(1);
+    expect(interruptions).toEqual(['BTCUSD']);
+    vi.advanceTimersByTime(RETRY_MS);
+    expect(subscribes('BTCUSD')).toBe(2);
+    written();
+    // Still unanswered since the first write, while the re-send waits for its own answer.
+    expect(acks.overdue()).toEqual([{ topic, since: writtenAt }]);
+    vi.advanceTimersByTime(DEADLINE_MS + RETRY_MS);
+    expect(subscribes('BTCUSD')).toBe(3);
+    expect(overdue()).toBe(2);
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
+    expect(acks.state(topic)?.kind).toBe('answered');
+    expect(acks.overdue()).toEqual([]);
+  });
+
+  it('leaves an answered subscribe alone, and forgets a topic that left', () => {
+    const { acks, open, written, subscribes, table } = tracked({ ackTimeoutMs: DEADLINE_MS });
+    const answered = open('BTCUSD');
+    written();
+    acks.handleAck(ack({ symbol: 'BTCUSD' }, true));
+    const left = open('ETHUSD');
+    written();
+    acks.forget(left);
+    vi.advanceTimersByTime(DEADLINE_MS * 5);
+    expect(acks.state(answered)?.kind).toBe('answered');
+    expect(subscribes('BTCUSD')).toBe(1);
+    expect(acks.overdue()).toEqual([]);
+    table.close();
   });
 });

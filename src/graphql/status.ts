@@ -63,6 +63,12 @@ const UpstreamConnectionRef = builder.objectRef<ConnectionStatus>('UpstreamConne
       description: 'When the last frame arrived.',
       resolve: (c) => c.lastMessageAt ?? null,
     }),
+    lagMs: t.int({
+      nullable: true,
+      description:
+        "How far behind the exchange this connection reads, in ms: the age of the frames it reads (receive time minus the frame's own time), the highest of the last 5 to 10 s; null without recent stamped data. Past 10 s `/ready` answers 503.",
+      resolve: (c) => (c.lagMs === undefined ? null : Math.round(c.lagMs)),
+    }),
   }),
 });
 

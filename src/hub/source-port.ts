@@ -30,6 +30,14 @@
  * - `interrupted(at, topic?)`: the stream of every topic (or of one) was cut at
  *   `at` (a dropped connection, a resubscribe); it resumes at the next
  *   `answered`.
+ * - `probe(topic, report)` (optional): the source re-subscribes an event topic
+ *   that went quiet, to tell a quiet market from a dead topic. After the next
+ *   `answered`, the first frame (the exchange's batch of its recent items) is
+ *   compared with what was delivered: items already delivered are dropped; if
+ *   new ones remain they are delivered, after a `StreamInterruption` when the
+ *   batch does not reach back to what was delivered (some may be missing), and
+ *   `report` gets the verdict. A batch of nothing new is a quiet market: nothing
+ *   is said.
  * - `find(channel, key)` and `topics()`: the live topics, for routing a frame
  *   and for walking them (reconnect, status).
  *
@@ -63,12 +71,21 @@ export interface TopicSource<Status = unknown> {
   status(): Status;
 }
 
+/** What a probe found (see `HubPort.probe`): a topic that was dead while its connection lived. */
+export interface ProbeVerdict {
+  /** Items of the probe's batch that had never been delivered (now delivered). */
+  readonly missed: number;
+  /** The batch did not reach back to what was delivered: some items may be lost (listeners were told). */
+  readonly gap: boolean;
+}
+
 /** What a source tells the hub. */
 export interface HubPort {
   answered(topic: SourceTopic, at: number): void;
   publish(topic: SourceTopic, items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void;
   failed(topic: SourceTopic, error: Error): void;
   interrupted(at: number, topic?: SourceTopic): void;
+  probe?(topic: SourceTopic, report: (verdict: ProbeVerdict) => void): void;
   find(channel: AnyChannel, key: string): SourceTopic | undefined;
   topics(): IterableIterator<SourceTopic>;
 }

@@ -84,6 +84,9 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
       if (ref !== undefined) entries.get(ref)?.topic.interrupt(at);
       else for (const entry of entries.values()) entry.topic.interrupt(at);
     },
+    probe(ref, report) {
+      entries.get(ref)?.topic.probe(report);
+    },
     find,
     topics: () => entries.keys(),
   };

@@ -13,6 +13,10 @@
  * channels that declare `dedupeReplays` remember their recent event ids, and
  * for a while after such a resume drop the items the source sends again.
  *
+ * Probe (`probe`, those channels only): the source re-subscribed a quiet topic;
+ * the first frame after its answer is judged by `probe.ts` (quiet market,
+ * missed items recovered, or a gap to signal).
+ *
  * Resumable channels (trades) keep their events in the resume window
  * (`resume-window.ts`) when the table has one: each trade is stamped with its
  * `cursor` before any listener sees it, and the topic's own gaps are recorded
@@ -22,6 +26,7 @@ import type { AnyChannel } from '../channels/channel.ts';
 import { isRecord } from '../lib/json.ts';
 import { stampTrade } from './cursor.ts';
 import type { Listener } from './listener.ts';
+import { judgeProbe, PROBE_WINDOW_MS, type Probe } from './probe.ts';
 import { createReplayFilter, REPLAY_MEMORY, type ReplayFilter } from './replay-filter.ts';
 import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
@@ -43,6 +48,8 @@ export class Topic {
   /** When the source last answered a subscribe of it (undefined: never yet). */
   #answeredAt: number | undefined;
   readonly #replays: ReplayFilter | undefined;
+  /** A probe under way (see `probe`). */
+  #probe: Probe | undefined;
   /** The resume window, for a resumable channel's topic in a table that has one. */
   readonly window: ResumeWindow | undefined;
   /** The topic as the window names it. */
@@ -92,26 +99,59 @@ export class Topic {
 
   /** The source answered (an ack, or data) at `at`; an interruption then reaches every event listener. */
   answered(at: number): void {
+    const before = this.#answeredAt;
     this.#answeredAt = at;
     const since = this.#interruptedSince;
-    if (since === undefined) return;
+    if (since === undefined) {
+      if (this.#probe !== undefined && this.#probe.openedAt === undefined) {
+        this.#probe = { ...this.#probe, openedAt: at, since: this.#lastEventAt ?? before ?? at };
+        this.#replays?.resumed(at);
+      }
+      return;
+    }
+    // The interruption says it all: no probe verdict on top of it.
+    this.#probe = undefined;
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
-    const signal = new StreamInterruption(since, Math.max(since, at), 'UPSTREAM');
+    this.#signal(new StreamInterruption(since, Math.max(since, at), 'UPSTREAM'));
+  }
+
+  /** Records an upstream gap in the window at its place and tells every listener. */
+  #signal(signal: StreamInterruption): void {
     this.window?.gap(this.windowTopic, signal.since, signal.until, 'UPSTREAM');
     for (const listener of this.listeners) listener.interrupted?.(signal);
+  }
+
+  /**
+   * The source re-subscribes this quiet topic to check it: the first frame
+   * after the answer is judged against what was delivered (event channels that
+   * dedupe replays only); `report` hears of missed items.
+   */
+  probe(report: Probe['report']): void {
+    if (this.#replays !== undefined) this.#probe = { report, openedAt: undefined, since: undefined };
   }
 
   /** Turns one frame's items (received at `receivedAt`, stamped `frameTs` by the source) into events, once, and hands each to every listener. */
   publish(items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void {
     const channel = this.channel;
+    const probe = this.#probe;
+    if (probe?.openedAt !== undefined) this.#probe = undefined;
     this.#lastEventAt = receivedAt;
-    const events = channel.toEvents(items, this.#last);
-    for (const raw of events) {
-      const passed = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
-      if (passed === null) continue;
-      const event = this.window === undefined ? passed : this.#retain(this.window, passed, receivedAt);
+    const raw = channel.toEvents(items, this.#last);
+    const probed = probe?.openedAt !== undefined && receivedAt - probe.openedAt <= PROBE_WINDOW_MS && this.#replays !== undefined;
+    let passed: unknown[] = [];
+    if (probed) {
+      const judged = judgeProbe(probe, raw, this.#replays, receivedAt);
+      if (judged.signal !== undefined) this.#signal(judged.signal);
+      passed = judged.events;
+    } else
+      for (const event of raw) {
+        const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
+        if (kept !== null) passed.push(kept);
+      }
+    for (const kept of passed) {
+      const event = this.window === undefined ? kept : this.#retain(this.window, kept, receivedAt);
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event, frameTs);

@@ -17,7 +17,13 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF_BASE_MS = 500;
-export const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/**
+ * The longest reconnect delay: 5 s, so that once the exchange is back a
+ * connection waits at most that long for its next attempt (`/ready` is back
+ * within RECOVERY_BOUND_MS, `connection.ts`). The backoff starts over after the
+ * first good frame of a session, so a flapping exchange is not hammered faster.
+ */
+export const DEFAULT_BACKOFF_MAX_MS = 5_000;
 
 /** Full jitter: a uniform delay in [0, min(max, base * 2^attempt)). */
 export function fullJitterBackoff(options: BackoffOptions): Backoff {

@@ -48,6 +48,8 @@ export interface GatewayLimits {
   readonly upstreamMaxPendingTopics: number;
   /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
   readonly querySnapshotTimeoutMs: number;
+  /** A subscribe (or resubscribe) the exchange leaves unanswered this long is sent again, and `/ready` turns 503 while it stays so. */
+  readonly upstreamAckTimeoutMs: number;
   /** How long trades stay retained for `after` (and a closed topic's trades after its last subscriber left). */
   readonly resumeWindowMs: number;
   /** Most trades retained per trades topic for `after`. */
@@ -232,6 +234,14 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     meaning:
       'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
   },
+  upstreamAckTimeoutMs: {
+    env: 'UPSTREAM_ACK_TIMEOUT_MS',
+    fallback: 5_000,
+    min: 500,
+    max: 60_000,
+    meaning:
+      'A subscribe the exchange leaves unanswered this many ms is logged, counted (`coincall_gateway_upstream_ack_timeouts_total`) and sent again with backoff; an event stream that was flowing gets `STREAM_INTERRUPTED` once it is answered, and `/ready` answers 503 naming the topic meanwhile.',
+  },
   resumeWindowMs: {
     env: 'RESUME_WINDOW_MS',
     fallback: 900_000,
@@ -276,6 +286,7 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
     upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
     querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
+    upstreamAckTimeoutMs: v('upstreamAckTimeoutMs'),
     resumeWindowMs: v('resumeWindowMs'),
     resumeMaxEventsPerTopic: v('resumeMaxEventsPerTopic'),
   };

@@ -38,12 +38,28 @@ export function useHealth(): Plugin {
   };
 }
 
-/** `/ready`: yoga's readiness check, 200 while `ready()` holds, 503 otherwise, with a JSON status. */
-export function useReadiness(ready: () => boolean): Plugin {
+/** What `/ready` reports: ready or not, a one-phrase status, and why not (each reason one short line). */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly status: string;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * `/ready`: yoga's readiness check, 200 while the check holds, 503 otherwise,
+ * with a JSON status (and, from a full `Readiness`, its reasons: which market
+ * is down, which topic is unanswered, how far behind the exchange it reads).
+ */
+export function useReadiness(check: () => boolean | Readiness): Plugin {
   return useReadinessCheck({
     endpoint: READY_PATH,
-    check: ({ fetchAPI }) =>
-      ready() ? json(fetchAPI.Response, 200, { status: 'ready' }) : json(fetchAPI.Response, 503, { status: 'upstream not connected' }),
+    check: ({ fetchAPI }) => {
+      const result = check();
+      if (result === true) return json(fetchAPI.Response, 200, { status: 'ready' });
+      if (result === false) return json(fetchAPI.Response, 503, { status: 'upstream not connected' });
+      const { ready, status, reasons } = result;
+      return json(fetchAPI.Response, ready ? 200 : 503, reasons.length === 0 ? { status } : { status, reasons });
+    },
   });
 }
 

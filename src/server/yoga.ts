@@ -34,7 +34,7 @@ import { MULTIPART_HEARTBEAT_MS, useMultipartSubscriptions } from './http-stream
 import { useSharedHttpSubscriptions } from './http-streaming/shared-http.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import { useGatewayMetrics } from './metrics/metrics-plugin.ts';
-import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useMetricsRoute, useReadiness, useRootRedirect } from './routes.ts';
+import { GRAPHQL_PATH, HEALTH_PATH, useHealth, useMetricsRoute, useReadiness, useRootRedirect, type Readiness } from './routes.ts';
 
 /**
  * yoga's parse cache, bounded: real operations are short and few, while a
@@ -61,8 +61,8 @@ export interface YogaSetup {
   readonly logger: Logger;
   /** GraphiQL's tabs, their variables and (on the simulator only) demo headers. */
   readonly graphiql: GraphiQLSetup;
-  /** Whether the upstream is connected (for `/ready`). */
-  readonly ready: () => boolean;
+  /** Whether the upstream serves (for `/ready`), with its reasons when it does not. */
+  readonly ready: () => boolean | Readiness;
   readonly limits: GatewayLimits;
   /** Heartbeat period of multipart subscriptions; default MULTIPART_HEARTBEAT_MS (shorter in tests). */
   readonly multipartHeartbeatMs?: number;

@@ -13,6 +13,9 @@
  * one topic's data while heartbeats are still answered; with
  * `replayOnSubscribe`, a subscribe is answered by re-sending that topic's last
  * N published frames' items (as the exchange re-sends its last trades).
+ * Upstream holes (issue 22): `swallowSubscribes` loses the next subscribes,
+ * `silenceUntilLost` ends a silence right after it lost a reconnect's
+ * resubscribes, `killTopic` stops a topic until it is subscribed again.
  * `publish` sends a data frame to every connection subscribed to the topic.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -85,6 +88,25 @@ export interface FakeExchange {
   /** Stops (true) or resumes publishing one topic's data; heartbeats are still answered. */
   muteTopic(dataType: string, payload: unknown, muted: boolean): void;
   /**
+   * Upstream-holes faults: the next `n` subscribes (on any connection) are
+   * recorded but never answered nor subscribed, as an exchange that loses them.
+   */
+  swallowSubscribes(n: number): void;
+  /**
+   * Goes silent (as `silence(true)`) and comes back the moment `n` subscribes
+   * were lost to the silence: the exchange returns just after a reconnected
+   * socket wrote its resubscribes, which are never answered.
+   */
+  silenceUntilLost(n: number): void;
+  /**
+   * The topic dies for the subscriptions it has now: its data stops (still
+   * recorded for replays) while heartbeats are answered, until a new subscribe
+   * of it, which gets the usual replay (`replayOnSubscribe`) and revives it.
+   */
+  killTopic(dataType: string, payload: unknown): void;
+  /** Subscribes swallowed so far (by `swallowSubscribes`, or lost to a silence). */
+  swallowed: number;
+  /**
    * A stopped exchange process (true) and its return (false): while frozen it
    * answers nothing and leaves handshakes waiting; on return it reads them as
    * the exchange does, a signature older than SIGNATURE_MAX_SKEW_MS by its
@@ -114,6 +136,11 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   /** Handshakes that arrived while frozen, read on return. */
   const held: Array<{ readonly socket: Duplex; readonly read: () => void }> = [];
   const muted = new Set<string>();
+  let toSwallow = 0;
+  /** Topics killed by `killTopic`, until their next subscribe. */
+  const dead = new Set<string>();
+  /** With `silenceUntilLost`: subscribes still to lose before the silence ends. */
+  let silentFor: number | undefined;
   /** Items published per topic, latest last (bounded by `replayOnSubscribe`). */
   const history = new Map<string, { dt: number; items: object[] }>();
 
@@ -135,7 +162,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       past.items.push(...items);
       past.items.splice(0, Math.max(0, past.items.length - keep));
       history.set(key, past);
-      if (silent || muted.has(key)) return 0;
+      if (silent || muted.has(key) || dead.has(key)) return 0;
       const text = JSON.stringify({ dt, c: 20, d: items });
       let sent = 0;
       for (const c of connections)
@@ -152,6 +179,17 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       if (on) muted.add(topicOf(dataType, payload));
       else muted.delete(topicOf(dataType, payload));
     },
+    swallowSubscribes(n) {
+      toSwallow = n;
+    },
+    silenceUntilLost(n) {
+      silent = true;
+      silentFor = n;
+    },
+    killTopic(dataType, payload) {
+      dead.add(topicOf(dataType, payload));
+    },
+    swallowed: 0,
     waiting: () => held.length,
     freeze(on) {
       frozen = on;
@@ -187,6 +225,23 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     idleTimers.add(timer);
   };
 
+  /** Whether to lose this request (see `swallowSubscribes`). */
+  const swallow = (request: FakeRequest): boolean => {
+    if (request.action !== 'subscribe' || toSwallow <= 0) return false;
+    toSwallow--;
+    exchange.swallowed++;
+    return true;
+  };
+
+  /** Counts a subscribe the silence lost; ends a `silenceUntilLost` silence after its count. */
+  const lostToSilence = (message: object) => {
+    if ((message as Record<string, unknown>)['action'] !== 'subscribe') return;
+    exchange.swallowed++;
+    if (silentFor === undefined || --silentFor > 0) return;
+    silentFor = undefined;
+    silent = false;
+  };
+
   const onMessage = (connection: FakeConnection, text: string) => {
     let message: unknown;
     try {
@@ -195,7 +250,8 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       return;
     }
     if (typeof message !== 'object' || message === null) return;
-    if (silent || frozen) return;
+    if (silent) return lostToSilence(message);
+    if (frozen) return;
     const record = message as Record<string, unknown>;
     const action = typeof record['action'] === 'string' ? record['action'] : '';
     if (action === 'heartbeat') {
@@ -206,6 +262,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     const dataType = typeof record['dataType'] === 'string' ? record['dataType'] : undefined;
     const request: FakeRequest = { connection: connection.index, action, dataType, payload: record['payload'] };
     requests.push(request);
+    if (swallow(request)) return;
     const reply = options.reply?.(request) ?? 'ack';
     if (reply === 'silence') return;
     if (reply !== 'ack') return connection.socket.send(reply.text);
@@ -220,6 +277,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
         ? [topicOf(dataType, payload)]
         : symbols.map((symbol) => topicOf(dataType, { ...(payload as Record<string, unknown>), symbol }));
     for (const key of keys) {
+      if (action === 'subscribe') dead.delete(key);
       if (action === 'subscribe') connection.topics.add(key);
       else connection.topics.delete(key);
     }

@@ -1,20 +1,19 @@
 /**
  * The gateway's Prometheus metrics: one prom-client registry per server with
  * the families of the API contract ("Metrics"), Node's default process
- * metrics, and room for graphql-yoga's request metrics (`yoga.ts`).
- *
- * The hot path never touches a label: modules keep plain integer counters and
+ * metrics, and room for graphql-yoga's request metrics (`yoga.ts`). The hot path never touches a label: modules keep plain integer counters and
  * this file (and `*-metrics.ts` beside it) reads them at scrape time. What must be
  * counted here (subscriptions by field, messages by transport, refusals by
  * code) goes through pre-bound children cached per label set, and every label
- * value comes from a closed set: a transport, a market, a channel id, a code.
- * Never a symbol, never an account.
+ * value comes from a closed set: a transport, a market, a channel id, a code
+ * (never a symbol, never an account).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { REJECTION_REASONS, type InstrumentRegistryStatus } from '../../sources/coincall/instrument-registry.ts';
 import { registerResumeMetrics } from './resume-metrics.ts';
+import { registerUpstreamHealthMetrics } from './upstream-health-metrics.ts';
 
 /** How clients reach the gateway; `multipart` is HTTP `multipart/mixed` subscriptions. */
 export const TRANSPORTS = ['ws', 'sse', 'multipart'] as const;
@@ -249,6 +248,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
   });
   registerResumeMetrics(registry, () => sources.upstream?.());
+  registerUpstreamHealthMetrics(registry, () => sources.upstream?.());
   const latency = new Histogram({
     name: `${PREFIX}delivery_latency_seconds`,
     help: "Delay from the exchange's frame timestamp to the socket write, by channel.",

@@ -17,100 +17,51 @@
  * backoff, and after a bounded number of attempts its topic fails with
  * UPSTREAM_REJECTED instead of waiting forever.
  *
+ * Every written subscribe has a deadline (UPSTREAM_ACK_TIMEOUT_MS): one the
+ * exchange leaves unanswered past it is `overdue` (logged, counted, its stream
+ * marked interrupted in the hub, so event listeners get STREAM_INTERRUPTED once
+ * it is answered) and sent again after a backoff, for as long as the topic
+ * lives. `overdue()` names the topics unanswered past their deadline (`/ready`).
+ *
  * Where each topic's subscribe stands is the tracker's own map (the hub's
- * topic knows nothing of it), one explicit state per topic:
- *
- *   sending ──written──> awaiting ──acknowledged, or data──> answered
- *      ▲                    │
- *      └──re-send── throttled <──"too many request"
- *
+ * topic knows nothing of it), one explicit state per topic (`subscribe-state.ts`).
  * A reconnect (or a stale topic's resubscribe) sends the subscribe again:
  * back to `sending` from anywhere.
  */
-import type { Backoff } from '../../lib/backoff.ts';
 import { tryCanonicalKey } from '../../lib/canonical.ts';
 import { upstreamRejected } from '../../lib/errors.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { truncateForLog } from '../../lib/truncate.ts';
 import type { Frame } from '../../coincall/protocol.ts';
-import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
+import type { SourceTopic } from '../../hub/source-port.ts';
 import { ackKeyOf, ackKeyOfTopic } from './ack-key.ts';
-import type { RequestScheduler, SentRequest } from './request-scheduler.ts';
+import type { AckTracker, AckTrackerOptions, OverdueTopic } from './ack-tracker-api.ts';
+import { ANSWERED, DEFAULT_ACK_TIMEOUT_MS, defaultAckRetryBackoff, timerOf, type SubscribeState } from './subscribe-state.ts';
 import { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff, THROTTLE_SUSPECT_WINDOW_MS, TOO_MANY_REQUESTS } from './throttle-policy.ts';
+
+export type { AckTracker, AckTrackerOptions, OverdueTopic } from './ack-tracker-api.ts';
+export { DEFAULT_ACK_TIMEOUT_MS, type SubscribeState } from './subscribe-state.ts';
+export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
 
 /** Written batches awaiting their acknowledgement, at most; past it the oldest is forgotten (its topics still answer by data). */
 const MAX_TRACKED_BATCHES = 1_000;
-
-/**
- * Where a topic's latest subscribe stands. `retries` counts its re-sends
- * after "too many request" since the last answer (or reconnect).
- */
-export type SubscribeState =
-  /** Queued on the connection, not yet written to the socket. */
-  | { readonly kind: 'sending'; readonly retries: number }
-  /** Written at `since`, unanswered. */
-  | { readonly kind: 'awaiting'; readonly since: number; readonly retries: number }
-  /** Refused for "too many request"; `timer` re-sends it. */
-  | { readonly kind: 'throttled'; readonly timer: NodeJS.Timeout; readonly retries: number }
-  /** Acknowledged, or data arrived. */
-  | { readonly kind: 'answered' };
-
-const ANSWERED: SubscribeState = { kind: 'answered' };
 
 interface Tracked {
   state: SubscribeState;
   /** Whether the exchange ever answered it (a re-send after a reconnect is not pending then). */
   confirmed: boolean;
   readonly ackKey: string;
-}
-
-export interface AckTrackerOptions {
-  /** Where answers and failures go (the hub). */
-  readonly hub: Pick<HubPort, 'answered' | 'failed'>;
-  /** Where subscribes wait for their turn (see RequestScheduler.subscribe). */
-  readonly schedule: RequestScheduler['subscribe'];
-  /** Bound to the connection's market, access and account. */
-  readonly logger: Logger;
-  readonly now: () => number;
-  readonly throttleRetries?: number;
-  readonly throttleBackoff?: Backoff;
-}
-
-export interface AckTracker {
-  /** Starts following a newly opened topic and sends its subscribe. */
-  track(topic: SourceTopic): void;
-  /** Stops following a topic (unsubscribed or failed); its scheduled re-send is cancelled. */
-  forget(topic: SourceTopic): void;
-  /** Whether the topic is followed (opened, not yet forgotten). */
-  tracks(topic: SourceTopic): boolean;
-  /** Where the topic's subscribe stands (undefined when it is not followed). */
-  state(topic: SourceTopic): SubscribeState | undefined;
-  /** Whether the topic's subscribe is unanswered, or the topic was never confirmed. */
-  pending(topic: SourceTopic): boolean;
-  /**
-   * Sends the subscribe again on a fresh connection (a scheduled re-send is
-   * cancelled, the throttle count starts over).
-   */
-  subscribe(topic: SourceTopic): void;
-  /** The topic is being resubscribed (its unsubscribe goes first): not answered any more, nothing sent yet. */
-  renewing(topic: SourceTopic): void;
-  /** Data arrived for the topic: that answers its subscribe. */
-  answered(topic: SourceTopic): void;
-  /** Fails the topic (forgotten here, failed in the hub). */
-  fail(topic: SourceTopic, error: Error): void;
-  /** The scheduler wrote a request: its subscribes now await their answer. */
-  written(request: SentRequest): void;
-  handleAck(frame: Extract<Frame, { kind: 'ack' }>): void;
-  /** A notice; true when it was the exchange's "too many request" (then handled). */
-  handleNotice(message: string): boolean;
-  /** Stops every re-send (shutdown). */
-  close(): void;
+  /** Since when it is unanswered past its deadline (kept across re-sends until an answer). */
+  overdueSince: number | undefined;
+  /** Deadlines it missed since its last answer (picks the re-send's backoff). */
+  timeouts: number;
 }
 
 export function createAckTracker(options: AckTrackerOptions): AckTracker {
   const { hub, schedule, logger, now } = options;
   const maxRetries = options.throttleRetries ?? DEFAULT_THROTTLE_RETRIES;
   const backoff = options.throttleBackoff ?? defaultThrottleBackoff;
+  const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+  const ackRetryBackoff = options.ackRetryBackoff ?? defaultAckRetryBackoff;
 
   /** Followed topics, in opening order. */
   const tracked = new Map<SourceTopic, Tracked>();
@@ -119,10 +70,8 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
   /** Written batches by dataType and canonical batch payload. */
   const batches = new Map<string, readonly SourceTopic[]>();
 
-  const cancelRetry = (entry: Tracked) => {
-    if (entry.state.kind === 'throttled') clearTimeout(entry.state.timer);
-  };
-  const isPending = (entry: Tracked) => entry.state.kind === 'awaiting' || entry.state.kind === 'throttled' || !entry.confirmed;
+  const cancelRetry = (entry: Tracked) => clearTimeout(timerOf(entry.state));
+  const isPending = (entry: Tracked) => (entry.state.kind !== 'sending' && entry.state.kind !== 'answered') || !entry.confirmed;
 
   const answer = (topic: SourceTopic) => {
     const entry = tracked.get(topic);
@@ -130,6 +79,8 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
     cancelRetry(entry);
     entry.state = ANSWERED;
     entry.confirmed = true;
+    entry.overdueSince = undefined;
+    entry.timeouts = 0;
     hub.answered(topic, now());
   };
 
@@ -179,6 +130,27 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
     entry.state = { kind: 'throttled', timer: setTimeout(() => retry(topic), backoff(retries)), retries };
   };
 
+  /** The deadline of a written subscribe passed unanswered: say so, mark the stream interrupted, re-send after a backoff. */
+  const overdue = (topic: SourceTopic) => {
+    const entry = tracked.get(topic);
+    if (entry?.state.kind !== 'awaiting') return;
+    const at = now();
+    const since = (entry.overdueSince ??= entry.state.since);
+    const attempt = entry.timeouts++;
+    const retryInMs = ackRetryBackoff(attempt);
+    logger.warn(
+      { channel: topic.channel.id, key: topic.key, unansweredMs: at - since, attempts: attempt + 1, retryInMs },
+      'upstream left a subscription unanswered past UPSTREAM_ACK_TIMEOUT_MS; subscribing again',
+    );
+    options.onOverdue?.();
+    hub.interrupted(at, topic);
+    entry.state = {
+      kind: 'overdue',
+      since,
+      timer: setTimeout(() => tracked.get(topic) === entry && subscribe(topic, entry, 0), retryInMs),
+    };
+  };
+
   /** When the echo differs in form: the only pending topic of that dataType, if there is exactly one. */
   const onlyPending = (dataType: string): SourceTopic | undefined => {
     let found: SourceTopic | undefined;
@@ -209,7 +181,13 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
 
   return {
     track(topic) {
-      const entry: Tracked = { state: { kind: 'sending', retries: 0 }, confirmed: false, ackKey: ackKeyOfTopic(topic) };
+      const entry: Tracked = {
+        state: { kind: 'sending', retries: 0 },
+        confirmed: false,
+        ackKey: ackKeyOfTopic(topic),
+        overdueSince: undefined,
+        timeouts: 0,
+      };
       tracked.set(topic, entry);
       byAck.set(entry.ackKey, topic);
       subscribe(topic, entry, 0);
@@ -241,7 +219,9 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
       const at = now();
       for (const topic of request.topics) {
         const entry = tracked.get(topic);
-        if (entry?.state.kind === 'sending') entry.state = { kind: 'awaiting', since: at, retries: entry.state.retries };
+        if (entry?.state.kind !== 'sending') continue;
+        const deadline = setTimeout(() => overdue(topic), ackTimeoutMs);
+        entry.state = { kind: 'awaiting', since: at, retries: entry.state.retries, deadline };
       }
       if (request.topics.length < 2) return;
       if (batches.size >= MAX_TRACKED_BATCHES) batches.delete(batches.keys().next().value as string);
@@ -279,6 +259,15 @@ export function createAckTracker(options: AckTrackerOptions): AckTracker {
         );
       for (const topic of suspects) throttle(topic);
       return true;
+    },
+    overdue() {
+      const at = now();
+      const late: OverdueTopic[] = [];
+      for (const [topic, { state, overdueSince }] of tracked) {
+        const since = overdueSince ?? (state.kind === 'awaiting' && at - state.since >= ackTimeoutMs ? state.since : undefined);
+        if (since !== undefined && state.kind !== 'answered') late.push({ topic, since });
+      }
+      return late.sort((a, b) => a.since - b.since);
     },
     close() {
       for (const entry of tracked.values()) cancelRetry(entry);

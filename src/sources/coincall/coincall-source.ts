@@ -29,6 +29,7 @@ import { openConnection, type UpstreamConnection } from './connection.ts';
 import { createHubCounters, type CountedHub } from './connection-counters.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer } from './multiplexer.ts';
 import { createPrivateAdmission } from './private-admission.ts';
+import { readinessOf } from './readiness.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import { createMemoryWindow } from '../../hub/memory-window.ts';
 import { afterOf, attachResuming, checkCursor, newResumeCounts } from '../../hub/resume.ts';
@@ -95,6 +96,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     topicCount: () => h.mux.topics().length,
   });
   let closing: Promise<void> | undefined;
+  /** Subscribes left unanswered past their deadline, by market (since start). */
+  const ackTimeouts = new Map<MarketName, number>();
+  /** Trades topics a probe found dead, by market (since start). */
+  const deadTopics = new Map<MarketName, number>();
   const window =
     options.resumeWindow ??
     createMemoryWindow({
@@ -129,6 +134,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
+      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+      ...(options.ackRetryBackoff === undefined ? {} : { ackRetryBackoff: options.ackRetryBackoff }),
+      onAckTimeout: () => ackTimeouts.set(market, (ackTimeouts.get(market) ?? 0) + 1),
       ...(access === 'public' ? { window } : {}),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
@@ -138,6 +146,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       },
       connected: () => hub?.connection.stats().state === 'open' && hub.connection.available(),
       ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
+      ...(options.probeAfterMs === undefined ? {} : { probeAfterMs: options.probeAfterMs }),
+      onDeadTopic: () => deadTopics.set(market, (deadTopics.get(market) ?? 0) + 1),
     });
     const connection = openConnection({
       market,
@@ -177,6 +187,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     );
 
   for (const market of MARKETS) openHub(market, options.serverCredential, 'public', 'public');
+  const publicHubs = () => MARKETS.map((m) => hubs.get(`${m}:public`));
 
   /** The credentials (fingerprints) with private connections open or opening. */
   const privateOwners = (): Set<string> => new Set([...hubs.values()].filter((h) => h.access === 'private').map((h) => h.owner));
@@ -255,10 +266,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         refusedCredentials: admission.refusedCount(),
         drops,
         ...counters.snapshot(all.map(counted)),
+        ackTimeouts: [...ackTimeouts].map(([market, count]) => ({ market, count })),
+        deadTopics: [...deadTopics].map(([market, count]) => ({ market, count })),
         resumes: { ...resumes },
       };
     },
-    ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
+    ready: () => readinessOf(publicHubs(), now(), options.maxLagMs).ready,
+    readiness: () => readinessOf(publicHubs(), now(), options.maxLagMs),
     onChange(listener) {
       changeListeners.add(listener);
       return () => void changeListeners.delete(listener);

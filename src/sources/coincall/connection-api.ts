@@ -49,6 +49,8 @@ export interface ConnectionStats {
   readonly connectedSince: number | undefined;
   readonly reconnects: number;
   readonly lastMessageAt: number | undefined;
+  /** How far behind the exchange it reads, in ms (`lag-tracker.ts`; undefined without recent stamped data). */
+  readonly lagMs?: number | undefined;
 }
 
 export interface UpstreamConnection {

@@ -15,6 +15,15 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 4_500;
 /** The error code `ws` gives a frame over `maxPayload` (the socket then closes). */
 export const FRAME_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+/**
+ * Once the exchange accepts connections again after an outage of any length,
+ * every public connection is available (and `/ready` 200, unless a topic is
+ * unanswered or the lag too high) within this long: the longest pending
+ * backoff (DEFAULT_BACKOFF_MAX_MS, 5 s), plus a connect and a heartbeat's
+ * answer (1 s). A promise to operators (README, "Outages"): the backoff cap
+ * must stay under it.
+ */
+export const RECOVERY_BOUND_MS = 6_000;
 /** How long a connect attempt may take before it is abandoned. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */

@@ -49,10 +49,11 @@ import {
   socketOf,
   type State,
 } from './connection-state.ts';
+import { createLagTracker } from './lag-tracker.ts';
 import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
-export { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './connection-state.ts';
+export { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, RECOVERY_BOUND_MS } from './connection-state.ts';
 export type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
 import type { ConnectionOptions, ConnectionState, UpstreamConnection } from './connection-api.ts';
 
@@ -71,6 +72,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
   let closing: Promise<void> | undefined;
 
   const writable = () => socketOf(state)?.readyState === WebSocket.OPEN;
+  const lag = createLagTracker(now);
   const pacer = createPacer({ now, canWrite: writable, write: (text) => socketOf(state)?.send(text) });
 
   /**
@@ -185,6 +187,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     const frame = parseFrame(text);
     if (frame.kind === 'heartbeat' && !frame.ok) return goDown('heartbeat answered with failure');
     if (frame.kind !== 'invalid') open.answered = true;
+    if (frame.kind === 'data') lag.observe(receivedAt, frame.ts);
     options.onFrame(frame, receivedAt);
   };
 
@@ -260,6 +263,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       connectedSince: state.kind === 'open' ? state.since : undefined,
       reconnects: Math.max(0, opens - 1),
       lastMessageAt,
+      lagMs: lag.lagMs(),
     }),
     available: () =>
       (state.kind === 'open' && (state.answered || state.renewing) && now() - state.heardAt < heartbeatTimeout) ||

@@ -23,11 +23,12 @@ import type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { ResumeWindow } from '../../hub/resume-window.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
-import { createAckTracker } from './ack-tracker.ts';
+import { createAckTracker, type OverdueTopic } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
 import { startStaleWatch } from './stale-watch.ts';
 
+export { DEFAULT_ACK_TIMEOUT_MS, type OverdueTopic } from './ack-tracker.ts';
 export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
 export type { DropCounters } from './frame-router.ts';
 export type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
@@ -57,12 +58,22 @@ export interface MultiplexerOptions {
   readonly throttleRetries?: number;
   /** Delay before re-send n (0-based) of a throttled subscribe (default defaultThrottleBackoff). */
   readonly throttleBackoff?: Backoff;
+  /** How long a written subscribe may stay unanswered before it is sent again (default DEFAULT_ACK_TIMEOUT_MS). */
+  readonly ackTimeoutMs?: number;
+  /** Delay before re-send n (0-based) of an overdue subscribe. */
+  readonly ackRetryBackoff?: Backoff;
+  /** A subscribe went unanswered past its deadline (counted for the operator). */
+  readonly onAckTimeout?: () => void;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
   /** Whether the connection is alive (stale topics are only looked for then). */
   readonly connected?: () => boolean;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Silence before a trades topic is probed (default DEFAULT_PROBE_AFTER_MS). */
+  readonly probeAfterMs?: number;
+  /** A probed topic turned out dead (missed items were delivered; `gap`: some may be lost). */
+  readonly onDeadTopic?: (gap: boolean) => void;
   /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
   readonly maxPendingTopics?: number;
   /** Where trades topics retain their trades for `after` (public connections only). */
@@ -89,6 +100,8 @@ export interface Multiplexer {
   /** Fails every topic (the credential was refused, or shutdown). */
   failAll(error: Error): void;
   topics(): TopicInfo[];
+  /** The topics whose subscribe is unanswered past its deadline, oldest first. */
+  overdue(): OverdueTopic[];
   /** No topic is live (lingering ones count as live: they are still subscribed upstream). */
   isIdle(): boolean;
   readonly drops: Readonly<DropCounters>;
@@ -107,6 +120,7 @@ interface CoincallTopics extends TopicSource<MultiplexerStatus> {
   /** Fails the topic: forgotten here (no unsubscribe goes out), failed in the hub. */
   fail(topic: SourceTopic, error: Error): void;
   countOversized(): void;
+  overdue(): OverdueTopic[];
   readonly drops: Readonly<DropCounters>;
   readonly frames: Readonly<Record<string, number>>;
 }
@@ -129,6 +143,9 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     now,
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
     ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
+    ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+    ...(options.ackRetryBackoff === undefined ? {} : { ackRetryBackoff: options.ackRetryBackoff }),
+    ...(options.onAckTimeout === undefined ? {} : { onOverdue: options.onAckTimeout }),
   });
   const router = createFrameRouter({ market, hub, logger, answered: (topic) => acks.answered(topic) });
   const stale = startStaleWatch({
@@ -143,6 +160,20 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
       acks.renewing(topic);
       scheduler.resubscribe(topic);
     },
+    probe: (topic) => {
+      hub.probe?.(topic, ({ missed, gap }) => {
+        logger.warn(
+          { channel: topic.channel.id, key: topic.key, missed, gap },
+          gap
+            ? 'upstream trades topic was dead on a live connection; delivered what the exchange still had, some trades may be lost (STREAM_INTERRUPTED)'
+            : 'upstream trades topic was dead on a live connection; delivered the trades it missed',
+        );
+        options.onDeadTopic?.(gap);
+      });
+      acks.renewing(topic);
+      scheduler.resubscribe(topic);
+    },
+    ...(options.probeAfterMs === undefined ? {} : { probeAfterMs: options.probeAfterMs }),
     ...(options.staleCheckMs === undefined ? {} : { checkEveryMs: options.staleCheckMs }),
   });
   const infoOf = (t: SourceTopic): TopicInfo => ({
@@ -160,6 +191,7 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     drops: router.drops,
     frames: router.frames,
     countOversized: () => router.drop('oversized', 'frame over UPSTREAM_MAX_FRAME_BYTES'),
+    overdue: () => acks.overdue(),
     admit() {
       if (scheduler.pending() >= maxPending)
         throw limitExceeded(
@@ -228,6 +260,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
       for (const topic of [...table.topics()]) coincall.fail(topic, error);
     },
     isIdle: () => table.size === 0,
+    overdue: () => coincall.overdue(),
     topics: () => coincall.status().topics,
     close: () => table.close(),
   };

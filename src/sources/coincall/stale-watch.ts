@@ -6,6 +6,13 @@
  * subscribe). The exchange then sends a fresh snapshot. Each resubscribe is
  * counted per topic (`resubscribesOf`, shown in `status`) and logged.
  *
+ * A trades topic (an event channel whose first frame after a subscribe is a
+ * batch of recent items: `dedupeReplays`) may be quiet because the market is:
+ * after `probeAfterMs` of silence it is probed instead (re-subscribed with no
+ * interruption said; the hub compares the batch that comes back with what was
+ * delivered, `hub/probe.ts`), so a quiet market costs two requests and says
+ * nothing, and a dead topic's missed trades are delivered.
+ *
  * One timer per connection checks every topic at `checkEveryMs`; a sweep is
  * a walk over the connection's topics, no work per frame.
  */
@@ -14,6 +21,8 @@ import type { SourceTopic } from '../../hub/source-port.ts';
 
 /** How often the topics of one connection are checked for staleness. */
 export const DEFAULT_STALE_CHECK_MS = 1_000;
+/** A trades topic silent this long on a live connection is probed (as books are resubscribed after STREAMING_STALE_AFTER_MS). */
+export const DEFAULT_PROBE_AFTER_MS = 30_000;
 
 export interface StaleWatchOptions {
   readonly topics: () => Iterable<SourceTopic>;
@@ -23,6 +32,10 @@ export interface StaleWatchOptions {
   readonly connected: () => boolean;
   /** Unsubscribes and subscribes the topic again. */
   readonly resubscribe: (topic: SourceTopic) => void;
+  /** Re-subscribes a quiet trades topic to compare what comes back (no interruption said). */
+  readonly probe: (topic: SourceTopic) => void;
+  /** Silence before a trades topic is probed (default DEFAULT_PROBE_AFTER_MS). */
+  readonly probeAfterMs?: number;
   readonly now: () => number;
   /** Bound to the connection's market (and access). */
   readonly logger: Logger;
@@ -40,13 +53,20 @@ export interface StaleWatch {
 export function startStaleWatch(options: StaleWatchOptions): StaleWatch {
   const { now, logger } = options;
   const resubscribes = new WeakMap<SourceTopic, number>();
+  const probeAfterMs = options.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS;
   const sweep = () => {
     if (!options.connected()) return;
     const at = now();
     for (const topic of [...options.topics()]) {
-      const limit = topic.channel.staleAfterMs;
+      const probed = topic.channel.dedupeReplays === true;
+      const limit = probed ? probeAfterMs : topic.channel.staleAfterMs;
       const activeAt = topic.activeAt;
       if (limit === undefined || activeAt === undefined || at - activeAt < limit || !options.answered(topic)) continue;
+      if (probed) {
+        logger.debug({ channel: topic.channel.id, silentMs: at - activeAt }, 'upstream trades topic quiet; probing it');
+        options.probe(topic);
+        continue;
+      }
       const count = (resubscribes.get(topic) ?? 0) + 1;
       resubscribes.set(topic, count);
       logger.warn(

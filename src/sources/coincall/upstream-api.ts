@@ -83,6 +83,8 @@ export interface UpstreamOptions {
   readonly maxFrameBytes?: number;
   /** How often topics are checked for staleness (default DEFAULT_STALE_CHECK_MS). */
   readonly staleCheckMs?: number;
+  /** Silence before a trades topic is probed (default DEFAULT_PROBE_AFTER_MS). */
+  readonly probeAfterMs?: number;
   /** Private handshakes per second from one client address (default: its limit's). */
   readonly privateHandshakesPerSecondPerAddress?: number;
   /** New upstream topics one client may open per second (default: its limit's). */
@@ -95,6 +97,20 @@ export interface UpstreamOptions {
   readonly resumeWindowMs?: number;
   /** The in-memory window's trades per topic (default: RESUME_MAX_EVENTS_PER_TOPIC's). */
   readonly resumeMaxEventsPerTopic?: number;
+  /** How long a written subscribe may stay unanswered before it is sent again (default: UPSTREAM_ACK_TIMEOUT_MS's). */
+  readonly ackTimeoutMs?: number;
+  /** Delay before re-send n (0-based) of an overdue subscribe (default: the next rate window plus jitter). */
+  readonly ackRetryBackoff?: Backoff;
+  /** How far behind the exchange a public connection may read before `/ready` turns 503 (default DEFAULT_UPSTREAM_MAX_LAG_MS). */
+  readonly maxLagMs?: number;
+}
+
+/** What `/ready` reports of the upstream: ready, or why not (each reason one short line). */
+export interface UpstreamReadiness {
+  readonly ready: boolean;
+  /** `ready`, `upstream not connected` (a public connection is down) or `upstream degraded` (connected, but not serving). */
+  readonly status: 'ready' | 'upstream not connected' | 'upstream degraded';
+  readonly reasons: readonly string[];
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -116,6 +132,10 @@ export interface UpstreamStatus {
   readonly reconnects?: HubCountsSnapshot['reconnects'];
   readonly frames?: HubCountsSnapshot['frames'];
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
+  /** Since start: subscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS, by market. */
+  readonly ackTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
+  /** Since start: trades topics found dead on a live connection by a probe, by market. */
+  readonly deadTopics?: readonly { readonly market: MarketName; readonly count: number }[];
   /** Subscriptions with `after`, by outcome, since start. */
   readonly resumes?: Readonly<ResumeCounts>;
 }
@@ -151,6 +171,8 @@ export interface Upstream {
    * it for idleness (routine: the next subscription is not delayed by it).
    */
   ready(): boolean;
+  /** `ready()` with its reasons: a public connection down, a live public topic unanswered past its deadline. */
+  readiness?(): UpstreamReadiness;
   /** Calls `listener` on every change of an upstream connection's state (opened, dropped, closed...); returns its removal. */
   onChange(listener: () => void): () => void;
   /**

@@ -1,0 +1,121 @@
+/**
+ * A deadline on every subscribe to the exchange (issue 22, hole 1), against the
+ * scripted stand-in exchange: a subscribe the exchange never answers is sent
+ * again after UPSTREAM_ACK_TIMEOUT_MS (logged, counted), an event stream that
+ * was flowing says STREAM_INTERRUPTED once it is back, and `/ready` is not 200,
+ * naming the topic, while a live topic stays unanswered past its deadline.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../src/channels/registry.ts';
+import { StreamInterruption } from '../src/hub/signals.ts';
+import type { Sink } from '../src/hub/sink.ts';
+import { startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
+import { disposeAll, waitFor } from './helpers/gateway.ts';
+
+afterEach(disposeAll);
+
+const TRADES_DT = 33;
+const INDEX_DT = 30;
+const trades = CHANNELS.futuresTrades;
+const index = CHANNELS.futuresIndexPrice;
+const BTC = { symbol: 'BTCUSD' };
+/** Scaled-down timings: the deadline, its re-send's backoff, and the wait of a subscriber for its ack. */
+const FAST = { ackTimeoutMs: 300, ackRetryBackoff: () => 30, ackWaitMs: 50 };
+
+let tradeSeq = 0;
+const wireTrades = (n: number) =>
+  Array.from({ length: n }, () => {
+    tradeSeq++;
+    return { s: 'BTCUSD', pr: String(60_000 + tradeSeq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + tradeSeq };
+  });
+
+/** Whether an open socket of the exchange holds `n` subscriptions. */
+const subscribedOnOpenSocket = (exchange: FakeExchange, n: number) =>
+  exchange.connections.some((c) => c.socket.readyState === c.socket.OPEN && c.topics.size === n);
+
+/** The next value of a sink, or a failure after the timeout. */
+async function next(sink: Sink<unknown>, timeoutMs = 8_000, what = 'a value'): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no value in time: ${what}`)), timeoutMs);
+  });
+  try {
+    const { value, done } = await Promise.race([sink.next(), timeout]);
+    if (done === true) throw new Error('stream ended');
+    return value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('a subscribe the exchange never answers', () => {
+  it('is sent again after the deadline when two subscribes are swallowed on a healthy connection', async () => {
+    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange({}, FAST);
+    exchange.swallowSubscribes(2);
+    const tradeSub = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
+    const indexSub = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await Promise.all([tradeSub.ready, indexSub.ready]);
+    await waitFor(() => exchange.swallowed === 2, 'both subscribes swallowed');
+    await waitFor(() => subscribedOnOpenSocket(exchange, 2), 'both subscribed after their re-send');
+
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
+    expect(await next(tradeSub.events)).toHaveLength(2);
+    expect(await next(indexSub.events)).toMatchObject({ price: '100' });
+    expect(upstream.status().ackTimeouts).toEqual([{ market: 'futures', count: 2 }]);
+    expect(logs.text()).toContain('upstream left a subscription unanswered past UPSTREAM_ACK_TIMEOUT_MS; subscribing again');
+    await tradeSub.events.return();
+    await indexSub.events.return();
+  });
+
+  it('keeps /ready at 503 naming the topic while it stays unanswered, and 200 once answered', async () => {
+    const { exchange, upstream } = await startUpstreamOnFakeExchange({}, FAST);
+    exchange.swallowSubscribes(1_000);
+    const sub = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
+    await waitFor(() => upstream.readiness?.().ready === false, '/ready not ready');
+    expect(upstream.ready()).toBe(false);
+    expect(upstream.readiness?.()).toMatchObject({
+      status: 'upstream degraded',
+      reasons: [expect.stringMatching(/^futuresTrades BTCUSD: subscribe unanswered for \d+ ms \(past UPSTREAM_ACK_TIMEOUT_MS\)$/)],
+    });
+    exchange.swallowSubscribes(0);
+    await waitFor(() => upstream.ready(), 'ready again once the re-send is answered');
+    expect(upstream.readiness?.()).toEqual({ ready: true, status: 'ready', reasons: [] });
+    await sub.events.return();
+  });
+});
+
+describe('after an exchange silence', () => {
+  it('resumes every stream (STREAM_INTERRUPTED on trades) when the silence lost the resubscribes, and serves a new subscriber', async () => {
+    const { exchange, upstream } = await startUpstreamOnFakeExchange(
+      {},
+      { ...FAST, heartbeatIntervalMs: 50, heartbeatTimeoutMs: 400, ackTimeoutMs: 600 },
+    );
+    const tradeSub = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
+    const indexSub = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await Promise.all([tradeSub.ready, indexSub.ready]);
+    await waitFor(() => exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1)) > 0, 'trades flowing');
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
+    expect(await next(tradeSub.events)).toHaveLength(1);
+    expect(await next(indexSub.events)).toMatchObject({ price: '100' });
+
+    // Silent until the reconnected socket has written both resubscribes; then back, heartbeats answered.
+    exchange.silenceUntilLost(2);
+    await waitFor(() => !upstream.ready(), 'not ready during the silence');
+    await waitFor(() => exchange.swallowed === 2, 'the silence lost both resubscribes');
+    await waitFor(() => subscribedOnOpenSocket(exchange, 2), 'subscribed again after the deadline');
+    await waitFor(() => upstream.ready(), 'ready again');
+
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '101' }]);
+    expect(await next(tradeSub.events, 8_000, 'interruption')).toBeInstanceOf(StreamInterruption);
+    expect(await next(tradeSub.events, 8_000, 'trades after')).toHaveLength(3);
+    expect(await next(indexSub.events, 8_000, 'index after')).toMatchObject({ price: '101' });
+
+    const late = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
+    await late.ready;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    expect(await next(late.events, 8_000, 'late')).toHaveLength(2);
+    await Promise.all([tradeSub.events.return(), indexSub.events.return(), late.events.return()]);
+  });
+});
