@@ -206,6 +206,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
       });
     },
+    tap(channel, args, listener) {
+      if (channel.access !== 'public') throw new Error(`${channel.id} is private: it is never tapped`);
+      return hubFor(channel, undefined).mux.join(channel, args, listener);
+    },
     async snapshot(channel, args, credential) {
       const { mux } = hubFor(channel, credential);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;

@@ -14,6 +14,7 @@ import type { HubCountsSnapshot } from './connection-counters.ts';
 import type { DropCounters, TopicInfo } from './multiplexer.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import type { Subscription } from '../../hub/subscriber.ts';
+import type { Listener, TopicHandle } from '../../hub/listener.ts';
 
 /** How long a private connection outlives its last topic. */
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
@@ -124,6 +125,12 @@ export interface Upstream {
       readonly onTake?: (frameTs: number | undefined) => void;
     },
   ): Subscription;
+  /**
+   * Joins the public topic of `channel` for `args` with a raw listener: the
+   * topic's events as the hub makes them, before any subscriber's filter (the
+   * cluster's holder publishes them into its engine). Throws like `subscribe`.
+   */
+  tap?(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
   /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
   snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
   status(): UpstreamStatus;
