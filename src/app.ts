@@ -13,12 +13,15 @@ import { gatewaySchema } from './graphql/schema.ts';
 import type { UpstreamMode } from './graphql/builder.ts';
 import { DEFAULT_LIMITS } from './lib/limits.ts';
 import type { Logger } from './lib/logger.ts';
+import { OPEN_ACCESS } from './auth/access-config.ts';
+import type { AccessSetup } from './server/access/access-control.ts';
+import { createAccessSetup } from './server/access/access-setup.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout/fanout-types.ts';
 import { createMetrics } from './server/metrics/metrics.ts';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
-import { underlyingSpec } from './simulator/instruments.ts';
+import { underlyingSpec } from './simulator/instrument-specs.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
 import { createClusterUpstream, type ClusterUpstream } from './sources/cluster/cluster-upstream.ts';
 import { clusterNames } from './sources/cluster/subjects.ts';
@@ -67,6 +70,8 @@ export interface App {
   readonly fanout: Pick<Fanout, 'stats'>;
   /** The instrument registry subscriptions are checked against. */
   readonly instruments: InstrumentRegistry;
+  /** Re-reads the keys file (GATEWAY_AUTH=keys; `main.ts` calls it on SIGHUP); a no-op otherwise. */
+  reloadAccess(): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,14 @@ export async function startApp(options: AppOptions): Promise<App> {
       'serving without an instrument list for now: symbols are checked by format only',
     );
 
+  let access: AccessSetup;
+  try {
+    access = await createAccessSetup(config.access ?? OPEN_ACCESS, logger.child({ component: 'access' }));
+  } catch (error) {
+    instruments.close();
+    await simulator?.close();
+    throw error;
+  }
   const limits = config.limits ?? DEFAULT_LIMITS;
   const metrics = config.metrics === false ? undefined : createMetrics();
   const coincall = createUpstream({
@@ -108,6 +121,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxNewTopicsPerSecondPerClient: limits.maxNewTopicsPerSecondPerClient,
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
+    resumeWindowMs: limits.resumeWindowMs,
+    resumeMaxEventsPerTopic: limits.resumeMaxEventsPerTopic,
     ...options.upstream,
     urls,
     serverCredential,
@@ -137,6 +152,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
     ready: () => upstream.ready(),
     metrics: metrics ?? false,
+    access,
     ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
@@ -162,6 +178,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     simulator,
     fanout: server.fanout,
     instruments,
+    reloadAccess: () => access.authenticator?.reload(),
     close() {
       closing ??= (async () => {
         // The upstream unsubscribes drain (bounded) while the server says goodbye to its clients.

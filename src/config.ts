@@ -2,6 +2,7 @@
  * Configuration: read from the environment once, validated as a whole. Every
  * problem is collected so start-up fails with one message listing them all.
  */
+import { readAccessConfig, type AccessConfig } from './auth/access-config.ts';
 import { cidrProblem } from './lib/cidr.ts';
 import { readClusterConfig, type ClusterConfig } from './lib/cluster-config.ts';
 import { readHost, readInteger, MAX_PORT, type Env } from './lib/env.ts';
@@ -54,6 +55,8 @@ export interface Config {
   readonly limits?: GatewayLimits;
   /** TRUST_PROXY: proxies (IP addresses or CIDR blocks) whose `X-Forwarded-For` is believed; omitted or empty means none. */
   readonly trustProxy?: readonly string[];
+  /** GATEWAY_AUTH and the other access settings (`auth/access-config.ts`); omitted means open, as before. */
+  readonly access?: AccessConfig;
   /** CLUSTER_*: this gateway is one replica of a cluster on NATS JetStream; omitted means a single gateway. */
   readonly cluster?: ClusterConfig;
 }
@@ -65,9 +68,9 @@ export interface Config {
 export const KNOWN_ENV_NAMES: readonly string[] = [
   ...['PORT', 'HOST', 'UPSTREAM', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS', 'TRUST_PROXY', 'CORS_ORIGINS', 'INSTRUMENTS_REFRESH_MS'],
   ...['COINCALL_API_KEY', 'COINCALL_API_SECRET', 'COINCALL_OPTIONS_WS_URL', 'COINCALL_FUTURES_WS_URL', 'COINCALL_REST_URL'],
-  ...['RESUME_WINDOW_MS', 'RESUME_MAX_EVENTS_PER_TOPIC'],
   ...['CLUSTER_NATS_URL', 'CLUSTER_NAME', 'CLUSTER_NODE_ID', 'CLUSTER_LEASE_TTL_MS', 'CLUSTER_EVENT_PUBLISHERS'],
   ...['GATEWAY_AUTH', 'GATEWAY_KEYS_FILE', 'JWT_PUBLIC_KEY_FILE', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'TRUSTED_DOCUMENTS_FILE'],
+  ...['GRAPHIQL', 'INTROSPECTION'],
   ...LIMIT_NAMES.map((name) => LIMIT_SETTINGS[name].env),
 ];
 /** Prefixes only the gateway's own variables use: a variable with one that is not known is a misspelt setting. */
@@ -199,6 +202,7 @@ export function readConfig(env: Env, pid?: number): ConfigResult {
     trustProxy: trustProxy(env, problems),
     corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
     metrics: metricsRaw !== 'off',
+    access: readAccessConfig(env, problems),
     limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
     ...(cluster === undefined ? {} : { cluster }),
   };

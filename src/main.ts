@@ -1,7 +1,7 @@
 /**
  * `npm start`: the only place that touches `process` (environment, signals,
- * exit codes). Reads the configuration, starts the gateway, and shuts it down
- * cleanly on SIGTERM/SIGINT. Logs are pino's JSON lines, or with
+ * exit codes). Reads the configuration, starts the gateway, shuts it down
+ * cleanly on SIGTERM/SIGINT, and re-reads the keys file on SIGHUP. Logs are pino's JSON lines, or with
  * LOG_FORMAT=pretty pino-pretty's readable ones (loaded only then).
  */
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
@@ -46,6 +46,8 @@ try {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP re-reads the keys file (GATEWAY_AUTH=keys); a broken file keeps the keys in force.
+  process.on('SIGHUP', () => app.reloadAccess());
   // Announced only once the signal handlers are in place: whoever reads the line may stop it at once.
   logger.info({ url: app.url, mode: app.mode }, `Coincall GraphQL gateway listening on ${app.url}`);
   if (app.mode === 'SIMULATED')

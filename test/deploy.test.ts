@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORT, readConfig } from '../src/config.ts';
-import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/env.ts';
+import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/simulator-env.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 

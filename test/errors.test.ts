@@ -65,15 +65,15 @@ describe('errors', () => {
       [errors.subscriberTooSlow('m'), 'SUBSCRIBER_TOO_SLOW'],
       [errors.limitExceeded('m'), 'LIMIT_EXCEEDED'],
       [errors.upstreamTimeout('m'), 'UPSTREAM_TIMEOUT'],
-      [errors.streamInterrupted('m', { since: 'a', until: 'b' }), 'STREAM_INTERRUPTED'],
+      [errors.streamInterrupted('m', { since: 'a', until: 'b', reason: 'UPSTREAM' }), 'STREAM_INTERRUPTED'],
     ];
     for (const [error, code] of built) {
       expect(error).toBeInstanceOf(GatewayError);
       expect(error.code).toBe(code);
     }
-    const interrupted = errors.asGraphQLError(errors.streamInterrupted('m', { since: 'a', until: 'b' }));
+    const interrupted = errors.asGraphQLError(errors.streamInterrupted('m', { since: 'a', until: 'b', reason: 'UPSTREAM' }));
     expect(interrupted).toBeInstanceOf(GraphQLError);
-    expect(interrupted.extensions).toEqual({ since: 'a', until: 'b', code: 'STREAM_INTERRUPTED' });
+    expect(interrupted.extensions).toEqual({ since: 'a', until: 'b', reason: 'UPSTREAM', code: 'STREAM_INTERRUPTED' });
     expect(errors.badInputError('m').extensions).toEqual({ code: 'BAD_USER_INPUT' });
     // The code always wins over extensions handed in.
     expect(errors.badInputError('m', { extensions: { code: 'X', hint: 1 } }).extensions).toEqual({ code: 'BAD_USER_INPUT', hint: 1 });

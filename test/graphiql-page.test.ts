@@ -20,7 +20,7 @@ import {
   type GraphiQLPageOptions,
 } from '../src/server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
-import { underlyingSpec } from '../src/simulator/instruments.ts';
+import { underlyingSpec } from '../src/simulator/instrument-specs.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 const schema = gatewaySchema();

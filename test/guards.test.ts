@@ -120,7 +120,11 @@ describe('graphql-ws handshake and message guards', () => {
     // The surviving operation is the one the client knows about: complete stops it, and no more `next` follow.
     client.send({ id: 'reused', type: 'complete' });
     await waitFor(() => gateway.fanout.stats().members === 0, 'the reused id completed');
-    const afterComplete = client.messages.length;
+    // A `next` written before the server read the complete may still be on its way: a ping's pong comes after it.
+    const beforePing = client.messages.length;
+    client.send({ type: 'ping' });
+    const pong = await client.waitFor((m) => m.type === 'pong', beforePing);
+    const afterComplete = client.messages.indexOf(pong) + 1;
     await sleep(300);
     expect(client.messages.slice(afterComplete).filter(isNext('reused'))).toEqual([]);
   });
@@ -222,11 +226,14 @@ describe('connection cap', () => {
 const deepIntrospection = `{ __type(name: "GatewayStatus") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`;
 const manyAliases = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: status { mode }`).join(' ')} }`;
 const manyTokens = `{ status { ${'mode '.repeat(2_100)} } }`;
-const costly = `{ status { ${'... on GatewayStatus { '.repeat(7)} ${'mode version startedAt privateTopics '.repeat(60)} ${'} '.repeat(7)} } }`;
+// Lists count as long as they are expected to be (status.topics: 1,000 each): 15 × 6,000 is over 50,000.
+const costly = `{ ${Array.from({ length: 15 }, (_, i) => `s${i}: status { topics { market channel dataType key subscribers } }`).join(' ')} }`;
+const manyTypenames = `{ ${Array.from({ length: 600 }, (_, i) => `t${i}: __typename`).join(' ')} }`;
 const manyDirectives = `{ status { ${'mode @include(if: true) '.repeat(60)} } }`;
 const hostile: ReadonlyArray<readonly [string, string, string]> = [
   ['too deep', deepIntrospection, 'MAX_QUERY_DEPTH'],
   ['too many aliases', manyAliases, 'MAX_ALIASES'],
+  ['too many __typename aliases', manyTypenames, 'MAX_ALIASES'],
   ['too many tokens', manyTokens, 'MAX_TOKENS'],
   ['too costly', costly, 'MAX_QUERY_COST'],
   ['too many directives', manyDirectives, 'MAX_DIRECTIVES'],

@@ -162,6 +162,9 @@ describe('GET /metrics', () => {
       'method',
       'statusCode',
       'reason',
+      'result',
+      // a gateway key id (bounded by the keys file), `anonymous` when GATEWAY_AUTH=none
+      'client',
     ]);
     for (const sample of samples)
       for (const label of Object.keys(sample.labels)) expect(allowed, `${sample.name}{${label}}`).toContain(label);

@@ -30,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
 import { loadExampleOperations } from '../src/server/graphiql/graphiql.ts';
 import { exampleVariables, isPrivateExample, type ExampleName } from '../src/channels/examples.ts';
-import { underlyingSpec } from '../src/simulator/instruments.ts';
+import { underlyingSpec } from '../src/simulator/instrument-specs.ts';
 import {
   AccountBalanceDocument,
   FuturesFillsDocument,

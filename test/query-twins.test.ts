@@ -12,7 +12,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instrument-specs.ts';
 import { argType } from './helpers/arg-types.ts';
 import { exampleArgs } from './helpers/example-args.ts';
 import {

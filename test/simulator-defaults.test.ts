@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccountState } from '../src/simulator/accounts.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instrument-specs.ts';
 import { Market } from '../src/simulator/market.ts';
 import { DEFAULT_WIRE_FORM } from '../src/simulator/publish.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/simulator-api.ts';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseFrame } from '../src/coincall/protocol.ts';
 import { signedUrl } from '../src/coincall/signing.ts';
-import { DEFAULT_PORT, readSimulatorEnv, type SimulatorEnv } from '../src/simulator/env.ts';
+import { DEFAULT_PORT, readSimulatorEnv, type SimulatorEnv } from '../src/simulator/simulator-env.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { TestClient } from './helpers/ws-client.ts';
 
@@ -99,7 +99,7 @@ describe('reading the simulator environment', () => {
 
 const require = createRequire(import.meta.url);
 const TSX = require.resolve('tsx/cli');
-const MAIN = new URL('../src/simulator/main.ts', import.meta.url).pathname;
+const MAIN = new URL('../src/simulator/simulator-main.ts', import.meta.url).pathname;
 
 function run(env: Record<string, string>) {
   const child = spawn(process.execPath, [TSX, MAIN], {

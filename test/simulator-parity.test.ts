@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseOptionSymbol } from '../src/coincall/symbols.ts';
-import { listedExpiries, underlyingSpec } from '../src/simulator/instruments.ts';
+import { listedExpiries, underlyingSpec } from '../src/simulator/instrument-specs.ts';
 import { Market, type TickerRecord } from '../src/simulator/market.ts';
-import { smileVol, YEAR_MS } from '../src/simulator/pricing.ts';
+import { smileVol, YEAR_MS } from '../src/simulator/black-scholes.ts';
 
 const START = Date.UTC(2030, 0, 1);
 const TICK_MS = 250;

@@ -13,7 +13,7 @@ import { OrderShape as Order } from '../src/channels/shapes/order.ts';
 import { parseFrame, type MarketName } from '../src/coincall/protocol.ts';
 import { hmacHex, legacyPrehash, signedUrl } from '../src/coincall/signing.ts';
 import { optionSymbol } from '../src/coincall/symbols.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instrument-specs.ts';
 import { Market } from '../src/simulator/market.ts';
 import {
   DEMO_ACCOUNT,

@@ -9,7 +9,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_IDS, CHANNELS } from '../src/channels/registry.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instrument-specs.ts';
 import { FuturesOrderBookDocument, OptionChainDocument, StatusDocument, type FuturesOrderBookSubscription } from './generated/graphql.ts';
 import { DEMO_CREDENTIAL, disposeAll, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { argType } from './helpers/arg-types.ts';

@@ -80,7 +80,7 @@ async function throttled(policy: ThrottlePolicy, options: { read?: boolean; maxW
 }
 
 const trade = (id: string, timestamp: number) => ({ id, symbol: 'BTCUSD', timestamp });
-const interrupted = () => new StreamInterruption(1_000, 2_000);
+const interrupted = () => new StreamInterruption(1_000, 2_000, 'UPSTREAM');
 
 describe('a throttled state subscription', () => {
   it('gets the first value at once, then only the latest of each window at its end', async () => {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { optionSymbol } from '../src/coincall/symbols.ts';
-import { listedExpiries } from '../src/simulator/instruments.ts';
+import { listedExpiries } from '../src/simulator/instrument-specs.ts';
 import { startSimulator, DEMO_ACCOUNT, type Simulator } from '../src/simulator/index.ts';
 import { createUpstream, type Upstream } from '../src/sources/coincall/coincall-source.ts';
 import { captureLogs, sleep, waitFor } from './helpers/gateway.ts';

@@ -23,6 +23,8 @@ export const MAX_RECENT_TRADES = 100;
 export const DEFAULT_RECENT_TRADES = 50;
 /** The most underlyings one position filter may list. */
 export const MAX_UNDERLYINGS = 20;
+/** Longer `after` text is not a cursor (the hub's codec checks the rest). */
+export const MAX_CURSOR_TEXT = 512;
 /** The shortest `throttleMs` window (0 or null: every update). */
 export const MIN_THROTTLE_MS = 50;
 /** The longest `throttleMs` window. */
@@ -214,6 +216,17 @@ export const arg = {
           throw badInput(
             `${ctx.field}: "throttleMs" must be 0 or an integer from ${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}, got ${String(raw)}.`,
           );
+        return raw;
+      },
+    ),
+  /** A `Trade.cursor` to continue after; the hub decodes it against the topic before anything is subscribed. */
+  after: () =>
+    optional(
+      'string',
+      'A `Trade.cursor` from this topic: start after that trade. A subscription first replays every trade after it that the gateway still retains, oldest first, then goes live with no gap and no repeat; a query answers the trades after it, oldest first, at most `limit`. Past the retained window: `STREAM_INTERRUPTED` with `reason: CURSOR_EXPIRED` first. A malformed cursor or one of another topic: `BAD_USER_INPUT`.',
+      (raw, ctx) => {
+        if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_CURSOR_TEXT)
+          throw badInput(`${ctx.field}: "after" must be a cursor (\`Trade.cursor\`) as the gateway issued it.`);
         return raw;
       },
     ),

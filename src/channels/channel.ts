@@ -89,6 +89,8 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   readonly staleAfterMs?: number;
   /** Events carry stable `id`s; items the exchange re-sends after a resubscribe are dropped. */
   readonly dedupeReplays?: boolean;
+  /** Each event is a list of trades the resume window retains: each gets a `cursor`, and `after` resumes from one. */
+  readonly resumable?: boolean;
 }
 
 export type AnyChannel = ChannelDef;
@@ -121,6 +123,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   readonly simulate: SimulationHook<object>;
   readonly staleAfterMs?: number;
   readonly dedupeReplays?: boolean;
+  readonly resumable?: boolean;
 }
 
 export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(

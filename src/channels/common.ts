@@ -15,7 +15,7 @@ import { KlineShape } from './shapes/kline.ts';
 import { OrderBookShape } from './shapes/order-book.ts';
 import { OrderShape } from './shapes/order.ts';
 import { PositionShape } from './shapes/position.ts';
-import { TradeShape } from './shapes/trade.ts';
+import { TradeOutputShape, TradeShape } from './shapes/trade.ts';
 import type { SimulationHook } from './simulation.ts';
 
 /**
@@ -181,7 +181,12 @@ function withOccurrence(trades: readonly Trade[]): Trade[] {
 export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, true> }) {
   return defineChannel<
     typeof TradeShape,
-    { symbol: ArgSpec<string, true>; side: ReturnType<typeof arg.tradeSide>; throttleMs: ReturnType<typeof arg.throttleMs> },
+    {
+      symbol: ArgSpec<string, true>;
+      side: ReturnType<typeof arg.tradeSide>;
+      throttleMs: ReturnType<typeof arg.throttleMs>;
+      after: ReturnType<typeof arg.after>;
+    },
     Trade[]
   >({
     ...c,
@@ -193,12 +198,13 @@ export function tradesChannel(c: Common & { readonly symbol: ArgSpec<string, tru
     throttle: 'concat',
     twin: 'recentTrades',
     item: TradeShape,
-    output: { shape: TradeShape, list: true },
-    args: { symbol: c.symbol, side: arg.tradeSide(), throttleMs: arg.throttleMs() },
+    output: { shape: TradeOutputShape, list: true },
+    args: { symbol: c.symbol, side: arg.tradeSide(), throttleMs: arg.throttleMs(), after: arg.after() },
     topic: ({ symbol }) => ({ key: symbol, payload: { symbol } }),
     keyOf: bySymbol,
     toEvents: (trades) => (trades.length === 0 ? [] : [withOccurrence(trades)]),
     dedupeReplays: true,
+    resumable: true,
     filter: (trades, { side }) => {
       if (side === undefined) return trades;
       const kept = trades.filter((t) => t.side === side);

@@ -51,6 +51,8 @@ export interface SimulatedMarket {
   bookRecord(symbol: string): BookRecord | undefined;
   /** This tick's trades of a symbol, newest first. */
   tradesOf(symbol: string): readonly TradeRecord[];
+  /** The latest trades of a symbol across ticks, newest first: the first frame of a new subscription, as the exchange sends. */
+  recentTradesOf(symbol: string): readonly TradeRecord[];
 }
 
 /** One simulated account: its state on demand. */
@@ -72,7 +74,7 @@ export interface SimulationContext {
   /** The connection's market. */
   readonly market: MarketName;
   readonly now: number;
-  /** True for the first frames of a new subscription (event channels send none). */
+  /** True for the first frames of a new subscription (event channels send none, but trades: a batch of recent ones). */
   readonly initial: boolean;
   /** Whether positions and balances are due this tick. */
   readonly accountPushDue: boolean;

@@ -14,7 +14,7 @@ import type { ObjectFieldBuilder, ObjectRef } from '@pothos/core';
 import type { Field, ScalarKind, Shape } from '../channels/fields.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder } from './builder.ts';
-import { enumRef, type TableEnumRef } from './enums.ts';
+import { enumRef, type TableEnumRef } from './enum-types.ts';
 import type { GatewayTypes } from './schema-types.ts';
 import './scalars.ts';
 

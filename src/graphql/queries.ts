@@ -8,7 +8,8 @@
  *
  * The value comes from the shared upstream topic (the upstream's `snapshot`):
  * - `state`: the latest value, in the same view (filters, depth, group, `id`) a subscriber gets;
- * - `recentTrades`: `[Trade!]!`, newest first, at most `limit` (default 50, max 100);
+ * - `recentTrades`: `[Trade!]!` from the resume window, at most `limit` (default 50, max 100): the
+ *   newest, newest first; with `after`, the trades after that cursor, oldest first;
  * - `latestBySymbol`: `[Position!]!`, the latest of each symbol.
  */
 import { DEFAULT_RECENT_TRADES, MAX_RECENT_TRADES } from '../channels/args.ts';
@@ -17,7 +18,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import { badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { toGraphQLError } from './errors.ts';
+import { toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 
@@ -35,9 +36,9 @@ function limitOf(raw: unknown, field: string): number {
 }
 
 /** What the upstream holds for a channel's twin, for these validated arguments. */
-async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext): Promise<unknown> {
+async function snapshotOf(channel: AnyChannel, args: unknown, ctx: GatewayContext, limit: number): Promise<unknown> {
   if (channel.access === 'private' && ctx.credentialProblem !== undefined) throw unauthenticated(ctx.credentialProblem);
-  return ctx.upstream.snapshot(channel, args, ctx.credential);
+  return ctx.upstream.snapshot(channel, args, ctx.credential, { client: ctx.client, limit });
 }
 
 /** The answer of one twin kind, from the topic's memory, in the subscriber's view. */
@@ -60,7 +61,7 @@ async function answer<T>(channel: AnyChannel, kind: TwinKind, raw: Args, ctx: Ga
     const { limit, ...rest } = raw;
     const count = kind === 'recentTrades' ? limitOf(limit, channel.id) : 0;
     const args = channel.parseArgs(rest, ctx.now(), ctx.instruments);
-    const value = VIEWS[kind](channel, await snapshotOf(channel, args, ctx), args, count);
+    const value = VIEWS[kind](channel, await snapshotOf(channel, args, ctx, count), args, count);
     if (is(value)) return value;
     throw new Error(`${channel.id}: the topic held ${typeof value}, not what its query serves`);
   } catch (error) {
@@ -86,23 +87,30 @@ for (const channel of ALL_CHANNELS) {
           : [name, argRef(t.arg, spec)],
       ),
     );
-    const what = { recentTrades: 'recent trades, newest first', latestBySymbol: 'the latest of each symbol', state: 'the latest value' }[
-      kind
-    ];
+    const what = {
+      recentTrades:
+        'the newest retained trades, newest first, even when no subscription is live; with `after`, the trades after that cursor, oldest first (page forward with the last `cursor`)',
+      latestBySymbol: 'the latest of each symbol',
+      state: 'the latest value',
+    }[kind];
+    // The key scope the field needs (server/ reads it; it never imports channels/).
+    const extensions = { access: channel.access };
     const description = `${channel.description} As a query: ${what}, from the shared upstream topic (subscribed for it when none is live).`;
     if (kind === 'state')
       return t.field({
         type: output,
         description,
+        extensions,
         args,
         resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord),
       });
     const limit = t.arg.int({
-      description: `How many recent trades, newest first (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}).`,
+      description: `How many trades at most (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}): the newest, or with \`after\` the next ones.`,
     });
     return t.field({
       type: [output],
       description,
+      extensions,
       args: kind === 'recentTrades' ? { ...args, limit } : args,
       resolve: (_root, raw, ctx): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, isRows),
     });

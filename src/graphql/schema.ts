@@ -2,10 +2,10 @@
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
-import './enums.ts';
+import './enum-types.ts';
 import './objects.ts';
 import './subscriptions.ts';
-import './instruments.ts';
+import './instrument-fields.ts';
 import './queries.ts';
 import './status.ts';
 

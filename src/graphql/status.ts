@@ -11,8 +11,8 @@ import type { TopicInfo, DropCounters } from '../sources/coincall/multiplexer.ts
 import type { SharingStats } from '../lib/sharing-stats.ts';
 import { createSink } from '../hub/sink.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { enumRef } from './enums.ts';
-import { instrumentStatus, InstrumentListStatusRef } from './instruments.ts';
+import { enumRef } from './enum-types.ts';
+import { instrumentStatus, InstrumentListStatusRef } from './instrument-fields.ts';
 
 const marketValue = (market: (typeof MARKETS)[number]) =>
   (market === 'options' ? 'OPTIONS' : 'FUTURES') satisfies keyof typeof Market.values;

@@ -16,8 +16,8 @@ import { eventTimeFor } from '../lib/event-time.ts';
 import { isRecord } from '../lib/json.ts';
 import { throttle } from '../hub/throttle.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { enumRef } from './enums.ts';
-import { StreamFailure, StreamInterruption, toGraphQLError } from './errors.ts';
+import { enumRef } from './enum-types.ts';
+import { StreamFailure, StreamInterruption, toGraphQLError } from './error-presentation.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import type { GatewayTypes } from './schema-types.ts';
 
@@ -87,8 +87,9 @@ for (const channel of ALL_CHANNELS) {
     const options = {
       description: `${channel.description} (Coincall ${channel.market} \`${channel.dataType}\`${channel.access === 'private' ? ', private: needs your API key' : ''}.)`,
       args: Object.fromEntries(Object.entries(channel.args).map(([name, spec]) => [name, argRef(t.arg, spec)])),
-      // How the server treats a slow subscriber of this field (server/ reads it; it never imports channels/).
-      extensions: { delivery: channel.delivery },
+      // How the server treats a slow subscriber of this field, and the key scope it needs (server/ reads them; it never imports channels/).
+      // `resumable`: a subscription with `after` replays its own trades first, so it is never shared.
+      extensions: { delivery: channel.delivery, resumable: channel.resumable === true, access: channel.access },
       subscribe: (_root: unknown, args: Readonly<Record<string, unknown>>, ctx: GatewayContext) => openStream(channel, args, ctx),
     };
     return channel.output.list

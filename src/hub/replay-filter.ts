@@ -21,6 +21,11 @@ export const REPLAY_WINDOW_MS = 10_000;
 export interface ReplayFilter {
   /** The stream resumed at `at`: look for re-sent items until `at + REPLAY_WINDOW_MS`. */
   resumed(at: number): void;
+  /**
+   * A reopened topic: `items` were delivered before it closed. Remember their
+   * ids and look for them again from the next frame on, for the window.
+   */
+  seed(items: readonly unknown[]): void;
   /** The event without the items already delivered (during the window); null when nothing is left. */
   pass(event: unknown, at: number): unknown;
 }
@@ -48,11 +53,24 @@ export function createReplayFilter(memory = REPLAY_MEMORY, windowMs = REPLAY_WIN
     return true;
   };
 
+  let seeded = false;
+
   return {
     resumed(at) {
       windowEnd = at + windowMs;
     },
+    seed(items) {
+      for (let i = items.length - 1; i >= 0; i -= 1) {
+        const id = idOf(items[i]);
+        if (id !== undefined) remember(id);
+      }
+      seeded = items.length > 0;
+    },
     pass(event, at) {
+      if (seeded) {
+        seeded = false;
+        windowEnd = at + windowMs;
+      }
       const checking = at <= windowEnd;
       if (!Array.isArray(event)) return keep(event, checking) ? event : null;
       const kept = event.filter((item) => keep(item, checking));

@@ -5,32 +5,44 @@
  * them with `isStreamSignal` and pass them through untouched, never merging,
  * filtering or delaying one behind later events.
  *
- * - `StreamInterruption`: the upstream stream of an event topic was
- *   interrupted (its connection dropped, or the topic was resubscribed);
- *   events between `since` and `until` may be missing. The stream goes on.
+ * - `StreamInterruption`: an event stream has a gap: its upstream was
+ *   interrupted (its connection dropped, or the topic was resubscribed), a
+ *   resume cursor was older than the window, or the engine was away; events
+ *   between `since` and `until` may be missing. The stream goes on.
  * - `StreamFailure`: the stream failed for good; it is the last value.
  */
-import { streamInterrupted, type GatewayError } from '../lib/errors.ts';
+import { streamInterrupted, type GatewayError, type InterruptionReason } from '../lib/errors.ts';
 
-/** The upstream stream was interrupted from `since` until `until` (epoch ms); the subscription continues. */
+/** Events from `since` until `until` (epoch ms) may be missing, and why (`reason`); the subscription continues. */
 export class StreamInterruption {
   readonly since: number;
   readonly until: number;
-  constructor(since: number, until: number) {
+  readonly reason: InterruptionReason;
+  constructor(since: number, until: number, reason: InterruptionReason) {
     this.since = since;
     this.until = until;
+    this.reason = reason;
   }
 
-  /** The error a client sees for it (`STREAM_INTERRUPTED`, with `since` and `until` as ISO strings). */
+  /** The error a client sees for it (`STREAM_INTERRUPTED`, with `since` and `until` as ISO strings, and `reason`). */
   toError(): GatewayError {
     const since = new Date(this.since).toISOString();
     const until = new Date(this.until).toISOString();
-    return streamInterrupted(
-      `The upstream stream was interrupted from ${since} until ${until}; events of that time may be missing. The subscription continues.`,
-      { since, until },
-    );
+    const what = EXPLANATIONS[this.reason];
+    return streamInterrupted(`${what} from ${since} until ${until}; events of that time may be missing. The subscription continues.`, {
+      since,
+      until,
+      reason: this.reason,
+    });
   }
 }
+
+/** How each reason reads in the error's message. */
+const EXPLANATIONS: Readonly<Record<InterruptionReason, string>> = {
+  UPSTREAM: 'The upstream stream was interrupted',
+  CURSOR_EXPIRED: 'The cursor is older than the trades the gateway retains: trades are gone',
+  ENGINE: "The cluster's engine was unreachable",
+};
 
 /** The stream failed for good with `error`; it is the stream's last value. */
 export class StreamFailure {

@@ -13,6 +13,8 @@
 import { subscriberTooSlow } from '../lib/errors.ts';
 import type { Delivery } from '../channels/channel.ts';
 
+export type { Delivery };
+
 /** Events an event-channel subscriber may fall behind by before it is dropped. */
 export const DEFAULT_EVENT_QUEUE_LIMIT = 1_000;
 /** Items one merged list event (at the queue's bound) may hold before the subscriber is dropped. */

@@ -61,11 +61,17 @@ export function attachSubscriber(
     const view = channel.filter(handle.last, args);
     if (view !== null) sink.push(view);
   }
+  const ready = readiness(handle, options.ackWaitMs);
+  return { events: sink, ready };
+}
+
+/** Resolves when the topic is confirmed (at once when it has data), or after `ackWaitMs` anyway; rejects with the source's refusal. */
+export function readiness(handle: TopicHandle, ackWaitMs: number | undefined): Promise<void> {
   const ready =
     handle.last !== undefined
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+          const timer = setTimeout(resolve, ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
           handle.confirmed.then(
             () => {
               clearTimeout(timer);
@@ -78,5 +84,5 @@ export function attachSubscriber(
           );
         });
   ready.catch(() => undefined);
-  return { events: sink, ready };
+  return ready;
 }

@@ -12,6 +12,7 @@
 import type { AnyChannel } from '../channels/channel.ts';
 import { Confirmation } from './confirmation.ts';
 import type { Listener, Opener, TopicHandle } from './listener.ts';
+import type { ResumeWindow } from './resume-window.ts';
 import type { HubPort, SourceTopic, TopicSource } from './source-port.ts';
 import { Topic } from './topic.ts';
 
@@ -22,6 +23,8 @@ export interface TopicTableOptions {
   readonly lingerMs?: number;
   /** The number of topics went to zero (true) or away from it (false). */
   readonly onIdleChange?: (idle: boolean) => void;
+  /** Where resumable topics (trades) retain their events (`resume-window.ts`); none: no cursors. */
+  readonly window?: ResumeWindow;
 }
 
 export interface TopicTable<S extends TopicSource = TopicSource> {
@@ -56,6 +59,7 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
     clearTimeout(entry.linger);
     entries.delete(topic);
     byChannel.get(topic.channel.id)?.delete(topic.key);
+    topic.window?.release(topic.windowTopic);
     if (entries.size === 0) options.onIdleChange?.(true);
   };
 
@@ -89,7 +93,7 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
   const open = (channel: AnyChannel, key: string, payload: Topic['payload'], opener: Opener | undefined): Entry => {
     source.admit?.(channel);
     opener?.admit?.();
-    const topic = new Topic(channel, key, payload);
+    const topic = new Topic(channel, key, payload, options.window);
     if (entries.size === 0) options.onIdleChange?.(false);
     const entry: Entry = { topic, confirmation: new Confirmation(), linger: undefined };
     entries.set(topic, entry);

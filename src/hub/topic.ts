@@ -12,10 +12,18 @@
  * event channel gets one `StreamInterruption` before any newer event. Event
  * channels that declare `dedupeReplays` remember their recent event ids, and
  * for a while after such a resume drop the items the source sends again.
+ *
+ * Resumable channels (trades) keep their events in the resume window
+ * (`resume-window.ts`) when the table has one: each trade is stamped with its
+ * `cursor` before any listener sees it, and the topic's own gaps are recorded
+ * there at their place.
  */
 import type { AnyChannel } from '../channels/channel.ts';
+import { isRecord } from '../lib/json.ts';
+import { stampTrade } from './cursor.ts';
 import type { Listener } from './listener.ts';
-import { createReplayFilter, type ReplayFilter } from './replay-filter.ts';
+import { createReplayFilter, REPLAY_MEMORY, type ReplayFilter } from './replay-filter.ts';
+import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 import { snapshotMemoryOf, type SnapshotMemory } from './snapshot-memory.ts';
 
@@ -35,13 +43,22 @@ export class Topic {
   /** When the source last answered a subscribe of it (undefined: never yet). */
   #answeredAt: number | undefined;
   readonly #replays: ReplayFilter | undefined;
+  /** The resume window, for a resumable channel's topic in a table that has one. */
+  readonly window: ResumeWindow | undefined;
+  /** The topic as the window names it. */
+  readonly windowTopic: WindowTopic;
 
-  constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined) {
+  constructor(channel: AnyChannel, key: string, payload: Readonly<Record<string, unknown>> | undefined, window?: ResumeWindow) {
     this.channel = channel;
     this.key = key;
     this.payload = payload;
     this.#replays = channel.dedupeReplays === true ? createReplayFilter() : undefined;
     this.snapshot = snapshotMemoryOf(channel);
+    this.window = channel.resumable === true ? window : undefined;
+    this.windowTopic = { channel: channel.id, key };
+    // A topic reopened within the window: what the window holds was delivered already.
+    const retained = this.window?.retain(this.windowTopic, REPLAY_MEMORY);
+    if (retained !== undefined) this.#replays?.seed(retained);
   }
 
   get subscribers(): number {
@@ -81,7 +98,8 @@ export class Topic {
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
-    const signal = new StreamInterruption(since, Math.max(since, at));
+    const signal = new StreamInterruption(since, Math.max(since, at), 'UPSTREAM');
+    this.window?.gap(this.windowTopic, signal.since, signal.until, 'UPSTREAM');
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
@@ -91,12 +109,38 @@ export class Topic {
     this.#lastEventAt = receivedAt;
     const events = channel.toEvents(items, this.#last);
     for (const raw of events) {
-      const event = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
-      if (event === null) continue;
+      const passed = this.#replays === undefined ? raw : this.#replays.pass(raw, receivedAt);
+      if (passed === null) continue;
+      const event = this.window === undefined ? passed : this.#retain(this.window, passed, receivedAt);
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event, frameTs);
     }
+  }
+
+  /**
+   * Records a list of trades in the window, oldest first (a frame lists them
+   * newest first), and returns the list as it came, each trade stamped with its cursor.
+   */
+  #retain(window: ResumeWindow, event: unknown, receivedAt: number): unknown {
+    if (!Array.isArray(event)) return event;
+    const trades: unknown[] = event;
+    const timeOf = (trade: unknown) => (isRecord(trade) && typeof trade['timestamp'] === 'number' ? trade['timestamp'] : receivedAt);
+    // By time, and for equal times from the end of the list (the older).
+    const order = trades.map((_, i) => i).sort((a, b) => timeOf(trades[a]) - timeOf(trades[b]) || b - a);
+    const positions = window.append(
+      this.windowTopic,
+      order.map((i) => trades[i]),
+      receivedAt,
+    );
+    const stamped = trades.slice();
+    order.forEach((i, n) => {
+      const trade = trades[i];
+      const position = positions[n];
+      if (!isRecord(trade) || position === undefined) return;
+      stamped[i] = stampTrade(trade, { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade) });
+    });
+    return stamped;
   }
 
   /** Fails every listener (they are let go). */

@@ -35,6 +35,11 @@ export const CLOSE_CODES = {
   SUBSCRIBER_ALREADY_EXISTS: CloseCode.SubscriberAlreadyExists,
   /** graphql-ws's message handling failed. */
   INTERNAL_SERVER_ERROR: CloseCode.InternalServerError,
+  /**
+   * The gateway's own access check (GATEWAY_AUTH) refused the socket: no key, an unknown one, an
+   * expired token, or a key revoked while connected; the reason says which (graphql-ws's `Forbidden`).
+   */
+  FORBIDDEN: CloseCode.Forbidden,
 } as const;
 
 /** Every `extensions.code` the gateway sends (README's "Errors" table lists the same). */
@@ -47,8 +52,10 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   /** A Query twin's topic had no first value in time. */
   'UPSTREAM_TIMEOUT',
-  /** In-band, not fatal: an event stream's upstream was interrupted (`extensions.since`/`until`); the subscription goes on. */
+  /** In-band, not fatal: an event stream has a gap (`extensions.since`/`until`/`reason`); the subscription goes on. */
   'STREAM_INTERRUPTED',
+  /** TRUSTED_DOCUMENTS_FILE is set and the document is not one of them (and the key lacks `any-document`). */
+  'PERSISTED_QUERY_NOT_FOUND',
   /** Anything unexpected, masked (the message says nothing); logged on the server. */
   'INTERNAL_SERVER_ERROR',
 ] as const;
@@ -76,14 +83,28 @@ export const unauthenticated = (message: string): GatewayError => new GatewayErr
 /** Coincall refused the account's key. */
 export const forbidden = (message: string): GatewayError => new GatewayError('FORBIDDEN', message);
 /** Coincall refused a subscription (or the gateway is shutting down and takes no more). */
+/** A field (or introspection) outside the scopes of the gateway key presented (GATEWAY_AUTH). */
+export const outsideScope = (message: string): GatewayError => new GatewayError('FORBIDDEN', message);
+/** With TRUSTED_DOCUMENTS_FILE set: a document that is not one of the trusted ones. */
+export const persistedQueryNotFound = (message: string): GatewayError => new GatewayError('PERSISTED_QUERY_NOT_FOUND', message);
 export const upstreamRejected = (message: string): GatewayError => new GatewayError('UPSTREAM_REJECTED', message);
 export const subscriberTooSlow = (message: string): GatewayError => new GatewayError('SUBSCRIBER_TOO_SLOW', message);
 export const limitExceeded = (message: string): GatewayError => new GatewayError('LIMIT_EXCEEDED', message);
 /** The exchange sent no value in time (a Query twin waiting for a first value). */
 export const upstreamTimeout = (message: string): GatewayError => new GatewayError('UPSTREAM_TIMEOUT', message);
 /** An event stream's upstream was interrupted from `since` until `until` (ISO 8601); the subscription goes on. */
-export const streamInterrupted = (message: string, window: { readonly since: string; readonly until: string }): GatewayError =>
-  new GatewayError('STREAM_INTERRUPTED', message, window);
+/**
+ * Why an event stream has a gap: `UPSTREAM` (the exchange's stream was cut),
+ * `CURSOR_EXPIRED` (a resume cursor older than the retained window), `ENGINE`
+ * (a cluster replica lost its engine).
+ */
+export const INTERRUPTION_REASONS = ['UPSTREAM', 'CURSOR_EXPIRED', 'ENGINE'] as const;
+export type InterruptionReason = (typeof INTERRUPTION_REASONS)[number];
+
+export const streamInterrupted = (
+  message: string,
+  window: { readonly since: string; readonly until: string; readonly reason: InterruptionReason },
+): GatewayError => new GatewayError('STREAM_INTERRUPTED', message, window);
 
 export interface ExpectedErrorOptions {
   /** Where in the document the problem is. */

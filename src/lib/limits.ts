@@ -26,7 +26,7 @@ export interface GatewayLimits {
   readonly maxAliases: number;
   /** Most lexical tokens in one document; parsing stops beyond it. */
   readonly maxTokens: number;
-  /** Highest static cost of an operation (graphql-armor's cost model). */
+  /** Highest static cost of an operation (the gateway's cost model, `server/query-cost.ts`: lists weighed by their length). */
   readonly maxQueryCost: number;
   /** Most directives in one operation. */
   readonly maxDirectives: number;
@@ -48,6 +48,10 @@ export interface GatewayLimits {
   readonly upstreamMaxPendingTopics: number;
   /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
   readonly querySnapshotTimeoutMs: number;
+  /** How long trades stay retained for `after` (and a closed topic's trades after its last subscriber left). */
+  readonly resumeWindowMs: number;
+  /** Most trades retained per trades topic for `after`. */
+  readonly resumeMaxEventsPerTopic: number;
 }
 
 export interface LimitSetting {
@@ -140,11 +144,12 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
   },
   maxQueryCost: {
     env: 'MAX_QUERY_COST',
-    fallback: 5_000,
+    // One full instrument list of a busy exchange (2,000 instruments, 11 each) is 22,000: two fit, fifteen do not.
+    fallback: 50_000,
     min: 10,
-    max: 1_000_000,
+    max: 10_000_000,
     meaning:
-      'Highest static cost of an operation (graphql-armor cost model: object 2, scalar 1, ×1.5 per level); costlier is refused with `LIMIT_EXCEEDED`.',
+      'Highest static cost of an operation: each field (`__typename` and aliases included) 1, a list field its expected length × the cost of one element (the instrument list: its current length), introspection 1000; costlier is refused with `LIMIT_EXCEEDED` naming the cost.',
   },
   maxDirectives: {
     env: 'MAX_DIRECTIVES',
@@ -209,7 +214,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     min: 1,
     max: 10_000,
     meaning:
-      'New upstream topics (subscriptions no other client holds yet) one client connection or request may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
+      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
   },
   upstreamMaxPendingTopics: {
     env: 'UPSTREAM_MAX_PENDING_TOPICS',
@@ -226,6 +231,21 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 60_000,
     meaning:
       'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
+  },
+  resumeWindowMs: {
+    env: 'RESUME_WINDOW_MS',
+    fallback: 900_000,
+    min: 1_000,
+    max: 86_400_000,
+    meaning:
+      "How long trades stay retained for `after` and the trades queries, and how long a trades topic keeps them after its last subscriber left (single process; in a cluster, the stream's max age). An older cursor gets `STREAM_INTERRUPTED` with `reason: CURSOR_EXPIRED`.",
+  },
+  resumeMaxEventsPerTopic: {
+    env: 'RESUME_MAX_EVENTS_PER_TOPIC',
+    fallback: 20_000,
+    min: 100,
+    max: 1_000_000,
+    meaning: 'Most trades retained per trades topic for `after` (the oldest go first); about 0.5 KB each (docs/memory.md).',
   },
 };
 
@@ -256,6 +276,8 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
     upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
     querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
+    resumeWindowMs: v('resumeWindowMs'),
+    resumeMaxEventsPerTopic: v('resumeMaxEventsPerTopic'),
   };
 }
 

@@ -16,12 +16,18 @@ import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../lib/errors.ts';
 import { DEFAULT_LIMITS } from '../lib/limits.ts';
+import { AccessControl, type AccessSetup } from './access/access-control.ts';
+import { useFieldScopes } from './access/field-scopes.ts';
+import { useHttpAccess } from './access/http-access.ts';
+import { withWsAccess } from './access/ws-access.ts';
+import { createClientLog, useClientLog } from './client-log.ts';
 import { createAddressGate } from './gates/address-gate.ts';
 import { NO_TRUSTED_PROXIES, trustedProxies } from './gates/client-address.ts';
 import { createConnectionGate } from './gates/connection-gate.ts';
 import { createFanout } from './fanout/fanout.ts';
 import type { Fanout } from './fanout/fanout-types.ts';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, type HttpTimeouts } from './gates/http-timeouts.ts';
+import { registerAccessMetrics } from './metrics/access-metrics.ts';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.ts';
 import { gateRequests } from './gates/request-gate.ts';
 import { gateSockets } from './gates/socket-gate.ts';
@@ -61,6 +67,8 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
   readonly trustProxy?: readonly string[];
   /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
   readonly httpTimeouts?: HttpTimeouts;
+  /** GATEWAY_AUTH's authenticator, trusted documents, GRAPHIQL and INTROSPECTION (`access/`); default: open, as before. */
+  readonly access?: AccessSetup;
 }
 
 export interface GatewayServer {
@@ -94,7 +102,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const limits = options.limits ?? DEFAULT_LIMITS;
   // graphql-ws sockets count as the WebSocketServer's clients; SSE streams hold the gate.
-  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size);
+  const clientLog = createClientLog(options.logger);
+  const connections = createConnectionGate(limits.maxConnections, () => wsServer.clients.size, clientLog);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const fanout = createFanout({
     maxBehindMs: limits.slowSubscriberMaxBehindMs,
@@ -104,14 +113,21 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     addresses: createAddressGate(limits.maxConnectionsPerIp),
     trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy),
   };
-  const { metrics: _metrics, ...setup } = options;
+  const access = new AccessControl(options.access ?? {}, options.schema, options.logger.child({ component: 'access' }), limits.maxTokens);
+  const { metrics: _metrics, access: _access, ...setup } = options;
   // Streams meet the connection caps once they are known to be subscriptions (a plain query never counts).
   const streams = useStreamAdmission({ gate: connections, proxied, maxTokens: limits.maxTokens });
   const shared = options.sharedSubscriptions !== false;
   const yoga = createGatewayYoga({
     ...setup,
     limits,
-    plugins: [streams, ...(setup.plugins ?? [])],
+    plugins: [
+      streams,
+      useClientLog(clientLog),
+      ...(access.active || !access.graphiql ? [useHttpAccess(access)] : []),
+      ...(access.enabled ? [useFieldScopes()] : []),
+      ...(setup.plugins ?? []),
+    ],
     ...(metrics === undefined ? {} : { metrics }),
     ...(shared ? { sharing: fanout } : {}),
   });
@@ -120,7 +136,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
     gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
   );
-  gateSockets(httpServer, proxied.addresses, proxied.trusted);
+  gateSockets(httpServer, proxied.addresses, proxied.trusted, clientLog);
   const wsServer = new WebSocketServer({
     noServer: true,
     maxPayload: limits.wsMaxMessageBytes,
@@ -134,9 +150,19 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     gateRefusals: () => ({ ...connections.refusals }),
     instruments: () => options.context.instruments?.status(),
   });
+  if (metrics !== undefined)
+    registerAccessMetrics(metrics.registry, {
+      byClient: () => (access.enabled ? access.registry.connectionsByClient() : undefined),
+      open: () => connections.open,
+      refusals: () => access.refusals,
+      keysFileValid: () => options.access?.authenticator?.fileValid,
+    });
   serveGraphqlWs(
     wsServer,
-    createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, ...(metrics === undefined ? {} : { metrics }) }),
+    withWsAccess(
+      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
+      access,
+    ),
     {
       keepAliveMs: WS_KEEPALIVE_MS,
       logger: options.logger,
@@ -170,6 +196,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       await wsClosed;
       httpServer.closeAllConnections();
       await closed;
+      access.close();
     },
   };
 }

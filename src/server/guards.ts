@@ -3,14 +3,14 @@
  * yoga/envelop plugin of the parse and validate stages: query limits (tokens,
  * depth, aliases, cost, directives; graphql-armor's rules) checked before
  * execution, each refusal with `extensions.code: LIMIT_EXCEEDED` naming its
- * limit; argument values that fail GraphQL's own checks (an unknown enum value
+ * limit (the cost model, which weighs lists by their length, is the
+ * gateway's own: `query-cost.ts`; `__typename` aliases count as aliases); argument values that fail GraphQL's own checks (an unknown enum value
  * such as a bad `period`, a string where an Int belongs) tagged
  * `BAD_USER_INPUT` like every other argument problem (an enum's listing its
  * valid values: `enum-values.ts`); and the refusal of the
  * per-connection subscription cap. (The connection cap and the body cap sit
  * in front of yoga: `connection-gate.ts`, `request-gate.ts`, `upgrade-gate.ts`.)
  */
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -31,6 +31,7 @@ import type { Plugin } from 'graphql-yoga';
 import { badInputError, limitExceededError } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import { withEnumValues } from './enum-values.ts';
+import { queryCostRule, type CurrentListSizes } from './query-cost.ts';
 
 /** ValuesOfCorrectTypeRule, its errors tagged BAD_USER_INPUT. */
 const TaggedValuesOfCorrectTypeRule: ValidationRule = (context) => {
@@ -61,15 +62,26 @@ function refusal(variable: string): (context: ValidationContext | null, error: G
   };
 }
 
-/** graphql-armor's validation rules, reporting (not throwing) a tagged error. */
-export function queryLimitRules(limits: GatewayLimits): ValidationRule[] {
+/** What the query limits need besides the limits: the current length of list fields the server knows (the instrument list). */
+export interface QueryLimitOptions {
+  readonly currentListSizes?: CurrentListSizes;
+}
+
+/** The query limit rules (graphql-armor's and the cost model), reporting (not throwing) a tagged error. */
+export function queryLimitRules(limits: GatewayLimits, options: QueryLimitOptions = {}): ValidationRule[] {
   const report = (variable: string) => ({ onReject: [refusal(variable)], propagateOnRejection: false });
   return [
-    maxDepthRule({ n: limits.maxQueryDepth, ...report('MAX_QUERY_DEPTH') }),
-    maxAliasesRule({ n: limits.maxAliases, ...report('MAX_ALIASES') }),
-    costLimitRule({ maxCost: limits.maxQueryCost, ...report('MAX_QUERY_COST') }),
-    maxDirectivesRule({ n: limits.maxDirectives, ...report('MAX_DIRECTIVES') }),
-  ] as ValidationRule[];
+    ...([
+      maxDepthRule({ n: limits.maxQueryDepth, ...report('MAX_QUERY_DEPTH') }),
+      // `__typename` is no exception: 600 aliases of it are 600 fields to execute and send.
+      maxAliasesRule({ n: limits.maxAliases, allowList: [], ...report('MAX_ALIASES') }),
+      maxDirectivesRule({ n: limits.maxDirectives, ...report('MAX_DIRECTIVES') }),
+    ] as ValidationRule[]),
+    queryCostRule({
+      maxCost: limits.maxQueryCost,
+      ...(options.currentListSizes === undefined ? {} : { currentListSizes: options.currentListSizes }),
+    }),
+  ];
 }
 
 /** Parses like `graphql`'s `parse`, but stops at the token limit with a LIMIT_EXCEEDED error. */
@@ -86,25 +98,29 @@ export function limitedParser(maxTokens: number): (source: string | Source, opti
  * through yoga, on graphql-ws through the same `getEnveloped()` pipeline.
  * It also keeps the gateway's tagged argument validation (BAD_USER_INPUT).
  */
-export function useQueryLimits(limits: GatewayLimits): Plugin {
+export function useQueryLimits(limits: GatewayLimits, options: QueryLimitOptions = {}): Plugin {
   const parse = limitedParser(limits.maxTokens);
-  const rules = [...validationRules, ...queryLimitRules(limits)];
+  const rules = [...validationRules, ...queryLimitRules(limits, options)];
   // Documents (the parse cache's own objects, per schema) that passed every rule: validating them
   // again would find nothing. Only clean ones are kept, weakly: a failed validation's errors hold
-  // its whole validation state alive, and an evicted document takes its entry with it.
-  const clean = new WeakMap<GraphQLSchema, WeakSet<DocumentNode>>();
+  // its whole validation state alive, and an evicted document takes its entry with it. A cost
+  // depends on the current list lengths too: when one changes, every document is costed again.
+  const clean = new WeakMap<GraphQLSchema, { readonly lengths: string; readonly documents: WeakSet<DocumentNode> }>();
+  const sizes = Object.values(options.currentListSizes ?? {});
+  const lengthsNow = () => sizes.map((size) => String(size())).join(',');
   return {
     onParse({ setParseFn }) {
       setParseFn(parse);
     },
     onValidate({ setValidationFn }) {
       setValidationFn((schema, document) => {
+        const lengths = lengthsNow();
         let passed = clean.get(schema);
-        if (passed?.has(document) === true) return [];
+        if (passed?.lengths === lengths && passed.documents.has(document)) return [];
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
-        if (passed === undefined) clean.set(schema, (passed = new WeakSet()));
-        passed.add(document);
+        if (passed?.lengths !== lengths) clean.set(schema, (passed = { lengths, documents: new WeakSet() }));
+        passed.documents.add(document);
         return errors;
       });
     },

@@ -21,6 +21,7 @@ import { INTERNAL_ERROR_CODE } from '../lib/errors.ts';
 import type { GatewayLimits } from '../lib/limits.ts';
 import type { Logger } from '../lib/logger.ts';
 import { clientAddress } from './gates/client-address.ts';
+import { clientOf } from './gates/client-identity.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql/graphiql.ts';
@@ -51,9 +52,6 @@ export interface ServerContext {
   /** Node's request, on HTTP (its address, TRUST_PROXY applied, identifies the client). */
   readonly req?: IncomingMessage;
 }
-
-/** Numbers the HTTP requests' client ids (graphql-ws sockets get theirs in `ws-options.ts`). */
-let httpRequests = 0;
 
 export type GatewayYoga = YogaServerInstance<ServerContext, GatewayContext>;
 
@@ -121,6 +119,12 @@ function yogaRequestMetrics(metrics: GatewayMetrics): Plugin {
   return { ...plugin, onParse: (payload) => (hasHttpParams(payload.context) ? onParse(payload) : undefined) };
 }
 
+/** How many instruments are listed now (undefined before a list is loaded: the list is empty then). */
+function instrumentCount(context: BaseContext): number | undefined {
+  const status = context.instruments?.status();
+  return status === undefined ? undefined : status.options + status.futures;
+}
+
 const hasHttpParams = (context: unknown): boolean =>
   typeof context === 'object' && context !== null && 'params' in context && context.params !== undefined;
 
@@ -164,7 +168,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       // GraphiQL's hashed, compressed, long-cached files (`/graphiql/…`).
       useGraphiQLAssets(GRAPHQL_PATH),
       // Parse and validate: query limits and BAD_USER_INPUT tagging, on every transport.
-      useQueryLimits(limits),
+      // The instrument list costs as many elements as are listed now (`query-cost.ts`).
+      useQueryLimits(limits, { currentListSizes: { 'Query.instruments': () => instrumentCount(setup.context) } }),
       // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
       useEnumValueHints(),
       // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
@@ -188,7 +193,7 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       const found: CredentialResult =
         connectionParams !== undefined ? credentialFromConnectionParams(connectionParams) : credentialFromHeaders(request.headers);
       // graphql-ws operations have no `req`: `ws-options.ts` sets their socket as the client.
-      const client = req === undefined ? undefined : { id: `http:${++httpRequests}`, address: clientAddress(req) };
+      const client = req === undefined ? undefined : clientOf({ address: clientAddress(req) });
       return { ...setup.context, credential: found.credential, credentialProblem: found.problem, client };
     },
     maskedErrors: {

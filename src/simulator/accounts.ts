@@ -6,7 +6,7 @@
 import type { BalanceRecord, FillRecord, OrderRecord, PositionRecord, SimulatedAccount, SimulatedEvents } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { optionSymbol } from '../coincall/symbols.ts';
-import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instruments.ts';
+import { decimalText, liveOption, listedExpiries, roundToStep, STRIKES_EACH_SIDE, strikeGrid, underlyingSpec } from './instrument-specs.ts';
 import { FUTURES_LEVERAGE, MAINTENANCE_OVER_INITIAL, Margin, type Position } from './margin.ts';
 import type { Market } from './market.ts';
 import { chance, createRng, hashSeed, intBetween, pick, type Rng, uniform } from './random.ts';
@@ -31,7 +31,9 @@ const OPTION_SIZE_DECIMALS = 1;
 const FUTURES_MIN_LOTS = 10;
 const FUTURES_MAX_LOTS = 500;
 const OPTION_MIN_LOTS = 1;
-const OPTION_MAX_LOTS = 100;
+const OPTION_MAX_LOTS = 10;
+/** How far from the mark an order rests, at most: a fill books next to nothing at once (equity moves with PnL). */
+const MAX_ORDER_OFFSET = 0.0002;
 /** Which listed expiry the account trades (the second one, so it never expires mid-test). */
 const TRADED_EXPIRY_INDEX = 1;
 
@@ -184,7 +186,7 @@ export class AccountState implements SimulatedAccount {
     const mark = this.margin.markOf(symbol, market);
     const instrument = this.market.instrument(symbol);
     if (mark === undefined || instrument === undefined) return;
-    const offset = uniform(this.rng, 0.001, 0.01) * (side === 'BUY' ? -1 : 1);
+    const offset = uniform(this.rng, 0, MAX_ORDER_OFFSET) * (side === 'BUY' ? -1 : 1);
     const price = Math.max(instrument.tick, roundToStep(mark * (1 + offset), instrument.tick));
     const sizeDecimals = market === 'options' ? OPTION_SIZE_DECIMALS : instrument.sizeDecimals;
     const lot = 10 ** -sizeDecimals;

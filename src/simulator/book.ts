@@ -7,8 +7,11 @@ import type { RecordOf } from '../channels/fields.ts';
 import type { BookRecord } from '../channels/simulation.ts';
 import type { TradeShape } from '../channels/shapes/trade.ts';
 import { CandleSet } from './candles.ts';
-import { decimalsOf, decimalText, roundToStep } from './instruments.ts';
+import { decimalsOf, decimalText, roundToStep } from './instrument-specs.ts';
 import { gaussian, intBetween, type Rng, uniform } from './random.ts';
+
+/** Recent trades an instrument remembers for a new subscription's first frame (the exchange sends such a batch). */
+export const SIMULATED_RECENT_TRADES = 20;
 
 export type TradeRecord = Omit<RecordOf<typeof TradeShape>, 'id'>;
 export type { BookRecord };
@@ -55,6 +58,8 @@ export class Instrument {
   openInterest: number;
   /** Trades of the current tick, newest first. */
   trades: TradeRecord[] = [];
+  /** The latest trades across ticks, newest first (at most SIMULATED_RECENT_TRADES): a new subscription's first frame. */
+  recent: TradeRecord[] = [];
 
   constructor(config: InstrumentConfig) {
     this.symbol = config.symbol;
@@ -118,13 +123,16 @@ export class Instrument {
   }
 
   private recordTrade(price: number, size: number, side: 'BUY' | 'SELL', at: number): void {
-    this.trades.unshift({
+    const trade: TradeRecord = {
       symbol: this.symbol,
       price: this.price(price),
       volume: decimalText(size, this.sizeDecimals),
       side,
       timestamp: at,
-    });
+    };
+    this.trades.unshift(trade);
+    this.recent.unshift(trade);
+    if (this.recent.length > SIMULATED_RECENT_TRADES) this.recent.length = SIMULATED_RECENT_TRADES;
     this.last = price;
     this.high = Math.max(this.high ?? price, price);
     this.low = Math.min(this.low ?? price, price);

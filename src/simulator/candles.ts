@@ -6,7 +6,7 @@
 import { KlinePeriod } from '../channels/enums.ts';
 import type { KlineRecord } from '../channels/simulation.ts';
 import { DAY_MS } from '../coincall/symbols.ts';
-import { decimalText } from './instruments.ts';
+import { decimalText } from './instrument-specs.ts';
 
 export type PeriodName = keyof typeof KlinePeriod.values;
 export const PERIOD_NAMES = Object.keys(KlinePeriod.values) as PeriodName[];

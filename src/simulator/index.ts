@@ -5,4 +5,4 @@ export { startSimulator } from './server.ts';
 export type { WireFormOption } from './publish.ts';
 export type { RefusalRule, SubscriptionRequest } from './faults.ts';
 export { encodeFrame, encodeRecord, frameText, type WireForm } from './encode.ts';
-export { IDLE_CLOSE_CODE, IDLE_CLOSE_REASON, NO_SUBSCRIPTION_CLOSE_REASON, TOO_MANY_REQUESTS_MESSAGE } from './connection.ts';
+export { IDLE_CLOSE_CODE, IDLE_CLOSE_REASON, NO_SUBSCRIPTION_CLOSE_REASON, TOO_MANY_REQUESTS_MESSAGE } from './client-session.ts';

@@ -12,6 +12,14 @@ export const FUTURES_LEVERAGE = 10;
 export const MAINTENANCE_OVER_INITIAL = 0.5;
 /** Short options: initial margin as a fraction of the index, on top of the premium. */
 const OPTION_SHORT_MARGIN = 0.1;
+/**
+ * What one position may be worth, at most, as a multiple of the account's
+ * cash (a fill that would grow it beyond is refused): its notional (futures:
+ * size × mark; options: contracts × index), so
+ * the demo account's equity moves like a modest book's, a few tenths of a
+ * per cent a minute, not like a hundredfold bet.
+ */
+export const MAX_POSITION_NOTIONAL_OVER_CASH = 2;
 
 export interface Position {
   readonly market: MarketName;
@@ -50,6 +58,12 @@ export class Margin {
     return -p.qty * (OPTION_SHORT_MARGIN * this.market.indexOf(underlying) + mark);
   }
 
+  /** A position's notional: futures size × mark; options contracts × index. */
+  notionalOf(symbol: string, p: Position): number {
+    if (p.market === 'futures') return Math.abs(p.qty) * (this.market.futuresMark(symbol) ?? 0);
+    return Math.abs(p.qty) * this.market.indexOf(symbol.slice(0, symbol.indexOf('-')));
+  }
+
   /** The account's figures over every position. */
   totals(): MarginTotals {
     let upnl = 0;
@@ -77,9 +91,13 @@ export class Margin {
     const saved = before === undefined ? undefined : { ...before };
     change();
     const { im, equity } = this.totals();
+    const after = this.positions.get(symbol);
+    const notional = after === undefined ? 0 : this.notionalOf(symbol, after);
     if (saved === undefined) this.positions.delete(symbol);
     else this.positions.set(symbol, saved);
-    return equity - im >= 0;
+    // A fill that reduces a position is always carried; one that grows it stays within the cap.
+    const grows = notional > (saved === undefined ? 0 : this.notionalOf(symbol, saved));
+    return equity - im >= 0 && (!grows || notional <= MAX_POSITION_NOTIONAL_OVER_CASH * this.cash);
   }
 
   /**

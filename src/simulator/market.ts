@@ -10,15 +10,20 @@ import type { IndexRecord, KlineRecord, PricingRecord, SimulatedMarket, TickerRe
 import { optionSymbol, type OptionSymbol } from '../coincall/symbols.ts';
 import { Instrument, type BookRecord, type TradeRecord } from './book.ts';
 import type { PeriodName } from './candles.ts';
-import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instruments.ts';
+import { decimalText, liveOption, strikeGrid, UNDERLYINGS, underlyingSpec, type UnderlyingSpec } from './instrument-specs.ts';
 import { pricingRecord, tickerRecord, type OptionState, type QuoteContext } from './option-records.ts';
-import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './pricing.ts';
+import { blackScholes, smileVol, YEAR_MS, type OptionQuote } from './black-scholes.ts';
 import { createRng, gaussian, hashSeed, type Rng } from './random.ts';
 
 export type { BookRecord, IndexRecord, KlineRecord, PricingRecord, TickerRecord, TradeRecord };
 
-/** Standard deviation of one tick's relative index move. */
-const INDEX_TICK_VOL = 0.0004;
+/**
+ * Each index moves as geometric Brownian motion at its underlying's annualised
+ * volatility (`baseVol`, the at-the-money implied volatility: BTC 55 %/year,
+ * about ±0.08 % a minute, one standard deviation), scaled by the time a tick
+ * covers, so the tick period changes the update rate, not the volatility.
+ */
+const volOver = (annualVol: number, ms: number) => annualVol * Math.sqrt(Math.max(0, ms) / YEAR_MS);
 /** Futures basis: mean reversion per tick and noise. */
 const BASIS_REVERSION = 0.9;
 const BASIS_NOISE = 0.0001;
@@ -33,8 +38,9 @@ const OPTION_HALF_SPREAD = 0.015;
  * bound. The offset belongs to the strike, so its call and put share one
  * implied volatility and put-call parity holds.
  */
-const IV_NOISE = 0.001;
+const IV_NOISE_PER_MINUTE = 0.003;
 const IV_SHIFT_LIMIT = 0.05;
+const MINUTE_MS = 60_000;
 
 interface IndexState {
   readonly spec: UnderlyingSpec;
@@ -68,6 +74,8 @@ export class Market implements SimulatedMarket {
   private readonly listedStrikes: (underlying: string, expiry: number) => readonly string[];
   private tickCount = 0;
   private now: number;
+  /** How long the last tick covered (ms). */
+  private tickMs = 0;
 
   /**
    * `listedStrikes`: the strikes listed per underlying and expiry (the server
@@ -104,10 +112,11 @@ export class Market implements SimulatedMarket {
 
   /** Advances one tick: moves indexes, rebuilds books, trades futures and the `activeOptions`. */
   step(now: number, activeOptions: Iterable<string>): void {
+    this.tickMs = Math.max(0, now - this.now);
     this.now = now;
     this.tickCount++;
     for (const index of this.indexes.values()) {
-      index.price *= Math.exp(INDEX_TICK_VOL * gaussian(this.rng));
+      index.price *= Math.exp(volOver(index.spec.baseVol, this.tickMs) * gaussian(this.rng));
       index.high = Math.max(index.high, index.price);
       index.low = Math.min(index.low, index.price);
     }
@@ -189,6 +198,11 @@ export class Market implements SimulatedMarket {
     return this.instrument(symbol)?.trades ?? [];
   }
 
+  /** The latest trades of a symbol across ticks, newest first. */
+  recentTradesOf(symbol: string): readonly TradeRecord[] {
+    return this.instrument(symbol)?.recent ?? [];
+  }
+
   klineRecord(symbol: string, period: PeriodName): KlineRecord | undefined {
     const future = this.futures.get(symbol);
     if (future !== undefined) return future.book.candles.record(period, this.now, future.book.last ?? future.mark);
@@ -257,10 +271,13 @@ export class Market implements SimulatedMarket {
     let shift = this.strikeShifts.get(key);
     if (shift === undefined) {
       const rng = createRng(hashSeed(this.seed, `iv:${key}`));
-      shift = { rng, value: IV_NOISE * gaussian(rng), walkedTick: this.tickCount };
+      shift = { rng, value: IV_NOISE_PER_MINUTE * gaussian(rng), walkedTick: this.tickCount };
       this.strikeShifts.set(key, shift);
     } else if (shift.walkedTick !== this.tickCount) {
-      shift.value = Math.max(-IV_SHIFT_LIMIT, Math.min(IV_SHIFT_LIMIT, shift.value + IV_NOISE * gaussian(shift.rng)));
+      shift.value = Math.max(
+        -IV_SHIFT_LIMIT,
+        Math.min(IV_SHIFT_LIMIT, shift.value + IV_NOISE_PER_MINUTE * Math.sqrt(this.tickMs / MINUTE_MS) * gaussian(shift.rng)),
+      );
       shift.walkedTick = this.tickCount;
     }
     return shift.value;

@@ -8,8 +8,8 @@
 import type { PricingRecord, TickerRecord } from '../channels/simulation.ts';
 import type { OptionSymbol } from '../coincall/symbols.ts';
 import type { Instrument } from './book.ts';
-import { decimalText, type UnderlyingSpec } from './instruments.ts';
-import type { OptionQuote } from './pricing.ts';
+import { decimalText, type UnderlyingSpec } from './instrument-specs.ts';
+import type { OptionQuote } from './black-scholes.ts';
 
 const GREEK_DECIMALS = 8;
 const MARK_DECIMALS = 8;

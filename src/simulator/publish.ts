@@ -7,7 +7,7 @@
  */
 import type { SimulatedAccount, SimulatedEvents, SimulatedMarket, SimulationContext } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
-import type { Connection } from './connection.ts';
+import type { Connection } from './client-session.ts';
 import { encodeFrame, type WireForm } from './encode.ts';
 import type { Topic } from './requests.ts';
 

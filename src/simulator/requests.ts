@@ -4,7 +4,7 @@
  * (their `simulate` hook); this file checks the generic part (payload shape,
  * single or batch symbols) and expands a valid request to its normalised
  * topics. Invalid requests, and requests for an instrument the simulator
- * does not list (`listing.ts`), come back with the reason the failed
+ * does not list (`simulated-listing.ts`), come back with the reason the failed
  * acknowledgement carries, as the exchange refuses them.
  */
 import type { AnyChannel } from '../channels/channel.ts';
@@ -12,7 +12,7 @@ import { ALL_CHANNELS } from '../channels/registry.ts';
 import type { RequestContext, SimPayload } from '../channels/simulation.ts';
 import type { MarketName } from '../coincall/protocol.ts';
 import { canonicalKey } from '../lib/canonical.ts';
-import type { SimulatorListing } from './listing.ts';
+import type { SimulatorListing } from './simulated-listing.ts';
 
 /** The most symbols one batch request may carry. */
 export const MAX_BATCH_SYMBOLS = 100;

@@ -4,7 +4,7 @@
  * connections (403 otherwise), runs the seeded market on a timer, publishes
  * every subscribed topic, and exposes fault switches and request logs for tests.
  * Plain HTTP on the same port serves the exchange's public instrument REST
- * endpoints (`rest.ts`) from the simulator's listing (`listing.ts`); a
+ * endpoints (`rest-endpoints.ts`) from the simulator's listing (`simulated-listing.ts`); a
  * subscribe for an instrument it does not list is refused, as the exchange does.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -14,13 +14,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_REQUESTS_PER_SECOND, type MarketName } from '../coincall/protocol.ts';
 import { verifyConnectQuery } from '../coincall/signing.ts';
 import { AccountState, type MarketEvents } from './accounts.ts';
-import { Connection, type ConnectionHost, type RequestLogEntry } from './connection.ts';
+import { Connection, type ConnectionHost, type RequestLogEntry } from './client-session.ts';
 import { DEFAULT_MALFORMED_COUNT, FaultState, malformedFrames } from './faults.ts';
-import { SimulatorListing } from './listing.ts';
+import { SimulatorListing } from './simulated-listing.ts';
 import { Market } from './market.ts';
 import { DEFAULT_WIRE_FORM, Publisher, type TickContext } from './publish.ts';
 import type { Topic } from './requests.ts';
-import { serveRest } from './rest.ts';
+import { serveRest } from './rest-endpoints.ts';
 import {
   ACCOUNT_PUSH_INTERVAL_MS,
   DEFAULT_HOST,

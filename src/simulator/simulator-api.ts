@@ -3,7 +3,7 @@
  * switches tests use, and the handle `startSimulator` (`server.ts`) returns.
  */
 import type { MarketName } from '../coincall/protocol.ts';
-import type { RequestLogEntry } from './connection.ts';
+import type { RequestLogEntry } from './client-session.ts';
 import type { RefusalRule } from './faults.ts';
 import type { WireFormOption } from './publish.ts';
 

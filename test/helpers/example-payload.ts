@@ -5,7 +5,7 @@
  */
 import type { AnyChannel } from '../../src/channels/channel.ts';
 import { exampleContext } from '../../src/channels/example-context.ts';
-import { underlyingSpec } from '../../src/simulator/instruments.ts';
+import { underlyingSpec } from '../../src/simulator/instrument-specs.ts';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readConnectQuery, SIGNATURE_MAX_SKEW_MS } from '../../src/coincall/signing.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/sources/coincall/coincall-source.ts';
 import { captureLogs, onDispose, waitFor, type CapturedLog } from './gateway.ts';
 
@@ -44,6 +45,8 @@ export interface FakeExchangeOptions {
   readonly idleCloseMs?: number;
   /** After acknowledging a subscribe, re-send the topic's last N published items in one frame. */
   readonly replayOnSubscribe?: number;
+  /** The exchange's clock, which judges a held handshake's signature age (see `freeze`; default Date.now). */
+  readonly now?: () => number;
 }
 
 export interface FakeConnection {
@@ -81,6 +84,15 @@ export interface FakeExchange {
   silence(silent: boolean): void;
   /** Stops (true) or resumes publishing one topic's data; heartbeats are still answered. */
   muteTopic(dataType: string, payload: unknown, muted: boolean): void;
+  /**
+   * A stopped exchange process (true) and its return (false): while frozen it
+   * answers nothing and leaves handshakes waiting; on return it reads them as
+   * the exchange does, a signature older than SIGNATURE_MAX_SKEW_MS by its
+   * clock refused with 403.
+   */
+  freeze(frozen: boolean): void;
+  /** Handshakes waiting on the frozen exchange. */
+  waiting(): number;
   close(): Promise<void>;
 }
 
@@ -98,6 +110,9 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   const idleTimers = new Set<NodeJS.Timeout>();
   let idleClosing = options.idleCloseMs !== undefined;
   let silent = false;
+  let frozen = false;
+  /** Handshakes that arrived while frozen, read on return. */
+  const held: Array<{ readonly socket: Duplex; readonly read: () => void }> = [];
   const muted = new Set<string>();
   /** Items published per topic, latest last (bounded by `replayOnSubscribe`). */
   const history = new Map<string, { dt: number; items: object[] }>();
@@ -137,6 +152,12 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       if (on) muted.add(topicOf(dataType, payload));
       else muted.delete(topicOf(dataType, payload));
     },
+    waiting: () => held.length,
+    freeze(on) {
+      frozen = on;
+      if (on) return;
+      for (const handshake of held.splice(0)) if (!handshake.socket.destroyed) handshake.read();
+    },
     stopIdleCloses: () => {
       idleClosing = false;
       for (const timer of idleTimers) clearTimeout(timer);
@@ -145,6 +166,8 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of idleTimers) clearTimeout(timer);
+        frozen = false;
+        for (const handshake of held.splice(0)) handshake.socket.destroy();
         for (const c of connections) c.socket.terminate();
         wss.close();
         http.close(() => resolve());
@@ -172,7 +195,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       return;
     }
     if (typeof message !== 'object' || message === null) return;
-    if (silent) return;
+    if (silent || frozen) return;
     const record = message as Record<string, unknown>;
     const action = typeof record['action'] === 'string' ? record['action'] : '';
     if (action === 'heartbeat') {
@@ -210,9 +233,20 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (frozen) return void held.push({ socket, read: () => upgrade(req, socket, head, true) });
+    upgrade(req, socket, head, false);
+  });
+
+  /** A signature the exchange would call stale at this moment (only judged for held handshakes). */
+  const stale = (url: string) => {
+    const ts = Number(readConnectQuery(url.slice(url.indexOf('?') + 1)).get('ts'));
+    return !(Math.abs((options.now ?? Date.now)() - ts) <= SIGNATURE_MAX_SKEW_MS);
+  };
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, wasHeld: boolean) => {
     const url = req.url ?? '';
     upgrades.push(url);
-    if (options.refuse?.(url) === true) {
+    if (options.refuse?.(url) === true || (wasHeld && stale(url))) {
       socket.on('error', () => socket.destroy());
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -224,7 +258,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       ws.on('message', (data) => onMessage(connection, String(data)));
       watchIdle(connection);
     });
-  });
+  };
 
   const port = await new Promise<number>((resolve) => http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)));
   Object.assign(exchange, { urls: { options: `ws://127.0.0.1:${port}/options`, futures: `ws://127.0.0.1:${port}/futures` } });

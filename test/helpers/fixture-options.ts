@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseOptionSymbol } from '../../src/coincall/symbols.ts';
-import { underlyingSpec } from '../../src/simulator/instruments.ts';
+import { underlyingSpec } from '../../src/simulator/instrument-specs.ts';
 
 const OPTION_LIKE = /\b[A-Z0-9]{2,15}USD-\d{1,2}[A-Z]{3}\d{2}-[0-9.]+-[CP]\b/g;
 

@@ -2,13 +2,14 @@
 import { arg } from '../args.ts';
 import { tradesChannel } from '../common.ts';
 import { symbolTopic } from '../simulated-topics.ts';
-import { list, NO_FRAMES } from '../simulation.ts';
+import { list } from '../simulation.ts';
 
 export const futuresTrades = tradesChannel({
   id: 'futuresTrades',
   market: 'futures',
   dt: 33,
-  description: 'Public trades of a perpetual future, newest first, in batches as the exchange sends them.',
+  description:
+    'Public trades of a perpetual future, newest first, in batches as the exchange sends them (the first: recent trades). Each trade has a `cursor`; `after` resumes from one.',
   symbol: arg.futuresSymbol('Futures symbol, e.g. `BTCUSD`.'),
   example: {
     variables: (x) => ({ symbol: x.underlying }),
@@ -26,6 +27,6 @@ export const futuresTrades = tradesChannel({
 `,
   },
   simulate: symbolTopic({ symbol: 'underlying', batch: true }, (sim, symbol) =>
-    sim.initial ? NO_FRAMES : list(sim.exchange.tradesOf(symbol)),
+    list(sim.initial ? sim.exchange.recentTradesOf(symbol) : sim.exchange.tradesOf(symbol)),
   ),
 });

@@ -17,3 +17,16 @@ export const TradeShape = defineShape('Trade', 'One public trade.', {
   side: f.enum(TradeSide, ['sd'], "The taker's side."),
   timestamp: f.timestamp(['ts'], 'Time of the trade.', { required: true }),
 });
+
+/**
+ * `Trade` as clients see it: the wire's trade plus its `cursor`, which the hub
+ * stamps when the trade enters its topic's resume window (never on the wire).
+ */
+export const TradeOutputShape = defineShape('Trade', TradeShape.description, {
+  ...TradeShape.fields,
+  cursor: f.string(
+    [],
+    "Opaque position of this trade in its topic's stream: pass it as `after` to get every trade after this one (a resumed subscription, or a page of the query). Carries its topic and time; do not build or parse it.",
+    { required: true },
+  ),
+});

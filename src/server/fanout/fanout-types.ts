@@ -6,14 +6,15 @@
  * fan-out itself.
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import type { Delivery } from '../../hub/sink.ts';
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 
 /**
- * How a group treats a slow member: `state` conflates (the latest value
- * wins), `event` holds every result (merging lists) up to its time bound.
- * Each subscription field declares its own in its GraphQL `extensions.delivery`.
+ * How a group treats a slow member (`state` conflates, `event` holds every
+ * result up to its time bound): the one definition is the channels' one,
+ * reached through the hub (server/ does not import channels/).
  */
-export type Delivery = 'state' | 'event';
+export type { Delivery };
 
 /** What an execution gives: one result (errors, refusals) or a stream. */
 export type FanoutResult = ExecutionResult | AsyncIterable<ExecutionResult>;

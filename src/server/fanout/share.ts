@@ -2,9 +2,11 @@
  * The sharing identity of a subscription, the same on every transport: the
  * same document text, operation, variables and credential execute once, and
  * its field's delivery policy (GraphQL `extensions.delivery`) says how the
- * group treats a slow member.
+ * group treats a slow member. A subscription that resumes from a cursor (a
+ * field with `extensions.resumable` given an `after`) is never shared: its
+ * replay is its own, and a group already live has sent it.
  */
-import type { GraphQLSchema } from 'graphql';
+import { Kind, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { credentialId } from '../../coincall/signing.ts';
 import { tryCanonicalKey } from '../../lib/canonical.ts';
 import type { CredentialResult } from '../context.ts';
@@ -41,4 +43,20 @@ export function shareKey(payload: OperationText, credential: CredentialResult): 
   if (variables === undefined) return undefined;
   const who = credential.credential === undefined ? 'anonymous' : credentialId(credential.credential);
   return [who, payload.operationName ?? '', payload.query, variables].join('\u0000');
+}
+
+/** Whether the operation's root field resumes from a cursor: a resumable field (`extensions.resumable`) with a non-null `after`. */
+export function resumesFromCursor(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): boolean {
+  const operation = args.document.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
+  );
+  const [first] = operation?.selectionSet.selections ?? [];
+  if (operation?.operation !== 'subscription' || first?.kind !== Kind.FIELD) return false;
+  if (args.schema.getSubscriptionType()?.getFields()[first.name.value]?.extensions['resumable'] !== true) return false;
+  const after = first.arguments?.find((a) => a.name.value === 'after')?.value;
+  if (after === undefined || after.kind === Kind.NULL) return false;
+  if (after.kind !== Kind.VARIABLE) return true;
+  const value = args.variableValues?.[after.name.value];
+  return value !== undefined && value !== null;
 }

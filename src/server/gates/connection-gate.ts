@@ -6,6 +6,7 @@
  * their refusals (GraphQL-shaped, `extensions.code: LIMIT_EXCEEDED`).
  */
 import type { ErrorCode } from '../../lib/errors.ts';
+import type { ClientLog, ClientTransport } from '../client-log.ts';
 
 export const TOO_MANY_CONNECTIONS = 'Too many connections to this gateway: try again later (MAX_CONNECTIONS).';
 
@@ -23,6 +24,8 @@ export interface ConnectionGate {
   readonly open: number;
   /** Refusals at the gates since start, by code (plain counters, read by `/metrics`). */
   readonly refusals: GateRefusals;
+  /** Counts a refusal at the gates and logs it (at debug). */
+  refused(code: keyof GateRefusals, transport: ClientTransport, address: string | undefined): void;
 }
 
 /** What the gates refuse before any GraphQL work. */
@@ -38,11 +41,15 @@ export interface GateRefusals {
  * in it from its handshake's end to its close), so an open socket costs the
  * gate no listener and no closure.
  */
-export function createConnectionGate(max: number, counted: () => number = () => 0): ConnectionGate {
+export function createConnectionGate(max: number, counted: () => number = () => 0, log?: ClientLog): ConnectionGate {
   let held = 0;
   const refusals: GateRefusals = { TOO_MANY_CONNECTIONS: 0, TOO_MANY_CONNECTIONS_PER_IP: 0, BODY_TOO_LARGE: 0 };
   return {
     refusals,
+    refused(code, transport, address) {
+      refusals[code]++;
+      log?.refused(transport, address, [code]);
+    },
     hasRoom: () => held + counted() < max,
     overCap: () => held + counted() > max,
     hold() {

@@ -8,7 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tooManyFromAddress, type AddressGate } from './address-gate.ts';
-import { normalizeAddress, recordClientAddress, type TrustedProxies } from './client-address.ts';
+import { clientAddress, normalizeAddress, recordClientAddress, type TrustedProxies } from './client-address.ts';
+import type { ClientTransport } from '../client-log.ts';
 import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
 import { isPlainRoute } from '../routes.ts';
 
@@ -40,14 +41,19 @@ export type Admission =
  * connection cap, then, behind a trusted proxy, the forwarded address's cap.
  * A refusal is counted by its code.
  */
-export function admitLongLived(gate: ConnectionGate, req: IncomingMessage, proxied: ProxiedClients | undefined): Admission {
+export function admitLongLived(
+  gate: ConnectionGate,
+  req: IncomingMessage,
+  proxied: ProxiedClients | undefined,
+  transport: ClientTransport,
+): Admission {
   if (!gate.hasRoom()) {
-    gate.refusals.TOO_MANY_CONNECTIONS++;
+    gate.refused('TOO_MANY_CONNECTIONS', transport, clientAddress(req));
     return { admitted: false, message: TOO_MANY_CONNECTIONS };
   }
   const perAddress = proxied === undefined ? undefined : holdProxiedClient(req, proxied);
   if (perAddress === null) {
-    gate.refusals.TOO_MANY_CONNECTIONS_PER_IP++;
+    gate.refused('TOO_MANY_CONNECTIONS_PER_IP', transport, clientAddress(req));
     return { admitted: false, message: tooManyFromAddress(proxied?.addresses.max ?? 0) };
   }
   return { admitted: true, perAddress };
@@ -87,7 +93,7 @@ export function gateRequests(gate: ConnectionGate, maxBodyBytes: number, next: L
     if (proxied !== undefined) recordClientAddress(req, proxied.trusted);
     if (!isPlainRoute((req.url ?? '/').split('?')[0] ?? '/')) {
       if (bodyTooLarge(req, maxBodyBytes)) {
-        gate.refusals.BODY_TOO_LARGE++;
+        gate.refused('BODY_TOO_LARGE', 'http', clientAddress(req));
         return refuseRequest(res, 413, bodyTooLargeMessage(maxBodyBytes));
       }
     }

@@ -9,6 +9,7 @@
  * behind them shares their address): the request and upgrade gates count
  * those per forwarded address.
  */
+import type { ClientLog } from '../client-log.ts';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressGate } from './address-gate.ts';
@@ -37,7 +38,7 @@ export function refuseSocket(socket: Socket, message: string): void {
  * Puts the per-address count in front of the HTTP server's own `connection`
  * listeners (its parser), which run only for admitted sockets.
  */
-export function gateSockets(server: Server, addresses: AddressGate, trusted: TrustedProxies): void {
+export function gateSockets(server: Server, addresses: AddressGate, trusted: TrustedProxies, log?: ClientLog): void {
   const listeners = server.listeners('connection');
   server.removeAllListeners('connection');
   // One close listener for every counted socket: its address is read again at close (Node keeps the
@@ -48,7 +49,10 @@ export function gateSockets(server: Server, addresses: AddressGate, trusted: Tru
   server.on('connection', (socket: Socket) => {
     const peer = normalizeAddress(socket.remoteAddress ?? '');
     if (!trusted.has(peer)) {
-      if (!addresses.take(peer)) return refuseSocket(socket, tooManyFromAddress(addresses.max));
+      if (!addresses.take(peer)) {
+        log?.refused('tcp', peer, ['TOO_MANY_CONNECTIONS_PER_IP']);
+        return refuseSocket(socket, tooManyFromAddress(addresses.max));
+      }
       socket.on('close', uncount);
     }
     for (const listener of listeners) Reflect.apply(listener, server, [socket]);

@@ -52,7 +52,7 @@ export function useStreamAdmission(admission: StreamAdmission): Plugin {
       setRequestParser(async (request) => {
         const params = await requestParser(request);
         if (params instanceof Response || !willStream(req, params, maxTokens)) return params;
-        const admitted = admitLongLived(gate, req, proxied);
+        const admitted = admitLongLived(gate, req, proxied, /multipart\/(mixed|\*)/i.test(req.headers.accept ?? '') ? 'multipart' : 'sse');
         if (!admitted.admitted)
           return new Response(refusalBody(admitted.message), {
             status: 503,

@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../../lib/errors.ts';
 import { refusalBody, TOO_MANY_CONNECTIONS, type ConnectionGate } from './connection-gate.ts';
-import { recordClientAddress } from './client-address.ts';
+import { clientAddress, recordClientAddress } from './client-address.ts';
 import { admitLongLived, type ProxiedClients } from './request-gate.ts';
 import { GRAPHQL_PATH } from '../routes.ts';
 
@@ -41,7 +41,7 @@ export function gateUpgrades(
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    const admission = admitLongLived(gate, req, proxied);
+    const admission = admitLongLived(gate, req, proxied, 'ws');
     if (!admission.admitted) return refuseUpgrade(socket, 503, admission.message);
     // A failed handshake never opens the socket: its per-address count goes with the TCP socket.
     if (admission.perAddress !== undefined) socket.once('close', admission.perAddress);
@@ -49,7 +49,7 @@ export function gateUpgrades(
       // The socket is counted from here on, as a member of the server's client set (`gateway-server.ts`).
       // Concurrent handshakes can all pass the check above; the ones beyond the cap leave at once.
       if (gate.overCap()) {
-        gate.refusals.TOO_MANY_CONNECTIONS++;
+        gate.refused('TOO_MANY_CONNECTIONS', 'ws', clientAddress(req));
         return ws.close(CLOSE_CODES.TRY_AGAIN_LATER, TOO_MANY_CONNECTIONS);
       }
       wsServer.emit('connection', ws, req);

@@ -11,7 +11,7 @@
  */
 import type { ExecutionArgs } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
-import { deliveryOf, shareKey, type Share } from '../fanout/share.ts';
+import { deliveryOf, resumesFromCursor, shareKey, type Share } from '../fanout/share.ts';
 import type { GatewayLimits } from '../../lib/limits.ts';
 import { credentialFromConnectionParams } from '../context.ts';
 import { eventTimeOf } from '../../lib/event-time.ts';
@@ -23,8 +23,10 @@ import type { WsExtra } from './ws-adapter.ts';
 import { isErrors, prepareOperation, type Prepared, type WsContext } from './ws-envelop.ts';
 import { withoutInternals } from '../result-json.ts';
 import type { ClientRef } from '../../sources/coincall/coincall-source.ts';
+import { clientOf } from '../gates/client-identity.ts';
 import type { GatewayMetrics, LatencyObserver, LiveSubscriptions } from '../metrics/metrics.ts';
 import type { GatewayYoga } from '../yoga.ts';
+import { codesOf, namedOnly, summarize, type ClientLog } from '../client-log.ts';
 
 /** What `execute`/`subscribe` need of an operation that `onSubscribe` prepared. */
 interface Operation {
@@ -42,6 +44,8 @@ export interface WsOptionsSetup {
   readonly sharedSubscriptions: boolean;
   /** Live subscriptions and messages for `/metrics` (counted per subscription, plain counters per message). */
   readonly metrics?: GatewayMetrics;
+  /** Connections, subscriptions and refusals at debug. */
+  readonly clientLog?: ClientLog;
 }
 
 /** Each socket's client identity: an id of its own and its address. */
@@ -55,7 +59,8 @@ let sockets = 0;
  */
 function asSocketClient(ctx: WsContext, prepared: Prepared): Prepared {
   let client = socketClients.get(ctx.extra.socket);
-  if (client === undefined) socketClients.set(ctx.extra.socket, (client = { id: `ws:${++sockets}`, address: ctx.extra.request.address }));
+  if (client === undefined)
+    socketClients.set(ctx.extra.socket, (client = clientOf({ socket: ++sockets, address: ctx.extra.request.address })));
   const context = prepared.args.contextValue;
   if (typeof context === 'object' && context !== null) Object.assign(context, { client });
   return prepared;
@@ -67,6 +72,7 @@ export function createWsOptions({
   limits,
   sharedSubscriptions,
   metrics,
+  clientLog,
 }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
   // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
   const operations = new WeakMap<ExecutionArgs, Operation>();
@@ -104,7 +110,15 @@ export function createWsOptions({
   };
 
   return {
-    onOperation: (_ctx, _id, payload, args, result) => {
+    onConnect: (ctx) => {
+      clientLog?.connected('ws', ctx.extra.request.address);
+      return undefined;
+    },
+    onClose: (ctx, code) => clientLog?.disconnected('ws', ctx.extra.request.address, code ?? 0),
+    onOperation: (ctx, _id, payload, args, result) => {
+      const errors = typeof result === 'object' && result !== null && 'errors' in result ? result.errors : undefined;
+      if (clientLog !== undefined && errors !== undefined && errors.length > 0)
+        clientLog.refused('ws', ctx.extra.request.address, codesOf(errors, 'OTHER'), summarize(args.document, args.operationName));
       if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
       release(payload);
       counted.set(payload, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
@@ -141,6 +155,7 @@ export function createWsOptions({
       // `ctx.subscriptions` already holds this one.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         metrics?.refused('LIMIT_EXCEEDED');
+        clientLog?.refused('ws', ctx.extra.request.address, ['LIMIT_EXCEEDED'], namedOnly(payload.operationName));
         return [tooManySubscriptions(limits.maxSubscriptionsPerConnection)];
       }
       const member = wsMember(id, ctx.extra.socket);
@@ -148,8 +163,13 @@ export function createWsOptions({
       // Every subscriber goes through envelop (parse, validate, context), so every plugin's
       // request hooks see it on graphql-ws as on SSE.
       const prepared = await prepareOperation(yoga, ctx, payload);
-      if (isErrors(prepared)) return prepared;
-      const delivery = key === undefined ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
+      if (isErrors(prepared)) {
+        clientLog?.refused('ws', ctx.extra.request.address, codesOf(prepared, 'OTHER'), namedOnly(payload.operationName));
+        return prepared;
+      }
+      clientLog?.operation('ws', ctx.extra.request.address, summarize(prepared.args.document, prepared.args.operationName));
+      const delivery =
+        key === undefined || resumesFromCursor(prepared.args) ? undefined : deliveryOf(prepared.args.schema, rootFieldOf(prepared.args));
       const share = key === undefined || delivery === undefined ? undefined : { key, delivery, member };
       const live = share === undefined ? undefined : fanout.live(share.key);
       if (live === undefined) {

@@ -19,7 +19,7 @@ import type { Plugin } from 'graphql-yoga';
 import { credentialFromHeaders } from '../context.ts';
 import { MemberState } from '../fanout/fanout-member.ts';
 import type { Fanout, FanoutResult } from '../fanout/fanout-types.ts';
-import { deliveryOf, shareKey } from '../fanout/share.ts';
+import { deliveryOf, resumesFromCursor, shareKey } from '../fanout/share.ts';
 import { rootFieldOf } from '../root-field.ts';
 import { acceptsMultipartSubscriptions } from './multipart.ts';
 import { Heartbeats, HTTP_TRANSPORTS, HttpSink, SSE_PING_MS, type HttpKind } from './http-sink.ts';
@@ -125,7 +125,7 @@ export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePi
       const kind = http === undefined ? undefined : httpKindOf(http.headers.get('accept'));
       if (http === undefined || kind === undefined) return;
       const key = shareKey(http.params, credentialFromHeaders(http.headers));
-      const delivery = key === undefined ? undefined : deliveryOf(args.schema, rootFieldOf(args));
+      const delivery = key === undefined || resumesFromCursor(args) ? undefined : deliveryOf(args.schema, rootFieldOf(args));
       if (key === undefined || delivery === undefined) return;
       setSubscribeFn(async (subscribeArgs: ExecutionArgs) => {
         const sink = new HttpSink(kind, http.res, heartbeats[kind]);

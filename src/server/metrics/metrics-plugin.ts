@@ -13,6 +13,7 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { eventTimeOf } from '../../lib/event-time.ts';
+import { acceptsMultipartSubscriptions } from '../http-streaming/multipart.ts';
 import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import type { GatewayMetrics, Transport } from './metrics.ts';
 
@@ -22,9 +23,11 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
 const hasConnectionParams = (context: unknown): boolean => typeof context === 'object' && context !== null && 'connectionParams' in context;
 
 /**
- * Which HTTP transport a subscription request asked for: `multipart/mixed` or
- * (otherwise) SSE. yoga's Fetch API may be a ponyfill whose `Request` is not
- * the global class: only its headers' `get` is relied on.
+ * Which HTTP transport a subscription request asked for: Apollo's multipart
+ * (by the same test that chooses the multipart response, so any letter case
+ * and parameter form counts as `multipart`) or (otherwise) SSE. yoga's Fetch
+ * API may be a ponyfill whose `Request` is not the global class: only its
+ * headers' `get` is relied on.
  */
 function httpTransport(context: unknown): Transport {
   if (typeof context !== 'object' || context === null || !('request' in context)) return 'sse';
@@ -33,7 +36,7 @@ function httpTransport(context: unknown): Transport {
   const headers: unknown = request.headers;
   if (typeof headers !== 'object' || headers === null || !('get' in headers) || typeof headers.get !== 'function') return 'sse';
   const accept: unknown = headers.get('accept');
-  return typeof accept === 'string' && accept.includes('multipart/mixed') ? 'multipart' : 'sse';
+  return typeof accept === 'string' && acceptsMultipartSubscriptions(accept) ? 'multipart' : 'sse';
 }
 
 function countErrors(metrics: GatewayMetrics, errors: readonly GraphQLError[] | undefined): void {

@@ -3,9 +3,8 @@
  * the families of the API contract ("Metrics"), Node's default process
  * metrics, and room for graphql-yoga's request metrics (`yoga.ts`).
  *
- * The hot path never touches a label: modules keep plain integer counters
- * (fanout, upstream connections and frame routers, the gates) and this file
- * reads them at scrape time in each family's `collect()`. What must be
+ * The hot path never touches a label: modules keep plain integer counters and
+ * this file (and `*-metrics.ts` beside it) reads them at scrape time. What must be
  * counted here (subscriptions by field, messages by transport, refusals by
  * code) goes through pre-bound children cached per label set, and every label
  * value comes from a closed set: a transport, a market, a channel id, a code.
@@ -15,6 +14,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { SharingStats } from '../../lib/sharing-stats.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { REJECTION_REASONS, type InstrumentRegistryStatus } from '../../sources/coincall/instrument-registry.ts';
+import { registerResumeMetrics } from './resume-metrics.ts';
 
 /** How clients reach the gateway; `multipart` is HTTP `multipart/mixed` subscriptions. */
 export const TRANSPORTS = ['ws', 'sse', 'multipart'] as const;
@@ -113,7 +113,6 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const live = new Map<string, LiveSubscriptions>();
 
   const countOf = (map: Map<string, number>, key: string) => map.get(key) ?? 0;
-
   new Gauge({
     name: `${PREFIX}subscriptions`,
     help: 'Live GraphQL subscriptions by root field and transport.',
@@ -249,6 +248,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       for (const reason of REJECTION_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
     },
   });
+  registerResumeMetrics(registry, () => sources.upstream?.());
   const latency = new Histogram({
     name: `${PREFIX}delivery_latency_seconds`,
     help: "Delay from the exchange's frame timestamp to the socket write, by channel.",

@@ -98,8 +98,8 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
       });
     },
     tap,
-    async snapshot(channel, args, credential) {
-      if (channel.access === 'private') return inner.snapshot(channel, args, credential);
+    async snapshot(channel, args, credential, snapshotOptions) {
+      if (channel.access === 'private') return inner.snapshot(channel, args, credential, snapshotOptions);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
       return takeSnapshot(channel, (listener) => join(channel, args, listener), timeoutMs);
     },

@@ -27,7 +27,7 @@
  * A reconnect (or a stale topic's resubscribe) sends the subscribe again:
  * back to `sending` from anywhere.
  */
-import { fullJitterBackoff, type Backoff } from '../../lib/backoff.ts';
+import type { Backoff } from '../../lib/backoff.ts';
 import { tryCanonicalKey } from '../../lib/canonical.ts';
 import { upstreamRejected } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -36,20 +36,8 @@ import type { Frame } from '../../coincall/protocol.ts';
 import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 import { ackKeyOf, ackKeyOfTopic } from './ack-key.ts';
 import type { RequestScheduler, SentRequest } from './request-scheduler.ts';
+import { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff, THROTTLE_SUSPECT_WINDOW_MS, TOO_MANY_REQUESTS } from './throttle-policy.ts';
 
-/** Re-sends of a subscribe the exchange answered with "too many request", before the topic fails. */
-export const DEFAULT_THROTTLE_RETRIES = 5;
-/** The exchange counts requests per second: a retry waits for the next window, plus jitter. */
-const RATE_WINDOW_MS = 1_000;
-/** Retry n waits RATE_WINDOW_MS plus up to min(4 s, 0.5 s × 2^n): at most about 16 s over five retries. */
-export const defaultThrottleBackoff: Backoff = (() => {
-  const jitter = fullJitterBackoff({ baseMs: 500, maxMs: 4_000 });
-  return (attempt: number) => RATE_WINDOW_MS + jitter(attempt);
-})();
-/** A "too many request" answer implicates the unanswered subscribes written within this long before it. */
-const THROTTLE_SUSPECT_WINDOW_MS = 2 * RATE_WINDOW_MS;
-/** How the exchange words its rate-limit answer (a notice, or a failed acknowledgement). */
-const TOO_MANY_REQUESTS = /too many requests?/i;
 /** Written batches awaiting their acknowledgement, at most; past it the oldest is forgotten (its topics still answer by data). */
 const MAX_TRACKED_BATCHES = 1_000;
 

@@ -137,7 +137,7 @@ export function createTopicBudget(options: {
   return (client) => {
     if (!buckets.tryTake(client.id))
       throw limitExceeded(
-        `This connection opens new upstream subscriptions faster than ${ratePerSecond} per second (${LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env}); wait a moment before subscribing to more.`,
+        `This client (a graphql-ws connection, or the address of HTTP requests) opens new upstream subscriptions faster than ${ratePerSecond} per second (${LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env}); wait a moment before subscribing to more.`,
       );
   };
 }

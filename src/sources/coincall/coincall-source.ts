@@ -13,21 +13,27 @@
  * on the exchange at will: a cap on distinct credentials with private
  * connections, and `private-admission.ts` (handshake budgets), stand in the
  * way. Each client (`ClientRef`) has a budget of new topics per second, and
- * its subscribes wait in its own lane (`request-scheduler.ts`).
+ * its subscribes wait in its own lane (`request-scheduler.ts`), whether a
+ * subscription or a Query twin opens the topic.
  */
 import { MARKETS, type MarketName } from '../../coincall/protocol.ts';
 import { credentialId as fingerprint, type Credential } from '../../coincall/signing.ts';
 import { forbidden, limitExceeded, unauthenticated, upstreamRejected } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import { maskKey } from '../../lib/logger.ts';
+import { MAX_RECENT_TRADES } from '../../channels/args.ts';
 import type { AnyChannel } from '../../channels/channel.ts';
+import type { Listener } from '../../hub/listener.ts';
 import { createTopicBudget } from './admission.ts';
 import { openConnection, type UpstreamConnection } from './connection.ts';
 import { createHubCounters, type CountedHub } from './connection-counters.ts';
 import { createMultiplexer, type DropCounters, type Multiplexer } from './multiplexer.ts';
 import { createPrivateAdmission } from './private-admission.ts';
 import type { ClientRef } from './request-scheduler.ts';
+import { createMemoryWindow } from '../../hub/memory-window.ts';
+import { afterOf, attachResuming, checkCursor, newResumeCounts } from '../../hub/resume.ts';
 import { takeSnapshot } from '../../hub/snapshot.ts';
+import { takeTrades } from '../../hub/trades-query.ts';
 import { attachSubscriber } from '../../hub/subscriber.ts';
 
 export type { ClientRef } from './request-scheduler.ts';
@@ -89,6 +95,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     topicCount: () => h.mux.topics().length,
   });
   let closing: Promise<void> | undefined;
+  const window =
+    options.resumeWindow ??
+    createMemoryWindow({
+      windowMs: options.resumeWindowMs ?? LIMIT_SETTINGS.resumeWindowMs.fallback,
+      maxTradesPerTopic: options.resumeMaxEventsPerTopic ?? LIMIT_SETTINGS.resumeMaxEventsPerTopic.fallback,
+      now,
+    });
+  const resumes = newResumeCounts();
 
   /** Closes a hub; with `drainMs`, its unsubscribes go out first (see UpstreamConnection.close). */
   const closeHub = (hub: Hub, drainMs = 0): Promise<void> => {
@@ -115,6 +129,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
       ...(options.throttleBackoff === undefined ? {} : { throttleBackoff: options.throttleBackoff }),
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
+      ...(access === 'public' ? { window } : {}),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
         const h = hub;
@@ -194,26 +209,43 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     return hubs.get(`${channel.market}:public`) as Hub;
   };
 
+  /** Who opens a topic: a new one costs the client a token of its budget and waits in its lane (subscriptions and Query twins alike). */
+  const openerOf = (client: ClientRef | undefined) =>
+    client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
+
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       const client = subscribeOptions?.client;
+      // A cursor is checked before anything is joined: a bad one subscribes nothing upstream.
+      const after = channel.resumable === true ? afterOf(args) : undefined;
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
       const { mux } = hubFor(channel, credential, client);
-      const opener = client === undefined ? undefined : { client: client.id, admit: () => admitTopic(client) };
-      return attachSubscriber((listener) => mux.join(channel, args, listener, opener), channel, args, {
+      const opener = openerOf(client);
+      const join = (listener: Listener) => mux.join(channel, args, listener, opener);
+      const attach = {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
         ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
-      });
+      };
+      if (cursor === undefined) return attachSubscriber(join, channel, args, attach);
+      return attachResuming(join, channel, args, { window, cursor, counts: resumes }, attach);
     },
     tap(channel, args, listener) {
       if (channel.access !== 'public') throw new Error(`${channel.id} is private: it is never tapped`);
       return hubFor(channel, undefined).mux.join(channel, args, listener);
     },
-    async snapshot(channel, args, credential) {
-      const { mux } = hubFor(channel, credential);
+    async snapshot(channel, args, credential, snapshotOptions) {
+      const client = snapshotOptions?.client;
+      const after = channel.resumable === true ? afterOf(args) : undefined;
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
+      const { mux } = hubFor(channel, credential, client);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
-      return takeSnapshot(channel, (listener) => mux.join(channel, args, listener), timeoutMs);
+      const opener = openerOf(client);
+      const join = (listener: Listener) => mux.join(channel, args, listener, opener);
+      if (channel.resumable === true && channel.access === 'public')
+        return takeTrades(join, channel, args, { window, cursor, limit: snapshotOptions?.limit ?? MAX_RECENT_TRADES, timeoutMs });
+      return takeSnapshot(channel, join, timeoutMs);
     },
     status() {
       const all = [...hubs.values()];
@@ -227,6 +259,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         refusedCredentials: admission.refusedCount(),
         drops,
         ...counters.snapshot(all.map(counted)),
+        resumes: { ...resumes },
       };
     },
     ready: () => MARKETS.every((m) => hubs.get(`${m}:public`)?.connection.available() === true),
@@ -236,7 +269,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     },
     close() {
       const drainMs = options.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
-      closing ??= Promise.all([...hubs.values()].map((hub) => closeHub(hub, drainMs))).then(() => undefined);
+      closing ??= Promise.all([...hubs.values()].map((hub) => closeHub(hub, drainMs))).then(() => {
+        // A window handed in belongs to whoever made it.
+        if (options.resumeWindow === undefined) window.close();
+      });
       return closing;
     },
   };

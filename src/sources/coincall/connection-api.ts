@@ -14,6 +14,7 @@ export interface ConnectionOptions {
   readonly market: MarketName;
   readonly url: string;
   readonly credential: Credential;
+  /** Bound to the market (and access, account): calls add no key it already carries. */
   readonly logger: Logger;
   readonly now?: () => number;
   readonly heartbeatIntervalMs?: number;

@@ -20,8 +20,10 @@
  * of `heartbeatTimeoutMs` (data and heartbeat answers alike) drops it. Frames
  * larger than `maxFrameBytes` close the socket (1009): logged, counted by the
  * caller (`onOversized`), and the connection is renewed. Requests are paced
- * (`pacer.ts`). A refused credential (HTTP 403) is reported once and, unless
- * told to, not retried. Closing may first drain the paced queue, so that
+ * (`pacer.ts`). A refused credential (HTTP 401/403) is reported once and, unless
+ * told to, not retried; a 403 that came after the handshake's signature went
+ * stale (an exchange that stopped and came back) is not a verdict on the key:
+ * reconnected like a drop. Closing may first drain the paced queue, so that
  * shutdown's unsubscribes all go out, within a deadline.
  *
  * The exchange closes connections that carry no subscription for a while. A
@@ -34,60 +36,27 @@
  */
 import WebSocket from 'ws';
 import { HEARTBEAT_REQUEST, parseFrame } from '../../coincall/protocol.ts';
-import { signedUrl } from '../../coincall/signing.ts';
+import { SIGNATURE_MAX_SKEW_MS, signedUrl } from '../../coincall/signing.ts';
 import { fullJitterBackoff, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS } from '../../lib/backoff.ts';
 import { CLOSE_CODES } from '../../lib/errors.ts';
+import {
+  CLOSED,
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  FRAME_TOO_BIG,
+  MAX_HANDSHAKE_WAIT_MS,
+  socketOf,
+  type State,
+} from './connection-state.ts';
 import { createPacer } from './pacer.ts';
 
 export { REQUEST_BUDGET_PER_SECOND } from './pacer.ts';
+export { CONNECT_TIMEOUT_MS, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './connection-state.ts';
 export type { ConnectionOptions, ConnectionState, ConnectionStats, UpstreamConnection } from './connection-api.ts';
 import type { ConnectionOptions, ConnectionState, UpstreamConnection } from './connection-api.ts';
 
-/** A heartbeat every 3 s: the fastest the exchange asks for (3–15 s), so a silence shows within seconds. */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000;
-/**
- * How long the connection may receive no frame at all (no data, no heartbeat
- * answer) before it counts as dead: under 5 s, so `/ready` turns 503 within 5 s
- * of the exchange going silent, and over one heartbeat period plus its answer.
- */
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 4_500;
-/** The error code `ws` gives a frame over `maxPayload` (the socket then closes). */
-const FRAME_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-/** How long a connect attempt may take before it is abandoned. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 const { ABNORMAL: ABNORMAL_CLOSURE, NORMAL: NORMAL_CLOSURE } = CLOSE_CODES;
-/** Longest wait a handshake budget can impose on one reconnect (a setTimeout must stay finite). */
-const MAX_HANDSHAKE_WAIT_MS = 10 * 60_000;
-
-/**
- * `attempt` counts failed attempts since the last good frame (it picks the
- * backoff); `renewing` marks a reconnect after a routine idle close.
- */
-type State =
-  | { readonly kind: 'connecting'; readonly socket: WebSocket; readonly attempt: number; readonly renewing: boolean }
-  | {
-      readonly kind: 'open';
-      readonly socket: WebSocket;
-      readonly since: number;
-      readonly attempt: number;
-      /** This session has had a good frame from the exchange (the backoff starts over). */
-      answered: boolean;
-      /** Opened to renew a connection the exchange closed while idle (available before its first answer). */
-      readonly renewing: boolean;
-      readonly heartbeat: NodeJS.Timeout;
-      /** When the last frame of any kind arrived (the open time before one). */
-      heardAt: number;
-      /** The silence watchdog: fires when `heartbeatTimeout` has passed since `heardAt`. */
-      deadline: NodeJS.Timeout | undefined;
-    }
-  | { readonly kind: 'backoff'; readonly timer: NodeJS.Timeout; readonly attempt: number; readonly renewing: boolean }
-  | { readonly kind: 'refused' }
-  /** Closing with a drain: the queued requests go out, then our close frame. Reported as `closed`. */
-  | { readonly kind: 'draining'; readonly socket: WebSocket }
-  | { readonly kind: 'closed' };
-
-const CLOSED: State = { kind: 'closed' };
-const socketOf = (state: State): WebSocket | undefined => ('socket' in state ? state.socket : undefined);
 
 export function openConnection(options: ConnectionOptions): UpstreamConnection {
   const { market, logger: log } = options;
@@ -138,14 +107,14 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     const attempt = state.kind === 'open' && state.answered ? 0 : state.attempt;
     const delay = backoff(attempt);
     enter({ kind: 'backoff', timer: setTimeout(() => reconnect(attempt + 1, false), delay), attempt: attempt + 1, renewing: false });
-    log.warn({ market, reason, retryInMs: delay }, 'upstream connection down; reconnecting');
+    log.warn({ reason, retryInMs: delay }, 'upstream connection down; reconnecting');
     options.onDown?.();
   };
 
   /** The exchange closed an idle connection: routine, so no backoff and no alarm. */
   const renewIdle = (code: number, reason: string) => {
     reconnect(0, true);
-    log.info({ market, code, reason }, 'upstream closed the idle connection; reconnecting');
+    log.info({ code, reason }, 'upstream closed the idle connection; reconnecting');
     options.onDown?.();
   };
 
@@ -205,7 +174,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     enter(open);
     watch(open);
     sendHeartbeat();
-    if (++opens > 1) log.info({ market, reconnects: opens - 1 }, 'upstream connection restored');
+    if (++opens > 1) log.info({ reconnects: opens - 1 }, 'upstream connection restored');
     options.onOpen();
   };
 
@@ -219,21 +188,30 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     options.onFrame(frame, receivedAt);
   };
 
-  const refusedUpgrade = (status: number) => {
+  /** The upgrade of a handshake signed at `signedAt` was answered `status`. */
+  const refusedUpgrade = (status: number, signedAt: number) => {
+    const waitedMs = now() - signedAt;
+    if ((status === 401 || status === 403) && waitedMs > SIGNATURE_MAX_SKEW_MS) {
+      // Answered after its signature went stale (an exchange that stopped and came back reads the
+      // handshakes left waiting): that says nothing of the key. A fresh signature follows.
+      log.warn({ status, waitedMs }, 'upstream refused a handshake answered after its signature went stale; reconnecting');
+      return goDown(`upgrade answered ${status} after ${waitedMs} ms`);
+    }
     if (status === 401 || status === 403) {
       if (!options.retryOnRefusal) {
         enter({ kind: 'refused' });
-        log.warn({ market, status }, 'upstream refused the credential');
+        log.warn({ status }, 'upstream refused the credential');
         options.onRefused(status);
         return;
       }
-      log.error({ market, status }, 'upstream refused the server credential; check COINCALL_API_KEY/SECRET and the clock');
+      log.error({ status }, 'upstream refused the server credential; check COINCALL_API_KEY/SECRET and the clock');
     }
     goDown(`upgrade answered ${status}`);
   };
 
   function connect(attempt: number, renewing: boolean): void {
-    const ws = new WebSocket(signedUrl(options.url, options.credential, now()), {
+    const signedAt = now();
+    const ws = new WebSocket(signedUrl(options.url, options.credential, signedAt), {
       handshakeTimeout: CONNECT_TIMEOUT_MS,
       ...(options.maxFrameBytes === undefined ? {} : { maxPayload: options.maxFrameBytes }),
     });
@@ -249,7 +227,7 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
     });
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
-      if (current()) refusedUpgrade(res.statusCode ?? 0);
+      if (current()) refusedUpgrade(res.statusCode ?? 0, signedAt);
     });
     ws.on('close', (code, reason) => {
       if (!current()) return;
@@ -258,10 +236,10 @@ export function openConnection(options: ConnectionOptions): UpstreamConnection {
       else goDown(`socket closed (${code})`);
     });
     ws.on('error', (error) => {
-      log.debug({ market, err: error.message }, 'upstream socket error');
+      log.debug({ err: error.message }, 'upstream socket error');
       if (current() && 'code' in error && error.code === FRAME_TOO_BIG) {
         log.warn(
-          { market, maxFrameBytes: options.maxFrameBytes },
+          { maxFrameBytes: options.maxFrameBytes },
           'upstream frame over UPSTREAM_MAX_FRAME_BYTES; dropped it and renewing the connection',
         );
         options.onOversized?.();

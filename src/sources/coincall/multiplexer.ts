@@ -21,13 +21,14 @@ import type { Frame, MarketName } from '../../coincall/protocol.ts';
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
+import type { ResumeWindow } from '../../hub/resume-window.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
 import { createAckTracker } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
 import { startStaleWatch } from './stale-watch.ts';
 
-export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './ack-tracker.ts';
+export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
 export type { DropCounters } from './frame-router.ts';
 export type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 export { DEFAULT_LINGER_MS } from '../../hub/topic-table.ts';
@@ -64,6 +65,8 @@ export interface MultiplexerOptions {
   readonly staleCheckMs?: number;
   /** Requests that may wait before new topics are refused (default UPSTREAM_MAX_PENDING_TOPICS's). */
   readonly maxPendingTopics?: number;
+  /** Where trades topics retain their trades for `after` (public connections only). */
+  readonly window?: ResumeWindow;
 }
 
 /** What the multiplexer reports of its topics and frames. */
@@ -208,6 +211,7 @@ export function createMultiplexer(options: MultiplexerOptions): Multiplexer {
     {
       ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
       ...(options.onIdleChange === undefined ? {} : { onIdleChange: options.onIdleChange }),
+      ...(options.window === undefined ? {} : { window: options.window }),
     },
     (hub) => connectCoincall(hub, options),
   );

@@ -15,6 +15,8 @@ import type { DropCounters, TopicInfo } from './multiplexer.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import type { Subscription } from '../../hub/subscriber.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
+import type { ResumeCounts } from '../../hub/resume.ts';
+import type { ResumeWindow } from '../../hub/resume-window.ts';
 
 /** How long a private connection outlives its last topic. */
 export const DEFAULT_CONNECTION_LINGER_MS = 2_000;
@@ -88,6 +90,12 @@ export interface UpstreamOptions {
   readonly maxNewTopicsPerSecondPerClient?: number;
   /** Requests that may wait on one upstream connection before new topics are refused (default: its limit's). */
   readonly maxPendingTopics?: number;
+  /** Where public trades topics retain their trades for `after` and the trades queries (default: an in-memory window of the limits below). */
+  readonly resumeWindow?: ResumeWindow;
+  /** The in-memory window's time (default: RESUME_WINDOW_MS's). */
+  readonly resumeWindowMs?: number;
+  /** The in-memory window's trades per topic (default: RESUME_MAX_EVENTS_PER_TOPIC's). */
+  readonly resumeMaxEventsPerTopic?: number;
 }
 
 export interface ConnectionStatus extends ConnectionStats {
@@ -109,6 +117,8 @@ export interface UpstreamStatus {
   readonly reconnects?: HubCountsSnapshot['reconnects'];
   readonly frames?: HubCountsSnapshot['frames'];
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
+  /** Subscriptions with `after`, by outcome, since start. */
+  readonly resumes?: Readonly<ResumeCounts>;
 }
 
 export interface Upstream {
@@ -131,8 +141,17 @@ export interface Upstream {
    * cluster's holder publishes them into its engine). Throws like `subscribe`.
    */
   tap?(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
-  /** What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time. */
-  snapshot(channel: AnyChannel, args: unknown, credential: Credential | undefined): Promise<unknown>;
+  /**
+   * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
+   * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
+   * `limit`: the most trades a trades twin answers (from the resume window; with `after`, the trades after that cursor).
+   */
+  snapshot(
+    channel: AnyChannel,
+    args: unknown,
+    credential: Credential | undefined,
+    options?: { readonly client?: ClientRef | undefined; readonly limit?: number },
+  ): Promise<unknown>;
   status(): UpstreamStatus;
   /**
    * Every public connection is open, or reconnecting after the exchange closed

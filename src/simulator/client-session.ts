@@ -9,7 +9,7 @@ import type { WebSocket } from 'ws';
 import { CODE_HEARTBEAT, RC_OK, type MarketName } from '../coincall/protocol.ts';
 import { isRecord } from '../lib/json.ts';
 import type { FaultState } from './faults.ts';
-import type { SimulatorListing } from './listing.ts';
+import type { SimulatorListing } from './simulated-listing.ts';
 import { parseTopics, type Topic } from './requests.ts';
 
 /** Close code and reasons of an idle connection: no client traffic, or (strict rule) no subscription. */

@@ -7,7 +7,7 @@
  * bad configuration stops it with one message listing every problem. The only
  * file of the simulator that touches `process`.
  */
-import { readSimulatorEnv } from './env.ts';
+import { readSimulatorEnv } from './simulator-env.ts';
 import { DEMO_ACCOUNT, startSimulator, type SimulatorAccount } from './index.ts';
 
 /** Exit code for configuration the simulator refuses. */

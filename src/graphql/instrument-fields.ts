@@ -12,8 +12,8 @@ import { isUnderlyingSymbol } from '../coincall/symbols.ts';
 import { badInput } from '../lib/errors.ts';
 import type { InstrumentRegistryStatus, RegistryState } from '../sources/coincall/instrument-registry.ts';
 import { builder, type GatewayContext } from './builder.ts';
-import { enumRef } from './enums.ts';
-import { toGraphQLError } from './errors.ts';
+import { enumRef } from './enum-types.ts';
+import { toGraphQLError } from './error-presentation.ts';
 
 const InstrumentRef = builder.objectRef<Instrument>('Instrument').implement({
   description: 'A listed instrument: a perpetual future or an option.',

@@ -15,7 +15,7 @@
  * are listed too, with their expiries, until they expire.
  */
 import { optionSymbol, parseOptionSymbol } from '../coincall/symbols.ts';
-import { listedExpiries, strikeGrid, UNDERLYINGS, underlyingSpec } from './instruments.ts';
+import { listedExpiries, strikeGrid, UNDERLYINGS, underlyingSpec } from './instrument-specs.ts';
 
 /** One listed option, as the REST rows and the checks need it. */
 export interface ListedOption {

@@ -8,8 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONFIG_PATH } from '../coincall/rest.ts';
-import { underlyingSpec } from './instruments.ts';
-import type { SimulatorListing } from './listing.ts';
+import { underlyingSpec } from './instrument-specs.ts';
+import type { SimulatorListing } from './simulated-listing.ts';
 import { answer, baseOf, configEntry, optionRow } from './rest-rows.ts';
 
 export const TIME_PATH = '/time';

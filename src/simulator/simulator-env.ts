@@ -1,7 +1,7 @@
 /**
  * The environment of `npm run simulator`, read and validated in one pass.
  * Every problem is collected so that one message lists them all. Pure: it
- * takes the environment as a record; main.ts is the file that touches
+ * takes the environment as a record; simulator-main.ts is the file that touches
  * `process`. Problems name variables and entry positions, never a secret.
  */
 import { API_KEY_PATTERN } from '../coincall/signing.ts';

@@ -1,0 +1,111 @@
+/**
+ * The connections and subscriptions of each key, over every transport and
+ * every connection of that key: the per-key caps (maxConnections,
+ * maxSubscriptions) are checked here, the `client_connections` gauge reads
+ * the counts, and a revocation sweep ends the connections whose key is no
+ * longer valid. A connection is an open graphql-ws socket or an SSE or
+ * multipart stream; plain queries are never counted.
+ */
+import type { Principal } from './principal.ts';
+
+/** How a registered connection is ended (a graphql-ws socket closes with 4403 and the reason; a stream is cut). */
+export type EndConnection = (reason: string) => void;
+
+export type Admitted = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly message: string };
+
+interface Connection {
+  readonly principal: Principal;
+  readonly end: EndConnection;
+}
+
+interface PerKey {
+  connections: number;
+  subscriptions: number;
+}
+
+export const tooManyConnectionsOfKey = (id: string, max: number) =>
+  `Too many connections for key ${id}: its limit is ${max} (maxConnections). Close one before opening another.`;
+export const tooManySubscriptionsOfKey = (id: string, max: number) =>
+  `Too many subscriptions for key ${id}: its limit is ${max} (maxSubscriptions). Complete one before starting another.`;
+
+export class ClientRegistry {
+  private readonly keys = new Map<string, PerKey>();
+  private readonly connections = new Set<Connection>();
+
+  private of(id: string): PerKey {
+    let counts = this.keys.get(id);
+    if (counts === undefined) this.keys.set(id, (counts = { connections: 0, subscriptions: 0 }));
+    return counts;
+  }
+
+  private forget(id: string): void {
+    const counts = this.keys.get(id);
+    if (counts !== undefined && counts.connections === 0 && counts.subscriptions === 0) this.keys.delete(id);
+  }
+
+  /** Counts a connection of `principal` unless its key is at maxConnections. */
+  openConnection(principal: Principal, end: EndConnection): Admitted {
+    const counts = this.of(principal.id);
+    if (principal.maxConnections !== undefined && counts.connections >= principal.maxConnections) {
+      this.forget(principal.id);
+      return { ok: false, message: tooManyConnectionsOfKey(principal.id, principal.maxConnections) };
+    }
+    counts.connections++;
+    const connection: Connection = { principal, end };
+    this.connections.add(connection);
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.connections.delete(connection);
+        counts.connections--;
+        this.forget(principal.id);
+      },
+    };
+  }
+
+  /** Counts a subscription of `principal` unless its key is at maxSubscriptions. */
+  openSubscription(principal: Principal): Admitted {
+    const counts = this.of(principal.id);
+    if (principal.maxSubscriptions !== undefined && counts.subscriptions >= principal.maxSubscriptions) {
+      this.forget(principal.id);
+      return { ok: false, message: tooManySubscriptionsOfKey(principal.id, principal.maxSubscriptions) };
+    }
+    counts.subscriptions++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        counts.subscriptions--;
+        this.forget(principal.id);
+      },
+    };
+  }
+
+  /** Ends every connection whose principal no longer holds; returns how many. */
+  sweep(stillValid: (principal: Principal) => boolean, reason: string): number {
+    let ended = 0;
+    for (const connection of [...this.connections])
+      if (!stillValid(connection.principal)) {
+        ended++;
+        connection.end(reason);
+      }
+    return ended;
+  }
+
+  /** Open connections by key id. */
+  connectionsByClient(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, counts] of this.keys) if (counts.connections > 0) out.set(id, counts.connections);
+    return out;
+  }
+
+  /** Key ids with connections open now. */
+  clients(): readonly string[] {
+    return [...this.connectionsByClient().keys()];
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `Trade.cursor`: an opaque position in a trades topic's stream, and its
+ * codec. A cursor is base64url of a small JSON array: a version, the topic
+ * (channel and routing key), the window's epoch (`resume-window.ts`: the
+ * process's start id, or the stream's identity in a cluster), the trade's
+ * position in the topic, and the trade's time (so a gap can be dated even
+ * when the window no longer holds it).
+ *
+ * Decoding never throws: it returns a typed cursor or the reason it is not
+ * one, checked against the topic the client asked for. The hub also notes
+ * each stamped trade's position (a WeakMap, no extra field on the wire) so a
+ * resume can cut replay and live at the exact position.
+ */
+import { MAX_CURSOR_TEXT } from '../channels/args.ts';
+import type { WindowTopic } from './resume-window.ts';
+
+/** The cursor format's version; another is refused as malformed. */
+export const CURSOR_VERSION = 1;
+/** Longer text is not a cursor of this gateway (checked before decoding). */
+export const MAX_CURSOR_LENGTH = MAX_CURSOR_TEXT;
+
+export interface Cursor {
+  readonly topic: WindowTopic;
+  readonly epoch: string;
+  readonly position: number;
+  /** The trade's time (epoch ms). */
+  readonly at: number;
+}
+
+export type CursorCheck = { readonly ok: true; readonly cursor: Cursor } | { readonly ok: false; readonly reason: string };
+
+/** The cursor of the trade at `position` of `topic`, traded at `at`. */
+export function encodeCursor(cursor: Cursor): string {
+  const { topic, epoch, position, at } = cursor;
+  return Buffer.from(JSON.stringify([CURSOR_VERSION, topic.channel, topic.key, epoch, position, at])).toString('base64url');
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const isPosition = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/** Reads `text` as a cursor of `expected`'s topic; the reason when it is not one. */
+export function decodeCursor(text: string, expected: WindowTopic): CursorCheck {
+  const malformed = { ok: false, reason: 'it is not a cursor this gateway issued (take `cursor` from a trade as it is)' } as const;
+  if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !BASE64URL.test(text)) return malformed;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return malformed;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 6) return malformed;
+  const [version, channel, key, epoch, position, at] = parsed as unknown[];
+  if (version !== CURSOR_VERSION || typeof channel !== 'string' || typeof key !== 'string' || typeof epoch !== 'string') return malformed;
+  if (!isPosition(position) || !isPosition(at)) return malformed;
+  if (channel !== expected.channel || key !== expected.key)
+    return { ok: false, reason: `it is a cursor of ${channel}(${key}), not of ${expected.channel}(${expected.key})` };
+  return { ok: true, cursor: { topic: { channel, key }, epoch, position, at } };
+}
+
+const positions = new WeakMap<object, number>();
+
+/** The trade with its `cursor`, noted at `position` (the trade itself is not changed). */
+export function stampTrade(trade: Readonly<Record<string, unknown>>, cursor: Cursor): Readonly<Record<string, unknown>> {
+  const stamped = { ...trade, cursor: encodeCursor(cursor) };
+  positions.set(stamped, cursor.position);
+  return stamped;
+}
+
+/** The position of a trade the hub stamped; undefined for anything else. */
+export function positionOf(trade: unknown): number | undefined {
+  return typeof trade === 'object' && trade !== null ? positions.get(trade) : undefined;
+}

@@ -1,0 +1,103 @@
+/**
+ * The trades Query twins (`optionTrades`, `futuresTrades`) answered from the
+ * resume window (`resume-window.ts`), so that they hold trades even when no
+ * subscription keeps the topic live, and page through history with `after`.
+ *
+ * A query joins the topic like a subscriber (one upstream subscription for
+ * all), waits for the source to confirm it; a topic whose window holds no
+ * trade yet waits a little more for its first frame (the exchange answers a
+ * subscribe with a batch of recent trades), then reads the window and leaves.
+ *
+ * - without `after`: the newest `limit` trades of the view, newest first;
+ * - with `after`: the trades after the cursor, oldest first, at most `limit`;
+ *   a cursor past the window fails the query with `STREAM_INTERRUPTED`
+ *   (`reason: CURSOR_EXPIRED`): never a silently partial page.
+ */
+import type { AnyChannel } from '../channels/channel.ts';
+import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
+import type { Cursor } from './cursor.ts';
+import type { Listener, TopicHandle } from './listener.ts';
+import { replayOf, windowTopicOf } from './resume.ts';
+import type { ResumeWindow } from './resume-window.ts';
+import { StreamInterruption } from './signals.ts';
+
+/** How long a query waits for a freshly opened topic's first frame (its batch of recent trades) once the source confirmed it. */
+export const FIRST_BATCH_WAIT_MS = 1_000;
+
+export interface TradesQuery {
+  readonly window: ResumeWindow;
+  /** The decoded `after`, when the query has one. */
+  readonly cursor: Cursor | undefined;
+  readonly limit: number;
+  /** How long to wait for the source's confirmation (UPSTREAM_TIMEOUT after it). */
+  readonly timeoutMs: number;
+  readonly firstBatchWaitMs?: number;
+}
+
+/** Joins the topic for the query until its window can answer; resolves once the topic is confirmed and holds trades (or waited for them). */
+function joined(join: (listener: Listener) => TopicHandle, channel: AnyChannel, hasTrades: () => Promise<boolean>, q: TradesQuery) {
+  return new Promise<TopicHandle>((resolve, reject) => {
+    let handle: TopicHandle | undefined;
+    let settled = false;
+    let firstFrame: () => void = () => undefined;
+    const timer = setTimeout(
+      () => fail(upstreamTimeout(`${channel.id}: the exchange did not answer within ${q.timeoutMs} ms; try again.`)),
+      q.timeoutMs,
+    );
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      handle?.release();
+      reject(error);
+    };
+    const done = () => {
+      if (settled || handle === undefined) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(handle);
+    };
+    handle = join({
+      deliver: () => firstFrame(),
+      fail,
+      end: () => fail(upstreamRejected('The gateway is shutting down.')),
+    });
+    handle.confirmed.then(
+      () =>
+        void hasTrades().then((has) => {
+          if (has) return done();
+          firstFrame = done;
+          setTimeout(done, q.firstBatchWaitMs ?? FIRST_BATCH_WAIT_MS).unref();
+        }, fail),
+      fail,
+    );
+  });
+}
+
+/** The query's trades, in the subscriber's view (`channel.filter` with `args`). */
+export async function takeTrades(
+  join: (listener: Listener) => TopicHandle,
+  channel: AnyChannel,
+  args: unknown,
+  q: TradesQuery,
+): Promise<unknown[]> {
+  const topic = windowTopicOf(channel, args);
+  const handle = await joined(join, channel, async () => (await q.window.newest(topic, 1)).length > 0, q);
+  try {
+    const view = (trades: unknown[]): unknown[] => {
+      if (trades.length === 0) return [];
+      const seen = channel.filter(trades, args);
+      return Array.isArray(seen) ? seen : [];
+    };
+    if (q.cursor === undefined) {
+      const newest = replayOf(q.window, topic, await q.window.newest(topic, Number.MAX_SAFE_INTEGER));
+      return view(newest.items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
+    }
+    const read = await q.window.after(topic, q.cursor.epoch, q.cursor.position);
+    if (read.status === 'expired')
+      throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
+    return view(replayOf(q.window, topic, read.entries).items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
+  } finally {
+    handle.release();
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The gateway's own access check at run time, shared by every transport
+ * (`http-access.ts`, `ws-access.ts`): authentication with refusals counted
+ * by reason and logged at debug (never the key or token), the per-key
+ * connection and subscription counts (`auth/client-registry.ts`), the
+ * document checks (trusted documents, introspection, a subscription's scope)
+ * and the revocation sweep: a key that leaves the keys file (or changes its
+ * hash) ends its connections with the reason "key revoked".
+ */
+import {
+  getOperationAST,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Switch } from '../../auth/access-config.ts';
+import { ClientRegistry } from '../../auth/client-registry.ts';
+import { REFUSAL_REASONS, type Authenticator, type AuthOutcome, type Principal, type RefusalReason } from '../../auth/principal.ts';
+import { asGraphQLError, outsideScope, persistedQueryNotFound } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { subscriptionOutsideScope } from './field-scopes.ts';
+import type { TrustedDocuments } from './trusted-documents.ts';
+
+/** What `app.ts` builds from the configuration. */
+export interface AccessSetup {
+  /** Absent: GATEWAY_AUTH=none, anyone who reaches the port (as before). */
+  readonly authenticator?: Authenticator;
+  readonly trustedDocuments?: TrustedDocuments;
+  readonly graphiql?: Switch;
+  readonly introspection?: Switch;
+}
+
+export const KEY_REVOKED = 'key revoked';
+export const TOKEN_EXPIRED = 'token expired';
+export const INTROSPECTION_OFF = 'Introspection is off for this key (INTROSPECTION; keys with the "any-document" scope may introspect).';
+export const NOT_TRUSTED =
+  'This document is not one of the trusted documents of this gateway (TRUSTED_DOCUMENTS_FILE): send a listed one by documentId, extensions.persistedQuery.sha256Hash or its exact text.';
+export const UNKNOWN_DOCUMENT_ID = 'No trusted document has this id (TRUSTED_DOCUMENTS_FILE).';
+
+/** Where a credential was presented, for the debug log line. */
+export interface Presented {
+  readonly transport: 'http' | 'ws';
+  readonly address: string | undefined;
+}
+
+/** A document an operation names, before it is known to be trusted. */
+export interface NamedDocument {
+  readonly query: string | undefined;
+  readonly documentId: string | undefined;
+  readonly sha256Hash: string | undefined;
+}
+
+export type DocumentCheck =
+  { readonly ok: true; readonly query: string | undefined } | { readonly ok: false; readonly error: GraphQLError };
+
+export class AccessControl {
+  readonly registry = new ClientRegistry();
+  readonly refusals: Record<RefusalReason, number> = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<
+    RefusalReason,
+    number
+  >;
+  /** graphql-ws sockets' principals, by their `connectionParams` object (what envelop's context carries). */
+  private readonly byParams = new WeakMap<object, Principal>();
+  private readonly setup: AccessSetup;
+  private readonly schema: GraphQLSchema;
+  private readonly logger: Logger;
+  private readonly maxTokens: number;
+
+  constructor(setup: AccessSetup, schema: GraphQLSchema, logger: Logger, maxTokens: number) {
+    this.setup = setup;
+    this.schema = schema;
+    this.logger = logger;
+    this.maxTokens = maxTokens;
+    const { authenticator } = setup;
+    authenticator?.onChange(() => this.sweep());
+  }
+
+  /** Whether GATEWAY_AUTH is on (keys or jwt). */
+  get enabled(): boolean {
+    return this.setup.authenticator !== undefined;
+  }
+
+  get mode(): string {
+    return this.setup.authenticator?.mode ?? 'none';
+  }
+
+  /** GRAPHIQL: on unless switched off (the page holds no data; every request from it needs a key when auth is on). */
+  get graphiql(): boolean {
+    return this.setup.graphiql !== 'off';
+  }
+
+  /** INTROSPECTION: `on`/`off` for everyone; unset: on when open, otherwise for keys with `any-document`. */
+  introspection(principal: Principal): boolean {
+    if (this.setup.introspection !== undefined) return this.setup.introspection === 'on';
+    return !this.enabled || principal.scopes.has('any-document');
+  }
+
+  /** Whether requests need checking at all: GATEWAY_AUTH, trusted documents or an INTROSPECTION switch. */
+  get active(): boolean {
+    return this.enabled || this.setup.trustedDocuments !== undefined || this.setup.introspection !== undefined;
+  }
+
+  bindConnectionParams(params: object, principal: Principal): void {
+    this.byParams.set(params, principal);
+  }
+
+  principalOfParams(params: unknown): Principal | undefined {
+    return typeof params === 'object' && params !== null ? this.byParams.get(params) : undefined;
+  }
+
+  refused(reason: RefusalReason): void {
+    this.refusals[reason]++;
+  }
+
+  /** Checks a presented `Authorization` value; a refusal is counted and logged at debug (without the value). */
+  async authenticate(authorization: unknown, where: Presented): Promise<AuthOutcome> {
+    const authenticator = this.setup.authenticator;
+    if (authenticator === undefined) throw new Error('authenticate() without GATEWAY_AUTH');
+    const outcome = await authenticator.authenticate(authorization);
+    if (!outcome.ok) {
+      this.refused(outcome.reason);
+      this.logger.debug({ ...where, reason: outcome.reason }, 'access refused');
+    }
+    return outcome;
+  }
+
+  /** Ends the connections whose key no longer holds (a keys file change). */
+  sweep(): number {
+    const authenticator = this.setup.authenticator;
+    if (authenticator === undefined) return 0;
+    const ended = this.registry.sweep((principal) => authenticator.stillValid(principal), KEY_REVOKED);
+    if (ended > 0) this.logger.info({ connections: ended }, 'access: connections of revoked keys ended');
+    return ended;
+  }
+
+  /** Logs a connection's or subscription's start or end at debug: transport, address and key id. */
+  log(event: string, fields: Readonly<Record<string, unknown>>): void {
+    this.logger.debug(fields, event);
+  }
+
+  /**
+   * The document an operation may run, for `principal`: a `documentId` or
+   * Apollo hash resolved to its text, a text checked against the trusted
+   * documents (unless the key has `any-document`), introspection and a
+   * subscription's scope checked. A document that does not parse is left to
+   * the usual parse error.
+   */
+  checkDocument(named: NamedDocument, operationName: string | null | undefined, principal: Principal): DocumentCheck {
+    const trusted = this.setup.trustedDocuments;
+    let query = named.query;
+    const id = named.documentId ?? named.sha256Hash;
+    if (trusted !== undefined && id !== undefined) {
+      const found = trusted.byHash(id);
+      if (found === undefined) return this.refuseDocument(UNKNOWN_DOCUMENT_ID);
+      query = found;
+    } else if (trusted !== undefined && !principal.scopes.has('any-document') && (query === undefined || !trusted.hasText(query)))
+      return this.refuseDocument(NOT_TRUSTED);
+    if (query === undefined) return { ok: true, query };
+    let document: DocumentNode;
+    try {
+      document = parse(query, { noLocation: true, maxTokens: this.maxTokens });
+    } catch {
+      return { ok: true, query };
+    }
+    if (!this.introspection(principal) && validate(this.schema, document, [NoSchemaIntrospectionCustomRule]).length > 0) {
+      this.refused('scope');
+      return { ok: false, error: asGraphQLError(outsideScope(INTROSPECTION_OFF)) };
+    }
+    const outside = subscriptionOutsideScope(this.schema, document, operationName, principal);
+    if (outside !== undefined) {
+      this.refused('scope');
+      return { ok: false, error: outside };
+    }
+    return { ok: true, query };
+  }
+
+  /** Whether the document's chosen operation is a subscription (false when it does not parse). */
+  isSubscription(query: string | undefined, operationName: string | null | undefined): boolean {
+    if (query === undefined) return false;
+    try {
+      return (
+        getOperationAST(parse(query, { noLocation: true, maxTokens: this.maxTokens }), operationName ?? undefined)?.operation ===
+        'subscription'
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  private refuseDocument(message: string): DocumentCheck {
+    this.refused('document');
+    return { ok: false, error: asGraphQLError(persistedQueryNotFound(message)) };
+  }
+
+  close(): void {
+    this.setup.authenticator?.close();
+  }
+}

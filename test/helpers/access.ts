@@ -1,0 +1,74 @@
+/**
+ * Helpers for the access tests: a keys file in a temporary directory (its
+ * keys' hashes only, as `npm run keys` writes it), HTTP POSTs with an
+ * `Authorization` header, and graphql-ws sockets whose upgrade carries one.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { sha256Hex } from '../../src/auth/keys-file.ts';
+import type { Scope } from '../../src/auth/principal.ts';
+import { onDispose } from './gateway.ts';
+
+export interface TestKey {
+  readonly id: string;
+  readonly key: string;
+  readonly scopes?: readonly Scope[];
+  readonly maxConnections?: number;
+  readonly maxSubscriptions?: number;
+}
+
+/** The keys file's JSON for these keys. */
+export function keysFileText(keys: readonly TestKey[]): string {
+  return JSON.stringify({
+    keys: keys.map(({ key, ...entry }) => ({ ...entry, sha256: sha256Hex(key) })),
+  });
+}
+
+/** Writes a keys file in a fresh temporary directory (removed at dispose); returns its path. */
+export function writeKeysFile(keys: readonly TestKey[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-keys-'));
+  onDispose(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'keys.json');
+  writeFileSync(path, keysFileText(keys));
+  return path;
+}
+
+/** A temporary file with this text (removed at dispose). */
+export function writeTempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-access-'));
+  onDispose(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: {
+    readonly data?: Record<string, unknown> | null;
+    readonly errors?: ReadonlyArray<{ message: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
+  };
+}
+
+/** POSTs a GraphQL request (JSON) with optional headers. */
+export async function post(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Answer['body'] };
+}
+
+export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+
+/** A `ws` WebSocket class whose upgrade request carries these headers (for graphql-ws's `webSocketImpl`). */
+export function webSocketWithHeaders(headers: Record<string, string>): unknown {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
+}
