@@ -44,7 +44,7 @@ async function replica(exchange: FakeExchange, name: string, node: string): Prom
         natsUrl: SHARED_NATS_URL,
         name,
         nodeId: node,
-        leaseTtlMs: 1_000,
+        leaseTtlMs: 3_000,
         eventPublishers: 2,
         retentionMs: 60_000,
         maxEventsPerTopic: 1_000,
@@ -69,6 +69,17 @@ async function watchLeases(name: string): Promise<Set<string>> {
   })();
   onDispose(() => watch.stop());
   return keys;
+}
+
+async function query(app: App, text: string): Promise<unknown> {
+  const response = await fetch(app.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: text }),
+  });
+  const body = (await response.json()) as { data?: unknown; errors?: unknown };
+  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
+  return body.data;
 }
 
 async function dropEngine(name: string): Promise<void> {
@@ -115,6 +126,14 @@ describe('two replicas on one engine', () => {
     await waitFor(() => got.a.length >= sent && got.b.length >= sent, 'every trade at both replicas', 10_000);
     expect(new Set(got.a).size).toBe(sent);
     expect(got.b).toEqual(got.a);
+
+    expect(await query(a, '{ status { cluster { node engine replicas topicsHeld } } }')).toEqual({
+      status: { cluster: { node: 'a', engine: 'CONNECTED', replicas: ['a', 'b'], topicsHeld: 1 } },
+    });
+    const metrics = await (await fetch(a.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toContain('coincall_gateway_cluster_engine_up 1');
+    expect(metrics).toContain('coincall_gateway_cluster_topics_held{market="futures"} 1');
+    expect(metrics).toMatch(/coincall_gateway_cluster_publishes_total\{result="stored"\} [1-9]/);
 
     const books: unknown[] = [];
     wsClient(b.url.replace(/^http/, 'ws')).subscribe(

@@ -21,25 +21,11 @@ import { startHolder, type Holder } from './holder.ts';
 import { createHoldings, type Holdings } from './holdings.ts';
 import { createPresence, type Presence } from './presence.ts';
 import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
+
+export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import { startReader, type Reader } from './reader.ts';
+import type { ClusterStatus } from './cluster-status.ts';
 import type { ClusterTopic } from './subjects.ts';
-
-export type ClusterEngineState = 'CONNECTED' | 'DISCONNECTED';
-
-/** What a replica reports of the cluster (GatewayStatus.cluster, the cluster metrics). */
-export interface ClusterStatus {
-  readonly node: string;
-  readonly engine: ClusterEngineState;
-  /** The nodes alive within the lease TTL, this one included (from the engine; only this one while it is unreachable). */
-  replicas(): Promise<string[]>;
-  /** Topics this replica holds now (publishes into the engine). */
-  readonly topicsHeld: number;
-  readonly topicsHeldByMarket: Readonly<Record<string, number>>;
-  /** Leases another replica held that this one took over, since start. */
-  readonly takeovers: number;
-  /** Publishes into the engine by outcome, since start. */
-  readonly publishes: Readonly<Record<PublishResult, number>>;
-}
 
 export interface ClusterSourceOptions {
   readonly engine: EngineSettings;
@@ -215,7 +201,9 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       engine: link.up ? 'CONNECTED' : 'DISCONNECTED',
       replicas: async () => {
         if (!link.up || membership === undefined) return [node];
-        return membership.presence.replicas().catch(() => [node]);
+        // A key rewritten while it is listed may be listed twice.
+        const alive = await membership.presence.replicas().catch(() => [node]);
+        return [...new Set([...alive, node])].sort();
       },
       topicsHeld: holders.size,
       topicsHeldByMarket: heldByMarket(),

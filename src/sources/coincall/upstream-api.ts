@@ -16,6 +16,7 @@ import type { ClientRef } from './request-scheduler.ts';
 import type { Subscription } from '../../hub/subscriber.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { ResumeCounts } from '../../hub/resume.ts';
+import type { ClusterStatus } from '../cluster/cluster-status.ts';
 import type { ResumeWindow } from '../../hub/resume-window.ts';
 
 /** How long a private connection outlives its last topic. */
@@ -119,6 +120,8 @@ export interface UpstreamStatus {
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
   /** Subscriptions with `after`, by outcome, since start. */
   readonly resumes?: Readonly<ResumeCounts>;
+  /** This replica's view of the cluster; absent in a single gateway. */
+  readonly cluster?: ClusterStatus;
 }
 
 export interface Upstream {
