@@ -22,7 +22,9 @@ import { createMetrics } from './server/metrics/metrics.ts';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instrument-specs.ts';
-import { createUpstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
+import { createUpstream, type Upstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
+import { createClusterUpstream, type ClusterUpstream } from './sources/cluster/cluster-upstream.ts';
+import { clusterNames } from './sources/cluster/subjects.ts';
 import {
   createInstrumentRegistry,
   type InstrumentRegistry,
@@ -112,7 +114,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   }
   const limits = config.limits ?? DEFAULT_LIMITS;
   const metrics = config.metrics === false ? undefined : createMetrics();
-  const upstream = createUpstream({
+  const coincall = createUpstream({
     maxPrivateCredentials: limits.upstreamMaxPrivateAccounts,
     privateHandshakesPerSecond: limits.upstreamPrivateHandshakesPerSecond,
     privateHandshakeBurst: limits.upstreamPrivateHandshakeBurst,
@@ -129,6 +131,11 @@ export async function startApp(options: AppOptions): Promise<App> {
     serverCredential,
     logger: logger.child({ component: 'upstream' }),
   });
+  const cluster = clusterOf(config, coincall, logger, options.upstream);
+  const upstream: Upstream = cluster ?? coincall;
+  // A replica serves at once if the engine is away (from its own upstream), but a moment's wait spares its first clients the switch.
+  if (cluster !== undefined && !(await cluster.engineReady(INSTRUMENTS_STARTUP_WAIT_MS)))
+    logger.warn({ waitedMs: INSTRUMENTS_STARTUP_WAIT_MS }, 'cluster engine not reachable at start: serving from this replica alone until it is');
   const server = createGatewayServer({
     schema: gatewaySchema(),
     context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats(), instruments },
@@ -190,4 +197,34 @@ export async function startApp(options: AppOptions): Promise<App> {
       return closing;
     },
   };
+}
+
+/**
+ * With CLUSTER_NATS_URL set, the replica's upstream: public topics through the
+ * cluster's engine (holding some on the own Coincall source), private ones on
+ * the Coincall source; unset, the Coincall source itself (a single process).
+ */
+function clusterOf(config: Config, coincall: Upstream, logger: Logger, overrides: AppOptions['upstream']): ClusterUpstream | undefined {
+  const cluster = config.cluster;
+  if (cluster === undefined) return undefined;
+  const names = clusterNames(cluster.name);
+  return createClusterUpstream({
+    inner: coincall,
+    engine: {
+      servers: cluster.natsUrl,
+      names,
+      retentionMs: cluster.retentionMs,
+      maxEventsPerTopic: cluster.maxEventsPerTopic,
+      leaseTtlMs: cluster.leaseTtlMs,
+      node: cluster.nodeId,
+    },
+    node: cluster.nodeId,
+    leaseTtlMs: cluster.leaseTtlMs,
+    eventPublishers: cluster.eventPublishers,
+    logger: logger.child({ component: 'cluster', node: cluster.nodeId }),
+    ...(overrides?.lingerMs === undefined ? {} : { lingerMs: overrides.lingerMs }),
+    ...(overrides?.ackWaitMs === undefined ? {} : { ackWaitMs: overrides.ackWaitMs }),
+    ...(overrides?.eventQueueLimit === undefined ? {} : { eventQueueLimit: overrides.eventQueueLimit }),
+    ...(config.limits === undefined ? {} : { querySnapshotTimeoutMs: config.limits.querySnapshotTimeoutMs }),
+  });
 }

@@ -69,6 +69,13 @@ export interface ChannelDef<Item = unknown, Event = unknown, Args = unknown> {
   /** Turns one frame's items of one topic into events; `previous` is the topic's last event (state channels). */
   toEvents(items: readonly Item[], previous: Event | undefined): readonly Event[];
   /**
+   * The items that give `event` back through `toEvents` (whatever the previous
+   * event): how the cluster's engine stores an event, so that every replica's
+   * hub rebuilds the same event from it. Default: a list event's elements, or
+   * the event itself.
+   */
+  itemsOf(event: Event): readonly Item[];
+  /**
    * A subscriber's view of an event; `null` when the filter leaves nothing.
    * A state channel's view carries its cache identity as `id`: the channel,
    * the event's own id and the view's arguments (viewId).
@@ -109,6 +116,8 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
   topic(args: ArgValues<A>): TopicSpec;
   keyOf(item: RecordOf<S>): string;
   toEvents?(items: ReadonlyArray<RecordOf<S>>, previous: E | undefined): readonly E[];
+  /** See ChannelDef.itemsOf; needed when `toEvents` merges items into a different shape. */
+  itemsOf?(event: E): ReadonlyArray<RecordOf<S>>;
   filter?(event: E, args: ArgValues<A>): E | null;
   readonly example: ChannelExample;
   readonly simulate: SimulationHook<object>;
@@ -120,7 +129,7 @@ interface ChannelInput<S extends Shape, A extends ArgsSpec, E> {
 export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<S>>(
   input: ChannelInput<S, A, E>,
 ): ChannelDef<RecordOf<S>, E, ArgValues<A>> {
-  const { validate, toEvents, filter, twin, viewArgs, ...rest } = input;
+  const { validate, toEvents, itemsOf, filter, twin, viewArgs, ...rest } = input;
   const view = filter ?? ((event: E) => event);
   const identified = input.delivery === 'state' && input.output?.list !== true;
   return {
@@ -133,6 +142,7 @@ export function defineChannel<S extends Shape, A extends ArgsSpec, E = RecordOf<
       return args;
     },
     toEvents: toEvents ?? ((items) => items as unknown as readonly E[]),
+    itemsOf: itemsOf ?? ((event) => (Array.isArray(event) ? event : [event]) as unknown as ReadonlyArray<RecordOf<S>>),
     filter: identified
       ? (event, args) => {
           const seen = view(event, args);

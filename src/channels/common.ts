@@ -159,10 +159,19 @@ export function orderBookChannel(c: Common & { readonly symbol: ArgSpec<string, 
 
 type Trade = RecordOf<typeof TradeShape>;
 
-/** Completes each trade's content id with its occurrence in the frame, so identical trades of one frame stay distinct. */
+/** A content id has five `|`-separated parts (trade.ts); one completed with its occurrence has six. */
+const COMPLETED_ID_PARTS = 6;
+
+/**
+ * Completes each trade's content id with its occurrence in the frame, so
+ * identical trades of one frame stay distinct. A trade that already carries
+ * its occurrence (the cluster's engine stores trades as the hub made them)
+ * keeps its id.
+ */
 function withOccurrence(trades: readonly Trade[]): Trade[] {
   const counts = new Map<string, number>();
   return trades.map((t) => {
+    if (t.id.split('|').length === COMPLETED_ID_PARTS) return t;
     const n = counts.get(t.id) ?? 0;
     counts.set(t.id, n + 1);
     return { ...t, id: `${t.id}|${n}` };

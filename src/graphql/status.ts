@@ -9,6 +9,7 @@ import { Market } from '../channels/enums.ts';
 import type { ConnectionStatus } from '../sources/coincall/coincall-source.ts';
 import type { TopicInfo, DropCounters } from '../sources/coincall/multiplexer.ts';
 import type { SharingStats } from '../lib/sharing-stats.ts';
+import type { ClusterStatus } from '../sources/cluster/cluster-status.ts';
 import { createSink } from '../hub/sink.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { enumRef } from './enum-types.ts';
@@ -89,6 +90,34 @@ const UpstreamTopicRef = builder.objectRef<TopicInfo>('UpstreamTopic').implement
     resubscribes: t.exposeInt('resubscribes', {
       description: 'Times it was resubscribed because it went silent while its connection lived.',
     }),
+    holders: t.stringList({
+      description: "In a cluster: the nodes holding this topic's upstream subscription now (empty in a single gateway).",
+      resolve: async (x) => (x.holders === undefined ? [] : x.holders()),
+    }),
+  }),
+});
+
+const ClusterEngineStateRef = builder.enumType('ClusterEngineState', {
+  description: "Whether this replica reaches the cluster's engine (NATS JetStream).",
+  values: {
+    CONNECTED: { value: 'CONNECTED', description: 'Connected: clients are fed from the engine.' },
+    DISCONNECTED: {
+      value: 'DISCONNECTED',
+      description: 'Unreachable: this replica serves its clients from its own upstream subscriptions until it is back.',
+    },
+  },
+});
+
+const ClusterStatusRef = builder.objectRef<ClusterStatus>('ClusterStatus').implement({
+  description: 'This replica of a cluster on NATS JetStream.',
+  fields: (t) => ({
+    node: t.exposeString('node', { description: "This replica's node id (CLUSTER_NODE_ID)." }),
+    engine: t.field({ type: ClusterEngineStateRef, description: 'Whether the engine is reachable.', resolve: (c) => c.engine }),
+    replicas: t.stringList({
+      description: 'The nodes alive within the lease TTL, this one included.',
+      resolve: (c) => c.replicas(),
+    }),
+    topicsHeld: t.exposeInt('topicsHeld', { description: 'Topics whose upstream subscription this replica holds and publishes.' }),
   }),
 });
 
@@ -143,6 +172,12 @@ const GatewayStatusRef = builder.objectRef<GatewayContext>('GatewayStatus').impl
       type: DroppedFramesRef,
       description: 'Upstream frames dropped, by cause.',
       resolve: (c) => c.upstream.status().drops,
+    }),
+    cluster: t.field({
+      type: ClusterStatusRef,
+      nullable: true,
+      description: 'This replica of a cluster (CLUSTER_NATS_URL); null in a single gateway.',
+      resolve: (c) => c.upstream.status().cluster ?? null,
     }),
     instruments: t.field({
       type: InstrumentListStatusRef,

@@ -65,6 +65,8 @@ export const optionChain = defineChannel({
   topic: ({ underlying, expiry }) => ({ key: `${underlying}|${expiry}`, payload: { symbol: underlying, end: expiry } }),
   keyOf: (t) => `${t.underlying}|${t.expiry}`,
   toEvents: (tickers, previous: Chain | undefined) => (tickers.length === 0 ? [] : [mergeChain(tickers, previous)]),
+  // The whole chain's tickers rebuild it (merged over any previous chain: tickers are replaced by symbol).
+  itemsOf: (chain: Chain) => chain.tickers,
   filter: (chain, { type, minStrike, maxStrike }) => {
     if (type === undefined && minStrike === undefined && maxStrike === undefined) return chain;
     const tickers = chain.tickers.filter(

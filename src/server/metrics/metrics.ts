@@ -13,6 +13,7 @@ import type { SharingStats } from '../../lib/sharing-stats.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { REJECTION_REASONS, type InstrumentRegistryStatus } from '../../sources/coincall/instrument-registry.ts';
 import { registerResumeMetrics } from './resume-metrics.ts';
+import { registerClusterMetrics } from './cluster-metrics.ts';
 import { registerUpstreamHealthMetrics } from './upstream-health-metrics.ts';
 
 /** How clients reach the gateway; `multipart` is HTTP `multipart/mixed` subscriptions. */
@@ -247,8 +248,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       for (const reason of REJECTION_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
     },
   });
-  registerResumeMetrics(registry, () => sources.upstream?.());
-  registerUpstreamHealthMetrics(registry, () => sources.upstream?.());
+  for (const register of [registerResumeMetrics, registerUpstreamHealthMetrics, registerClusterMetrics])
+    register(registry, () => sources.upstream?.());
   const latency = new Histogram({
     name: `${PREFIX}delivery_latency_seconds`,
     help: "Delay from the exchange's frame timestamp to the socket write, by channel.",

@@ -6,12 +6,16 @@
  * holder that has not seen the new holder's writes is refused by the engine.
  * Every outcome is counted (`stored`, `duplicate`, `refused`).
  */
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 import { encodeEnvelope } from './envelope.ts';
 
 export type PublishResult = 'stored' | 'duplicate' | 'refused';
+
+/** The header naming the replica that wrote a message (operators and tests see who published what). */
+export const NODE_HEADER = 'Coincall-Gateway-Node';
 
 /** The engine's code for "wrong last sequence" (a fenced write). */
 export const WRONG_LAST_SEQUENCE = 10071;
@@ -20,6 +24,8 @@ export interface PublisherOptions {
   readonly js: JetStreamClient;
   readonly names: ClusterNames;
   readonly count?: (result: PublishResult) => void;
+  /** This replica's node id, sent in NODE_HEADER. */
+  readonly node?: string;
 }
 
 export interface Publisher {
@@ -44,13 +50,19 @@ export function isFenced(error: unknown): boolean {
 export function createPublisher(options: PublisherOptions): Publisher {
   const { js, names } = options;
   const count = options.count ?? (() => undefined);
+  const signed = (): { headers?: MsgHdrs } => {
+    if (options.node === undefined) return {};
+    const h = headers();
+    h.set(NODE_HEADER, options.node);
+    return { headers: h };
+  };
   return {
     publishEvents: async (topic, items, idOf, ts) => {
       const subject = names.subject(topic);
       const results = await Promise.all(
         items.map(async (item): Promise<PublishResult> => {
           try {
-            const ack = await js.publish(subject, encodeEnvelope([item], ts), { msgID: idOf(item) });
+            const ack = await js.publish(subject, encodeEnvelope([item], ts), { msgID: idOf(item), ...signed() });
             return ack.duplicate ? 'duplicate' : 'stored';
           } catch (error) {
             if (isFenced(error)) return 'refused';
@@ -63,7 +75,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
     },
     publishState: async (topic, items, ts, expected) => {
       try {
-        const ack = await js.publish(names.subject(topic), encodeEnvelope(items, ts), { expect: { lastSubjectSequence: expected } });
+        const ack = await js.publish(names.subject(topic), encodeEnvelope(items, ts), {
+          expect: { lastSubjectSequence: expected },
+          ...signed(),
+        });
         count('stored');
         return { result: 'stored', seq: ack.seq };
       } catch (error) {

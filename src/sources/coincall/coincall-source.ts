@@ -242,6 +242,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (cursor === undefined) return attachSubscriber(join, channel, args, attach);
       return attachResuming(join, channel, args, { window, cursor, counts: resumes }, attach);
     },
+    tap(channel, args, listener) {
+      if (channel.access !== 'public') throw new Error(`${channel.id} is private: it is never tapped`);
+      return hubFor(channel, undefined).mux.join(channel, args, listener);
+    },
     async snapshot(channel, args, credential, snapshotOptions) {
       const client = snapshotOptions?.client;
       const after = channel.resumable === true ? afterOf(args) : undefined;

@@ -44,6 +44,8 @@ export interface TopicInfo {
   readonly lastEventAt: number | undefined;
   /** Times it was resubscribed because it went silent on a live connection. */
   readonly resubscribes: number;
+  /** In a cluster: the nodes holding its upstream subscription now (asked of the engine). */
+  readonly holders?: () => Promise<string[]>;
 }
 
 export interface MultiplexerOptions {

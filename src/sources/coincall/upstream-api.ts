@@ -14,7 +14,9 @@ import type { HubCountsSnapshot } from './connection-counters.ts';
 import type { DropCounters, TopicInfo } from './multiplexer.ts';
 import type { ClientRef } from './request-scheduler.ts';
 import type { Subscription } from '../../hub/subscriber.ts';
+import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { ResumeCounts } from '../../hub/resume.ts';
+import type { ClusterStatus } from '../cluster/cluster-status.ts';
 import type { ResumeWindow } from '../../hub/resume-window.ts';
 
 /** How long a private connection outlives its last topic. */
@@ -138,6 +140,8 @@ export interface UpstreamStatus {
   readonly deadTopics?: readonly { readonly market: MarketName; readonly count: number }[];
   /** Subscriptions with `after`, by outcome, since start. */
   readonly resumes?: Readonly<ResumeCounts>;
+  /** This replica's view of the cluster; absent in a single gateway. */
+  readonly cluster?: ClusterStatus;
 }
 
 export interface Upstream {
@@ -154,6 +158,12 @@ export interface Upstream {
       readonly onTake?: (frameTs: number | undefined) => void;
     },
   ): Subscription;
+  /**
+   * Joins the public topic of `channel` for `args` with a raw listener: the
+   * topic's events as the hub makes them, before any subscriber's filter (the
+   * cluster's holder publishes them into its engine). Throws like `subscribe`.
+   */
+  tap?(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
   /**
    * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
    * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.

@@ -1,0 +1,223 @@
+/**
+ * The cluster's topic source (a `TopicSource`, see hub/source-port.ts) for
+ * PUBLIC topics: every topic a client of this replica opens is read from the
+ * engine (`reader.ts`), declared as this replica's interest, and taken part
+ * in the holdings (`holdings.ts`): when this replica takes one of the topic's
+ * leases it runs the topic on its own Coincall source and publishes its events
+ * into the engine (`holder.ts`) until the lease is lost or released. While the
+ * engine is unreachable every topic is served from the own upstream.
+ *
+ * Private channels never reach this source (`cluster-upstream.ts` routes them
+ * to the Coincall source); `clusterTopicOf` refuses one.
+ */
+import type { AnyChannel } from '../../channels/channel.ts';
+import type { Listener, TopicHandle } from '../../hub/listener.ts';
+import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { clusterTopicOf } from './cluster-topic.ts';
+import type { Engine, EngineSettings } from './engine.ts';
+import { linkEngine, type EngineLink } from './engine-link.ts';
+import { startHolder, type Holder } from './holder.ts';
+import { createHoldings, type Holdings } from './holdings.ts';
+import { createPresence, type Presence } from './presence.ts';
+import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
+
+export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
+import { startReader, type Reader } from './reader.ts';
+import type { ClusterStatus } from './cluster-status.ts';
+import type { ClusterTopic } from './subjects.ts';
+
+export interface ClusterSourceOptions {
+  readonly engine: EngineSettings;
+  readonly node: string;
+  readonly leaseTtlMs: number;
+  readonly eventPublishers: number;
+  /** Joins a public topic on this replica's own Coincall source (Upstream.tap). */
+  readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
+  /** The GraphQL arguments a topic was opened with (the own upstream needs them). */
+  readonly argsOf: (topic: SourceTopic) => unknown;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly feedExpiresMs?: number;
+  /** Opens the engine (tests); default openEngine. */
+  readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
+}
+
+export interface ClusterSource extends TopicSource<ClusterStatus> {
+  /** The nodes holding the topic's upstream subscription now (empty while the engine is unreachable). */
+  holders(channel: AnyChannel, key: string): Promise<string[]>;
+  /** Calls `listener` when the engine comes or goes; returns its removal. */
+  onChange(listener: () => void): () => void;
+  /** Releases every lease, leaves the engine. */
+  stop(): Promise<void>;
+}
+
+interface Opened {
+  readonly topic: SourceTopic;
+  readonly cluster: ClusterTopic;
+  readonly args: unknown;
+  readonly reader: Reader;
+}
+
+export function createClusterSource(hub: HubPort, options: ClusterSourceOptions): ClusterSource {
+  const { logger, node } = options;
+  const now = options.now ?? Date.now;
+  const opened = new Map<SourceTopic, Opened>();
+  const byId = new Map<string, Opened>();
+  const holders = new Map<string, Holder>();
+  const listeners = new Set<() => void>();
+  const publishes: Record<PublishResult, number> = { stored: 0, duplicate: 0, refused: 0 };
+  let takeovers = 0;
+  let membership: { presence: Presence; holdings: Holdings; publisher: Publisher } | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const engineNow = (): Engine | undefined => (link.up ? link.engine : undefined);
+
+  const join = (engine: Engine) => {
+    if (membership !== undefined) return;
+    const ttlMs = options.leaseTtlMs;
+    const onError = (error: unknown) =>
+      logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'cluster round failed (engine unreachable?)');
+    const presence = createPresence({ kv: engine.kv, names: engine.names, node, ttlMs, onError });
+    const publisher = createPublisher({ js: engine.js, names: engine.names, node, count: (result) => publishes[result]++ });
+    const holdings = createHoldings({
+      kv: engine.kv,
+      names: engine.names,
+      node,
+      ttlMs,
+      eventPublishers: options.eventPublishers,
+      presence,
+      onError,
+      onTakeover: () => takeovers++,
+      hold: (cluster, lease) => {
+        const entry = byId.get(cluster.id);
+        if (entry === undefined) return void lease.release();
+        holders.get(cluster.id)?.stop();
+        const link = () => {
+          const e = engineNow();
+          return e === undefined ? undefined : { engine: e, publisher };
+        };
+        holders.set(
+          cluster.id,
+          startHolder({
+            topic: cluster,
+            channel: entry.topic.channel,
+            args: entry.args,
+            lease,
+            tap: options.tap,
+            engine: link,
+            now,
+            logger,
+          }),
+        );
+        logger.info({ topic: cluster.id }, 'cluster: holding topic');
+      },
+      drop: (cluster, reason) => {
+        holders.get(cluster.id)?.stop();
+        holders.delete(cluster.id);
+        logger.info({ topic: cluster.id, reason }, 'cluster: topic no longer held');
+      },
+    });
+    membership = { presence, holdings, publisher };
+    void presence.start();
+    for (const entry of opened.values()) holdings.want(entry.cluster);
+  };
+
+  const changed = (up: boolean) => {
+    const engine = engineNow();
+    if (up && engine !== undefined) join(engine);
+    for (const entry of opened.values()) entry.reader.follow(engine);
+    for (const listener of [...listeners]) listener();
+  };
+
+  const link: EngineLink = linkEngine({
+    settings: options.engine,
+    logger,
+    onChange: changed,
+    ...(options.openEngine === undefined ? {} : { open: options.openEngine }),
+  });
+
+  /** Feeds that failed to open while the engine was up are tried again each renewal period. */
+  const retry = setInterval(
+    () => {
+      const engine = engineNow();
+      if (engine !== undefined) for (const entry of opened.values()) entry.reader.follow(engine);
+    },
+    Math.max(100, Math.floor(options.leaseTtlMs / 3)),
+  );
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(retry);
+      for (const entry of opened.values()) entry.reader.stop();
+      opened.clear();
+      await membership?.holdings.stop().catch(() => undefined);
+      await membership?.presence.stop().catch(() => undefined);
+      for (const holder of holders.values()) holder.stop();
+      holders.clear();
+      await link.close();
+    })());
+
+  const heldByMarket = () => {
+    const counts: Record<string, number> = {};
+    for (const holder of holders.values()) counts[holder.topic.market] = (counts[holder.topic.market] ?? 0) + 1;
+    return counts;
+  };
+
+  return {
+    subscribe(topic) {
+      const cluster = clusterTopicOf(topic.channel, topic.key);
+      const args = options.argsOf(topic);
+      const reader = startReader({
+        hub,
+        topic,
+        cluster,
+        args,
+        tap: options.tap,
+        runningUpstream: () => holders.get(cluster.id)?.answered === true,
+        now,
+        logger,
+        ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),
+      });
+      const entry: Opened = { topic, cluster, args, reader };
+      opened.set(topic, entry);
+      byId.set(cluster.id, entry);
+      membership?.holdings.want(cluster);
+      reader.follow(engineNow());
+    },
+    unsubscribe(topic) {
+      const entry = opened.get(topic);
+      if (entry === undefined) return;
+      opened.delete(topic);
+      byId.delete(entry.cluster.id);
+      entry.reader.stop();
+      membership?.holdings.unwant(entry.cluster);
+    },
+    close() {
+      void stop();
+    },
+    status: () => ({
+      node,
+      engine: link.up ? 'CONNECTED' : 'DISCONNECTED',
+      replicas: async () => {
+        if (!link.up || membership === undefined) return [node];
+        // A key rewritten while it is listed may be listed twice.
+        const alive = await membership.presence.replicas().catch(() => [node]);
+        return [...new Set([...alive, node])].sort();
+      },
+      topicsHeld: holders.size,
+      topicsHeldByMarket: heldByMarket(),
+      takeovers,
+      publishes: { ...publishes },
+    }),
+    holders: async (channel, key) => {
+      if (!link.up || membership === undefined) return [];
+      return membership.holdings.holders(clusterTopicOf(channel, key)).catch(() => []);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    stop,
+  };
+}

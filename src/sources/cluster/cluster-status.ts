@@ -1,0 +1,22 @@
+/**
+ * What a replica reports of the cluster: `GatewayStatus.cluster` and the
+ * cluster metrics read it (through `UpstreamStatus.cluster`).
+ */
+import type { PublishResult } from './publisher.ts';
+
+export type ClusterEngineState = 'CONNECTED' | 'DISCONNECTED';
+
+/** What a replica reports of the cluster (GatewayStatus.cluster, the cluster metrics). */
+export interface ClusterStatus {
+  readonly node: string;
+  readonly engine: ClusterEngineState;
+  /** The nodes alive within the lease TTL, this one included (from the engine; only this one while it is unreachable). */
+  replicas(): Promise<string[]>;
+  /** Topics this replica holds now (publishes into the engine). */
+  readonly topicsHeld: number;
+  readonly topicsHeldByMarket: Readonly<Record<string, number>>;
+  /** Leases another replica held that this one took over, since start. */
+  readonly takeovers: number;
+  /** Publishes into the engine by outcome, since start. */
+  readonly publishes: Readonly<Record<PublishResult, number>>;
+}

@@ -1,0 +1,43 @@
+/**
+ * A public hub topic as the engine names it, and what the cluster keeps per
+ * topic of its own: the trade ids a replica's clients already got (so a trade
+ * that reaches it twice, from the engine and from its own upstream while the
+ * engine was away, is delivered once).
+ */
+import type { AnyChannel } from '../../channels/channel.ts';
+import type { ClusterTopic } from './subjects.ts';
+
+/** Trade ids remembered per topic: well over what arrives during an engine outage of a few seconds. */
+export const RECENT_IDS_PER_TOPIC = 10_000;
+
+/** The engine's topic of a public hub topic (never called for a private channel). */
+export function clusterTopicOf(channel: AnyChannel, key: string): ClusterTopic {
+  if (channel.access !== 'public') throw new Error(`${channel.id} is private: it never enters the engine`);
+  return { id: `${channel.market}:${channel.id}:${key}`, kind: channel.delivery === 'event' ? 'event' : 'state', market: channel.market };
+}
+
+/** An event item's id (trades carry one); undefined for an item without one. */
+export function itemId(item: unknown): string | undefined {
+  return typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string' ? item.id : undefined;
+}
+
+/** The last `capacity` ids seen, oldest forgotten first. */
+export interface RecentIds {
+  /** Whether `id` was seen; remembers it either way. */
+  seen(id: string): boolean;
+}
+
+export function createRecentIds(capacity = RECENT_IDS_PER_TOPIC): RecentIds {
+  const ids = new Set<string>();
+  return {
+    seen(id) {
+      if (ids.has(id)) return true;
+      ids.add(id);
+      if (ids.size > capacity) {
+        const oldest = ids.values().next();
+        if (oldest.done !== true) ids.delete(oldest.value);
+      }
+      return false;
+    },
+  };
+}

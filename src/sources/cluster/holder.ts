@@ -1,0 +1,140 @@
+/**
+ * The publishing side of one topic this replica holds: it joins the topic on
+ * its own Coincall source (a raw listener, `Upstream.tap`: the events as the
+ * hub makes them, shared with any local subscriber of the same topic) and
+ * publishes each event into the engine in item form (`channel.itemsOf`), while
+ * its lease is valid and only then: a lost or expired lease stops it at once.
+ *
+ * Trades go one message each (`Nats-Msg-Id` = the trade's id: the copy of the
+ * topic's other holder is dropped by the engine). A state value is fenced with
+ * the subject's last sequence this holder knows: a write the engine refuses
+ * means another replica wrote meanwhile; the holder reads the sequence again
+ * and goes on only while its lease is still valid. State values are
+ * conflated: while one publish is in flight, only the latest value waits.
+ */
+import type { AnyChannel } from '../../channels/channel.ts';
+import type { Listener, TopicHandle } from '../../hub/listener.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { Engine } from './engine.ts';
+import type { Lease } from './lease.ts';
+import type { Publisher } from './publisher.ts';
+import type { ClusterTopic } from './subjects.ts';
+import { itemId } from './cluster-topic.ts';
+
+export interface HolderOptions {
+  readonly topic: ClusterTopic;
+  readonly channel: AnyChannel;
+  readonly args: unknown;
+  readonly lease: Lease;
+  /** Joins the topic on this replica's own Coincall source. */
+  readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
+  /** The engine and its publisher, when the engine is up; undefined while it is unreachable. */
+  readonly engine: () => { readonly engine: Engine; readonly publisher: Publisher } | undefined;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+export interface Holder {
+  readonly topic: ClusterTopic;
+  /** Whether its Coincall subscription has been answered (its data flows). */
+  readonly answered: boolean;
+  stop(): void;
+}
+
+const idOf = (item: unknown): string => itemId(item) ?? JSON.stringify(item);
+
+export function startHolder(options: HolderOptions): Holder {
+  const { topic, channel, lease, logger } = options;
+  let stopped = false;
+  let answered = false;
+  /** The subject's last sequence as this holder knows it; undefined: read it before the next write. */
+  let expected: number | undefined;
+  let pending: { items: readonly unknown[]; ts: number } | undefined;
+  let busy = false;
+
+  const failed = (error: unknown) => {
+    logger.warn({ topic: topic.id, err: error instanceof Error ? error.message : String(error) }, 'cluster publish failed');
+  };
+
+  const lastSequence = async (engine: Engine): Promise<number> => {
+    const latest = await engine.jsm.direct.getMessage(engine.names.stateStream, { last_by_subj: engine.names.subject(topic) });
+    return latest?.seq ?? 0;
+  };
+
+  const drainState = async () => {
+    busy = true;
+    try {
+      while (pending !== undefined && !stopped && lease.valid()) {
+        const value = pending;
+        pending = undefined;
+        const link = options.engine();
+        if (link === undefined) return;
+        expected ??= await lastSequence(link.engine);
+        if (!lease.valid()) return;
+        const outcome = await link.publisher.publishState(topic, value.items, value.ts, expected);
+        if (outcome.result === 'stored') expected = outcome.seq;
+        else {
+          // Someone wrote in between (a stale holder's late write): read again; the lease check above decides.
+          expected = undefined;
+          pending ??= value;
+        }
+      }
+    } catch (error) {
+      expected = undefined;
+      failed(error);
+    } finally {
+      busy = false;
+    }
+  };
+
+  const publish = (event: unknown, frameTs: number | undefined) => {
+    if (stopped || !lease.valid()) return;
+    const link = options.engine();
+    if (link === undefined) return;
+    const items = channel.itemsOf(event);
+    if (items.length === 0) return;
+    const ts = frameTs ?? options.now();
+    if (topic.kind === 'event') {
+      void link.publisher.publishEvents(topic, items, idOf, ts).catch(failed);
+      return;
+    }
+    pending = { items, ts };
+    if (!busy) void drainState();
+  };
+
+  const handle = options.tap(channel, options.args, {
+    deliver: (event, frameTs) => {
+      answered = true;
+      publish(event, frameTs);
+    },
+    // The other holder of a trades topic covers a gap of this one; a state topic's next value replaces what was missed.
+    interrupted: () => undefined,
+    fail: (error) => {
+      logger.warn({ topic: topic.id, err: error.message }, 'cluster holder: the exchange failed the topic');
+      stopped = true;
+    },
+    end: () => {
+      stopped = true;
+    },
+  });
+  handle.confirmed.then(
+    () => {
+      answered = true;
+    },
+    () => undefined,
+  );
+  // A state topic already live on this replica: its latest value goes out at once.
+  if (handle.last !== undefined) publish(handle.last, undefined);
+
+  return {
+    topic,
+    get answered() {
+      return answered;
+    },
+    stop: () => {
+      stopped = true;
+      pending = undefined;
+      handle.release();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The reading side of one hub topic on this replica: its clients are fed from
+ * the engine (feed.ts: an ordered consumer; a state topic's latest value first)
+ * while the engine is up, and from this replica's own Coincall source (a tap)
+ * while it is not, as a single process would. Back to the engine, an event
+ * topic's feed resumes after the last sequence it delivered, so the trades the
+ * other holders stored meanwhile arrive; every trade id is delivered once.
+ *
+ * `STREAM_INTERRUPTED` only where trades were really missed: going local, a
+ * trades topic this replica was already running upstream (it holds it) goes on
+ * without a gap; one it was not running is interrupted from its last trade
+ * until its own subscription answers.
+ */
+import type { AnyChannel } from '../../channels/channel.ts';
+import type { Listener, TopicHandle } from '../../hub/listener.ts';
+import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
+import type { Engine } from './engine.ts';
+import { openFeed, type Feed, type FeedMessage } from './feed.ts';
+import type { ClusterTopic } from './subjects.ts';
+
+export interface ReaderOptions {
+  readonly hub: HubPort;
+  readonly topic: SourceTopic;
+  readonly cluster: ClusterTopic;
+  readonly args: unknown;
+  readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
+  /** This replica runs the topic upstream already (it holds it): going local misses nothing. */
+  readonly runningUpstream: () => boolean;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly feedExpiresMs?: number;
+}
+
+export interface Reader {
+  /** The engine is up (`engine`) or not (undefined): feed from it, or from the own upstream. */
+  follow(engine: Engine | undefined): void;
+  /** Whether the clients are served from the own upstream now. */
+  readonly local: boolean;
+  /** The last engine sequence delivered (0 before any). */
+  readonly lastSeq: number;
+  stop(): void;
+}
+
+export function startReader(options: ReaderOptions): Reader {
+  const { hub, topic, cluster, logger } = options;
+  const seen: RecentIds | undefined = cluster.kind === 'event' ? createRecentIds() : undefined;
+  let stopped = false;
+  let feed: Feed | undefined;
+  let opening: Engine | undefined;
+  let engine: Engine | undefined;
+  let lastSeq = 0;
+  let tap: TopicHandle | undefined;
+  let answered = false;
+
+  /** Hands one frame's items to the hub, each trade once. */
+  const deliver = (items: readonly unknown[], ts: number | undefined) => {
+    const fresh =
+      seen === undefined
+        ? items
+        : items.filter((item) => {
+            const id = itemId(item);
+            return id === undefined || !seen.seen(id);
+          });
+    if (fresh.length === 0) return;
+    if (!answered) {
+      answered = true;
+      hub.answered(topic, options.now());
+    }
+    hub.publish(topic, fresh, options.now(), ts);
+  };
+
+  const fromEngine = (message: FeedMessage) => {
+    if (stopped) return;
+    lastSeq = message.seq;
+    deliver(message.envelope.items, message.envelope.ts);
+  };
+
+  const leaveLocal = () => {
+    tap?.release();
+    tap = undefined;
+  };
+
+  const goLocal = () => {
+    if (tap !== undefined || stopped) return;
+    const missing = cluster.kind === 'event' && answered && !options.runningUpstream();
+    if (missing) hub.interrupted(options.now(), topic);
+    tap = options.tap(topic.channel, options.args, {
+      deliver: (event, frameTs) => deliver(topic.channel.itemsOf(event), frameTs),
+      interrupted: (signal) => {
+        hub.interrupted(signal.since, topic);
+        hub.answered(topic, signal.until);
+      },
+      fail: (error) => hub.failed(topic, error),
+      end: () => undefined,
+    });
+    const handle = tap;
+    handle.confirmed.then(
+      () => {
+        if (tap === handle) hub.answered(topic, options.now());
+      },
+      () => undefined,
+    );
+  };
+
+  const openFrom = async (target: Engine) => {
+    opening = target;
+    try {
+      const opened = await openFeed({
+        js: target.js,
+        jsm: target.jsm,
+        names: target.names,
+        topic: cluster,
+        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq } : {}),
+        ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
+        onMessage: fromEngine,
+        onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
+      });
+      if (stopped || engine !== target) return void (await opened.stop());
+      feed = opened;
+      if (!answered) {
+        answered = true;
+        hub.answered(topic, options.now());
+      }
+      leaveLocal();
+    } catch (error) {
+      logger.warn(
+        { topic: cluster.id, err: error instanceof Error ? error.message : String(error) },
+        'cluster feed not opened; serving alone',
+      );
+      goLocal();
+    } finally {
+      if (opening === target) opening = undefined;
+    }
+  };
+
+  return {
+    follow(next) {
+      if (stopped) return;
+      engine = next;
+      if (next === undefined) {
+        const old = feed;
+        feed = undefined;
+        void old?.stop();
+        goLocal();
+        return;
+      }
+      if (feed === undefined && opening === undefined) void openFrom(next);
+    },
+    get local() {
+      return tap !== undefined;
+    },
+    get lastSeq() {
+      return lastSeq;
+    },
+    stop() {
+      stopped = true;
+      leaveLocal();
+      void feed?.stop();
+      feed = undefined;
+    },
+  };
+}
