@@ -135,7 +135,10 @@ export async function startApp(options: AppOptions): Promise<App> {
   const upstream: Upstream = cluster ?? coincall;
   // A replica serves at once if the engine is away (from its own upstream), but a moment's wait spares its first clients the switch.
   if (cluster !== undefined && !(await cluster.engineReady(INSTRUMENTS_STARTUP_WAIT_MS)))
-    logger.warn({ waitedMs: INSTRUMENTS_STARTUP_WAIT_MS }, 'cluster engine not reachable at start: serving from this replica alone until it is');
+    logger.warn(
+      { waitedMs: INSTRUMENTS_STARTUP_WAIT_MS },
+      'cluster engine not reachable at start: serving from this replica alone until it is',
+    );
   const server = createGatewayServer({
     schema: gatewaySchema(),
     context: { upstream, now, mode, version: VERSION, startedAt: Date.now(), sharing: () => server.fanout.stats(), instruments },
