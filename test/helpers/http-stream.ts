@@ -62,8 +62,10 @@ export function openHttpStream(
 
 /** The JSON of every SSE `next` event in `text`, in order. */
 export function sseNexts(text: string): string[] {
+  // The last block is still arriving (or empty): only events ended by their blank line count.
   return text
     .split('\n\n')
+    .slice(0, -1)
     .filter((block) => block.startsWith('event: next\ndata: '))
     .map((block) => block.slice('event: next\ndata: '.length));
 }
@@ -71,8 +73,10 @@ export function sseNexts(text: string): string[] {
 /** The JSON of every multipart part's `payload` in `text`, in order (heartbeats `{}` left out). */
 export function multipartPayloads(text: string): string[] {
   const head = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{"payload":';
+  // Each part ends with the delimiter; what follows the last one is still arriving (or the end).
   return text
     .split('\r\n--graphql')
+    .slice(0, -1)
     .filter((partText) => partText.startsWith(head))
     .map((partText) => partText.slice(head.length, -1));
 }
