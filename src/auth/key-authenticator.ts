@@ -12,7 +12,7 @@ import { KeyRing, parseKeysFile, type KeysFileResult } from './keys-file.ts';
 import { missingCredential, bearerOf, UNKNOWN_MESSAGE, type Authenticator, type AuthOutcome, type Principal } from './principal.ts';
 
 /** How often the file's modification time is checked (a removed key is revoked within this plus the sweep). */
-export const KEYS_FILE_POLL_MS = 1_000;
+export const KEYS_FILE_POLL_MS = 250;
 
 export interface KeyAuthenticator extends Authenticator {
   /** Whether the last read of the file succeeded (false: the keys before it stay in force). */
