@@ -10,10 +10,12 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { startApp, type App } from '../../src/app.ts';
-import { SHARED_NATS_URL, startNatsServer } from '../helpers/nats-server.ts';
+import { natsUrl as ownNatsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { ALICE, captureLogs, disposeAll, onDispose, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+
+useOwnNatsServer();
 
 afterEach(disposeAll);
 
@@ -30,7 +32,7 @@ const wireTrades = (count: number) =>
     return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: 1_700_000_000_000 + n };
   });
 
-async function replica(exchange: FakeExchange, name: string, node: string, natsUrl = SHARED_NATS_URL): Promise<App> {
+async function replica(exchange: FakeExchange, name: string, node: string, natsUrl = ownNatsUrl()): Promise<App> {
   const app = await startApp({
     config: {
       ...TEST_CONFIG,
@@ -58,7 +60,7 @@ async function replica(exchange: FakeExchange, name: string, node: string, natsU
 }
 
 /** The lease keys of the cluster's bucket, as they appear. */
-async function watchLeases(name: string, servers = SHARED_NATS_URL): Promise<Set<string>> {
+async function watchLeases(name: string, servers = ownNatsUrl()): Promise<Set<string>> {
   const nc = await connect({ servers });
   onDispose(() => nc.close());
   const kv = await new Kvm(nc).open(`${name}_leases`);
@@ -83,7 +85,7 @@ async function query(app: App, text: string): Promise<unknown> {
 }
 
 async function dropEngine(name: string): Promise<void> {
-  const nc = await connect({ servers: SHARED_NATS_URL });
+  const nc = await connect({ servers: ownNatsUrl() });
   const jsm = await jetstreamManager(nc);
   for (const stream of [`${name}_events`, `${name}_state`, `KV_${name}_leases`]) await jsm.streams.delete(stream).catch(() => undefined);
   await nc.close();
@@ -170,7 +172,7 @@ describe('two replicas on one engine', () => {
     const leased = await watchLeases(name);
     await waitFor(() => leased.size > 0, 'the trades lease taken', 10_000);
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
-    const nc = await connect({ servers: SHARED_NATS_URL });
+    const nc = await connect({ servers: ownNatsUrl() });
     onDispose(() => nc.close());
     const jsm = await jetstreamManager(nc);
     let everything = '';

@@ -9,6 +9,9 @@ import { createLease, leaseHolder } from '../../src/sources/cluster/lease.ts';
 import { clusterNames, type ClusterTopic } from '../../src/sources/cluster/subjects.ts';
 import { disposeAll, waitFor } from '../helpers/gateway.ts';
 import { engineSettings, testEngine, uniqueClusterName } from '../helpers/cluster-engine.ts';
+import { useOwnNatsServer } from '../helpers/nats-server.ts';
+
+useOwnNatsServer();
 
 afterEach(disposeAll);
 

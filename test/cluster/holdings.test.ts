@@ -11,6 +11,9 @@ import { createPresence, type Presence } from '../../src/sources/cluster/presenc
 import type { ClusterTopic } from '../../src/sources/cluster/subjects.ts';
 import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
 import { engineSettings, testEngine, uniqueClusterName } from '../helpers/cluster-engine.ts';
+import { useOwnNatsServer } from '../helpers/nats-server.ts';
+
+useOwnNatsServer();
 
 afterEach(disposeAll);
 

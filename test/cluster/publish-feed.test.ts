@@ -11,6 +11,9 @@ import { createPublisher, type PublishResult } from '../../src/sources/cluster/p
 import type { ClusterTopic } from '../../src/sources/cluster/subjects.ts';
 import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
+import { useOwnNatsServer } from '../helpers/nats-server.ts';
+
+useOwnNatsServer();
 
 afterEach(disposeAll);
 

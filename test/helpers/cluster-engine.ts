@@ -1,12 +1,11 @@
 /**
- * An engine for one test: a unique cluster name on a NATS server (the shared
- * one by default), its streams and bucket deleted when the test is disposed.
+ * An engine for one test: a unique cluster name on a NATS server (the test file's own, `useOwnNatsServer`), its streams and bucket deleted when the test is disposed.
  */
 import { randomBytes } from 'node:crypto';
 import { openEngine, type Engine, type EngineSettings } from '../../src/sources/cluster/engine.ts';
 import { clusterNames } from '../../src/sources/cluster/subjects.ts';
 import { onDispose } from './gateway.ts';
-import { SHARED_NATS_URL } from './nats-server.ts';
+import { natsUrl } from './nats-server.ts';
 
 export function uniqueClusterName(): string {
   return `t${randomBytes(5).toString('hex')}`;
@@ -15,7 +14,7 @@ export function uniqueClusterName(): string {
 export function engineSettings(overrides: Partial<EngineSettings> & { name?: string } = {}): EngineSettings {
   const { name, ...rest } = overrides;
   return {
-    servers: SHARED_NATS_URL,
+    servers: natsUrl(),
     names: clusterNames(name ?? uniqueClusterName()),
     retentionMs: 60_000,
     maxEventsPerTopic: 100,

@@ -10,11 +10,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { onDispose } from './gateway.ts';
 
 export const NATS_SERVER_BINARY = '/usr/sbin/nats-server';
-/** The NATS server every test may share (streams and buckets named per test). */
-export const SHARED_NATS_URL = 'nats://127.0.0.1:4222';
+let fileServer: NatsServer | undefined;
+
+/**
+ * Gives the calling test file a NATS server of its own (started before its
+ * tests, stopped after them): no test depends on the machine's shared server.
+ */
+export function useOwnNatsServer(): void {
+  beforeAll(async () => {
+    fileServer = await startNatsServer(false);
+  });
+  afterAll(async () => {
+    await fileServer?.dispose();
+    fileServer = undefined;
+  });
+}
+
+/** The URL of the file's own NATS server (`useOwnNatsServer`). */
+export function natsUrl(): string {
+  if (fileServer === undefined) throw new Error('call useOwnNatsServer() in this test file');
+  return fileServer.url;
+}
 const READY_TIMEOUT_MS = 10_000;
 
 export interface NatsServer {
@@ -71,7 +91,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+export async function startNatsServer(disposeAfterTest = true): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'nats-js-'));
   let child: ChildProcess | undefined;
@@ -101,6 +121,6 @@ export async function startNatsServer(): Promise<NatsServer> {
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
-  onDispose(() => server.dispose());
+  if (disposeAfterTest) onDispose(() => server.dispose());
   return server;
 }
