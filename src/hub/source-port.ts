@@ -27,8 +27,9 @@
  *   the hub turns them into events once and hands them to every listener.
  * - `failed(topic, error)`: the topic failed for good; its listeners get the
  *   error, the topic is removed, and no `unsubscribe` follows.
- * - `interrupted(at, topic?)`: the stream of every topic (or of one) was cut at
- *   `at` (a dropped connection, a resubscribe); it resumes at the next
+ * - `interrupted(at, topic?, reason?)`: the stream of every topic (or of one)
+ *   was cut at `at` (a dropped connection, a resubscribe; `reason` UPSTREAM by
+ *   default, ENGINE for a cluster's engine away); it resumes at the next
  *   `answered`.
  * - `probe(topic, report)` (optional): the source re-subscribes an event topic
  *   that went quiet, to tell a quiet market from a dead topic. After the next
@@ -46,6 +47,7 @@
  * from `subscribe` to `unsubscribe` or `failed`).
  */
 import type { AnyChannel } from '../channels/channel.ts';
+import type { GapReason } from './resume-window.ts';
 
 /** What a source sees of a topic: what to subscribe, and how alive it is. */
 export interface SourceTopic {
@@ -84,7 +86,7 @@ export interface HubPort {
   answered(topic: SourceTopic, at: number): void;
   publish(topic: SourceTopic, items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void;
   failed(topic: SourceTopic, error: Error): void;
-  interrupted(at: number, topic?: SourceTopic): void;
+  interrupted(at: number, topic?: SourceTopic, reason?: GapReason): void;
   probe?(topic: SourceTopic, report: (verdict: ProbeVerdict) => void): void;
   find(channel: AnyChannel, key: string): SourceTopic | undefined;
   topics(): IterableIterator<SourceTopic>;

@@ -80,9 +80,9 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
       entry.topic.fail(error);
       remove(entry.topic);
     },
-    interrupted(at, ref) {
-      if (ref !== undefined) entries.get(ref)?.topic.interrupt(at);
-      else for (const entry of entries.values()) entry.topic.interrupt(at);
+    interrupted(at, ref, reason) {
+      if (ref !== undefined) entries.get(ref)?.topic.interrupt(at, reason);
+      else for (const entry of entries.values()) entry.topic.interrupt(at, reason);
     },
     probe(ref, report) {
       entries.get(ref)?.topic.probe(report);

@@ -28,7 +28,7 @@ import { stampTrade } from './cursor.ts';
 import type { Listener } from './listener.ts';
 import { judgeProbe, PROBE_WINDOW_MS, type Probe } from './probe.ts';
 import { createReplayFilter, REPLAY_MEMORY, type ReplayFilter } from './replay-filter.ts';
-import type { ResumeWindow, WindowTopic } from './resume-window.ts';
+import type { GapReason, ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 import { snapshotMemoryOf, type SnapshotMemory } from './snapshot-memory.ts';
 
@@ -45,6 +45,8 @@ export class Topic {
   #lastEventAt: number | undefined;
   /** Since when the stream is interrupted (set while it is, if it had been answered before). */
   #interruptedSince: number | undefined;
+  /** Why (UPSTREAM unless the source said otherwise). */
+  #interruptedBy: GapReason = 'UPSTREAM';
   /** When the source last answered a subscribe of it (undefined: never yet). */
   #answeredAt: number | undefined;
   readonly #replays: ReplayFilter | undefined;
@@ -93,8 +95,10 @@ export class Topic {
    * The stream was cut at `at` (a drop, a resubscribe). Events from the last
    * data on may be missing; nothing to say if it never was answered.
    */
-  interrupt(at: number): void {
-    if (this.#answeredAt !== undefined) this.#interruptedSince ??= this.#lastEventAt ?? at;
+  interrupt(at: number, reason: GapReason = 'UPSTREAM'): void {
+    if (this.#answeredAt === undefined || this.#interruptedSince !== undefined) return;
+    this.#interruptedSince = this.#lastEventAt ?? at;
+    this.#interruptedBy = reason;
   }
 
   /** The source answered (an ack, or data) at `at`; an interruption then reaches every event listener. */
@@ -114,12 +118,12 @@ export class Topic {
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
-    this.#signal(new StreamInterruption(since, Math.max(since, at), 'UPSTREAM'));
+    this.#signal(new StreamInterruption(since, Math.max(since, at), this.#interruptedBy));
   }
 
-  /** Records an upstream gap in the window at its place and tells every listener. */
+  /** Records a gap in the window at its place and tells every listener. */
   #signal(signal: StreamInterruption): void {
-    this.window?.gap(this.windowTopic, signal.since, signal.until, 'UPSTREAM');
+    this.window?.gap(this.windowTopic, signal.since, signal.until, signal.reason === 'ENGINE' ? 'ENGINE' : 'UPSTREAM');
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 

@@ -108,6 +108,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             engine: link,
             now,
             logger,
+            othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
           }),
         );
         logger.info({ topic: cluster.id }, 'cluster: holding topic');
@@ -175,6 +176,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         args,
         tap: options.tap,
         runningUpstream: () => holders.get(cluster.id)?.answered === true,
+        recentUpstream: () => holders.get(cluster.id)?.recent() ?? [],
         now,
         logger,
         ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),

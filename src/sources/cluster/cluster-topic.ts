@@ -25,11 +25,14 @@ export function itemId(item: unknown): string | undefined {
 export interface RecentIds {
   /** Whether `id` was seen; remembers it either way. */
   seen(id: string): boolean;
+  /** Whether `id` was seen, without remembering it. */
+  has(id: string): boolean;
 }
 
 export function createRecentIds(capacity = RECENT_IDS_PER_TOPIC): RecentIds {
   const ids = new Set<string>();
   return {
+    has: (id) => ids.has(id),
     seen(id) {
       if (ids.has(id)) return true;
       ids.add(id);

@@ -11,6 +11,12 @@
  * means another replica wrote meanwhile; the holder reads the sequence again
  * and goes on only while its lease is still valid. State values are
  * conflated: while one publish is in flight, only the latest value waits.
+ *
+ * A trades topic's first batch (the exchange's recent trades, sent on
+ * subscribe) is checked before it goes out: when no other holder publishes
+ * the topic and the batch does not reach back to the last trade stored, the
+ * trades in between may be lost, and a gap marker goes first (envelope.ts),
+ * which each replica's reader turns into `STREAM_INTERRUPTED` for its clients.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -20,6 +26,7 @@ import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { itemId } from './cluster-topic.ts';
+import { decodeEnvelope } from './envelope.ts';
 
 export interface HolderOptions {
   readonly topic: ClusterTopic;
@@ -32,10 +39,17 @@ export interface HolderOptions {
   readonly engine: () => { readonly engine: Engine; readonly publisher: Publisher } | undefined;
   readonly now: () => number;
   readonly logger: Logger;
+  /** Whether another replica holds one of the topic's lease slots now (it publishes every trade too). */
+  readonly othersHold: () => Promise<boolean>;
 }
+
+/** Items a trades holder keeps of what it received lately: a reader going local replays them (the engine may have lost them). */
+export const RECENT_UPSTREAM_ITEMS = 1_000;
 
 export interface Holder {
   readonly topic: ClusterTopic;
+  /** What it received lately from its upstream (trades topics; oldest frame first). */
+  recent(): readonly unknown[];
   /** Whether its Coincall subscription has been answered (its data flows). */
   readonly answered: boolean;
   stop(): void;
@@ -87,6 +101,40 @@ export function startHolder(options: HolderOptions): Holder {
     }
   };
 
+  /**
+   * Before the first batch of a trades topic: a gap marker unless another
+   * holder publishes it, nothing is stored yet, or the batch holds the last
+   * trade stored.
+   */
+  const markGap = async (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
+    if (await options.othersHold()) return;
+    const { engine } = link;
+    const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
+    const stored = last === null ? undefined : decodeEnvelope(last.data);
+    if (last === null || stored === undefined) return;
+    const ids = new Set(batch.map(idOf));
+    if (stored.items.some((item) => ids.has(idOf(item)))) return;
+    if (!lease.valid()) return;
+    await link.publisher.publishGap(topic, stored.gap ?? stored.ts, options.now(), String(last.seq));
+    logger.warn({ topic: topic.id, since: stored.ts }, 'cluster holder: trades since the last one stored may be lost (gap marked)');
+  };
+  /** Until the first batch was checked, the batches wait behind it (in order). */
+  let checked: Promise<void> | undefined;
+
+  const publishEvents = (link: { readonly engine: Engine; readonly publisher: Publisher }, items: readonly unknown[], ts: number) => {
+    const send = () => {
+      if (!stopped && lease.valid()) void link.publisher.publishEvents(topic, items, idOf, ts).catch(failed);
+    };
+    if (checked === undefined) {
+      const first = markGap(link, items).catch(failed);
+      checked = first;
+      void first.then(() => {
+        if (checked === first) checked = Promise.resolve();
+      });
+    }
+    void checked.then(send);
+  };
+
   const publish = (event: unknown, frameTs: number | undefined) => {
     if (stopped || !lease.valid()) return;
     const link = options.engine();
@@ -94,17 +142,19 @@ export function startHolder(options: HolderOptions): Holder {
     const items = channel.itemsOf(event);
     if (items.length === 0) return;
     const ts = frameTs ?? options.now();
-    if (topic.kind === 'event') {
-      void link.publisher.publishEvents(topic, items, idOf, ts).catch(failed);
-      return;
-    }
+    if (topic.kind === 'event') return publishEvents(link, items, ts);
     pending = { items, ts };
     if (!busy) void drainState();
   };
 
+  const recent: unknown[] = [];
   const handle = options.tap(channel, options.args, {
     deliver: (event, frameTs) => {
       answered = true;
+      if (topic.kind === 'event') {
+        recent.push(...channel.itemsOf(event));
+        recent.splice(0, Math.max(0, recent.length - RECENT_UPSTREAM_ITEMS));
+      }
       publish(event, frameTs);
     },
     // The other holder of a trades topic covers a gap of this one; a state topic's next value replaces what was missed.
@@ -128,6 +178,7 @@ export function startHolder(options: HolderOptions): Holder {
 
   return {
     topic,
+    recent: () => recent,
     get answered() {
       return answered;
     },

@@ -10,7 +10,7 @@ import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
-import { encodeEnvelope } from './envelope.ts';
+import { encodeEnvelope, encodeGap } from './envelope.ts';
 
 export type PublishResult = 'stored' | 'duplicate' | 'refused';
 
@@ -31,6 +31,8 @@ export interface PublisherOptions {
 export interface Publisher {
   /** Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order. */
   publishEvents(topic: ClusterTopic, items: readonly unknown[], idOf: (item: unknown) => string, ts: number): Promise<PublishResult[]>;
+  /** Publishes a gap marker (see envelope.ts), once per `id` (the two holders of a topic may both find the gap). */
+  publishGap(topic: ClusterTopic, since: number, until: number, id: string): Promise<PublishResult>;
   /**
    * Publishes a state topic's value, expecting `expected` as the subject's last
    * sequence; resolves the outcome and, when stored, the new sequence.
@@ -72,6 +74,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       );
       results.forEach(count);
       return results;
+    },
+    publishGap: async (topic, since, until, id) => {
+      const ack = await js.publish(names.subject(topic), encodeGap(since, until), { msgID: `gap|${id}`, ...signed() });
+      return ack.duplicate ? 'duplicate' : 'stored';
     },
     publishState: async (topic, items, ts, expected) => {
       try {

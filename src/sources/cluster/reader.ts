@@ -8,8 +8,11 @@
  *
  * `STREAM_INTERRUPTED` only where trades were really missed: going local, a
  * trades topic this replica was already running upstream (it holds it) goes on
- * without a gap; one it was not running is interrupted from its last trade
- * until its own subscription answers.
+ * without a gap (what its holder received lately goes first, in case the
+ * engine lost it); for one it was not running, the own subscription's first
+ * batch (the exchange's recent trades) must reach back to a trade delivered,
+ * or the clients get `reason: "ENGINE"` from the last trade on. Back to the
+ * engine, the own upstream serves until the engine's first message.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -28,6 +31,8 @@ export interface ReaderOptions {
   readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
   /** This replica runs the topic upstream already (it holds it): going local misses nothing. */
   readonly runningUpstream: () => boolean;
+  /** What this replica's holder of the topic received lately (the engine may have lost the last of it). */
+  readonly recentUpstream: () => readonly unknown[];
   readonly now: () => number;
   readonly logger: Logger;
   readonly feedExpiresMs?: number;
@@ -74,20 +79,52 @@ export function startReader(options: ReaderOptions): Reader {
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
     lastSeq = message.seq;
-    deliver(message.envelope.items, message.envelope.ts);
+    const { gap, items, ts } = message.envelope;
+    // A gap marker: trades were lost upstream, unless this replica served them from its own upstream meanwhile.
+    if (gap !== undefined && tap === undefined && answered) {
+      hub.interrupted(gap, topic);
+      hub.answered(topic, ts);
+    }
+    // The engine is fed again (some holder publishes): the own upstream, which covered the way back, may go.
+    leaveLocal();
+    deliver(items, ts);
+  };
+
+  /** Gone local without running the topic upstream: since when trades may be missing, until the own upstream's first batch says. */
+  let judging: number | undefined;
+
+  /** The own upstream's first batch (the exchange's recent trades) reaches back to a trade delivered, or trades were missed. */
+  const judge = (items: readonly unknown[]) => {
+    const since = judging;
+    if (since === undefined) return;
+    judging = undefined;
+    const reachesBack = items.some((item) => {
+      const id = itemId(item);
+      return id !== undefined && seen?.has(id) === true;
+    });
+    if (reachesBack) return;
+    hub.interrupted(since, topic, 'ENGINE');
+    hub.answered(topic, options.now());
   };
 
   const leaveLocal = () => {
+    judging = undefined;
     tap?.release();
     tap = undefined;
   };
 
   const goLocal = () => {
     if (tap !== undefined || stopped) return;
-    const missing = cluster.kind === 'event' && answered && !options.runningUpstream();
-    if (missing) hub.interrupted(options.now(), topic);
+    const running = options.runningUpstream();
+    // What the own holder published last may have died with the engine: it goes first (each trade once).
+    if (cluster.kind === 'event' && running && answered) deliver(options.recentUpstream(), undefined);
+    judging = cluster.kind === 'event' && answered && !running ? options.now() : undefined;
     tap = options.tap(topic.channel, options.args, {
-      deliver: (event, frameTs) => deliver(topic.channel.itemsOf(event), frameTs),
+      deliver: (event, frameTs) => {
+        const items = topic.channel.itemsOf(event);
+        judge(items);
+        deliver(items, frameTs);
+      },
       interrupted: (signal) => {
         hub.interrupted(signal.since, topic);
         hub.answered(topic, signal.until);
@@ -112,7 +149,8 @@ export function startReader(options: ReaderOptions): Reader {
         jsm: target.jsm,
         names: target.names,
         topic: cluster,
-        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq } : {}),
+        // Back from the own upstream, a state topic's value stored before is older than what was served meanwhile.
+        ...(lastSeq > 0 ? { after: lastSeq } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
         onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
@@ -123,7 +161,7 @@ export function startReader(options: ReaderOptions): Reader {
         answered = true;
         hub.answered(topic, options.now());
       }
-      leaveLocal();
+      // Served locally meanwhile: that goes on until the engine's first message (its holders may not publish yet).
     } catch (error) {
       logger.warn(
         { topic: cluster.id, err: error instanceof Error ? error.message : String(error) },
