@@ -15,6 +15,7 @@ import {
   credentialHeaders,
   DEMO_CREDENTIAL,
   disposeAll,
+  sleep,
   startTestGateway,
   subscribedUpstream,
   waitFor,
@@ -24,6 +25,7 @@ import { MULTIPART_ACCEPT, multipartPayloads, openHttpStream, SSE_ACCEPT, sseNex
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
 const BOOK = 'subscription($symbol: String!) { futuresOrderBook(symbol: $symbol, depth: 2) { symbol timestamp bids { price volume } } }';
+const TRADES = 'subscription($symbol: String!) { futuresTrades(symbol: $symbol) { symbol price volume side timestamp } }';
 const BALANCE = 'subscription { accountBalance { userId equity } }';
 
 let fast: TestGateway;
@@ -76,6 +78,17 @@ async function openGet(gateway: TestGateway, query: string, variables: Record<st
 
 const bookFrame = (symbol: string, n: number) =>
   JSON.stringify({ dt: 32, c: 20, d: { s: symbol, ts: 1685092534839 + n, bids: [{ pr: '0.5', v: n }], asks: [{ pr: '0.51', v: 1 }] } });
+
+let sequence = 0;
+function tradeFrame(symbol: string, count: number): string {
+  const d = Array.from({ length: count }, () => ({ sd: 1, pr: 0.5, s: symbol, v: 1, ts: 1685096426138 + sequence++ }));
+  return JSON.stringify({ dt: 33, c: 20, d });
+}
+const tradesIn = (payloads: readonly string[]) =>
+  payloads.reduce((sum, json) => {
+    const list: unknown = (JSON.parse(json) as { data?: { futuresTrades?: unknown } }).data?.futuresTrades;
+    return sum + (Array.isArray(list) ? list.length : 0);
+  }, 0);
 
 /** The answer to a raw POST: status, content type and body text. */
 async function answer(gateway: TestGateway, body: string, headers: Record<string, string> = {}) {
@@ -134,6 +147,50 @@ describe('a plain shared subscription', () => {
     joiners[0]?.close();
     await waitFor(() => fast.fanout.stats().members === members + 7, 'the joiner gone');
   });
+});
+
+describe('a slow reader on the fast path', () => {
+  it(
+    "is held by the response's backpressure and ended alone with SUBSCRIBER_TOO_SLOW, while a joiner beside it gets every trade",
+    { timeout: 60_000 },
+    async () => {
+      const symbol = 'BTCUSD';
+      const trades = { query: TRADES, variables: { symbol } };
+      const before = fast.fanout.stats();
+      const first = await open(fast, SSE_ACCEPT, trades);
+      await subscribedUpstream(fast, 'lastTrade', symbol);
+      const joined = fast.fastPath?.joined ?? 0;
+      const healthy = await open(fast, MULTIPART_ACCEPT, trades);
+      const stalled = await open(fast, SSE_ACCEPT, trades);
+      expect(fast.fastPath?.joined).toBe(joined + 2);
+      await waitFor(() => fast.fanout.stats().members === before.members + 3, 'three members');
+      stalled.pause();
+      let sent = 0;
+      for (let i = 0; i < 1_000 && fast.fanout.stats().tooSlow === before.tooSlow; i++) {
+        fast.simulator?.sendRaw('futures', tradeFrame(symbol, 2_000));
+        sent += 2_000;
+        await sleep(10);
+      }
+      expect(fast.fanout.stats().tooSlow).toBe(before.tooSlow + 1);
+      await waitFor(
+        () => tradesIn(sseNexts(first.text())) === sent && tradesIn(multipartPayloads(healthy.text())) === sent,
+        'every trade at the healthy clients',
+        30_000,
+      );
+      stalled.resume();
+      await waitFor(() => stalled.ended(), 'the stalled stream to end', 30_000);
+      const events = stalled
+        .text()
+        .split('\n\n')
+        .filter((block) => block.startsWith('event: '));
+      expect(events.at(-2)).toContain('"code":"SUBSCRIBER_TOO_SLOW"');
+      expect(events.at(-1)).toBe('event: complete\ndata:');
+      await waitFor(() => fast.fanout.stats().members === before.members + 2, 'the stalled member to be gone');
+      first.close();
+      healthy.close();
+      await waitFor(() => fast.fanout.stats().members === before.members, 'the healthy clients to leave');
+    },
+  );
 });
 
 describe('everything else goes to yoga, answered as without sharing', () => {
