@@ -10,6 +10,7 @@
  * yoga, exactly as on a gateway without sharing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { bearer, writeKeysFile } from './helpers/access.ts';
 import {
   credentialHeaders,
@@ -146,6 +147,23 @@ describe('a plain shared subscription', () => {
     // A joiner that hangs up leaves the group.
     joiners[0]?.close();
     await waitFor(() => fast.fanout.stats().members === members + 7, 'the joiner gone');
+  });
+});
+
+describe('the connection cap on the fast path', () => {
+  it('refuses a joiner beyond MAX_CONNECTIONS with the 503 yoga gives any other stream, and it never joins', async () => {
+    const gateway = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxConnections: 2 } } });
+    const book = (symbol: string) => JSON.stringify({ query: BOOK, variables: { symbol } });
+    const first = await open(gateway, SSE_ACCEPT, { query: BOOK, variables: { symbol: 'BTCUSD' } });
+    await waitFor(() => gateway.fanout.stats().members === 1, 'the first member');
+    await waitFor(() => sseNexts(first.text()).length >= 1, 'the first book');
+    const joiner = await open(gateway, SSE_ACCEPT, { query: BOOK, variables: { symbol: 'BTCUSD' } });
+    expect([joiner.status, gateway.fastPath?.joined]).toEqual([200, 1]);
+    const [refusedJoiner, refusedOther] = await Promise.all([answer(gateway, book('BTCUSD')), answer(gateway, book('ETHUSD'))]);
+    expect(refusedJoiner).toEqual(refusedOther);
+    expect(refusedJoiner.status).toBe(503);
+    expect(JSON.parse(refusedJoiner.text)).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
+    expect([gateway.fastPath?.joined, gateway.fanout.stats().members]).toEqual([1, 2]);
   });
 });
 
