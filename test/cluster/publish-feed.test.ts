@@ -1,11 +1,13 @@
 /**
  * Publishing into the engine and fanning out of it, against a real NATS 2.9:
  * a trade published by both holders is stored once; a stale state holder's
- * write is refused; a replica's ordered consumer delivers a state topic's
+ * write is refused; a gap marker is stored only when nothing was stored since
+ * the gap was judged, and once; a replica's ordered consumer delivers a state topic's
  * latest value first, then every new value; an event feed starts live, or
  * after a cursor; a foreign message is skipped and said.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeEnvelope } from '../../src/sources/cluster/envelope.ts';
 import { openFeed, type FeedMessage } from '../../src/sources/cluster/feed.ts';
 import { createPublisher, type PublishResult } from '../../src/sources/cluster/publisher.ts';
 import type { ClusterTopic } from '../../src/sources/cluster/subjects.ts';
@@ -32,6 +34,21 @@ describe('publisher', () => {
     const info = await engine.jsm.streams.info(engine.names.eventStream);
     expect(info.state.messages).toBe(3);
     expect(counted.filter((r) => r === 'duplicate')).toHaveLength(2);
+  });
+
+  it('stores a gap marker only if nothing was stored since the gap was judged, once', async () => {
+    const engine = await testEngine(engineSettings());
+    const publisher = createPublisher({ js: engine.js, names: engine.names });
+    await publisher.publishEvents(TRADES, [{ id: 'g1|0' }], idOf, 1);
+    const judged = (await engine.jsm.streams.info(engine.names.eventStream)).state.last_seq;
+    // Another holder, back at the same moment, stored a trade meanwhile: nothing is missing.
+    await publisher.publishEvents(TRADES, [{ id: 'g2|0' }], idOf, 2);
+    expect(await publisher.publishGap(TRADES, 1, 3, judged)).toBe('refused');
+    const now = (await engine.jsm.streams.info(engine.names.eventStream)).state.last_seq;
+    expect(await publisher.publishGap(TRADES, 2, 4, now)).toBe('stored');
+    expect(await publisher.publishGap(TRADES, 2, 4, now)).toBe('duplicate');
+    const marker = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(TRADES) });
+    expect(decodeEnvelope(marker?.data ?? new Uint8Array())).toEqual({ items: [], ts: 4, gap: 2 });
   });
 
   it('refuses a state write that expected another last sequence (a stale holder)', async () => {

@@ -115,8 +115,10 @@ export function startHolder(options: HolderOptions): Holder {
     const ids = new Set(batch.map(idOf));
     if (stored.items.some((item) => ids.has(idOf(item)))) return;
     if (!lease.valid()) return;
-    await link.publisher.publishGap(topic, stored.gap ?? stored.ts, options.now(), String(last.seq));
-    logger.warn({ topic: topic.id, since: stored.ts }, 'cluster holder: trades since the last one stored may be lost (gap marked)');
+    // Refused when a trade was stored since the read: another holder (just back too) publishes the topic.
+    const result = await link.publisher.publishGap(topic, stored.gap ?? stored.ts, options.now(), last.seq);
+    if (result === 'stored')
+      logger.warn({ topic: topic.id, since: stored.ts }, 'cluster holder: trades since the last one stored may be lost (gap marked)');
   };
   /** Until the first batch was checked, the batches wait behind it (in order). */
   let checked: Promise<void> | undefined;

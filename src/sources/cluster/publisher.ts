@@ -31,8 +31,13 @@ export interface PublisherOptions {
 export interface Publisher {
   /** Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order. */
   publishEvents(topic: ClusterTopic, items: readonly unknown[], idOf: (item: unknown) => string, ts: number): Promise<PublishResult[]>;
-  /** Publishes a gap marker (see envelope.ts), once per `id` (the two holders of a topic may both find the gap). */
-  publishGap(topic: ClusterTopic, since: number, until: number, id: string): Promise<PublishResult>;
+  /**
+   * Publishes a gap marker (see envelope.ts), fenced with `expected` (the
+   * topic's last sequence when the gap was judged): refused when anything was
+   * stored meanwhile (another holder publishes, so nothing is missing), and
+   * once per `expected` (the two holders of a topic may both find the gap).
+   */
+  publishGap(topic: ClusterTopic, since: number, until: number, expected: number): Promise<PublishResult>;
   /**
    * Publishes a state topic's value, expecting `expected` as the subject's last
    * sequence; resolves the outcome and, when stored, the new sequence.
@@ -75,9 +80,18 @@ export function createPublisher(options: PublisherOptions): Publisher {
       results.forEach(count);
       return results;
     },
-    publishGap: async (topic, since, until, id) => {
-      const ack = await js.publish(names.subject(topic), encodeGap(since, until), { msgID: `gap|${id}`, ...signed() });
-      return ack.duplicate ? 'duplicate' : 'stored';
+    publishGap: async (topic, since, until, expected) => {
+      try {
+        const ack = await js.publish(names.subject(topic), encodeGap(since, until), {
+          msgID: `gap|${expected}`,
+          expect: { lastSubjectSequence: expected },
+          ...signed(),
+        });
+        return ack.duplicate ? 'duplicate' : 'stored';
+      } catch (error) {
+        if (isFenced(error)) return 'refused';
+        throw error;
+      }
     },
     publishState: async (topic, items, ts, expected) => {
       try {
