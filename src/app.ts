@@ -18,6 +18,7 @@ import type { AccessSetup } from './server/access/access-control.ts';
 import { createAccessSetup } from './server/access/access-setup.ts';
 import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout/fanout-types.ts';
+import type { FastSubscribeStats } from './server/http-streaming/fast-subscribe.ts';
 import { createMetrics } from './server/metrics/metrics.ts';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
@@ -70,6 +71,8 @@ export interface App {
   readonly simulator: Simulator | undefined;
   /** Counters of the shared subscription path. */
   readonly fanout: Pick<Fanout, 'stats' | 'maxLagMs'>;
+  /** HTTP subscriptions that joined a running group on the fast path (undefined: off, e.g. with access checks). */
+  readonly fastPath: FastSubscribeStats | undefined;
   /** The instrument registry subscriptions are checked against. */
   readonly instruments: InstrumentRegistry;
   /** Re-reads the keys file (GATEWAY_AUTH=keys; `main.ts` calls it on SIGHUP); a no-op otherwise. */
@@ -124,6 +127,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ackTimeoutMs: limits.upstreamAckTimeoutMs,
+    maxLagMs: limits.upstreamMaxLagMs,
     resumeWindowMs: limits.resumeWindowMs,
     resumeMaxEventsPerTopic: limits.resumeMaxEventsPerTopic,
     ...options.upstream,
@@ -186,6 +190,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     mode,
     simulator,
     fanout: server.fanout,
+    fastPath: server.fastPath,
     instruments,
     reloadAccess: () => access.authenticator?.reload(),
     close() {

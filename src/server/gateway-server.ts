@@ -10,7 +10,7 @@
  * (`http-timeouts.ts`). Listening and an orderly shutdown. One of the three places
  * that construct sockets.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleProtocols } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
@@ -37,6 +37,9 @@ import { gateUpgrades } from './gates/upgrade-gate.ts';
 import { serveGraphqlWs } from './graphql-ws/ws-adapter.ts';
 import { createWsOptions } from './graphql-ws/ws-options.ts';
 import { wsSinkOf } from './graphql-ws/ws-sink.ts';
+import { trackUnsharedOperations } from './graphql-ws/ws-unshared.ts';
+import { createFastSubscribe, type FastSubscribeStats } from './http-streaming/fast-subscribe.ts';
+import { MULTIPART_HEARTBEAT_MS } from './http-streaming/multipart.ts';
 import { createGatewayYoga, type YogaSetup } from './yoga.ts';
 
 export { GRAPHQL_PATH } from './routes.ts';
@@ -80,6 +83,8 @@ export interface GatewayServer {
   listen(port: number, host: string): Promise<number>;
   /** The shared subscription path and its counters. */
   readonly fanout: Fanout;
+  /** HTTP subscriptions that joined a running group on the fast path (undefined: the fast path is off). */
+  readonly fastPath: FastSubscribeStats | undefined;
   /**
    * Stops accepting, lets ended subscriptions send `complete`, closes graphql-ws
    * sockets with 1001 (terminating those that do not answer within
@@ -136,9 +141,28 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     ...(shared ? { sharing: fanout } : {}),
   });
 
+  // HTTP subscriptions joining a running group skip yoga's pipeline (`fast-subscribe.ts`); access checks stay with yoga.
+  const fast =
+    shared && !access.active
+      ? createFastSubscribe({
+          schema: options.schema,
+          fanout,
+          gate: connections,
+          proxied,
+          multipartHeartbeatMs: options.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS,
+          clientLog,
+          ...(metrics === undefined ? {} : { metrics }),
+        })
+      : undefined;
+  const toYoga = (req: IncomingMessage, res: ServerResponse) => void yoga.requestListener(req, res);
   const httpServer = createServer(
     httpServerOptions(options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
-    gateRequests(connections, limits.httpMaxBodyBytes, (req, res) => void yoga.requestListener(req, res), proxied),
+    gateRequests(
+      connections,
+      limits.httpMaxBodyBytes,
+      fast === undefined ? toYoga : (req, res) => fast.handle(req, res, () => toYoga(req, res)),
+      proxied,
+    ),
   );
   gateSockets(httpServer, proxied.addresses, proxied.trusted, clientLog);
   const wsServer = new WebSocketServer({
@@ -161,17 +185,28 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       refusals: () => access.refusals,
       keysFileValid: () => options.access?.authenticator?.fileValid,
     });
+  // A stuck socket's subscriptions end in band on both paths: the shared fan-out's members, and graphql-ws's own.
+  const unshared = trackUnsharedOperations();
+  const keepAliveMs = options.wsKeepAliveMs ?? WS_KEEPALIVE_MS;
   const keepAlive = serveGraphqlWs(
     wsServer,
     withWsAccess(
-      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
+      createWsOptions({
+        yoga,
+        fanout,
+        limits,
+        sharedSubscriptions: shared,
+        clientLog,
+        unshared,
+        ...(metrics === undefined ? {} : { metrics }),
+      }),
       access,
     ),
     {
-      keepAliveMs: options.wsKeepAliveMs ?? WS_KEEPALIVE_MS,
+      keepAliveMs,
       onStuck: (socket) => {
         const sink = wsSinkOf(socket);
-        return sink === undefined ? 0 : fanout.endStuck(sink);
+        return (sink === undefined ? 0 : fanout.endStuck(sink)) + unshared.endStuck(socket, keepAliveMs);
       },
       logger: options.logger,
       maxMessageBytes: limits.wsMaxMessageBytes,
@@ -180,11 +215,16 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     },
   );
   if (metrics !== undefined)
-    registerLagMetrics(metrics.registry, { maxLagMs: () => fanout.maxLagMs(), stuckClosed: keepAlive.stuckClosed });
+    registerLagMetrics(metrics.registry, {
+      maxLagMs: () => fanout.maxLagMs(),
+      stuckClosed: keepAlive.stuckClosed,
+      stuckEnded: keepAlive.stuckEnded,
+    });
 
   return {
     httpServer,
     fanout,
+    fastPath: fast?.stats,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

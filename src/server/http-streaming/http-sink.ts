@@ -124,17 +124,22 @@ export class HttpSink extends Readable implements Sink {
   }
 }
 
+/** A sink that beats: writes its transport's keep-alive when nothing else is waiting to go out. */
+export interface Beating {
+  beat(): void;
+}
+
 /** One keep-alive timer for every open sink of a transport, running only while there is one. */
 export class Heartbeats {
   private readonly periodMs: number;
-  private readonly sinks = new Set<HttpSink>();
+  private readonly sinks = new Set<Beating>();
   private timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(periodMs: number) {
     this.periodMs = periodMs;
   }
 
-  add(sink: HttpSink): void {
+  add(sink: Beating): void {
     this.sinks.add(sink);
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => {
@@ -143,7 +148,7 @@ export class Heartbeats {
     this.timer.unref();
   }
 
-  delete(sink: HttpSink): void {
+  delete(sink: Beating): void {
     if (!this.sinks.delete(sink) || this.sinks.size > 0) return;
     clearInterval(this.timer);
     this.timer = undefined;
