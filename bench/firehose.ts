@@ -12,7 +12,9 @@
  * With `kind: 'trades'` it publishes futures trades (dt 33, one trade per
  * frame) instead: the event-channel firehose of issue 9, at rates up to
  * thousands of frames per second (sent in batches per timer tick, since a
- * timer fires at most about once per millisecond).
+ * timer fires at most about once per millisecond). With `kinds: ['books',
+ * 'trades']` it serves both, each at the rate, to whoever subscribed to
+ * which (the cluster section counts the upstream subscriptions of each).
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
@@ -29,10 +31,10 @@ export interface Firehose {
   readonly url: string;
   /** Frames per second per subscribed symbol; 0 pauses publishing. */
   setRate(framesPerSecond: number): void;
-  /** Frames sent so far, per symbol (counts one per symbol per tick, whatever the socket count). */
-  framesSent(): ReadonlyMap<string, number>;
-  /** Sockets subscribed per symbol. */
-  subscribers(symbol: string): number;
+  /** Frames sent so far, per symbol (counts one per symbol per tick, whatever the socket count), of `kind` (default: the first kind served). */
+  framesSent(kind?: FirehoseKind): ReadonlyMap<string, number>;
+  /** Sockets subscribed per symbol (to `kind`, default the first kind served): the upstream subscriptions of that topic. */
+  subscribers(symbol: string, kind?: FirehoseKind): number;
   /** Connections accepted so far (the gateway opens one per market; more means it reconnected). */
   connectionsAccepted(): number;
   close(): Promise<void>;
@@ -58,17 +60,28 @@ function tradeText(symbol: string, seq: number, base: number, ts: number): strin
   return `{"dt":33,"c":20,"d":${d},"ts":${ts}}`;
 }
 
-export async function startFirehose(options: { rate: number; host?: string; kind?: FirehoseKind }): Promise<Firehose> {
-  const kind = options.kind ?? 'books';
-  const dataType = kind === 'books' ? 'orderBook' : 'lastTrade';
-  const frameText = kind === 'books' ? bookText : tradeText;
+const DATA_TYPES: Readonly<Record<FirehoseKind, string>> = { books: 'orderBook', trades: 'lastTrade' };
+const FRAME_TEXTS: Readonly<Record<FirehoseKind, typeof bookText>> = { books: bookText, trades: tradeText };
+
+export async function startFirehose(options: {
+  rate: number;
+  host?: string;
+  kind?: FirehoseKind;
+  /** Several kinds at once (`kind` is then ignored); the first is the default of `framesSent` and `subscribers`. */
+  kinds?: readonly FirehoseKind[];
+}): Promise<Firehose> {
+  const kinds = options.kinds ?? [options.kind ?? 'books'];
+  const first = kinds[0] ?? 'books';
+  const kindOf = (dataType: string | undefined) => kinds.find((k) => DATA_TYPES[k] === dataType);
+  const served = kinds.map((k) => DATA_TYPES[k]).join(' and ');
   const host = options.host ?? '127.0.0.1';
   const wss = new WebSocketServer({ host, port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const port = (wss.address() as AddressInfo).port;
 
-  const bySymbol = new Map<string, Set<WebSocket>>();
-  const sent = new Map<string, number>();
+  /** Per kind: the sockets subscribed to each symbol, and the frames sent of each. */
+  const streams = new Map(kinds.map((k) => [k, new Map<string, Set<WebSocket>>()]));
+  const sentByKind = new Map(kinds.map((k) => [k, new Map<string, number>()]));
   const bases = new Map<string, number>();
   let seq = 0;
   let accepted = 0;
@@ -97,18 +110,21 @@ export async function startFirehose(options: { rate: number; host?: string; kind
       const action = request.action;
       if ((action !== 'subscribe' && action !== 'unSubscribe') || typeof symbol !== 'string') return;
       const actionEcho = action === 'subscribe' ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
-      if (request.dataType !== dataType) {
+      const kind = kindOf(request.dataType);
+      const bySymbol = kind === undefined ? undefined : streams.get(kind);
+      if (bySymbol === undefined) {
         socket.send(
           JSON.stringify({
             action: actionEcho,
             dataType: request.dataType,
             payload: request.payload,
             result: 'fail',
-            message: `bench firehose: ${dataType} only`,
+            message: `bench firehose: ${served} only`,
           }),
         );
         return;
       }
+      const dataType = request.dataType;
       let set = bySymbol.get(symbol);
       if (action === 'subscribe') {
         if (set === undefined) bySymbol.set(symbol, (set = new Set()));
@@ -118,17 +134,20 @@ export async function startFirehose(options: { rate: number; host?: string; kind
       socket.send(JSON.stringify({ action: actionEcho, dataType, payload: { symbol }, result: 'success' }));
     });
     socket.on('close', () => {
-      for (const set of bySymbol.values()) set.delete(socket);
+      for (const bySymbol of streams.values()) for (const set of bySymbol.values()) set.delete(socket);
     });
   });
 
   const tick = () => {
     seq++;
-    for (const [symbol, sockets] of bySymbol) {
-      if (sockets.size === 0) continue;
-      const text = frameText(symbol, seq, bases.get(symbol) ?? 20_000, Date.now());
-      for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
-      sent.set(symbol, (sent.get(symbol) ?? 0) + 1);
+    for (const [kind, bySymbol] of streams) {
+      const sent = sentByKind.get(kind);
+      for (const [symbol, sockets] of bySymbol) {
+        if (sockets.size === 0) continue;
+        const text = FRAME_TEXTS[kind](symbol, seq, bases.get(symbol) ?? 20_000, Date.now());
+        for (const s of sockets) if (s.readyState === s.OPEN) s.send(text);
+        sent?.set(symbol, (sent.get(symbol) ?? 0) + 1);
+      }
     }
   };
 
@@ -151,8 +170,8 @@ export async function startFirehose(options: { rate: number; host?: string; kind
   return {
     url: `ws://${host}:${port}`,
     setRate,
-    framesSent: () => new Map(sent),
-    subscribers: (symbol) => bySymbol.get(symbol)?.size ?? 0,
+    framesSent: (kind = first) => new Map(sentByKind.get(kind)),
+    subscribers: (symbol, kind = first) => streams.get(kind)?.get(symbol)?.size ?? 0,
     connectionsAccepted: () => accepted,
     close: async () => {
       clearInterval(timer);

@@ -38,6 +38,14 @@
  * among 1,000), on the gateway only, each compared with the relay's run of the graphql-ws
  * scenario of the same N and R (run those too: --only=n1000-r50,sse-n1000-r50,...).
  * --quick runs those too, with N at most 200.
+ * Two sections beyond the scenarios, selected by --only like them (both run by default):
+ *   resume-window  issue 18: the in-memory resume window's heap at 20 busy trades topics of
+ *                  20,000 trades (bench/resume-window.ts in its own process; --quick: 2,000);
+ *                  `npm run bench:resume-window` runs it alone
+ *   cluster        issue 17: 3 replicas on their own nats-server against one process on the
+ *                  same firehose (bench/cluster.ts): upstream subscriptions per topic, delivered
+ *                  and the p99 the engine adds at 1,000 × 50/s, trades lost when a trades holder
+ *                  is killed with SIGKILL, takeover times (--quick: 100 subscribers)
  * Env BENCH_ARGS is read the same way.
  */
 import { fork, execSync, type ChildProcess } from 'node:child_process';
@@ -46,7 +54,15 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { measureCluster, type ClusterResult } from './cluster.ts';
+import { clusterChecks, clusterMarkdown } from './cluster-report.ts';
 import { startFirehose, type Firehose, type FirehoseKind } from './firehose.ts';
+import {
+  measureResumeWindow,
+  RESUME_WINDOW_BUDGET_BYTES_PER_TRADE,
+  resumeWindowMarkdown,
+  type ResumeWindowResult,
+} from './resume-window.ts';
 import { measureStartup, startupMarkdown, type StartupResult } from './startup.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -263,7 +279,12 @@ const argv = [...process.argv.slice(2), ...(process.env['BENCH_ARGS'] ?? '').spl
 const flag = (name: string) => argv.includes(`--${name}`);
 const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = flag('quick');
-const only = value('only')?.split(',') ?? (quick ? ['n100-r10', 'metrics-cost', 'trades-firehose', 'throttled'] : undefined);
+const only =
+  value('only')?.split(',') ??
+  (quick ? ['n100-r10', 'metrics-cost', 'trades-firehose', 'throttled', 'resume-window', 'cluster'] : undefined);
+/** The sections that are not fan-out scenarios (see the header), by id. */
+const SECTIONS = ['resume-window', 'cluster'] as const;
+const sectionOn = (id: (typeof SECTIONS)[number]) => only === undefined || only.includes(id);
 const serversFlag = value('servers')?.split(',') as ServerKind[] | undefined;
 const servers = serversFlag ?? ['relay', 'gateway'];
 /** The servers a scenario runs on: its own list (narrowed by --servers when given), else --servers. */
@@ -280,8 +301,8 @@ const outStem = value('out') ?? (quick ? 'quick' : 'latest');
 const scenarios = SCENARIOS.filter((s) => only === undefined || only.includes(s.id)).map((s) =>
   quick && s.n > QUICK_MAX_N ? { ...s, n: QUICK_MAX_N } : s,
 );
-if (scenarios.length === 0) {
-  console.error(`no scenario matches --only=${only?.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+if (scenarios.length === 0 && !SECTIONS.some(sectionOn)) {
+  console.error(`no scenario matches --only=${only?.join(',')}; known: ${[...SCENARIOS.map((s) => s.id), ...SECTIONS].join(', ')}`);
   process.exit(2);
 }
 
@@ -958,7 +979,7 @@ if (Number.isFinite(fdLimit) && fdLimit < maxN + 1_000) {
 
 const startedAt = new Date();
 console.log(
-  `bench: ${scenarios.map((s) => s.id).join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`,
+  `bench: ${[...scenarios.map((s) => s.id), ...SECTIONS.filter(sectionOn)].join(', ')} × ${servers.join(' & ')}; warm-up ${warmupS} s, window ${measureS} s; ${info['cpus']} CPUs, node ${info['node']}`,
 );
 const results: RunResult[] = [];
 /** One run of a scenario on one server, recorded and reported on the console. */
@@ -989,6 +1010,24 @@ if (!skipStartup) {
       `  startup ${r.server}: ${r.startMs ?? '–'} ms, ${r.idleRssMiB ?? '–'} MiB RSS, ${r.idleHeapMiB ?? '–'} MiB heap ${r.failure ?? ''}`,
     );
 }
+let resumeWindow: ResumeWindowResult | undefined;
+let resumeWindowFailure: string | undefined;
+if (sectionOn('resume-window')) {
+  console.log('  resume-window: 20 trades topics in the in-memory window …');
+  resumeWindow = await measureResumeWindow(quick ? 2_000 : undefined).catch((error: unknown) => {
+    resumeWindowFailure = error instanceof Error ? error.message : String(error);
+    return undefined;
+  });
+  console.log(
+    `  resume-window: ${resumeWindow === undefined ? `FAILED: ${resumeWindowFailure}` : `${resumeWindow.heapMiB} MiB, ${resumeWindow.bytesPerTrade} B per trade`}`,
+  );
+}
+let cluster: ClusterResult | undefined;
+if (sectionOn('cluster')) {
+  console.log('  cluster: one process, then 3 replicas on NATS, then a holder killed …');
+  cluster = await measureCluster({ subscribers: quick ? 100 : 1_000, rate: 50, warmupS, measureS });
+  for (const check of clusterChecks(cluster)) console.log(`  cluster: ${check.target}: ${check.actual} ${check.pass ? 'pass' : 'FAIL'}`);
+}
 const heapRun = ['n5000-r10', 'n1000-r10', 'n100-r10']
   .map((id) => results.find((r) => r.scenario === id && r.server === 'gateway' && r.ok))
   .find((r) => r !== undefined);
@@ -999,7 +1038,23 @@ const heapPerSub =
     ? 'no plain fan-out run'
     : `${heapRun.idleHeapPerSubKiB} KiB (${heapRun.scenario}; raw relay ${relayHeapRun?.idleHeapPerSubKiB ?? '–'} KiB)`;
 
-const verdicts = checks(results);
+const verdicts = [
+  ...checks(results),
+  ...(resumeWindow === undefined && resumeWindowFailure === undefined
+    ? []
+    : [
+        {
+          scenario: 'resume-window',
+          target: `≤ ${RESUME_WINDOW_BUDGET_BYTES_PER_TRADE} B of heap per retained trade (docs/memory.md)`,
+          pass: resumeWindow !== undefined && resumeWindow.bytesPerTrade <= RESUME_WINDOW_BUDGET_BYTES_PER_TRADE,
+          actual:
+            resumeWindow === undefined
+              ? `FAILED: ${resumeWindowFailure?.slice(0, 160)}`
+              : `${resumeWindow.bytesPerTrade} B (${resumeWindow.heapMiB} MiB for ${resumeWindow.retained.toLocaleString('en-US')} trades)`,
+        },
+      ]),
+  ...(cluster === undefined ? [] : clusterChecks(cluster)),
+];
 const md = [
   `# Fan-out benchmark`,
   '',
@@ -1021,13 +1076,15 @@ const md = [
   ...verdicts.map((c) => `| ${c.scenario} | ${c.target} | ${c.actual} | ${c.pass ? 'pass' : '**FAIL**'} |`),
   '',
   ...(startup === undefined ? [] : [startupMarkdown(startup, heapPerSub)]),
+  ...(resumeWindow === undefined ? [] : [resumeWindowMarkdown(resumeWindow)]),
+  ...(cluster === undefined ? [] : [clusterMarkdown(cluster)]),
 ].join('\n');
 
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, `${outStem}.md`), md);
 writeFileSync(
   join(RESULTS, `${outStem}.json`),
-  `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts, startup }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: info, warmupS, measureS, results, targets: verdicts, startup, resumeWindow, cluster }, null, 2)}\n`,
 );
 console.log(`\n${md}`);
 console.log(`written: bench/results/${outStem}.md, bench/results/${outStem}.json`);

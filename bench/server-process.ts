@@ -7,7 +7,10 @@
  *   gateway-nofast  the gateway without the HTTP subscriptions' fast path (every request through yoga)
  *   relay    the raw `ws` baseline described below
  *
- * argv: <gateway|relay> <firehoseUrl>. Prints `{"port":N}` on stdout when
+ * argv: <gateway|relay> <firehoseUrl> [cluster]. `cluster` (gateway only) is
+ * JSON `{"natsUrl","name","nodeId"}`: the gateway is then one replica of a
+ * cluster on that NATS (bench/cluster.ts), with the default lease TTL,
+ * publishers and retention. Prints `{"port":N}` on stdout when
  * listening. IPC requests: {cmd:'stats'} -> {cpu, memory, extra},
  * {cmd:'gc'} -> {ok}, {cmd:'snapshot', path} -> a V8 heap snapshot at path, {cmd:'stop'} -> exits.
  *
@@ -32,10 +35,10 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { signedUrl } from '../src/coincall/signing.ts';
 
 const RELAY_MAX_BUFFERED = 1 << 20;
-const [mode, firehoseUrl] = process.argv.slice(2);
+const [mode, firehoseUrl, clusterArg] = process.argv.slice(2);
 const GATEWAYS = ['gateway', 'gateway-nometrics', 'gateway-nofast'];
 if ((!GATEWAYS.includes(mode ?? '') && mode !== 'relay') || firehoseUrl === undefined) {
-  console.error('usage: server-process.ts <gateway|gateway-nometrics|gateway-nofast|relay> <firehoseUrl>');
+  console.error('usage: server-process.ts <gateway|gateway-nometrics|gateway-nofast|relay> <firehoseUrl> [cluster]');
   process.exit(2);
 }
 
@@ -49,6 +52,18 @@ if (GATEWAYS.includes(mode ?? '')) {
   const { startApp } = await import('../src/app.ts');
   const { silentLogger } = await import('../src/lib/logger.ts');
   const { DEFAULT_LIMITS, LIMIT_SETTINGS } = await import('../src/lib/limits.ts');
+  const clusterConfig = await import('../src/lib/cluster-config.ts');
+  const named = clusterArg === undefined ? undefined : (JSON.parse(clusterArg) as { natsUrl: string; name: string; nodeId: string });
+  const cluster =
+    named === undefined
+      ? undefined
+      : {
+          ...named,
+          leaseTtlMs: clusterConfig.DEFAULT_CLUSTER_LEASE_TTL_MS,
+          eventPublishers: clusterConfig.DEFAULT_CLUSTER_EVENT_PUBLISHERS,
+          retentionMs: clusterConfig.DEFAULT_RESUME_WINDOW_MS,
+          maxEventsPerTopic: clusterConfig.DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC,
+        };
   const app = await startApp({
     config: {
       port: 0,
@@ -62,6 +77,7 @@ if (GATEWAYS.includes(mode ?? '')) {
       metrics: mode !== 'gateway-nometrics',
       // Every bench client comes from 127.0.0.1: the per-address cap would admit only its first 200 sockets.
       limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: LIMIT_SETTINGS.maxConnectionsPerIp.max },
+      ...(cluster === undefined ? {} : { cluster }),
     },
     logger: silentLogger,
     ...(mode === 'gateway-nofast' ? { httpFastPath: false } : {}),

@@ -129,6 +129,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     maxPendingTopics: limits.upstreamMaxPendingTopics,
     querySnapshotTimeoutMs: limits.querySnapshotTimeoutMs,
     ackTimeoutMs: limits.upstreamAckTimeoutMs,
+    maxLagMs: limits.upstreamMaxLagMs,
     resumeWindowMs: limits.resumeWindowMs,
     resumeMaxEventsPerTopic: limits.resumeMaxEventsPerTopic,
     ...options.upstream,

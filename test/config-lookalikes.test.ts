@@ -52,8 +52,8 @@ describe('misspelt settings', () => {
     expect(warningsOf(env)).toEqual([]);
   });
 
-  it('every name that config.ts and lib/limits.ts read is a known name', () => {
-    const read = ['../src/config.ts', '../src/lib/limits.ts'].flatMap((file) => [
+  it('every name that config.ts and lib/limits.ts (with lib/upstream-limits.ts) read is a known name', () => {
+    const read = ['../src/config.ts', '../src/lib/limits.ts', '../src/lib/upstream-limits.ts'].flatMap((file) => [
       ...readFileSync(new URL(file, import.meta.url), 'utf8').matchAll(
         /(?:env\[|env: |Setting\(env, |readInteger\(env, |readHost\(env, )'([A-Z][A-Z0-9_]+)'/g,
       ),

@@ -1,15 +1,18 @@
 /**
  * The deployment artifacts agree with the code and with each other: the
- * Dockerfile runs what `npm start` execs, compose.yaml runs the same commands
- * on the configuration defaults' ports and points the gateway at the
- * simulator with a configuration the gateway accepts, and Prometheus scrapes
- * the gateway's /metrics and loads alerting rules written against the metric
- * families the gateway serves.
+ * Dockerfile runs what `npm start` execs; compose.yaml runs the same commands,
+ * a NATS server with JetStream on a volume and three gateway replicas of one
+ * cluster (the same CLUSTER_NAME and NATS URL, a distinct CLUSTER_NODE_ID
+ * each, on the default port inside, published on distinct host ports, healthy
+ * once /ready), each pointed at the simulator with a configuration the gateway
+ * accepts and only variables the gateway knows; Prometheus scrapes every
+ * replica's /metrics and loads alerting rules written against the metric
+ * families the gateway serves. The files are read, not run (no Docker engine).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_PORT, readConfig } from '../src/config.ts';
+import { DEFAULT_PORT, KNOWN_ENV_NAMES, readConfig } from '../src/config.ts';
 import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/simulator-env.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
@@ -39,10 +42,22 @@ const dockerLines = dockerfile.split('\n');
 /** The instructions of the last (runtime) stage. */
 const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
-const compose = parse(read('compose.yaml')) as unknown;
+// Compose merges `<<: *anchor` keys (the replicas share one definition); so does this parse.
+const compose = parse(read('compose.yaml'), { merge: true }) as unknown;
 const service = (name: string) => field(compose, 'services', name);
-const gatewayEnv = field(service('gateway'), 'environment') as Record<string, string>;
-const simulatorEnv = field(service('simulator'), 'environment') as Record<string, string>;
+const REPLICAS = ['gateway-1', 'gateway-2', 'gateway-3'];
+/** A service's environment, every value a string (compose passes them as they are written). */
+function environmentOf(name: string): Record<string, string> {
+  const env = field(service(name), 'environment');
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new Error(`${name}: environment is not a mapping`);
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => {
+      if (typeof value !== 'string') throw new Error(`${name}: ${key} is not a string (quote it)`);
+      return [key, value];
+    }),
+  );
+}
+const simulatorEnv = environmentOf('simulator');
 
 describe('Dockerfile', () => {
   it('runs what `npm start` execs, in exec form, as the only process', () => {
@@ -66,10 +81,50 @@ describe('Dockerfile', () => {
 });
 
 describe('compose.yaml', () => {
-  it("runs the gateway with the image's command, `npm start`'s, published on the default port", () => {
-    expect(field(service('gateway'), 'command')).toEqual(execCommand('start'));
-    expect(gatewayEnv['PORT']).toBe(String(DEFAULT_PORT));
-    expect(field(service('gateway'), 'ports')).toEqual([`${DEFAULT_PORT}:${DEFAULT_PORT}`]);
+  it('runs NATS with JetStream on file storage in a named volume', () => {
+    const command = field(service('nats'), 'command');
+    expect(command).toEqual(expect.arrayContaining(['-js', '-sd', '/data']));
+    expect(field(service('nats'), 'volumes')).toContain('nats-data:/data');
+    expect(field(compose, 'volumes')).toHaveProperty('nats-data');
+  });
+
+  it.each(REPLICAS)("runs %s with the image's command, `npm start`'s, on the default port", (name) => {
+    expect(field(service(name), 'command')).toEqual(execCommand('start'));
+    expect(environmentOf(name)['PORT']).toBe(String(DEFAULT_PORT));
+  });
+
+  it('publishes each replica on its own host port, the first on the default one', () => {
+    const published = REPLICAS.map((name) => field(service(name), 'ports'));
+    expect(published).toEqual([[`${DEFAULT_PORT}:${DEFAULT_PORT}`], [`4001:${DEFAULT_PORT}`], [`4002:${DEFAULT_PORT}`]]);
+  });
+
+  it('makes the replicas one cluster: the same NATS and CLUSTER_NAME, a distinct CLUSTER_NODE_ID each', () => {
+    const clusters = REPLICAS.map((name) => {
+      const result = readConfig(environmentOf(name));
+      if (!result.ok) throw new Error(`${name}: ${result.problems.join('\n')}`);
+      if (result.config.cluster === undefined) throw new Error(`${name}: not a cluster replica`);
+      return result.config.cluster;
+    });
+    expect(new Set(clusters.map((c) => c.natsUrl))).toEqual(new Set(['nats://nats:4222']));
+    expect(new Set(clusters.map((c) => c.name)).size).toBe(1);
+    expect(new Set(clusters.map((c) => c.nodeId))).toEqual(new Set(REPLICAS));
+    for (const name of REPLICAS) expect(field(service(name), 'depends_on', 'nats', 'condition')).toBe('service_healthy');
+  });
+
+  it('uses only variables the gateway knows, with no problem and no warning', () => {
+    for (const name of REPLICAS) {
+      const env = environmentOf(name);
+      for (const key of Object.keys(env)) expect(KNOWN_ENV_NAMES, `${name}: ${key}`).toContain(key);
+      const result = readConfig(env);
+      expect(result).toMatchObject({ ok: true, warnings: [] });
+    }
+  });
+
+  it('checks each replica healthy once /ready answers 200', () => {
+    for (const name of REPLICAS) {
+      const test = field(service(name), 'healthcheck', 'test');
+      expect(Array.isArray(test) ? test.join(' ') : test).toMatch(/\/ready'/);
+    }
   });
 
   it("runs the simulator with `npm run simulator`'s command on its default port, reachable from other containers", () => {
@@ -78,8 +133,8 @@ describe('compose.yaml', () => {
     expect(simulatorEnv['SIMULATOR_HOST']).toBe('0.0.0.0');
   });
 
-  it('points the gateway at the simulator with a configuration the gateway accepts, signed with the demo account', () => {
-    const result = readConfig(gatewayEnv);
+  it.each(REPLICAS)('points %s at the simulator with a configuration the gateway accepts, signed with the demo account', (name) => {
+    const result = readConfig(environmentOf(name));
     if (!result.ok) throw new Error(result.problems.join('\n'));
     expect(result.config).toMatchObject({
       upstream: 'coincall',
@@ -91,7 +146,7 @@ describe('compose.yaml', () => {
   });
 
   it('gives every service at least the 10 s the gateway needs to stop on SIGTERM', () => {
-    for (const name of ['gateway', 'simulator']) expect(field(service(name), 'stop_grace_period')).toBe('10s');
+    for (const name of [...REPLICAS, 'simulator', 'nats']) expect(field(service(name), 'stop_grace_period')).toBe('10s');
   });
 
   it('mounts deploy/prometheus.yml into Prometheus', () => {
@@ -105,10 +160,13 @@ describe('compose.yaml', () => {
 });
 
 describe('deploy/prometheus.yml', () => {
-  it("scrapes the gateway service's /metrics on its port", () => {
+  it("scrapes every replica's /metrics on its port", () => {
     const jobs = field(parse(read('deploy/prometheus.yml')) as unknown, 'scrape_configs');
     expect(jobs).toEqual([
-      expect.objectContaining({ metrics_path: '/metrics', static_configs: [{ targets: [`gateway:${DEFAULT_PORT}`] }] }),
+      expect.objectContaining({
+        metrics_path: '/metrics',
+        static_configs: [{ targets: REPLICAS.map((name) => `${name}:${DEFAULT_PORT}`) }],
+      }),
     ]);
   });
 });

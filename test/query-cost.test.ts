@@ -3,19 +3,32 @@
  * counts every field, `__typename` aliases included (`src/server/query-cost.ts`).
  * 15 aliased `instruments` fields (each as long as the instrument list) are
  * refused with LIMIT_EXCEEDED naming MAX_QUERY_COST before anything executes,
- * while one is served; 600 `__typename` aliases are refused.
+ * while one is served; 600 `__typename` aliases are refused. An operator's
+ * `status { topics { ... holders } }` runs within the default limit (a topic
+ * has at most CLUSTER_EVENT_PUBLISHERS holders, not a list of 100), while an
+ * aliased flood of it is still refused.
  */
 import { parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../src/graphql/schema.ts';
+import { MAX_CLUSTER_EVENT_PUBLISHERS } from '../src/lib/cluster-config.ts';
 import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../src/lib/limits.ts';
 import { queryLimitRules, validationRules } from '../src/server/guards.ts';
 import { DEFAULT_LIST_SIZE, LIST_SIZE_ESTIMATES } from '../src/server/query-cost.ts';
-import { disposeAll, postGraphQL, startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
+import { disposeAll, postGraphQL, startTestGateway, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 
 const INSTRUMENT = 'id symbol market underlying expiry strike type tickSize minQuantity active';
 const aliasedInstruments = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `i${i}: instruments { ${INSTRUMENT} }`).join(' ')} }`;
 const typenames = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: __typename`).join(' ')} }`;
+
+/** Everything an operator asks of status, every UpstreamTopic field with `holders` included. */
+const STATUS_FIELDS =
+  'mode version startedAt connections { market access state connectedSince reconnects lastMessageAt lagMs } ' +
+  'topics { market channel dataType key subscribers lastEventAt resubscribes holders } privateTopics ' +
+  'cluster { node engine replicas topicsHeld }';
+const aliasedStatus = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `s${i}: status { ${STATUS_FIELDS} }`).join(' ')} }`;
+/** Aliases of the status query that the cost refuses while the alias limit would let them through. */
+const STATUS_FLOOD = 5;
 
 const schema = gatewaySchema();
 /** The limit errors of `query` at the default limits, the instrument list `listed` long. */
@@ -52,6 +65,18 @@ describe('the cost model', () => {
     expect(refusals(trades(''), 0, 601)).toEqual([]);
     expect(refusals(trades(''), 0, 600)).toHaveLength(1);
     expect(DEFAULT_LIST_SIZE).toBeGreaterThan(0);
+  });
+
+  it('lets `status { topics { holders } }` with every other UpstreamTopic field through at the default limit', () => {
+    expect(LIST_SIZE_ESTIMATES['UpstreamTopic.holders']).toBe(MAX_CLUSTER_EVENT_PUBLISHERS);
+    expect(refusals(aliasedStatus(1), 1_000)).toEqual([]);
+  });
+
+  it('still refuses an aliased flood of that status query by its cost', () => {
+    expect(STATUS_FLOOD).toBeLessThanOrEqual(DEFAULT_LIMITS.maxAliases);
+    expect(refusals(aliasedStatus(STATUS_FLOOD), 1_000)).toEqual([
+      { code: 'LIMIT_EXCEEDED', message: expect.stringContaining(LIMIT_SETTINGS.maxQueryCost.env) },
+    ]);
   });
 
   it('counts __typename and its aliases: 600 of them are refused', () => {
@@ -98,5 +123,31 @@ describe('through the gateway', () => {
     const typenamesRefused = await postGraphQL(`${gateway.url}/graphql`, { query: typenames(600) });
     expect(typenamesRefused.body).toMatchObject({ errors: [{ extensions: { code: 'LIMIT_EXCEEDED' } }] });
     expect(typenamesRefused.body['data']).toBeUndefined();
+  });
+
+  it('answers the status query with holders at the default limit, and refuses an aliased flood of it', async () => {
+    // A live topic (kept live while the status is asked), so that topics and their holders are answered.
+    let books = 0;
+    const unsubscribe = wsClient(gateway.wsUrl).subscribe(
+      { query: 'subscription { futuresOrderBook(symbol: "BTCUSD") { symbol } }' },
+      { next: () => void books++, error: () => undefined, complete: () => undefined },
+    );
+    await waitFor(() => books > 0, 'the first book');
+    const served = await postGraphQL(`${gateway.url}/graphql`, { query: aliasedStatus(1) });
+    expect(served.body['errors']).toBeUndefined();
+    const topics = (served.body['data'] as { s0: { topics: Array<{ holders: string[] }> } }).s0.topics;
+    expect(topics.length).toBeGreaterThan(0);
+    // A single gateway: nobody holds a topic for a cluster.
+    for (const topic of topics) expect(topic.holders).toEqual([]);
+    unsubscribe();
+
+    const flood = await postGraphQL(`${gateway.url}/graphql`, { query: aliasedStatus(STATUS_FLOOD) });
+    expect(flood.body['data']).toBeUndefined();
+    expect(flood.body['errors']).toEqual([
+      expect.objectContaining({
+        extensions: { code: 'LIMIT_EXCEEDED' },
+        message: expect.stringContaining(LIMIT_SETTINGS.maxQueryCost.env),
+      }),
+    ]);
   });
 });

@@ -4,13 +4,16 @@
  * again after UPSTREAM_ACK_TIMEOUT_MS (logged, counted), an event stream that
  * was flowing says STREAM_INTERRUPTED once it is back, and `/ready` is not 200,
  * naming the topic, while a live topic stays unanswered past its deadline.
+ * An unsubscribe has the same deadline: a new subscribe of its topic waits
+ * for its answer, and one the exchange never sends holds it no longer than
+ * UPSTREAM_ACK_TIMEOUT_MS (logged, counted), so a new subscriber gets data.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { StreamInterruption } from '../src/hub/signals.ts';
 import type { Sink } from '../src/hub/sink.ts';
 import { startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, waitFor } from './helpers/gateway.ts';
+import { disposeAll, sleep, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -117,5 +120,65 @@ describe('after an exchange silence', () => {
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
     expect(await next(late.events, 8_000, 'late')).toHaveLength(2);
     await Promise.all([tradeSub.events.return(), indexSub.events.return(), late.events.return()]);
+  });
+});
+
+describe('an unsubscribe the exchange never answers', () => {
+  const subscribes = (exchange: FakeExchange) => exchange.requests.filter((r) => r.action === 'subscribe').length;
+
+  it('holds a new subscribe of its topic until the deadline at most, then takes it as closed (logged, counted) and serves the new subscriber', async () => {
+    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange({}, FAST);
+    const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await first.ready;
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
+    expect(await next(first.events)).toMatchObject({ price: '100' });
+
+    exchange.swallowUnsubscribes(1);
+    await first.events.return();
+    await waitFor(() => exchange.swallowedUnsubscribes === 1, 'the unsubscribe swallowed');
+    const before = subscribes(exchange);
+    const again = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await waitFor(() => subscribes(exchange) > before, 'the new subscribe sent after the deadline');
+    // It went out only once the unsubscribe was taken as closed.
+    expect(logs.text()).toContain('upstream left an unsubscribe unanswered past UPSTREAM_ACK_TIMEOUT_MS; taking its topics as closed');
+    expect(upstream.status().unsubscribeTimeouts).toEqual([{ market: 'futures', count: 1 }]);
+
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '101' }]);
+    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '101' });
+    expect(upstream.status().ackTimeouts ?? []).toEqual([]);
+    await again.events.return();
+  });
+
+  it('sends the new subscribe once the exchange answers the unsubscribe, never before it, and counts nothing', async () => {
+    let held = false;
+    const subscribedAt: number[] = [];
+    const { exchange, upstream } = await startUpstreamOnFakeExchange(
+      {
+        reply: (request) => {
+          if (request.action === 'subscribe') subscribedAt.push(Date.now());
+          return held && request.action === 'unSubscribe' ? 'silence' : 'ack';
+        },
+      },
+      { ...FAST, ackTimeoutMs: 20_000 },
+    );
+    const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await first.ready;
+    held = true;
+    await first.events.return();
+    await waitFor(() => exchange.requests.some((r) => r.action === 'unSubscribe'), 'the unsubscribe written, unanswered');
+    const again = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    // The exchange answers the unsubscribe a moment later.
+    await sleep(200);
+    const answeredAt = Date.now();
+    for (const c of exchange.connections)
+      if (c.url.startsWith('/futures') && c.socket.readyState === c.socket.OPEN)
+        c.socket.send(JSON.stringify({ action: 'UNSUBSCRIBE', dataType: 'spotPrice', payload: BTC, result: 'success' }));
+    await waitFor(() => subscribedAt.length === 2, 'the new subscribe');
+    expect(subscribedAt[1]).toBeGreaterThanOrEqual(answeredAt);
+
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '102' }]);
+    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '102' });
+    expect(upstream.status().unsubscribeTimeouts ?? []).toEqual([]);
+    await again.events.return();
   });
 });

@@ -2,13 +2,16 @@
  * Lag behind the exchange (issue 22): the age of the frames a connection reads
  * (receive time minus the frame's `ts`) is shown in its status and in
  * `coincall_gateway_upstream_lag_seconds{market}`, and `/ready` turns 503 with
- * the lag past the bound; the measure forgets a late frame after two windows.
+ * the lag past the bound (UPSTREAM_MAX_LAG_MS, default 10 s); the measure
+ * forgets a late frame after two windows.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.ts';
+import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { createLagTracker, LAG_WINDOW_MS } from '../src/sources/coincall/lag-tracker.ts';
 import { startUpstreamOnFakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, waitFor } from './helpers/gateway.ts';
+import { disposeAll, sleep, startTestGateway, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -46,5 +49,35 @@ describe('lag behind the exchange', () => {
     expect(lag.lagMs()).toBe(20);
     now += 3 * LAG_WINDOW_MS;
     expect(lag.lagMs()).toBeUndefined();
+  });
+});
+
+describe('UPSTREAM_MAX_LAG_MS', () => {
+  it('is read within its range, 10000 by default', () => {
+    expect(readConfig({})).toMatchObject({ ok: true, config: { limits: { upstreamMaxLagMs: 10_000 } } });
+    expect(readConfig({ UPSTREAM_MAX_LAG_MS: '2500' })).toMatchObject({ ok: true, config: { limits: { upstreamMaxLagMs: 2_500 } } });
+    expect(readConfig({ UPSTREAM_MAX_LAG_MS: '10' }).ok).toBe(false);
+    expect(readConfig({ UPSTREAM_MAX_LAG_MS: '600001' }).ok).toBe(false);
+  });
+
+  it("bounds the running gateway's /ready: frames 5 s late are past a 2 s bound (not past the default)", async () => {
+    const gateway = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, upstreamMaxLagMs: 2_000 } } });
+    const ready = async () => {
+      const response = await fetch(`${gateway.url}/ready`);
+      return { status: response.status, body: await response.text() };
+    };
+    let last = await ready();
+    for (let i = 0; i < 100 && last.status !== 200; i++) {
+      await sleep(50);
+      last = await ready();
+    }
+    expect(last.status).toBe(200);
+    for (let i = 0; i < 100 && last.status !== 503; i++) {
+      gateway.simulator?.sendRaw('futures', JSON.stringify({ dt: 33, c: 20, ts: Date.now() - 5_000, d: [] }));
+      await sleep(50);
+      last = await ready();
+    }
+    expect(last.status).toBe(503);
+    expect(last.body).toMatch(/futures reads \d+ ms behind the exchange \(past 2000 ms\)/);
   });
 });

@@ -9,16 +9,20 @@
  * The value comes from the shared upstream topic (the upstream's `snapshot`):
  * - `state`: the latest value, in the same view (filters, depth, group, `id`) a subscriber gets;
  * - `recentTrades`: `[Trade!]!` from the resume window, at most `limit` (default 50, max 100): the
- *   newest, newest first; with `after`, the trades after that cursor, oldest first;
+ *   newest, newest first; with `after`, the trades after that cursor, oldest first, and for each
+ *   gap of the window the page crossed, `STREAM_INTERRUPTED` beside the trades (`field-notes.ts`);
  * - `latestBySymbol`: `[Position!]!`, the latest of each symbol.
  */
 import { DEFAULT_RECENT_TRADES, MAX_RECENT_TRADES } from '../channels/args.ts';
 import type { AnyChannel, TwinKind } from '../channels/channel.ts';
 import { ALL_CHANNELS } from '../channels/registry.ts';
-import { badInput, unauthenticated } from '../lib/errors.ts';
+import type { GraphQLResolveInfo } from 'graphql';
+import { gapsOf } from '../hub/trades-query.ts';
+import { asGraphQLError, badInput, unauthenticated } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
 import { builder, type GatewayContext } from './builder.ts';
 import { toGraphQLError } from './error-presentation.ts';
+import { noteBeside } from './field-notes.ts';
 import { isRows, objectRef, type Row } from './objects.ts';
 import { argRef } from './subscriptions.ts';
 
@@ -55,13 +59,22 @@ const VIEWS: { readonly [K in TwinKind]: (channel: AnyChannel, value: unknown, a
   latestBySymbol: (channel, value, args) => (Array.isArray(value) ? value.flatMap((item) => channel.filter(item, args) ?? []) : []),
 };
 
-/** Resolves a twin: validate, snapshot, view; expected errors carry their code. */
-async function answer<T>(channel: AnyChannel, kind: TwinKind, raw: Args, ctx: GatewayContext, is: (v: unknown) => v is T): Promise<T> {
+/** Resolves a twin: validate, snapshot, view; expected errors carry their code; gaps a page crossed are noted beside it. */
+async function answer<T>(
+  channel: AnyChannel,
+  kind: TwinKind,
+  raw: Args,
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  is: (v: unknown) => v is T,
+): Promise<T> {
   try {
     const { limit, ...rest } = raw;
     const count = kind === 'recentTrades' ? limitOf(limit, channel.id) : 0;
     const args = channel.parseArgs(rest, ctx.now(), ctx.instruments);
-    const value = VIEWS[kind](channel, await snapshotOf(channel, args, ctx, count), args, count);
+    const snapshot = await snapshotOf(channel, args, ctx, count);
+    const value = VIEWS[kind](channel, snapshot, args, count);
+    for (const gap of gapsOf(snapshot)) noteBeside(ctx, info, asGraphQLError(gap.toError()));
     if (is(value)) return value;
     throw new Error(`${channel.id}: the topic held ${typeof value}, not what its query serves`);
   } catch (error) {
@@ -102,7 +115,7 @@ for (const channel of ALL_CHANNELS) {
         description,
         extensions,
         args,
-        resolve: (_root, raw, ctx): Promise<Row> => answer(channel, kind, raw, ctx, isRecord),
+        resolve: (_root, raw, ctx, info): Promise<Row> => answer(channel, kind, raw, ctx, info, isRecord),
       });
     const limit = t.arg.int({
       description: `How many trades at most (1 to ${MAX_RECENT_TRADES}; default ${DEFAULT_RECENT_TRADES}): the newest, or with \`after\` the next ones.`,
@@ -112,7 +125,7 @@ for (const channel of ALL_CHANNELS) {
       description,
       extensions,
       args: kind === 'recentTrades' ? { ...args, limit } : args,
-      resolve: (_root, raw, ctx): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, isRows),
+      resolve: (_root, raw, ctx, info): Promise<readonly Row[]> => answer(channel, kind, raw, ctx, info, isRows),
     });
   });
 }

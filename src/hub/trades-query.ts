@@ -11,7 +11,12 @@
  * - without `after`: the newest `limit` trades of the view, newest first;
  * - with `after`: the trades after the cursor, oldest first, at most `limit`;
  *   a cursor past the window fails the query with `STREAM_INTERRUPTED`
- *   (`reason: CURSOR_EXPIRED`): never a silently partial page.
+ *   (`reason: CURSOR_EXPIRED`): never a silently partial page. A page that
+ *   crosses one of the window's own gaps (an upstream interruption) says so:
+ *   `gapsOf(page)` names each gap between the cursor and the page's last
+ *   trade (to the window's end when the page is not full), which the Query
+ *   twin reports beside the trades as `STREAM_INTERRUPTED` (`reason` of the
+ *   gap). A gap after a full page is the next page's.
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
@@ -74,7 +79,37 @@ function joined(join: (listener: Listener) => TopicHandle, channel: AnyChannel, 
   });
 }
 
-/** The query's trades, in the subscriber's view (`channel.filter` with `args`). */
+/** The gaps each page of trades crossed, noted beside the page (the page itself stays a plain list of trades). */
+const crossed = new WeakMap<object, readonly StreamInterruption[]>();
+
+/** The window's gaps that `page` (a `takeTrades` answer) crossed, oldest first; none for anything else. */
+export function gapsOf(page: unknown): readonly StreamInterruption[] {
+  return (typeof page === 'object' && page !== null ? crossed.get(page) : undefined) ?? [];
+}
+
+/** At most `limit` trades of `items` in the view, oldest first, with the gaps before each and, when the page is not full, after the last. */
+function pageOf(items: ReadonlyArray<StreamInterruption | unknown[]>, view: (trades: unknown[]) => unknown[], limit: number): unknown[] {
+  const page: unknown[] = [];
+  const gaps: StreamInterruption[] = [];
+  let pending: StreamInterruption[] = [];
+  for (const item of items) {
+    if (item instanceof StreamInterruption) {
+      pending.push(item);
+      continue;
+    }
+    if (page.length >= limit) break;
+    const seen = view(item).slice(0, limit - page.length);
+    if (seen.length === 0) continue;
+    gaps.push(...pending);
+    pending = [];
+    page.push(...seen);
+  }
+  if (page.length < limit) gaps.push(...pending);
+  if (gaps.length > 0) crossed.set(page, gaps);
+  return page;
+}
+
+/** The query's trades, in the subscriber's view (`channel.filter` with `args`); a page after a cursor notes the gaps it crossed (`gapsOf`). */
 export async function takeTrades(
   join: (listener: Listener) => TopicHandle,
   channel: AnyChannel,
@@ -94,9 +129,10 @@ export async function takeTrades(
       return view(newest.items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
     }
     const read = await q.window.after(topic, q.cursor.epoch, q.cursor.position);
+    if (read.status === 'unavailable') throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, Date.now()), read.reason).toError();
     if (read.status === 'expired')
       throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
-    return view(replayOf(q.window, topic, read.entries).items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
+    return pageOf(replayOf(q.window, topic, read.entries).items, view, q.limit);
   } finally {
     handle.release();
   }

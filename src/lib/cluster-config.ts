@@ -16,6 +16,8 @@ export const MIN_CLUSTER_LEASE_TTL_MS = 500;
 export const MAX_CLUSTER_LEASE_TTL_MS = 60_000;
 /** Replicas holding each trades topic at once: two, so losing one loses no trade. */
 export const DEFAULT_CLUSTER_EVENT_PUBLISHERS = 2;
+/** The most replicas that may hold one trades topic at once (so a topic never has more holders). */
+export const MAX_CLUSTER_EVENT_PUBLISHERS = 2;
 /** How long trades stay retained (the trades stream's max age). */
 export const DEFAULT_RESUME_WINDOW_MS = 900_000;
 /** Most trades retained per topic (the trades stream's per-subject limit). */
@@ -69,7 +71,14 @@ export function readClusterConfig(env: Env, problems: string[], pid?: number): C
       MAX_CLUSTER_LEASE_TTL_MS,
       problems,
     ),
-    eventPublishers: readInteger(env, 'CLUSTER_EVENT_PUBLISHERS', DEFAULT_CLUSTER_EVENT_PUBLISHERS, 1, 2, problems),
+    eventPublishers: readInteger(
+      env,
+      'CLUSTER_EVENT_PUBLISHERS',
+      DEFAULT_CLUSTER_EVENT_PUBLISHERS,
+      1,
+      MAX_CLUSTER_EVENT_PUBLISHERS,
+      problems,
+    ),
     retentionMs: readInteger(env, 'RESUME_WINDOW_MS', DEFAULT_RESUME_WINDOW_MS, 1_000, 7 * 86_400_000, problems),
     maxEventsPerTopic: readInteger(env, 'RESUME_MAX_EVENTS_PER_TOPIC', DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC, 1, 10_000_000, problems),
   };

@@ -2,10 +2,15 @@
  * The gateway's guard limits in one table: each limit's environment variable,
  * default, accepted range and meaning. `config.ts` reads the environment
  * through it, the server enforces the values, and the documentation table is
- * checked against it, so a limit is described in exactly one place.
+ * checked against it, so a limit is described in exactly one place. The
+ * upstream rows live in `upstream-limits.ts`.
  */
+import type { LimitSetting } from './limit-setting.ts';
+import { UPSTREAM_LIMIT_SETTINGS, upstreamLimitsFrom, type UpstreamLimits } from './upstream-limits.ts';
 
-export interface GatewayLimits {
+export type { LimitSetting } from './limit-setting.ts';
+
+export interface GatewayLimits extends UpstreamLimits {
   /** A graphql-ws socket that sends no `connection_init` within this time is closed (4408). */
   readonly wsConnectionInitTimeoutMs: number;
   /** A larger graphql-ws message closes that socket (1009). */
@@ -30,38 +35,16 @@ export interface GatewayLimits {
   readonly maxQueryCost: number;
   /** Most directives in one operation. */
   readonly maxDirectives: number;
-  /** Accounts (key and secret) with private upstream connections open at once. */
-  readonly upstreamMaxPrivateAccounts: number;
-  /** New private upstream handshakes per second, all accounts together, reconnects included. */
-  readonly upstreamPrivateHandshakesPerSecond: number;
-  /** Private upstream handshakes allowed back to back before that rate applies. */
-  readonly upstreamPrivateHandshakeBurst: number;
-  /** Largest upstream frame accepted; a larger one is dropped, counted, and renews its connection. */
-  readonly upstreamMaxFrameBytes: number;
   /** How far behind (ms since its oldest held message) a graphql-ws event subscriber may fall before it is ended with SUBSCRIBER_TOO_SLOW. */
   readonly slowSubscriberMaxBehindMs: number;
-  /** New private upstream handshakes per second from one client address (accounts seen accepted before are exempt). */
-  readonly upstreamPrivateHandshakesPerSecondPerAddress: number;
   /** New upstream topics (subscriptions no one else holds) one client may open per second. */
   readonly maxNewTopicsPerSecondPerClient: number;
-  /** Subscribe/unsubscribe requests waiting to go out on one upstream connection; past it new topics are refused. */
-  readonly upstreamMaxPendingTopics: number;
   /** How long a Query twin waits for its topic's first value before UPSTREAM_TIMEOUT. */
   readonly querySnapshotTimeoutMs: number;
-  /** A subscribe (or resubscribe) the exchange leaves unanswered this long is sent again, and `/ready` turns 503 while it stays so. */
-  readonly upstreamAckTimeoutMs: number;
   /** How long trades stay retained for `after` (and a closed topic's trades after its last subscriber left). */
   readonly resumeWindowMs: number;
   /** Most trades retained per trades topic for `after`. */
   readonly resumeMaxEventsPerTopic: number;
-}
-
-export interface LimitSetting {
-  readonly env: string;
-  readonly fallback: number;
-  readonly min: number;
-  readonly max: number;
-  readonly meaning: string;
 }
 
 const KIB = 1024;
@@ -160,40 +143,6 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000,
     meaning: 'Most directives in one operation; more are refused with `LIMIT_EXCEEDED`.',
   },
-  upstreamMaxPrivateAccounts: {
-    env: 'UPSTREAM_MAX_PRIVATE_ACCOUNTS',
-    // Each account may hold one socket per market: 500 keeps one process under about 1,000
-    // sockets to the exchange from one IP address.
-    fallback: 500,
-    min: 1,
-    max: 100_000,
-    meaning:
-      'Accounts (key and secret) with private upstream connections open at once; a private subscription of one more account is refused with `LIMIT_EXCEEDED`.',
-  },
-  upstreamPrivateHandshakesPerSecond: {
-    env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND',
-    fallback: 10,
-    min: 1,
-    max: 1_000,
-    meaning:
-      'New private upstream connections per second, all accounts together, reconnects included; past it (and the burst) a private subscription is refused with `LIMIT_EXCEEDED`.',
-  },
-  upstreamPrivateHandshakeBurst: {
-    env: 'UPSTREAM_PRIVATE_HANDSHAKE_BURST',
-    fallback: 10,
-    min: 1,
-    max: 1_000,
-    meaning: 'New private upstream connections allowed back to back before `UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND` applies.',
-  },
-  upstreamMaxFrameBytes: {
-    env: 'UPSTREAM_MAX_FRAME_BYTES',
-    // Generous: real frames (a full book, a chain) are far smaller; this bounds memory per frame.
-    fallback: 16 * 1024 * 1024,
-    min: 64 * 1024,
-    max: 256 * 1024 * 1024,
-    meaning:
-      'Largest upstream WebSocket frame accepted; a larger one is dropped (logged, counted in `droppedFrames.oversized`) and its connection renewed, so event subscribers get `STREAM_INTERRUPTED`.',
-  },
   slowSubscriberMaxBehindMs: {
     env: 'SLOW_SUBSCRIBER_MAX_BEHIND_MS',
     fallback: 10_000,
@@ -202,29 +151,13 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     meaning:
       'graphql-ws: an event subscription (trades, fills, orders, positions) whose socket has held its oldest undelivered message this many ms is ended alone with an in-band `SUBSCRIBER_TOO_SLOW` error and `complete`; the socket and its other subscriptions stay. Its held trades merge into fewer, larger messages meanwhile.',
   },
-  upstreamPrivateHandshakesPerSecondPerAddress: {
-    env: 'UPSTREAM_PRIVATE_HANDSHAKES_PER_SECOND_PER_ADDRESS',
-    fallback: 3,
-    min: 1,
-    max: 1_000,
-    meaning:
-      'New private upstream connections per second from one client address (twice that back to back), so that keys one source invents cost that source, not everyone; an account Coincall accepted recently is exempt. Past it: `LIMIT_EXCEEDED`.',
-  },
   maxNewTopicsPerSecondPerClient: {
     env: 'MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT',
     fallback: 40,
     min: 1,
     max: 10_000,
     meaning:
-      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
-  },
-  upstreamMaxPendingTopics: {
-    env: 'UPSTREAM_MAX_PENDING_TOPICS',
-    fallback: 10_000,
-    min: 100,
-    max: 1_000_000,
-    meaning:
-      'Subscribes and unsubscribes waiting to go out on one upstream connection (paced under the exchange limit, fairly across clients); past it a new topic is refused with `LIMIT_EXCEEDED`.',
+      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; with GATEWAY_AUTH on, one gateway key over all its connections instead. Past it: `LIMIT_EXCEEDED` (naming the key id).',
   },
   querySnapshotTimeoutMs: {
     env: 'QUERY_SNAPSHOT_TIMEOUT_MS',
@@ -233,14 +166,6 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 60_000,
     meaning:
       'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
-  },
-  upstreamAckTimeoutMs: {
-    env: 'UPSTREAM_ACK_TIMEOUT_MS',
-    fallback: 5_000,
-    min: 500,
-    max: 60_000,
-    meaning:
-      'A subscribe the exchange leaves unanswered this many ms is logged, counted (`coincall_gateway_upstream_ack_timeouts_total`) and sent again with backoff; an event stream that was flowing gets `STREAM_INTERRUPTED` once it is answered, and `/ready` answers 503 naming the topic meanwhile.',
   },
   resumeWindowMs: {
     env: 'RESUME_WINDOW_MS',
@@ -257,6 +182,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     max: 1_000_000,
     meaning: 'Most trades retained per trades topic for `after` (the oldest go first); about 0.5 KB each (docs/memory.md).',
   },
+  ...UPSTREAM_LIMIT_SETTINGS,
 };
 
 export const LIMIT_NAMES = Object.keys(LIMIT_SETTINGS) as Array<keyof GatewayLimits>;
@@ -277,18 +203,12 @@ export function limitsFrom(value: (setting: LimitSetting) => number): GatewayLim
     maxTokens: v('maxTokens'),
     maxQueryCost: v('maxQueryCost'),
     maxDirectives: v('maxDirectives'),
-    upstreamMaxPrivateAccounts: v('upstreamMaxPrivateAccounts'),
-    upstreamPrivateHandshakesPerSecond: v('upstreamPrivateHandshakesPerSecond'),
-    upstreamPrivateHandshakeBurst: v('upstreamPrivateHandshakeBurst'),
-    upstreamMaxFrameBytes: v('upstreamMaxFrameBytes'),
     slowSubscriberMaxBehindMs: v('slowSubscriberMaxBehindMs'),
-    upstreamPrivateHandshakesPerSecondPerAddress: v('upstreamPrivateHandshakesPerSecondPerAddress'),
     maxNewTopicsPerSecondPerClient: v('maxNewTopicsPerSecondPerClient'),
-    upstreamMaxPendingTopics: v('upstreamMaxPendingTopics'),
     querySnapshotTimeoutMs: v('querySnapshotTimeoutMs'),
-    upstreamAckTimeoutMs: v('upstreamAckTimeoutMs'),
     resumeWindowMs: v('resumeWindowMs'),
     resumeMaxEventsPerTopic: v('resumeMaxEventsPerTopic'),
+    ...upstreamLimitsFrom(value),
   };
 }
 

@@ -37,6 +37,7 @@ import { gateUpgrades } from './gates/upgrade-gate.ts';
 import { serveGraphqlWs } from './graphql-ws/ws-adapter.ts';
 import { createWsOptions } from './graphql-ws/ws-options.ts';
 import { wsSinkOf } from './graphql-ws/ws-sink.ts';
+import { trackUnsharedOperations } from './graphql-ws/ws-unshared.ts';
 import { createFastSubscribe, type FastSubscribeStats } from './http-streaming/fast-subscribe.ts';
 import { MULTIPART_HEARTBEAT_MS } from './http-streaming/multipart.ts';
 import { createGatewayYoga, type YogaSetup } from './yoga.ts';
@@ -191,17 +192,28 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       refusals: () => access.refusals,
       keysFileValid: () => options.access?.authenticator?.fileValid,
     });
+  // A stuck socket's subscriptions end in band on both paths: the shared fan-out's members, and graphql-ws's own.
+  const unshared = trackUnsharedOperations();
+  const keepAliveMs = options.wsKeepAliveMs ?? WS_KEEPALIVE_MS;
   const keepAlive = serveGraphqlWs(
     wsServer,
     withWsAccess(
-      createWsOptions({ yoga, fanout, limits, sharedSubscriptions: shared, clientLog, ...(metrics === undefined ? {} : { metrics }) }),
+      createWsOptions({
+        yoga,
+        fanout,
+        limits,
+        sharedSubscriptions: shared,
+        clientLog,
+        unshared,
+        ...(metrics === undefined ? {} : { metrics }),
+      }),
       access,
     ),
     {
-      keepAliveMs: options.wsKeepAliveMs ?? WS_KEEPALIVE_MS,
+      keepAliveMs,
       onStuck: (socket) => {
         const sink = wsSinkOf(socket);
-        return sink === undefined ? 0 : fanout.endStuck(sink);
+        return (sink === undefined ? 0 : fanout.endStuck(sink)) + unshared.endStuck(socket, keepAliveMs);
       },
       logger: options.logger,
       maxMessageBytes: limits.wsMaxMessageBytes,
@@ -210,7 +222,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     },
   );
   if (metrics !== undefined)
-    registerLagMetrics(metrics.registry, { maxLagMs: () => fanout.maxLagMs(), stuckClosed: keepAlive.stuckClosed });
+    registerLagMetrics(metrics.registry, {
+      maxLagMs: () => fanout.maxLagMs(),
+      stuckClosed: keepAlive.stuckClosed,
+      stuckEnded: keepAlive.stuckEnded,
+    });
 
   return {
     httpServer,

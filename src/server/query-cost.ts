@@ -33,6 +33,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { MAX_CLUSTER_EVENT_PUBLISHERS } from '../lib/cluster-config.ts';
 import { limitExceededError } from '../lib/errors.ts';
 
 /** The expected length of a list field nothing else tells about. */
@@ -44,6 +45,9 @@ export const INTROSPECTION_COST = 1_000;
 export const LIST_SIZE_ESTIMATES: Readonly<Record<string, number>> = {
   // Public topics of a busy gateway.
   'GatewayStatus.topics': 1_000,
+  // A topic's holders: one replica for a state topic, at most CLUSTER_EVENT_PUBLISHERS for trades
+  // (none in a single gateway), so `status { topics { holders } }` runs within the default limit.
+  'UpstreamTopic.holders': MAX_CLUSTER_EVENT_PUBLISHERS,
   // Two public connections, and one per market and account in use.
   'GatewayStatus.connections': 100,
   // Strikes of one expiry, calls and puts.

@@ -24,6 +24,7 @@ import { clientAddress } from './gates/client-address.ts';
 import { clientOf } from './gates/client-identity.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
+import { useFieldNotes } from './field-notes-plugin.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql/graphiql.ts';
 import { corsOption, type CorsOrigins } from './cors.ts';
 import { useGraphiQLAssets } from './graphiql/graphiql-assets.ts';
@@ -162,6 +163,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useHealth(),
       useReadiness(setup.ready),
       useRootRedirect(),
+      // Execution: errors a resolver noted beside its answer join the result (before the metrics count its errors).
+      useFieldNotes(),
       ...(setup.metrics === undefined
         ? []
         : [useMetricsRoute(setup.metrics), useGatewayMetrics(setup.metrics), yogaRequestMetrics(setup.metrics)]),

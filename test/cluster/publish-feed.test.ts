@@ -65,7 +65,7 @@ describe('feed', () => {
     const a = await publisher.publishState(BOOK, [{ v: 1 }], 1, 0);
     const b = await publisher.publishState(BOOK, [{ v: 2 }], 2, a.seq);
     const got = await collect({ js: engine.js, jsm: engine.jsm, names: engine.names, topic: BOOK });
-    expect(got.map((m) => m.envelope.items)).toEqual([[{ v: 2 }]]);
+    expect(got.map((m) => m.envelope?.items)).toEqual([[{ v: 2 }]]);
     await publisher.publishState(BOOK, [{ v: 3 }], 3, b.seq);
     await waitFor(() => got.length === 2, 'the next value');
     expect(got[1]?.envelope).toEqual({ items: [{ v: 3 }], ts: 3 });
@@ -80,8 +80,8 @@ describe('feed', () => {
     const fromFirst = await collect({ js: engine.js, jsm: engine.jsm, names: engine.names, topic: TRADES, after: info.state.first_seq });
     await publisher.publishEvents(TRADES, [{ id: 'c' }], idOf, 2);
     await waitFor(() => live.length === 1 && fromFirst.length === 2, 'trades');
-    expect(live.map((m) => idOf(m.envelope.items[0]))).toEqual(['c']);
-    expect(fromFirst.map((m) => idOf(m.envelope.items[0]))).toEqual(['b', 'c']);
+    expect(live.map((m) => idOf(m.envelope?.items[0]))).toEqual(['c']);
+    expect(fromFirst.map((m) => idOf(m.envelope?.items[0]))).toEqual(['b', 'c']);
     expect(fromFirst.map((m) => m.seq)).toEqual([info.state.first_seq + 1, info.state.first_seq + 2]);
   });
 

@@ -14,6 +14,7 @@
  * `replayOnSubscribe`, a subscribe is answered by re-sending that topic's last
  * N published frames' items (as the exchange re-sends its last trades).
  * Upstream holes (issue 22): `swallowSubscribes` loses the next subscribes,
+ * `swallowUnsubscribes` the next unsubscribes (the topic stays subscribed),
  * `silenceUntilLost` ends a silence right after it lost a reconnect's
  * resubscribes, `killTopic` stops a topic until it is subscribed again.
  * `publish` sends a data frame to every connection subscribed to the topic.
@@ -92,6 +93,8 @@ export interface FakeExchange {
    * recorded but never answered nor subscribed, as an exchange that loses them.
    */
   swallowSubscribes(n: number): void;
+  /** The next `n` unsubscribes are recorded but never answered nor carried out (the topic stays subscribed). */
+  swallowUnsubscribes(n: number): void;
   /**
    * Goes silent (as `silence(true)`) and comes back the moment `n` subscribes
    * were lost to the silence: the exchange returns just after a reconnected
@@ -106,6 +109,8 @@ export interface FakeExchange {
   killTopic(dataType: string, payload: unknown): void;
   /** Subscribes swallowed so far (by `swallowSubscribes`, or lost to a silence). */
   swallowed: number;
+  /** Unsubscribes swallowed so far (by `swallowUnsubscribes`). */
+  swallowedUnsubscribes: number;
   /**
    * A stopped exchange process (true) and its return (false): while frozen it
    * answers nothing and leaves handshakes waiting; on return it reads them as
@@ -137,6 +142,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
   const held: Array<{ readonly socket: Duplex; readonly read: () => void }> = [];
   const muted = new Set<string>();
   let toSwallow = 0;
+  let unsubscribesToSwallow = 0;
   /** Topics killed by `killTopic`, until their next subscribe. */
   const dead = new Set<string>();
   /** With `silenceUntilLost`: subscribes still to lose before the silence ends. */
@@ -182,6 +188,9 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     swallowSubscribes(n) {
       toSwallow = n;
     },
+    swallowUnsubscribes(n) {
+      unsubscribesToSwallow = n;
+    },
     silenceUntilLost(n) {
       silent = true;
       silentFor = n;
@@ -190,6 +199,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       dead.add(topicOf(dataType, payload));
     },
     swallowed: 0,
+    swallowedUnsubscribes: 0,
     waiting: () => held.length,
     freeze(on) {
       frozen = on;
@@ -225,8 +235,13 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     idleTimers.add(timer);
   };
 
-  /** Whether to lose this request (see `swallowSubscribes`). */
+  /** Whether to lose this request (see `swallowSubscribes`, `swallowUnsubscribes`). */
   const swallow = (request: FakeRequest): boolean => {
+    if (/^unsubscribe$/i.test(request.action) && unsubscribesToSwallow > 0) {
+      unsubscribesToSwallow--;
+      exchange.swallowedUnsubscribes++;
+      return true;
+    }
     if (request.action !== 'subscribe' || toSwallow <= 0) return false;
     toSwallow--;
     exchange.swallowed++;

@@ -70,7 +70,7 @@ export function serveGraphqlWs(
   wss: WebSocketServer,
   serverOptions: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
   { keepAliveMs, onStuck, logger, maxMessageBytes, idleTimeoutMs, initTimeoutMs }: WsAdapterOptions,
-): Pick<KeepAlive, 'stuckClosed'> {
+): Pick<KeepAlive, 'stuckClosed' | 'stuckEnded'> {
   const server = makeServer(serverOptions);
   const deadlines: Deadlines = {
     idle: idleTimeoutMs === undefined ? undefined : idleSockets(idleTimeoutMs),
@@ -120,7 +120,7 @@ export function serveGraphqlWs(
     socket.on('message', onMessage);
     socket.on('close', onClose);
   });
-  return { stuckClosed: keepAlive.stuckClosed };
+  return { stuckClosed: keepAlive.stuckClosed, stuckEnded: keepAlive.stuckEnded };
 }
 
 /** graphql-ws's view of one `ws` socket, and that socket's message handling. */

@@ -7,15 +7,17 @@
  * had none, is pinged. One that did not answer is judged by its backlog:
  * - it took bytes since the ping (the gateway's bytes sent minus what the
  *   socket still buffers grew): slow but alive, it stays;
- * - it took nothing for a whole round: stuck. Its subscriptions on the
- *   shared path are ended first, in band (`SUBSCRIBER_TOO_SLOW`, then
- *   `complete`, queued behind what it has yet to read), and it gets one more
+ * - it took nothing for a whole round: stuck. Its subscriptions, on the
+ *   shared path (`fanout.ts`) and on graphql-ws's own (`ws-unshared.ts`),
+ *   are ended first, in band (`SUBSCRIBER_TOO_SLOW`, then `complete`,
+ *   queued behind what it has yet to read), and it gets one more
  *   round; if it is still stuck then (or had no subscription to end), the
  *   socket is closed with 1013 and a reason that says why, never dropped
  *   without one.
  *
- * The bytes the gateway hands to each socket are counted by the two writers
- * (`ws-adapter.ts` for graphql-ws's messages, `ws-sink.ts` for the shared path).
+ * The bytes the gateway hands to each socket are counted by its writers
+ * (`ws-adapter.ts` for graphql-ws's messages, `ws-sink.ts` for the shared
+ * path, `ws-unshared.ts` for the end of a stuck socket's own subscriptions).
  */
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../../lib/errors.ts';
@@ -50,6 +52,8 @@ export interface KeepAlive {
   pong(socket: WebSocket): void;
   /** Sockets closed because they were stuck, since start. */
   readonly stuckClosed: () => number;
+  /** Subscriptions of stuck sockets ended in band (SUBSCRIBER_TOO_SLOW), since start. */
+  readonly stuckEnded: () => number;
   stop(): void;
 }
 
@@ -65,6 +69,7 @@ interface Liveness {
 export function startKeepAlive(wss: WebSocketServer, { keepAliveMs, logger, onStuck }: KeepAliveOptions): KeepAlive {
   const states = new WeakMap<WebSocket, Liveness>();
   let stuckClosed = 0;
+  let stuckEnded = 0;
   const round = (socket: WebSocket) => {
     if (socket.readyState !== socket.OPEN) return;
     const drained = drainedBytes(socket);
@@ -86,6 +91,7 @@ export function startKeepAlive(wss: WebSocketServer, { keepAliveMs, logger, onSt
       state.warned = true;
       const ended = onStuck?.(socket) ?? 0;
       if (ended > 0) {
+        stuckEnded += ended;
         logger.warn({ subscriptions: ended, keepAliveMs }, 'graphql-ws socket stuck: its subscriptions ended with SUBSCRIBER_TOO_SLOW');
         return;
       }
@@ -106,6 +112,7 @@ export function startKeepAlive(wss: WebSocketServer, { keepAliveMs, logger, onSt
       state.warned = false;
     },
     stuckClosed: () => stuckClosed,
+    stuckEnded: () => stuckEnded,
     stop: () => clearInterval(timer),
   };
 }

@@ -7,7 +7,8 @@
  * table keyed by the operation's own `ExecutionArgs`, the one object that
  * graphql-ws hands from `onSubscribe` to `subscribe` (which receives nothing
  * else: no socket, no id). `rootValue` carries nothing. A subscription field's
- * delivery policy comes from its GraphQL `extensions.delivery`.
+ * delivery policy comes from its GraphQL `extensions.delivery`. Subscriptions
+ * that run on graphql-ws's own path are recorded in `unshared` (`ws-unshared.ts`).
  */
 import type { ExecutionArgs } from 'graphql';
 import type { OperationResult, ServerOptions, SubscribePayload } from 'graphql-ws';
@@ -17,6 +18,7 @@ import { credentialFromConnectionParams } from '../context.ts';
 import { eventTimeOf } from '../../lib/event-time.ts';
 import type { Fanout, FanoutRun } from '../fanout/fanout-types.ts';
 import { wsMember } from './ws-sink.ts';
+import type { UnsharedOperations } from './ws-unshared.ts';
 import { rootFieldOf, UNKNOWN_FIELD } from '../root-field.ts';
 import { tooManySubscriptions } from '../guards.ts';
 import type { WsExtra } from './ws-adapter.ts';
@@ -46,6 +48,8 @@ export interface WsOptionsSetup {
   readonly metrics?: GatewayMetrics;
   /** Connections, subscriptions and refusals at debug. */
   readonly clientLog?: ClientLog;
+  /** Where subscriptions on graphql-ws's own path are recorded (a stuck socket's are ended in band). */
+  readonly unshared?: UnsharedOperations;
 }
 
 /** Each socket's client identity: an id of its own and its address. */
@@ -73,6 +77,7 @@ export function createWsOptions({
   sharedSubscriptions,
   metrics,
   clientLog,
+  unshared,
 }: WsOptionsSetup): ServerOptions<Record<string, unknown> | undefined, WsExtra> {
   // Entries live from `onSubscribe` to `execute`/`subscribe` (or go with their arguments).
   const operations = new WeakMap<ExecutionArgs, Operation>();
@@ -88,6 +93,9 @@ export function createWsOptions({
     const prepared = await prepareOperation(yoga, ctx, payload);
     return isErrors(prepared) ? { errors: prepared } : await asSocketClient(ctx, prepared).subscribe(prepared.args);
   };
+
+  // Operations run on graphql-ws's own path (not shared), for `unshared`.
+  const standalone = new WeakSet<ExecutionArgs>();
 
   // Live subscriptions for metrics, released by graphql-ws's `onComplete` (it runs for every end). Keyed by
   // the subscribe message's payload, the one object graphql-ws hands to both hooks of an operation.
@@ -115,23 +123,31 @@ export function createWsOptions({
       return undefined;
     },
     onClose: (ctx, code) => clientLog?.disconnected('ws', ctx.extra.request.address, code ?? 0),
-    onOperation: (ctx, _id, payload, args, result) => {
+    onOperation: (ctx, id, payload, args, result) => {
       const errors = typeof result === 'object' && result !== null && 'errors' in result ? result.errors : undefined;
       if (clientLog !== undefined && errors !== undefined && errors.length > 0)
         clientLog.refused('ws', ctx.extra.request.address, codesOf(errors, 'OTHER'), summarize(args.document, args.operationName));
-      if (metrics === undefined || typeof result !== 'object' || result === null || !(Symbol.asyncIterator in result)) return undefined;
+      const iterable = typeof result === 'object' && result !== null && Symbol.asyncIterator in result;
+      if (iterable && standalone.has(args)) unshared?.opened(ctx, id);
+      if (metrics === undefined || !iterable) return undefined;
       release(payload);
       counted.set(payload, metrics.subscriptionOpened(rootFieldOf(args) ?? UNKNOWN_FIELD, 'ws'));
       return undefined;
     },
-    onComplete: (_ctx, _id, payload) => release(payload),
+    onComplete: (ctx, id, payload) => {
+      unshared?.closed(ctx, id);
+      release(payload);
+    },
     // WS_CONNECTION_INIT_TIMEOUT_MS is kept by the socket adapter (`ws-limits.ts`): graphql-ws's own
     // timer would stay alive, fired, as long as each socket.
     connectionInitWaitTimeout: Number.POSITIVE_INFINITY,
     execute: (args) => take(args).execute(args),
     subscribe: (args) => {
       const { share, subscribe } = take(args);
-      if (share === undefined) return subscribe(args);
+      if (share === undefined) {
+        standalone.add(args);
+        return subscribe(args);
+      }
       return fanout.subscribe(
         args,
         share.key,

@@ -1,17 +1,19 @@
 /**
- * The upstream's health beyond its connections (issue 22):
- * `coincall_gateway_upstream_ack_timeouts_total{market}`, subscribes the
- * exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS (each was sent again),
- * and `coincall_gateway_upstream_dead_topics_total{market}`, trades topics a
- * probe found dead on a live connection (their missed trades delivered), and
- * `coincall_gateway_upstream_lag_seconds{market}`, how far behind the exchange
- * the public connection reads (the age of the frames it reads). Read
- * at scrape time from the upstream's plain counters.
+ * The upstream's health beyond its connections (issue 22), read at scrape time
+ * from the upstream's plain counters, by market:
+ * - `coincall_gateway_upstream_ack_timeouts_total`: subscribes the exchange
+ *   left unanswered past UPSTREAM_ACK_TIMEOUT_MS (each was sent again);
+ * - `coincall_gateway_upstream_unsubscribe_timeouts_total`: unsubscribes it
+ *   left unanswered as long (each taken as done);
+ * - `coincall_gateway_upstream_dead_topics_total`: trades topics a probe found
+ *   dead on a live connection (their missed trades delivered);
+ * - `coincall_gateway_upstream_lag_seconds`: how far behind the exchange the
+ *   public connection reads (the age of the frames it reads).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 
-/** Registers both families on `registry`; `upstream` is read at each scrape (undefined before the server binds it). */
+/** Registers the families on `registry`; `upstream` is read at each scrape (undefined before the server binds it). */
 export function registerUpstreamHealthMetrics(registry: Registry, upstream: () => UpstreamStatus | undefined): void {
   new Counter({
     name: 'coincall_gateway_upstream_ack_timeouts_total',
@@ -21,6 +23,16 @@ export function registerUpstreamHealthMetrics(registry: Registry, upstream: () =
     collect() {
       this.reset();
       for (const { market, count } of upstream()?.ackTimeouts ?? []) this.inc({ market }, count);
+    },
+  });
+  new Counter({
+    name: 'coincall_gateway_upstream_unsubscribe_timeouts_total',
+    help: 'Unsubscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS (each taken as done, so a new subscribe of the topic goes out), by market.',
+    labelNames: ['market'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { market, count } of upstream()?.unsubscribeTimeouts ?? []) this.inc({ market }, count);
     },
   });
   new Counter({

@@ -11,6 +11,11 @@
  * means another replica wrote meanwhile; the holder reads the sequence again
  * and goes on only while its lease is still valid. State values are
  * conflated: while one publish is in flight, only the latest value waits.
+ *
+ * A trades topic's own upstream gap (its Coincall connection dropped; the
+ * exchange's signal comes once it is back) goes into the stream as a gap
+ * marker unless another publisher covered it (`gap-report.ts`), so every
+ * replica's clients hear of it at its place.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -19,7 +24,10 @@ import type { Engine } from './engine.ts';
 import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
+import { isRecord } from '../../lib/json.ts';
 import { itemId } from './cluster-topic.ts';
+import { reportGap, type GapOutcome } from './gap-report.ts';
+import type { GapMarker } from './gap-marker.ts';
 
 export interface HolderOptions {
   readonly topic: ClusterTopic;
@@ -32,6 +40,10 @@ export interface HolderOptions {
   readonly engine: () => { readonly engine: Engine; readonly publisher: Publisher } | undefined;
   readonly now: () => number;
   readonly logger: Logger;
+  /** This replica's node id (whose gap markers are its own). */
+  readonly node: string;
+  /** A gap of its upstream was judged (published, covered by another publisher, or said already). */
+  readonly onGap?: (outcome: GapOutcome, gap: GapMarker) => void;
 }
 
 export interface Holder {
@@ -42,6 +54,13 @@ export interface Holder {
 }
 
 const idOf = (item: unknown): string => itemId(item) ?? JSON.stringify(item);
+const withoutCursor = (item: unknown): unknown => {
+  if (!isRecord(item) || !('cursor' in item)) return item;
+  const { cursor: _cursor, ...rest } = item;
+  return rest;
+};
+const timeOf = (item: unknown, fallback: number): number =>
+  typeof item === 'object' && item !== null && 'timestamp' in item && typeof item.timestamp === 'number' ? item.timestamp : fallback;
 
 export function startHolder(options: HolderOptions): Holder {
   const { topic, channel, lease, logger } = options;
@@ -51,6 +70,8 @@ export function startHolder(options: HolderOptions): Holder {
   let expected: number | undefined;
   let pending: { items: readonly unknown[]; ts: number } | undefined;
   let busy = false;
+  /** A gap being judged: trades that come meanwhile are published after its marker, so it stays at its place. */
+  let judging: Promise<void> | undefined;
 
   const failed = (error: unknown) => {
     logger.warn({ topic: topic.id, err: error instanceof Error ? error.message : String(error) }, 'cluster publish failed');
@@ -95,11 +116,36 @@ export function startHolder(options: HolderOptions): Holder {
     if (items.length === 0) return;
     const ts = frameTs ?? options.now();
     if (topic.kind === 'event') {
-      void link.publisher.publishEvents(topic, items, idOf, ts).catch(failed);
+      // Oldest first, so the stream (and a replay of it) keeps the trades in time order; a frame lists them newest first.
+      // Without the own process's cursor: a trade's cursor in the cluster is its stream sequence, stamped where it is read.
+      const ordered = [...items]
+        .reverse()
+        .sort((a, b) => timeOf(a, ts) - timeOf(b, ts))
+        .map(withoutCursor);
+      const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts).catch(failed);
+      if (judging === undefined) send();
+      else void judging.then(send);
       return;
     }
     pending = { items, ts };
     if (!busy) void drainState();
+  };
+
+  /** The upstream missed trades from `since` to `until`: marked in the stream unless another publisher covered it. */
+  const upstreamGap = (since: number, until: number) => {
+    const link = options.engine();
+    if (topic.kind !== 'event' || stopped || !lease.valid() || link === undefined) return;
+    const gap: GapMarker = { since, until, reason: 'UPSTREAM' };
+    const judged: Promise<void> = (judging ?? Promise.resolve())
+      .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap }))
+      .then((outcome) => {
+        logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
+        options.onGap?.(outcome, gap);
+      }, failed)
+      .finally(() => {
+        if (judging === judged) judging = undefined;
+      });
+    judging = judged;
   };
 
   const handle = options.tap(channel, options.args, {
@@ -107,8 +153,8 @@ export function startHolder(options: HolderOptions): Holder {
       answered = true;
       publish(event, frameTs);
     },
-    // The other holder of a trades topic covers a gap of this one; a state topic's next value replaces what was missed.
-    interrupted: () => undefined,
+    // A state topic's next value replaces what was missed; a trades topic's gap is judged (`gap-report.ts`).
+    interrupted: (signal) => upstreamGap(signal.since, signal.until),
     fail: (error) => {
       logger.warn({ topic: topic.id, err: error.message }, 'cluster holder: the exchange failed the topic');
       stopped = true;

@@ -4,13 +4,15 @@
  * other holder is dropped by the engine (`duplicate`). A state topic's value
  * is one message fenced with `Nats-Expected-Last-Subject-Sequence`: a stale
  * holder that has not seen the new holder's writes is refused by the engine.
- * Every outcome is counted (`stored`, `duplicate`, `refused`).
+ * Every outcome is counted (`stored`, `duplicate`, `refused`). A gap marker
+ * (`gap-marker.ts`) goes on the topic's subject with its header, not counted.
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 import { encodeEnvelope } from './envelope.ts';
+import { encodeGapMarker, GAP_HEADER, type GapMarker } from './gap-marker.ts';
 
 export type PublishResult = 'stored' | 'duplicate' | 'refused';
 
@@ -41,6 +43,8 @@ export interface Publisher {
     ts: number,
     expected: number,
   ): Promise<{ result: PublishResult; seq: number }>;
+  /** Publishes a gap marker on a trades topic's subject (`Nats-Msg-Id` = `id`, so a retry is not stored twice); resolves its sequence. */
+  publishGap(topic: ClusterTopic, gap: GapMarker, id: string): Promise<number>;
 }
 
 export function isFenced(error: unknown): boolean {
@@ -55,6 +59,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const h = headers();
     h.set(NODE_HEADER, options.node);
     return { headers: h };
+  };
+  const gapHeaders = (gap: GapMarker): MsgHdrs => {
+    const h = signed().headers ?? headers();
+    h.set(GAP_HEADER, gap.reason);
+    return h;
   };
   return {
     publishEvents: async (topic, items, idOf, ts) => {
@@ -72,6 +81,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       );
       results.forEach(count);
       return results;
+    },
+    publishGap: async (topic, gap, id) => {
+      const ack = await js.publish(names.subject(topic), encodeGapMarker(gap), { msgID: id, headers: gapHeaders(gap) });
+      return ack.seq;
     },
     publishState: async (topic, items, ts, expected) => {
       try {

@@ -8,8 +8,18 @@
  *
  * `STREAM_INTERRUPTED` only where trades were really missed: going local, a
  * trades topic this replica was already running upstream (it holds it) goes on
- * without a gap; one it was not running is interrupted from its last trade
- * until its own subscription answers.
+ * without a gap; one it was not running is interrupted (reason ENGINE) from
+ * its last trade until its own subscription answers.
+ *
+ * Trades from the engine reach the hub with their stream sequences (their
+ * positions in the resume window, `stream-window.ts`); a holder's gap marker
+ * reaches it as a gap with its own times, in order with the trades.
+ *
+ * Back from serving alone, a trades topic's reader asks for an ENGINE gap
+ * marker over the time it was cut off (`reportEngineGap`: published unless
+ * another node stored trades meanwhile), so a replay from the stream across
+ * that time says trades may be missing there. Its own clients were told live
+ * already; an ENGINE marker within the time it served alone is not said again.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -31,6 +41,8 @@ export interface ReaderOptions {
   readonly now: () => number;
   readonly logger: Logger;
   readonly feedExpiresMs?: number;
+  /** Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was covered. */
+  readonly reportEngineGap?: (since: number, until: number) => void;
 }
 
 export interface Reader {
@@ -53,9 +65,12 @@ export function startReader(options: ReaderOptions): Reader {
   let lastSeq = 0;
   let tap: TopicHandle | undefined;
   let answered = false;
+  /** Since when this reader serves alone (trades topics that had been answered), and its last time alone. */
+  let aloneSince: number | undefined;
+  let alone: { since: number; until: number } | undefined;
 
-  /** Hands one frame's items to the hub, each trade once. */
-  const deliver = (items: readonly unknown[], ts: number | undefined) => {
+  /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in. */
+  const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number) => {
     const fresh =
       seen === undefined
         ? items
@@ -68,13 +83,17 @@ export function startReader(options: ReaderOptions): Reader {
       answered = true;
       hub.answered(topic, options.now());
     }
-    hub.publish(topic, fresh, options.now(), ts);
+    hub.publish(topic, fresh, options.now(), ts, seq === undefined ? undefined : fresh.map(() => seq));
   };
 
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
     lastSeq = message.seq;
-    deliver(message.envelope.items, message.envelope.ts);
+    if (message.gap !== undefined) {
+      const { since, until, reason } = message.gap;
+      const told = reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since;
+      if (!told) hub.gap(topic, since, until, reason);
+    } else deliver(message.envelope.items, message.envelope.ts, message.seq);
   };
 
   const leaveLocal = () => {
@@ -84,8 +103,9 @@ export function startReader(options: ReaderOptions): Reader {
 
   const goLocal = () => {
     if (tap !== undefined || stopped) return;
+    if (cluster.kind === 'event' && answered) aloneSince ??= options.now();
     const missing = cluster.kind === 'event' && answered && !options.runningUpstream();
-    if (missing) hub.interrupted(options.now(), topic);
+    if (missing) hub.interrupted(options.now(), topic, 'ENGINE');
     tap = options.tap(topic.channel, options.args, {
       deliver: (event, frameTs) => deliver(topic.channel.itemsOf(event), frameTs),
       interrupted: (signal) => {
@@ -119,6 +139,11 @@ export function startReader(options: ReaderOptions): Reader {
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
+      if (aloneSince !== undefined) {
+        alone = { since: aloneSince, until: options.now() };
+        aloneSince = undefined;
+        options.reportEngineGap?.(alone.since, alone.until);
+      }
       if (!answered) {
         answered = true;
         hub.answered(topic, options.now());

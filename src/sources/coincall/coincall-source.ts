@@ -96,10 +96,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     topicCount: () => h.mux.topics().length,
   });
   let closing: Promise<void> | undefined;
-  /** Subscribes left unanswered past their deadline, by market (since start). */
+  /** Since start, by market: subscribes and unsubscribes left unanswered past their deadline, trades topics a probe found dead. */
   const ackTimeouts = new Map<MarketName, number>();
-  /** Trades topics a probe found dead, by market (since start). */
+  const unsubscribeTimeouts = new Map<MarketName, number>();
   const deadTopics = new Map<MarketName, number>();
+  const bump = (counts: Map<MarketName, number>, market: MarketName) => counts.set(market, (counts.get(market) ?? 0) + 1);
+  const listed = (counts: Map<MarketName, number>) => [...counts].map(([market, count]) => ({ market, count }));
   const window =
     options.resumeWindow ??
     createMemoryWindow({
@@ -136,7 +138,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ...(options.maxPendingTopics === undefined ? {} : { maxPendingTopics: options.maxPendingTopics }),
       ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       ...(options.ackRetryBackoff === undefined ? {} : { ackRetryBackoff: options.ackRetryBackoff }),
-      onAckTimeout: () => ackTimeouts.set(market, (ackTimeouts.get(market) ?? 0) + 1),
+      onAckTimeout: () => bump(ackTimeouts, market),
+      onUnsubscribeTimeout: () => bump(unsubscribeTimeouts, market),
       ...(access === 'public' ? { window } : {}),
       onIdleChange: (idle) => {
         if (hub === undefined || access === 'public') return;
@@ -147,7 +150,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       connected: () => hub?.connection.stats().state === 'open' && hub.connection.available(),
       ...(options.staleCheckMs === undefined ? {} : { staleCheckMs: options.staleCheckMs }),
       ...(options.probeAfterMs === undefined ? {} : { probeAfterMs: options.probeAfterMs }),
-      onDeadTopic: () => deadTopics.set(market, (deadTopics.get(market) ?? 0) + 1),
+      onDeadTopic: () => bump(deadTopics, market),
     });
     const connection = openConnection({
       market,
@@ -270,8 +273,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         refusedCredentials: admission.refusedCount(),
         drops,
         ...counters.snapshot(all.map(counted)),
-        ackTimeouts: [...ackTimeouts].map(([market, count]) => ({ market, count })),
-        deadTopics: [...deadTopics].map(([market, count]) => ({ market, count })),
+        ackTimeouts: listed(ackTimeouts),
+        unsubscribeTimeouts: listed(unsubscribeTimeouts),
+        deadTopics: listed(deadTopics),
         resumes: { ...resumes },
       };
     },

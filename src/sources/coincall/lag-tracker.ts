@@ -5,11 +5,12 @@
  * shows for a while and a backlog shows at once. O(1) per frame. Clock skew
  * between the exchange and this host adds to it; a negative age counts as 0.
  */
+import { UPSTREAM_LIMIT_SETTINGS } from '../../lib/upstream-limits.ts';
 
 /** Each bucket of the peak; the lag shown is the highest of the current and the previous bucket. */
 export const LAG_WINDOW_MS = 5_000;
-/** Default bound on the lag before `/ready` turns 503 (UpstreamOptions.maxLagMs). */
-export const DEFAULT_UPSTREAM_MAX_LAG_MS = 10_000;
+/** Default bound on the lag before `/ready` turns 503 (UpstreamOptions.maxLagMs, UPSTREAM_MAX_LAG_MS). */
+export const DEFAULT_UPSTREAM_MAX_LAG_MS = UPSTREAM_LIMIT_SETTINGS.upstreamMaxLagMs.fallback;
 
 export interface LagTracker {
   /** A data frame stamped `ts` (undefined: not counted) was read at `receivedAt`. */

@@ -9,7 +9,8 @@
  * linger) the unsubscribe goes out. Requests wait in the request scheduler
  * (fair across clients, batched, bounded: a new topic is refused while
  * UPSTREAM_MAX_PENDING_TOPICS requests wait). After a reconnect every live
- * topic is subscribed again. Each frame is parsed and decoded once, routed by dt and
+ * topic is subscribed again. A subscribe never overtakes its topic's unanswered
+ * unsubscribe (`unsubscribe-tracker.ts`, bounded by the ack deadline). Each frame is parsed and decoded once, routed by dt and
  * key to its topic, turned into events once, and handed to every listener.
  */
 import type { Backoff } from '../../lib/backoff.ts';
@@ -23,10 +24,11 @@ import type { Listener, Opener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { ResumeWindow } from '../../hub/resume-window.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
-import { createAckTracker, type OverdueTopic } from './ack-tracker.ts';
+import { createAckTracker, DEFAULT_ACK_TIMEOUT_MS, type OverdueTopic } from './ack-tracker.ts';
 import { createFrameRouter, type DropCounters } from './frame-router.ts';
 import { createRequestScheduler } from './request-scheduler.ts';
 import { startStaleWatch } from './stale-watch.ts';
+import { createUnsubscribeTracker } from './unsubscribe-tracker.ts';
 
 export { DEFAULT_ACK_TIMEOUT_MS, type OverdueTopic } from './ack-tracker.ts';
 export { DEFAULT_THROTTLE_RETRIES, defaultThrottleBackoff } from './throttle-policy.ts';
@@ -66,6 +68,8 @@ export interface MultiplexerOptions {
   readonly ackRetryBackoff?: Backoff;
   /** A subscribe went unanswered past its deadline (counted for the operator). */
   readonly onAckTimeout?: () => void;
+  /** An unsubscribe went unanswered past the same deadline and was taken as done (counted for the operator). */
+  readonly onUnsubscribeTimeout?: () => void;
   /** Called when the number of topics goes to zero or away from it. */
   readonly onIdleChange?: (idle: boolean) => void;
   /** Whether the connection is alive (stale topics are only looked for then). */
@@ -134,13 +138,24 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
   const scheduler = createRequestScheduler({
     send,
     isLive: (topic) => acks.tracks(topic),
-    written: (request) => acks.written(request),
+    written: (request) => {
+      acks.written(request);
+      unsubscribes.written(request);
+    },
     // A stale topic's unsubscribe went out: now its subscribe (the exchange sends a fresh snapshot).
     renewed: (topic) => acks.subscribe(topic),
   });
+  const unsubscribes = createUnsubscribeTracker({
+    logger,
+    now,
+    timeoutMs: options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    ...(options.onUnsubscribeTimeout === undefined ? {} : { onTimeout: options.onUnsubscribeTimeout }),
+  });
   const acks = createAckTracker({
     hub,
-    schedule: (topic, scheduleOptions) => scheduler.subscribe(topic, scheduleOptions),
+    // After its topic's unanswered unsubscribe (answered, or past its deadline), never before it.
+    schedule: (topic, scheduleOptions) =>
+      unsubscribes.hold(topic, () => acks.subscribe(topic)) ? false : scheduler.subscribe(topic, scheduleOptions),
     logger,
     now,
     ...(options.throttleRetries === undefined ? {} : { throttleRetries: options.throttleRetries }),
@@ -206,6 +221,11 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
       acks.track(topic);
     },
     unsubscribe(topic) {
+      // Its subscribe waited for an earlier unsubscribe and never went out: nothing to undo upstream.
+      if (unsubscribes.drop(topic)) {
+        acks.forget(topic);
+        return;
+      }
       const answered = acks.state(topic)?.kind === 'answered';
       acks.forget(topic);
       scheduler.unsubscribe(topic, answered);
@@ -213,16 +233,21 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
     close() {
       stale.stop();
       acks.close();
+      unsubscribes.close();
       scheduler.flush();
     },
-    fail: (topic, error) => acks.fail(topic, error),
+    fail(topic, error) {
+      unsubscribes.drop(topic);
+      acks.fail(topic, error);
+    },
     status: () => ({ topics: [...hub.topics()].map(infoOf), drops: router.drops, frames: router.frames }),
     handleFrame(frame, receivedAt) {
       switch (frame.kind) {
         case 'data':
           return router.route(frame.dt, frame.d, frame.ts, receivedAt);
         case 'ack':
-          return acks.handleAck(frame);
+          if (!unsubscribes.handleAck(frame)) acks.handleAck(frame);
+          return;
         case 'invalid':
           return router.drop('undecodable', frame.reason);
         case 'notice':
@@ -234,6 +259,7 @@ function connectCoincall(hub: HubPort, options: MultiplexerOptions): CoincallTop
       }
     },
     resubscribeAll() {
+      unsubscribes.reset();
       scheduler.reset();
       for (const topic of hub.topics()) acks.subscribe(topic);
     },

@@ -136,6 +136,8 @@ export interface UpstreamStatus {
   readonly privateTopicsByMarket?: HubCountsSnapshot['privateTopicsByMarket'];
   /** Since start: subscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS, by market. */
   readonly ackTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
+  /** Since start: unsubscribes the exchange left unanswered past UPSTREAM_ACK_TIMEOUT_MS (taken as done), by market. */
+  readonly unsubscribeTimeouts?: readonly { readonly market: MarketName; readonly count: number }[];
   /** Since start: trades topics found dead on a live connection by a probe, by market. */
   readonly deadTopics?: readonly { readonly market: MarketName; readonly count: number }[];
   /** Subscriptions with `after`, by outcome, since start. */

@@ -1,0 +1,106 @@
+/**
+ * The cluster section of the bench report (bench/cluster.ts measures it):
+ * its markdown, and its rows of the report's targets table.
+ */
+import { CLUSTER_GOALS, type ClusterResult, type DeliveryRun } from './cluster.ts';
+
+/** One row of the report's targets table (run.ts's `Check`). */
+export interface ClusterCheck {
+  readonly scenario: string;
+  readonly target: string;
+  readonly pass: boolean;
+  readonly actual: string;
+}
+
+const SCENARIO = 'cluster';
+const show = (x: number | null | undefined, unit = '') => (x === null || x === undefined ? '–' : `${x.toLocaleString('en-US')}${unit}`);
+const runOf = (result: ClusterResult, server: DeliveryRun['server']) => result.runs.find((r) => r.server === server);
+
+/** The targets of issue 17 against the result. */
+export function clusterChecks(result: ClusterResult): ClusterCheck[] {
+  const out: ClusterCheck[] = [];
+  const single = runOf(result, 'single process');
+  const cluster = runOf(result, '3 replicas + NATS');
+  if (cluster !== undefined) {
+    out.push({
+      scenario: SCENARIO,
+      target: `upstream subscriptions: ${CLUSTER_GOALS.bookSubscriptions} for the book, ${CLUSTER_GOALS.tradeSubscriptions} for the trades`,
+      pass:
+        cluster.bookSubscriptions === CLUSTER_GOALS.bookSubscriptions && cluster.tradeSubscriptions === CLUSTER_GOALS.tradeSubscriptions,
+      actual: `book ${cluster.bookSubscriptions}, trades ${cluster.tradeSubscriptions} (single process: ${single?.bookSubscriptions ?? '–'} and ${single?.tradeSubscriptions ?? '–'})`,
+    });
+    out.push({
+      scenario: SCENARIO,
+      target: 'delivered ≥ 90 % of offered (as the single process must)',
+      pass: cluster.deliveredPct >= 90,
+      actual: `${cluster.deliveredPct} % (single process ${single?.deliveredPct ?? '–'} %)`,
+    });
+  }
+  if (cluster !== undefined && single !== undefined) {
+    const added = cluster.p99Ms === null || single.p99Ms === null ? null : cluster.p99Ms - single.p99Ms;
+    out.push({
+      scenario: SCENARIO,
+      target: `p99 added by the engine ≤ ${CLUSTER_GOALS.addedP99Ms} ms (at ${result.options.subscribers.toLocaleString('en-US')} × ${result.options.rate}/s)`,
+      pass: added !== null && added <= CLUSTER_GOALS.addedP99Ms,
+      actual: `${show(added, ' ms')} (p99 ${show(cluster.p99Ms, ' ms')} vs ${show(single.p99Ms, ' ms')})`,
+    });
+  }
+  const f = result.failover;
+  if (f !== undefined) {
+    const survivors = f.survivors.map((s) => `${s.node} ${s.unique}`).join(', ');
+    out.push({
+      scenario: SCENARIO,
+      target: `trades lost when a trades holder is killed (SIGKILL) ≤ ${CLUSTER_GOALS.lostTrades}`,
+      pass: f.lost <= CLUSTER_GOALS.lostTrades,
+      actual: `${f.lost} lost of ${f.tradesSent} sent (distinct at ${survivors}); ${f.repeated} repeated`,
+    });
+    out.push({
+      scenario: SCENARIO,
+      target: 'no trade repeated at the surviving replicas',
+      pass: f.repeated === 0,
+      actual: `${f.repeated} repeated`,
+    });
+    if (f.held.includes('book'))
+      out.push({
+        scenario: SCENARIO,
+        target: `book takeover: a fresh book ≤ lease TTL + 5 s (${CLUSTER_GOALS.takeoverMs} ms) after the kill`,
+        pass: f.bookTakeoverMs !== null && f.bookTakeoverMs <= CLUSTER_GOALS.takeoverMs,
+        actual: `${show(f.bookTakeoverMs, ' ms')} (new holder ${f.holdersAfter.book.join(', ') || '–'})`,
+      });
+    out.push({
+      scenario: SCENARIO,
+      target: `trades takeover: both publisher slots held again ≤ ${CLUSTER_GOALS.takeoverMs} ms after the kill`,
+      pass: f.tradesTakeoverMs !== null && f.tradesTakeoverMs <= CLUSTER_GOALS.takeoverMs,
+      actual: `${show(f.tradesTakeoverMs, ' ms')} (holders ${f.holdersAfter.trades.join(', ') || '–'})`,
+    });
+  }
+  if (result.failure !== undefined)
+    out.push({ scenario: SCENARIO, target: 'the section runs', pass: false, actual: result.failure.slice(0, 200) });
+  return out;
+}
+
+/** The report's section: both runs side by side, then the failover. */
+export function clusterMarkdown(result: ClusterResult): string {
+  const { options } = result;
+  const f = result.failover;
+  return [
+    '## Cluster: 3 replicas on NATS JetStream vs one process (issue 17)',
+    '',
+    `The same firehose (bench/firehose.ts: books and trades of ${'BTCUSD'}, ${options.rate} frames/s each), first to one gateway process, then to three replicas (separate processes, default lease TTL and two trades publishers) on their own \`nats-server -js\`; ${options.subscribers.toLocaleString('en-US')} book subscribers (bench/clients.ts, spread evenly over the replicas), warm-up ${options.warmupS} s, window ${options.measureS} s. Upstream subscriptions are counted at the firehose. Latency = client receive time − the book's time; the engine's share is the cluster's p99 minus the single process's. CPU: the gateway processes together, and NATS, in % of one core.`,
+    '',
+    '| server | subscribed | upstream subs (book / trades) | offered msg/s | delivered msg/s | delivered % | p50 ms | p99 ms | gateway CPU % | NATS CPU % | client errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...result.runs.map(
+      (r) =>
+        `| ${r.server} | ${r.subscribed} | ${r.bookSubscriptions} / ${r.tradeSubscriptions} | ${show(r.offeredPerS)} | ${show(r.deliveredPerS)} | ${r.deliveredPct} % | ${show(r.p50Ms)} | ${show(r.p99Ms)} | ${r.gatewayCpuPct} % | ${show(r.natsCpuPct, ' %')} | ${r.clientErrors} |`,
+    ),
+    '',
+    f === undefined
+      ? `Failover: not run${result.failure === undefined ? '' : ` (${result.failure})`}.`
+      : `Failover: a trade reader and a book reader on each replica; with the firehose paused the counts start, it resumes, and ${f.victim} (holding ${f.held.join(' and ')}) is killed with SIGKILL mid-stream; the flow goes on past both takeovers, then pauses and drains. ` +
+        `${f.tradesSent} trades sent; at the surviving replicas: ${f.survivors.map((s) => `${s.node} ${s.unique} distinct, ${s.repeated} repeated, ${s.interruptions} STREAM_INTERRUPTED`).join('; ')}. ` +
+        `Book takeover (first book newer than the kill at a survivor): ${f.held.includes('book') ? show(f.bookTakeoverMs, ' ms') : 'the victim held no book'}; trades takeover (both slots held again): ${show(f.tradesTakeoverMs, ' ms')}. ` +
+        `Holders after: book ${f.holdersAfter.book.join(', ') || '–'}, trades ${f.holdersAfter.trades.join(', ') || '–'}.`,
+    '',
+  ].join('\n');
+}
