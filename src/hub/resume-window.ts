@@ -65,7 +65,9 @@ export type WindowRead =
    * it until `oldestAt` (the oldest retained trade's time; now when none is
    * retained) are gone. `entries` is what is retained, oldest first.
    */
-  | { readonly status: 'expired'; readonly oldestAt: number; readonly entries: readonly WindowEntry[] };
+  | { readonly status: 'expired'; readonly oldestAt: number; readonly entries: readonly WindowEntry[] }
+  /** The window cannot be read now (a stream backend whose engine is unreachable): what follows the position is unknown; `entries` is empty. */
+  | { readonly status: 'unavailable'; readonly reason: GapReason; readonly entries: readonly WindowEntry[] };
 
 /** A window of every trades topic of one hub (one per topic table). */
 export interface ResumeWindow {
@@ -74,6 +76,12 @@ export interface ResumeWindow {
    * stream's identity (cluster). A cursor of another epoch is expired.
    */
   readonly epoch: string;
+  /**
+   * Reads of `after` must wait until the topic is confirmed by its source (a
+   * stream backend: the live feed's start is fixed by then, so a replay read
+   * afterwards reaches it). The memory window reads at once.
+   */
+  readonly readsAfterConfirm?: boolean;
   /**
    * The hub opened `topic` (its upstream subscription starts): keep (or start
    * keeping) its trades. Returns the newest trades already retained (at most

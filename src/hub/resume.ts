@@ -7,7 +7,14 @@
  * then the replay is queued, and the buffered live items follow without those
  * at or before the last replayed position (every live trade carries its
  * position, stamped by the topic before any listener sees it). From then on
- * live items go straight to the subscriber.
+ * live items go straight to the subscriber, still without any at or before
+ * that position (a stream backend's live feed may deliver a message the
+ * replay already read) and without a gap the replay already gave.
+ *
+ * A window whose reads must follow the topic's live feed (`readsAfterConfirm`:
+ * the cluster's stream, where the feed's start is fixed once the source
+ * confirmed the topic) is read only once the topic is confirmed, so the replay
+ * reaches at least where live begins.
  *
  * A cursor past the window: first `STREAM_INTERRUPTED` (`CURSOR_EXPIRED`,
  * from the cursor's time until the oldest retained trade's), then what is
@@ -104,15 +111,28 @@ export function attachResuming(
   });
   // Live items that arrive while the window is read; undefined once live.
   let buffer: Buffered[] | undefined = [];
+  // Once live: the last replayed position and the gaps the replay gave (neither goes out twice).
+  let upTo = Number.NEGATIVE_INFINITY;
+  const replayedGaps = new Set<string>();
+  const fresh = (event: unknown): unknown =>
+    Array.isArray(event) ? event.filter((trade) => (positionOf(trade) ?? Infinity) > upTo) : event;
+  const pushLive = (held: Buffered) => {
+    if ('signal' in held) {
+      if (!replayedGaps.has(`${held.signal.since}:${held.signal.until}`)) sink.push(held.signal);
+      return;
+    }
+    const kept = fresh(held.event);
+    if (!Array.isArray(kept) || kept.length > 0) sink.push(kept, held.frameTs);
+  };
   const handle = join({
     deliver(event, frameTs) {
       const view = channel.filter(event, args);
       if (view === null) return;
-      if (buffer === undefined) sink.push(view, frameTs);
+      if (buffer === undefined) pushLive({ event: view, frameTs });
       else buffer.push({ event: view, frameTs });
     },
     interrupted(signal) {
-      if (buffer === undefined) sink.push(signal);
+      if (buffer === undefined) pushLive({ signal });
       else buffer.push({ signal });
     },
     fail: (error) => sink.fail(error),
@@ -121,37 +141,41 @@ export function attachResuming(
   release = () => handle.release();
 
   const topic = windowTopicOf(channel, args);
-  void window.after(topic, cursor.epoch, cursor.position).then(
-    (read) => {
-      if (sink.closed) return;
-      const { items, last } = replayOf(window, topic, read.entries);
-      if (read.status === 'expired') {
-        counts.expired += 1;
-        sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED'));
-      } else counts.replayed += 1;
-      const replayedGaps = new Set<string>();
-      for (const item of items) {
-        if (item instanceof StreamInterruption) {
-          replayedGaps.add(`${item.since}:${item.until}`);
-          sink.push(item);
-        } else {
-          const view = channel.filter(item, args);
-          if (view !== null) sink.push(view);
+  const confirmed = window.readsAfterConfirm === true ? handle.confirmed : Promise.resolve();
+  void confirmed
+    .then(() => (sink.closed ? undefined : window.after(topic, cursor.epoch, cursor.position)))
+    .then(
+      (read) => {
+        if (sink.closed || read === undefined) return;
+        if (read.status === 'unavailable') {
+          // Nothing can be replayed now: the trades after the cursor may be missing until live.
+          counts.expired += 1;
+          sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason));
+          upTo = cursor.position;
+          for (const held of buffer ?? []) pushLive(held);
+          buffer = undefined;
+          return;
         }
-      }
-      // The seam: what went live while the window was read, without what the replay had.
-      const upTo = read.status === 'kept' ? Math.max(last, cursor.position) : last;
-      for (const held of buffer ?? []) {
-        if ('signal' in held) {
-          if (!replayedGaps.has(`${held.signal.since}:${held.signal.until}`)) sink.push(held.signal);
-          continue;
+        const { items, last } = replayOf(window, topic, read.entries);
+        if (read.status === 'expired') {
+          counts.expired += 1;
+          sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED'));
+        } else counts.replayed += 1;
+        for (const item of items) {
+          if (item instanceof StreamInterruption) {
+            replayedGaps.add(`${item.since}:${item.until}`);
+            sink.push(item);
+          } else {
+            const view = channel.filter(item, args);
+            if (view !== null) sink.push(view);
+          }
         }
-        const fresh = Array.isArray(held.event) ? held.event.filter((trade) => (positionOf(trade) ?? Infinity) > upTo) : held.event;
-        if (!Array.isArray(fresh) || fresh.length > 0) sink.push(fresh, held.frameTs);
-      }
-      buffer = undefined;
-    },
-    (error: unknown) => sink.fail(error instanceof Error ? error : new Error(String(error))),
-  );
+        // The seam: what went live while the window was read, without what the replay had.
+        upTo = read.status === 'kept' ? Math.max(last, cursor.position) : last;
+        for (const held of buffer ?? []) pushLive(held);
+        buffer = undefined;
+      },
+      (error: unknown) => sink.fail(error instanceof Error ? error : new Error(String(error))),
+    );
   return { events: sink, ready: readiness(handle, options.ackWaitMs) };
 }

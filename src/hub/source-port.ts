@@ -23,14 +23,20 @@
  *   topic that was interrupted resumes (its event listeners get one
  *   `StreamInterruption` first). Call it before the first `publish` of a
  *   subscribe, and again after each interruption once the stream is back.
- * - `publish(topic, items, receivedAt, frameTs)`: one frame's decoded items;
- *   the hub turns them into events once and hands them to every listener.
+ * - `publish(topic, items, receivedAt, frameTs, positions)`: one frame's decoded
+ *   items; the hub turns them into events once and hands them to every
+ *   listener. `positions` (aligned with `items`), when the source knows each
+ *   item's place in its own stream (the engine's stream sequence), become the
+ *   trades' positions in the resume window (their cursors).
  * - `failed(topic, error)`: the topic failed for good; its listeners get the
  *   error, the topic is removed, and no `unsubscribe` follows.
  * - `interrupted(at, topic?, reason?)`: the stream of every topic (or of one)
- *   was cut at `at` (a dropped connection, a resubscribe; `reason` UPSTREAM by
- *   default, ENGINE for a cluster's engine away); it resumes at the next
+ *   was cut at `at` (a dropped connection, a resubscribe; `reason` ENGINE when
+ *   the cluster's engine was away, UPSTREAM by default); it resumes at the next
  *   `answered`.
+ * - `gap(topic, since, until, reason)`: a gap the source learned of with its
+ *   exact times (a holder's gap marker read from the engine): every event
+ *   listener gets it in order with the events, as a `StreamInterruption`.
  * - `probe(topic, report)` (optional): the source re-subscribes an event topic
  *   that went quiet, to tell a quiet market from a dead topic. After the next
  *   `answered`, the first frame (the exchange's batch of its recent items) is
@@ -84,9 +90,16 @@ export interface ProbeVerdict {
 /** What a source tells the hub. */
 export interface HubPort {
   answered(topic: SourceTopic, at: number): void;
-  publish(topic: SourceTopic, items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void;
+  publish(
+    topic: SourceTopic,
+    items: readonly unknown[],
+    receivedAt: number,
+    frameTs: number | undefined,
+    positions?: readonly number[],
+  ): void;
   failed(topic: SourceTopic, error: Error): void;
   interrupted(at: number, topic?: SourceTopic, reason?: GapReason): void;
+  gap(topic: SourceTopic, since: number, until: number, reason: GapReason): void;
   probe?(topic: SourceTopic, report: (verdict: ProbeVerdict) => void): void;
   find(channel: AnyChannel, key: string): SourceTopic | undefined;
   topics(): IterableIterator<SourceTopic>;

@@ -70,8 +70,8 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
       entry.topic.answered(at);
       entry.confirmation.confirm();
     },
-    publish(ref, items, receivedAt, frameTs) {
-      entries.get(ref)?.topic.publish(items, receivedAt, frameTs);
+    publish(ref, items, receivedAt, frameTs, positions) {
+      entries.get(ref)?.topic.publish(items, receivedAt, frameTs, positions);
     },
     failed(ref, error) {
       const entry = entries.get(ref);
@@ -83,6 +83,9 @@ export function createTopicTable<S extends TopicSource>(options: TopicTableOptio
     interrupted(at, ref, reason) {
       if (ref !== undefined) entries.get(ref)?.topic.interrupt(at, reason);
       else for (const entry of entries.values()) entry.topic.interrupt(at, reason);
+    },
+    gap(ref, since, until, reason) {
+      entries.get(ref)?.topic.gap(since, until, reason);
     },
     probe(ref, report) {
       entries.get(ref)?.topic.probe(report);

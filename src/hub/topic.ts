@@ -20,7 +20,9 @@
  * Resumable channels (trades) keep their events in the resume window
  * (`resume-window.ts`) when the table has one: each trade is stamped with its
  * `cursor` before any listener sees it, and the topic's own gaps are recorded
- * there at their place.
+ * there at their place. A source that knows each trade's place in its own
+ * stream (the cluster's engine) hands the positions in with the items; the
+ * window then uses them as they are (the same cursor on every replica).
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { isRecord } from '../lib/json.ts';
@@ -45,8 +47,8 @@ export class Topic {
   #lastEventAt: number | undefined;
   /** Since when the stream is interrupted (set while it is, if it had been answered before). */
   #interruptedSince: number | undefined;
-  /** Why (UPSTREAM unless the source said otherwise). */
-  #interruptedBy: GapReason = 'UPSTREAM';
+  /** Why it is interrupted (UPSTREAM unless the source said otherwise). */
+  #interruptedReason: GapReason = 'UPSTREAM';
   /** When the source last answered a subscribe of it (undefined: never yet). */
   #answeredAt: number | undefined;
   readonly #replays: ReplayFilter | undefined;
@@ -98,7 +100,12 @@ export class Topic {
   interrupt(at: number, reason: GapReason = 'UPSTREAM'): void {
     if (this.#answeredAt === undefined || this.#interruptedSince !== undefined) return;
     this.#interruptedSince = this.#lastEventAt ?? at;
-    this.#interruptedBy = reason;
+    this.#interruptedReason = reason;
+  }
+
+  /** A gap the source knows the times of (event channels): every listener hears of it in order, and the window keeps it. */
+  gap(since: number, until: number, reason: GapReason): void {
+    if (this.channel.delivery === 'event') this.#signal(new StreamInterruption(since, Math.max(since, until), reason), reason);
   }
 
   /** The source answered (an ack, or data) at `at`; an interruption then reaches every event listener. */
@@ -118,12 +125,14 @@ export class Topic {
     this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
-    this.#signal(new StreamInterruption(since, Math.max(since, at), this.#interruptedBy));
+    const reason = this.#interruptedReason;
+    this.#interruptedReason = 'UPSTREAM';
+    this.#signal(new StreamInterruption(since, Math.max(since, at), reason), reason);
   }
 
   /** Records a gap in the window at its place and tells every listener. */
-  #signal(signal: StreamInterruption): void {
-    this.window?.gap(this.windowTopic, signal.since, signal.until, signal.reason === 'ENGINE' ? 'ENGINE' : 'UPSTREAM');
+  #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM'): void {
+    this.window?.gap(this.windowTopic, signal.since, signal.until, reason);
     for (const listener of this.listeners) listener.interrupted?.(signal);
   }
 
@@ -137,7 +146,7 @@ export class Topic {
   }
 
   /** Turns one frame's items (received at `receivedAt`, stamped `frameTs` by the source) into events, once, and hands each to every listener. */
-  publish(items: readonly unknown[], receivedAt: number, frameTs: number | undefined): void {
+  publish(items: readonly unknown[], receivedAt: number, frameTs: number | undefined, positions?: readonly number[]): void {
     const channel = this.channel;
     const probe = this.#probe;
     if (probe?.openedAt !== undefined) this.#probe = undefined;
@@ -155,7 +164,7 @@ export class Topic {
         if (kept !== null) passed.push(kept);
       }
     for (const kept of passed) {
-      const event = this.window === undefined ? kept : this.#retain(this.window, kept, receivedAt);
+      const event = this.window === undefined ? kept : this.#retain(this.window, kept, receivedAt, knownPositions(items, positions));
       if (channel.delivery === 'state') this.#last = event;
       this.snapshot?.record(event);
       for (const listener of this.listeners) listener.deliver(event, frameTs);
@@ -166,16 +175,23 @@ export class Topic {
    * Records a list of trades in the window, oldest first (a frame lists them
    * newest first), and returns the list as it came, each trade stamped with its cursor.
    */
-  #retain(window: ResumeWindow, event: unknown, receivedAt: number): unknown {
+  #retain(window: ResumeWindow, event: unknown, receivedAt: number, known: ((trade: unknown) => number | undefined) | undefined): unknown {
     if (!Array.isArray(event)) return event;
     const trades: unknown[] = event;
     const timeOf = (trade: unknown) => (isRecord(trade) && typeof trade['timestamp'] === 'number' ? trade['timestamp'] : receivedAt);
-    // By time, and for equal times from the end of the list (the older).
-    const order = trades.map((_, i) => i).sort((a, b) => timeOf(trades[a]) - timeOf(trades[b]) || b - a);
+    // The source's own positions when it knows every trade's; else by time, and for equal times from the end of the list (the older).
+    const given = known === undefined ? undefined : trades.map((trade) => known(trade));
+    const sourced = given !== undefined && given.every((p): p is number => p !== undefined) ? given : undefined;
+    const order = trades
+      .map((_, i) => i)
+      .sort(
+        sourced === undefined ? (a, b) => timeOf(trades[a]) - timeOf(trades[b]) || b - a : (a, b) => (sourced[a] ?? 0) - (sourced[b] ?? 0),
+      );
     const positions = window.append(
       this.windowTopic,
       order.map((i) => trades[i]),
       receivedAt,
+      sourced === undefined ? undefined : order.map((i) => sourced[i] ?? 0),
     );
     const stamped = trades.slice();
     order.forEach((i, n) => {
@@ -198,4 +214,21 @@ export class Topic {
     for (const listener of this.listeners) listener.end();
     this.listeners.clear();
   }
+}
+
+/** Each item's position as the source gave it (by the item itself, or by its trade id when the hub made a new record of it). */
+function knownPositions(
+  items: readonly unknown[],
+  positions: readonly number[] | undefined,
+): ((trade: unknown) => number | undefined) | undefined {
+  if (positions === undefined) return undefined;
+  const byItem = new Map<unknown, number>();
+  const byId = new Map<string, number>();
+  items.forEach((item, i) => {
+    const position = positions[i];
+    if (position === undefined) return;
+    byItem.set(item, position);
+    if (isRecord(item) && typeof item['id'] === 'string') byId.set(item['id'], position);
+  });
+  return (trade) => byItem.get(trade) ?? (isRecord(trade) && typeof trade['id'] === 'string' ? byId.get(trade['id']) : undefined);
 }

@@ -129,6 +129,7 @@ export async function takeTrades(
       return view(newest.items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
     }
     const read = await q.window.after(topic, q.cursor.epoch, q.cursor.position);
+    if (read.status === 'unavailable') throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, Date.now()), read.reason).toError();
     if (read.status === 'expired')
       throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
     return pageOf(replayOf(q.window, topic, read.entries).items, view, q.limit);

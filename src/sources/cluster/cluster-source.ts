@@ -21,6 +21,7 @@ import { startHolder, type Holder } from './holder.ts';
 import { createHoldings, type Holdings } from './holdings.ts';
 import { createPresence, type Presence } from './presence.ts';
 import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
+import { reportGap } from './gap-report.ts';
 
 export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import { startReader, type Reader } from './reader.ts';
@@ -46,6 +47,8 @@ export interface ClusterSourceOptions {
 export interface ClusterSource extends TopicSource<ClusterStatus> {
   /** The nodes holding the topic's upstream subscription now (empty while the engine is unreachable). */
   holders(channel: AnyChannel, key: string): Promise<string[]>;
+  /** The engine while it is connected (the resume window reads it). */
+  engine(): Engine | undefined;
   /** Calls `listener` when the engine comes or goes; returns its removal. */
   onChange(listener: () => void): () => void;
   /** Releases every lease, leaves the engine. */
@@ -108,6 +111,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             engine: link,
             now,
             logger,
+            node,
             othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
           }),
         );
@@ -159,6 +163,18 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       await link.close();
     })());
 
+  /** This replica was cut off from the engine: the gap goes into the stream unless another node stored trades meanwhile. */
+  const engineGap = (cluster: ClusterTopic, since: number, until: number) => {
+    const engine = engineNow();
+    if (engine === undefined || membership === undefined) return;
+    const gap = { since, until, reason: 'ENGINE' } as const;
+    void reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap }).then(
+      (outcome) => logger.info({ topic: cluster.id, since, until, outcome }, 'cluster: back on the engine after serving alone'),
+      (error: unknown) =>
+        logger.warn({ topic: cluster.id, err: error instanceof Error ? error.message : String(error) }, 'cluster: gap not marked'),
+    );
+  };
+
   const heldByMarket = () => {
     const counts: Record<string, number> = {};
     for (const holder of holders.values()) counts[holder.topic.market] = (counts[holder.topic.market] ?? 0) + 1;
@@ -177,6 +193,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         tap: options.tap,
         runningUpstream: () => holders.get(cluster.id)?.answered === true,
         recentUpstream: () => holders.get(cluster.id)?.recent() ?? [],
+        reportEngineGap: (since, until) => engineGap(cluster, since, until),
         now,
         logger,
         ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),
@@ -216,6 +233,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       if (!link.up || membership === undefined) return [];
       return membership.holdings.holders(clusterTopicOf(channel, key)).catch(() => []);
     },
+    engine: () => engineNow(),
     onChange(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

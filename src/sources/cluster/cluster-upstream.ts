@@ -10,18 +10,26 @@
  * latest value and linger whatever feeds it (engine or own upstream), and the
  * Coincall source keeps its own pacing, acknowledgements and reconnects for
  * the topics this replica runs upstream (it is only tapped for them).
+ *
+ * The table's resume window is the engine's trades stream
+ * (`stream-window.ts`): `after` on a trades subscription and the trades Query
+ * twins read it, so a cursor taken on one replica resumes on any other.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import { upstreamRejected } from '../../lib/errors.ts';
 import { LIMIT_SETTINGS } from '../../lib/limits.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { MAX_RECENT_TRADES } from '../../channels/args.ts';
+import { afterOf, attachResuming, checkCursor, newResumeCounts } from '../../hub/resume.ts';
 import { takeSnapshot } from '../../hub/snapshot.ts';
+import { takeTrades } from '../../hub/trades-query.ts';
 import { attachSubscriber } from '../../hub/subscriber.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
 import type { TopicInfo } from '../coincall/multiplexer.ts';
 import type { Upstream, UpstreamStatus } from '../coincall/upstream-api.ts';
 import { createClusterSource, type ClusterSource, type ClusterSourceOptions, type ClusterStatus } from './cluster-source.ts';
+import { createStreamWindow } from './stream-window.ts';
 
 export interface ClusterUpstreamOptions extends Omit<ClusterSourceOptions, 'tap' | 'argsOf'> {
   /** This replica's own Coincall source (it must offer `tap`). */
@@ -56,14 +64,24 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
   /** The arguments of the join being made: a join that opens a topic subscribes it synchronously, and the source keeps them. */
   let joining: unknown;
   let closing: Promise<void> | undefined;
-  const table = createTopicTable<ClusterSource>(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }, (hub) =>
-    createClusterSource(hub, {
-      ...options,
-      tap,
-      argsOf: () => joining,
-    }),
+  let source: ClusterSource | undefined;
+  const window = createStreamWindow({
+    engine: () => source?.engine(),
+    onReadError: (error) =>
+      options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cluster: reading the trades stream failed'),
+  });
+  const resumes = newResumeCounts();
+  const table = createTopicTable<ClusterSource>(
+    { window, ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }) },
+    (hub) =>
+      createClusterSource(hub, {
+        ...options,
+        tap,
+        argsOf: () => joining,
+      }),
   );
   const cluster = table.source;
+  source = cluster;
 
   const join = (channel: AnyChannel, args: unknown, listener: Listener): TopicHandle => {
     if (closing !== undefined) throw upstreamRejected('The gateway is shutting down.');
@@ -90,22 +108,35 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
   return {
     subscribe(channel, args, credential, subscribeOptions) {
       if (channel.access === 'private') return inner.subscribe(channel, args, credential, subscribeOptions);
-      return attachSubscriber((listener) => join(channel, args, listener), channel, args, {
+      // A cursor is checked before anything is joined: a bad one subscribes nothing.
+      const after = channel.resumable === true ? afterOf(args) : undefined;
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
+      const attach = {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
         ...(subscribeOptions?.failureValue === undefined ? {} : { failureValue: subscribeOptions.failureValue }),
         ...(subscribeOptions?.onTake === undefined ? {} : { onTake: subscribeOptions.onTake }),
-      });
+      };
+      const joinTopic = (listener: Listener) => join(channel, args, listener);
+      if (cursor === undefined) return attachSubscriber(joinTopic, channel, args, attach);
+      return attachResuming(joinTopic, channel, args, { window, cursor, counts: resumes }, attach);
     },
     tap,
     async snapshot(channel, args, credential, snapshotOptions) {
       if (channel.access === 'private') return inner.snapshot(channel, args, credential, snapshotOptions);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
-      return takeSnapshot(channel, (listener) => join(channel, args, listener), timeoutMs);
+      const joinTopic = (listener: Listener) => join(channel, args, listener);
+      if (channel.resumable !== true) return takeSnapshot(channel, joinTopic, timeoutMs);
+      const after = afterOf(args);
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
+      return takeTrades(joinTopic, channel, args, { window, cursor, limit: snapshotOptions?.limit ?? MAX_RECENT_TRADES, timeoutMs });
     },
     status() {
       const own = inner.status();
-      return { ...own, topics: topics(), cluster: cluster.status() };
+      const mine = { replayed: resumes.replayed, expired: resumes.expired, refused: resumes.refused };
+      const theirs = own.resumes;
+      if (theirs !== undefined) for (const k of ['replayed', 'expired', 'refused'] as const) mine[k] += theirs[k];
+      return { ...own, topics: topics(), cluster: cluster.status(), resumes: mine };
     },
     ready: () => inner.ready(),
     engineReady: (timeoutMs) =>

@@ -4,6 +4,10 @@
  * kept for the resume window (max age, a per-subject limit, discard old) and
  * de-duplicated by message id over `DUPLICATE_WINDOW_MS`; state topics keep
  * their latest value only. Both allow Direct Get (NATS 2.9 has it).
+ *
+ * The trades stream's identity (its name and creation time) is the resume
+ * window's epoch (`stream-window.ts`): a stream deleted and created again
+ * names a new epoch, so cursors of the old one read as expired.
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -47,7 +51,14 @@ export interface Engine {
   readonly jsm: JetStreamManager;
   readonly kv: KV;
   readonly names: ClusterNames;
+  /** The trades stream's identity: its name and creation time (the cursors' epoch). */
+  readonly eventEpoch: string;
   close(): Promise<void>;
+}
+
+/** A stream's identity: its name and its creation time to the nanosecond (digits only). */
+export function streamEpoch(name: string, created: string): string {
+  return `${name}.${created.replace(/\D/g, '')}`;
 }
 
 /** The two streams' configurations. */
@@ -119,7 +130,9 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
     await ensureStream(jsm, configs.events);
     await ensureStream(jsm, configs.state);
     const kv = await ensureBucket(js, jsm, settings);
-    return { nc, js, jsm, kv, names: settings.names, close: () => nc.close() };
+    const events = await jsm.streams.info(settings.names.eventStream);
+    const eventEpoch = streamEpoch(settings.names.eventStream, events.created);
+    return { nc, js, jsm, kv, names: settings.names, eventEpoch, close: () => nc.close() };
   } catch (error) {
     await nc.close();
     throw error;

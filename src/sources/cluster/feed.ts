@@ -10,19 +10,20 @@
  * from the stream's next sequence (live only: the resume window answers for
  * older trades). The start is always an explicit sequence, so a consumer
  * recreated before its first message does not replay the stream.
+ *
+ * A trades topic's messages are trades or gap markers (`gap-marker.ts`); each
+ * is handed on with its sequence (a trade's position, hence its cursor).
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { decodeEnvelope, type Envelope } from './envelope.ts';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
 export const FEED_EXPIRES_MS = 3_000;
 
-export interface FeedMessage {
-  readonly envelope: Envelope;
-  /** The stream sequence: a trade's cursor. */
-  readonly seq: number;
-}
+/** One message: trades (`envelope`) or a gap marker (`gap`), and its stream sequence (a trade's cursor). */
+export type FeedMessage = StreamBody & { readonly seq: number };
 
 export interface FeedOptions {
   readonly js: JetStreamClient;
@@ -48,7 +49,10 @@ function streamOf(names: ClusterNames, topic: ClusterTopic): string {
 }
 
 /** The first sequence to consume, delivering a state topic's latest value on the way. */
-async function startSequence(options: FeedOptions, deliver: (data: Uint8Array, seq: number) => void): Promise<number> {
+async function startSequence(
+  options: FeedOptions,
+  deliver: (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
+): Promise<number> {
   const { jsm, names, topic } = options;
   if (options.after !== undefined) return options.after + 1;
   const stream = streamOf(names, topic);
@@ -57,18 +61,18 @@ async function startSequence(options: FeedOptions, deliver: (data: Uint8Array, s
   if (topic.kind === 'event') return next;
   const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
   if (latest === null) return next;
-  deliver(latest.data, latest.seq);
+  deliver(latest.data, latest.seq, latest.header);
   return latest.seq + 1;
 }
 
 export async function openFeed(options: FeedOptions): Promise<Feed> {
   const { js, names, topic } = options;
   let lastSeq = 0;
-  const deliver = (data: Uint8Array, seq: number) => {
+  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => {
     lastSeq = seq;
-    const envelope = decodeEnvelope(data);
-    if (envelope === undefined) options.onBadMessage?.(seq);
-    else options.onMessage({ envelope, seq });
+    const body = decodeStreamBody(data, headers);
+    if (body === undefined) options.onBadMessage?.(seq);
+    else options.onMessage({ ...body, seq });
   };
   const start = await startSequence(options, deliver);
   const consumer = await js.consumers.get(streamOf(names, topic), {
@@ -78,7 +82,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   });
   const messages: ConsumerMessages = await consumer.consume({ expires: options.expiresMs ?? FEED_EXPIRES_MS });
   const done = (async () => {
-    for await (const m of messages) deliver(m.data, m.seq);
+    for await (const m of messages) deliver(m.data, m.seq, m.headers);
   })();
   return {
     get lastSeq() {

@@ -12,11 +12,10 @@
  * and goes on only while its lease is still valid. State values are
  * conflated: while one publish is in flight, only the latest value waits.
  *
- * A trades topic's first batch (the exchange's recent trades, sent on
- * subscribe) is checked before it goes out: when no other holder publishes
- * the topic and the batch does not reach back to the last trade stored, the
- * trades in between may be lost, and a gap marker goes first (envelope.ts),
- * which each replica's reader turns into `STREAM_INTERRUPTED` for its clients.
+ * A trades topic's own upstream gap (its Coincall connection dropped; the
+ * exchange's signal comes once it is back) goes into the stream as a gap
+ * marker unless another publisher covered it (`gap-report.ts`), so every
+ * replica's clients hear of it at its place.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -25,8 +24,11 @@ import type { Engine } from './engine.ts';
 import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
+import { isRecord } from '../../lib/json.ts';
 import { itemId } from './cluster-topic.ts';
 import { decodeEnvelope } from './envelope.ts';
+import { reportGap, type GapOutcome } from './gap-report.ts';
+import type { GapMarker } from './gap-marker.ts';
 
 export interface HolderOptions {
   readonly topic: ClusterTopic;
@@ -39,8 +41,12 @@ export interface HolderOptions {
   readonly engine: () => { readonly engine: Engine; readonly publisher: Publisher } | undefined;
   readonly now: () => number;
   readonly logger: Logger;
+  /** This replica's node id (whose gap markers are its own). */
+  readonly node: string;
+  /** A gap of its upstream was judged (published, covered by another publisher, or said already). */
+  readonly onGap?: (outcome: GapOutcome, gap: GapMarker) => void;
   /** Whether another replica holds one of the topic's lease slots now (it publishes every trade too). */
-  readonly othersHold: () => Promise<boolean>;
+  readonly othersHold?: () => Promise<boolean>;
 }
 
 /** Items a trades holder keeps of what it received lately: a reader going local replays them (the engine may have lost them). */
@@ -56,6 +62,13 @@ export interface Holder {
 }
 
 const idOf = (item: unknown): string => itemId(item) ?? JSON.stringify(item);
+const withoutCursor = (item: unknown): unknown => {
+  if (!isRecord(item) || !('cursor' in item)) return item;
+  const { cursor: _cursor, ...rest } = item;
+  return rest;
+};
+const timeOf = (item: unknown, fallback: number): number =>
+  typeof item === 'object' && item !== null && 'timestamp' in item && typeof item.timestamp === 'number' ? item.timestamp : fallback;
 
 export function startHolder(options: HolderOptions): Holder {
   const { topic, channel, lease, logger } = options;
@@ -65,6 +78,8 @@ export function startHolder(options: HolderOptions): Holder {
   let expected: number | undefined;
   let pending: { items: readonly unknown[]; ts: number } | undefined;
   let busy = false;
+  /** A gap being judged: trades that come meanwhile are published after its marker, so it stays at its place. */
+  let judging: Promise<void> | undefined;
 
   const failed = (error: unknown) => {
     logger.warn({ topic: topic.id, err: error instanceof Error ? error.message : String(error) }, 'cluster publish failed');
@@ -101,42 +116,6 @@ export function startHolder(options: HolderOptions): Holder {
     }
   };
 
-  /**
-   * Before the first batch of a trades topic: a gap marker unless another
-   * holder publishes it, nothing is stored yet, or the batch holds the last
-   * trade stored.
-   */
-  const markGap = async (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
-    if (await options.othersHold()) return;
-    const { engine } = link;
-    const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
-    const stored = last === null ? undefined : decodeEnvelope(last.data);
-    if (last === null || stored === undefined) return;
-    const ids = new Set(batch.map(idOf));
-    if (stored.items.some((item) => ids.has(idOf(item)))) return;
-    if (!lease.valid()) return;
-    // Refused when a trade was stored since the read: another holder (just back too) publishes the topic.
-    const result = await link.publisher.publishGap(topic, stored.gap ?? stored.ts, options.now(), last.seq);
-    if (result === 'stored')
-      logger.warn({ topic: topic.id, since: stored.ts }, 'cluster holder: trades since the last one stored may be lost (gap marked)');
-  };
-  /** Until the first batch was checked, the batches wait behind it (in order). */
-  let checked: Promise<void> | undefined;
-
-  const publishEvents = (link: { readonly engine: Engine; readonly publisher: Publisher }, items: readonly unknown[], ts: number) => {
-    const send = () => {
-      if (!stopped && lease.valid()) void link.publisher.publishEvents(topic, items, idOf, ts).catch(failed);
-    };
-    if (checked === undefined) {
-      const first = markGap(link, items).catch(failed);
-      checked = first;
-      void first.then(() => {
-        if (checked === first) checked = Promise.resolve();
-      });
-    }
-    void checked.then(send);
-  };
-
   const publish = (event: unknown, frameTs: number | undefined) => {
     if (stopped || !lease.valid()) return;
     const link = options.engine();
@@ -144,9 +123,71 @@ export function startHolder(options: HolderOptions): Holder {
     const items = channel.itemsOf(event);
     if (items.length === 0) return;
     const ts = frameTs ?? options.now();
-    if (topic.kind === 'event') return publishEvents(link, items, ts);
+    if (topic.kind === 'event') {
+      // Oldest first, so the stream (and a replay of it) keeps the trades in time order; a frame lists them newest first.
+      // Without the own process's cursor: a trade's cursor in the cluster is its stream sequence, stamped where it is read.
+      const ordered = [...items]
+        .reverse()
+        .sort((a, b) => timeOf(a, ts) - timeOf(b, ts))
+        .map(withoutCursor);
+      const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts).catch(failed);
+      if (firstBatch) takeoverCheck(link, ordered);
+      if (judging === undefined) send();
+      else void judging.then(send);
+      return;
+    }
     pending = { items, ts };
     if (!busy) void drainState();
+  };
+
+  /** A trades topic's first batch is checked before it goes out (`takeoverCheck`). */
+  let firstBatch = topic.kind === 'event';
+
+  /**
+   * The first batch (the exchange's recent trades, sent on subscribe) must
+   * reach back to the last trade stored, unless another holder publishes the
+   * topic: if not, the trades between (a dead sole holder's last ones) may be
+   * lost, and a gap is marked unless another publisher covered it.
+   */
+  const takeoverCheck = (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
+    firstBatch = false;
+    const { engine } = link;
+    const judged: Promise<void> = (judging ?? Promise.resolve())
+      .then(async () => {
+        if ((await options.othersHold?.()) === true) return;
+        const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
+        const stored = last === null ? undefined : decodeEnvelope(last.data);
+        if (last === null || stored === undefined) return;
+        const ids = new Set(batch.map(idOf));
+        if (stored.items.some((item) => ids.has(idOf(item))) || !lease.valid()) return;
+        const since = last.time.getTime() + 1;
+        const gap: GapMarker = { since, until: Math.max(since, options.now()), reason: 'UPSTREAM' };
+        const outcome = await reportGap({ engine, publisher: link.publisher, topic, node: options.node, gap });
+        logger.info({ topic: topic.id, since, outcome }, 'cluster holder: its first batch does not reach back to the last trade stored');
+        options.onGap?.(outcome, gap);
+      })
+      .catch(failed)
+      .finally(() => {
+        if (judging === judged) judging = undefined;
+      });
+    judging = judged;
+  };
+
+  /** The upstream missed trades from `since` to `until`: marked in the stream unless another publisher covered it. */
+  const upstreamGap = (since: number, until: number) => {
+    const link = options.engine();
+    if (topic.kind !== 'event' || stopped || !lease.valid() || link === undefined) return;
+    const gap: GapMarker = { since, until, reason: 'UPSTREAM' };
+    const judged: Promise<void> = (judging ?? Promise.resolve())
+      .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap }))
+      .then((outcome) => {
+        logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
+        options.onGap?.(outcome, gap);
+      }, failed)
+      .finally(() => {
+        if (judging === judged) judging = undefined;
+      });
+    judging = judged;
   };
 
   const recent: unknown[] = [];
@@ -159,8 +200,8 @@ export function startHolder(options: HolderOptions): Holder {
       }
       publish(event, frameTs);
     },
-    // The other holder of a trades topic covers a gap of this one; a state topic's next value replaces what was missed.
-    interrupted: () => undefined,
+    // A state topic's next value replaces what was missed; a trades topic's gap is judged (`gap-report.ts`).
+    interrupted: (signal) => upstreamGap(signal.since, signal.until),
     fail: (error) => {
       logger.warn({ topic: topic.id, err: error.message }, 'cluster holder: the exchange failed the topic');
       stopped = true;

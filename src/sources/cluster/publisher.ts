@@ -4,13 +4,15 @@
  * other holder is dropped by the engine (`duplicate`). A state topic's value
  * is one message fenced with `Nats-Expected-Last-Subject-Sequence`: a stale
  * holder that has not seen the new holder's writes is refused by the engine.
- * Every outcome is counted (`stored`, `duplicate`, `refused`).
+ * Every outcome is counted (`stored`, `duplicate`, `refused`). A gap marker
+ * (`gap-marker.ts`) goes on the topic's subject with its header, not counted.
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
-import { encodeEnvelope, encodeGap } from './envelope.ts';
+import { encodeEnvelope } from './envelope.ts';
+import { encodeGapMarker, GAP_HEADER, type GapMarker } from './gap-marker.ts';
 
 export type PublishResult = 'stored' | 'duplicate' | 'refused';
 
@@ -32,13 +34,6 @@ export interface Publisher {
   /** Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order. */
   publishEvents(topic: ClusterTopic, items: readonly unknown[], idOf: (item: unknown) => string, ts: number): Promise<PublishResult[]>;
   /**
-   * Publishes a gap marker (see envelope.ts), fenced with `expected` (the
-   * topic's last sequence when the gap was judged): refused when anything was
-   * stored meanwhile (another holder publishes, so nothing is missing), and
-   * once per `expected` (the two holders of a topic may both find the gap).
-   */
-  publishGap(topic: ClusterTopic, since: number, until: number, expected: number): Promise<PublishResult>;
-  /**
    * Publishes a state topic's value, expecting `expected` as the subject's last
    * sequence; resolves the outcome and, when stored, the new sequence.
    */
@@ -48,6 +43,8 @@ export interface Publisher {
     ts: number,
     expected: number,
   ): Promise<{ result: PublishResult; seq: number }>;
+  /** Publishes a gap marker on a trades topic's subject (`Nats-Msg-Id` = `id`, so a retry is not stored twice); resolves its sequence. */
+  publishGap(topic: ClusterTopic, gap: GapMarker, id: string): Promise<number>;
 }
 
 export function isFenced(error: unknown): boolean {
@@ -62,6 +59,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const h = headers();
     h.set(NODE_HEADER, options.node);
     return { headers: h };
+  };
+  const gapHeaders = (gap: GapMarker): MsgHdrs => {
+    const h = signed().headers ?? headers();
+    h.set(GAP_HEADER, gap.reason);
+    return h;
   };
   return {
     publishEvents: async (topic, items, idOf, ts) => {
@@ -80,18 +82,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       results.forEach(count);
       return results;
     },
-    publishGap: async (topic, since, until, expected) => {
-      try {
-        const ack = await js.publish(names.subject(topic), encodeGap(since, until), {
-          msgID: `gap|${expected}`,
-          expect: { lastSubjectSequence: expected },
-          ...signed(),
-        });
-        return ack.duplicate ? 'duplicate' : 'stored';
-      } catch (error) {
-        if (isFenced(error)) return 'refused';
-        throw error;
-      }
+    publishGap: async (topic, gap, id) => {
+      const ack = await js.publish(names.subject(topic), encodeGapMarker(gap), { msgID: id, headers: gapHeaders(gap) });
+      return ack.seq;
     },
     publishState: async (topic, items, ts, expected) => {
       try {

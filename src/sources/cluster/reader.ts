@@ -11,8 +11,18 @@
  * without a gap (what its holder received lately goes first, in case the
  * engine lost it); for one it was not running, the own subscription's first
  * batch (the exchange's recent trades) must reach back to a trade delivered,
- * or the clients get `reason: "ENGINE"` from the last trade on. Back to the
- * engine, the own upstream serves until the engine's first message.
+ * or its clients are interrupted (reason ENGINE) from the last trade on. Back
+ * to the engine, the own upstream serves until the engine's first message.
+ *
+ * Trades from the engine reach the hub with their stream sequences (their
+ * positions in the resume window, `stream-window.ts`); a holder's gap marker
+ * reaches it as a gap with its own times, in order with the trades.
+ *
+ * Back from serving alone, a trades topic's reader asks for an ENGINE gap
+ * marker over the time it was cut off (`reportEngineGap`: published unless
+ * another node stored trades meanwhile), so a replay from the stream across
+ * that time says trades may be missing there. Its own clients were told live
+ * already; an ENGINE marker within the time it served alone is not said again.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -32,10 +42,12 @@ export interface ReaderOptions {
   /** This replica runs the topic upstream already (it holds it): going local misses nothing. */
   readonly runningUpstream: () => boolean;
   /** What this replica's holder of the topic received lately (the engine may have lost the last of it). */
-  readonly recentUpstream: () => readonly unknown[];
+  readonly recentUpstream?: () => readonly unknown[];
   readonly now: () => number;
   readonly logger: Logger;
   readonly feedExpiresMs?: number;
+  /** Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was covered. */
+  readonly reportEngineGap?: (since: number, until: number) => void;
 }
 
 export interface Reader {
@@ -58,9 +70,12 @@ export function startReader(options: ReaderOptions): Reader {
   let lastSeq = 0;
   let tap: TopicHandle | undefined;
   let answered = false;
+  /** Since when this reader serves alone (trades topics that had been answered), and its last time alone. */
+  let aloneSince: number | undefined;
+  let alone: { since: number; until: number } | undefined;
 
-  /** Hands one frame's items to the hub, each trade once. */
-  const deliver = (items: readonly unknown[], ts: number | undefined) => {
+  /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in. */
+  const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number) => {
     const fresh =
       seen === undefined
         ? items
@@ -73,21 +88,22 @@ export function startReader(options: ReaderOptions): Reader {
       answered = true;
       hub.answered(topic, options.now());
     }
-    hub.publish(topic, fresh, options.now(), ts);
+    hub.publish(topic, fresh, options.now(), ts, seq === undefined ? undefined : fresh.map(() => seq));
   };
 
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
     lastSeq = message.seq;
-    const { gap, items, ts } = message.envelope;
-    // A gap marker: trades were lost upstream, unless this replica served them from its own upstream meanwhile.
-    if (gap !== undefined && tap === undefined && answered) {
-      hub.interrupted(gap, topic);
-      hub.answered(topic, ts);
+    if (message.gap !== undefined) {
+      const { since, until, reason } = message.gap;
+      // Still served from the own upstream: the clients got those trades.
+      const told = tap !== undefined || (reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since);
+      if (!told) hub.gap(topic, since, until, reason);
+      return;
     }
-    // The engine is fed again (some holder publishes): the own upstream, which covered the way back, may go.
+    // The engine is fed trades again (a holder publishes): the own upstream, which covered the way back, may go.
     leaveLocal();
-    deliver(items, ts);
+    deliver(message.envelope.items, message.envelope.ts, message.seq);
   };
 
   /** Gone local without running the topic upstream: since when trades may be missing, until the own upstream's first batch says. */
@@ -115,9 +131,10 @@ export function startReader(options: ReaderOptions): Reader {
 
   const goLocal = () => {
     if (tap !== undefined || stopped) return;
+    if (cluster.kind === 'event' && answered) aloneSince ??= options.now();
     const running = options.runningUpstream();
-    // What the own holder published last may have died with the engine: it goes first (each trade once).
-    if (cluster.kind === 'event' && running && answered) deliver(options.recentUpstream(), undefined);
+    // What the own holder received last may have died with the engine: it goes first (each trade once).
+    if (cluster.kind === 'event' && running && answered) deliver(options.recentUpstream?.() ?? [], undefined);
     judging = cluster.kind === 'event' && answered && !running ? options.now() : undefined;
     tap = options.tap(topic.channel, options.args, {
       deliver: (event, frameTs) => {
@@ -149,14 +166,18 @@ export function startReader(options: ReaderOptions): Reader {
         jsm: target.jsm,
         names: target.names,
         topic: cluster,
-        // Back from the own upstream, a state topic's value stored before is older than what was served meanwhile.
-        ...(lastSeq > 0 ? { after: lastSeq } : {}),
+        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
         onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
+      if (aloneSince !== undefined) {
+        alone = { since: aloneSince, until: options.now() };
+        aloneSince = undefined;
+        options.reportEngineGap?.(alone.since, alone.until);
+      }
       if (!answered) {
         answered = true;
         hub.answered(topic, options.now());

@@ -1,0 +1,60 @@
+/**
+ * Whether a holder's own gap goes into the stream. A trades topic has up to
+ * `CLUSTER_EVENT_PUBLISHERS` holders; when one of them misses trades (its
+ * Coincall connection dropped, or it could not reach the engine), the other
+ * may have stored every one of them, and then nothing was lost.
+ *
+ * What is chosen (docs/deploy.md says it too): the holder reads what the
+ * stream got of the topic since its gap began. If another node stored trades
+ * of the topic during the gap, the gap was covered (that node was live and
+ * publishing; if it missed some of its own, it reports its own gap). If
+ * another node already marked an overlapping gap, it was said. Otherwise the
+ * marker goes in (`gap-marker.ts`). So a gap only this holder had is never
+ * reported while the other publisher was storing trades; a gap both had (the
+ * exchange's own outage) is reported, once or, when both holders come back at
+ * the same instant, twice; a quiet market during a gap of a sole holder is
+ * reported (nothing shows that trades were not missed).
+ */
+import type { Engine } from './engine.ts';
+import type { GapMarker } from './gap-marker.ts';
+import type { Publisher } from './publisher.ts';
+import { readSubject } from './stream-read.ts';
+import type { ClusterTopic } from './subjects.ts';
+
+export type GapOutcome = 'published' | 'covered' | 'said';
+
+export interface GapReport {
+  readonly engine: Engine;
+  readonly publisher: Publisher;
+  readonly topic: ClusterTopic;
+  /** This holder's node id. */
+  readonly node: string;
+  readonly gap: GapMarker;
+}
+
+/** Reads the topic's messages stored since the gap began and publishes the marker unless the gap was covered or said. */
+export async function reportGap(report: GapReport): Promise<GapOutcome> {
+  const { engine, topic, node, gap } = report;
+  const subject = engine.names.subject(topic);
+  const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
+  if (last !== null && last.time.getTime() >= gap.since) {
+    // Something was stored since the gap began: read from the last message before it (a few seconds of the topic at most).
+    const records = await readSubject(engine, subject, { from: await sequenceBefore(engine, subject, gap.since, last.seq) });
+    for (const record of records) {
+      if (record.node === node || record.storedAt < gap.since) continue;
+      if (record.envelope !== undefined && record.storedAt <= gap.until) return 'covered';
+      if (record.gap !== undefined && record.gap.since <= gap.until && record.gap.until >= gap.since) return 'said';
+    }
+  }
+  await report.publisher.publishGap(topic, gap, `gap:${node}:${topic.id}:${gap.reason}:${gap.since}`);
+  return 'published';
+}
+
+/** A sequence at or before the topic's first message stored at or after `since` (steps back from `last`, doubling). */
+async function sequenceBefore(engine: Engine, subject: string, since: number, last: number): Promise<number> {
+  for (let step = 64; ; step *= 2) {
+    const probe = Math.max(1, last - step);
+    const found = await engine.jsm.direct.getMessage(engine.names.eventStream, { seq: probe, next_by_subj: subject });
+    if (found === null || found.time.getTime() < since || probe === 1) return probe;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Reading a topic's past from the engine's trades stream: the messages of one
+ * subject from a sequence on, oldest first, up to what the stream holds when
+ * the read reaches its end (a short-lived ordered consumer with the topic's
+ * single `filter_subject`; NATS 2.9 has no multi-subject filters and no
+ * batched Direct Get). Each message comes back as what it is (trades, or a gap
+ * marker), with its sequence, the time the engine stored it and the node that
+ * wrote it. Messages that are neither are skipped.
+ */
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { Engine } from './engine.ts';
+import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
+import { NODE_HEADER } from './publisher.ts';
+
+/** Messages asked of the engine per pull while reading. */
+export const READ_BATCH = 500;
+/** How long one pull of a read waits at the engine before the read gives up on more. */
+export const READ_EXPIRES_MS = 2_000;
+
+export type StreamRecord = StreamBody & {
+  readonly seq: number;
+  /** When the engine stored it (epoch ms). */
+  readonly storedAt: number;
+  /** The replica that wrote it ('' when unnamed). */
+  readonly node: string;
+};
+
+export interface ReadOptions {
+  /** The first sequence to read (the subject's next message at or after it). Default: the subject's first. */
+  readonly from?: number;
+  /** Stop once this many trade messages were read (default: all). */
+  readonly maxTrades?: number;
+}
+
+/** The subject's first message at or after `from` (its sequence), or undefined when there is none. */
+export async function firstSequence(engine: Engine, subject: string, from?: number): Promise<number | undefined> {
+  const found = await engine.jsm.direct.getMessage(engine.names.eventStream, {
+    ...(from === undefined ? {} : { seq: Math.max(1, from) }),
+    next_by_subj: subject,
+  });
+  return found === null ? undefined : found.seq;
+}
+
+/** Reads the subject's messages from `options.from`, oldest first. */
+export async function readSubject(engine: Engine, subject: string, options: ReadOptions = {}): Promise<StreamRecord[]> {
+  const start = await firstSequence(engine, subject, options.from);
+  if (start === undefined) return [];
+  const maxTrades = options.maxTrades ?? Number.POSITIVE_INFINITY;
+  const out: StreamRecord[] = [];
+  let trades = 0;
+  const consumer = await engine.js.consumers.get(engine.names.eventStream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: start,
+  });
+  try {
+    for (let done = false; !done && trades < maxTrades;) {
+      const batch = await consumer.fetch({ max_messages: READ_BATCH, expires: READ_EXPIRES_MS });
+      let got = 0;
+      for await (const m of batch) {
+        got += 1;
+        const body = decodeStreamBody(m.data, m.headers);
+        if (body !== undefined) {
+          out.push({ ...body, seq: m.seq, storedAt: m.time.getTime(), node: m.headers?.get(NODE_HEADER) ?? '' });
+          if (body.envelope !== undefined) trades += 1;
+        }
+        if (m.info.pending === 0 || trades >= maxTrades) {
+          done = true;
+          batch.stop();
+          break;
+        }
+      }
+      if (got === 0) done = true;
+    }
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+  return out;
+}
+
+/** The stream's first sequence now (messages before it are gone: aged out or pushed out). */
+export async function streamFirstSequence(engine: Engine): Promise<number> {
+  const info = await engine.jsm.streams.info(engine.names.eventStream);
+  return info.state.first_seq;
+}

@@ -1,0 +1,141 @@
+/**
+ * The cluster backend of the resume window (`hub/resume-window.ts`): the
+ * engine's trades stream is the window. A trade's position is its stream
+ * sequence (the reader hands it in with the trade, `append`'s `positions`), so
+ * the same trade has the same cursor on every replica; the epoch names the
+ * stream (its name and creation time), so a stream deleted and created again
+ * expires the cursors of the old one.
+ *
+ * - `after` reads the topic's subject from the position on (`stream-read.ts`).
+ *   A position older than what the stream keeps of the topic (its trade is gone,
+ *   by age or by the per-topic limit), or of another epoch: `expired`, with what
+ *   is retained. Gap markers (`gap-marker.ts`) come back as gaps at their place.
+ *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read.
+ * - `newest` reads the subject and keeps its last trades.
+ * - `append` keeps nothing (the stream already holds the trades): it returns
+ *   the positions it was given. A trade without one (served from this replica's
+ *   own upstream while the engine was away) takes the last sequence this
+ *   replica saw of its topic: resuming from it replays from there, so nothing
+ *   is lost, though trades of the outage may come again (with their same id).
+ * - `gap` keeps nothing either: a replica's own gap (it was cut off from the
+ *   engine) is its live clients' business; the stream holds every trade the
+ *   publishers stored meanwhile, and publishers mark their own gaps in it.
+ *
+ * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
+ * replica's live feed has its start, and a replay read afterwards reaches it.
+ */
+import { ALL_CHANNELS } from '../../channels/registry.ts';
+import { isRecord } from '../../lib/json.ts';
+import type { ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from '../../hub/resume-window.ts';
+import { clusterTopicOf } from './cluster-topic.ts';
+import type { Engine } from './engine.ts';
+import { firstSequence, readSubject, streamFirstSequence, type StreamRecord } from './stream-read.ts';
+
+export interface StreamWindowOptions {
+  /** The engine now; undefined while it is unreachable. */
+  readonly engine: () => Engine | undefined;
+  readonly now?: () => number;
+  /** A read failed (the engine went away mid-read): said, then answered `unavailable`. */
+  readonly onReadError?: (error: unknown) => void;
+}
+
+const topicId = (topic: WindowTopic): string => `${topic.channel}\u0000${topic.key}`;
+
+const tradeTime = (trade: unknown, fallback: number): number =>
+  isRecord(trade) && typeof trade['timestamp'] === 'number' ? trade['timestamp'] : fallback;
+
+/** The engine's subject of a window topic (a public trades channel). */
+function subjectOf(engine: Engine, topic: WindowTopic): string {
+  const channel = ALL_CHANNELS.find((c) => c.id === topic.channel);
+  if (channel === undefined) throw new Error(`no channel ${topic.channel}`);
+  return engine.names.subject(clusterTopicOf(channel, topic.key));
+}
+
+/** The window entries of the records, oldest first, with at most `limit` trades. */
+function entriesOf(records: readonly StreamRecord[], limit: number): WindowEntry[] {
+  const out: WindowEntry[] = [];
+  let trades = 0;
+  for (const record of records) {
+    if (record.gap !== undefined) {
+      if (trades >= limit) break;
+      // A gap sits after the trades before it: a cursor at the sequence before the marker still crosses it.
+      out.push({ kind: 'gap', position: record.seq - 1, ...record.gap });
+      continue;
+    }
+    for (const trade of record.envelope.items) {
+      if (trades >= limit) return out;
+      trades += 1;
+      out.push({ kind: 'trade', position: record.seq, at: tradeTime(trade, record.storedAt), trade });
+    }
+  }
+  return out;
+}
+
+export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
+  const now = options.now ?? Date.now;
+  /** The last sequence this replica saw of each topic (a position for a trade that came without one). */
+  const lastSeen = new Map<string, number>();
+  let lastEpoch = '';
+
+  const epochNow = (): string => {
+    const engine = options.engine();
+    if (engine !== undefined) lastEpoch = engine.eventEpoch;
+    return lastEpoch;
+  };
+
+  const read = async (topic: WindowTopic, epoch: string, position: number, limit: number): Promise<WindowRead> => {
+    const engine = options.engine();
+    if (engine === undefined) return { status: 'unavailable', reason: 'ENGINE', entries: [] };
+    try {
+      const subject = subjectOf(engine, topic);
+      const all = () => readSubject(engine, subject, { maxTrades: limit });
+      const expired = async (): Promise<WindowRead> => {
+        const records = await all();
+        const first = records.find((r) => r.envelope !== undefined);
+        const oldestAt = first?.envelope === undefined ? now() : tradeTime(first.envelope.items[0], first.storedAt);
+        return { status: 'expired', oldestAt, entries: entriesOf(records, limit) };
+      };
+      if (epoch !== engine.eventEpoch) return await expired();
+      // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
+      const oldest = (await firstSequence(engine, subject)) ?? (await streamFirstSequence(engine));
+      if (position < oldest && position > 0) return await expired();
+      const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit });
+      return { status: 'kept', entries: entriesOf(records, limit) };
+    } catch (error) {
+      options.onReadError?.(error);
+      return { status: 'unavailable', reason: 'ENGINE', entries: [] };
+    }
+  };
+
+  return {
+    get epoch() {
+      return epochNow();
+    },
+    readsAfterConfirm: true,
+    retain: () => [],
+    release: () => undefined,
+    append(topic, trades, _at, positions) {
+      const id = topicId(topic);
+      const fallback = lastSeen.get(id) ?? 0;
+      const assigned = trades.map((_, i) => positions?.[i] ?? fallback);
+      const newest = Math.max(fallback, ...assigned);
+      if (newest > 0) lastSeen.set(id, newest);
+      return assigned;
+    },
+    gap: () => undefined,
+    after: (topic, epoch, position, limit = Number.POSITIVE_INFINITY) => read(topic, epoch, position, limit),
+    async newest(topic, limit) {
+      const engine = options.engine();
+      if (engine === undefined) return [];
+      try {
+        const entries = entriesOf(await readSubject(engine, subjectOf(engine, topic)), Number.POSITIVE_INFINITY);
+        const trades = entries.filter((e): e is RetainedTrade => e.kind === 'trade');
+        return trades.slice(Math.max(0, trades.length - limit)).reverse();
+      } catch (error) {
+        options.onReadError?.(error);
+        return [];
+      }
+    },
+    close: () => lastSeen.clear(),
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * Cursors in a cluster: the engine's trades stream is the resume window. Two
+ * replicas in one process on one stand-in exchange and the file's own engine:
+ * the same trade has the same cursor on both; a cursor taken on one replica
+ * resumes on the other with no trade lost or repeated under a steady flow; a
+ * cursor past what the stream keeps gives CURSOR_EXPIRED, then what is kept;
+ * a holder's own upstream gap reaches the other replica's client as
+ * STREAM_INTERRUPTED (UPSTREAM) and is replayed at its place; the trades Query
+ * twins answer from the stream and page across replicas.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startApp, type App } from '../../src/app.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
+import { uniqueClusterName } from '../helpers/cluster-engine.ts';
+import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
+import { disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+
+useOwnNatsServer();
+
+afterEach(disposeAll);
+
+const TRADES_DT = 33;
+const BTC = { symbol: 'BTCUSD' };
+const TOPIC_KEY = `lastTrade ${JSON.stringify(BTC)}`;
+const TRADES = 'subscription ($after: String) { futuresTrades(symbol: "BTCUSD", after: $after) { id cursor timestamp } }';
+
+let n = 0;
+/** `count` wire trades, newest first as the exchange sends a frame. */
+const wireTrades = (count: number) =>
+  Array.from({ length: count }, () => {
+    n++;
+    return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: 1_700_000_000_000 + n };
+  }).reverse();
+
+interface Settings {
+  readonly publishers?: number;
+  readonly maxEvents?: number;
+}
+
+async function replica(exchange: FakeExchange, name: string, node: string, settings: Settings = {}): Promise<App> {
+  const app = await startApp({
+    config: {
+      ...TEST_CONFIG,
+      upstream: 'coincall',
+      optionsWsUrl: exchange.urls.options,
+      futuresWsUrl: exchange.urls.futures,
+      restUrl: 'http://127.0.0.1:1',
+      apiKey: 'server-key',
+      apiSecret: 'server-secret',
+      cluster: {
+        natsUrl: natsUrl(),
+        name,
+        nodeId: node,
+        leaseTtlMs: 3_000,
+        eventPublishers: settings.publishers ?? 2,
+        retentionMs: 60_000,
+        maxEventsPerTopic: settings.maxEvents ?? 1_000,
+      },
+    },
+    logger: silentLogger,
+    upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
+  });
+  onDispose(() => app.close());
+  return app;
+}
+
+async function cluster(settings: Settings = {}): Promise<{ exchange: FakeExchange; a: App; b: App }> {
+  const exchange = await startFakeExchange();
+  onDispose(() => exchange.close());
+  const name = uniqueClusterName();
+  const a = await replica(exchange, name, 'a', settings);
+  const b = await replica(exchange, name, 'b', settings);
+  return { exchange, a, b };
+}
+
+interface Trade {
+  readonly id: string;
+  readonly cursor: string;
+  readonly timestamp: string;
+}
+
+interface Got {
+  readonly trades: Array<Trade>;
+  readonly errors: Array<Record<string, unknown>>;
+  /** Trades and errors in the order they came. */
+  readonly order: string[];
+}
+
+/** Subscribes to the trades (after `after` when given) on `app` and collects what comes until `drop()`. */
+function follow(app: App, after?: string): { got: Got; drop: () => Promise<void> } {
+  const got: Got = { trades: [], errors: [], order: [] };
+  const client = wsClient(app.url.replace(/^http/, 'ws'));
+  let dropped = false;
+  client.subscribe(
+    { query: TRADES, variables: after === undefined ? {} : { after } },
+    {
+      next: (r) => {
+        if (dropped) return;
+        const trades = (r.data as { futuresTrades?: Array<Trade> } | null)?.futuresTrades ?? [];
+        got.trades.push(...trades);
+        got.order.push(...trades.map((t) => t.id));
+        for (const e of r.errors ?? []) {
+          const extensions = { ...(e.extensions ?? {}) };
+          got.errors.push(extensions);
+          got.order.push(`!${String(extensions['reason'])}`);
+        }
+      },
+      error: (e) => void got.errors.push({ code: 'CLOSED', detail: String(e) }),
+      complete: () => undefined,
+    },
+  );
+  return {
+    got,
+    drop: async () => {
+      dropped = true;
+      await client.dispose();
+    },
+  };
+}
+
+/** Sends a trade now and then until `got` has one: its replica's feed is open. */
+async function following(exchange: FakeExchange, got: Got): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (got.trades.length === 0) {
+    if (Date.now() > deadline) throw new Error('the replica never followed the topic');
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const holding = (exchange: FakeExchange) =>
+  exchange.connections.filter((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY)).length;
+
+async function queryTrades(app: App, args: string): Promise<{ rows: Array<Trade>; errors: unknown[] }> {
+  const { body } = await postGraphQL(app.url, { query: `{ futuresTrades(symbol: "BTCUSD"${args}) { id cursor } }` });
+  const data = body['data'] as { futuresTrades: Array<Trade> } | null | undefined;
+  return { rows: data?.futuresTrades ?? [], errors: (body['errors'] as unknown[] | undefined) ?? [] };
+}
+
+describe('cursors in a cluster (the stream is the window)', () => {
+  it('gives the same trade the same cursor on both replicas', async () => {
+    const { exchange, a, b } = await cluster();
+    const atA = follow(a).got;
+    const atB = follow(b).got;
+    await waitFor(() => holding(exchange) === 2, 'both replicas holding the trades upstream', 10_000);
+    await following(exchange, atA);
+    await following(exchange, atB);
+    const [fromA, fromB] = [atA.trades.length, atB.trades.length];
+    for (let i = 0; i < 5; i++) exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
+    await waitFor(() => atA.trades.length >= fromA + 15 && atB.trades.length >= fromB + 15, 'every trade at both replicas', 10_000);
+    expect(atB.trades.slice(fromB)).toEqual(atA.trades.slice(fromA));
+    expect(new Set(atA.trades.map((t) => t.cursor)).size).toBe(atA.trades.length);
+  });
+
+  it('resumes a cursor taken on replica A on replica B: no trade lost, none repeated, under a steady flow', async () => {
+    const { exchange, a, b } = await cluster();
+    const first = follow(a);
+    const observer = follow(b).got;
+    await waitFor(() => holding(exchange) === 2, 'both replicas holding the trades upstream', 10_000);
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1));
+    await waitFor(() => first.got.trades.length === 1 && observer.trades.length === 1, 'a first trade at both', 10_000);
+    let flowing = true;
+    const flow = (async () => {
+      while (flowing) {
+        exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await waitFor(() => first.got.trades.length >= 20, 'the first trades at A', 10_000);
+    // The client's socket drops: its newest trade's cursor is all it keeps (a live message lists its trades newest first).
+    await first.drop();
+    const last = [...first.got.trades].sort((x, y) => x.timestamp.localeCompare(y.timestamp)).at(-1);
+    expect(last).toBeDefined();
+    await new Promise((r) => setTimeout(r, 50));
+    const resumed = follow(b, last?.cursor).got;
+    await waitFor(() => resumed.trades.length >= 40, 'the replay and live trades at B', 10_000);
+    flowing = false;
+    await flow;
+    const ids = () => [...first.got.trades, ...resumed.trades].map((t) => t.id);
+    await waitFor(() => ids().length >= observer.trades.length, 'every trade the observer got', 10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resumed.errors).toEqual([]);
+    expect(new Set(ids()).size).toBe(ids().length);
+    expect([...ids()].sort()).toEqual(observer.trades.map((t) => t.id).sort());
+  });
+
+  it('answers a cursor past what the stream keeps with CURSOR_EXPIRED, then what is kept, then live', async () => {
+    const { exchange, a, b } = await cluster({ maxEvents: 100 });
+    const atA = follow(a).got;
+    await waitFor(() => holding(exchange) >= 1, 'the trades upstream', 10_000);
+    await following(exchange, atA);
+    const base = atA.trades.length;
+    // Frame by frame: a live reader more than the per-topic limit behind would find the oldest gone.
+    for (let i = 1; i <= 13; i++) {
+      exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(10));
+      await waitFor(() => atA.trades.length >= base + 10 * i, 'the frame at A', 10_000);
+    }
+    const oldest = atA.trades[0];
+    const resumed = follow(b, oldest?.cursor).got;
+    await waitFor(() => resumed.trades.length >= 100, 'the kept trades at B', 10_000);
+    expect(resumed.order[0]).toBe('!CURSOR_EXPIRED');
+    expect(resumed.errors[0]).toMatchObject({ code: 'STREAM_INTERRUPTED', reason: 'CURSOR_EXPIRED' });
+    expect(resumed.trades.map((t) => t.id)).toEqual(atA.trades.slice(-100).map((t) => t.id));
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1));
+    await waitFor(() => resumed.trades.length >= 101, 'live after the replay', 10_000);
+  });
+
+  it("brings a holder's upstream gap to the other replica's client at its place, live and replayed", async () => {
+    const { exchange, a, b } = await cluster({ publishers: 1 });
+    follow(a);
+    await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
+    const atB = follow(b).got;
+    await following(exchange, atB);
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
+    await waitFor(() => atB.trades.length >= 4, 'the first trades at B', 10_000);
+    const before = atB.trades.at(-1)?.cursor;
+    // The holder's Coincall connection drops; what the exchange sends meanwhile reaches no one.
+    exchange.connections.find((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY))?.socket.terminate();
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => holding(exchange) === 1, 'A subscribed again', 10_000);
+    await waitFor(() => atB.errors.length >= 1, 'the gap at B', 10_000);
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
+    await waitFor(() => atB.trades.length >= 7, 'the trades after the gap at B', 10_000);
+    expect(atB.errors).toEqual([expect.objectContaining({ code: 'STREAM_INTERRUPTED', reason: 'UPSTREAM' })]);
+    expect(atB.order.slice(4)).toEqual(['!UPSTREAM', ...atB.trades.slice(4).map((t) => t.id)]);
+
+    const replayed = follow(b, before).got;
+    await waitFor(() => replayed.trades.length >= 3, 'the replay across the gap', 10_000);
+    expect(replayed.order).toEqual(['!UPSTREAM', ...atB.trades.slice(4).map((t) => t.id)]);
+  });
+
+  it('answers the trades Query twins from the stream and pages them across replicas', async () => {
+    const { exchange, a, b } = await cluster();
+    const atA = follow(a).got;
+    await waitFor(() => holding(exchange) >= 1, 'the trades upstream', 10_000);
+    await following(exchange, atA);
+    const base = atA.trades.length;
+    for (let i = 0; i < 4; i++) exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
+    await waitFor(() => atA.trades.length >= base + 12, 'every trade at A', 10_000);
+    const all = atA.trades.map((t) => t.id);
+
+    // B has no subscription of its own: the stream answers.
+    const recent = await queryTrades(b, ', limit: 5');
+    expect(recent.errors).toEqual([]);
+    expect(recent.rows.map((t) => t.id)).toEqual(all.slice(-5).reverse());
+
+    const pages: string[] = [];
+    let cursor = atA.trades[0]?.cursor ?? '';
+    for (let i = 0; ; i++) {
+      const page = await queryTrades(i % 2 === 0 ? b : a, `, after: "${cursor}", limit: 4`);
+      expect(page.errors).toEqual([]);
+      expect(page.rows.length).toBeLessThanOrEqual(4);
+      if (page.rows.length === 0) break;
+      pages.push(...page.rows.map((t) => t.id));
+      cursor = page.rows.at(-1)?.cursor ?? cursor;
+    }
+    expect(pages).toEqual(all.slice(1));
+  });
+});

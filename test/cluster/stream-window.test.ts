@@ -1,0 +1,115 @@
+/**
+ * The cluster backend of the resume window on the file's own engine: positions
+ * are stream sequences, a read after a position gives the topic's later trades
+ * and gap markers oldest first, a position past what the stream keeps of the
+ * topic or of another epoch is expired (with what is kept), a stream created
+ * again names a new epoch, `newest` gives the last trades newest first, and an
+ * unreachable engine is said (`unavailable`), never an empty read.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEngine, type Engine } from '../../src/sources/cluster/engine.ts';
+import { createPublisher } from '../../src/sources/cluster/publisher.ts';
+import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
+import { createStreamWindow } from '../../src/sources/cluster/stream-window.ts';
+import { CHANNELS } from '../../src/channels/registry.ts';
+import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
+import { disposeAll, onDispose } from '../helpers/gateway.ts';
+import { useOwnNatsServer } from '../helpers/nats-server.ts';
+
+useOwnNatsServer();
+
+afterEach(disposeAll);
+
+const TOPIC = { channel: 'futuresTrades', key: 'BTCUSD' } as const;
+const OTHER = { channel: 'futuresTrades', key: 'ETHUSD' } as const;
+const clusterTopic = (key: string) => clusterTopicOf(CHANNELS.futuresTrades, key);
+const trade = (key: string, n: number) => ({ id: `${key}-${n}`, timestamp: 1_700_000_000_000 + n });
+const idOf = (item: unknown): string => (typeof item === 'object' && item !== null && 'id' in item ? String(item.id) : '');
+
+async function withTrades(): Promise<{ engine: Engine; seqs: number[] }> {
+  const engine = await testEngine(engineSettings());
+  const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
+  const seqs: number[] = [];
+  for (let n = 1; n <= 5; n++) {
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, n);
+    await publisher.publishEvents(clusterTopic('ETHUSD'), [trade('ETHUSD', n)], idOf, n);
+    const last = await engine.jsm.direct.getMessage(engine.names.eventStream, {
+      last_by_subj: engine.names.subject(clusterTopic('BTCUSD')),
+    });
+    seqs.push(last?.seq ?? 0);
+  }
+  return { engine, seqs };
+}
+
+const ids = (entries: readonly { kind: string; trade?: unknown }[]) => entries.map((e) => (e.kind === 'trade' ? idOf(e.trade) : 'gap'));
+
+describe('the stream window', () => {
+  it('reads the trades after a position, oldest first, with their stream sequences, and the gap markers at their place', async () => {
+    const { engine, seqs } = await withTrades();
+    const window = createStreamWindow({ engine: () => engine });
+    expect(window.epoch).toBe(engine.eventEpoch);
+    const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
+    await publisher.publishGap(clusterTopic('BTCUSD'), { since: 10, until: 20, reason: 'UPSTREAM' }, 'gap-1');
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 6)], idOf, 6);
+
+    const read = await window.after(TOPIC, window.epoch, seqs[1] ?? 0);
+    expect(read.status).toBe('kept');
+    if (read.status !== 'kept') return;
+    expect(ids(read.entries)).toEqual(['BTCUSD-3', 'BTCUSD-4', 'BTCUSD-5', 'gap', 'BTCUSD-6']);
+    expect(read.entries.slice(0, 3).map((e) => e.position)).toEqual(seqs.slice(2));
+    expect(read.entries[3]).toMatchObject({ kind: 'gap', since: 10, until: 20, reason: 'UPSTREAM' });
+
+    const page = await window.after(TOPIC, window.epoch, seqs[0] ?? 0, 2);
+    expect(page.status === 'kept' ? ids(page.entries) : page.status).toEqual(['BTCUSD-2', 'BTCUSD-3']);
+    const other = await window.after(OTHER, window.epoch, 0);
+    expect(other.status === 'kept' ? ids(other.entries) : other.status).toEqual([
+      'ETHUSD-1',
+      'ETHUSD-2',
+      'ETHUSD-3',
+      'ETHUSD-4',
+      'ETHUSD-5',
+    ]);
+
+    const newest = await window.newest(TOPIC, 2);
+    expect(newest.map((t) => idOf(t.trade))).toEqual(['BTCUSD-6', 'BTCUSD-5']);
+  });
+
+  it('answers a position past what the stream keeps of the topic, or of another epoch, as expired with what is kept', async () => {
+    const engine = await testEngine(engineSettings({ maxEventsPerTopic: 3 }));
+    const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
+    const seqs: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, n);
+      const last = await engine.jsm.direct.getMessage(engine.names.eventStream, {
+        last_by_subj: engine.names.subject(clusterTopic('BTCUSD')),
+      });
+      seqs.push(last?.seq ?? 0);
+    }
+    const window = createStreamWindow({ engine: () => engine });
+    const gone = await window.after(TOPIC, window.epoch, seqs[0] ?? 0);
+    expect(gone).toMatchObject({ status: 'expired', oldestAt: 1_700_000_000_003 });
+    expect(ids(gone.status === 'expired' ? gone.entries : [])).toEqual(['BTCUSD-3', 'BTCUSD-4', 'BTCUSD-5']);
+    const kept = await window.after(TOPIC, window.epoch, seqs[2] ?? 0);
+    expect(kept.status === 'kept' ? ids(kept.entries) : kept.status).toEqual(['BTCUSD-4', 'BTCUSD-5']);
+    const foreign = await window.after(TOPIC, 'another-stream.1', seqs[3] ?? 0);
+    expect(foreign.status).toBe('expired');
+  });
+
+  it('names a new epoch when the stream is created again', async () => {
+    const settings = engineSettings();
+    const first = await testEngine(settings);
+    const before = first.eventEpoch;
+    await first.jsm.streams.delete(settings.names.eventStream);
+    const again = await openEngine(settings);
+    onDispose(() => again.close());
+    expect(again.eventEpoch).not.toBe(before);
+    expect(again.eventEpoch.startsWith(settings.names.eventStream)).toBe(true);
+  });
+
+  it('says the engine is unreachable rather than answering an empty read', async () => {
+    const window = createStreamWindow({ engine: () => undefined });
+    expect(await window.after(TOPIC, 'x', 1)).toEqual({ status: 'unavailable', reason: 'ENGINE', entries: [] });
+    expect(window.append(TOPIC, [{}, {}], 0, [7, 8])).toEqual([7, 8]);
+    expect(window.append(TOPIC, [{}], 0)).toEqual([8]);
+  });
+});
