@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { decodeCursor } from '../../src/hub/cursor.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
@@ -152,7 +153,14 @@ describe('cursors in a cluster (the stream is the window)', () => {
     for (let i = 0; i < 5; i++) exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
     await waitFor(() => atA.trades.length >= fromA + 15 && atB.trades.length >= fromB + 15, 'every trade at both replicas', 10_000);
     expect(atB.trades.slice(fromB)).toEqual(atA.trades.slice(fromA));
-    expect(new Set(atA.trades.map((t) => t.cursor)).size).toBe(atA.trades.length);
+    // Each cursor names the trade's own stream sequence: distinct, rising in the stream's order.
+    const positions = atA.trades.map((t) => {
+      const decoded = decodeCursor(t.cursor, { channel: 'futuresTrades', key: 'BTCUSD' });
+      return decoded.ok ? decoded.cursor.position : -1;
+    });
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions[0]).toBeGreaterThan(0);
   });
 
   it('resumes a cursor taken on replica A on replica B: no trade lost, none repeated, under a steady flow', async () => {
