@@ -4,6 +4,7 @@
  *
  *   gateway  the real gateway (startApp, upstream 'coincall' pointed at the firehose)
  *   gateway-nometrics  the same with METRICS=off (no /metrics, no counting for it)
+ *   gateway-nofast  the gateway without the HTTP subscriptions' fast path (every request through yoga)
  *   relay    the raw `ws` baseline described below
  *
  * argv: <gateway|relay> <firehoseUrl> [cluster]. `cluster` (gateway only) is
@@ -35,8 +36,9 @@ import { signedUrl } from '../src/coincall/signing.ts';
 
 const RELAY_MAX_BUFFERED = 1 << 20;
 const [mode, firehoseUrl, clusterArg] = process.argv.slice(2);
-if ((mode !== 'gateway' && mode !== 'gateway-nometrics' && mode !== 'relay') || firehoseUrl === undefined) {
-  console.error('usage: server-process.ts <gateway|gateway-nometrics|relay> <firehoseUrl>');
+const GATEWAYS = ['gateway', 'gateway-nometrics', 'gateway-nofast'];
+if ((!GATEWAYS.includes(mode ?? '') && mode !== 'relay') || firehoseUrl === undefined) {
+  console.error('usage: server-process.ts <gateway|gateway-nometrics|gateway-nofast|relay> <firehoseUrl> [cluster]');
   process.exit(2);
 }
 
@@ -46,7 +48,7 @@ process.on('disconnect', () => process.exit(0));
 let extra: () => Record<string, number> = () => ({});
 let port: number;
 
-if (mode === 'gateway' || mode === 'gateway-nometrics') {
+if (GATEWAYS.includes(mode ?? '')) {
   const { startApp } = await import('../src/app.ts');
   const { silentLogger } = await import('../src/lib/logger.ts');
   const { DEFAULT_LIMITS, LIMIT_SETTINGS } = await import('../src/lib/limits.ts');
@@ -72,17 +74,18 @@ if (mode === 'gateway' || mode === 'gateway-nometrics') {
       apiKey: 'bench-key',
       apiSecret: 'bench-secret',
       logLevel: 'silent',
-      metrics: mode === 'gateway',
+      metrics: mode !== 'gateway-nometrics',
       // Every bench client comes from 127.0.0.1: the per-address cap would admit only its first 200 sockets.
       limits: { ...DEFAULT_LIMITS, maxConnectionsPerIp: LIMIT_SETTINGS.maxConnectionsPerIp.max },
       ...(cluster === undefined ? {} : { cluster }),
     },
     logger: silentLogger,
+    ...(mode === 'gateway-nofast' ? { httpFastPath: false } : {}),
   });
   port = app.port;
   extra = () => {
     const { deliveries, conflated, tooSlow } = app.fanout.stats();
-    return { deliveries, conflated, tooSlow };
+    return { deliveries, conflated, tooSlow, fastPathJoined: app.fastPath?.joined ?? 0 };
   };
 } else {
   port = await startRelay(firehoseUrl);

@@ -5,11 +5,14 @@
  * the group, the firehose pauses, and then a burst of N identical subscribes
  * (concurrency C) is charged the server's `process.cpuUsage()` from before
  * the burst until every subscriber has its first message (the group's last
- * book, replayed to each newcomer), divided by N. Each transport runs on a
- * fresh server, RUNS times; the table shows the median and the spread. The
- * probe's own CPU per subscribe (the bench clients' side) is shown beside it.
+ * book, replayed to each newcomer), divided by N. SSE and multipart run with
+ * the fast path (`fast-subscribe.ts`) and without it (`gateway-nofast`:
+ * every request through yoga, as before issue 20's fast path). Each variant
+ * runs on a fresh server, RUNS times, interleaved, so a busy machine weighs
+ * on all alike; the table shows the median and the spread. The probe's own
+ * CPU per subscribe (the bench clients' side) is shown beside it.
  *
- *   npm run bench:subscribe-cost [-- --n 1000 --concurrency 250 --runs 3]
+ *   npm run bench:subscribe-cost [-- --n 1000 --concurrency 250 --runs 3 --only sse]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -33,7 +36,19 @@ const N = arg('n', 1000);
 const CONCURRENCY = arg('concurrency', 250);
 const RUNS = arg('runs', 3);
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const TRANSPORTS: readonly Transport[] = (['ws', 'sse', 'multipart'] as const).filter((t) => only === undefined || only === t);
+type Mode = 'gateway' | 'gateway-nofast';
+interface Variant {
+  readonly label: string;
+  readonly transport: Transport;
+  readonly mode: Mode;
+}
+const VARIANTS: readonly Variant[] = [
+  { label: 'graphql-ws', transport: 'ws', mode: 'gateway' },
+  { label: 'SSE, through yoga (no fast path)', transport: 'sse', mode: 'gateway-nofast' },
+  { label: 'SSE, fast path', transport: 'sse', mode: 'gateway' },
+  { label: 'multipart, through yoga (no fast path)', transport: 'multipart', mode: 'gateway-nofast' },
+  { label: 'multipart, fast path', transport: 'multipart', mode: 'gateway' },
+].filter((v) => only === undefined || only === v.transport) as Variant[];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cpuMs = (cpu: NodeJS.CpuUsage) => (cpu.user + cpu.system) / 1000;
@@ -41,11 +56,11 @@ const cpuMs = (cpu: NodeJS.CpuUsage) => (cpu.user + cpu.system) / 1000;
 interface Server {
   readonly proc: ChildProcess;
   readonly port: number;
-  cpu(): Promise<number>;
+  stats(): Promise<{ cpuMs: number; joined: number }>;
 }
 
-async function startServer(firehoseUrl: string): Promise<Server> {
-  const proc = fork(join(HERE, 'server-process.ts'), ['gateway', firehoseUrl], {
+async function startServer(firehoseUrl: string, mode: Mode): Promise<Server> {
+  const proc = fork(join(HERE, 'server-process.ts'), [mode, firehoseUrl], {
     execArgv: ['--import', 'tsx', '--min-semi-space-size=16', '--max-semi-space-size=16'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -59,13 +74,13 @@ async function startServer(firehoseUrl: string): Promise<Server> {
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   let seq = 0;
-  const cpu = () =>
-    new Promise<number>((resolve) => {
+  const stats = () =>
+    new Promise<{ cpuMs: number; joined: number }>((resolve) => {
       const id = ++seq;
-      const listener = (m: { seq: number; cpu: NodeJS.CpuUsage }) => {
+      const listener = (m: { seq: number; cpu: NodeJS.CpuUsage; extra: Record<string, number> }) => {
         if (m.seq !== id) return;
         proc.off('message', listener);
-        resolve(cpuMs(m.cpu));
+        resolve({ cpuMs: cpuMs(m.cpu), joined: m.extra['fastPathJoined'] ?? 0 });
       };
       proc.on('message', listener);
       proc.send({ cmd: 'stats', seq: id });
@@ -78,7 +93,7 @@ async function startServer(firehoseUrl: string): Promise<Server> {
     if (status === 200) break;
     if (Date.now() > deadline) throw new Error('gateway not ready in 20 s');
   }
-  return { proc, port, cpu };
+  return { proc, port, stats };
 }
 
 /** One subscriber: resolves on its first message; `close` ends it. */
@@ -125,11 +140,13 @@ interface Run {
   readonly serverMsPerSub: number;
   readonly clientMsPerSub: number;
   readonly wallMs: number;
+  /** Subscribers of the burst that took the fast path. */
+  readonly joined: number;
 }
 
-async function runOnce(transport: Transport): Promise<Run> {
+async function runOnce({ transport, mode }: Variant): Promise<Run> {
   const firehose = await startFirehose({ rate: 10 });
-  const server = await startServer(firehose.url);
+  const server = await startServer(firehose.url, mode);
   const subscribers: Subscriber[] = [];
   try {
     const starter = subscribe(transport, server.port);
@@ -137,7 +154,7 @@ async function runOnce(transport: Transport): Promise<Run> {
     await starter.first;
     firehose.setRate(0);
     await sleep(1_000);
-    const before = await server.cpu();
+    const before = await server.stats();
     const clientBefore = cpuMs(process.cpuUsage());
     const started = Date.now();
     let next = 0;
@@ -152,8 +169,8 @@ async function runOnce(transport: Transport): Promise<Run> {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const wallMs = Date.now() - started;
     const clientMs = cpuMs(process.cpuUsage()) - clientBefore;
-    const after = await server.cpu();
-    return { serverMsPerSub: (after - before) / N, clientMsPerSub: clientMs / N, wallMs };
+    const after = await server.stats();
+    return { serverMsPerSub: (after.cpuMs - before.cpuMs) / N, clientMsPerSub: clientMs / N, wallMs, joined: after.joined - before.joined };
   } finally {
     for (const sub of subscribers) sub.close();
     server.proc.kill();
@@ -164,26 +181,27 @@ async function runOnce(transport: Transport): Promise<Run> {
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const fmt = (ms: number) => ms.toFixed(3);
 
-const results = new Map<Transport, Run[]>();
+const results = new Map<Variant, Run[]>();
 for (let i = 0; i < RUNS; i++)
-  for (const transport of TRANSPORTS) {
-    const run = await runOnce(transport);
-    results.set(transport, [...(results.get(transport) ?? []), run]);
+  for (const variant of VARIANTS) {
+    const run = await runOnce(variant);
+    results.set(variant, [...(results.get(variant) ?? []), run]);
     process.stderr.write(
-      `${transport} run ${i + 1}: ${fmt(run.serverMsPerSub)} ms/sub server, ${fmt(run.clientMsPerSub)} client, ${run.wallMs} ms\n`,
+      `${variant.label} run ${i + 1}: ${fmt(run.serverMsPerSub)} ms/sub server, ${fmt(run.clientMsPerSub)} client, ${run.wallMs} ms, ${run.joined} fast\n`,
     );
   }
-const wsMedian = median((results.get('ws') ?? []).map((r) => r.serverMsPerSub));
-console.log(`N=${N}, concurrency ${CONCURRENCY}, ${RUNS} runs per transport, node ${process.version}\n`);
+const wsRuns = [...results].find(([variant]) => variant.transport === 'ws')?.[1];
+console.log(`N=${N}, concurrency ${CONCURRENCY}, ${RUNS} runs per variant (interleaved), node ${process.version}\n`);
 console.log(
-  '| transport | server CPU ms / subscribe (median) | min–max | × graphql-ws | probe CPU ms / subscribe | burst wall ms (median) |',
+  '| variant | server CPU ms / subscribe (median) | min–max | × graphql-ws (median of per-round ratios) | took the fast path | probe CPU ms / subscribe | burst wall ms (median) |',
 );
-console.log('|---|--:|--:|--:|--:|--:|');
-for (const [transport, runs] of results) {
+console.log('|---|--:|--:|--:|--:|--:|--:|');
+for (const [variant, runs] of results) {
   const server = runs.map((r) => r.serverMsPerSub);
-  const ratio = Number.isNaN(wsMedian) ? '–' : (median(server) / wsMedian).toFixed(2);
+  const ratios = wsRuns === undefined ? [] : runs.map((r, i) => r.serverMsPerSub / (wsRuns[i]?.serverMsPerSub ?? Number.NaN));
+  const ratio = ratios.length === 0 ? '–' : median(ratios).toFixed(2);
   console.log(
-    `| ${transport} | ${fmt(median(server))} | ${fmt(Math.min(...server))}–${fmt(Math.max(...server))} | ${ratio} | ${fmt(median(runs.map((r) => r.clientMsPerSub)))} | ${median(runs.map((r) => r.wallMs))} |`,
+    `| ${variant.label} | ${fmt(median(server))} | ${fmt(Math.min(...server))}–${fmt(Math.max(...server))} | ${ratio} | ${median(runs.map((r) => r.joined))} / ${N} | ${fmt(median(runs.map((r) => r.clientMsPerSub)))} | ${median(runs.map((r) => r.wallMs))} |`,
   );
 }
 process.exit(0);

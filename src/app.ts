@@ -56,6 +56,8 @@ export interface AppOptions {
   readonly instruments?: Partial<Omit<InstrumentRegistryOptions, 'logger' | 'now'>>;
   /** Share one execution among identical graphql-ws subscriptions (default true). */
   readonly sharedSubscriptions?: boolean;
+  /** The HTTP subscriptions' fast path (default on; `false` sends every request through yoga, for comparisons). */
+  readonly httpFastPath?: boolean;
   /** More yoga/envelop plugins, after the gateway's own (they apply to every transport). */
   readonly plugins?: readonly Plugin[];
   /** graphql-ws keepalive period (default WS_KEEPALIVE_MS; shorter in tests). */
@@ -167,6 +169,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     access,
     ...(config.corsOrigins === undefined ? {} : { corsOrigins: config.corsOrigins }),
     ...(options.sharedSubscriptions === undefined ? {} : { sharedSubscriptions: options.sharedSubscriptions }),
+    ...(options.httpFastPath === undefined ? {} : { httpFastPath: options.httpFastPath }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
     ...(options.wsKeepAliveMs === undefined ? {} : { wsKeepAliveMs: options.wsKeepAliveMs }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),

@@ -7,15 +7,13 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, post, writeTempFile } from './helpers/access.ts';
+import { bearer, jwtGateway, post, signToken, TEST_AUDIENCE as AUDIENCE, TEST_ISSUER as ISSUER } from './helpers/access.ts';
 import { disposeAll, onDispose, startTestGateway } from './helpers/gateway.ts';
 import { closeRawClients, closedWithin, RawClient } from './helpers/graphql-ws-raw.ts';
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
-const ISSUER = 'https://issuer.test';
-const AUDIENCE = 'coincall-gateway';
 const STATUS = { query: '{ status { mode } }' };
 
 afterEach(async () => {
@@ -23,24 +21,9 @@ afterEach(async () => {
   await disposeAll();
 });
 
-async function token(privateKey: CryptoKey, claims: { sub?: string; scope?: string; exp?: number; aud?: string; kid?: string } = {}) {
-  const jwt = new SignJWT({ scope: claims.scope ?? 'public' })
-    .setProtectedHeader({ alg: 'RS256', ...(claims.kid === undefined ? {} : { kid: claims.kid }) })
-    .setSubject(claims.sub ?? 'partner-jwt')
-    .setIssuer(ISSUER)
-    .setAudience(claims.aud ?? AUDIENCE)
-    .setIssuedAt();
-  return jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600).sign(privateKey);
-}
+const token = signToken;
 
-async function pemGateway() {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const publicKeyFile = writeTempFile('jwt.pem', await exportSPKI(publicKey));
-  const gateway = await startTestGateway({
-    config: { access: { mode: 'jwt', jwt: { publicKeyFile, issuer: ISSUER, audience: AUDIENCE } } },
-  });
-  return { gateway, privateKey };
-}
+const pemGateway = jwtGateway;
 
 describe('GATEWAY_AUTH=jwt with a PEM public key', () => {
   it('answers a valid token and refuses a wrong audience, a foreign signer and an expired token', async () => {

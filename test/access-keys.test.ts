@@ -3,13 +3,18 @@
  * (HTTP, SSE, the WebSocket upgrade) or `connectionParams.authorization`
  * (graphql-ws). Without one, or with an unknown one: HTTP 401
  * `UNAUTHENTICATED`, graphql-ws closes with 4403 and a reason. Refusals are
- * counted by reason, connections by key id; the key never reaches a log.
+ * counted by reason, connections by key id; each connection, subscription
+ * and refusal is logged at debug with its transport, address and key id; the
+ * key never reaches a log. GraphiQL's headers pane says where the key goes.
  */
 import { createClient } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GATEWAY_KEY_PLACEHOLDER } from '../src/server/graphiql/graphiql.ts';
 import { bearer, post, webSocketWithHeaders, writeKeysFile } from './helpers/access.ts';
-import { disposeAll, sse, startTestGateway, take, wsClient, onDispose } from './helpers/gateway.ts';
+import { disposeAll, sse, startTestGateway, take, waitFor, wsClient, onDispose } from './helpers/gateway.ts';
+import { pageOptions } from './helpers/graphiql-options.ts';
 import { closeRawClients, closedWithin, RawClient } from './helpers/graphql-ws-raw.ts';
+import { openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
 const KEY_A = 'ka_7QpL0vS2mN4xR8tY1wZ3cB6dF9gH5jK';
@@ -105,6 +110,34 @@ describe('GATEWAY_AUTH=keys over graphql-ws', () => {
   });
 });
 
+describe('debug log lines of access', () => {
+  it('name the transport, address and key id of each connection and subscription, and of a refusal, never the key', async () => {
+    const gateway = await keysGateway();
+    const client = await RawClient.ready(gateway.wsUrl, { authorization: `Bearer ${KEY_A}` });
+    client.subscribe('1', PRICE.query);
+    await client.waitFor((m) => m.id === '1' && m.type === 'next');
+    const stream = await openHttpStream(gateway.url, SSE_ACCEPT, PRICE, bearer(KEY_A));
+    await waitFor(() => stream.text().includes('event: next'), 'the SSE stream');
+    await post(gateway.url, { query: '{ status { mode } }' }, bearer(`${KEY_A}x`));
+    const debug = (msg: string) => gateway.logs.lines.filter((l) => l.level === 'debug' && l.msg === msg).map((l) => l.obj);
+    const a = { address: '127.0.0.1', client: 'partner-a' };
+    expect(debug('connection opened')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ transport: 'ws', ...a }), expect.objectContaining({ transport: 'sse', ...a })]),
+    );
+    expect(debug('subscription started')).toContainEqual(expect.objectContaining({ transport: 'ws', ...a, operation: '1' }));
+    expect(debug('access refused')).toContainEqual(expect.objectContaining({ transport: 'http', address: '127.0.0.1', reason: 'unknown' }));
+    client.send({ id: '1', type: 'complete' });
+    stream.close();
+    client.close();
+    await waitFor(() => debug('connection closed').length >= 2, 'the connections closed');
+    expect(debug('subscription ended')).toContainEqual(expect.objectContaining({ transport: 'ws', ...a, operation: '1' }));
+    expect(debug('connection closed')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ transport: 'ws', ...a }), expect.objectContaining({ transport: 'sse', ...a })]),
+    );
+    expect(gateway.logs.text()).not.toContain(KEY_A);
+  });
+});
+
 describe('GATEWAY_AUTH=none', () => {
   it('says at start that the gateway is open, and counts connections as anonymous', async () => {
     const gateway = await startTestGateway();
@@ -117,11 +150,17 @@ describe('GATEWAY_AUTH=none', () => {
 });
 
 describe('GraphiQL with GATEWAY_AUTH on', () => {
-  it('serves the page without a key, its headers prefilled with where the key goes', async () => {
+  it('serves the page without a key, the headers pane of every tab prefilled with where the key goes', async () => {
     const gateway = await keysGateway();
     const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('your gateway key (GATEWAY_AUTH is on): replace this text with it');
+    const options = pageOptions(await page.text());
+    const placeholder = { Authorization: GATEWAY_KEY_PLACEHOLDER };
+    expect(GATEWAY_KEY_PLACEHOLDER).toMatch(/^Bearer <your gateway key \(GATEWAY_AUTH is on\): replace this text with it>$/);
+    expect(JSON.parse(options.initialHeaders ?? 'null')).toMatchObject(placeholder);
+    expect(JSON.parse(options.defaultHeaders ?? 'null')).toMatchObject(placeholder);
+    expect(options.defaultTabs?.length).toBeGreaterThan(1);
+    for (const tab of options.defaultTabs ?? []) expect(JSON.parse(tab.headers ?? 'null')).toMatchObject(placeholder);
   });
 
   it('is not served with GRAPHIQL=off', async () => {

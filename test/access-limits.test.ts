@@ -1,23 +1,29 @@
 /**
  * Per-key limits over all of a key's connections (graphql-ws sockets, SSE
- * streams): maxConnections, maxSubscriptions, `LIMIT_EXCEEDED` naming the key
- * id and never the key. The keys file changing under a running gateway: a
- * removed key ends its connections (4403 "key revoked") within 5 s, a broken
- * file keeps the keys in force and says so; SIGHUP's reload (App.reloadAccess)
- * applies at once.
+ * and multipart streams): maxConnections, maxSubscriptions and the key's
+ * share of new upstream topics per second, each `LIMIT_EXCEEDED` naming the
+ * key id and never the key. The keys file changing under a running gateway:
+ * a removed key ends its connections (4403 "key revoked"; streams in band,
+ * see access-stream-end) within 5 s, a broken file keeps the keys in force
+ * and says so; SIGHUP's reload (App.reloadAccess) applies at once.
  */
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
 import { bearer, keysFileText, post, writeKeysFile, type TestKey } from './helpers/access.ts';
 import { disposeAll, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
-import { closeRawClients, closedWithin, RawClient } from './helpers/graphql-ws-raw.ts';
-import { openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
+import { closeRawClients, closedWithin, RawClient, type Message } from './helpers/graphql-ws-raw.ts';
+import { MULTIPART_ACCEPT, openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
 import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
 const KEY_A = 'kl_partner_a_0123456789abcdefghijk';
 const KEY_B = 'kl_partner_b_0123456789abcdefghijk';
 const PRICE = 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }';
 const KLINE = 'subscription { futuresKline(symbol: "BTCUSD", period: M1) { close } }';
+const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
+/** A new upstream topic each: a kline of its own symbol and period. */
+const klineTopic = (i: number) =>
+  `subscription { futuresKline(symbol: "${i < PERIODS.length ? 'BTCUSD' : 'ETHUSD'}", period: ${PERIODS[i % PERIODS.length]}) { close } }`;
 
 afterEach(async () => {
   await closeRawClients();
@@ -57,6 +63,25 @@ describe('maxConnections of a key', () => {
   });
 });
 
+describe('maxConnections of a key over HTTP streams', () => {
+  it('refuses an SSE or multipart stream beyond it in band with LIMIT_EXCEEDED naming the key id', async () => {
+    const { gateway } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxConnections: 1 }]);
+    const open = await openHttpStream(gateway.url, SSE_ACCEPT, { query: PRICE }, bearer(KEY_A));
+    await waitFor(() => open.text().includes('event: next'), 'the SSE stream');
+    const expected = {
+      message: 'Too many connections for key partner-a: its limit is 1 (maxConnections). Close one before opening another.',
+      extensions: { code: 'LIMIT_EXCEEDED' },
+    };
+    for (const accept of [SSE_ACCEPT, MULTIPART_ACCEPT]) {
+      const refused = await openHttpStream(gateway.url, accept, { query: PRICE }, bearer(KEY_A));
+      await waitFor(() => refused.ended(), `the refused ${accept} answer`);
+      expect(refused.text()).toContain(JSON.stringify(expected));
+      expect(refused.text()).not.toContain(KEY_A);
+    }
+    open.close();
+  });
+});
+
 describe('maxSubscriptions of a key', () => {
   it('refuses a subscription beyond it, over all its sockets, in band and naming the key id', async () => {
     const { gateway } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 2 }]);
@@ -86,6 +111,41 @@ describe('maxSubscriptions of a key', () => {
   });
 });
 
+describe("a key's share of new upstream topics per second", () => {
+  it('refuses key A over its share (over all its sockets) naming A, while key B opens a new topic in the same second', async () => {
+    const keysFile = writeKeysFile([
+      { id: 'partner-a', key: KEY_A },
+      { id: 'partner-b', key: KEY_B },
+    ]);
+    // One new topic a second, five back to back: a key's share, whatever its connections.
+    const limits = { ...DEFAULT_LIMITS, maxNewTopicsPerSecondPerClient: 1 };
+    const gateway = await startTestGateway({ config: { access: { mode: 'keys', keysFile }, limits } });
+    const sockets = [await RawClient.ready(gateway.wsUrl, auth(KEY_A)), await RawClient.ready(gateway.wsUrl, auth(KEY_A))];
+    const other = await RawClient.ready(gateway.wsUrl, auth(KEY_B));
+    // Twelve new topics at once: more than the burst of five even if they took seven seconds to arrive.
+    for (let i = 0; i < 12; i++) sockets[i % 2]?.subscribe(`a${i}`, klineTopic(i));
+    // The refusal comes as an `error` message or a `next` with errors, whichever way the execution answered.
+    const errorsOf = (m: Message): unknown =>
+      m.type === 'error' ? m.payload : m.type === 'next' ? (m.payload as { errors?: unknown } | undefined)?.errors : undefined;
+    const refusalOf = () => sockets.flatMap((socket) => socket.messages).find((m) => errorsOf(m) !== undefined);
+    await waitFor(() => refusalOf() !== undefined, 'a refusal of key A');
+    const refusal = refusalOf();
+    other.subscribe('b', 'subscription { futuresKline(symbol: "ETHUSD", period: QUARTER) { close } }');
+    const admitted = await other.waitFor((m) => m.id === 'b' && (m.type === 'next' || m.type === 'error'));
+    expect(refusal === undefined ? undefined : errorsOf(refusal)).toMatchObject([
+      {
+        message:
+          "Key partner-a opens new upstream subscriptions faster than its share of 1 per second (MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT, counted over all of the key's connections); wait a moment before subscribing to more.",
+        extensions: { code: 'LIMIT_EXCEEDED' },
+      },
+    ]);
+    expect(JSON.stringify(refusal)).not.toContain(KEY_A);
+    expect(admitted.type).toBe('next');
+    expect(errorsOf(admitted)).toBeUndefined();
+    for (const socket of sockets) expect(socket.isOpen).toBe(true);
+  });
+});
+
 describe('the keys file changing', () => {
   it('ends the sockets and streams of a removed key within 5 s with 4403 "key revoked"', async () => {
     const { gateway, keysFile } = await gatewayWith([
@@ -101,7 +161,7 @@ describe('the keys file changing', () => {
     const closed = await closedWithin(revoked, 5_000);
     expect(closed).toEqual({ code: 4403, reason: 'key revoked' });
     expect(Date.now() - started).toBeLessThan(5_000);
-    // The stream is cut (no graceful end): it no longer counts as a connection of the key.
+    // The stream has ended (in band: access-stream-end): it no longer counts as a connection of the key.
     const connectionsOfA = async () =>
       sumOf((await scrapeMetrics(gateway.port)).samples, 'coincall_gateway_client_connections', { client: 'partner-a' });
     await expect.poll(connectionsOfA, { timeout: 5_000 - (Date.now() - started), interval: 50 }).toBe(0);

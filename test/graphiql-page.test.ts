@@ -22,6 +22,7 @@ import {
 import { DEMO_ACCOUNT, startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { underlyingSpec } from '../src/simulator/instrument-specs.ts';
 import { DEMO_CREDENTIAL, disposeAll, sse, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { pageOptions } from './helpers/graphiql-options.ts';
 
 const schema = gatewaySchema();
 const OPERATIONS = loadExampleOperations(new URL('../schema/operations/', import.meta.url));
@@ -35,18 +36,6 @@ const PAGE_MAX_BYTES = 64 * 1024;
 const CDN = /unpkg\.com|jsdelivr\.net|cdnjs\.|esm\.sh|fonts\.googleapis/;
 /** An element that fetches from elsewhere: `<script src="http…">`, `<link href="//…">`. */
 const EXTERNAL_ASSET = /<(script|link|img)\b[^>]*\b(src|href)=["']?(https?:)?\/\//i;
-
-/** The options yoga's page hands to GraphiQL (the JSON after `querySelector('#root'),`). */
-function pageOptions(html: string): GraphiQLPageOptions {
-  const marker = "window.document.querySelector('#root'),";
-  const start = html.lastIndexOf(marker);
-  if (start < 0) throw new Error('no GraphiQL bootstrap in the page');
-  const json = html
-    .slice(start + marker.length, html.indexOf('\n', html.indexOf('{', start)))
-    .trim()
-    .replace(/,$/, '');
-  return JSON.parse(json) as GraphiQLPageOptions;
-}
 
 async function fetchPage(url: string): Promise<{ status: number; html: string }> {
   const res = await fetch(url, { headers: { accept: 'text/html' } });

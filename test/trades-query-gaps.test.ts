@@ -4,8 +4,10 @@
  * gateway resubscribed) says so in band: the page's trades in `data`, and in
  * `errors` a `STREAM_INTERRUPTED` at the field's path with the gap's
  * `reason`, `since` and `until`. A gap after a full page belongs to the next
- * page; a page that does not reach a gap says nothing. Over the scripted
- * stand-in exchange, through the whole gateway.
+ * page; a page that does not reach a gap says nothing. A cursor older than
+ * the window fails the query with `STREAM_INTERRUPTED` (`CURSOR_EXPIRED`)
+ * dated from the cursor's trade to the oldest retained one. Over the
+ * scripted stand-in exchange, through the whole gateway.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -31,7 +33,9 @@ interface Row {
   readonly cursor: string;
 }
 
-async function gatewayOnFake(): Promise<{ gateway: TestGateway; exchange: FakeExchange }> {
+async function gatewayOnFake(
+  upstream: { resumeMaxEventsPerTopic?: number } = {},
+): Promise<{ gateway: TestGateway; exchange: FakeExchange }> {
   const exchange = await startFakeExchange({ replayOnSubscribe: 0 });
   onDispose(() => exchange.close());
   const gateway = await startTestGateway({
@@ -42,6 +46,7 @@ async function gatewayOnFake(): Promise<{ gateway: TestGateway; exchange: FakeEx
       apiKey: 'server-key',
       apiSecret: 'server-secret',
     },
+    upstream,
   });
   return { gateway, exchange };
 }
@@ -129,5 +134,39 @@ describe('a trades Query twin page with after', () => {
     const page = await queryTrades(gateway, `, after: "${cursorOf(3)}"`);
     expect(page.prices?.map((p) => p - base)).toEqual([60_004]);
     expect(page.errors).toEqual([]);
+  });
+});
+
+describe('a trades Query twin with an after older than the window', () => {
+  it('fails with STREAM_INTERRUPTED (CURSOR_EXPIRED), since the cursor’s trade, until the oldest retained one', async () => {
+    const { gateway, exchange } = await gatewayOnFake({ resumeMaxEventsPerTopic: 100 });
+    const results: Row[] = [];
+    wsClient(gateway.wsUrl).subscribe(
+      { query: 'subscription { futuresTrades(symbol: "BTCUSD") { price cursor } }' },
+      {
+        next: (r) => void results.push(...((r.data as { futuresTrades?: Row[] } | null | undefined)?.futuresTrades ?? [])),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    await waitFor(() => live(exchange), 'the trades topic live upstream');
+    const first = seq + 1;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1));
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(150));
+    await waitFor(() => results.length >= 151, 'all 151 trades');
+    const old = results.find((r) => Number(r.price) === 60_000 + first);
+    const page = await queryTrades(gateway, `, after: "${old?.cursor ?? ''}"`);
+    expect(page.prices).toBeNull();
+    expect(page.errors).toEqual([
+      expect.objectContaining({
+        extensions: {
+          code: 'STREAM_INTERRUPTED',
+          reason: 'CURSOR_EXPIRED',
+          since: new Date(1_700_000_000_000 + first).toISOString(),
+          // 151 trades, 100 retained: the oldest retained is the 52nd.
+          until: new Date(1_700_000_000_000 + first + 51).toISOString(),
+        },
+      }),
+    ]);
   });
 });

@@ -58,7 +58,10 @@ function heldMultiplexer(options: { readonly staleCheckMs?: number } = {}) {
   const join = (channel: AnyChannel, args: unknown, client: string) => mux.join(channel, args, listener(), { client });
   const ack = (dataType: string, payload: unknown, ok = true, message?: string) =>
     mux.handleFrame({ kind: 'ack', action: 'SUBSCRIBE', dataType, payload, ok, message }, Date.now());
-  return { mux, sent, write, join, ack, clock, held };
+  /** The exchange answers an unsubscribe. */
+  const unsubscribed = (dataType: string, payload: unknown) =>
+    mux.handleFrame({ kind: 'ack', action: 'UNSUBSCRIBE', dataType, payload, ok: true, message: undefined }, Date.now());
+  return { mux, sent, write, join, ack, unsubscribed, clock, held };
 }
 
 describe('fair turns across clients', () => {
@@ -144,14 +147,18 @@ describe('a stale topic\u2019s resubscribe', () => {
   }
   const bookActions = (sent: readonly Sent[]) => sent.filter((r) => r.dataType === 'orderBook').map((r) => r.action);
 
-  it('waits its turn like any request (one in the pacer at a time), then goes out as unsubscribe and subscribe', async () => {
-    const { sent, write, held } = await staleBookBehindAFlood();
+  it('waits its turn like any request (one in the pacer at a time), then goes out as unsubscribe and, once that is answered, subscribe', async () => {
+    const { sent, write, held, unsubscribed } = await staleBookBehindAFlood();
     // The pacer holds one flood request; the resubscribe has not jumped the line.
     expect(held).toHaveLength(1);
     expect(bookActions(sent)).toEqual(['subscribe']);
     // Round robin: after the flood request in the pacer and the flood lane's next, the unsubscribes' lane.
     await write(2);
     expect(sent.at(-1)).toMatchObject({ action: 'unSubscribe', dataType: 'orderBook' });
+    // The subscribe never overtakes the unanswered unsubscribe (unsubscribe-tracker.ts).
+    await write();
+    expect(bookActions(sent)).toEqual(['subscribe', 'unSubscribe']);
+    unsubscribed('orderBook', { symbol: 'BTCUSD' });
     await write();
     expect(bookActions(sent)).toEqual(['subscribe', 'unSubscribe', 'subscribe']);
     expect(sent.filter((r) => r.dataType === 'kline')).toHaveLength(20);

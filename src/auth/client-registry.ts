@@ -8,7 +8,7 @@
  */
 import type { Principal } from './principal.ts';
 
-/** How a registered connection is ended (a graphql-ws socket closes with 4403 and the reason; a stream is cut). */
+/** How a registered connection is ended (a graphql-ws socket closes with 4403 and the reason; an SSE or multipart stream ends in band with an UNAUTHENTICATED error). */
 export type EndConnection = (reason: string) => void;
 
 export type Admitted = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly message: string };

@@ -157,7 +157,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     min: 1,
     max: 10_000,
     meaning:
-      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; past it: `LIMIT_EXCEEDED`.',
+      'New upstream topics (subscriptions or Query twins no other client holds yet) one graphql-ws connection, or one client address over HTTP, may open per second, five seconds of it back to back, so that no client fills the shared upstream queue; with GATEWAY_AUTH on, one gateway key over all its connections instead. Past it: `LIMIT_EXCEEDED` (naming the key id).',
   },
   querySnapshotTimeoutMs: {
     env: 'QUERY_SNAPSHOT_TIMEOUT_MS',

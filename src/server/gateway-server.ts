@@ -68,6 +68,12 @@ export interface GatewayServerOptions extends Omit<YogaSetup, 'limits' | 'metric
    * standard path (used to prove both are byte-identical).
    */
   readonly sharedSubscriptions?: boolean;
+  /**
+   * SSE and multipart subscriptions identical to a running one join it
+   * without yoga's pipeline (`fast-subscribe.ts`; default). `false` sends
+   * them through yoga (used to compare the two).
+   */
+  readonly httpFastPath?: boolean;
   /** TRUST_PROXY: proxies (CIDR list, validated by `config.ts`) whose `X-Forwarded-For` is believed; default none. */
   readonly trustProxy?: readonly string[];
   /** The HTTP server's timeouts; default `DEFAULT_HTTP_TIMEOUTS` (shorter ones in tests). */
@@ -123,7 +129,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     trusted: options.trustProxy === undefined ? NO_TRUSTED_PROXIES : trustedProxies(options.trustProxy),
   };
   const access = new AccessControl(options.access ?? {}, options.schema, options.logger.child({ component: 'access' }), limits.maxTokens);
-  const { metrics: _metrics, access: _access, ...setup } = options;
+  const { metrics: _metrics, access: _access, httpFastPath: _fast, ...setup } = options;
   // Streams meet the connection caps once they are known to be subscriptions (a plain query never counts).
   const streams = useStreamAdmission({ gate: connections, proxied, maxTokens: limits.maxTokens });
   const shared = options.sharedSubscriptions !== false;
@@ -143,7 +149,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
 
   // HTTP subscriptions joining a running group skip yoga's pipeline (`fast-subscribe.ts`); access checks stay with yoga.
   const fast =
-    shared && !access.active
+    shared && options.httpFastPath !== false && !access.active
       ? createFastSubscribe({
           schema: options.schema,
           fanout,

@@ -1,15 +1,17 @@
 /**
  * Helpers for the access tests: a keys file in a temporary directory (its
- * keys' hashes only, as `npm run keys` writes it), HTTP POSTs with an
- * `Authorization` header, and graphql-ws sockets whose upgrade carries one.
+ * keys' hashes only, as `npm run keys` writes it), JWTs signed with a key
+ * the test made, HTTP POSTs with an `Authorization` header, and graphql-ws
+ * sockets whose upgrade carries one.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import WebSocket from 'ws';
 import { sha256Hex } from '../../src/auth/keys-file.ts';
 import type { Scope } from '../../src/auth/principal.ts';
-import { onDispose } from './gateway.ts';
+import { onDispose, startTestGateway, type TestGateway } from './gateway.ts';
 
 export interface TestKey {
   readonly id: string;
@@ -71,4 +73,38 @@ export function webSocketWithHeaders(headers: Record<string, string>): unknown {
       super(address, protocols, { headers });
     }
   };
+}
+
+/** The issuer and audience the JWT tests configure. */
+export const TEST_ISSUER = 'https://issuer.test';
+export const TEST_AUDIENCE = 'coincall-gateway';
+
+export interface TestClaims {
+  readonly sub?: string;
+  readonly scope?: string;
+  /** Seconds since the epoch; default ten minutes from now. */
+  readonly exp?: number;
+  readonly aud?: string;
+  readonly kid?: string;
+}
+
+/** A JWT signed (RS256) with `privateKey`: subject `partner-jwt`, scope `public`, TEST_ISSUER and TEST_AUDIENCE unless told. */
+export async function signToken(privateKey: CryptoKey, claims: TestClaims = {}): Promise<string> {
+  const jwt = new SignJWT({ scope: claims.scope ?? 'public' })
+    .setProtectedHeader({ alg: 'RS256', ...(claims.kid === undefined ? {} : { kid: claims.kid }) })
+    .setSubject(claims.sub ?? 'partner-jwt')
+    .setIssuer(TEST_ISSUER)
+    .setAudience(claims.aud ?? TEST_AUDIENCE)
+    .setIssuedAt();
+  return jwt.setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 600).sign(privateKey);
+}
+
+/** A gateway with GATEWAY_AUTH=jwt against a PEM public key the test made, and the private key that signs its tokens. */
+export async function jwtGateway(): Promise<{ readonly gateway: TestGateway; readonly privateKey: CryptoKey }> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const publicKeyFile = writeTempFile('jwt.pem', await exportSPKI(publicKey));
+  const gateway = await startTestGateway({
+    config: { access: { mode: 'jwt', jwt: { publicKeyFile, issuer: TEST_ISSUER, audience: TEST_AUDIENCE } } },
+  });
+  return { gateway, privateKey };
 }

@@ -2,7 +2,8 @@
  * A raw HTTP subscription stream for tests that read bytes: POSTs an
  * operation with an `Accept` header, keeps the body as it arrives, and can
  * stop reading (the socket's receive buffer fills, as with a stalled
- * client), resume, or hang up.
+ * client), resume, or hang up; and readers of the events and parts that
+ * have fully arrived.
  */
 import { request, type IncomingMessage } from 'node:http';
 
@@ -79,4 +80,30 @@ export function multipartPayloads(text: string): string[] {
     .slice(0, -1)
     .filter((partText) => partText.startsWith(head))
     .map((partText) => partText.slice(head.length, -1));
+}
+
+/** Every SSE event that has fully arrived in `text` (comments, the pings, left out): its type and data. */
+export function sseEvents(text: string): Array<{ readonly event: string; readonly data: string }> {
+  return text
+    .split('\n\n')
+    .slice(0, -1)
+    .filter((block) => block.startsWith('event: '))
+    .map((block) => {
+      const [eventLine = '', dataLine = ''] = block.split('\n');
+      return { event: eventLine.slice('event: '.length), data: dataLine.replace(/^data: ?/, '') };
+    });
+}
+
+/** The closing delimiter of a multipart body. */
+export const MULTIPART_END = '\r\n--graphql--\r\n';
+
+/** Every multipart part that has fully arrived in `text`, parsed (heartbeats `{}` and transport-level parts included). */
+export function multipartParts(text: string): unknown[] {
+  const headers = '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
+  // The body opens with a delimiter and each part ends with one: what follows the last is still arriving (or the end).
+  return text
+    .split('\r\n--graphql')
+    .slice(1, -1)
+    .filter((partText) => partText.startsWith(headers))
+    .map((partText): unknown => JSON.parse(partText.slice(headers.length)));
 }

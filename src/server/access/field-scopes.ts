@@ -41,7 +41,9 @@ function chargeToKey(context: unknown, principal: Principal): void {
   if (typeof context !== 'object' || context === null) return;
   const client: unknown = Reflect.get(context, 'client');
   const address: unknown = typeof client === 'object' && client !== null ? Reflect.get(client, 'address') : undefined;
-  Object.assign(context, { client: { id: keyClientId(principal.id), address: typeof address === 'string' ? address : undefined } });
+  Object.assign(context, {
+    client: { id: keyClientId(principal.id), keyId: principal.id, address: typeof address === 'string' ? address : undefined },
+  });
 }
 
 const isPlainResult = (value: unknown): value is ExecutionResult =>

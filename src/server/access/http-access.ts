@@ -7,18 +7,21 @@
  * the query (anything else refused unless the key has `any-document`),
  * introspection and a subscription's scope are checked, and a streaming
  * subscription counts as one connection and one subscription of its key
- * until its response closes (a revoked key or an expired token cuts it).
+ * until its response closes (a revoked key or an expired token ends it in
+ * band: a last `UNAUTHENTICATED` event or part, then the stream's end).
  * GraphiQL's page (a GET for HTML) is served without a key, unless GRAPHIQL=off.
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { ANONYMOUS, type Principal } from '../../auth/principal.ts';
+import { atDeadline } from '../../lib/deadline-timer.ts';
 import { limitExceededError } from '../../lib/errors.ts';
 import { clientAddress } from '../gates/client-address.ts';
 import { mayStream } from '../gates/request-gate.ts';
 import { GRAPHQL_PATH } from '../routes.ts';
 import { recordContextAccess } from './access-context.ts';
-import type { AccessControl } from './access-control.ts';
+import { TOKEN_EXPIRED, type AccessControl } from './access-control.ts';
+import { EndableStream, STREAM_END_GRACE_MS, StreamEnding } from './stream-ending.ts';
 
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -52,6 +55,8 @@ function withoutDocumentId<T extends object>(params: T): Omit<T, 'documentId'> {
 
 export function useHttpAccess(access: AccessControl): Plugin {
   const byRequest = new WeakMap<Request, Principal>();
+  // The streaming subscriptions held for their key, until their subscription starts.
+  const streams = new WeakMap<object, StreamEnding>();
   return {
     async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (url.pathname !== GRAPHQL_PATH) return;
@@ -91,8 +96,20 @@ export function useHttpAccess(access: AccessControl): Plugin {
       const res: unknown = Reflect.get(context, 'res');
       if (!(req instanceof IncomingMessage) || !(res instanceof ServerResponse)) return;
       if (!mayStream(req) || !access.isSubscription(checked.query, params.operationName)) return;
-      const refusal = holdStream(access, principal, req, res);
-      if (refusal !== undefined) setResult({ errors: [limitExceededError(refusal)] });
+      const held = holdStream(access, principal, req, res);
+      if (typeof held === 'string') setResult({ errors: [limitExceededError(held)] });
+      else streams.set(request, held);
+    },
+    onSubscribe({ args }) {
+      const context: unknown = args.contextValue;
+      const request: unknown = typeof context === 'object' && context !== null ? Reflect.get(context, 'request') : undefined;
+      const held = typeof request === 'object' && request !== null ? streams.get(request) : undefined;
+      if (held === undefined) return undefined;
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result)) setResult(new EndableStream(result[Symbol.asyncIterator](), held));
+        },
+      };
     },
     onContextBuilding({ context }) {
       if (!access.enabled) return;
@@ -105,26 +122,39 @@ export function useHttpAccess(access: AccessControl): Plugin {
   };
 }
 
-/** Counts a streaming subscription as a connection and a subscription of its key until the response closes; the refusal's message otherwise. */
-function holdStream(access: AccessControl, principal: Principal, req: IncomingMessage, res: ServerResponse): string | undefined {
+/**
+ * Counts a streaming subscription as a connection and a subscription of its
+ * key until the response closes; the refusal's message otherwise. A revoked
+ * key or an expired token ends it in band (`stream-ending.ts`), and cuts the
+ * response if it has not closed STREAM_END_GRACE_MS later.
+ */
+function holdStream(access: AccessControl, principal: Principal, req: IncomingMessage, res: ServerResponse): StreamEnding | string {
   const transport = /multipart\/(mixed|\*)/i.test(req.headers.accept ?? '') ? 'multipart' : 'sse';
-  const connection = access.registry.openConnection(principal, () => res.destroy());
+  const fields = { transport, address: clientAddress(req), client: principal.id };
+  const ending = new StreamEnding();
+  let grace: NodeJS.Timeout | undefined;
+  const end = (reason: string) => {
+    if (ending.ended || res.destroyed) return;
+    access.log('connection ending', { ...fields, reason });
+    ending.end(reason);
+    grace = setTimeout(() => res.destroy(), STREAM_END_GRACE_MS);
+    grace.unref();
+  };
+  const connection = access.registry.openConnection(principal, end);
   if (!connection.ok) return connection.message;
   const subscription = access.registry.openSubscription(principal);
   if (!subscription.ok) {
     connection.release();
     return subscription.message;
   }
-  const fields = { transport, address: clientAddress(req), client: principal.id };
   access.log('connection opened', fields);
-  const expiry =
-    principal.expiresAt === undefined ? undefined : setTimeout(() => res.destroy(), Math.max(0, principal.expiresAt - Date.now()));
-  expiry?.unref();
+  const expiry = principal.expiresAt === undefined ? undefined : atDeadline(principal.expiresAt, () => end(TOKEN_EXPIRED));
   res.once('close', () => {
-    clearTimeout(expiry);
+    expiry?.clear();
+    clearTimeout(grace);
     subscription.release();
     connection.release();
     access.log('connection closed', fields);
   });
-  return undefined;
+  return ending;
 }

@@ -14,6 +14,7 @@
 import type { GraphQLError } from 'graphql';
 import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import { ANONYMOUS, type Principal, type RefusalReason } from '../../auth/principal.ts';
+import { atDeadline, type DeadlineTimer } from '../../lib/deadline-timer.ts';
 import { CLOSE_CODES, limitExceededError } from '../../lib/errors.ts';
 import type { WsExtra } from '../graphql-ws/ws-adapter.ts';
 import { TOKEN_EXPIRED, type AccessControl } from './access-control.ts';
@@ -44,7 +45,7 @@ interface SocketAccess {
   readonly principal: Principal;
   readonly release: () => void;
   readonly operations: Map<string, () => void>;
-  readonly expiry: NodeJS.Timeout | undefined;
+  readonly expiry: DeadlineTimer | undefined;
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
@@ -72,7 +73,7 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
 
   const end = (state: SocketAccess | undefined) => {
     if (state === undefined) return;
-    clearTimeout(state.expiry);
+    state.expiry?.clear();
     for (const release of state.operations.values()) release();
     state.operations.clear();
     state.release();
@@ -104,8 +105,7 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
       const expiry =
         principal.expiresAt === undefined
           ? undefined
-          : setTimeout(() => socket.close(CLOSE_CODES.FORBIDDEN, TOKEN_EXPIRED), Math.max(0, principal.expiresAt - Date.now()));
-      expiry?.unref();
+          : atDeadline(principal.expiresAt, () => socket.close(CLOSE_CODES.FORBIDDEN, TOKEN_EXPIRED));
       const fields = { transport: 'ws', address: request.address, client: principal.id };
       sockets.set(socket, { principal, release: admitted.release, operations: new Map(), expiry, fields });
       access.log('connection opened', fields);

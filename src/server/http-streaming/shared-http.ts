@@ -20,6 +20,7 @@ import { credentialFromHeaders } from '../context.ts';
 import { MemberState } from '../fanout/fanout-member.ts';
 import type { Fanout, FanoutResult } from '../fanout/fanout-types.ts';
 import { deliveryOf, resumesFromCursor, shareKey } from '../fanout/share.ts';
+import { resultJson } from '../result-json.ts';
 import { rootFieldOf } from '../root-field.ts';
 import { acceptsMultipartSubscriptions } from './multipart.ts';
 import { Heartbeats, HTTP_TRANSPORTS, HttpSink, SSE_PING_MS, type HttpKind } from './http-sink.ts';
@@ -148,10 +149,19 @@ export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePi
       joined.delete(request);
       const transport = HTTP_TRANSPORTS[sink.kind];
       setResultProcessor((processed, fetchAPI) => {
-        // Yields nothing (the group writes to the sink) and ends when the member does: then the body ends.
+        // Yields nothing (the group writes to the sink) and ends when the member does: then the body ends. A
+        // stream the gateway ends (a revoked key) yields its last word first: it goes out, then the end.
         if (isAsyncIterable(processed)) {
+          const iterator = processed[Symbol.asyncIterator]();
           const finish = () => sink.finish();
-          processed[Symbol.asyncIterator]().next().then(finish, finish);
+          iterator.next().then((step) => {
+            if (step.done !== true) {
+              sink.write(transport.framing.head + resultJson(step.value) + transport.framing.tail);
+              // The stream's wrappers end with it (its count in the metrics).
+              void Promise.resolve(iterator.return?.()).catch(() => undefined);
+            }
+            finish();
+          }, finish);
         }
         sink.keepAlive();
         // yoga's Fetch API on Node takes a Node `Readable` as a body, and its server adapter pipes it into the response.

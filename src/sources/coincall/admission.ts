@@ -9,7 +9,8 @@
  *
  * - token buckets per key (a client address, a client), bounded;
  * - the per-client budget of new upstream topics
- *   (MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT), refused with LIMIT_EXCEEDED.
+ *   (MAX_NEW_TOPICS_PER_SECOND_PER_CLIENT), refused with LIMIT_EXCEEDED
+ *   (naming the key id when the client is a gateway key's share).
  *
  * All read time through an injectable clock; none owns a timer. The
  * bucket itself is the shared one of `lib/token-bucket.ts`.
@@ -120,13 +121,26 @@ export function createKeyedBuckets(options: KeyedBucketsOptions): KeyedBuckets {
 }
 
 /**
+ * The refusal of a client over its budget of new topics: a gateway key's
+ * (`keyId`, its share counted over all of the key's connections) names the
+ * key id, never the key.
+ */
+export function tooManyNewTopics(ratePerSecond: number, keyId: string | undefined): string {
+  const setting = LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env;
+  return keyId === undefined
+    ? `This client (a graphql-ws connection, or the address of HTTP requests) opens new upstream subscriptions faster than ${ratePerSecond} per second (${setting}); wait a moment before subscribing to more.`
+    : `Key ${keyId} opens new upstream subscriptions faster than its share of ${ratePerSecond} per second (${setting}, counted over all of the key's connections); wait a moment before subscribing to more.`;
+}
+
+/**
  * The per-client budget of new upstream topics: the returned function takes
- * one token of the client's bucket, or throws LIMIT_EXCEEDED naming the limit.
+ * one token of the client's bucket, or throws LIMIT_EXCEEDED naming the limit
+ * (and the key id of a gateway key's client).
  */
 export function createTopicBudget(options: {
   readonly ratePerSecond: number;
   readonly now: () => number;
-}): (client: { readonly id: string }) => void {
+}): (client: { readonly id: string; readonly keyId?: string }) => void {
   const { ratePerSecond } = options;
   const buckets = createKeyedBuckets({
     ratePerSecond,
@@ -135,9 +149,6 @@ export function createTopicBudget(options: {
     now: options.now,
   });
   return (client) => {
-    if (!buckets.tryTake(client.id))
-      throw limitExceeded(
-        `This client (a graphql-ws connection, or the address of HTTP requests) opens new upstream subscriptions faster than ${ratePerSecond} per second (${LIMIT_SETTINGS.maxNewTopicsPerSecondPerClient.env}); wait a moment before subscribing to more.`,
-      );
+    if (!buckets.tryTake(client.id)) throw limitExceeded(tooManyNewTopics(ratePerSecond, client.keyId));
   };
 }

@@ -39,6 +39,8 @@ const UNSUBSCRIBES = '\u0000unsubscribes';
 export interface ClientRef {
   readonly id: string;
   readonly address: string | undefined;
+  /** The gateway key id this client acts for (GATEWAY_AUTH): its refusals name it (never the key). */
+  readonly keyId?: string;
 }
 
 /** One request as written: its topics (several when batched) and the payload it carried. */
