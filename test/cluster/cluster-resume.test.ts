@@ -11,12 +11,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
+import { silentLogger, type Logger } from '../../src/lib/logger.ts';
 import { decodeCursor } from '../../src/hub/cursor.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+import { captureLogs, disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
 
 useOwnNatsServer();
 
@@ -38,6 +38,7 @@ const wireTrades = (count: number) =>
 interface Settings {
   readonly publishers?: number;
   readonly maxEvents?: number;
+  readonly logger?: Logger;
 }
 
 async function replica(exchange: FakeExchange, name: string, node: string, settings: Settings = {}): Promise<App> {
@@ -60,19 +61,19 @@ async function replica(exchange: FakeExchange, name: string, node: string, setti
         maxEventsPerTopic: settings.maxEvents ?? 1_000,
       },
     },
-    logger: silentLogger,
+    logger: settings.logger ?? silentLogger,
     upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
   });
   onDispose(() => app.close());
   return app;
 }
 
-async function cluster(settings: Settings = {}): Promise<{ exchange: FakeExchange; a: App; b: App }> {
+async function cluster(settings: Settings = {}, bSettings: Settings = settings): Promise<{ exchange: FakeExchange; a: App; b: App }> {
   const exchange = await startFakeExchange();
   onDispose(() => exchange.close());
   const name = uniqueClusterName();
   const a = await replica(exchange, name, 'a', settings);
-  const b = await replica(exchange, name, 'b', settings);
+  const b = await replica(exchange, name, 'b', bSettings);
   return { exchange, a, b };
 }
 
@@ -238,6 +239,28 @@ describe('cursors in a cluster (the stream is the window)', () => {
     const replayed = follow(b, before).got;
     await waitFor(() => replayed.trades.length >= 3, 'the replay across the gap', 10_000);
     expect(replayed.order).toEqual(['!UPSTREAM', ...atB.trades.slice(4).map((t) => t.id)]);
+  });
+
+  it("does not report a holder's upstream gap that the other publisher covered", async () => {
+    const logs = captureLogs();
+    const { exchange, a, b } = await cluster({ logger: logs.logger }, {});
+    follow(a);
+    await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
+    const atB = follow(b).got;
+    await waitFor(() => holding(exchange) === 2, 'B holding the trades upstream too', 10_000);
+    await following(exchange, atB);
+    // A's Coincall connection drops (A opened its connections first); B's stays and stores what is sent meanwhile.
+    const held = exchange.connections.filter((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));
+    held[0]?.socket.terminate();
+    const base = atB.trades.length;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => holding(exchange) === 2, 'A subscribed again', 10_000);
+    const judged = () => logs.lines.find((l) => l.msg === 'cluster holder: its upstream had a gap');
+    await waitFor(() => judged() !== undefined, "A's gap judged", 10_000);
+    expect(judged()?.obj).toMatchObject({ outcome: 'covered' });
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atB.trades.length >= base + 4, 'every trade at B', 10_000);
+    expect(atB.errors).toEqual([]);
   });
 
   it('answers the trades Query twins from the stream and pages them across replicas', async () => {
