@@ -5,15 +5,17 @@
  * resumes on the other with no trade lost or repeated under a steady flow; a
  * cursor past what the stream keeps gives CURSOR_EXPIRED, then what is kept;
  * a holder's own upstream gap reaches the other replica's client as
- * STREAM_INTERRUPTED (UPSTREAM) and is replayed at its place; the trades Query
- * twins answer from the stream and page across replicas.
+ * STREAM_INTERRUPTED (UPSTREAM) and is replayed at its place, while one the
+ * other publisher covered is not reported; the engine's own outage is marked
+ * (ENGINE) for a replay across it; the trades Query twins answer from the
+ * stream and page across replicas.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
 import { silentLogger, type Logger } from '../../src/lib/logger.ts';
 import { decodeCursor } from '../../src/hub/cursor.ts';
-import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
+import { natsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { captureLogs, disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
@@ -39,6 +41,7 @@ interface Settings {
   readonly publishers?: number;
   readonly maxEvents?: number;
   readonly logger?: Logger;
+  readonly natsUrl?: string;
 }
 
 async function replica(exchange: FakeExchange, name: string, node: string, settings: Settings = {}): Promise<App> {
@@ -52,7 +55,7 @@ async function replica(exchange: FakeExchange, name: string, node: string, setti
       apiKey: 'server-key',
       apiSecret: 'server-secret',
       cluster: {
-        natsUrl: natsUrl(),
+        natsUrl: settings.natsUrl ?? natsUrl(),
         name,
         nodeId: node,
         leaseTtlMs: 3_000,
@@ -261,6 +264,34 @@ describe('cursors in a cluster (the stream is the window)', () => {
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
     await waitFor(() => atB.trades.length >= base + 4, 'every trade at B', 10_000);
     expect(atB.errors).toEqual([]);
+  });
+
+  it('marks the time the engine itself was away in the stream (ENGINE), so a replay across it says so', async () => {
+    const nats = await startNatsServer();
+    const logs = captureLogs();
+    const exchange = await startFakeExchange();
+    onDispose(() => exchange.close());
+    const a = await replica(exchange, uniqueClusterName(), 'a', { natsUrl: nats.url, logger: logs.logger });
+    const atA = follow(a).got;
+    await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
+    await following(exchange, atA);
+    const before = atA.trades.at(-1)?.cursor;
+    await nats.kill();
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atA.trades.length >= 3, 'trades from the own upstream while the engine is away', 10_000);
+    await nats.start();
+    const back = () => logs.lines.find((l) => l.msg === 'cluster: back on the engine after serving alone');
+    await waitFor(() => back() !== undefined, 'A back on the engine', 20_000);
+    expect(back()?.obj).toMatchObject({ outcome: 'published' });
+    const base = atA.trades.length;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atA.trades.length >= base + 2, 'trades through the engine again', 10_000);
+    // Its own clients were served throughout: nothing said live.
+    expect(atA.errors).toEqual([]);
+
+    const replayed = follow(a, before).got;
+    await waitFor(() => replayed.trades.length >= 2, 'the replay across the outage', 10_000);
+    expect(replayed.order).toEqual(['!ENGINE', ...atA.trades.slice(base).map((t) => t.id)]);
   });
 
   it('answers the trades Query twins from the stream and pages them across replicas', async () => {
