@@ -150,6 +150,47 @@ describe('a plain shared subscription', () => {
   });
 });
 
+describe("a browser's cross-origin subscription on the fast path", () => {
+  const corsOf = (headers: HttpStream['headers']) =>
+    Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('access-control-') || name === 'vary'));
+
+  it.each([
+    ['CORS_ORIGINS=* (any origin, no credentials)', '*', 'https://app.example'],
+    ['an allowed origin of a list (with credentials)', ['https://app.example'], 'https://app.example'],
+    ['an origin the list does not allow (no CORS headers)', ['https://app.example'], 'https://other.example'],
+  ] as const)(
+    '%s: the same CORS headers as yoga gives the first subscriber',
+    async (_name, corsOrigins: '*' | readonly string[], origin) => {
+      const gateway = await startTestGateway({ config: { corsOrigins } });
+      const book = { query: BOOK, variables: { symbol: 'BTCUSD' } };
+      const first = await open(gateway, SSE_ACCEPT, book, { origin });
+      await waitFor(() => sseNexts(first.text()).length >= 1, 'the first book');
+      const joiner = await open(gateway, MULTIPART_ACCEPT, book, { origin });
+      expect(gateway.fastPath?.joined).toBe(1);
+      expect(corsOf(joiner.headers)).toEqual(corsOf(first.headers));
+      if (corsOrigins === '*' || corsOrigins.includes(origin)) expect(joiner.headers['access-control-allow-origin']).toBe(origin);
+      else expect(joiner.headers['access-control-allow-origin']).toBeUndefined();
+    },
+  );
+});
+
+describe('response headers', () => {
+  it("are each request's own: one response's CORS headers never reach a later subscriber's (yoga path or fast path)", async () => {
+    const gateway = await startTestGateway();
+    const book = { query: BOOK, variables: { symbol: 'BTCUSD' } };
+    const browser = await open(gateway, SSE_ACCEPT, book, { origin: 'https://app.example' });
+    expect(browser.headers['access-control-allow-origin']).toBe('https://app.example');
+    await waitFor(() => sseNexts(browser.text()).length >= 1, 'the first book');
+    const other = await open(gateway, SSE_ACCEPT, { query: BOOK, variables: { symbol: 'ETHUSD' } });
+    const joiner = await open(gateway, SSE_ACCEPT, book);
+    expect(gateway.fastPath?.joined).toBe(1);
+    for (const plain of [other, joiner]) {
+      expect(plain.status).toBe(200);
+      expect(Object.keys(plain.headers).filter((name) => name.startsWith('access-control-') || name === 'vary')).toEqual([]);
+    }
+  });
+});
+
 describe('the connection cap on the fast path', () => {
   it('refuses a joiner beyond MAX_CONNECTIONS with the 503 yoga gives any other stream, and it never joins', async () => {
     const gateway = await startTestGateway({ config: { limits: { ...DEFAULT_LIMITS, maxConnections: 2 } } });

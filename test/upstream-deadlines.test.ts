@@ -4,9 +4,11 @@
  * again after UPSTREAM_ACK_TIMEOUT_MS (logged, counted), an event stream that
  * was flowing says STREAM_INTERRUPTED once it is back, and `/ready` is not 200,
  * naming the topic, while a live topic stays unanswered past its deadline.
- * An unsubscribe has the same deadline: a new subscribe of its topic waits
- * for its answer, and one the exchange never sends holds it no longer than
- * UPSTREAM_ACK_TIMEOUT_MS (logged, counted), so a new subscriber gets data.
+ * An unsubscribe has the same deadline once the exchange has shown that it
+ * answers unsubscribes: a new subscribe of its topic waits for its answer, and
+ * one the exchange never sends holds it no longer than UPSTREAM_ACK_TIMEOUT_MS
+ * (logged, counted), so a new subscriber gets data. An exchange that never
+ * answers unsubscribes costs a resubscribe no wait at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
@@ -125,9 +127,47 @@ describe('after an exchange silence', () => {
 
 describe('an unsubscribe the exchange never answers', () => {
   const subscribes = (exchange: FakeExchange) => exchange.requests.filter((r) => r.action === 'subscribe').length;
+  type Upstream = Awaited<ReturnType<typeof startUpstreamOnFakeExchange>>['upstream'];
+
+  /** The exchange answers one unsubscribe (of ETHUSD), and the gateway has read that answer. */
+  async function unsubscribeAnswered(exchange: FakeExchange, upstream: Upstream): Promise<void> {
+    const eth = upstream.subscribe(index, index.parseArgs({ symbol: 'ETHUSD' }, Date.now()), undefined);
+    await eth.ready;
+    await eth.events.return();
+    await waitFor(() => exchange.requests.some((r) => r.action === 'unSubscribe'), 'the first unsubscribe written');
+    // A later round trip on the same socket: the unsubscribe's answer was read before this acknowledgement.
+    const sol = upstream.subscribe(index, index.parseArgs({ symbol: 'SOLUSD' }, Date.now()), undefined);
+    await sol.ready;
+    onDisposeReturn(sol.events);
+  }
+  const open: Sink<unknown>[] = [];
+  const onDisposeReturn = (events: Sink<unknown>) => open.push(events);
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((events) => events.return()));
+  });
+
+  it('costs a resubscribe no wait when the exchange answers no unsubscribe at all (its answers are inferred, not documented)', async () => {
+    const { exchange, upstream, logs } = await startUpstreamOnFakeExchange(
+      { reply: (request) => (request.action === 'unSubscribe' ? 'silence' : 'ack') },
+      { ...FAST, ackTimeoutMs: 20_000 },
+    );
+    const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await first.ready;
+    await first.events.return();
+    await waitFor(() => exchange.requests.some((r) => r.action === 'unSubscribe'), 'the unsubscribe written, never answered');
+    const before = subscribes(exchange);
+    const again = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
+    await waitFor(() => subscribes(exchange) > before, 'the new subscribe sent at once', 5_000);
+    exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '103' }]);
+    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '103' });
+    expect(upstream.status().unsubscribeTimeouts ?? []).toEqual([]);
+    expect(logs.text()).not.toContain('unanswered past UPSTREAM_ACK_TIMEOUT_MS');
+    await again.events.return();
+  });
 
   it('holds a new subscribe of its topic until the deadline at most, then takes it as closed (logged, counted) and serves the new subscriber', async () => {
     const { exchange, upstream, logs } = await startUpstreamOnFakeExchange({}, FAST);
+    await unsubscribeAnswered(exchange, upstream);
     const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     await first.ready;
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
@@ -161,11 +201,12 @@ describe('an unsubscribe the exchange never answers', () => {
       },
       { ...FAST, ackTimeoutMs: 20_000 },
     );
+    await unsubscribeAnswered(exchange, upstream);
     const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     await first.ready;
     held = true;
     await first.events.return();
-    await waitFor(() => exchange.requests.some((r) => r.action === 'unSubscribe'), 'the unsubscribe written, unanswered');
+    await waitFor(() => exchange.requests.filter((r) => r.action === 'unSubscribe').length === 2, 'the unsubscribe written, unanswered');
     const again = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     // The exchange answers the unsubscribe a moment later.
     await sleep(200);
@@ -173,8 +214,8 @@ describe('an unsubscribe the exchange never answers', () => {
     for (const c of exchange.connections)
       if (c.url.startsWith('/futures') && c.socket.readyState === c.socket.OPEN)
         c.socket.send(JSON.stringify({ action: 'UNSUBSCRIBE', dataType: 'spotPrice', payload: BTC, result: 'success' }));
-    await waitFor(() => subscribedAt.length === 2, 'the new subscribe');
-    expect(subscribedAt[1]).toBeGreaterThanOrEqual(answeredAt);
+    await waitFor(() => subscribedAt.length === 4, 'the new subscribe');
+    expect(subscribedAt[3]).toBeGreaterThanOrEqual(answeredAt);
 
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '102' }]);
     expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '102' });

@@ -138,6 +138,8 @@ describe('a stale topic\u2019s resubscribe', () => {
   /** A book answered by the exchange, then silent past its limit while a flood holds the pacer; resolves once the sweep resubscribed it. */
   async function staleBookBehindAFlood() {
     const held = heldMultiplexer({ staleCheckMs: 5 });
+    // This exchange answers unsubscribes (so the resubscribe's subscribe awaits that answer).
+    held.unsubscribed('orderBook', { symbol: 'ETHUSD' });
     const handle = held.join(book, bookArgs('BTCUSD'), 'a');
     await held.write();
     held.ack('orderBook', { symbol: 'BTCUSD' });

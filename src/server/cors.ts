@@ -34,13 +34,36 @@ const common = { methods: [...CORS_ALLOWED_METHODS], allowedHeaders: [...CORS_AL
 
 /** yoga's `cors` option for `origins`. */
 export function corsOption(origins: CorsOrigins): (request: Request) => CorsAnswer {
+  const answer = corsAnswers(origins);
+  return (request) => answer(request.headers.get('origin'));
+}
+
+/** What to answer a request from `origin` (null: no `Origin` header). */
+function corsAnswers(origins: CorsOrigins): (origin: string | null) => CorsAnswer {
   if (origins === '*') {
     const any: CorsAnswer = { ...common, origin: '*', credentials: false };
     return () => any;
   }
   const allowed = new Set(origins);
-  return (request) => {
-    const origin = request.headers.get('origin');
-    return origin !== null && allowed.has(origin) ? { ...common, origin: [origin], credentials: true } : false;
+  return (origin) => (origin !== null && allowed.has(origin) ? { ...common, origin: [origin], credentials: true } : false);
+}
+
+/**
+ * The CORS headers yoga's plugin (`@whatwg-node/server`'s `useCORS`) adds to
+ * an answer, for the answers `corsOption` gives: for paths that answer
+ * without yoga (the HTTP subscriptions' fast path). A test compares both.
+ */
+export function corsResponseHeaders(origins: CorsOrigins): (origin: string | undefined) => Readonly<Record<string, string>> {
+  const answer = corsAnswers(origins);
+  return (origin) => {
+    const chosen = origin === undefined ? false : answer(origin);
+    if (chosen === false || origin === undefined) return {};
+    const headers: Record<string, string> =
+      chosen.origin === '*' ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { 'access-control-allow-origin': origin };
+    headers['access-control-allow-methods'] = chosen.methods.join(', ');
+    headers['access-control-allow-headers'] = chosen.allowedHeaders.join(', ');
+    if (chosen.credentials) headers['access-control-allow-credentials'] = 'true';
+    headers['access-control-max-age'] = String(chosen.maxAge);
+    return headers;
   };
 }

@@ -157,6 +157,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
           proxied,
           multipartHeartbeatMs: options.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS,
           clientLog,
+          corsOrigins: options.corsOrigins ?? '*',
           ...(metrics === undefined ? {} : { metrics }),
         })
       : undefined;

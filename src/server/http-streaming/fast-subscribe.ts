@@ -9,11 +9,12 @@
  * same text passes the same way. Per request this path still takes the
  * connection caps (`admitLongLived`, a 503 as `stream-admission.ts` answers
  * it), the client log line and the live-subscriptions metric with its
- * transport label, and writes the headers and the group's bytes straight to
- * the response (`direct-sink.ts`).
+ * transport label, a browser's CORS headers (`cors.ts`, as yoga adds them),
+ * and writes the headers and the group's bytes straight to the response
+ * (`direct-sink.ts`).
  *
  * Everything else goes to yoga (`fallback`), unchanged: other paths and
- * methods, a browser's cross-origin request (CORS is yoga's), an `Accept`
+ * methods, an `Accept`
  * that names no stream or also HTML (GraphiQL), parameters beyond the plain
  * ones, a credential (private channels), the first subscriber of a group,
  * a group that ended meanwhile. It is only installed without access checks
@@ -24,8 +25,9 @@ import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { credentialFromHeaders } from '../context.ts';
 import { summarize, type ClientLog } from '../client-log.ts';
 import { clientAddress } from '../gates/client-address.ts';
-import type { ConnectionGate } from '../gates/connection-gate.ts';
-import { admitLongLived, refuseRequest, type ProxiedClients } from '../gates/request-gate.ts';
+import { refusalBody, type ConnectionGate } from '../gates/connection-gate.ts';
+import { corsResponseHeaders, type CorsOrigins } from '../cors.ts';
+import { admitLongLived, type ProxiedClients } from '../gates/request-gate.ts';
 import { MemberState } from '../fanout/fanout-member.ts';
 import type { Fanout, FanoutResult } from '../fanout/fanout-types.ts';
 import { shareKey } from '../fanout/share.ts';
@@ -46,6 +48,8 @@ export interface FastSubscribeSetup {
   readonly ssePingMs?: number;
   readonly metrics?: GatewayMetrics;
   readonly clientLog?: ClientLog;
+  /** CORS_ORIGINS: a browser's cross-origin request gets the headers yoga's CORS would add. */
+  readonly corsOrigins: CorsOrigins;
 }
 
 /** Serves a request on the fast path, or hands it to `fallback` (yoga) untouched (a POST's body kept on the request). */
@@ -74,7 +78,6 @@ function candidateKind(req: IncomingMessage): HttpKind | undefined {
   const url = req.url ?? '/';
   const at = url.indexOf('?');
   if ((at < 0 ? url : url.slice(0, at)) !== GRAPHQL_PATH) return undefined;
-  if (req.headers.origin !== undefined) return undefined;
   const accept = req.headers.accept ?? null;
   if (accept === null || /text\/html/i.test(accept)) return undefined;
   return httpKindOf(accept);
@@ -83,6 +86,7 @@ function candidateKind(req: IncomingMessage): HttpKind | undefined {
 export function createFastSubscribe(setup: FastSubscribeSetup): { readonly handle: FastSubscribe; readonly stats: FastSubscribeStats } {
   const { fanout, gate, proxied, metrics, clientLog } = setup;
   const stats: FastSubscribeStats = { joined: 0 };
+  const corsHeaders = corsResponseHeaders(setup.corsOrigins);
   const heartbeats: Record<HttpKind, Heartbeats> = {
     sse: new Heartbeats(setup.ssePingMs ?? SSE_PING_MS),
     multipart: new Heartbeats(setup.multipartHeartbeatMs),
@@ -107,10 +111,12 @@ export function createFastSubscribe(setup: FastSubscribeSetup): { readonly handl
     // `live` was found this tick, so `subscribe` joins it (it never starts a group from here).
     const member = await fanout.subscribe(args, key, live.delivery, { sink, framing: HTTP_TRANSPORTS[kind].framing }, () => NOT_JOINED);
     if (!(member instanceof MemberState)) return false;
+    const cors = corsHeaders(req.headers.origin);
     const admitted = admitLongLived(gate, req, proxied, kind);
     if (!admitted.admitted) {
       void member.return();
-      refuseRequest(res, 503, admitted.message);
+      // As `stream-admission.ts` answers it through yoga (whose CORS headers it gets).
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close', ...cors }).end(refusalBody(admitted.message));
       return true;
     }
     stats.joined++;
@@ -127,7 +133,7 @@ export function createFastSubscribe(setup: FastSubscribeSetup): { readonly handl
       void member.return();
     });
     clientLog?.operation(kind, clientAddress(req), summarize(live.document, live.operationName));
-    sink.start();
+    sink.start(cors);
     // Settles once the member is finished (its group ended, or it was too slow): then the body ends.
     void member.next().then(() => sink.finish());
     return true;

@@ -165,7 +165,8 @@ export function useSharedHttpSubscriptions({ fanout, multipartHeartbeatMs, ssePi
         }
         sink.keepAlive();
         // yoga's Fetch API on Node takes a Node `Readable` as a body, and its server adapter pipes it into the response.
-        return new fetchAPI.Response(sink as unknown as ReadableStream, { status: 200, headers: transport.headers });
+        // The headers are a copy: the ponyfill's `Headers` writes into its init object (CORS adds this request's).
+        return new fetchAPI.Response(sink as unknown as ReadableStream, { status: 200, headers: { ...transport.headers } });
       }, transport.mediaType);
     },
   };

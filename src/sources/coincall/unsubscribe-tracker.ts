@@ -10,6 +10,11 @@
  * the unsubscribe is taken as done (logged, counted) and the subscribe goes
  * out. A reconnect makes every unsubscribe moot (the new socket holds nothing),
  * and the reconnect subscribes every live topic again itself.
+ *
+ * The exchange's acknowledgements are inferred, not documented (see
+ * coincall-protocol.md): until it has answered one unsubscribe, nothing is held
+ * and a missing answer is not a fault (said once at info), so an exchange that
+ * never answers unsubscribes costs no resubscribe a deadline's wait.
  */
 import { tryCanonicalKey } from '../../lib/canonical.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -79,6 +84,13 @@ export function createUnsubscribeTracker({ logger, now, timeoutMs, onTimeout }: 
   const expire = (requestKey: string) => {
     const request = requests.get(requestKey);
     if (request === undefined) return;
+    if (!answers) {
+      if (!silenceSaid)
+        logger.info({ dataType: request.dataType }, 'upstream has not answered any unsubscribe; subscribes do not wait for their answers');
+      silenceSaid = true;
+      done(requestKey);
+      return;
+    }
     logger.warn(
       { dataType: request.dataType, topics: request.keys.length, unansweredMs: now() - request.since },
       'upstream left an unsubscribe unanswered past UPSTREAM_ACK_TIMEOUT_MS; taking its topics as closed',
@@ -95,6 +107,9 @@ export function createUnsubscribeTracker({ logger, now, timeoutMs, onTimeout }: 
 
   /** After close (shutdown's drain still writes unsubscribes): nothing is awaited any more. */
   let closed = false;
+  /** The exchange has answered an unsubscribe (it does answer them): only then are answers awaited. */
+  let answers = false;
+  let silenceSaid = false;
   const reset = () => {
     for (const request of requests.values()) clearTimeout(request.deadline);
     requests.clear();
@@ -119,6 +134,7 @@ export function createUnsubscribeTracker({ logger, now, timeoutMs, onTimeout }: 
     },
     handleAck(frame) {
       if (!/^unsubscribe$/i.test(frame.action)) return false;
+      answers = true;
       const echoed = tryCanonicalKey(frame.payload ?? null);
       const key = echoed === undefined ? undefined : ackKeyOf(frame.dataType, echoed);
       const requestKey = key !== undefined && requests.has(key) ? key : oldestOf(frame.dataType);
@@ -127,7 +143,7 @@ export function createUnsubscribeTracker({ logger, now, timeoutMs, onTimeout }: 
     },
     hold(topic, release) {
       const key = ackKeyOfTopic(topic);
-      if (!topics.has(key)) return false;
+      if (!answers || !topics.has(key)) return false;
       let waiting = held.get(key);
       if (waiting === undefined) held.set(key, (waiting = new Map()));
       waiting.set(topic, release);
