@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { gatewaySchema } from './graphql/schema.ts';
 import type { UpstreamMode } from './graphql/builder.ts';
 import { DEFAULT_LIMITS } from './lib/limits.ts';
+import { REPLAY_MEMORY } from './hub/replay-filter.ts';
 import type { Logger } from './lib/logger.ts';
 import { OPEN_ACCESS } from './auth/access-config.ts';
 import type { AccessSetup } from './server/access/access-control.ts';
@@ -131,7 +132,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     ackTimeoutMs: limits.upstreamAckTimeoutMs,
     maxLagMs: limits.upstreamMaxLagMs,
     resumeWindowMs: limits.resumeWindowMs,
-    resumeMaxEventsPerTopic: limits.resumeMaxEventsPerTopic,
+    // In a cluster the engine's stream is the window: the own source keeps only what a re-subscribe's re-sent trades are checked against.
+    resumeMaxEventsPerTopic: config.cluster === undefined ? limits.resumeMaxEventsPerTopic : REPLAY_MEMORY,
     ...options.upstream,
     urls,
     serverCredential,

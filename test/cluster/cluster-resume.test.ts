@@ -5,17 +5,20 @@
  * resumes on the other with no trade lost or repeated under a steady flow; a
  * cursor past what the stream keeps gives CURSOR_EXPIRED, then what is kept;
  * a holder's own upstream gap reaches the other replica's client as
- * STREAM_INTERRUPTED (UPSTREAM) and is replayed at its place; the trades Query
- * twins answer from the stream and page across replicas.
+ * STREAM_INTERRUPTED (UPSTREAM) and is replayed at its place, while one the
+ * other publisher covered is not reported; the engine's own outage is marked
+ * (ENGINE) for a replay across it; the trades Query twins answer from the
+ * stream and page across replicas.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
-import { silentLogger } from '../../src/lib/logger.ts';
-import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
+import { silentLogger, type Logger } from '../../src/lib/logger.ts';
+import { decodeCursor } from '../../src/hub/cursor.ts';
+import { natsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+import { captureLogs, disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
 
 useOwnNatsServer();
 
@@ -37,6 +40,8 @@ const wireTrades = (count: number) =>
 interface Settings {
   readonly publishers?: number;
   readonly maxEvents?: number;
+  readonly logger?: Logger;
+  readonly natsUrl?: string;
 }
 
 async function replica(exchange: FakeExchange, name: string, node: string, settings: Settings = {}): Promise<App> {
@@ -50,7 +55,7 @@ async function replica(exchange: FakeExchange, name: string, node: string, setti
       apiKey: 'server-key',
       apiSecret: 'server-secret',
       cluster: {
-        natsUrl: natsUrl(),
+        natsUrl: settings.natsUrl ?? natsUrl(),
         name,
         nodeId: node,
         leaseTtlMs: 3_000,
@@ -59,19 +64,19 @@ async function replica(exchange: FakeExchange, name: string, node: string, setti
         maxEventsPerTopic: settings.maxEvents ?? 1_000,
       },
     },
-    logger: silentLogger,
+    logger: settings.logger ?? silentLogger,
     upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
   });
   onDispose(() => app.close());
   return app;
 }
 
-async function cluster(settings: Settings = {}): Promise<{ exchange: FakeExchange; a: App; b: App }> {
+async function cluster(settings: Settings = {}, bSettings: Settings = settings): Promise<{ exchange: FakeExchange; a: App; b: App }> {
   const exchange = await startFakeExchange();
   onDispose(() => exchange.close());
   const name = uniqueClusterName();
   const a = await replica(exchange, name, 'a', settings);
-  const b = await replica(exchange, name, 'b', settings);
+  const b = await replica(exchange, name, 'b', bSettings);
   return { exchange, a, b };
 }
 
@@ -152,7 +157,14 @@ describe('cursors in a cluster (the stream is the window)', () => {
     for (let i = 0; i < 5; i++) exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
     await waitFor(() => atA.trades.length >= fromA + 15 && atB.trades.length >= fromB + 15, 'every trade at both replicas', 10_000);
     expect(atB.trades.slice(fromB)).toEqual(atA.trades.slice(fromA));
-    expect(new Set(atA.trades.map((t) => t.cursor)).size).toBe(atA.trades.length);
+    // Each cursor names the trade's own stream sequence: distinct, rising in the stream's order.
+    const positions = atA.trades.map((t) => {
+      const decoded = decodeCursor(t.cursor, { channel: 'futuresTrades', key: 'BTCUSD' });
+      return decoded.ok ? decoded.cursor.position : -1;
+    });
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions[0]).toBeGreaterThan(0);
   });
 
   it('resumes a cursor taken on replica A on replica B: no trade lost, none repeated, under a steady flow', async () => {
@@ -214,8 +226,9 @@ describe('cursors in a cluster (the stream is the window)', () => {
     await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
     const atB = follow(b).got;
     await following(exchange, atB);
+    const gapAt = atB.trades.length + 3;
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
-    await waitFor(() => atB.trades.length >= 4, 'the first trades at B', 10_000);
+    await waitFor(() => atB.trades.length >= gapAt, 'the first trades at B', 10_000);
     const before = atB.trades.at(-1)?.cursor;
     // The holder's Coincall connection drops; what the exchange sends meanwhile reaches no one.
     exchange.connections.find((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY))?.socket.terminate();
@@ -223,13 +236,64 @@ describe('cursors in a cluster (the stream is the window)', () => {
     await waitFor(() => holding(exchange) === 1, 'A subscribed again', 10_000);
     await waitFor(() => atB.errors.length >= 1, 'the gap at B', 10_000);
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
-    await waitFor(() => atB.trades.length >= 7, 'the trades after the gap at B', 10_000);
+    await waitFor(() => atB.trades.length >= gapAt + 3, 'the trades after the gap at B', 10_000);
     expect(atB.errors).toEqual([expect.objectContaining({ code: 'STREAM_INTERRUPTED', reason: 'UPSTREAM' })]);
-    expect(atB.order.slice(4)).toEqual(['!UPSTREAM', ...atB.trades.slice(4).map((t) => t.id)]);
+    expect(atB.order.slice(gapAt)).toEqual(['!UPSTREAM', ...atB.trades.slice(gapAt).map((t) => t.id)]);
 
     const replayed = follow(b, before).got;
     await waitFor(() => replayed.trades.length >= 3, 'the replay across the gap', 10_000);
-    expect(replayed.order).toEqual(['!UPSTREAM', ...atB.trades.slice(4).map((t) => t.id)]);
+    expect(replayed.order).toEqual(['!UPSTREAM', ...atB.trades.slice(gapAt).map((t) => t.id)]);
+  });
+
+  it("does not report a holder's upstream gap that the other publisher covered", async () => {
+    const logs = captureLogs();
+    const { exchange, a, b } = await cluster({ logger: logs.logger }, {});
+    follow(a);
+    await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
+    const atB = follow(b).got;
+    await waitFor(() => holding(exchange) === 2, 'B holding the trades upstream too', 10_000);
+    await following(exchange, atB);
+    // A's Coincall connection drops (A opened its connections first); B's stays and stores what is sent meanwhile.
+    const held = exchange.connections.filter((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));
+    held[0]?.socket.terminate();
+    const base = atB.trades.length;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => holding(exchange) === 2, 'A subscribed again', 10_000);
+    const judged = () => logs.lines.find((l) => l.msg === 'cluster holder: its upstream had a gap');
+    await waitFor(() => judged() !== undefined, "A's gap judged", 10_000);
+    expect(judged()?.obj).toMatchObject({ outcome: 'covered' });
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atB.trades.length >= base + 4, 'every trade at B', 10_000);
+    expect(atB.errors).toEqual([]);
+  });
+
+  it('marks the time the engine itself was away in the stream (ENGINE), so a replay across it says so', async () => {
+    const nats = await startNatsServer();
+    const logs = captureLogs();
+    const exchange = await startFakeExchange();
+    onDispose(() => exchange.close());
+    const a = await replica(exchange, uniqueClusterName(), 'a', { natsUrl: nats.url, logger: logs.logger });
+    const atA = follow(a).got;
+    await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', 10_000);
+    await following(exchange, atA);
+    const before = atA.trades.at(-1)?.cursor;
+    const pre = atA.trades.length;
+    await nats.kill();
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atA.trades.length >= pre + 2, 'trades from the own upstream while the engine is away', 10_000);
+    await nats.start();
+    const back = () => logs.lines.find((l) => l.msg === 'cluster: back on the engine after serving alone');
+    await waitFor(() => back() !== undefined, 'A back on the engine', 20_000);
+    expect(back()?.obj).toMatchObject({ outcome: 'published' });
+    const base = atA.trades.length;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => atA.trades.length >= base + 2, 'trades through the engine again', 10_000);
+    // Its own clients were served throughout: nothing said live.
+    expect(atA.errors).toEqual([]);
+
+    const replayed = follow(a, before).got;
+    await waitFor(() => replayed.trades.length >= 2, 'the replay across the outage', 10_000);
+    expect(replayed.order).toEqual(['!ENGINE', ...atA.trades.slice(base).map((t) => t.id)]);
   });
 
   it('answers the trades Query twins from the stream and pages them across replicas', async () => {

@@ -11,7 +11,8 @@
  *   by age or by the per-topic limit), or of another epoch: `expired`, with what
  *   is retained. Gap markers (`gap-marker.ts`) come back as gaps at their place.
  *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read.
- * - `newest` reads the subject and keeps its last trades.
+ * - `newest` reads the subject back from its last message, a wider stretch
+ *   each round, until it holds the trades asked for.
  * - `append` keeps nothing (the stream already holds the trades): it returns
  *   the positions it was given. A trade without one (served from this replica's
  *   own upstream while the engine was away) takes the last sequence this
@@ -38,6 +39,10 @@ export interface StreamWindowOptions {
   /** A read failed (the engine went away mid-read): said, then answered `unavailable`. */
   readonly onReadError?: (error: unknown) => void;
 }
+
+/** `newest` first reads this many stream sequences back from the topic's last message, then 8 times more each round. */
+const NEWEST_FIRST_SPAN = 256;
+const NEWEST_SPAN_GROWTH = 8;
 
 const topicId = (topic: WindowTopic): string => `${topic.channel}\u0000${topic.key}`;
 
@@ -128,9 +133,16 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       const engine = options.engine();
       if (engine === undefined) return [];
       try {
-        const entries = entriesOf(await readSubject(engine, subjectOf(engine, topic)), Number.POSITIVE_INFINITY);
-        const trades = entries.filter((e): e is RetainedTrade => e.kind === 'trade');
-        return trades.slice(Math.max(0, trades.length - limit)).reverse();
+        const subject = subjectOf(engine, topic);
+        const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
+        if (last === null) return [];
+        // Back from the topic's last message, a wider stretch each time, until it holds `limit` trades (or the whole topic).
+        for (let span = NEWEST_FIRST_SPAN; ; span *= NEWEST_SPAN_GROWTH) {
+          const from = Math.max(1, last.seq - Math.min(span, Number.MAX_SAFE_INTEGER));
+          const entries = entriesOf(await readSubject(engine, subject, { from }), Number.POSITIVE_INFINITY);
+          const trades = entries.filter((e): e is RetainedTrade => e.kind === 'trade');
+          if (trades.length >= limit || from === 1) return trades.slice(Math.max(0, trades.length - limit)).reverse();
+        }
       } catch (error) {
         options.onReadError?.(error);
         return [];
