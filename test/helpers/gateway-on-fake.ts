@@ -15,17 +15,18 @@ export interface GatewayOnFakeExchange {
 /** The server's key on the gateway over the fake (which accepts any). */
 const DEFAULT_SERVER_KEY = { apiKey: 'server-key', apiSecret: 'server-secret' };
 
-/** Starts a fake exchange with `exchangeOptions`, then the gateway on it with `upstream` timings over the test defaults. */
-export async function startGatewayOnFakeExchange(
-  exchangeOptions: FakeExchangeOptions = {},
-  {
-    upstream,
-    serverKey = DEFAULT_SERVER_KEY,
-  }: { readonly upstream?: AppOptions['upstream']; readonly serverKey?: { readonly apiKey: string; readonly apiSecret: string } } = {},
-): Promise<GatewayOnFakeExchange> {
-  const exchange = await startFakeExchange(exchangeOptions);
-  onDispose(() => exchange.close());
-  const gateway = await startTestGateway({
+type ServerKey = { readonly apiKey: string; readonly apiSecret: string };
+interface GatewayOptions {
+  readonly upstream?: AppOptions['upstream'];
+  readonly serverKey?: ServerKey;
+}
+
+/** Starts the gateway on a running fake `exchange` (`upstream` timings over the test defaults). */
+export async function startGatewayOn(
+  exchange: FakeExchange,
+  { upstream, serverKey = DEFAULT_SERVER_KEY }: GatewayOptions = {},
+): Promise<TestGateway> {
+  return startTestGateway({
     config: {
       upstream: 'coincall',
       optionsWsUrl: exchange.urls.options,
@@ -35,5 +36,14 @@ export async function startGatewayOnFakeExchange(
     },
     ...(upstream === undefined ? {} : { upstream }),
   });
-  return { gateway, exchange };
+}
+
+/** Starts a fake exchange with `exchangeOptions`, then the gateway on it. */
+export async function startGatewayOnFakeExchange(
+  exchangeOptions: FakeExchangeOptions = {},
+  gatewayOptions: GatewayOptions = {},
+): Promise<GatewayOnFakeExchange> {
+  const exchange = await startFakeExchange(exchangeOptions);
+  onDispose(() => exchange.close());
+  return { gateway: await startGatewayOn(exchange, gatewayOptions), exchange };
 }
