@@ -13,8 +13,9 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type FormattedExecutionResult } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, onDispose, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import type { FakeExchange } from './helpers/fake-exchange.ts';
+import { startGatewayOnFakeExchange } from './helpers/gateway-on-fake.ts';
+import { disposeAll, onDispose, sse, take, waitFor, wsClient } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -29,20 +30,8 @@ const wireTrades = (n: number) =>
     return { s: 'BTCUSD', pr: String(60_000 + seq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + seq };
   });
 
-async function gatewayOnFake(replayOnSubscribe = 0): Promise<{ gateway: TestGateway; exchange: FakeExchange }> {
-  const exchange = await startFakeExchange({ replayOnSubscribe });
-  onDispose(() => exchange.close());
-  const gateway = await startTestGateway({
-    config: {
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-    },
-  });
-  return { gateway, exchange };
-}
+/** The gateway over a fresh fake exchange that answers a subscribe with `replayOnSubscribe` recent trades. */
+const gatewayOnFake = (replayOnSubscribe = 0) => startGatewayOnFakeExchange({ replayOnSubscribe });
 
 const subscribes = (exchange: FakeExchange) =>
   exchange.requests.filter((r) => r.action === 'subscribe' && r.dataType === 'lastTrade').length;

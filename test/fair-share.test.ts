@@ -11,13 +11,14 @@
  * - invented keys sprayed from one address neither lock out a real account
  *   from another nor cost the exchange more than that address's budget.
  */
-import { readFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, LIMIT_SETTINGS } from '../src/lib/limits.ts';
 import { REQUEST_BUDGET_PER_SECOND } from '../src/sources/coincall/pacer.ts';
 import { SERVER_KEY, startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
+import { startGatewayOn } from './helpers/gateway-on-fake.ts';
+import { bookFrame } from './helpers/book-frame.ts';
 import { DEMO_CREDENTIAL, disposeAll, onDispose, postGraphQL, startTestGateway, take, waitFor, wsClient } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
@@ -27,14 +28,6 @@ const TOPICS_PER_ATTACKER = 100;
 const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
 const FIRST_EVENT_WITHIN_MS = 3_000;
 const noop = { next: () => undefined, error: () => undefined, complete: () => undefined };
-
-/** A recorded futures order book frame of BTCUSD, re-addressed to `symbol`. */
-function bookFrame(symbol: string): string {
-  const fixture = JSON.parse(readFileSync(new URL('./fixtures/futuresOrderBook.json', import.meta.url), 'utf8')) as {
-    cases: Array<{ frame: string }>;
-  };
-  return (fixture.cases[0]?.frame ?? '').replaceAll('"BTCUSD"', JSON.stringify(symbol));
-}
 
 /** A graphql-ws client whose socket comes from `localAddress`. */
 function wsClientFrom(url: string, localAddress: string, connectionParams: Record<string, unknown>): Client {
@@ -80,15 +73,7 @@ describe('a topic flood', () => {
       },
     });
     onDispose(() => exchange.close());
-    const gateway = await startTestGateway({
-      config: {
-        upstream: 'coincall',
-        optionsWsUrl: exchange.urls.options,
-        futuresWsUrl: exchange.urls.futures,
-        apiKey: SERVER_KEY.apiKey,
-        apiSecret: SERVER_KEY.apiSecret,
-      },
-    });
+    const gateway = await startGatewayOn(exchange, { serverKey: SERVER_KEY });
     const attackers = Array.from({ length: ATTACKERS }, (_, a) => {
       const client = wsClient(gateway.wsUrl);
       for (let i = 0; i < TOPICS_PER_ATTACKER; i++) {

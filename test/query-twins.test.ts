@@ -137,44 +137,14 @@ describe('one upstream subscription for queries and subscriptions alike', () => 
   });
 });
 
-const BOOK = gql`
-  query Book($symbol: String!, $depth: Int) {
-    futuresOrderBook(symbol: $symbol, depth: $depth) {
-      id
-      symbol
-      timestamp
-      bids {
-        price
-        volume
-        total
-      }
-      asks {
-        price
-        volume
-        total
-      }
-    }
-  }
-`;
-const BOOK_UPDATES = gql`
-  subscription BookUpdates($symbol: String!, $depth: Int) {
-    futuresOrderBook(symbol: $symbol, depth: $depth) {
-      id
-      symbol
-      timestamp
-      bids {
-        price
-        volume
-        total
-      }
-      asks {
-        price
-        volume
-        total
-      }
-    }
-  }
-`;
+/** One order book selection, asked by a watched query and by the subscription that updates it. */
+const BOOK_SELECTION = `futuresOrderBook(symbol: $symbol, depth: $depth) {
+  id symbol timestamp
+  bids { price volume total }
+  asks { price volume total }
+}`;
+const BOOK = gql(`query Book($symbol: String!, $depth: Int) { ${BOOK_SELECTION} }`);
+const BOOK_UPDATES = gql(`subscription BookUpdates($symbol: String!, $depth: Int) { ${BOOK_SELECTION} }`);
 interface BookData {
   futuresOrderBook: { id: string; timestamp: number | string; bids: unknown[]; asks: unknown[] };
 }

@@ -10,8 +10,8 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, onDispose, startTestGateway, waitFor } from './helpers/gateway.ts';
+import { startGatewayOnFakeExchange } from './helpers/gateway-on-fake.ts';
+import { disposeAll, onDispose, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -27,17 +27,7 @@ interface Row {
 }
 
 async function gatewayWithFlow() {
-  const exchange = await startFakeExchange();
-  onDispose(() => exchange.close());
-  const gateway = await startTestGateway({
-    config: {
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-    },
-  });
+  const { gateway, exchange } = await startGatewayOnFakeExchange();
   const sockets: WebSocket[] = [];
   class TrackedSocket extends WebSocket {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {

@@ -9,8 +9,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, onDispose, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import type { FakeExchange } from './helpers/fake-exchange.ts';
+import { startGatewayOnFakeExchange } from './helpers/gateway-on-fake.ts';
+import { disposeAll, postGraphQL, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -26,24 +27,9 @@ const wireTrades = (n: number) =>
     return { s: 'BTCUSD', pr: String(60_000 + seq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + seq };
   }).reverse();
 
-async function gatewayOnFake(
-  replayOnSubscribe: number,
-  upstream: { resumeMaxEventsPerTopic?: number } = {},
-): Promise<{ gateway: TestGateway; exchange: FakeExchange }> {
-  const exchange = await startFakeExchange({ replayOnSubscribe });
-  onDispose(() => exchange.close());
-  const gateway = await startTestGateway({
-    config: {
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-    },
-    upstream,
-  });
-  return { gateway, exchange };
-}
+/** The gateway over a fresh fake exchange that answers a subscribe with `replayOnSubscribe` recent trades. */
+const gatewayOnFake = (replayOnSubscribe: number, upstream: { resumeMaxEventsPerTopic?: number } = {}) =>
+  startGatewayOnFakeExchange({ replayOnSubscribe }, { upstream });
 
 const live = (exchange: FakeExchange) =>
   exchange.connections.some((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));

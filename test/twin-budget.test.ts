@@ -6,13 +6,14 @@
  * LIMIT_EXCEEDED past that address's budget, while twins from 127.0.0.2 wait
  * in a lane of their own and get their answers (never UPSTREAM_TIMEOUT).
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMIT_SETTINGS } from '../src/lib/limits.ts';
 import { NEW_TOPIC_BURST_SECONDS } from '../src/sources/coincall/admission.ts';
 import { httpFrom } from './helpers/address-clients.ts';
 import { SERVER_KEY, startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, onDispose, postGraphQL, startTestGateway, waitFor } from './helpers/gateway.ts';
+import { startGatewayOn } from './helpers/gateway-on-fake.ts';
+import { bookFrame } from './helpers/book-frame.ts';
+import { disposeAll, onDispose, postGraphQL, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -20,14 +21,6 @@ const FLOOD_REQUESTS = 150;
 const ALIASES = 15;
 const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
 const OTHER_TWINS = 6;
-
-/** A recorded futures order book frame of BTCUSD, re-addressed to `symbol`. */
-function bookFrame(symbol: string): string {
-  const fixture = JSON.parse(readFileSync(new URL('./fixtures/futuresOrderBook.json', import.meta.url), 'utf8')) as {
-    cases: Array<{ frame: string }>;
-  };
-  return (fixture.cases[0]?.frame ?? '').replaceAll('"BTCUSD"', JSON.stringify(symbol));
-}
 
 /** One query of 15 aliased kline twins, each a topic of its own (the exchange never answers them with data). */
 function floodQuery(request: number): string {
@@ -58,15 +51,7 @@ describe('Query twins under the per-client topic budget and the fair queue', () 
       },
     });
     onDispose(() => exchange.close());
-    const gateway = await startTestGateway({
-      config: {
-        upstream: 'coincall',
-        optionsWsUrl: exchange.urls.options,
-        futuresWsUrl: exchange.urls.futures,
-        apiKey: SERVER_KEY.apiKey,
-        apiSecret: SERVER_KEY.apiSecret,
-      },
-    });
+    const gateway = await startGatewayOn(exchange, { serverKey: SERVER_KEY });
     const started = Date.now();
     const flood = Array.from({ length: FLOOD_REQUESTS }, (_, r) =>
       postGraphQL(`${gateway.url}/graphql`, { query: floodQuery(r) }).then(({ body }) => body as Answer),

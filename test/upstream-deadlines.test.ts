@@ -15,6 +15,7 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import { StreamInterruption } from '../src/hub/signals.ts';
 import type { Sink } from '../src/hub/sink.ts';
 import { startUpstreamOnFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
+import { nextValue, wireTradeMaker } from './helpers/upstream-trades.ts';
 import { disposeAll, sleep, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
@@ -27,31 +28,11 @@ const BTC = { symbol: 'BTCUSD' };
 /** Scaled-down timings: the deadline, its re-send's backoff, and the wait of a subscriber for its ack. */
 const FAST = { ackTimeoutMs: 300, ackRetryBackoff: () => 30, ackWaitMs: 50 };
 
-let tradeSeq = 0;
-const wireTrades = (n: number) =>
-  Array.from({ length: n }, () => {
-    tradeSeq++;
-    return { s: 'BTCUSD', pr: String(60_000 + tradeSeq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + tradeSeq };
-  });
+const wireTrades = wireTradeMaker();
 
 /** Whether an open socket of the exchange holds `n` subscriptions. */
 const subscribedOnOpenSocket = (exchange: FakeExchange, n: number) =>
   exchange.connections.some((c) => c.socket.readyState === c.socket.OPEN && c.topics.size === n);
-
-/** The next value of a sink, or a failure after the timeout. */
-async function next(sink: Sink<unknown>, timeoutMs = 8_000, what = 'a value'): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no value in time: ${what}`)), timeoutMs);
-  });
-  try {
-    const { value, done } = await Promise.race([sink.next(), timeout]);
-    if (done === true) throw new Error('stream ended');
-    return value;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('a subscribe the exchange never answers', () => {
   it('is sent again after the deadline when two subscribes are swallowed on a healthy connection', async () => {
@@ -65,8 +46,8 @@ describe('a subscribe the exchange never answers', () => {
 
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
-    expect(await next(tradeSub.events)).toHaveLength(2);
-    expect(await next(indexSub.events)).toMatchObject({ price: '100' });
+    expect(await nextValue(tradeSub.events)).toHaveLength(2);
+    expect(await nextValue(indexSub.events)).toMatchObject({ price: '100' });
     expect(upstream.status().ackTimeouts).toEqual([{ market: 'futures', count: 2 }]);
     expect(logs.text()).toContain('upstream left a subscription unanswered past UPSTREAM_ACK_TIMEOUT_MS; subscribing again');
     await tradeSub.events.return();
@@ -101,8 +82,8 @@ describe('after an exchange silence', () => {
     await Promise.all([tradeSub.ready, indexSub.ready]);
     await waitFor(() => exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1)) > 0, 'trades flowing');
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
-    expect(await next(tradeSub.events)).toHaveLength(1);
-    expect(await next(indexSub.events)).toMatchObject({ price: '100' });
+    expect(await nextValue(tradeSub.events)).toHaveLength(1);
+    expect(await nextValue(indexSub.events)).toMatchObject({ price: '100' });
 
     // Silent until the reconnected socket has written both resubscribes; then back, heartbeats answered.
     exchange.silenceUntilLost(2);
@@ -113,14 +94,14 @@ describe('after an exchange silence', () => {
 
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3));
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '101' }]);
-    expect(await next(tradeSub.events, 8_000, 'interruption')).toBeInstanceOf(StreamInterruption);
-    expect(await next(tradeSub.events, 8_000, 'trades after')).toHaveLength(3);
-    expect(await next(indexSub.events, 8_000, 'index after')).toMatchObject({ price: '101' });
+    expect(await nextValue(tradeSub.events, 'interruption')).toBeInstanceOf(StreamInterruption);
+    expect(await nextValue(tradeSub.events, 'trades after')).toHaveLength(3);
+    expect(await nextValue(indexSub.events, 'index after')).toMatchObject({ price: '101' });
 
     const late = upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
     await late.ready;
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
-    expect(await next(late.events, 8_000, 'late')).toHaveLength(2);
+    expect(await nextValue(late.events, 'late')).toHaveLength(2);
     await Promise.all([tradeSub.events.return(), indexSub.events.return(), late.events.return()]);
   });
 });
@@ -159,7 +140,7 @@ describe('an unsubscribe the exchange never answers', () => {
     const again = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     await waitFor(() => subscribes(exchange) > before, 'the new subscribe sent at once', 5_000);
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '103' }]);
-    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '103' });
+    expect(await nextValue(again.events, 'data for the new subscriber')).toMatchObject({ price: '103' });
     expect(upstream.status().unsubscribeTimeouts ?? []).toEqual([]);
     expect(logs.text()).not.toContain('unanswered past UPSTREAM_ACK_TIMEOUT_MS');
     await again.events.return();
@@ -171,7 +152,7 @@ describe('an unsubscribe the exchange never answers', () => {
     const first = upstream.subscribe(index, index.parseArgs(BTC, Date.now()), undefined);
     await first.ready;
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '100' }]);
-    expect(await next(first.events)).toMatchObject({ price: '100' });
+    expect(await nextValue(first.events)).toMatchObject({ price: '100' });
 
     exchange.swallowUnsubscribes(1);
     await first.events.return();
@@ -184,7 +165,7 @@ describe('an unsubscribe the exchange never answers', () => {
     expect(upstream.status().unsubscribeTimeouts).toEqual([{ market: 'futures', count: 1 }]);
 
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '101' }]);
-    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '101' });
+    expect(await nextValue(again.events, 'data for the new subscriber')).toMatchObject({ price: '101' });
     expect(upstream.status().ackTimeouts ?? []).toEqual([]);
     await again.events.return();
   });
@@ -218,7 +199,7 @@ describe('an unsubscribe the exchange never answers', () => {
     expect(subscribedAt[3]).toBeGreaterThanOrEqual(answeredAt);
 
     exchange.publish(INDEX_DT, 'spotPrice', BTC, [{ s: 'BTCUSD', pr: '102' }]);
-    expect(await next(again.events, 8_000, 'data for the new subscriber')).toMatchObject({ price: '102' });
+    expect(await nextValue(again.events, 'data for the new subscriber')).toMatchObject({ price: '102' });
     expect(upstream.status().unsubscribeTimeouts ?? []).toEqual([]);
     await again.events.return();
   });

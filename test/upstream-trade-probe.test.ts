@@ -9,8 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
 import { StreamInterruption } from '../src/hub/signals.ts';
-import type { Sink } from '../src/hub/sink.ts';
 import { startUpstreamOnFakeExchange, type FakeExchangeOptions } from './helpers/fake-exchange.ts';
+import { nextValue, wireTradeMaker } from './helpers/upstream-trades.ts';
 import { disposeAll, waitFor } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
@@ -21,35 +21,16 @@ const BTC = { symbol: 'BTCUSD' };
 /** Probed after 300 ms of silence, checked every 20 ms (the defaults: 30 s, 1 s). */
 const FAST = { probeAfterMs: 300, staleCheckMs: 20, heartbeatIntervalMs: 50 };
 
-let tradeSeq = 0;
-const wireTrades = (n: number) =>
-  Array.from({ length: n }, () => {
-    tradeSeq++;
-    return { s: 'BTCUSD', pr: String(60_000 + tradeSeq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + tradeSeq };
-  });
+const wireTrades = wireTradeMaker();
 const idsOf = (value: unknown): string[] => (Array.isArray(value) ? value.map((t: { id: string }) => t.id) : []);
 const pricesOf = (value: unknown): string[] => (Array.isArray(value) ? value.map((t: { price: string }) => t.price) : []);
-
-async function next(sink: Sink<unknown>, what: string, timeoutMs = 8_000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no value in time: ${what}`)), timeoutMs);
-  });
-  try {
-    const { value, done } = await Promise.race([sink.next(), timeout]);
-    if (done === true) throw new Error('stream ended');
-    return value;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function flowingTrades(exchangeOptions: FakeExchangeOptions) {
   const started = await startUpstreamOnFakeExchange(exchangeOptions, FAST);
   const sub = started.upstream.subscribe(trades, trades.parseArgs(BTC, Date.now()), undefined);
   await sub.ready;
   await waitFor(() => started.exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(4)) > 0, 'trades flowing');
-  expect(idsOf(await next(sub.events, 'the first trades'))).toHaveLength(4);
+  expect(idsOf(await nextValue(sub.events, 'the first trades'))).toHaveLength(4);
   return { ...started, sub };
 }
 
@@ -62,14 +43,14 @@ describe('a trades topic that dies while heartbeats are answered', () => {
     const lost = wireTrades(5);
     expect(exchange.publish(TRADES_DT, 'lastTrade', BTC, lost)).toBe(0);
 
-    const recovered = await next(sub.events, 'the missed trades');
+    const recovered = await nextValue(sub.events, 'the missed trades');
     expect(recovered).not.toBeInstanceOf(StreamInterruption);
     expect(pricesOf(recovered)).toEqual(lost.map((t) => t.pr));
     expect(logs.text()).toContain('upstream trades topic was dead on a live connection; delivered the trades it missed');
     expect(upstream.status().deadTopics).toEqual([{ market: 'futures', count: 1 }]);
 
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(1));
-    expect(idsOf(await next(sub.events, 'live again'))).toHaveLength(1);
+    expect(idsOf(await nextValue(sub.events, 'live again'))).toHaveLength(1);
     await sub.events.return();
   });
 
@@ -80,10 +61,10 @@ describe('a trades topic that dies while heartbeats are answered', () => {
     const lost = wireTrades(10);
     exchange.publish(TRADES_DT, 'lastTrade', BTC, lost);
 
-    const signal = await next(sub.events, 'the interruption');
+    const signal = await nextValue(sub.events, 'the interruption');
     expect(signal).toBeInstanceOf(StreamInterruption);
     expect((signal as StreamInterruption).since).toBe(lastDeliveredAt);
-    expect(pricesOf(await next(sub.events, 'what the batch held'))).toEqual(lost.slice(-3).map((t) => t.pr));
+    expect(pricesOf(await nextValue(sub.events, 'what the batch held'))).toEqual(lost.slice(-3).map((t) => t.pr));
     await sub.events.return();
   });
 });
@@ -95,7 +76,7 @@ describe('a quiet market', () => {
     await waitFor(() => subscribesOf(exchange.requests) > before, 'the quiet topic probed');
     const fresh = wireTrades(1);
     exchange.publish(TRADES_DT, 'lastTrade', BTC, fresh);
-    expect(pricesOf(await next(sub.events, 'the next trade'))).toEqual([fresh[0]?.pr]);
+    expect(pricesOf(await nextValue(sub.events, 'the next trade'))).toEqual([fresh[0]?.pr]);
     expect(upstream.status().deadTopics).toEqual([]);
     expect(logs.text()).not.toContain('was dead on a live connection');
     await sub.events.return();

@@ -190,21 +190,27 @@ describe('throttling', () => {
   });
 });
 
+/** Subscribes a BTCUSD futures order book and an ETHUSD index price, and waits for the first event of each. */
+async function bookAndPriceFlowing(upstream: Upstream) {
+  const book = upstream.subscribe(
+    CHANNELS.futuresOrderBook,
+    CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
+    undefined,
+  );
+  const price = upstream.subscribe(
+    CHANNELS.futuresIndexPrice,
+    CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()),
+    undefined,
+  );
+  await next(book.events);
+  await next(price.events);
+  return { book, price };
+}
+
 describe('self-healing', () => {
   it('reconnects after the socket drops and subscribes every live topic again', async () => {
     const { upstream } = connect();
-    const book = upstream.subscribe(
-      CHANNELS.futuresOrderBook,
-      CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
-      undefined,
-    );
-    const price = upstream.subscribe(
-      CHANNELS.futuresIndexPrice,
-      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()),
-      undefined,
-    );
-    await next(book.events);
-    await next(price.events);
+    const { book, price } = await bookAndPriceFlowing(upstream);
     simulator.faults.dropConnections('futures');
     await waitFor(() => subscribes('orderBook').length === 2 && subscribes('spotPrice').length >= 2, 'resubscription');
     await waitFor(() => upstream.status().connections.some((c) => c.market === 'futures' && c.state === 'open'), 'reopen');
@@ -242,18 +248,7 @@ describe('self-healing', () => {
 
   it('subscribes every live topic again after a reconnect caused by silence (no data, heartbeats unanswered)', async () => {
     const { upstream } = connect({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 100 });
-    const book = upstream.subscribe(
-      CHANNELS.futuresOrderBook,
-      CHANNELS.futuresOrderBook.parseArgs({ symbol: 'BTCUSD' }, Date.now()),
-      undefined,
-    );
-    const price = upstream.subscribe(
-      CHANNELS.futuresIndexPrice,
-      CHANNELS.futuresIndexPrice.parseArgs({ symbol: 'ETHUSD' }, Date.now()),
-      undefined,
-    );
-    await next(book.events);
-    await next(price.events);
+    const { book, price } = await bookAndPriceFlowing(upstream);
     const futures = () => upstream.status().connections.find((c) => c.market === 'futures');
     // Data alone proves the connection alive, so silence it too.
     simulator.faults.muteHeartbeats(true);
