@@ -101,10 +101,13 @@ export function startReader(options: ReaderOptions): Reader {
       if (!told) hub.gap(topic, since, until, reason);
       return;
     }
-    // The engine is fed trades again (a holder publishes): the own upstream, which covered the way back, may go.
-    leaveLocal();
+    // The engine is fed trades again (a holder publishes, not a trade stored before it went): the own upstream may go.
+    if (backAt === undefined || message.envelope.ts >= backAt) leaveLocal();
     deliver(message.envelope.items, message.envelope.ts, message.seq);
   };
+
+  /** When the engine came back after this reader served alone: trades of frames older than that may have been stored before it went. */
+  let backAt: number | undefined;
 
   /** Gone local without running the topic upstream: since when trades may be missing, until the own upstream's first batch says. */
   let judging: number | undefined;
@@ -125,6 +128,7 @@ export function startReader(options: ReaderOptions): Reader {
 
   const leaveLocal = () => {
     judging = undefined;
+    backAt = undefined;
     tap?.release();
     tap = undefined;
   };
@@ -160,6 +164,7 @@ export function startReader(options: ReaderOptions): Reader {
 
   const openFrom = async (target: Engine) => {
     opening = target;
+    if (tap !== undefined) backAt ??= options.now();
     try {
       const opened = await openFeed({
         js: target.js,
