@@ -1,8 +1,8 @@
 /**
  * A bench child process driven over IPC (the server and client processes of
  * bench/cluster.ts): forked through tsx, its stderr passed on with its name,
- * requests answered by `seq`. The fan-out bench (run.ts) keeps its own copy
- * with its profiling flags.
+ * requests answered by `seq`. The fan-out bench (run.ts) passes its
+ * profiling flags as extra exec arguments.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -17,10 +17,10 @@ export interface IpcChild {
   stop(): Promise<void>;
 }
 
-/** Forks `bench/<script>` with `args` (and `--expose-gc`); `name` prefixes its stderr lines. */
-export function forkChild(script: string, args: readonly string[], name = script): IpcChild {
+/** Forks `bench/<script>` with `args` (and `--expose-gc`, then `extraExecArgv`); `name` prefixes its stderr lines. */
+export function forkChild(script: string, args: readonly string[], name = script, extraExecArgv: readonly string[] = []): IpcChild {
   const proc = fork(join(HERE, script), [...args], {
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048'],
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...extraExecArgv],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   proc.on('error', (error) => process.stderr.write(`[${name}] ${error.message}\n`));

@@ -48,7 +48,7 @@
  *                  is killed with SIGKILL, takeover times (--quick: 100 subscribers)
  * Env BENCH_ARGS is read the same way.
  */
-import { fork, execSync, type ChildProcess } from 'node:child_process';
+import { execSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,7 @@ import WebSocket from 'ws';
 import { measureCluster, type ClusterResult } from './cluster.ts';
 import { clusterChecks, clusterMarkdown } from './cluster-report.ts';
 import { startFirehose, type Firehose, type FirehoseKind } from './firehose.ts';
+import { forkChild, type IpcChild } from './ipc-child.ts';
 import {
   measureResumeWindow,
   RESUME_WINDOW_BUDGET_BYTES_PER_TRADE,
@@ -318,47 +319,14 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.exit(130);
   });
 
-interface Child {
-  readonly proc: ChildProcess;
-  request<T = Record<string, unknown>>(body: object, timeoutMs?: number): Promise<T>;
-}
+type Child = IpcChild;
 
+/** A child of this run (ipc-child.ts), killed with the others when the bench exits. */
 function spawnChild(script: string, args: string[], extraExecArgv: string[] = []): Child {
-  const proc = fork(join(HERE, script), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...extraExecArgv],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  children.add(proc);
-  proc.on('exit', () => children.delete(proc));
-  // A child killed mid-request (a run over its time limit) closes the channel: that run fails, not the bench.
-  proc.on('error', (error) => process.stderr.write(`[${script}] ${error.message}\n`));
-  proc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${script}] ${d}`));
-  let seq = 0;
-  const pending = new Map<number, (m: unknown) => void>();
-  proc.on('message', (m: { seq: number }) => pending.get(m.seq)?.(m));
-  return {
-    proc,
-    request<T>(body: object, timeoutMs = 10_000) {
-      const id = ++seq;
-      return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`${script}: no answer to ${JSON.stringify(body).slice(0, 60)} in ${timeoutMs} ms`));
-        }, timeoutMs);
-        pending.set(id, (m) => {
-          clearTimeout(timer);
-          pending.delete(id);
-          resolve(m as T);
-        });
-        proc.send({ ...body, seq: id }, (error) => {
-          if (error === null) return;
-          clearTimeout(timer);
-          pending.delete(id);
-          reject(error);
-        });
-      });
-    },
-  };
+  const child = forkChild(script, args, script, extraExecArgv);
+  children.add(child.proc);
+  child.proc.on('exit', () => children.delete(child.proc));
+  return child;
 }
 
 function waitFor<T>(what: string, timeoutMs: number, setup: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
