@@ -13,12 +13,12 @@ describe('cluster settings', () => {
   });
 
   it('take their defaults when only CLUSTER_NATS_URL is set', () => {
-    const result = readConfig({ CLUSTER_NATS_URL: 'nats://127.0.0.1:4222' }, 4321);
+    const result = readConfig({ CLUSTER_NATS_URL: 'nats://nats-1.example:4222' }, 4321);
     expect(result).toMatchObject({
       ok: true,
       config: {
         cluster: {
-          natsUrl: 'nats://127.0.0.1:4222',
+          natsUrl: 'nats://nats-1.example:4222',
           name: 'coincall',
           leaseTtlMs: 5_000,
           eventPublishers: 2,
@@ -45,7 +45,7 @@ describe('cluster settings', () => {
   });
 
   it.each([
-    [{ CLUSTER_NATS_URL: 'http://127.0.0.1:4222' }, 'CLUSTER_NATS_URL'],
+    [{ CLUSTER_NATS_URL: 'http://nats-1.example:4222' }, 'CLUSTER_NATS_URL'],
     [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_NAME: 'a.b' }, 'CLUSTER_NAME'],
     [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_LEASE_TTL_MS: '100' }, 'CLUSTER_LEASE_TTL_MS'],
     [{ CLUSTER_NATS_URL: 'nats://x:4222', CLUSTER_EVENT_PUBLISHERS: '3' }, 'CLUSTER_EVENT_PUBLISHERS'],
