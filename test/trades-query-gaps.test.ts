@@ -11,8 +11,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startFakeExchange, type FakeExchange } from './helpers/fake-exchange.ts';
-import { disposeAll, onDispose, postGraphQL, startTestGateway, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
+import type { FakeExchange } from './helpers/fake-exchange.ts';
+import { startGatewayOnFakeExchange } from './helpers/gateway-on-fake.ts';
+import { disposeAll, postGraphQL, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 
 afterEach(disposeAll);
 
@@ -33,23 +34,9 @@ interface Row {
   readonly cursor: string;
 }
 
-async function gatewayOnFake(
-  upstream: { resumeMaxEventsPerTopic?: number } = {},
-): Promise<{ gateway: TestGateway; exchange: FakeExchange }> {
-  const exchange = await startFakeExchange({ replayOnSubscribe: 0 });
-  onDispose(() => exchange.close());
-  const gateway = await startTestGateway({
-    config: {
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-    },
-    upstream,
-  });
-  return { gateway, exchange };
-}
+/** The gateway over a fresh fake exchange that sends no recent trades on a subscribe. */
+const gatewayOnFake = (upstream: { resumeMaxEventsPerTopic?: number } = {}) =>
+  startGatewayOnFakeExchange({ replayOnSubscribe: 0 }, { upstream });
 
 const live = (exchange: FakeExchange) =>
   exchange.connections.some((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(TOPIC_KEY));
