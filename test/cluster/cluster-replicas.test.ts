@@ -9,11 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { startApp, type App } from '../../src/app.ts';
+import type { App } from '../../src/app.ts';
 import { natsUrl as ownNatsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
+import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { ALICE, captureLogs, disposeAll, onDispose, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+import { ALICE, captureLogs, disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
 
 useOwnNatsServer();
 
@@ -32,32 +33,9 @@ const wireTrades = (count: number) =>
     return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: 1_700_000_000_000 + n };
   });
 
-async function replica(exchange: FakeExchange, name: string, node: string, natsUrl = ownNatsUrl()): Promise<App> {
-  const app = await startApp({
-    config: {
-      ...TEST_CONFIG,
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      restUrl: 'http://127.0.0.1:1',
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-      cluster: {
-        natsUrl,
-        name,
-        nodeId: node,
-        leaseTtlMs: 3_000,
-        eventPublishers: 2,
-        retentionMs: 60_000,
-        maxEventsPerTopic: 1_000,
-      },
-    },
-    logger: debugLogger(node),
-    upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
-  });
-  onDispose(() => app.close());
-  return app;
-}
+/** A replica in this process, logging at debug under its node name. */
+const replica = (exchange: FakeExchange, name: string, node: string, natsUrl?: string): Promise<App> =>
+  startInProcessReplica(exchange, name, node, { logger: debugLogger(node), ...(natsUrl === undefined ? {} : { natsUrl }) });
 
 /** The lease keys of the cluster's bucket, as they appear. */
 async function watchLeases(name: string, servers = ownNatsUrl()): Promise<Set<string>> {

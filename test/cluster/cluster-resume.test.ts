@@ -12,13 +12,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startApp, type App } from '../../src/app.ts';
-import { silentLogger, type Logger } from '../../src/lib/logger.ts';
+import type { App } from '../../src/app.ts';
 import { decodeCursor } from '../../src/hub/cursor.ts';
-import { natsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
+import { startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
+import { startInProcessReplica, type ReplicaSettings } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { captureLogs, disposeAll, onDispose, postGraphQL, TEST_CONFIG, waitFor, wsClient } from '../helpers/gateway.ts';
+import { captureLogs, disposeAll, onDispose, postGraphQL, waitFor, wsClient } from '../helpers/gateway.ts';
 
 useOwnNatsServer();
 
@@ -39,39 +39,8 @@ const wireTrades = (count: number) =>
     return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: TRADES_EPOCH + n };
   }).reverse();
 
-interface Settings {
-  readonly publishers?: number;
-  readonly maxEvents?: number;
-  readonly logger?: Logger;
-  readonly natsUrl?: string;
-}
-
-async function replica(exchange: FakeExchange, name: string, node: string, settings: Settings = {}): Promise<App> {
-  const app = await startApp({
-    config: {
-      ...TEST_CONFIG,
-      upstream: 'coincall',
-      optionsWsUrl: exchange.urls.options,
-      futuresWsUrl: exchange.urls.futures,
-      restUrl: 'http://127.0.0.1:1',
-      apiKey: 'server-key',
-      apiSecret: 'server-secret',
-      cluster: {
-        natsUrl: settings.natsUrl ?? natsUrl(),
-        name,
-        nodeId: node,
-        leaseTtlMs: 3_000,
-        eventPublishers: settings.publishers ?? 2,
-        retentionMs: 60_000,
-        maxEventsPerTopic: settings.maxEvents ?? 1_000,
-      },
-    },
-    logger: settings.logger ?? silentLogger,
-    upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
-  });
-  onDispose(() => app.close());
-  return app;
-}
+type Settings = ReplicaSettings;
+const replica = startInProcessReplica;
 
 async function cluster(settings: Settings = {}, bSettings: Settings = settings): Promise<{ exchange: FakeExchange; a: App; b: App }> {
   const exchange = await startFakeExchange();

@@ -1,0 +1,53 @@
+/**
+ * A cluster replica started in the test's own process (startApp with
+ * `cluster` settings) over a stand-in exchange, closed by `disposeAll()`:
+ * short lease, linger and backoff so that takeovers happen within a test.
+ */
+import { startApp, type App } from '../../src/app.ts';
+import { silentLogger, type Logger } from '../../src/lib/logger.ts';
+import type { FakeExchange } from './fake-exchange.ts';
+import { onDispose, TEST_CONFIG } from './gateway.ts';
+import { natsUrl as ownNatsUrl } from './nats-server.ts';
+
+export interface ReplicaSettings {
+  /** CLUSTER_EVENT_PUBLISHERS (default 2). */
+  readonly publishers?: number;
+  /** RESUME_MAX_EVENTS_PER_TOPIC (default 1,000). */
+  readonly maxEvents?: number;
+  readonly logger?: Logger;
+  /** Default: the test file's own NATS server (useOwnNatsServer). */
+  readonly natsUrl?: string;
+}
+
+/** Replica `node` of cluster `name` on `exchange`. */
+export async function startInProcessReplica(
+  exchange: FakeExchange,
+  name: string,
+  node: string,
+  settings: ReplicaSettings = {},
+): Promise<App> {
+  const app = await startApp({
+    config: {
+      ...TEST_CONFIG,
+      upstream: 'coincall',
+      optionsWsUrl: exchange.urls.options,
+      futuresWsUrl: exchange.urls.futures,
+      restUrl: 'http://127.0.0.1:1',
+      apiKey: 'server-key',
+      apiSecret: 'server-secret',
+      cluster: {
+        natsUrl: settings.natsUrl ?? ownNatsUrl(),
+        name,
+        nodeId: node,
+        leaseTtlMs: 3_000,
+        eventPublishers: settings.publishers ?? 2,
+        retentionMs: 60_000,
+        maxEventsPerTopic: settings.maxEvents ?? 1_000,
+      },
+    },
+    logger: settings.logger ?? silentLogger,
+    upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
+  });
+  onDispose(() => app.close());
+  return app;
+}
