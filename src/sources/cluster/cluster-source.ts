@@ -37,12 +37,17 @@ export interface ClusterSourceOptions {
   readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
   /** The GraphQL arguments a topic was opened with (the own upstream needs them). */
   readonly argsOf: (topic: SourceTopic) => unknown;
+  /** What the own Coincall source received lately of a trades topic, oldest first (Upstream.recentTrades). */
+  readonly recentTrades?: (channel: AnyChannel, key: string, limit: number) => Promise<readonly unknown[]>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly feedExpiresMs?: number;
   /** Opens the engine (tests); default openEngine. */
   readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
 }
+
+/** Trades of its own upstream a replica hands on when the engine may lack them (a holder's catch-up, a reader going local). */
+export const RECENT_UPSTREAM_ITEMS = 1_000;
 
 export interface ClusterSource extends TopicSource<ClusterStatus> {
   /** The nodes holding the topic's upstream subscription now (empty while the engine is unreachable). */
@@ -75,6 +80,8 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   let stopping: Promise<void> | undefined;
 
   const engineNow = (): Engine | undefined => (link.up ? link.engine : undefined);
+  const recentOf = (topic: SourceTopic) => (): Promise<readonly unknown[]> =>
+    options.recentTrades?.(topic.channel, topic.key, RECENT_UPSTREAM_ITEMS) ?? Promise.resolve([]);
 
   const join = (engine: Engine) => {
     if (membership !== undefined) return;
@@ -113,6 +120,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             logger,
             node,
             othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
+            recentUpstream: recentOf(entry.topic),
           }),
         );
         logger.info({ topic: cluster.id }, 'cluster: holding topic');
@@ -192,7 +200,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         args,
         tap: options.tap,
         runningUpstream: () => holders.get(cluster.id)?.answered === true,
-        recentUpstream: () => holders.get(cluster.id)?.recent() ?? [],
+        recentUpstream: recentOf(topic),
         reportEngineGap: (since, until) => engineGap(cluster, since, until),
         now,
         logger,

@@ -78,6 +78,7 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
         ...options,
         tap,
         argsOf: () => joining,
+        ...(inner.recentTrades === undefined ? {} : { recentTrades: inner.recentTrades.bind(inner) }),
       }),
   );
   const cluster = table.source;

@@ -15,7 +15,9 @@
  * A trades topic's own upstream gap (its Coincall connection dropped; the
  * exchange's signal comes once it is back) goes into the stream as a gap
  * marker unless another publisher covered it (`gap-report.ts`), so every
- * replica's clients hear of it at its place.
+ * replica's clients hear of it at its place. Taking a trades topic over, and
+ * publishing again after a pause (lease lapsed, engine away), it first
+ * catches up from its own upstream's memory (`catch-up.ts`).
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -24,11 +26,10 @@ import type { Engine } from './engine.ts';
 import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
-import { isRecord } from '../../lib/json.ts';
-import { itemId } from './cluster-topic.ts';
-import { decodeEnvelope } from './envelope.ts';
+import { catchUp } from './catch-up.ts';
 import { reportGap, type GapOutcome } from './gap-report.ts';
 import type { GapMarker } from './gap-marker.ts';
+import { idOf, oldestFirst, withoutCursor } from './trade-items.ts';
 
 export interface HolderOptions {
   readonly topic: ClusterTopic;
@@ -47,28 +48,16 @@ export interface HolderOptions {
   readonly onGap?: (outcome: GapOutcome, gap: GapMarker) => void;
   /** Whether another replica holds one of the topic's lease slots now (it publishes every trade too). */
   readonly othersHold?: () => Promise<boolean>;
+  /** What this replica's own upstream received lately of the topic (trades, oldest first): a catch-up's source. */
+  readonly recentUpstream?: () => Promise<readonly unknown[]>;
 }
-
-/** Items a trades holder keeps of what it received lately: a reader going local replays them (the engine may have lost them). */
-export const RECENT_UPSTREAM_ITEMS = 1_000;
 
 export interface Holder {
   readonly topic: ClusterTopic;
-  /** What it received lately from its upstream (trades topics; oldest frame first). */
-  recent(): readonly unknown[];
   /** Whether its Coincall subscription has been answered (its data flows). */
   readonly answered: boolean;
   stop(): void;
 }
-
-const idOf = (item: unknown): string => itemId(item) ?? JSON.stringify(item);
-const withoutCursor = (item: unknown): unknown => {
-  if (!isRecord(item) || !('cursor' in item)) return item;
-  const { cursor: _cursor, ...rest } = item;
-  return rest;
-};
-const timeOf = (item: unknown, fallback: number): number =>
-  typeof item === 'object' && item !== null && 'timestamp' in item && typeof item.timestamp === 'number' ? item.timestamp : fallback;
 
 export function startHolder(options: HolderOptions): Holder {
   const { topic, channel, lease, logger } = options;
@@ -117,21 +106,22 @@ export function startHolder(options: HolderOptions): Holder {
   };
 
   const publish = (event: unknown, frameTs: number | undefined) => {
-    if (stopped || !lease.valid()) return;
-    const link = options.engine();
-    if (link === undefined) return;
+    if (stopped) return;
+    const link = lease.valid() ? options.engine() : undefined;
+    if (link === undefined) {
+      // Not published: the next batch that is catches up first.
+      catchingUp = topic.kind === 'event';
+      return;
+    }
     const items = channel.itemsOf(event);
     if (items.length === 0) return;
     const ts = frameTs ?? options.now();
     if (topic.kind === 'event') {
-      // Oldest first, so the stream (and a replay of it) keeps the trades in time order; a frame lists them newest first.
+      // Oldest first, so the stream (and a replay of it) keeps the trades in time order.
       // Without the own process's cursor: a trade's cursor in the cluster is its stream sequence, stamped where it is read.
-      const ordered = [...items]
-        .reverse()
-        .sort((a, b) => timeOf(a, ts) - timeOf(b, ts))
-        .map(withoutCursor);
+      const ordered = oldestFirst(items, ts).map(withoutCursor);
       const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts).catch(failed);
-      if (firstBatch) takeoverCheck(link, ordered);
+      if (catchingUp) startCatchUp(link, ordered);
       if (judging === undefined) send();
       else void judging.then(send);
       return;
@@ -140,33 +130,40 @@ export function startHolder(options: HolderOptions): Holder {
     if (!busy) void drainState();
   };
 
-  /** A trades topic's first batch is checked before it goes out (`takeoverCheck`). */
-  let firstBatch = topic.kind === 'event';
+  /** A trades topic's next batch catches up first: at the start (a takeover) and after a batch was not published. */
+  let catchingUp = topic.kind === 'event';
 
-  /**
-   * The first batch (the exchange's recent trades, sent on subscribe) must
-   * reach back to the last trade stored, unless another holder publishes the
-   * topic: if not, the trades between (a dead sole holder's last ones) may be
-   * lost, and a gap is marked unless another publisher covered it.
-   */
-  const takeoverCheck = (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
-    firstBatch = false;
-    const { engine } = link;
+  /** The stream gets what it missed of this replica's own upstream before `batch` (`catch-up.ts`). */
+  const startCatchUp = (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
+    catchingUp = false;
     const judged: Promise<void> = (judging ?? Promise.resolve())
       .then(async () => {
-        if ((await options.othersHold?.()) === true) return;
-        const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
-        const stored = last === null ? undefined : decodeEnvelope(last.data);
-        if (last === null || stored === undefined) return;
-        const ids = new Set(batch.map(idOf));
-        if (stored.items.some((item) => ids.has(idOf(item))) || !lease.valid()) return;
-        const since = last.time.getTime() + 1;
-        const gap: GapMarker = { since, until: Math.max(since, options.now()), reason: 'UPSTREAM' };
-        const outcome = await reportGap({ engine, publisher: link.publisher, topic, node: options.node, gap });
-        logger.info({ topic: topic.id, since, outcome }, 'cluster holder: its first batch does not reach back to the last trade stored');
-        options.onGap?.(outcome, gap);
+        const recent = ((await options.recentUpstream?.()) ?? []).map(withoutCursor);
+        const caught = await catchUp({
+          engine: link.engine,
+          publisher: link.publisher,
+          topic,
+          node: options.node,
+          batch,
+          recent,
+          othersHold: options.othersHold ?? (() => Promise.resolve(false)),
+          valid: () => lease.valid(),
+          now: options.now,
+        });
+        if (caught.filled > 0) logger.info({ topic: topic.id, filled: caught.filled }, 'cluster holder: caught up from its own upstream');
+        if (caught.gap === undefined) return;
+        const { marker, outcome } = caught.gap;
+        logger.info(
+          { topic: topic.id, since: marker.since, until: marker.until, outcome },
+          'cluster holder: nothing it has reaches back to the last trade stored',
+        );
+        options.onGap?.(outcome, marker);
       })
-      .catch(failed)
+      .catch((error: unknown) => {
+        // Not caught up: the next batch tries again.
+        catchingUp = topic.kind === 'event';
+        failed(error);
+      })
       .finally(() => {
         if (judging === judged) judging = undefined;
       });
@@ -190,14 +187,9 @@ export function startHolder(options: HolderOptions): Holder {
     judging = judged;
   };
 
-  const recent: unknown[] = [];
   const handle = options.tap(channel, options.args, {
     deliver: (event, frameTs) => {
       answered = true;
-      if (topic.kind === 'event') {
-        recent.push(...channel.itemsOf(event));
-        recent.splice(0, Math.max(0, recent.length - RECENT_UPSTREAM_ITEMS));
-      }
       publish(event, frameTs);
     },
     // A state topic's next value replaces what was missed; a trades topic's gap is judged (`gap-report.ts`).
@@ -221,7 +213,6 @@ export function startHolder(options: HolderOptions): Holder {
 
   return {
     topic,
-    recent: () => recent,
     get answered() {
       return answered;
     },

@@ -32,6 +32,7 @@ import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
 import type { ClusterTopic } from './subjects.ts';
+import { oldestFirst } from './trade-items.ts';
 
 export interface ReaderOptions {
   readonly hub: HubPort;
@@ -41,8 +42,8 @@ export interface ReaderOptions {
   readonly tap: (channel: AnyChannel, args: unknown, listener: Listener) => TopicHandle;
   /** This replica runs the topic upstream already (it holds it): going local misses nothing. */
   readonly runningUpstream: () => boolean;
-  /** What this replica's holder of the topic received lately (the engine may have lost the last of it). */
-  readonly recentUpstream?: () => readonly unknown[];
+  /** What this replica's own upstream received lately of the topic, oldest first (the engine may have lost the last of it). */
+  readonly recentUpstream?: () => Promise<readonly unknown[]>;
   readonly now: () => number;
   readonly logger: Logger;
   readonly feedExpiresMs?: number;
@@ -137,14 +138,29 @@ export function startReader(options: ReaderOptions): Reader {
     if (tap !== undefined || stopped) return;
     if (cluster.kind === 'event' && answered) aloneSince ??= options.now();
     const running = options.runningUpstream();
-    // What the own holder received last may have died with the engine: it goes first (each trade once).
-    if (cluster.kind === 'event' && running && answered) deliver(options.recentUpstream?.() ?? [], undefined);
+    // What the own upstream received last may have died with the engine: it goes first (each trade once), then the live frames.
+    let held: Array<{ items: readonly unknown[]; frameTs: number | undefined }> | undefined;
+    if (cluster.kind === 'event' && running && answered && options.recentUpstream !== undefined) {
+      const waiting: NonNullable<typeof held> = [];
+      held = waiting;
+      const release = (recent: readonly unknown[]) => {
+        if (held !== waiting) return;
+        held = undefined;
+        if (tap === undefined) return;
+        deliver(recent, undefined);
+        for (const frame of waiting) deliver(frame.items, frame.frameTs);
+      };
+      options.recentUpstream().then(release, () => release([]));
+    }
     judging = cluster.kind === 'event' && answered && !running ? options.now() : undefined;
     tap = options.tap(topic.channel, options.args, {
       deliver: (event, frameTs) => {
-        const items = topic.channel.itemsOf(event);
+        // A frame lists trades newest first; the engine's path delivers them oldest first, and so does this one.
+        const items =
+          cluster.kind === 'event' ? oldestFirst(topic.channel.itemsOf(event), frameTs ?? options.now()) : topic.channel.itemsOf(event);
         judge(items);
-        deliver(items, frameTs);
+        if (held !== undefined) held.push({ items, frameTs });
+        else deliver(items, frameTs);
       },
       interrupted: (signal) => {
         hub.interrupted(signal.since, topic);

@@ -249,6 +249,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (channel.access !== 'public') throw new Error(`${channel.id} is private: it is never tapped`);
       return hubFor(channel, undefined).mux.join(channel, args, listener);
     },
+    async recentTrades(channel, key, limit) {
+      if (channel.access !== 'public' || channel.resumable !== true) return [];
+      const newest = await window.newest({ channel: channel.id, key }, limit);
+      return newest.map((entry) => entry.trade).reverse();
+    },
     async snapshot(channel, args, credential, snapshotOptions) {
       const client = snapshotOptions?.client;
       const after = channel.resumable === true ? afterOf(args) : undefined;

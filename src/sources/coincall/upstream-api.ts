@@ -167,6 +167,14 @@ export interface Upstream {
    */
   tap?(channel: AnyChannel, args: unknown, listener: Listener): TopicHandle;
   /**
+   * What this process's own upstream received lately of the public trades
+   * topic `key` of `channel`: at most `limit` trades, oldest first, from its
+   * own resume window (kept RESUME_WINDOW_MS after the topic closed). The
+   * cluster's holder fills the engine's stream from it when it takes a topic
+   * over or publishes again after a pause.
+   */
+  recentTrades?(channel: AnyChannel, key: string, limit: number): Promise<readonly unknown[]>;
+  /**
    * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
    * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
    * `limit`: the most trades a trades twin answers (from the resume window; with `after`, the trades after that cursor).

@@ -1,0 +1,90 @@
+/**
+ * A trades holder's catch-up, before it publishes again: when it takes the
+ * topic over, and when it publishes after a pause (its lease lapsed, the
+ * engine was away). Trades the exchange sent meanwhile may be missing from the
+ * stream (every holder of the topic may have paused at once: an engine
+ * restart lapses every lease), while this replica's own upstream got them.
+ *
+ * The holder reads the topic's last stored message and what its own upstream
+ * received lately (its memory window, `Upstream.recentTrades`) with the first
+ * batch it is about to publish. The trades after the last one stored go out
+ * first, oldest first (the engine drops those it has: `Nats-Msg-Id`), so
+ * readers get them late rather than never. When neither reaches back to the
+ * last stored trade, trades between may be lost: a gap marker goes in first
+ * (`gap-report.ts`), unless another replica holds the topic (it published
+ * them) or the lease lapsed meanwhile.
+ */
+import type { Engine } from './engine.ts';
+import { decodeStreamBody } from './gap-marker.ts';
+import type { GapMarker } from './gap-marker.ts';
+import { reportGap, type GapOutcome } from './gap-report.ts';
+import type { Publisher } from './publisher.ts';
+import type { ClusterTopic } from './subjects.ts';
+import { idOf, timeOf } from './trade-items.ts';
+
+export interface CatchUpOptions {
+  readonly engine: Engine;
+  readonly publisher: Publisher;
+  readonly topic: ClusterTopic;
+  readonly node: string;
+  /** The batch about to be published (oldest first): not published here. */
+  readonly batch: readonly unknown[];
+  /** What this replica's own upstream received lately, oldest first. */
+  readonly recent: readonly unknown[];
+  readonly othersHold: () => Promise<boolean>;
+  /** The lease is still valid (a lapsed holder marks nothing). */
+  readonly valid: () => boolean;
+  readonly now: () => number;
+}
+
+export interface CatchUp {
+  /** Trades published from the own upstream's memory (those the engine had already come back as duplicates). */
+  readonly filled: number;
+  /** The gap marked because nothing reached back to the last trade stored. */
+  readonly gap?: { readonly marker: GapMarker; readonly outcome: GapOutcome };
+}
+
+/** What the last stored message of the topic says: the ids it holds and its time; undefined when the subject is empty. */
+async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: Set<string>; at: number; storedAt: number } | undefined> {
+  const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
+  if (last === null) return undefined;
+  const storedAt = last.time.getTime();
+  const body = decodeStreamBody(last.data, last.header);
+  if (body?.envelope !== undefined) {
+    const items = body.envelope.items;
+    return { ids: new Set(items.map(idOf)), at: Math.max(...items.map((item) => timeOf(item, body.envelope.ts))), storedAt };
+  }
+  return { ids: new Set(), at: body?.gap?.until ?? storedAt, storedAt };
+}
+
+export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
+  const { engine, publisher, topic } = options;
+  const last = await lastStored(engine, topic);
+  if (last === undefined) return { filled: 0 };
+  const inBatch = new Set(options.batch.map(idOf));
+  const pool: unknown[] = [];
+  const pooled = new Set<string>();
+  for (const item of [...options.recent, ...options.batch]) {
+    const id = idOf(item);
+    if (pooled.has(id)) continue;
+    pooled.add(id);
+    pool.push(item);
+  }
+  let reached = -1;
+  for (let i = pool.length - 1; i >= 0 && reached < 0; i--) if (last.ids.has(idOf(pool[i]))) reached = i;
+  const after = reached >= 0 ? pool.slice(reached + 1) : pool.filter((item) => timeOf(item, 0) > last.at);
+  const fill = after.filter((item) => !inBatch.has(idOf(item)));
+  // The last stored message is a gap marker: what is kept from before its end reaches back too.
+  const reachesBack = reached >= 0 || (last.ids.size === 0 && pool.length > 0 && timeOf(pool[0], Number.POSITIVE_INFINITY) <= last.at);
+
+  let gap: CatchUp['gap'];
+  if (!reachesBack && !(await options.othersHold()) && options.valid()) {
+    const since = last.storedAt + 1;
+    const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
+    const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
+    gap = { marker, outcome: await reportGap({ engine, publisher, topic, node: options.node, gap: marker }) };
+  }
+  // Each with its own time as the frame's: readers take these as trades from before (reader.ts).
+  await Promise.all(fill.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
+  return gap === undefined ? { filled: fill.length } : { filled: fill.length, gap };
+}
