@@ -27,7 +27,8 @@ import type { ClusterTopic } from './subjects.ts';
 import { isRecord } from '../../lib/json.ts';
 import { itemId } from './cluster-topic.ts';
 import { decodeEnvelope } from './envelope.ts';
-import { reportGap, type GapOutcome } from './gap-report.ts';
+import { reportGap } from './gap-report.ts';
+import type { GapResult } from './gap-counts.ts';
 import type { GapMarker } from './gap-marker.ts';
 
 export interface HolderOptions {
@@ -43,8 +44,8 @@ export interface HolderOptions {
   readonly logger: Logger;
   /** This replica's node id (whose gap markers are its own). */
   readonly node: string;
-  /** A gap of its upstream was judged (published, covered by another publisher, or said already). */
-  readonly onGap?: (outcome: GapOutcome, gap: GapMarker) => void;
+  /** A gap of its upstream was judged (published, covered by another publisher, or said already), or could not be marked (failed). */
+  readonly onGap?: (outcome: GapResult, gap: GapMarker) => void;
   /** Whether another replica holds one of the topic's lease slots now (it publishes every trade too). */
   readonly othersHold?: () => Promise<boolean>;
 }
@@ -162,7 +163,10 @@ export function startHolder(options: HolderOptions): Holder {
         if (stored.items.some((item) => ids.has(idOf(item))) || !lease.valid()) return;
         const since = last.time.getTime() + 1;
         const gap: GapMarker = { since, until: Math.max(since, options.now()), reason: 'UPSTREAM' };
-        const outcome = await reportGap({ engine, publisher: link.publisher, topic, node: options.node, gap });
+        const outcome = await reportGap({ engine, publisher: link.publisher, topic, node: options.node, gap }).catch((error: unknown) => {
+          options.onGap?.('failed', gap);
+          throw error;
+        });
         logger.info({ topic: topic.id, since, outcome }, 'cluster holder: its first batch does not reach back to the last trade stored');
         options.onGap?.(outcome, gap);
       })
@@ -180,10 +184,16 @@ export function startHolder(options: HolderOptions): Holder {
     const gap: GapMarker = { since, until, reason: 'UPSTREAM' };
     const judged: Promise<void> = (judging ?? Promise.resolve())
       .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap }))
-      .then((outcome) => {
-        logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
-        options.onGap?.(outcome, gap);
-      }, failed)
+      .then(
+        (outcome) => {
+          logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
+          options.onGap?.(outcome, gap);
+        },
+        (error: unknown) => {
+          options.onGap?.('failed', gap);
+          failed(error);
+        },
+      )
       .finally(() => {
         if (judging === judged) judging = undefined;
       });
