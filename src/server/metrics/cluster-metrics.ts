@@ -3,11 +3,13 @@
  * read at scrape time from the upstream's cluster status; absent in a single
  * process (the families exist, without samples, except engine_up at 0).
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
- * `_cluster_takeovers_total`, `_cluster_publishes_total{result}`.
+ * `_cluster_takeovers_total`, `_cluster_publishes_total{result}`,
+ * `_cluster_gap_markers_total{reason,outcome}`.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { MARKETS } from '../../coincall/protocol.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
+import { GAP_REASONS, GAP_RESULTS } from '../../sources/cluster/gap-counts.ts';
 
 /** The `result` label's values of the publishes, all present (0 until counted). */
 export const PUBLISH_RESULTS = ['stored', 'duplicate', 'refused'] as const;
@@ -53,6 +55,17 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
       this.reset();
       const counts = cluster()?.publishes;
       for (const result of PUBLISH_RESULTS) this.inc({ result }, counts?.[result] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'coincall_gateway_cluster_gap_markers_total',
+    help: "Trades gaps this replica judged, by reason (UPSTREAM: a holder's own connection; ENGINE: served alone while the engine was away) and outcome: published (marked in the stream), covered (another publisher stored trades meanwhile), said (another node marked it), failed (not marked: trades may be missing unsaid).",
+    labelNames: ['reason', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = cluster()?.gapMarkers;
+      for (const reason of GAP_REASONS) for (const outcome of GAP_RESULTS) this.inc({ reason, outcome }, counts?.[reason][outcome] ?? 0);
     },
   });
 }

@@ -35,6 +35,8 @@ export interface CatchUpOptions {
   /** The lease is still valid (a lapsed holder marks nothing). */
   readonly valid: () => boolean;
   readonly now: () => number;
+  /** The gap could not be marked (the engine refused or went away): said before the error goes on. */
+  readonly onGapFailed?: (marker: GapMarker) => void;
 }
 
 export interface CatchUp {
@@ -82,7 +84,11 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     const since = last.storedAt + 1;
     const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
     const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
-    gap = { marker, outcome: await reportGap({ engine, publisher, topic, node: options.node, gap: marker }) };
+    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker }).catch((error: unknown) => {
+      options.onGapFailed?.(marker);
+      throw error;
+    });
+    gap = { marker, outcome };
   }
   // Each with its own time as the frame's: readers take these as trades from before (reader.ts).
   await Promise.all(fill.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));

@@ -22,6 +22,7 @@ import { createHoldings, type Holdings } from './holdings.ts';
 import { createPresence, type Presence } from './presence.ts';
 import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
 import { reportGap } from './gap-report.ts';
+import { createGapCounts } from './gap-counts.ts';
 
 export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import { startReader, type Reader } from './reader.ts';
@@ -75,6 +76,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const holders = new Map<string, Holder>();
   const listeners = new Set<() => void>();
   const publishes: Record<PublishResult, number> = { stored: 0, duplicate: 0, refused: 0 };
+  const gapCounts = createGapCounts();
   let takeovers = 0;
   let membership: { presence: Presence; holdings: Holdings; publisher: Publisher } | undefined;
   let stopping: Promise<void> | undefined;
@@ -119,6 +121,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             now,
             logger,
             node,
+            onGap: (outcome, gap) => gapCounts.count(gap.reason, outcome),
             othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
             recentUpstream: recentOf(entry.topic),
           }),
@@ -174,13 +177,19 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   /** This replica was cut off from the engine: the gap goes into the stream unless another node stored trades meanwhile. */
   const engineGap = (cluster: ClusterTopic, since: number, until: number) => {
     const engine = engineNow();
-    if (engine === undefined || membership === undefined) return;
+    const unmarked = (error: unknown) => {
+      gapCounts.count('ENGINE', 'failed');
+      logger.warn(
+        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
+        'cluster: gap not marked',
+      );
+    };
+    if (engine === undefined || membership === undefined) return unmarked('the engine is unreachable again, or not joined yet');
     const gap = { since, until, reason: 'ENGINE' } as const;
-    void reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap }).then(
-      (outcome) => logger.info({ topic: cluster.id, since, until, outcome }, 'cluster: back on the engine after serving alone'),
-      (error: unknown) =>
-        logger.warn({ topic: cluster.id, err: error instanceof Error ? error.message : String(error) }, 'cluster: gap not marked'),
-    );
+    void reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap }).then((outcome) => {
+      gapCounts.count('ENGINE', outcome);
+      logger.info({ topic: cluster.id, since, until, outcome }, 'cluster: back on the engine after serving alone');
+    }, unmarked);
   };
 
   const heldByMarket = () => {
@@ -236,6 +245,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       topicsHeldByMarket: heldByMarket(),
       takeovers,
       publishes: { ...publishes },
+      gapMarkers: gapCounts.snapshot(),
     }),
     holders: async (channel, key) => {
       if (!link.up || membership === undefined) return [];

@@ -2,6 +2,7 @@
  * What a replica reports of the cluster: `GatewayStatus.cluster` and the
  * cluster metrics read it (through `UpstreamStatus.cluster`).
  */
+import type { GapMarkerCounts } from './gap-counts.ts';
 import type { PublishResult } from './publisher.ts';
 
 export type ClusterEngineState = 'CONNECTED' | 'DISCONNECTED';
@@ -19,4 +20,6 @@ export interface ClusterStatus {
   readonly takeovers: number;
   /** Publishes into the engine by outcome, since start. */
   readonly publishes: Readonly<Record<PublishResult, number>>;
+  /** Trades gaps judged by reason and outcome, since start (`failed`: the gap could not be marked). */
+  readonly gapMarkers: GapMarkerCounts;
 }

@@ -27,7 +27,8 @@ import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { catchUp } from './catch-up.ts';
-import { reportGap, type GapOutcome } from './gap-report.ts';
+import { reportGap } from './gap-report.ts';
+import type { GapResult } from './gap-counts.ts';
 import type { GapMarker } from './gap-marker.ts';
 import { idOf, oldestFirst, withoutCursor } from './trade-items.ts';
 
@@ -44,8 +45,8 @@ export interface HolderOptions {
   readonly logger: Logger;
   /** This replica's node id (whose gap markers are its own). */
   readonly node: string;
-  /** A gap of its upstream was judged (published, covered by another publisher, or said already). */
-  readonly onGap?: (outcome: GapOutcome, gap: GapMarker) => void;
+  /** A gap of its upstream was judged (published, covered by another publisher, or said already), or could not be marked (failed). */
+  readonly onGap?: (outcome: GapResult, gap: GapMarker) => void;
   /** Whether another replica holds one of the topic's lease slots now (it publishes every trade too). */
   readonly othersHold?: () => Promise<boolean>;
   /** What this replica's own upstream received lately of the topic (trades, oldest first): a catch-up's source. */
@@ -149,6 +150,7 @@ export function startHolder(options: HolderOptions): Holder {
           othersHold: options.othersHold ?? (() => Promise.resolve(false)),
           valid: () => lease.valid(),
           now: options.now,
+          onGapFailed: (marker) => options.onGap?.('failed', marker),
         });
         if (caught.filled > 0) logger.info({ topic: topic.id, filled: caught.filled }, 'cluster holder: caught up from its own upstream');
         if (caught.gap === undefined) return;
@@ -177,10 +179,16 @@ export function startHolder(options: HolderOptions): Holder {
     const gap: GapMarker = { since, until, reason: 'UPSTREAM' };
     const judged: Promise<void> = (judging ?? Promise.resolve())
       .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap }))
-      .then((outcome) => {
-        logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
-        options.onGap?.(outcome, gap);
-      }, failed)
+      .then(
+        (outcome) => {
+          logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
+          options.onGap?.(outcome, gap);
+        },
+        (error: unknown) => {
+          options.onGap?.('failed', gap);
+          failed(error);
+        },
+      )
       .finally(() => {
         if (judging === judged) judging = undefined;
       });
