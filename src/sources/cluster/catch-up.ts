@@ -81,7 +81,8 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
 
   let gap: CatchUp['gap'];
   if (!reachesBack && !(await options.othersHold()) && options.valid()) {
-    const since = last.storedAt + 1;
+    // In the trades' own time, as `until` is.
+    const since = last.at + 1;
     const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
     const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
     const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker }).catch((error: unknown) => {

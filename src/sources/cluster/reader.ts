@@ -32,7 +32,6 @@ import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
 import type { ClusterTopic } from './subjects.ts';
-import { oldestFirst } from './trade-items.ts';
 
 export interface ReaderOptions {
   readonly hub: HubPort;
@@ -147,7 +146,8 @@ export function startReader(options: ReaderOptions): Reader {
         if (held !== waiting) return;
         held = undefined;
         if (tap === undefined) return;
-        deliver(recent, undefined);
+        // One batch, newest first, as a frame lists them (the channel's description).
+        deliver([...recent].reverse(), undefined);
         for (const frame of waiting) deliver(frame.items, frame.frameTs);
       };
       options.recentUpstream().then(release, () => release([]));
@@ -155,9 +155,7 @@ export function startReader(options: ReaderOptions): Reader {
     judging = cluster.kind === 'event' && answered && !running ? options.now() : undefined;
     tap = options.tap(topic.channel, options.args, {
       deliver: (event, frameTs) => {
-        // A frame lists trades newest first; the engine's path delivers them oldest first, and so does this one.
-        const items =
-          cluster.kind === 'event' ? oldestFirst(topic.channel.itemsOf(event), frameTs ?? options.now()) : topic.channel.itemsOf(event);
+        const items = topic.channel.itemsOf(event);
         judge(items);
         if (held !== undefined) held.push({ items, frameTs });
         else deliver(items, frameTs);

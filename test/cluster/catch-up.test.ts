@@ -1,0 +1,119 @@
+/**
+ * A trades holder catches up before it publishes again, against a real NATS
+ * 2.9: what its own upstream received after the last trade stored goes into
+ * the stream first, oldest first; a gap marker only when nothing it has
+ * reaches back (and no other replica holds the topic). A holder whose lease
+ * lapsed while trades came (an engine restart lapses every holder's at once)
+ * stores them when it publishes again: without the catch-up they were lost.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { futuresTrades } from '../../src/channels/futures/trades.ts';
+import type { Listener, TopicHandle } from '../../src/hub/listener.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
+import { catchUp } from '../../src/sources/cluster/catch-up.ts';
+import type { Engine } from '../../src/sources/cluster/engine.ts';
+import { decodeStreamBody } from '../../src/sources/cluster/gap-marker.ts';
+import { startHolder } from '../../src/sources/cluster/holder.ts';
+import type { Lease } from '../../src/sources/cluster/lease.ts';
+import { createPublisher, type Publisher } from '../../src/sources/cluster/publisher.ts';
+import { readSubject } from '../../src/sources/cluster/stream-read.ts';
+import type { ClusterTopic } from '../../src/sources/cluster/subjects.ts';
+import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
+import { disposeAll, onDispose } from '../helpers/gateway.ts';
+import { useOwnNatsServer } from '../helpers/nats-server.ts';
+
+useOwnNatsServer();
+afterEach(disposeAll);
+
+const TOPIC: ClusterTopic = { id: 'futures:futuresTrades:BTCUSD', kind: 'event', market: 'futures' };
+const trade = (n: number) => ({ id: `t${n}`, timestamp: 1_000 + n, price: String(n) });
+const trades = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => trade(from + i));
+const idOf = (item: unknown) => (item as { id: string }).id;
+
+/** What the topic's subject holds, in stream order: trade ids, and `gap` for a marker. */
+async function stored(engine: Engine): Promise<string[]> {
+  const records = await readSubject(engine, engine.names.subject(TOPIC));
+  return records.map((r) => (r.gap === undefined ? r.envelope.items.map(idOf).join(',') : `gap:${r.gap.reason}`));
+}
+
+async function setUp(): Promise<{ engine: Engine; publisher: Publisher }> {
+  const engine = await testEngine(engineSettings());
+  return { engine, publisher: createPublisher({ js: engine.js, names: engine.names, node: 'me' }) };
+}
+
+const base = (engine: Engine, publisher: Publisher) => ({
+  engine,
+  publisher,
+  topic: TOPIC,
+  node: 'me',
+  othersHold: () => Promise.resolve(false),
+  valid: () => true,
+  now: () => 5_000,
+});
+
+describe('catchUp', () => {
+  it('stores what the own upstream got after the last trade stored, oldest first, and marks nothing', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const result = await catchUp({ ...base(engine, publisher), recent: trades(1, 6), batch: [trade(7)] });
+    expect(result).toEqual({ filled: 3 });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']);
+  });
+
+  it('marks a gap first when nothing it has reaches back to the last trade stored, then stores what it has', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const result = await catchUp({ ...base(engine, publisher), recent: trades(8, 9), batch: [trade(10)] });
+    expect(result.filled).toBe(2);
+    expect(result.gap?.outcome).toBe('published');
+    expect(result.gap?.marker).toEqual({ since: trade(3).timestamp + 1, until: trade(8).timestamp, reason: 'UPSTREAM' });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 'gap:UPSTREAM', 't8', 't9']);
+  });
+
+  it('marks nothing when another replica holds the topic (it published those trades)', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const result = await catchUp({ ...base(engine, publisher), othersHold: () => Promise.resolve(true), recent: [], batch: [trade(9)] });
+    expect(result).toEqual({ filled: 0 });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3']);
+  });
+});
+
+describe('a holder whose lease lapsed while trades came', () => {
+  it('stores them, in order, when it publishes again', async () => {
+    const { engine, publisher } = await setUp();
+    let valid = true;
+    const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
+    let listener: Listener | undefined;
+    const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
+    const received: unknown[] = [];
+    const holder = startHolder({
+      topic: TOPIC,
+      channel: futuresTrades,
+      args: { symbol: 'BTCUSD' },
+      lease,
+      tap: (_c, _a, l) => ((listener = l), handle),
+      engine: () => ({ engine, publisher }),
+      now: () => 5_000,
+      logger: silentLogger,
+      node: 'me',
+      recentUpstream: () => Promise.resolve(received),
+    });
+    onDispose(() => holder.stop());
+    /** The own upstream delivers one frame (newest first, as the exchange lists them). */
+    const frame = (...items: ReturnType<typeof trade>[]) => {
+      received.push(...items);
+      listener?.deliver([...items].reverse(), 1_000);
+    };
+    frame(trade(1), trade(2));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
+    valid = false;
+    frame(trade(3));
+    frame(trade(4), trade(5));
+    valid = true;
+    frame(trade(6));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']), { timeout: 5_000 });
+    const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(TOPIC) });
+    expect(last === null ? undefined : decodeStreamBody(last.data, last.header)?.envelope?.items).toEqual([trade(6)]);
+  });
+});
