@@ -163,6 +163,8 @@ describe('GET /metrics', () => {
       'statusCode',
       'reason',
       'result',
+      // a cluster gap marker's fate: published, covered, said, failed
+      'outcome',
       // a gateway key id (bounded by the keys file), `anonymous` when GATEWAY_AUTH=none
       'client',
     ]);

@@ -47,16 +47,16 @@ export interface CatchUp {
 }
 
 /** What the last stored message of the topic says: the ids it holds and its time; undefined when the subject is empty. */
-async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: Set<string>; at: number; storedAt: number } | undefined> {
+async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: Set<string>; at: number; seq: number } | undefined> {
   const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
   if (last === null) return undefined;
-  const storedAt = last.time.getTime();
+  const { seq } = last;
   const body = decodeStreamBody(last.data, last.header);
   if (body?.envelope !== undefined) {
     const items = body.envelope.items;
-    return { ids: new Set(items.map(idOf)), at: Math.max(...items.map((item) => timeOf(item, body.envelope.ts))), storedAt };
+    return { ids: new Set(items.map(idOf)), at: Math.max(...items.map((item) => timeOf(item, body.envelope.ts))), seq };
   }
-  return { ids: new Set(), at: body?.gap?.until ?? storedAt, storedAt };
+  return { ids: new Set(), at: body?.gap?.until ?? last.time.getTime(), seq };
 }
 
 export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
@@ -85,7 +85,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     const since = last.at + 1;
     const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
     const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
-    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker }).catch((error: unknown) => {
+    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch((error: unknown) => {
       options.onGapFailed?.(marker);
       throw error;
     });

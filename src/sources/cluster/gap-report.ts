@@ -30,19 +30,27 @@ export interface GapReport {
   /** This holder's node id. */
   readonly node: string;
   readonly gap: GapMarker;
+  /**
+   * The sequence of the last message stored before the gap (a catch-up knows it; its gap's `since` is in the
+   * trades' own time, not the engine's): only messages after it show the gap covered or said.
+   */
+  readonly after?: number;
 }
 
 /** Reads the topic's messages stored since the gap began and publishes the marker unless the gap was covered or said. */
 export async function reportGap(report: GapReport): Promise<GapOutcome> {
   const { engine, topic, node, gap } = report;
   const subject = engine.names.subject(topic);
+  const { after } = report;
   const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
-  if (last !== null && last.time.getTime() >= gap.since) {
+  const storedSince = last !== null && (after === undefined ? last.time.getTime() >= gap.since : last.seq > after);
+  if (last !== null && storedSince) {
     // Something was stored since the gap began: read from the last message before it (a few seconds of the topic at most).
-    const records = await readSubject(engine, subject, { from: await sequenceBefore(engine, subject, gap.since, last.seq) });
+    const from = after === undefined ? await sequenceBefore(engine, subject, gap.since, last.seq) : after + 1;
+    const records = await readSubject(engine, subject, { from });
     for (const record of records) {
-      if (record.node === node || record.storedAt < gap.since) continue;
-      if (record.envelope !== undefined && record.storedAt <= gap.until) return 'covered';
+      if (record.node === node || (after === undefined && record.storedAt < gap.since)) continue;
+      if (record.envelope !== undefined && (after !== undefined || record.storedAt <= gap.until)) return 'covered';
       if (record.gap !== undefined && record.gap.since <= gap.until && record.gap.until >= gap.since) return 'said';
     }
   }

@@ -234,8 +234,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const after = channel.resumable === true ? afterOf(args) : undefined;
       const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
       const { mux } = hubFor(channel, credential, client);
-      const opener = openerOf(client);
-      const join = (listener: Listener) => mux.join(channel, args, listener, opener);
+      const join = (listener: Listener) => mux.join(channel, args, listener, openerOf(client));
       const attach = {
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
         ...(options.eventQueueLimit === undefined ? {} : { eventQueueLimit: options.eventQueueLimit }),
@@ -260,8 +259,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
       const { mux } = hubFor(channel, credential, client);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
-      const opener = openerOf(client);
-      const join = (listener: Listener) => mux.join(channel, args, listener, opener);
+      const join = (listener: Listener) => mux.join(channel, args, listener, openerOf(client));
       if (channel.resumable === true && channel.access === 'public')
         return takeTrades(join, channel, args, { window, cursor, limit: snapshotOptions?.limit ?? MAX_RECENT_TRADES, timeoutMs });
       return takeSnapshot(channel, join, timeoutMs);
