@@ -3,8 +3,9 @@
  * codec. A cursor is base64url of a small JSON array: a version, the topic
  * (channel and routing key), the window's epoch (`resume-window.ts`: the
  * process's start id, or the stream's identity in a cluster), the trade's
- * position in the topic, and the trade's time (so a gap can be dated even
- * when the window no longer holds it).
+ * position in the topic, the trade's time (so a gap can be dated even
+ * when the window no longer holds it) and its id (`cursor-seam.ts`: where a
+ * position only approximates the trade's place, the id finds it).
  *
  * Decoding never throws: it returns a typed cursor or the reason it is not
  * one, checked against the topic the client asked for. The hub also notes
@@ -25,15 +26,22 @@ export interface Cursor {
   readonly position: number;
   /** The trade's time (epoch ms). */
   readonly at: number;
+  /** The trade's id (cursors issued before it was added have none). */
+  readonly id?: string | undefined;
 }
 
 export type CursorCheck = { readonly ok: true; readonly cursor: Cursor } | { readonly ok: false; readonly reason: string };
 
 /** The cursor of the trade at `position` of `topic`, traded at `at`. */
 export function encodeCursor(cursor: Cursor): string {
-  const { topic, epoch, position, at } = cursor;
-  return Buffer.from(JSON.stringify([CURSOR_VERSION, topic.channel, topic.key, epoch, position, at])).toString('base64url');
+  const { topic, epoch, position, at, id } = cursor;
+  const fields = [CURSOR_VERSION, topic.channel, topic.key, epoch, position, at, ...(id === undefined ? [] : [id])];
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
 }
+
+/** A trade's `id` as a cursor carries it; undefined for anything without one. */
+export const tradeIdOf = (trade: unknown): string | undefined =>
+  typeof trade === 'object' && trade !== null && 'id' in trade && typeof trade.id === 'string' ? trade.id : undefined;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const isPosition = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -48,13 +56,13 @@ export function decodeCursor(text: string, expected: WindowTopic): CursorCheck {
   } catch {
     return malformed;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 6) return malformed;
-  const [version, channel, key, epoch, position, at] = parsed as unknown[];
+  if (!Array.isArray(parsed) || (parsed.length !== 6 && parsed.length !== 7)) return malformed;
+  const [version, channel, key, epoch, position, at, id] = parsed as unknown[];
   if (version !== CURSOR_VERSION || typeof channel !== 'string' || typeof key !== 'string' || typeof epoch !== 'string') return malformed;
-  if (!isPosition(position) || !isPosition(at)) return malformed;
+  if (!isPosition(position) || !isPosition(at) || (id !== undefined && typeof id !== 'string')) return malformed;
   if (channel !== expected.channel || key !== expected.key)
     return { ok: false, reason: `it is a cursor of ${channel}(${key}), not of ${expected.channel}(${expected.key})` };
-  return { ok: true, cursor: { topic: { channel, key }, epoch, position, at } };
+  return { ok: true, cursor: { topic: { channel, key }, epoch, position, at, id } };
 }
 
 const positions = new WeakMap<object, number>();

@@ -25,7 +25,8 @@
 import type { AnyChannel } from '../channels/channel.ts';
 import { badInput } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
-import { decodeCursor, positionOf, stampTrade, type Cursor } from './cursor.ts';
+import { decodeCursor, positionOf, stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
+import { afterSeam } from './cursor-seam.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 import type { ResumeWindow, WindowEntry, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
@@ -65,6 +66,7 @@ export function replayOf(
   window: ResumeWindow,
   topic: WindowTopic,
   entries: readonly WindowEntry[],
+  cursor?: Cursor,
 ): { readonly items: Array<StreamInterruption | unknown[]>; readonly last: number } {
   const items: Array<StreamInterruption | unknown[]> = [];
   let batch: unknown[] = [];
@@ -73,15 +75,16 @@ export function replayOf(
     if (batch.length > 0) items.push(batch);
     batch = [];
   };
-  for (const entry of entries) {
-    last = Math.max(last, entry.position);
+  // What was read reaches `last`, though the client had some of it (`cursor-seam.ts`).
+  for (const entry of entries) last = Math.max(last, entry.position);
+  for (const entry of cursor === undefined ? entries : afterSeam(entries, cursor)) {
     if (entry.kind === 'gap') {
       flush();
       items.push(new StreamInterruption(entry.since, entry.until, entry.reason));
       continue;
     }
     const trade = isRecord(entry.trade)
-      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at })
+      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at, id: tradeIdOf(entry.trade) })
       : entry.trade;
     batch.push(trade);
     if (batch.length >= REPLAY_BATCH_TRADES) flush();
@@ -156,7 +159,7 @@ export function attachResuming(
           buffer = undefined;
           return;
         }
-        const { items, last } = replayOf(window, topic, read.entries);
+        const { items, last } = replayOf(window, topic, read.entries, cursor);
         if (read.status === 'expired') {
           counts.expired += 1;
           sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED'));

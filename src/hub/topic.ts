@@ -26,7 +26,7 @@
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { isRecord } from '../lib/json.ts';
-import { stampTrade } from './cursor.ts';
+import { stampTrade, tradeIdOf } from './cursor.ts';
 import type { Listener } from './listener.ts';
 import { judgeProbe, PROBE_WINDOW_MS, type Probe } from './probe.ts';
 import { createReplayFilter, REPLAY_MEMORY, type ReplayFilter } from './replay-filter.ts';
@@ -198,7 +198,7 @@ export class Topic {
       const trade = trades[i];
       const position = positions[n];
       if (!isRecord(trade) || position === undefined) return;
-      stamped[i] = stampTrade(trade, { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade) });
+      stamped[i] = stampTrade(trade, { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade), id: tradeIdOf(trade) });
     });
     return stamped;
   }

@@ -132,7 +132,7 @@ export async function takeTrades(
     if (read.status === 'unavailable') throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, Date.now()), read.reason).toError();
     if (read.status === 'expired')
       throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
-    return pageOf(replayOf(q.window, topic, read.entries).items, view, q.limit);
+    return pageOf(replayOf(q.window, topic, read.entries, q.cursor).items, view, q.limit);
   } finally {
     handle.release();
   }
