@@ -47,6 +47,11 @@ export interface FakeExchangeOptions {
   readonly answerHeartbeats?: boolean;
   /** Close (1000, "idle timeout") a connection that has held no subscription for this long. */
   readonly idleCloseMs?: number;
+  /**
+   * When that idle clock starts: at the connection's open (default), or at its first heartbeat answered,
+   * so a connection is never closed before the gateway could see it work (however slow the machine).
+   */
+  readonly idleClockFrom?: 'open' | 'answer';
   /** After acknowledging a subscribe, re-send the topic's last N published items in one frame. */
   readonly replayOnSubscribe?: number;
   /** The exchange's clock, which judges a held handshake's signature age (see `freeze`; default Date.now). */
@@ -223,6 +228,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       }),
   };
 
+  const answeredOnce = new WeakSet<FakeConnection>();
   const watchIdle = (connection: FakeConnection) => {
     if (!idleClosing || options.idleCloseMs === undefined) return;
     const timer = setTimeout(() => {
@@ -271,7 +277,12 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
     const action = typeof record['action'] === 'string' ? record['action'] : '';
     if (action === 'heartbeat') {
       exchange.heartbeats++;
-      if (options.answerHeartbeats !== false) connection.socket.send(JSON.stringify({ c: 11, rc: 1 }));
+      if (options.answerHeartbeats === false) return;
+      connection.socket.send(JSON.stringify({ c: 11, rc: 1 }));
+      if (options.idleClockFrom === 'answer' && !answeredOnce.has(connection)) {
+        answeredOnce.add(connection);
+        watchIdle(connection);
+      }
       return;
     }
     const dataType = typeof record['dataType'] === 'string' ? record['dataType'] : undefined;
@@ -329,7 +340,7 @@ export async function startFakeExchange(options: FakeExchangeOptions = {}): Prom
       connections.push(connection);
       ws.on('error', () => ws.terminate());
       ws.on('message', (data) => onMessage(connection, String(data)));
-      watchIdle(connection);
+      if (options.idleClockFrom !== 'answer') watchIdle(connection);
     });
   };
 
