@@ -4,8 +4,9 @@
  * per-topic limit: a feed blocked while more than the limit is published finds
  * the discarded messages missing and says so once, at the right sequences; a
  * feed that keeps up through the same traffic, or whose sequences jump over
- * other topics' messages, never does. A check the engine cannot answer says
- * "may be missing" with its error.
+ * other topics' messages, never does. The age's part on a clock of the test:
+ * a quiet live feed is not checked, a stalled or far-behind one is; a check
+ * the engine cannot answer says "may be missing" with its error.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -134,18 +135,62 @@ describe('a trades feed behind the stream', () => {
   });
 });
 
-describe('a continuity check the engine cannot answer', () => {
-  it('says "may be missing" with the error, and the feed goes on', async () => {
-    const failure = new Error('engine unreachable');
+describe('the rule on its own, on a clock of the test', () => {
+  const MAX_AGE_MS = 60_000;
+  /** A judge after the cursor 10 (time 1_010) whose checks are recorded and answered by `kept`. */
+  function judgeWith(kept: (seq: number) => Promise<boolean>) {
+    const clock = { now: 0 };
+    const checked: number[] = [];
     const continuity = createContinuity({
-      limits: { maxAgeMs: 60_000, maxPerSubject: LIMIT },
+      limits: { maxAgeMs: MAX_AGE_MS, maxPerSubject: 1_000 },
       after: { seq: 10, time: 1_010 },
       startSeq: 11,
-      now: Date.now,
-      kept: () => Promise.reject(failure),
+      now: () => clock.now,
+      kept: (seq) => {
+        checked.push(seq);
+        return kept(seq);
+      },
     });
-    const verdict = await continuity.judge({ seq: 20, storedAt: Date.now(), pending: LIMIT - 1, time: 1_020 });
-    expect(verdict).toEqual({ gap: { since: 1_010, until: 1_020 }, at: { after: 10, next: 20 }, error: failure });
-    expect(await continuity.judge({ seq: 21, storedAt: Date.now(), pending: 0, time: 1_021 })).toBeUndefined();
+    const message = (seq: number, pending = 0, storedAt = clock.now) => ({ seq, storedAt, pending, time: 1_000 + seq });
+    return { clock, checked, continuity, message };
+  }
+
+  it('a live feed of a quiet topic (heartbeats all along) jumps unchecked', async () => {
+    const { clock, checked, continuity, message } = judgeWith(() => Promise.resolve(false));
+    expect(await continuity.judge(message(11))).toBeUndefined();
+    for (; clock.now < 2 * MAX_AGE_MS; clock.now += 1_500) continuity.heard();
+    expect(await continuity.judge(message(500))).toBeUndefined();
+    expect(checked).toEqual([]);
+  });
+
+  it('a feed stalled for half the max age checks the jumps after, behind what reached it before the stall', async () => {
+    const { clock, checked, continuity, message } = judgeWith((seq) => Promise.resolve(seq !== 30));
+    expect(await continuity.judge(message(11))).toBeUndefined();
+    clock.now += MAX_AGE_MS / 2;
+    // Sent before the stall, read after it: consecutive, nothing to check; then a jump over other topics, 12 still kept.
+    expect(await continuity.judge(message(12, 0, 0))).toBeUndefined();
+    expect(await continuity.judge(message(30, 0, 0))).toBeUndefined();
+    // The first message of a pull after the stall: 30 was discarded meanwhile.
+    expect(await continuity.judge(message(90))).toEqual({ gap: { since: 1_030, until: 1_090 }, at: { after: 30, next: 90 } });
+    expect(checked).toEqual([12, 30]);
+  });
+
+  it('a feed behind by half the max age checks its jumps', async () => {
+    const { clock, checked, continuity, message } = judgeWith(() => Promise.resolve(true));
+    clock.now = MAX_AGE_MS;
+    expect(await continuity.judge(message(11, 5, MAX_AGE_MS / 4))).toBeUndefined();
+    expect(await continuity.judge(message(13, 4, MAX_AGE_MS / 4))).toBeUndefined();
+    expect(checked).toEqual([11]);
+  });
+
+  it('a check the engine cannot answer says "may be missing" with the error, and the feed goes on', async () => {
+    const failure = new Error('engine unreachable');
+    const { continuity, message } = judgeWith(() => Promise.reject(failure));
+    expect(await continuity.judge(message(20, 1_000 - 1))).toEqual({
+      gap: { since: 1_010, until: 1_020 },
+      at: { after: 10, next: 20 },
+      error: failure,
+    });
+    expect(await continuity.judge(message(21))).toBeUndefined();
   });
 });

@@ -18,8 +18,10 @@
  *      limit, `next` is the oldest of a full subject);
  *    - the age: `after` was stored at least `AGE_MARGIN` of the max age ago and
  *      it was delivered while more waited (a feed that far behind), or the
- *      engine said nothing to the feed (no message, heartbeat or pull expiry:
- *      a stalled process or connection) for that long since `after`. A live
+ *      feed heard nothing from the engine (no message, heartbeat or pull
+ *      expiry: a stalled process or connection) for that long: then every jump
+ *      within `STALL_GRACE_MS` after is checked (what reached the feed's socket
+ *      before the stall comes first, then what the stream still kept). A live
  *      feed of a quiet topic hears a heartbeat every second or so: no check.
  * 3. `after` gone: trades between may be missing (said as such; a rare false
  *    positive is a feed exactly at the limit with nothing lost between, or a
@@ -42,6 +44,8 @@ const NANOS_PER_MS = 1_000_000;
 export const LIMIT_MARGIN = 0.1;
 /** A feed behind by this share of the max age (or silent that long) may have lost messages to the age. */
 export const AGE_MARGIN = 0.5;
+/** After such a silence, jumps are checked this long: the messages sent before it, then the first pulls after. */
+export const STALL_GRACE_MS = 10_000;
 
 /** One delivered message as the rule needs it. */
 export interface Delivered {
@@ -105,11 +109,12 @@ export function createContinuity(options: ContinuityOptions): Continuity {
       ? { seq: options.startSeq - 1, time: start, checkable: false }
       : { seq: options.after.seq, time: options.after.time, checkable: true };
   let lastHeard = start;
-  let longestSilence = 0;
+  /** Until when jumps are checked after a silence long enough for the age to remove what the feed had not read. */
+  let stalledUntil = Number.NEGATIVE_INFINITY;
 
   const heard = () => {
     const at = now();
-    longestSilence = Math.max(longestSilence, at - lastHeard);
+    if (limits.maxAgeMs > 0 && at - lastHeard >= limits.maxAgeMs * AGE_MARGIN) stalledUntil = at + STALL_GRACE_MS;
     lastHeard = at;
   };
 
@@ -117,11 +122,9 @@ export function createContinuity(options: ContinuityOptions): Continuity {
 
   const aged = () => {
     if (limits.maxAgeMs <= 0) return false;
-    const threshold = limits.maxAgeMs * AGE_MARGIN;
+    if (now() < stalledUntil) return true;
     const { delivered } = last;
-    if (delivered === undefined) return longestSilence >= threshold;
-    const behindAndOld = delivered.pending > 0 && now() - delivered.storedAt >= threshold;
-    return behindAndOld || longestSilence >= threshold;
+    return delivered !== undefined && delivered.pending > 0 && now() - delivered.storedAt >= limits.maxAgeMs * AGE_MARGIN;
   };
 
   const lost = async (next: Delivered): Promise<Behind | undefined> => {
@@ -144,7 +147,6 @@ export function createContinuity(options: ContinuityOptions): Continuity {
       const cursor = last.delivered === undefined && last.checkable;
       const behind = jumped && (cursor || nearLimit(next) || aged()) ? await lost(next) : undefined;
       last = { seq: next.seq, time: next.time, delivered: next, checkable: true };
-      longestSilence = 0;
       return behind;
     },
   };
