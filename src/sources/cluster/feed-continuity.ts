@@ -159,7 +159,7 @@ const HEARD = new Set(['heartbeat', 'discard', 'debug']);
 export function hearFrom(messages: ConsumerMessages, continuity: Continuity): void {
   void (async () => {
     for await (const status of messages.status()) if (HEARD.has(status.type)) continuity.heard();
-  })();
+  })().catch(() => undefined); // statuses lost only make silences longer: more checks, never fewer
 }
 
 export interface OpenContinuity {
