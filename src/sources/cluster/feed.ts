@@ -12,10 +12,13 @@
  * recreated before its first message does not replay the stream.
  *
  * A trades topic's messages are trades or gap markers (`gap-marker.ts`); each
- * is handed on with its sequence (a trade's position, hence its cursor).
+ * is handed on with its sequence (a trade's position, hence its cursor). A
+ * trades feed that fell behind the stream's retention is told before the
+ * message that follows the discarded ones (`feed-continuity.ts`: `onBehind`).
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
+import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
@@ -36,6 +39,12 @@ export interface FeedOptions {
   readonly onMessage: (message: FeedMessage) => void;
   /** A message that is no envelope: skipped, and said. */
   readonly onBadMessage?: (seq: number) => void;
+  /** The content time of the message at `after` (the newest trade delivered): where a gap found after it begins. */
+  readonly afterTime?: number;
+  /** Trades topics: messages between `after` and `next` may have been discarded before this feed got them. */
+  readonly onBehind?: (gap: Behind['gap'], at: Behind['at']) => void;
+  /** The check behind `onBehind` failed (then `onBehind` says "may be missing" too). */
+  readonly onCheckError?: (error: unknown) => void;
 }
 
 export interface Feed {
@@ -65,25 +74,45 @@ async function startSequence(
   return latest.seq + 1;
 }
 
+/** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
+const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {} : { after: { seq: after, time: afterTime ?? 0 } });
+
 export async function openFeed(options: FeedOptions): Promise<Feed> {
   const { js, names, topic } = options;
   let lastSeq = 0;
-  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => {
+  const handOn = (seq: number, body: StreamBody | undefined) => {
     lastSeq = seq;
-    const body = decodeStreamBody(data, headers);
     if (body === undefined) options.onBadMessage?.(seq);
     else options.onMessage({ ...body, seq });
   };
+  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
   const start = await startSequence(options, deliver);
-  const consumer = await js.consumers.get(streamOf(names, topic), {
+  const stream = streamOf(names, topic);
+  const continuity =
+    topic.kind === 'event'
+      ? await openContinuity({ jsm: options.jsm, stream, subject: names.subject(topic), start, ...cursorOf(options) })
+      : undefined;
+  const tell = (behind: Behind | undefined) => {
+    if (behind === undefined) return;
+    if (behind.error !== undefined) options.onCheckError?.(behind.error);
+    options.onBehind?.(behind.gap, behind.at);
+  };
+  const consumer = await js.consumers.get(stream, {
     filter_subjects: names.subject(topic),
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: start,
   });
   const messages: ConsumerMessages = await consumer.consume({ expires: options.expiresMs ?? FEED_EXPIRES_MS });
   const done = (async () => {
-    for await (const m of messages) deliver(m.data, m.seq, m.headers);
+    for await (const m of messages) {
+      const body = decodeStreamBody(m.data, m.headers);
+      const storedAt = m.time.getTime();
+      if (continuity !== undefined)
+        tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time: contentTime(body, storedAt) }));
+      handOn(m.seq, body);
+    }
   })();
+  if (continuity !== undefined) hearFrom(messages, continuity);
   return {
     get lastSeq() {
       return lastSeq;

@@ -1,7 +1,8 @@
 /**
  * What became of the trades gaps this replica judged (`gap-report.ts`), by
  * reason and result, since start: `UPSTREAM` from its holders (`holder.ts`),
- * `ENGINE` when a reader comes back after serving alone (`cluster-source.ts`).
+ * `ENGINE` when a reader comes back after serving alone (`cluster-source.ts`),
+ * and as `said` when a reader's feed fell behind the stream (`reader.ts`).
  * `failed` is a gap that could not be marked (the engine did not answer the
  * report): its trades may be missing with nothing in the stream saying so.
  * `status.cluster.gapMarkers` and `coincall_gateway_cluster_gap_markers_total` read it.

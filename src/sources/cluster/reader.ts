@@ -23,13 +23,19 @@
  * another node stored trades meanwhile), so a replay from the stream across
  * that time says trades may be missing there. Its own clients were told live
  * already; an ENGINE marker within the time it served alone is not said again.
+ *
+ * A feed that fell behind the stream's retention (this replica was slow or
+ * stalled: `feed-continuity.ts`) says so before the next message: its clients
+ * get an ENGINE gap from the last trade delivered to the next, and a warn line.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
+import type { GapReason } from '../../hub/resume-window.ts';
 import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
+import { contentTime } from './feed-continuity.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
 import type { ClusterTopic } from './subjects.ts';
 
@@ -48,6 +54,8 @@ export interface ReaderOptions {
   readonly feedExpiresMs?: number;
   /** Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was covered. */
   readonly reportEngineGap?: (since: number, until: number) => void;
+  /** The feed fell behind the stream's retention and the clients were told (the operator's count). */
+  readonly onBehind?: () => void;
 }
 
 export interface Reader {
@@ -68,6 +76,8 @@ export function startReader(options: ReaderOptions): Reader {
   let opening: Engine | undefined;
   let engine: Engine | undefined;
   let lastSeq = 0;
+  /** The newest time the last engine message spoke of (where a gap found after it begins). */
+  let lastTime: number | undefined;
   let tap: TopicHandle | undefined;
   let answered = false;
   /** Since when this reader serves alone (trades topics that had been answered), and its last time alone. */
@@ -91,14 +101,17 @@ export function startReader(options: ReaderOptions): Reader {
     hub.publish(topic, fresh, options.now(), ts, seq === undefined ? undefined : fresh.map(() => seq));
   };
 
+  /** Still served from the own upstream, or an ENGINE gap within the time served alone: the clients got those trades, or were told. */
+  const told = (since: number, until: number, reason: GapReason) =>
+    tap !== undefined || (reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since);
+
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
     lastSeq = message.seq;
+    lastTime = contentTime(message, lastTime ?? options.now());
     if (message.gap !== undefined) {
       const { since, until, reason } = message.gap;
-      // Still served from the own upstream: the clients got those trades.
-      const told = tap !== undefined || (reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since);
-      if (!told) hub.gap(topic, since, until, reason);
+      if (!told(since, until, reason)) hub.gap(topic, since, until, reason);
       return;
     }
     // The engine is fed trades again (a holder publishes, not a trade stored before it went): the own upstream may go.
@@ -176,6 +189,15 @@ export function startReader(options: ReaderOptions): Reader {
     );
   };
 
+  /** The feed skipped messages the stream may have discarded before it got them: trades may be missing there. */
+  const behind = (gap: { since: number; until: number }, at: { after: number; next: number }) => {
+    if (stopped) return;
+    logger.warn({ topic: cluster.id, ...at, ...gap }, 'cluster feed fell behind the stream: trades may be missing');
+    if (told(gap.since, gap.until, 'ENGINE')) return;
+    hub.gap(topic, gap.since, gap.until, 'ENGINE');
+    options.onBehind?.();
+  };
+
   const openFrom = async (target: Engine) => {
     opening = target;
     if (tap !== undefined) backAt ??= options.now();
@@ -185,10 +207,16 @@ export function startReader(options: ReaderOptions): Reader {
         jsm: target.jsm,
         names: target.names,
         topic: cluster,
-        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq } : {}),
+        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
         onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
+        onBehind: behind,
+        onCheckError: (error) =>
+          logger.warn(
+            { topic: cluster.id, err: error instanceof Error ? error.message : String(error) },
+            'cluster feed: continuity check failed',
+          ),
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
