@@ -82,7 +82,7 @@ async function gapMarkers(app: App): Promise<Record<string, number>> {
 }
 
 const ZERO = Object.fromEntries(
-  ['UPSTREAM', 'ENGINE'].flatMap((reason) => ['published', 'covered', 'said', 'failed'].map((outcome) => [`${reason}/${outcome}`, 0])),
+  ['UPSTREAM', 'ENGINE'].flatMap((reason) => ['published', 'covered', 'said', 'behind', 'failed'].map((outcome) => [`${reason}/${outcome}`, 0])),
 );
 
 /** Waits until `app` counts one gap of `key` (`reason/outcome`), then checks that it counts nothing else. */

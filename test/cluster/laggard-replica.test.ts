@@ -74,6 +74,6 @@ describe('a replica frozen while more trades flow than the stream keeps per topi
     }
     expect(watch.problems).toEqual([]);
     // The operator is told too.
-    expect(await laggard.metrics()).toContain('coincall_gateway_cluster_gap_markers_total{reason="ENGINE",outcome="said"} 1');
+    expect(await laggard.metrics()).toContain('coincall_gateway_cluster_gap_markers_total{reason="ENGINE",outcome="behind"} 1');
   });
 });

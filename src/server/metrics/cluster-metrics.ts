@@ -59,7 +59,7 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
   });
   new Counter({
     name: 'coincall_gateway_cluster_gap_markers_total',
-    help: "Trades gaps this replica judged, by reason (UPSTREAM: a holder's own connection; ENGINE: served alone while the engine was away) and outcome: published (marked in the stream), covered (another publisher stored trades meanwhile), said (another node marked it, or, ENGINE, a reader behind the stream told its clients), failed (not marked: trades may be missing unsaid).",
+    help: "Trades gaps this replica judged, by reason (UPSTREAM: a holder's own connection; ENGINE: served alone while the engine was away) and outcome: published (marked in the stream), covered (another publisher stored trades meanwhile), said (another node marked it), behind (ENGINE: a feed of this replica fell behind the stream's retention and told its clients), failed (not marked: trades may be missing unsaid).",
     labelNames: ['reason', 'outcome'],
     registers: [registry],
     collect() {

@@ -85,10 +85,12 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     const since = last.at + 1;
     const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
     const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
-    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch((error: unknown) => {
-      options.onGapFailed?.(marker);
-      throw error;
-    });
+    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch(
+      (error: unknown) => {
+        options.onGapFailed?.(marker);
+        throw error;
+      },
+    );
     gap = { marker, outcome };
   }
   // Each with its own time as the frame's: readers take these as trades from before (reader.ts).

@@ -211,7 +211,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         runningUpstream: () => holders.get(cluster.id)?.answered === true,
         recentUpstream: recentOf(topic),
         reportEngineGap: (since, until) => engineGap(cluster, since, until),
-        onBehind: () => gapCounts.count('ENGINE', 'said'),
+        onBehind: () => gapCounts.count('ENGINE', 'behind'),
         now,
         logger,
         ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),

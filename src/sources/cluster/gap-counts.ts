@@ -2,7 +2,9 @@
  * What became of the trades gaps this replica judged (`gap-report.ts`), by
  * reason and result, since start: `UPSTREAM` from its holders (`holder.ts`),
  * `ENGINE` when a reader comes back after serving alone (`cluster-source.ts`),
- * and as `said` when a reader's feed fell behind the stream (`reader.ts`).
+ * and `behind` when a reader's feed fell behind the stream and told its
+ * clients (`reader.ts`: nothing is marked in the stream; the gap is this
+ * replica's own).
  * `failed` is a gap that could not be marked (the engine did not answer the
  * report): its trades may be missing with nothing in the stream saying so.
  * `status.cluster.gapMarkers` and `coincall_gateway_cluster_gap_markers_total` read it.
@@ -10,13 +12,13 @@
 import type { GapReason } from '../../hub/resume-window.ts';
 import type { GapOutcome } from './gap-report.ts';
 
-/** A judged gap's outcome, or `failed` when it could not be marked. */
-export type GapResult = GapOutcome | 'failed';
+/** A judged gap's outcome, `behind` for a reader's own, or `failed` when it could not be marked. */
+export type GapResult = GapOutcome | 'behind' | 'failed';
 
 /** The `reason` label's values (every one present, 0 until counted). */
 export const GAP_REASONS: readonly GapReason[] = ['UPSTREAM', 'ENGINE'];
 /** The `outcome` label's values (every one present, 0 until counted). */
-export const GAP_RESULTS: readonly GapResult[] = ['published', 'covered', 'said', 'failed'];
+export const GAP_RESULTS: readonly GapResult[] = ['published', 'covered', 'said', 'behind', 'failed'];
 
 export type GapMarkerCounts = Readonly<Record<GapReason, Readonly<Record<GapResult, number>>>>;
 
@@ -26,7 +28,7 @@ export interface GapCounts {
   snapshot(): GapMarkerCounts;
 }
 
-const zero = (): Record<GapResult, number> => ({ published: 0, covered: 0, said: 0, failed: 0 });
+const zero = (): Record<GapResult, number> => ({ published: 0, covered: 0, said: 0, behind: 0, failed: 0 });
 
 export function createGapCounts(): GapCounts {
   const counts: Record<GapReason, Record<GapResult, number>> = { UPSTREAM: zero(), ENGINE: zero() };
