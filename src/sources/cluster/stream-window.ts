@@ -15,12 +15,6 @@
  *   sequences at a time (never the same message twice), each stretch sized
  *   from the topic's share of the sequences read so far, until it holds the
  *   trades asked for.
- *
- * Every read is bounded by what it returns: `after` with a limit asks the
- * engine for that many trades (an expired position too: from the topic's
- * oldest kept trade), `newest` for about that many (`onRead` counts what each
- * read asked the engine for). Only an `after` without a limit (a resuming
- * subscription) reads to the end.
  * - `append` keeps nothing (the stream already holds the trades): it returns
  *   the positions it was given. A trade without one (served from this replica's
  *   own upstream while the engine was away) takes the last sequence this
@@ -29,6 +23,12 @@
  * - `gap` keeps nothing either: a replica's own gap (it was cut off from the
  *   engine) is its live clients' business; the stream holds every trade the
  *   publishers stored meanwhile, and publishers mark their own gaps in it.
+ *
+ * Every read is bounded by what it returns: `after` with a limit asks the
+ * engine for that many trades (an expired position too: from the topic's
+ * oldest kept trade), `newest` for about that many (`onRead` counts what each
+ * read asked the engine for). Only an `after` without a limit (a resuming
+ * subscription) reads to the end.
  *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.
