@@ -149,9 +149,11 @@ export async function takeTrades(
       if (read.status === 'unavailable') throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError();
       if (read.status === 'expired')
         throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
-      entries.push(...read.entries);
       const trades = read.entries.filter((e) => e.kind === 'trade');
-      if (trades.length < q.limit || view(tradesIn(entries)).length >= q.limit) break;
+      const full = trades.length >= q.limit;
+      // A full read ends at its last trade: a gap after it comes again at the head of the next read.
+      entries.push(...(full ? read.entries.slice(0, read.entries.findLastIndex((e) => e.kind === 'trade') + 1) : read.entries));
+      if (!full || view(tradesIn(entries)).length >= q.limit) break;
       position = trades.at(-1)?.position ?? position;
     }
     return pageOf(replayOf(q.window, topic, entries).items, view, q.limit);
