@@ -17,14 +17,22 @@
  *   trade (to the window's end when the page is not full), which the Query
  *   twin reports beside the trades as `STREAM_INTERRUPTED` (`reason` of the
  *   gap). A gap after a full page is the next page's.
+ *
+ * Reads are bounded by the page: the window is asked for `limit` trades at a
+ * time, and for more only while the subscriber's view (e.g. one `side`) left
+ * the page short and the window had more.
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
 import type { Cursor } from './cursor.ts';
+import { afterSeam } from './cursor-seam.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 import { replayOf, windowTopicOf } from './resume.ts';
-import type { ResumeWindow } from './resume-window.ts';
+import type { ResumeWindow, WindowEntry } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
+
+/** A page the view left short asks the window for this many times more trades (without `after`). */
+const VIEW_SHORT_GROWTH = 4;
 
 /** How long a query waits for a freshly opened topic's first frame (its batch of recent trades) once the source confirmed it. */
 export const FIRST_BATCH_WAIT_MS = 1_000;
@@ -124,15 +132,33 @@ export async function takeTrades(
       const seen = channel.filter(trades, args);
       return Array.isArray(seen) ? seen : [];
     };
+    const tradesIn = (entries: readonly WindowEntry[]) => entries.flatMap((e) => (e.kind === 'trade' ? [e.trade] : []));
     if (q.cursor === undefined) {
-      const newest = replayOf(q.window, topic, await q.window.newest(topic, Number.MAX_SAFE_INTEGER));
-      return view(newest.items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
+      // The newest `limit`; more only when the view left the page short and the window had more.
+      for (let asked = q.limit; ; asked *= VIEW_SHORT_GROWTH) {
+        const found = await q.window.newest(topic, asked);
+        const newest = replayOf(q.window, topic, found);
+        const page = view(newest.items.flatMap((item) => (Array.isArray(item) ? item : []))).slice(0, q.limit);
+        if (page.length >= q.limit || found.length < asked) return page;
+      }
     }
-    const read = await q.window.after(topic, q.cursor.epoch, q.cursor.position);
-    if (read.status === 'unavailable') throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, Date.now()), read.reason).toError();
-    if (read.status === 'expired')
-      throw new StreamInterruption(q.cursor.at, Math.max(q.cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
-    return pageOf(replayOf(q.window, topic, read.entries, q.cursor).items, view, q.limit);
+    const cursor = q.cursor;
+    const entries: WindowEntry[] = [];
+    // `limit` trades after the cursor at a time, on from the last one read while the view left the page short.
+    for (let position = cursor.position; ;) {
+      const read = await q.window.after(topic, cursor.epoch, position, q.limit);
+      if (read.status === 'unavailable') throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError();
+      if (read.status === 'expired')
+        throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
+      const trades = read.entries.filter((e) => e.kind === 'trade');
+      const full = trades.length >= q.limit;
+      // A full read ends at its last trade: a gap after it comes again at the head of the next read.
+      entries.push(...(full ? read.entries.slice(0, read.entries.findLastIndex((e) => e.kind === 'trade') + 1) : read.entries));
+      // What the client had already (a cursor of a trade served while the engine was away: `cursor-seam.ts`) does not fill the page.
+      if (!full || view(tradesIn(afterSeam(entries, cursor))).length >= q.limit) break;
+      position = trades.at(-1)?.position ?? position;
+    }
+    return pageOf(replayOf(q.window, topic, entries, cursor).items, view, q.limit);
   } finally {
     handle.release();
   }

@@ -1,9 +1,17 @@
 /**
  * A holder paused past its lease TTL (SIGSTOP, then SIGCONT), replicas as
  * separate processes: another replica takes the book over and goes on; the
- * paused one, back, writes nothing more into the engine (every value stored
- * after the takeover is the new holder's: its late writes are fenced), drops
- * its upstream subscription, and its own clients get the new holder's books.
+ * paused one, back, writes nothing more into the engine, drops its upstream
+ * subscription, and its own clients get the new holder's books.
+ *
+ * The paused holder is frozen with a write in flight: its link to the engine
+ * (`nats-link.ts`) holds the book value it was sending, and hands it to the
+ * engine only after the new holder's writes. The engine refuses that late
+ * write (`Nats-Expected-Last-Subject-Sequence` names a sequence the new
+ * holder's writes moved past: "wrong last sequence", 10071), so every value
+ * stored after the takeover is the new holder's. The holder's own check of
+ * its lease cannot stop a write already on the wire: only the engine's fence
+ * does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
@@ -11,9 +19,10 @@ import { jetstream, DeliverPolicy } from '@nats-io/jetstream';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import type { FakeExchange } from '../helpers/fake-exchange.ts';
 import { disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { startNatsLink, type NatsLink } from '../helpers/nats-link.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { holdersOf, startReplica, startReplicaExchange, TEST_LEASE_TTL_MS, type ReplicaProcess } from '../helpers/replica-process.ts';
-import { NODE_HEADER } from '../../src/sources/cluster/publisher.ts';
+import { NODE_HEADER, WRONG_LAST_SEQUENCE } from '../../src/sources/cluster/publisher.ts';
 
 useOwnNatsServer();
 afterEach(disposeAll);
@@ -53,6 +62,19 @@ function booksAt(replica: ReplicaProcess): number[] {
   return levels;
 }
 
+/** The reply subject of the first write of a state value the link holds (undefined while there is none). */
+function heldStateWrite(link: NatsLink, clusterName: string): string | undefined {
+  return new RegExp(`HPUB ${clusterName}\\.st\\.\\S+ (\\S+) \\d+ \\d+\r\n`).exec(link.held())?.[1];
+}
+
+/** The engine's answer to the write whose reply subject is `inbox`, once it came through the link. */
+function answerTo(link: NatsLink, inbox: string): unknown {
+  const escaped = inbox.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // `MSG <subject> <sid> [reply-to] <size>`: no reply-to here (two spaces).
+  const reply = new RegExp(`MSG ${escaped} \\d+ +\\d+\r\n([^\r]*)\r\n`).exec(link.answers());
+  return reply?.[1] === undefined ? undefined : JSON.parse(reply[1]);
+}
+
 const counter = (metrics: string, result: string) =>
   Number(new RegExp(`coincall_gateway_cluster_publishes_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 
@@ -60,9 +82,17 @@ describe('a book holder paused past its lease TTL', () => {
   it('is replaced; back, its late writes never reach the engine and it stops publishing', { timeout: 180_000 }, async () => {
     const stand = await startReplicaExchange();
     const clusterName = uniqueClusterName();
-    const all = await Promise.all(['a', 'b'].map((node) => startReplica({ natsUrl: natsUrl(), clusterName, node, ...stand.urls })));
-    const books = new Map(all.map((r) => [r.node, booksAt(r)]));
+    // A reaches the engine through a link that can hold what it sends.
+    const link = await startNatsLink(natsUrl());
+    const [paused, other] = await Promise.all([
+      startReplica({ natsUrl: link.url, clusterName, node: 'a', ...stand.urls }),
+      startReplica({ natsUrl: natsUrl(), clusterName, node: 'b', ...stand.urls }),
+    ]);
+    // A's client first: A takes the book.
+    const books = new Map([[paused.node, booksAt(paused)]]);
     await waitFor(() => bookSubscriptions(stand.exchange) === 1, 'one holder of the book', 15_000);
+    expect(await holdersOf(other, 'futuresOrderBook')).toEqual([paused.node]);
+    books.set(other.node, booksAt(other));
     let level = 40_000;
     const timer = setInterval(() => {
       level++;
@@ -72,11 +102,12 @@ describe('a book holder paused past its lease TTL', () => {
     }, 50);
     onDispose(() => clearInterval(timer));
     await waitFor(() => [...books.values()].every((b) => b.length >= 3), 'books at both replicas', 15_000);
-    const holder = (await holdersOf(all[0] as ReplicaProcess, 'futuresOrderBook'))[0];
-    const paused = all.find((r) => r.node === holder) as ReplicaProcess;
-    const other = all.find((r) => r !== paused) as ReplicaProcess;
     const writers = await storedWriters(clusterName);
 
+    // Frozen with a book value on its way to the engine.
+    link.hold();
+    let inbox: string | undefined;
+    await waitFor(() => (inbox = heldStateWrite(link, clusterName)) !== undefined, 'a book write held on the link', 10_000);
     paused.pause();
     const levelAtPause = level;
     const otherBooks = books.get(other.node) ?? [];
@@ -86,6 +117,10 @@ describe('a book holder paused past its lease TTL', () => {
     // Its socket to the exchange kept filling while it was frozen: frames it reads when it wakes are late.
     await new Promise((r) => setTimeout(r, 500));
     const takenOver = writers.indexOf(other.node);
+    // The write it had in flight reaches the engine now, after the new holder's: refused.
+    link.release();
+    await waitFor(() => answerTo(link, inbox ?? '') !== undefined, 'the engine’s answer to the late write', 10_000);
+    expect(answerTo(link, inbox ?? '')).toMatchObject({ error: { err_code: WRONG_LAST_SEQUENCE } });
     paused.resume();
     const levelAtResume = level;
     const pausedBooks = books.get(paused.node) ?? [];

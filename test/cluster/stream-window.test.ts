@@ -4,13 +4,16 @@
  * and gap markers oldest first, a position past what the stream keeps of the
  * topic or of another epoch is expired (with what is kept), a stream created
  * again names a new epoch, `newest` gives the last trades newest first, and an
- * unreachable engine is said (`unavailable`), never an empty read.
+ * unreachable engine is said (`unavailable`), never an empty read. Among
+ * thousands of stored trades, a read with a limit (and `newest`) asks the
+ * engine for no more than it returns; only a read without one goes to the end.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/sources/cluster/engine.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
 import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
 import { createStreamWindow } from '../../src/sources/cluster/stream-window.ts';
+import { READ_BATCH } from '../../src/sources/cluster/stream-read.ts';
 import { CHANNELS } from '../../src/channels/registry.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
 import { disposeAll, onDispose } from '../helpers/gateway.ts';
@@ -39,6 +42,21 @@ async function withTrades(): Promise<{ engine: Engine; seqs: number[] }> {
     seqs.push(last?.seq ?? 0);
   }
   return { engine, seqs };
+}
+
+/** Trades per publish of one topic, the two topics taking turns (their sequences interleave in runs). */
+const RUN = 10;
+
+/** `count` trades of BTCUSD and as many of ETHUSD, in runs of RUN each, on an engine that keeps them all. */
+async function withManyTrades(count: number): Promise<Engine> {
+  const engine = await testEngine(engineSettings({ maxEventsPerTopic: 10_000 }));
+  const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
+  const run = (key: string, from: number) => Array.from({ length: RUN }, (_, i) => trade(key, from + i));
+  for (let n = 1; n <= count; n += RUN) {
+    await publisher.publishEvents(clusterTopic('BTCUSD'), run('BTCUSD', n), idOf, n);
+    await publisher.publishEvents(clusterTopic('ETHUSD'), run('ETHUSD', n), idOf, n);
+  }
+  return engine;
 }
 
 const ids = (entries: readonly { kind: string; trade?: unknown }[]) => entries.map((e) => (e.kind === 'trade' ? idOf(e.trade) : 'gap'));
@@ -104,6 +122,35 @@ describe('the stream window', () => {
     onDispose(() => again.close());
     expect(again.eventEpoch).not.toBe(before);
     expect(again.eventEpoch.startsWith(settings.names.eventStream)).toBe(true);
+  });
+
+  it('asks the engine for no more messages than a read with a limit returns, among thousands of trades', async () => {
+    const engine = await withManyTrades(3_000);
+    const reads: number[] = [];
+    const window = createStreamWindow({ engine: () => engine, onRead: (_topic, messages) => reads.push(messages) });
+    const names = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `BTCUSD-${from + i}`);
+
+    const head = await window.after(TOPIC, window.epoch, 0, 3);
+    expect(ids(head.entries)).toEqual(names(1, 3));
+    expect(reads.at(-1)).toBe(3);
+    const first = head.entries[0]?.position ?? 0;
+    const page = await window.after(TOPIC, window.epoch, first, 7);
+    expect(ids(page.entries)).toEqual(names(2, 8));
+    expect(reads.at(-1)).toBe(7);
+    // Expired (another epoch): the oldest kept trades, as many as asked.
+    const expired = await window.after(TOPIC, 'another-stream.1', first, 7);
+    expect(expired.status).toBe('expired');
+    expect(ids(expired.entries)).toEqual(names(1, 7));
+    expect(reads.at(-1)).toBe(7);
+    const newest = await window.newest(TOPIC, 7);
+    expect(newest.map((t) => idOf(t.trade))).toEqual(names(2_994, 3_000).reverse());
+    expect(reads.at(-1)).toBe(7);
+    expect((await window.newest(TOPIC, 1)).map((t) => idOf(t.trade))).toEqual(['BTCUSD-3000']);
+    expect(reads.at(-1)).toBe(1);
+    // Without a limit (a resuming subscription): everything after the position.
+    const all = await window.after(TOPIC, window.epoch, first);
+    expect(ids(all.entries)).toEqual(names(2, 3_000));
+    expect(reads.at(-1)).toBeLessThanOrEqual(2_999 + READ_BATCH);
   });
 
   it('says the engine is unreachable rather than answering an empty read', async () => {

@@ -2,7 +2,9 @@
  * A steady trade flow from the stand-in exchange and clients that watch it,
  * for the cluster's failover tests: every trade the exchange sends has a
  * unique price (its name here), and each client records the prices it got,
- * in order, and every `STREAM_INTERRUPTED` (its reason and window).
+ * in order, with their cursors, and every `STREAM_INTERRUPTED` (its reason and
+ * window). A client may resume after a cursor (`after`) and stop, as one that
+ * moves between replicas does.
  * `deliveryOf` compares a client with what was sent: the trades it missed
  * and those it got more than once.
  */
@@ -51,22 +53,40 @@ export interface Interruption {
 export interface TradesWatch {
   /** Prices received, in order. */
   readonly prices: string[];
+  /** Each received trade's cursor, in the same order as `prices`. */
+  readonly cursors: string[];
   readonly interruptions: Interruption[];
   /** Errors other than interruptions, and the end of the stream. */
   readonly problems: string[];
+  /** Drops the client (its socket closes); nothing is recorded after. */
+  stop(): Promise<void>;
 }
 
-const TRADES = 'subscription { futuresTrades(symbol: "BTCUSD") { id price } }';
+const TRADES = 'subscription ($after: String) { futuresTrades(symbol: "BTCUSD", after: $after) { id price cursor } }';
 
-/** A graphql-ws client of `wsUrl` subscribed to BTCUSD trades. */
-export function watchTrades(wsUrl: string): TradesWatch {
-  const watch: TradesWatch = { prices: [], interruptions: [], problems: [] };
-  wsClient(wsUrl).subscribe(
-    { query: TRADES },
+/** A graphql-ws client of `wsUrl` subscribed to BTCUSD trades (after the cursor `after`, when given). */
+export function watchTrades(wsUrl: string, after?: string): TradesWatch {
+  const client = wsClient(wsUrl);
+  let stopped = false;
+  const watch: TradesWatch = {
+    prices: [],
+    cursors: [],
+    interruptions: [],
+    problems: [],
+    stop: async () => {
+      stopped = true;
+      await client.dispose();
+    },
+  };
+  client.subscribe(
+    { query: TRADES, variables: after === undefined ? {} : { after } },
     {
       next: (result) => {
-        const trades = (result.data as { futuresTrades?: Array<{ price: string }> } | null | undefined)?.futuresTrades ?? [];
+        if (stopped) return;
+        const trades =
+          (result.data as { futuresTrades?: Array<{ price: string; cursor: string }> } | null | undefined)?.futuresTrades ?? [];
         watch.prices.push(...trades.map((t) => t.price));
+        watch.cursors.push(...trades.map((t) => t.cursor));
         for (const error of result.errors ?? []) {
           const ext = error.extensions ?? {};
           if (ext['code'] === 'STREAM_INTERRUPTED')
@@ -78,8 +98,12 @@ export function watchTrades(wsUrl: string): TradesWatch {
           else watch.problems.push(error.message);
         }
       },
-      error: (error: unknown) => void watch.problems.push(`error: ${error instanceof Error ? error.message : JSON.stringify(error)}`),
-      complete: () => void watch.problems.push('complete'),
+      error: (error: unknown) => {
+        if (!stopped) watch.problems.push(`error: ${error instanceof Error ? error.message : JSON.stringify(error)}`);
+      },
+      complete: () => {
+        if (!stopped) watch.problems.push('complete');
+      },
     },
   );
   return watch;

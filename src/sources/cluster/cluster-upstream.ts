@@ -69,6 +69,7 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
     engine: () => source?.engine(),
     onReadError: (error) =>
       options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cluster: reading the trades stream failed'),
+    onRead: (topic, messages) => options.logger.debug({ ...topic, messages }, 'cluster: read the trades stream'),
   });
   const resumes = newResumeCounts();
   const table = createTopicTable<ClusterSource>(

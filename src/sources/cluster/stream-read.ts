@@ -6,6 +6,12 @@
  * batched Direct Get). Each message comes back as what it is (trades, or a gap
  * marker), with its sequence, the time the engine stored it and the node that
  * wrote it. Messages that are neither are skipped.
+ *
+ * A read asks the engine for no more than it may use: each pull is at most
+ * the trades still wanted and at most the sequences left before `upTo`, so a
+ * bounded read asks for what it returns (gap markers aside), never a batch
+ * more. `onRead` hears how many messages the read asked the engine for: what
+ * the engine delivered is at most that.
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Engine } from './engine.ts';
@@ -30,6 +36,10 @@ export interface ReadOptions {
   readonly from?: number;
   /** Stop once this many trade messages were read (default: all). */
   readonly maxTrades?: number;
+  /** The last sequence to read (default: the stream's end). */
+  readonly upTo?: number;
+  /** How many messages this read asked the engine for (once, at its end): the engine delivered at most that many. */
+  readonly onRead?: (messages: number) => void;
 }
 
 /** The subject's first message at or after `from` (its sequence), or undefined when there is none. */
@@ -41,30 +51,46 @@ export async function firstSequence(engine: Engine, subject: string, from?: numb
   return found === null ? undefined : found.seq;
 }
 
-/** Reads the subject's messages from `options.from`, oldest first. */
+/** Reads the subject's messages from `options.from` (to `options.upTo`), oldest first. */
 export async function readSubject(engine: Engine, subject: string, options: ReadOptions = {}): Promise<StreamRecord[]> {
   const start = await firstSequence(engine, subject, options.from);
-  if (start === undefined) return [];
+  const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
+  if (start === undefined || start > upTo) {
+    options.onRead?.(0);
+    return [];
+  }
   const maxTrades = options.maxTrades ?? Number.POSITIVE_INFINITY;
   const out: StreamRecord[] = [];
   let trades = 0;
+  let asked = 0;
+  /** The next sequence the read may get: the subject has at most `upTo - next + 1` messages left in range. */
+  let next = start;
   const consumer = await engine.js.consumers.get(engine.names.eventStream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: start,
   });
   try {
-    for (let done = false; !done && trades < maxTrades;) {
-      const batch = await consumer.fetch({ max_messages: READ_BATCH, expires: READ_EXPIRES_MS });
+    for (let done = false; !done && trades < maxTrades && next <= upTo;) {
+      const wanted = Math.min(READ_BATCH, maxTrades - trades, upTo - next + 1);
+      asked += wanted;
+      const batch = await consumer.fetch({ max_messages: wanted, expires: READ_EXPIRES_MS });
       let got = 0;
       for await (const m of batch) {
         got += 1;
+        next = m.seq + 1;
+        // The subject's next message lies past the range (at most one such message is asked for).
+        if (m.seq > upTo) {
+          done = true;
+          batch.stop();
+          break;
+        }
         const body = decodeStreamBody(m.data, m.headers);
         if (body !== undefined) {
           out.push({ ...body, seq: m.seq, storedAt: m.time.getTime(), node: m.headers?.get(NODE_HEADER) ?? '' });
           if (body.envelope !== undefined) trades += 1;
         }
-        if (m.info.pending === 0 || trades >= maxTrades) {
+        if (m.info.pending === 0 || trades >= maxTrades || m.seq >= upTo) {
           done = true;
           batch.stop();
           break;
@@ -75,6 +101,7 @@ export async function readSubject(engine: Engine, subject: string, options: Read
   } finally {
     await consumer.delete().catch(() => undefined);
   }
+  options.onRead?.(asked);
   return out;
 }
 

@@ -11,8 +11,10 @@
  *   by age or by the per-topic limit), or of another epoch: `expired`, with what
  *   is retained. Gap markers (`gap-marker.ts`) come back as gaps at their place.
  *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read.
- * - `newest` reads the subject back from its last message, a wider stretch
- *   each round, until it holds the trades asked for.
+ * - `newest` reads the subject back from its last message, one stretch of
+ *   sequences at a time (never the same message twice), each stretch sized
+ *   from the topic's share of the sequences read so far, until it holds the
+ *   trades asked for.
  * - `append` keeps nothing (the stream already holds the trades): it returns
  *   the positions it was given. A trade without one (served from this replica's
  *   own upstream while the engine was away) takes the last sequence this
@@ -21,6 +23,12 @@
  * - `gap` keeps nothing either: a replica's own gap (it was cut off from the
  *   engine) is its live clients' business; the stream holds every trade the
  *   publishers stored meanwhile, and publishers mark their own gaps in it.
+ *
+ * Every read is bounded by what it returns: `after` with a limit asks the
+ * engine for that many trades (an expired position too: from the topic's
+ * oldest kept trade), `newest` for about that many (`onRead` counts what each
+ * read asked the engine for). Only an `after` without a limit (a resuming
+ * subscription) reads to the end.
  *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.
@@ -38,11 +46,19 @@ export interface StreamWindowOptions {
   readonly now?: () => number;
   /** A read failed (the engine went away mid-read): said, then answered `unavailable`. */
   readonly onReadError?: (error: unknown) => void;
+  /** A read (`after` or `newest`) of `topic` is done: how many messages it asked the engine for (besides the Direct Gets of the topic's ends). */
+  readonly onRead?: (topic: WindowTopic, messages: number) => void;
 }
 
-/** `newest` first reads this many stream sequences back from the topic's last message, then 8 times more each round. */
-const NEWEST_FIRST_SPAN = 256;
+/** A stretch of `newest` that found none of the topic's messages: the next one is this many times longer. */
 const NEWEST_SPAN_GROWTH = 8;
+
+/** How many sequences the next stretch back covers to hold `wanted` more of the topic's messages, at the share seen so far. */
+function stretchFor(wanted: number, seen: number, covered: number): number {
+  if (covered === 0) return wanted;
+  if (seen === 0) return covered * NEWEST_SPAN_GROWTH;
+  return Math.ceil((wanted * covered) / seen);
+}
 
 const topicId = (topic: WindowTopic): string => `${topic.channel}\u0000${topic.key}`;
 
@@ -88,12 +104,22 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     return lastEpoch;
   };
 
+  /** Counts the messages one read of `topic` asks the engine for, said once it is done. */
+  const counter = (topic: WindowTopic) => {
+    let messages = 0;
+    return {
+      onRead: (n: number) => void (messages += n),
+      done: () => options.onRead?.(topic, messages),
+    };
+  };
+
   const read = async (topic: WindowTopic, epoch: string, position: number, limit: number): Promise<WindowRead> => {
     const engine = options.engine();
     if (engine === undefined) return { status: 'unavailable', reason: 'ENGINE', entries: [] };
+    const count = counter(topic);
     try {
       const subject = subjectOf(engine, topic);
-      const all = () => readSubject(engine, subject, { maxTrades: limit });
+      const all = () => readSubject(engine, subject, { maxTrades: limit, onRead: count.onRead });
       const expired = async (): Promise<WindowRead> => {
         const records = await all();
         const first = records.find((r) => r.envelope !== undefined);
@@ -104,11 +130,13 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
       const oldest = (await firstSequence(engine, subject)) ?? (await streamFirstSequence(engine));
       if (position < oldest && position > 0) return await expired();
-      const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit });
+      const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit, onRead: count.onRead });
       return { status: 'kept', entries: entriesOf(records, limit) };
     } catch (error) {
       options.onReadError?.(error);
       return { status: 'unavailable', reason: 'ENGINE', entries: [] };
+    } finally {
+      count.done();
     }
   };
 
@@ -132,20 +160,31 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     async newest(topic, limit) {
       const engine = options.engine();
       if (engine === undefined) return [];
+      const count = counter(topic);
       try {
         const subject = subjectOf(engine, topic);
         const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
-        if (last === null) return [];
-        // Back from the topic's last message, a wider stretch each time, until it holds `limit` trades (or the whole topic).
-        for (let span = NEWEST_FIRST_SPAN; ; span *= NEWEST_SPAN_GROWTH) {
-          const from = Math.max(1, last.seq - Math.min(span, Number.MAX_SAFE_INTEGER));
-          const entries = entriesOf(await readSubject(engine, subject, { from }), Number.POSITIVE_INFINITY);
-          const trades = entries.filter((e): e is RetainedTrade => e.kind === 'trade');
-          if (trades.length >= limit || from === 1) return trades.slice(Math.max(0, trades.length - limit)).reverse();
+        if (last === null || limit <= 0) return [];
+        const first = (await firstSequence(engine, subject)) ?? last.seq;
+        // Back from the topic's last message, stretch by stretch, until it holds `limit` trades (or the whole topic).
+        let found: RetainedTrade[] = [];
+        let seen = 0;
+        let covered = 0;
+        for (let to = last.seq; found.length < limit && to >= first;) {
+          const from = Math.max(first, to - stretchFor(limit - found.length, seen, covered) + 1);
+          const records = await readSubject(engine, subject, { from, upTo: to, onRead: count.onRead });
+          seen += records.length;
+          covered += to - from + 1;
+          const trades = entriesOf(records, Number.POSITIVE_INFINITY).filter((e): e is RetainedTrade => e.kind === 'trade');
+          found = [...trades, ...found];
+          to = from - 1;
         }
+        return found.slice(Math.max(0, found.length - limit)).reverse();
       } catch (error) {
         options.onReadError?.(error);
         return [];
+      } finally {
+        count.done();
       }
     },
     close: () => lastSeen.clear(),
