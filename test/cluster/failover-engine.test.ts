@@ -48,10 +48,39 @@ async function engineOutage(nodes: readonly string[], replay: number) {
   await waitFor(() => flow.sent.length >= back + 40, 'trades after the return', 10_000);
   flow.stop();
   for (const r of all) await waitFor(() => received(watchOf(r), flow.sent.at(-1)), `the last trade at ${r.node}`, 10_000);
-  return { all, holders, flow, from, watchOf };
+  return { all, holders, flow, from, away, back, watchOf };
 }
 
 describe('the engine killed and restarted', () => {
+  it(
+    'a cursor of a trade served while the engine was away resumes on another replica right after that trade',
+    { timeout: 180_000 },
+    async () => {
+      const { all, flow, away, back, watchOf } = await engineOutage(['a', 'b'], 50);
+      const [a, b] = all as [ReplicaProcess, ReplicaProcess];
+      // A trade of the outage as a's client got it: from a's own upstream, its cursor only the last sequence a saw.
+      const cut = Math.floor((away + back) / 2);
+      const mid = flow.sent[cut];
+      const index = watchOf(a).prices.indexOf(mid?.price ?? '');
+      expect(index).toBeGreaterThanOrEqual(0);
+      const resumed = watchTrades(b.wsUrl, watchOf(a).cursors[index]);
+      await waitFor(() => received(resumed, flow.sent.at(-1)), 'the resumed client at the last trade', 15_000);
+      const before = new Set(flow.sent.slice(0, cut + 1).map((t) => t.price));
+      expect(resumed.prices.filter((price) => before.has(price))).toEqual([]);
+      expect(deliveryOf(resumed, flow.sent, cut + 1)).toEqual({ missing: [], repeated: [] });
+      expect(resumed.interruptions).toEqual([]);
+      expect(resumed.problems).toEqual([]);
+
+      // And the stream holds the outage's trades, in order: a cursor from before it replays every one, no interruption.
+      const start = watchOf(a).prices.indexOf(flow.sent[away - 2]?.price ?? '');
+      const replay = watchTrades(b.wsUrl, watchOf(a).cursors[start]);
+      await waitFor(() => received(replay, flow.sent.at(-1)), 'the replay at the last trade', 15_000);
+      expect(deliveryOf(replay, flow.sent, away - 1)).toEqual({ missing: [], repeated: [] });
+      expect(replay.prices).toEqual(flow.sent.slice(away - 1).map((t) => t.price));
+      expect(replay.interruptions).toEqual([]);
+    },
+  );
+
   it('replicas serve from their own upstream meanwhile and rejoin: every trade once at every client', { timeout: 180_000 }, async () => {
     const { all, flow, from, watchOf } = await engineOutage(['a', 'b'], 50);
     for (const r of all) {

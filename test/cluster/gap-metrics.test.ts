@@ -4,7 +4,8 @@
  * A sole holder's upstream gap is marked (UPSTREAM, published); one the other
  * publisher covered is counted as covered; one the engine cannot take (its
  * trades stream gone) is counted as failed, the case operators alert on; the
- * engine's own outage is marked on the replica's return (ENGINE, published).
+ * engine's own outage is marked on a reader's return (ENGINE, published),
+ * while a holder that ran upstream all along catches the stream up instead.
  * Every reason and outcome is reported from the start, at 0.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -82,7 +83,9 @@ async function gapMarkers(app: App): Promise<Record<string, number>> {
 }
 
 const ZERO = Object.fromEntries(
-  ['UPSTREAM', 'ENGINE'].flatMap((reason) => ['published', 'covered', 'said', 'behind', 'failed'].map((outcome) => [`${reason}/${outcome}`, 0])),
+  ['UPSTREAM', 'ENGINE'].flatMap((reason) =>
+    ['published', 'covered', 'said', 'behind', 'failed'].map((outcome) => [`${reason}/${outcome}`, 0]),
+  ),
 );
 
 /** Waits until `app` counts one gap of `key` (`reason/outcome`), then checks that it counts nothing else. */
@@ -147,19 +150,28 @@ describe('coincall_gateway_cluster_gap_markers_total', () => {
     await countedOnce(a, 'UPSTREAM/failed');
   });
 
-  it("counts the engine's own outage marked on the replica's return (ENGINE, published)", async () => {
+  it("counts the engine's own outage marked on a reader's return (ENGINE, published), not on its holder's", async () => {
     const nats = await startNatsServer();
     const exchange = await startFakeExchange();
     onDispose(() => exchange.close());
-    const a = await startInProcessReplica(exchange, uniqueClusterName(), 'a', { natsUrl: nats.url });
-    const ids = follow(a);
+    const name = uniqueClusterName();
+    const a = await startInProcessReplica(exchange, name, 'a', { natsUrl: nats.url, publishers: 1 });
+    const atA = follow(a);
     await waitFor(() => upstreams(exchange).length === 1, 'A holding the trades upstream', STEP_MS);
-    await following(exchange, ids);
-    const pre = ids.length;
+    await following(exchange, atA);
+    // B only reads the topic (one publisher, A's): serving alone, it subscribes upstream itself.
+    const b = await startInProcessReplica(exchange, name, 'b', { natsUrl: nats.url, publishers: 1 });
+    const atB = follow(b);
+    await following(exchange, atB);
+    expect(upstreams(exchange)).toHaveLength(1);
+    const pre = atB.length;
     await nats.kill();
+    await waitFor(() => upstreams(exchange).length === 2, 'B serving alone from its own upstream', STEP_MS);
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
-    await waitFor(() => ids.length >= pre + 2, 'trades from the own upstream while the engine is away', STEP_MS);
+    await waitFor(() => atB.length >= pre + 2, 'trades from the own upstream while the engine is away', STEP_MS);
     await nats.start();
-    await countedOnce(a, 'ENGINE/published');
+    await countedOnce(b, 'ENGINE/published');
+    // A ran the topic upstream all along: its catch-up answers for that time, not a marker.
+    expect(await gapMarkers(a)).toEqual(ZERO);
   });
 });

@@ -5,8 +5,9 @@
  * stream (every holder of the topic may have paused at once: an engine
  * restart lapses every lease), while this replica's own upstream got them.
  *
- * The holder reads the topic's last stored message and what its own upstream
- * received lately (its memory window, `Upstream.recentTrades`) with the first
+ * The holder reads the topic's last stored trades (past any gap marker after
+ * them: a replica back from serving alone may have marked its time first) and
+ * what its own upstream received lately (its memory window, `Upstream.recentTrades`) with the first
  * batch it is about to publish. The trades after the last one stored go out
  * first, oldest first (the engine drops those it has: `Nats-Msg-Id`), so
  * readers get them late rather than never. When neither reaches back to the
@@ -15,7 +16,9 @@
  * them) or the lease lapsed meanwhile.
  */
 import type { Engine } from './engine.ts';
+import type { Envelope } from './envelope.ts';
 import { decodeStreamBody } from './gap-marker.ts';
+import { readSubject } from './stream-read.ts';
 import type { GapMarker } from './gap-marker.ts';
 import { reportGap, type GapOutcome } from './gap-report.ts';
 import type { Publisher } from './publisher.ts';
@@ -46,17 +49,32 @@ export interface CatchUp {
   readonly gap?: { readonly marker: GapMarker; readonly outcome: GapOutcome };
 }
 
-/** What the last stored message of the topic says: the ids it holds and its time; undefined when the subject is empty. */
+/** Sequences read back per round when the topic's last messages are gap markers (doubling). */
+const MARKER_LOOKBACK = 64;
+
+/**
+ * The topic's last stored trades, past any gap markers after them (a replica back from serving alone
+ * may have marked its time before the holders caught up): the ids they hold, their newest time and
+ * their sequence; the last marker's end when the topic holds no trades; undefined when it is empty.
+ */
 async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: Set<string>; at: number; seq: number } | undefined> {
-  const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(topic) });
+  const subject = engine.names.subject(topic);
+  const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
   if (last === null) return undefined;
-  const { seq } = last;
   const body = decodeStreamBody(last.data, last.header);
-  if (body?.envelope !== undefined) {
-    const items = body.envelope.items;
-    return { ids: new Set(items.map(idOf)), at: Math.max(...items.map((item) => timeOf(item, body.envelope.ts))), seq };
+  const trades = (envelope: Envelope, seq: number) => ({
+    ids: new Set(envelope.items.map(idOf)),
+    at: Math.max(...envelope.items.map((item) => timeOf(item, envelope.ts))),
+    seq,
+  });
+  if (body?.envelope !== undefined) return trades(body.envelope, last.seq);
+  for (let back = MARKER_LOOKBACK; ; back *= 2) {
+    const from = Math.max(1, last.seq - back);
+    const records = await readSubject(engine, subject, { from, upTo: last.seq });
+    const found = records.findLast((r) => r.envelope !== undefined);
+    if (found?.envelope !== undefined) return trades(found.envelope, found.seq);
+    if (from === 1) return { ids: new Set(), at: body?.gap?.until ?? last.time.getTime(), seq: last.seq };
   }
-  return { ids: new Set(), at: body?.gap?.until ?? last.time.getTime(), seq };
 }
 
 export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {

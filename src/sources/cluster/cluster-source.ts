@@ -185,6 +185,11 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       );
     };
     if (engine === undefined || membership === undefined) return unmarked('the engine is unreachable again, or not joined yet');
+    if (holders.get(cluster.id)?.answered === true) {
+      // Its holder ran upstream all along: its catch-up stores the trades of that time (or marks what it lacks).
+      logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
+      return;
+    }
     const gap = { since, until, reason: 'ENGINE' } as const;
     void reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap }).then((outcome) => {
       gapCounts.count('ENGINE', outcome);

@@ -20,8 +20,9 @@
  *
  * Back from serving alone, a trades topic's reader asks for an ENGINE gap
  * marker over the time it was cut off (`reportEngineGap`: published unless
- * another node stored trades meanwhile), so a replay from the stream across
- * that time says trades may be missing there. Its own clients were told live
+ * another node stored trades meanwhile, or this replica's own holder ran
+ * upstream all along and catches the stream up), so a replay from the stream
+ * across that time says trades may be missing there. Its own clients were told live
  * already; an ENGINE marker within the time it served alone is not said again.
  *
  * A feed that fell behind the stream's retention (this replica was slow or
