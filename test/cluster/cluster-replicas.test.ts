@@ -15,6 +15,7 @@ import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { ALICE, captureLogs, disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { wireTradeMaker } from '../helpers/upstream-trades.ts';
 
 useOwnNatsServer();
 
@@ -26,12 +27,7 @@ const BTC = { symbol: 'BTCUSD' };
 const TRADES = 'subscription { futuresTrades(symbol: "BTCUSD") { id price } }';
 const BOOK = 'subscription { futuresOrderBook(symbol: "BTCUSD") { bids { price } } }';
 
-let n = 0;
-const wireTrades = (count: number) =>
-  Array.from({ length: count }, () => {
-    n++;
-    return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: 1_700_000_000_000 + n };
-  });
+const wireTrades = wireTradeMaker();
 
 /** A replica in this process, logging at debug under its node name. */
 const replica = (exchange: FakeExchange, name: string, node: string, natsUrl?: string): Promise<App> =>

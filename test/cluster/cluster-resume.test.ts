@@ -19,6 +19,7 @@ import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startInProcessReplica, type ReplicaSettings } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { captureLogs, disposeAll, onDispose, postGraphQL, waitFor, wsClient } from '../helpers/gateway.ts';
+import { wireTradeMaker } from '../helpers/upstream-trades.ts';
 
 useOwnNatsServer();
 
@@ -29,15 +30,8 @@ const BTC = { symbol: 'BTCUSD' };
 const TOPIC_KEY = `lastTrade ${JSON.stringify(BTC)}`;
 const TRADES = 'subscription ($after: String) { futuresTrades(symbol: "BTCUSD", after: $after) { id cursor timestamp } }';
 
-let n = 0;
-/** Trades are stamped from now on, as the exchange's are (the reader compares a frame's time with the engine's return). */
-const TRADES_EPOCH = Date.now();
-/** `count` wire trades, newest first as the exchange sends a frame. */
-const wireTrades = (count: number) =>
-  Array.from({ length: count }, () => {
-    n++;
-    return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: TRADES_EPOCH + n };
-  }).reverse();
+/** `count` wire trades, newest first as the exchange sends a frame, stamped from now on as the exchange's are (the reader compares a frame's time with the engine's return). */
+const wireTrades = wireTradeMaker({ epoch: Date.now(), newestFirst: true });
 
 type Settings = ReplicaSettings;
 const replica = startInProcessReplica;

@@ -21,6 +21,7 @@ import { startInProcessReplica, type ReplicaSettings } from '../helpers/in-proce
 import { natsUrl, startNatsServer, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { scrapeMetrics, sumOf } from '../helpers/prometheus.ts';
 import { eventually } from '../helpers/replica-process.ts';
+import { wireTradeMaker } from '../helpers/upstream-trades.ts';
 
 useOwnNatsServer();
 
@@ -34,14 +35,8 @@ const TRADES = 'subscription { futuresTrades(symbol: "BTCUSD") { id } }';
 /** How long a step of the cluster may take here (lease TTL 3 s, reconnect backoff 20 ms). */
 const STEP_MS = 15_000;
 
-let n = 0;
-const TRADES_EPOCH = Date.now();
 /** `count` wire trades, newest first as the exchange sends a frame. */
-const wireTrades = (count: number) =>
-  Array.from({ length: count }, () => {
-    n++;
-    return { s: 'BTCUSD', pr: String(60_000 + n), v: '0.1', sd: 1, ts: TRADES_EPOCH + n };
-  }).reverse();
+const wireTrades = wireTradeMaker({ epoch: Date.now(), newestFirst: true });
 
 /** Subscribes to BTCUSD trades on `app`; returns the ids received so far. */
 function follow(app: App): string[] {

@@ -5,14 +5,22 @@
  */
 import type { Sink } from '../../src/hub/sink.ts';
 
-/** Makes `wireTrades(n)`: `n` new BTCUSD wire trades, oldest first, numbered on from the maker's own count. */
-export function wireTradeMaker(): (n: number) => Array<{ s: string; pr: string; v: string; sd: number; ts: number }> {
+/**
+ * Makes `wireTrades(n)`: `n` new BTCUSD wire trades, numbered on from the maker's own count, stamped
+ * from `epoch` (default a fixed past time; `Date.now()` where a reader compares them with its clock),
+ * oldest first, or newest first as the exchange lists a frame.
+ */
+export function wireTradeMaker({ epoch = 1_700_000_000_000, newestFirst = false } = {}): (
+  n: number,
+) => Array<{ s: string; pr: string; v: string; sd: number; ts: number }> {
   let tradeSeq = 0;
-  return (n) =>
-    Array.from({ length: n }, () => {
+  return (n) => {
+    const trades = Array.from({ length: n }, () => {
       tradeSeq++;
-      return { s: 'BTCUSD', pr: String(60_000 + tradeSeq), v: '0.1', sd: 1, ts: 1_700_000_000_000 + tradeSeq };
+      return { s: 'BTCUSD', pr: String(60_000 + tradeSeq), v: '0.1', sd: 1, ts: epoch + tradeSeq };
     });
+    return newestFirst ? trades.reverse() : trades;
+  };
 }
 
 /** The next value of a sink, or a failure naming `what` after the timeout. */
