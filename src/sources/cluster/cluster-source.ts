@@ -175,7 +175,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     })());
 
   /** This replica was cut off from the engine: the gap goes into the stream unless another node stored trades meanwhile. */
-  const engineGap = (cluster: ClusterTopic, since: number, until: number) => {
+  const engineGap = (cluster: ClusterTopic, since: number, until: number, ranUpstream: boolean) => {
     const engine = engineNow();
     const unmarked = (error: unknown) => {
       gapCounts.count('ENGINE', 'failed');
@@ -185,8 +185,8 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       );
     };
     if (engine === undefined || membership === undefined) return unmarked('the engine is unreachable again, or not joined yet');
-    if (holders.get(cluster.id)?.answered === true) {
-      // Its holder ran upstream all along: its catch-up stores the trades of that time (or marks what it lacks).
+    if (ranUpstream) {
+      // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
       logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
       return;
     }
@@ -215,7 +215,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         tap: options.tap,
         runningUpstream: () => holders.get(cluster.id)?.answered === true,
         recentUpstream: recentOf(topic),
-        reportEngineGap: (since, until) => engineGap(cluster, since, until),
+        reportEngineGap: (since, until, ranUpstream) => engineGap(cluster, since, until, ranUpstream),
         onBehind: () => gapCounts.count('ENGINE', 'behind'),
         now,
         logger,

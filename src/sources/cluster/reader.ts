@@ -20,8 +20,8 @@
  *
  * Back from serving alone, a trades topic's reader asks for an ENGINE gap
  * marker over the time it was cut off (`reportEngineGap`: published unless
- * another node stored trades meanwhile, or this replica's own holder ran
- * upstream all along and catches the stream up), so a replay from the stream
+ * another node stored trades meanwhile, or this replica ran the topic
+ * upstream all along: a holder's catch-up stores that time), so a replay from the stream
  * across that time says trades may be missing there. Its own clients were told live
  * already; an ENGINE marker within the time it served alone is not said again.
  *
@@ -53,8 +53,12 @@ export interface ReaderOptions {
   readonly now: () => number;
   readonly logger: Logger;
   readonly feedExpiresMs?: number;
-  /** Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was covered. */
-  readonly reportEngineGap?: (since: number, until: number) => void;
+  /**
+   * Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was
+   * covered. `ranUpstream`: this replica ran the topic upstream already when it went alone (its tap kept it since),
+   * so its memory holds that time for a holder's catch-up.
+   */
+  readonly reportEngineGap?: (since: number, until: number, ranUpstream: boolean) => void;
   /** The feed fell behind the stream's retention and the clients were told (the operator's count). */
   readonly onBehind?: () => void;
 }
@@ -83,6 +87,8 @@ export function startReader(options: ReaderOptions): Reader {
   let answered = false;
   /** Since when this reader serves alone (trades topics that had been answered), and its last time alone. */
   let aloneSince: number | undefined;
+  /** Whether the own upstream already ran the topic when this reader went alone. */
+  let aloneRanUpstream = false;
   let alone: { since: number; until: number } | undefined;
 
   /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in. */
@@ -149,8 +155,11 @@ export function startReader(options: ReaderOptions): Reader {
 
   const goLocal = () => {
     if (tap !== undefined || stopped) return;
-    if (cluster.kind === 'event' && answered) aloneSince ??= options.now();
     const running = options.runningUpstream();
+    if (cluster.kind === 'event' && answered && aloneSince === undefined) {
+      aloneSince = options.now();
+      aloneRanUpstream = running;
+    }
     // What the own upstream received last may have died with the engine: it goes first (each trade once), then the live frames.
     let held: Array<{ items: readonly unknown[]; frameTs: number | undefined }> | undefined;
     if (cluster.kind === 'event' && running && answered && options.recentUpstream !== undefined) {
@@ -224,7 +233,7 @@ export function startReader(options: ReaderOptions): Reader {
       if (aloneSince !== undefined) {
         alone = { since: aloneSince, until: options.now() };
         aloneSince = undefined;
-        options.reportEngineGap?.(alone.since, alone.until);
+        options.reportEngineGap?.(alone.since, alone.until, aloneRanUpstream);
       }
       if (!answered) {
         answered = true;
