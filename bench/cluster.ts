@@ -11,7 +11,12 @@
  *    (goal: 1 for the book, 2 for the trades in the cluster), delivered
  *    messages and latency (client receive time minus the book's time) over
  *    the same window; the p99 the engine adds is the cluster's minus the
- *    single process's (goal ≤ 10 ms at 1,000 × 50/s).
+ *    single process's (goal ≤ 10 ms at 1,000 × 50/s). Between them, one
+ *    replica on NATS (all N subscribers on it): the engine hop without the
+ *    contention of three gateway processes on the machine's cores. Each
+ *    replica's own measure of the hop (holder's stamp to the reader's
+ *    arrival, its engine latency histogram, bench/cluster-hop.ts) over the
+ *    same window.
  * 2. Failover: a trade reader and a book reader on each replica (the first
  *    replica subscribed first, so that it holds the book and a trades slot).
  *    The firehose pauses, the readers' counts start, it resumes, the trades
@@ -25,6 +30,7 @@
 import { DEFAULT_CLUSTER_LEASE_TTL_MS } from '../src/lib/cluster-config.ts';
 import { startFirehose, type Firehose } from './firehose.ts';
 import { forkChild, type IpcChild } from './ipc-child.ts';
+import { hopStats, scrapeHop, windowOf, type HopStats } from './cluster-hop.ts';
 import {
   cpuSecondsOf,
   holdersOf,
@@ -40,6 +46,7 @@ import {
 
 const SYMBOL = 'BTCUSD';
 const CLUSTER_NAME = 'bench';
+const SOLO_CLUSTER_NAME = 'bench-solo';
 const REPLICAS = ['replica-1', 'replica-2', 'replica-3'];
 const BOOK_CHANNEL = 'futuresOrderBook';
 const TRADES_CHANNEL = 'futuresTrades';
@@ -68,7 +75,7 @@ export interface ClusterOptions {
 }
 
 export interface DeliveryRun {
-  readonly server: 'single process' | '3 replicas + NATS';
+  readonly server: 'single process' | '1 replica + NATS' | '3 replicas + NATS';
   readonly subscribed: number;
   /** Upstream subscriptions the firehose holds of the book and of the trades. */
   readonly bookSubscriptions: number;
@@ -82,6 +89,8 @@ export interface DeliveryRun {
   readonly gatewayCpuPct: number;
   readonly natsCpuPct?: number;
   readonly clientErrors: number;
+  /** The engine hop over the window as the replicas measured it (book values: state; trades: event). */
+  readonly engineHop?: { readonly state: HopStats; readonly event: HopStats };
 }
 
 export interface Failover {
@@ -165,6 +174,7 @@ async function deliver(
       subscribed += started.subscribed;
     }
     await sleep(options.warmupS * 1_000);
+    const hopsBefore = nats === undefined ? [] : await Promise.all(gateways.map((g) => scrapeHop(g.port)));
     const cpu = () => gateways.reduce((sum, g) => sum + (cpuSecondsOf(g.child.proc.pid) ?? 0), 0);
     const cpuBefore = cpu();
     const natsBefore = cpuSecondsOf(nats?.proc.pid);
@@ -173,6 +183,7 @@ async function deliver(
     await clients.request({ cmd: 'reset' });
     await sleep(options.measureS * 1_000);
     const report = await clients.request<Report>({ cmd: 'report' }, 30_000);
+    const hops = nats === undefined ? undefined : windowOf(hopsBefore, await Promise.all(gateways.map((g) => scrapeHop(g.port))));
     const sent = (firehose.framesSent('books').get(SYMBOL) ?? 0) - sentBefore;
     const firehoseS = (Date.now() - sentBeforeAt) / 1_000;
     const windowS = report.windowMs / 1_000;
@@ -191,6 +202,14 @@ async function deliver(
       gatewayCpuPct: round((100 * (cpu() - cpuBefore)) / windowS),
       ...(natsBefore === undefined || natsAfter === undefined ? {} : { natsCpuPct: round((100 * (natsAfter - natsBefore)) / windowS) }),
       clientErrors: report.errors,
+      ...(hops === undefined
+        ? {}
+        : {
+            engineHop: {
+              state: hopStats(hops, 'state', CLUSTER_GOALS.addedP99Ms),
+              event: hopStats(hops, 'event', CLUSTER_GOALS.addedP99Ms),
+            },
+          }),
     };
   } finally {
     await clients.stop();
@@ -285,6 +304,15 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
     gateways.splice(0);
 
     nats = await startNats();
+    // One replica alone on the engine: its hop without two more gateway processes on the cores.
+    const solo = await startGateway(firehose.url, 'solo', { natsUrl: nats.url, name: SOLO_CLUSTER_NAME });
+    gateways.push(solo);
+    readers.push(await readTrades(solo.port, solo.node, SYMBOL));
+    runs.push(await deliver('1 replica + NATS', [solo], firehose, options, nats));
+    for (const reader of readers.splice(0)) reader.close();
+    await solo.child.stop();
+    gateways.splice(0);
+
     const engine = { natsUrl: nats.url, name: CLUSTER_NAME };
     const started = await Promise.allSettled(REPLICAS.map((node) => startGateway(firehose.url, node, engine)));
     const replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
