@@ -95,13 +95,13 @@ export function clusterMarkdown(result: ClusterResult): string {
   return [
     '## Cluster: 3 replicas on NATS JetStream vs one process (issue 17)',
     '',
-    `The same firehose (bench/firehose.ts: books and trades of ${'BTCUSD'}, ${options.rate} frames/s each), first to one gateway process, then to one replica alone on its own \`nats-server -js\` (every subscriber on it), then to three replicas (separate processes, default lease TTL and two trades publishers) on their own \`nats-server -js\`; ${options.subscribers.toLocaleString('en-US')} book subscribers (bench/clients.ts, spread evenly over the replicas), warm-up ${options.warmupS} s, window ${options.measureS} s. Upstream subscriptions are counted at the firehose. Latency = client receive time − the book's time; the engine's share is the cluster's p99 minus the single process's. CPU: the gateway processes together, and NATS, in % of one core.`,
+    `The same firehose (bench/firehose.ts: books and trades of ${'BTCUSD'}, ${options.rate} frames/s each), first to one gateway process, then to one replica alone on its own \`nats-server -js\` (every subscriber on it), then to three replicas (separate processes, default lease TTL and two trades publishers) on their own \`nats-server -js\`; ${options.subscribers.toLocaleString('en-US')} book subscribers (bench/clients.ts, spread evenly over the replicas), warm-up ${options.warmupS} s, window ${options.measureS} s. Upstream subscriptions are counted at the firehose. Latency = client receive time − the book's time; the engine's share is the cluster's p99 minus the single process's. CPU: the gateway processes together, and NATS, in % of one core. Load avg: the machine's 1-minute load average at the window's end; the run's own processes count in it, so a figure well above theirs means other work competed for the 2 cores.`,
     '',
-    '| server | subscribed | upstream subs (book / trades) | offered msg/s | delivered msg/s | delivered % | p50 ms | p99 ms | gateway CPU % | NATS CPU % | client errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| server | subscribed | upstream subs (book / trades) | offered msg/s | delivered msg/s | delivered % | p50 ms | p99 ms | gateway CPU % | NATS CPU % | client errors | load avg |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...result.runs.map(
       (r) =>
-        `| ${r.server} | ${r.subscribed} | ${r.bookSubscriptions} / ${r.tradeSubscriptions} | ${show(r.offeredPerS)} | ${show(r.deliveredPerS)} | ${r.deliveredPct} % | ${show(r.p50Ms)} | ${show(r.p99Ms)} | ${r.gatewayCpuPct} % | ${show(r.natsCpuPct, ' %')} | ${r.clientErrors} |`,
+        `| ${r.server} | ${r.subscribed} | ${r.bookSubscriptions} / ${r.tradeSubscriptions} | ${show(r.offeredPerS)} | ${show(r.deliveredPerS)} | ${r.deliveredPct} % | ${show(r.p50Ms)} | ${show(r.p99Ms)} | ${r.gatewayCpuPct} % | ${show(r.natsCpuPct, ' %')} | ${r.clientErrors} | ${show(r.loadAvg)} |`,
     ),
     '',
     "The engine hop as the replicas measure it over the same window (`coincall_gateway_cluster_engine_latency_seconds`, scraped from each replica's /metrics before and after it, summed): from the time the holder took a value from its upstream (stamped in a header) to its arrival at a replica's reader; it covers the holder's wait to publish, NATS storing and delivering it and the reader's event loop, not the fan-out to the clients. Quantiles interpolated within the histogram's buckets; the share within 10 ms is exact (a bucket bound).",

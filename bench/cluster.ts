@@ -27,6 +27,7 @@
  *    times: the first book newer than the kill at a survivor (goal ≤ lease
  *    TTL + 5 s) and both trades publisher slots held again.
  */
+import { loadavg } from 'node:os';
 import { DEFAULT_CLUSTER_LEASE_TTL_MS } from '../src/lib/cluster-config.ts';
 import { startFirehose, type Firehose } from './firehose.ts';
 import { forkChild, type IpcChild } from './ipc-child.ts';
@@ -89,6 +90,8 @@ export interface DeliveryRun {
   readonly gatewayCpuPct: number;
   readonly natsCpuPct?: number;
   readonly clientErrors: number;
+  /** The machine's 1-minute load average at the window's end (other work on the machine shows here). */
+  readonly loadAvg: number;
   /** The engine hop over the window as the replicas measured it (book values: state; trades: event). */
   readonly engineHop?: { readonly state: HopStats; readonly event: HopStats };
 }
@@ -202,6 +205,7 @@ async function deliver(
       gatewayCpuPct: round((100 * (cpu() - cpuBefore)) / windowS),
       ...(natsBefore === undefined || natsAfter === undefined ? {} : { natsCpuPct: round((100 * (natsAfter - natsBefore)) / windowS) }),
       clientErrors: report.errors,
+      loadAvg: round(loadavg()[0] ?? 0, 2),
       ...(hops === undefined
         ? {}
         : {
