@@ -26,12 +26,13 @@ export interface HopStats {
   readonly boundMs: number;
 }
 
-const empty = (): HopCounts => ({ state: new Map(), event: new Map() });
+/** No counts (a replica that did not answer). */
+export const emptyHop = (): HopCounts => ({ state: new Map(), event: new Map() });
 const BUCKET_LINE = new RegExp(`^${FAMILY}_bucket\\{([^}]*)\\} (\\S+)$`);
 
 /** The histogram's buckets on the replica at `port` (empty when it does not answer). */
 export async function scrapeHop(port: number): Promise<HopCounts> {
-  const counts = empty();
+  const counts = emptyHop();
   const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) })
     .then((r) => r.text())
     .catch(() => '');
@@ -49,7 +50,7 @@ export async function scrapeHop(port: number): Promise<HopCounts> {
 
 /** `after` minus `before`, summed over the replicas. */
 export function windowOf(before: readonly HopCounts[], after: readonly HopCounts[]): HopCounts {
-  const out = empty();
+  const out = emptyHop();
   for (const kind of KINDS)
     after.forEach((counts, i) => {
       for (const [le, n] of counts[kind]) out[kind].set(le, (out[kind].get(le) ?? 0) + n - (before[i]?.[kind].get(le) ?? 0));

@@ -117,6 +117,16 @@ export function clusterMarkdown(result: ClusterResult): string {
           }),
     ),
     '',
+    ...result.runs.flatMap(({ server, engineHopByNode }) =>
+      engineHopByNode === undefined || Object.keys(engineHopByNode).length < 2
+        ? []
+        : [
+            `${server}, book values by replica (p50 / p99 ms): ${Object.entries(engineHopByNode)
+              .map(([node, h]) => `${node} ${show(h.state.p50Ms)} / ${show(h.state.p99Ms)}`)
+              .join('; ')}.`,
+            '',
+          ],
+    ),
     f === undefined
       ? `Failover: not run${result.failure === undefined ? '' : ` (${result.failure})`}.`
       : `Failover: a trade reader and a book reader on each replica; with the firehose paused the counts start, it resumes, and ${f.victim} (holding ${f.held.join(' and ')}) is killed with SIGKILL mid-stream; the flow goes on past both takeovers, then pauses and drains. ` +

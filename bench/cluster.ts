@@ -31,7 +31,7 @@ import { loadavg } from 'node:os';
 import { DEFAULT_CLUSTER_LEASE_TTL_MS } from '../src/lib/cluster-config.ts';
 import { startFirehose, type Firehose } from './firehose.ts';
 import { forkChild, type IpcChild } from './ipc-child.ts';
-import { hopStats, scrapeHop, windowOf, type HopStats } from './cluster-hop.ts';
+import { emptyHop, hopStats, scrapeHop, windowOf, type HopCounts, type HopStats } from './cluster-hop.ts';
 import {
   cpuSecondsOf,
   holdersOf,
@@ -94,6 +94,8 @@ export interface DeliveryRun {
   readonly loadAvg: number;
   /** The engine hop over the window as the replicas measured it (book values: state; trades: event). */
   readonly engineHop?: { readonly state: HopStats; readonly event: HopStats };
+  /** The same at each replica (its readers' share), by node. */
+  readonly engineHopByNode?: Readonly<Record<string, { readonly state: HopStats; readonly event: HopStats }>>;
 }
 
 export interface Failover {
@@ -186,7 +188,12 @@ async function deliver(
     await clients.request({ cmd: 'reset' });
     await sleep(options.measureS * 1_000);
     const report = await clients.request<Report>({ cmd: 'report' }, 30_000);
-    const hops = nats === undefined ? undefined : windowOf(hopsBefore, await Promise.all(gateways.map((g) => scrapeHop(g.port))));
+    const hopsAfter = nats === undefined ? [] : await Promise.all(gateways.map((g) => scrapeHop(g.port)));
+    const hops = nats === undefined ? undefined : windowOf(hopsBefore, hopsAfter);
+    const hopOf = (counts: HopCounts) => ({
+      state: hopStats(counts, 'state', CLUSTER_GOALS.addedP99Ms),
+      event: hopStats(counts, 'event', CLUSTER_GOALS.addedP99Ms),
+    });
     const sent = (firehose.framesSent('books').get(SYMBOL) ?? 0) - sentBefore;
     const firehoseS = (Date.now() - sentBeforeAt) / 1_000;
     const windowS = report.windowMs / 1_000;
@@ -209,10 +216,10 @@ async function deliver(
       ...(hops === undefined
         ? {}
         : {
-            engineHop: {
-              state: hopStats(hops, 'state', CLUSTER_GOALS.addedP99Ms),
-              event: hopStats(hops, 'event', CLUSTER_GOALS.addedP99Ms),
-            },
+            engineHop: hopOf(hops),
+            engineHopByNode: Object.fromEntries(
+              gateways.map((g, i) => [g.node, hopOf(windowOf([hopsBefore[i] ?? emptyHop()], [hopsAfter[i] ?? emptyHop()]))]),
+            ),
           }),
     };
   } finally {
