@@ -11,7 +11,13 @@
  *    (goal: 1 for the book, 2 for the trades in the cluster), delivered
  *    messages and latency (client receive time minus the book's time) over
  *    the same window; the p99 the engine adds is the cluster's minus the
- *    single process's (goal ≤ 10 ms at 1,000 × 50/s).
+ *    single process's (goal ≤ 10 ms at 1,000 × 50/s). Last, after the
+ *    failover and on a fresh nats-server, one replica on NATS (all N
+ *    subscribers on it): the engine hop without the contention of three
+ *    gateway processes on the machine's cores. Each
+ *    replica's own measure of the hop (holder's stamp to the reader's
+ *    arrival, its engine latency histogram, bench/cluster-hop.ts) over the
+ *    same window.
  * 2. Failover: a trade reader and a book reader on each replica (the first
  *    replica subscribed first, so that it holds the book and a trades slot).
  *    The firehose pauses, the readers' counts start, it resumes, the trades
@@ -22,9 +28,11 @@
  *    times: the first book newer than the kill at a survivor (goal ≤ lease
  *    TTL + 5 s) and both trades publisher slots held again.
  */
+import { loadavg } from 'node:os';
 import { DEFAULT_CLUSTER_LEASE_TTL_MS } from '../src/lib/cluster-config.ts';
 import { startFirehose, type Firehose } from './firehose.ts';
 import { forkChild, type IpcChild } from './ipc-child.ts';
+import { emptyHop, hopStats, scrapeHop, windowOf, type HopCounts, type HopStats } from './cluster-hop.ts';
 import {
   cpuSecondsOf,
   holdersOf,
@@ -40,6 +48,7 @@ import {
 
 const SYMBOL = 'BTCUSD';
 const CLUSTER_NAME = 'bench';
+const SOLO_CLUSTER_NAME = 'bench-solo';
 const REPLICAS = ['replica-1', 'replica-2', 'replica-3'];
 const BOOK_CHANNEL = 'futuresOrderBook';
 const TRADES_CHANNEL = 'futuresTrades';
@@ -68,7 +77,7 @@ export interface ClusterOptions {
 }
 
 export interface DeliveryRun {
-  readonly server: 'single process' | '3 replicas + NATS';
+  readonly server: 'single process' | '1 replica + NATS' | '3 replicas + NATS';
   readonly subscribed: number;
   /** Upstream subscriptions the firehose holds of the book and of the trades. */
   readonly bookSubscriptions: number;
@@ -82,6 +91,12 @@ export interface DeliveryRun {
   readonly gatewayCpuPct: number;
   readonly natsCpuPct?: number;
   readonly clientErrors: number;
+  /** The machine's 1-minute load average at the window's end (other work on the machine shows here). */
+  readonly loadAvg: number;
+  /** The engine hop over the window as the replicas measured it (book values: state; trades: event). */
+  readonly engineHop?: { readonly state: HopStats; readonly event: HopStats };
+  /** The same at each replica (its readers' share), by node. */
+  readonly engineHopByNode?: Readonly<Record<string, { readonly state: HopStats; readonly event: HopStats }>>;
 }
 
 export interface Failover {
@@ -165,6 +180,7 @@ async function deliver(
       subscribed += started.subscribed;
     }
     await sleep(options.warmupS * 1_000);
+    const hopsBefore = nats === undefined ? [] : await Promise.all(gateways.map((g) => scrapeHop(g.port)));
     const cpu = () => gateways.reduce((sum, g) => sum + (cpuSecondsOf(g.child.proc.pid) ?? 0), 0);
     const cpuBefore = cpu();
     const natsBefore = cpuSecondsOf(nats?.proc.pid);
@@ -173,6 +189,12 @@ async function deliver(
     await clients.request({ cmd: 'reset' });
     await sleep(options.measureS * 1_000);
     const report = await clients.request<Report>({ cmd: 'report' }, 30_000);
+    const hopsAfter = nats === undefined ? [] : await Promise.all(gateways.map((g) => scrapeHop(g.port)));
+    const hops = nats === undefined ? undefined : windowOf(hopsBefore, hopsAfter);
+    const hopOf = (counts: HopCounts) => ({
+      state: hopStats(counts, 'state', CLUSTER_GOALS.addedP99Ms),
+      event: hopStats(counts, 'event', CLUSTER_GOALS.addedP99Ms),
+    });
     const sent = (firehose.framesSent('books').get(SYMBOL) ?? 0) - sentBefore;
     const firehoseS = (Date.now() - sentBeforeAt) / 1_000;
     const windowS = report.windowMs / 1_000;
@@ -191,6 +213,15 @@ async function deliver(
       gatewayCpuPct: round((100 * (cpu() - cpuBefore)) / windowS),
       ...(natsBefore === undefined || natsAfter === undefined ? {} : { natsCpuPct: round((100 * (natsAfter - natsBefore)) / windowS) }),
       clientErrors: report.errors,
+      loadAvg: round(loadavg()[0] ?? 0, 2),
+      ...(hops === undefined
+        ? {}
+        : {
+            engineHop: hopOf(hops),
+            engineHopByNode: Object.fromEntries(
+              gateways.map((g, i) => [g.node, hopOf(windowOf([hopsBefore[i] ?? emptyHop()], [hopsAfter[i] ?? emptyHop()]))]),
+            ),
+          }),
     };
   } finally {
     await clients.stop();
@@ -267,6 +298,10 @@ async function failover(
   };
 }
 
+const RUN_ORDER: ReadonlyArray<DeliveryRun['server']> = ['single process', '1 replica + NATS', '3 replicas + NATS'];
+/** The runs in the report's order (they are measured in another). */
+const inOrder = (runs: readonly DeliveryRun[]) => [...runs].sort((a, b) => RUN_ORDER.indexOf(a.server) - RUN_ORDER.indexOf(b.server));
+
 /** The whole section; a failure is reported in the result, not thrown. */
 export async function measureCluster(options: ClusterOptions): Promise<ClusterResult> {
   const runs: DeliveryRun[] = [];
@@ -274,6 +309,7 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
   const gateways: Gateway[] = [];
   const readers: Array<TradeReader | BookReader> = [];
   let nats: NatsServer | undefined;
+  let failedOver: Failover | undefined;
   try {
     const single = await startGateway(firehose.url, 'single');
     gateways.push(single);
@@ -306,9 +342,23 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
       return h !== undefined && h.trades.length === 2 ? true : undefined;
     }, HOLDERS_WAIT_MS);
     runs.push(await deliver('3 replicas + NATS', replicas, firehose, options, nats));
-    return { options, runs, failover: await failover(replicas, { trades: tradeReaders, books: bookReaders }, firehose, options.rate) };
+    failedOver = await failover(replicas, { trades: tradeReaders, books: bookReaders }, firehose, options.rate);
+    for (const reader of readers.splice(0)) reader.close();
+    await Promise.all(gateways.splice(0).map((g) => g.child.stop()));
+    await nats.stop();
+
+    // Last, on a fresh engine: one replica alone, its hop without two more gateway processes on the cores
+    // (run before the three, it left them slower in three tries of three; why was not found).
+    nats = await startNats();
+    firehose.setRate(options.rate);
+    const solo = await startGateway(firehose.url, 'solo', { natsUrl: nats.url, name: SOLO_CLUSTER_NAME });
+    gateways.push(solo);
+    readers.push(await readTrades(solo.port, solo.node, SYMBOL));
+    runs.push(await deliver('1 replica + NATS', [solo], firehose, options, nats));
+    return { options, runs: inOrder(runs), failover: failedOver };
   } catch (error) {
-    return { options, runs, failure: error instanceof Error ? error.message : String(error) };
+    const failure = error instanceof Error ? error.message : String(error);
+    return { options, runs: inOrder(runs), ...(failedOver === undefined ? {} : { failover: failedOver }), failure };
   } finally {
     for (const reader of readers) reader.close();
     await Promise.all(gateways.map((g) => g.child.stop()));

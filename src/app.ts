@@ -21,6 +21,8 @@ import { createGatewayServer } from './server/gateway-server.ts';
 import type { Fanout } from './server/fanout/fanout-types.ts';
 import type { FastSubscribeStats } from './server/http-streaming/fast-subscribe.ts';
 import { createMetrics } from './server/metrics/metrics.ts';
+import { engineLatencyObserver } from './server/metrics/cluster-metrics.ts';
+import type { Registry } from 'prom-client';
 import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instrument-specs.ts';
@@ -139,7 +141,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     serverCredential,
     logger: logger.child({ component: 'upstream' }),
   });
-  const cluster = clusterOf(config, coincall, logger, options.upstream);
+  const cluster = clusterOf(config, coincall, logger, options.upstream, metrics?.registry);
   const upstream: Upstream = cluster ?? coincall;
   // A replica serves at once if the engine is away (from its own upstream), but a moment's wait spares its first clients the switch.
   if (cluster !== undefined && !(await cluster.engineReady(INSTRUMENTS_STARTUP_WAIT_MS)))
@@ -217,10 +219,17 @@ export async function startApp(options: AppOptions): Promise<App> {
  * cluster's engine (holding some on the own Coincall source), private ones on
  * the Coincall source; unset, the Coincall source itself (a single process).
  */
-function clusterOf(config: Config, coincall: Upstream, logger: Logger, overrides: AppOptions['upstream']): ClusterUpstream | undefined {
+function clusterOf(
+  config: Config,
+  coincall: Upstream,
+  logger: Logger,
+  overrides: AppOptions['upstream'],
+  metrics: Registry | undefined,
+): ClusterUpstream | undefined {
   const cluster = config.cluster;
   if (cluster === undefined) return undefined;
   const names = clusterNames(cluster.name);
+  const observeEngineLatency = metrics === undefined ? undefined : engineLatencyObserver(metrics);
   return createClusterUpstream({
     inner: coincall,
     engine: {
@@ -239,5 +248,6 @@ function clusterOf(config: Config, coincall: Upstream, logger: Logger, overrides
     ...(overrides?.ackWaitMs === undefined ? {} : { ackWaitMs: overrides.ackWaitMs }),
     ...(overrides?.eventQueueLimit === undefined ? {} : { eventQueueLimit: overrides.eventQueueLimit }),
     ...(config.limits === undefined ? {} : { querySnapshotTimeoutMs: config.limits.querySnapshotTimeoutMs }),
+    ...(observeEngineLatency === undefined ? {} : { observeEngineLatency }),
   });
 }

@@ -4,12 +4,24 @@
  * process (the families exist, without samples, except engine_up at 0).
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
  * `_cluster_takeovers_total`, `_cluster_publishes_total{result}`,
- * `_cluster_gap_markers_total{reason,outcome}`.
+ * `_cluster_gap_markers_total{reason,outcome}`; and one observed as it
+ * happens, `_cluster_engine_latency_seconds{kind}` (the engine hop of each
+ * message a reader receives live; `engineLatencyObserver` hands its observer
+ * to the cluster source).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MARKETS } from '../../coincall/protocol.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { GAP_REASONS, GAP_RESULTS } from '../../sources/cluster/gap-counts.ts';
+
+export const ENGINE_LATENCY_METRIC = 'coincall_gateway_cluster_engine_latency_seconds';
+/** The engine hop's buckets (seconds): sub-millisecond on a quiet engine, the goal's 10 ms, and the seconds of a stall. */
+export const ENGINE_LATENCY_BUCKETS_SECONDS = [
+  0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+/** The `kind` label's values: a state topic's values, an event topic's messages (trades, gap markers). */
+export const ENGINE_LATENCY_KINDS = ['state', 'event'] as const;
+export type EngineLatencyKind = (typeof ENGINE_LATENCY_KINDS)[number];
 
 /** The `result` label's values of the publishes, all present (0 until counted). */
 export const PUBLISH_RESULTS = ['stored', 'duplicate', 'refused'] as const;
@@ -68,4 +80,19 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
       for (const reason of GAP_REASONS) for (const outcome of GAP_RESULTS) this.inc({ reason, outcome }, counts?.[reason][outcome] ?? 0);
     },
   });
+  new Histogram({
+    name: ENGINE_LATENCY_METRIC,
+    help: "In a cluster: the engine hop of each message this replica's readers received live, by topic kind: from the time its holder took the value from its upstream (a header it stamps) to its arrival here; it covers the holder's wait to publish, NATS JetStream storing and delivering it, and this replica's event loop. The two clocks are one on a single machine; across machines it includes their skew (a negative difference counts as 0).",
+    labelNames: ['kind'],
+    buckets: ENGINE_LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+}
+
+/** The observer of the engine hop on `registry` (registered by registerClusterMetrics), its label children bound once; undefined without it. */
+export function engineLatencyObserver(registry: Registry): ((kind: EngineLatencyKind, seconds: number) => void) | undefined {
+  const histogram = registry.getSingleMetric(ENGINE_LATENCY_METRIC);
+  if (!(histogram instanceof Histogram)) return undefined;
+  const children = { state: histogram.labels({ kind: 'state' }), event: histogram.labels({ kind: 'event' }) };
+  return (kind, seconds) => children[kind].observe(seconds);
 }

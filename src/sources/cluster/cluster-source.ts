@@ -23,6 +23,7 @@ import { createPresence, type Presence } from './presence.ts';
 import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
 import { reportGap } from './gap-report.ts';
 import { createGapCounts } from './gap-counts.ts';
+import { hopSeconds } from './engine-latency.ts';
 
 export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import { startReader, type Reader } from './reader.ts';
@@ -45,6 +46,8 @@ export interface ClusterSourceOptions {
   readonly feedExpiresMs?: number;
   /** Opens the engine (tests); default openEngine. */
   readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
+  /** The engine hop of each message read live (its holder's stamp to its arrival here, `engine-latency.ts`), by topic kind. */
+  readonly observeEngineLatency?: (kind: ClusterTopic['kind'], seconds: number) => void;
 }
 
 /** Trades of its own upstream a replica hands on when the engine may lack them (a holder's catch-up, a reader going local). */
@@ -217,6 +220,9 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         recentUpstream: recentOf(topic),
         reportEngineGap: (since, until, ranUpstream) => engineGap(cluster, since, until, ranUpstream),
         onBehind: () => gapCounts.count('ENGINE', 'behind'),
+        onEngineMessage: ({ heldAt }) => {
+          if (heldAt !== undefined) options.observeEngineLatency?.(cluster.kind, hopSeconds(heldAt));
+        },
         now,
         logger,
         ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),

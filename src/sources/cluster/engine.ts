@@ -122,6 +122,8 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
     maxReconnectAttempts: RECONNECT_FOREVER,
     reconnectTimeWait: RECONNECT_WAIT_MS,
     timeout: ENGINE_REQUEST_TIMEOUT_MS,
+    // Every publish is a request: without this, each one also builds an Error (a stack trace) for an async trace, on the hot path.
+    noAsyncTraces: true,
   });
   try {
     const jsm = await jetstreamManager(nc, { timeout: ENGINE_REQUEST_TIMEOUT_MS });

@@ -9,15 +9,19 @@ export interface Envelope {
   readonly ts: number;
 }
 
+/** One codec each for every message (they keep no state between calls). */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export function encodeEnvelope(items: readonly unknown[], ts: number): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ items, ts }));
+  return encoder.encode(JSON.stringify({ items, ts }));
 }
 
 /** The envelope in `data`, or undefined when it is not one (a foreign writer, a corrupt message). */
 export function decodeEnvelope(data: Uint8Array): Envelope | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(data));
+    parsed = JSON.parse(decoder.decode(data));
   } catch {
     return undefined;
   }

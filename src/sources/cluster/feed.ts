@@ -20,13 +20,14 @@ import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStr
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
+import { engineClock, liveHeldAt } from './engine-latency.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
 export const FEED_EXPIRES_MS = 3_000;
 
-/** One message: trades (`envelope`) or a gap marker (`gap`), and its stream sequence (a trade's cursor). */
-export type FeedMessage = StreamBody & { readonly seq: number };
+/** One message: trades (`envelope`) or a gap marker (`gap`), its stream sequence (a trade's cursor), and when its holder had it if it came live (`engine-latency.ts`). */
+export type FeedMessage = StreamBody & { readonly seq: number; readonly heldAt?: number };
 
 export interface FeedOptions {
   readonly js: JetStreamClient;
@@ -80,12 +81,13 @@ const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {
 export async function openFeed(options: FeedOptions): Promise<Feed> {
   const { js, names, topic } = options;
   let lastSeq = 0;
-  const handOn = (seq: number, body: StreamBody | undefined) => {
+  const handOn = (seq: number, body: StreamBody | undefined, heldAt?: number) => {
     lastSeq = seq;
     if (body === undefined) options.onBadMessage?.(seq);
-    else options.onMessage({ ...body, seq });
+    else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
   };
   const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
+  const openedAt = engineClock();
   const start = await startSequence(options, deliver);
   const stream = streamOf(names, topic);
   const continuity =
@@ -105,11 +107,12 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   const messages: ConsumerMessages = await consumer.consume({ expires: options.expiresMs ?? FEED_EXPIRES_MS });
   const done = (async () => {
     for await (const m of messages) {
+      const heldAt = liveHeldAt(m.headers, openedAt);
       const body = decodeStreamBody(m.data, m.headers);
       const storedAt = m.time.getTime();
       if (continuity !== undefined)
         tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time: contentTime(body, storedAt) }));
-      handOn(m.seq, body);
+      handOn(m.seq, body, heldAt);
     }
   })();
   if (continuity !== undefined) hearFrom(messages, continuity);

@@ -27,6 +27,7 @@ import type { Lease } from './lease.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { catchUp } from './catch-up.ts';
+import { engineClock } from './engine-latency.ts';
 import { reportGap } from './gap-report.ts';
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker } from './gap-marker.ts';
@@ -66,7 +67,7 @@ export function startHolder(options: HolderOptions): Holder {
   let answered = false;
   /** The subject's last sequence as this holder knows it; undefined: read it before the next write. */
   let expected: number | undefined;
-  let pending: { items: readonly unknown[]; ts: number } | undefined;
+  let pending: { items: readonly unknown[]; ts: number; heldAt: number } | undefined;
   let busy = false;
   /** A gap being judged: trades that come meanwhile are published after its marker, so it stays at its place. */
   let judging: Promise<void> | undefined;
@@ -90,7 +91,7 @@ export function startHolder(options: HolderOptions): Holder {
         if (link === undefined) return;
         expected ??= await lastSequence(link.engine);
         if (!lease.valid()) return;
-        const outcome = await link.publisher.publishState(topic, value.items, value.ts, expected);
+        const outcome = await link.publisher.publishState(topic, value.items, value.ts, expected, value.heldAt);
         if (outcome.result === 'stored') expected = outcome.seq;
         else {
           // Someone wrote in between (a stale holder's late write): read again; the lease check above decides.
@@ -114,6 +115,7 @@ export function startHolder(options: HolderOptions): Holder {
       catchingUp = topic.kind === 'event';
       return;
     }
+    const heldAt = engineClock();
     const items = channel.itemsOf(event);
     if (items.length === 0) return;
     const ts = frameTs ?? options.now();
@@ -121,13 +123,13 @@ export function startHolder(options: HolderOptions): Holder {
       // Oldest first, so the stream (and a replay of it) keeps the trades in time order.
       // Without the own process's cursor: a trade's cursor in the cluster is its stream sequence, stamped where it is read.
       const ordered = oldestFirst(items, ts).map(withoutCursor);
-      const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts).catch(failed);
+      const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts, heldAt).catch(failed);
       if (catchingUp) startCatchUp(link, ordered);
       if (judging === undefined) send();
       else void judging.then(send);
       return;
     }
-    pending = { items, ts };
+    pending = { items, ts, heldAt };
     if (!busy) void drainState();
   };
 

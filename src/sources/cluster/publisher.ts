@@ -6,6 +6,8 @@
  * holder that has not seen the new holder's writes is refused by the engine.
  * Every outcome is counted (`stored`, `duplicate`, `refused`). A gap marker
  * (`gap-marker.ts`) goes on the topic's subject with its header, not counted.
+ * Every message carries the time its value was held (`engine-latency.ts`:
+ * readers measure the engine hop from it); by default, the publish's own.
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
@@ -13,6 +15,7 @@ import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 import { encodeEnvelope } from './envelope.ts';
 import { encodeGapMarker, GAP_HEADER, type GapMarker } from './gap-marker.ts';
+import { engineClock, stampHeldAt } from './engine-latency.ts';
 
 export type PublishResult = 'stored' | 'duplicate' | 'refused';
 
@@ -31,8 +34,17 @@ export interface PublisherOptions {
 }
 
 export interface Publisher {
-  /** Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order. */
-  publishEvents(topic: ClusterTopic, items: readonly unknown[], idOf: (item: unknown) => string, ts: number): Promise<PublishResult[]>;
+  /**
+   * Publishes trades one message each, `Nats-Msg-Id` = `idOf(trade)`; resolves the outcomes in order.
+   * `heldAt`: when the holder took them from its upstream (`engineClock()` time; default now).
+   */
+  publishEvents(
+    topic: ClusterTopic,
+    items: readonly unknown[],
+    idOf: (item: unknown) => string,
+    ts: number,
+    heldAt?: number,
+  ): Promise<PublishResult[]>;
   /**
    * Publishes a state topic's value, expecting `expected` as the subject's last
    * sequence; resolves the outcome and, when stored, the new sequence.
@@ -42,6 +54,7 @@ export interface Publisher {
     items: readonly unknown[],
     ts: number,
     expected: number,
+    heldAt?: number,
   ): Promise<{ result: PublishResult; seq: number }>;
   /** Publishes a gap marker on a trades topic's subject (`Nats-Msg-Id` = `id`, so a retry is not stored twice); resolves its sequence. */
   publishGap(topic: ClusterTopic, gap: GapMarker, id: string): Promise<number>;
@@ -54,24 +67,24 @@ export function isFenced(error: unknown): boolean {
 export function createPublisher(options: PublisherOptions): Publisher {
   const { js, names } = options;
   const count = options.count ?? (() => undefined);
-  const signed = (): { headers?: MsgHdrs } => {
-    if (options.node === undefined) return {};
+  const signed = (heldAt = engineClock()): MsgHdrs => {
     const h = headers();
-    h.set(NODE_HEADER, options.node);
-    return { headers: h };
+    if (options.node !== undefined) h.set(NODE_HEADER, options.node);
+    stampHeldAt(h, heldAt);
+    return h;
   };
   const gapHeaders = (gap: GapMarker): MsgHdrs => {
-    const h = signed().headers ?? headers();
+    const h = signed();
     h.set(GAP_HEADER, gap.reason);
     return h;
   };
   return {
-    publishEvents: async (topic, items, idOf, ts) => {
+    publishEvents: async (topic, items, idOf, ts, heldAt) => {
       const subject = names.subject(topic);
       const results = await Promise.all(
         items.map(async (item): Promise<PublishResult> => {
           try {
-            const ack = await js.publish(subject, encodeEnvelope([item], ts), { msgID: idOf(item), ...signed() });
+            const ack = await js.publish(subject, encodeEnvelope([item], ts), { msgID: idOf(item), headers: signed(heldAt) });
             return ack.duplicate ? 'duplicate' : 'stored';
           } catch (error) {
             if (isFenced(error)) return 'refused';
@@ -86,11 +99,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const ack = await js.publish(names.subject(topic), encodeGapMarker(gap), { msgID: id, headers: gapHeaders(gap) });
       return ack.seq;
     },
-    publishState: async (topic, items, ts, expected) => {
+    publishState: async (topic, items, ts, expected, heldAt) => {
       try {
         const ack = await js.publish(names.subject(topic), encodeEnvelope(items, ts), {
           expect: { lastSubjectSequence: expected },
-          ...signed(),
+          headers: signed(heldAt),
         });
         count('stored');
         return { result: 'stored', seq: ack.seq };

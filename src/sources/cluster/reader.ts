@@ -61,6 +61,8 @@ export interface ReaderOptions {
   readonly reportEngineGap?: (since: number, until: number, ranUpstream: boolean) => void;
   /** The feed fell behind the stream's retention and the clients were told (the operator's count). */
   readonly onBehind?: () => void;
+  /** Each message from the engine, as it arrives (the engine hop is measured on it). */
+  readonly onEngineMessage?: (message: FeedMessage) => void;
 }
 
 export interface Reader {
@@ -114,6 +116,7 @@ export function startReader(options: ReaderOptions): Reader {
 
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
+    options.onEngineMessage?.(message);
     lastSeq = message.seq;
     lastTime = contentTime(message, lastTime ?? options.now());
     if (message.gap !== undefined) {
