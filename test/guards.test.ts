@@ -53,7 +53,10 @@ async function stillStreaming(client: RawClient): Promise<void> {
 describe('graphql-ws handshake and message guards', () => {
   it('closes a socket that sends no connection_init in time with 4408', async () => {
     const idle = await RawClient.connect(gateway.wsUrl);
-    await expect(closedWithin(idle, 5 * SMALL.wsConnectionInitTimeoutMs)).resolves.toMatchObject({ code: 4408, reason: 'Connection initialisation timeout' });
+    await expect(closedWithin(idle, 5 * SMALL.wsConnectionInitTimeoutMs)).resolves.toMatchObject({
+      code: 4408,
+      reason: 'Connection initialisation timeout',
+    });
   });
 
   it('keeps a socket that sent connection_init open past that deadline', async () => {
