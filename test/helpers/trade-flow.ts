@@ -130,3 +130,19 @@ export function deliveryOf(watch: TradesWatch, sent: readonly SentTrade[], from:
 export function received(watch: TradesWatch, trade: SentTrade | undefined): boolean {
   return trade !== undefined && watch.prices.includes(trade.price);
 }
+
+/**
+ * The trades of `missing` (prices) sent outside the interruption `gap`: [] when it covers every one.
+ * `slackMs` widens its start (the window may run from the last trade delivered, received a moment after it was sent).
+ */
+export function missedOutside(
+  missing: readonly string[],
+  sent: readonly SentTrade[],
+  gap: Interruption | undefined,
+  slackMs = 0,
+): Array<{ readonly price: string; readonly at: number }> {
+  return missing.flatMap((price) => {
+    const at = sent.find((t) => t.price === price)?.at ?? 0;
+    return gap !== undefined && at >= gap.since - slackMs && at <= gap.until ? [] : [{ price, at }];
+  });
+}
