@@ -2,7 +2,8 @@
  * A trades holder catches up before it publishes again, against a real NATS
  * 2.9: what its own upstream received after the last trade stored goes into
  * the stream first, oldest first; a gap marker only when nothing it has
- * reaches back (and no other replica holds the topic). A holder whose lease
+ * reaches back (and no other replica holds the topic), and one for each gap
+ * its own upstream had since that trade. A holder whose lease
  * lapsed while trades came (an engine restart lapses every holder's at once)
  * stores them when it publishes again: without the catch-up they were lost.
  */
@@ -56,8 +57,25 @@ describe('catchUp', () => {
     const { engine, publisher } = await setUp();
     await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
     const result = await catchUp({ ...base(engine, publisher), recent: trades(1, 6), batch: [trade(7)] });
-    expect(result).toEqual({ filled: 3 });
+    expect(result).toEqual({ filled: 3, holes: [] });
     expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']);
+  });
+
+  it('marks a gap its own upstream had among what it stores (its connection dropped while the engine was away)', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const hole = { since: trade(5).timestamp, until: trade(8).timestamp };
+    const gapsAfter: number[] = [];
+    const result = await catchUp({
+      ...base(engine, publisher),
+      recent: [...trades(1, 5), ...trades(8, 9)],
+      batch: [trade(10)],
+      // One before the last trade stored (its own topic closed a while, say) is not this holder's to mark.
+      recentGaps: (since) => (gapsAfter.push(since), Promise.resolve([{ since: trade(2).timestamp, until: trade(4).timestamp }, hole])),
+    });
+    expect(gapsAfter).toEqual([trade(3).timestamp]);
+    expect(result).toEqual({ filled: 4, holes: [{ marker: { ...hole, reason: 'UPSTREAM' }, outcome: 'published' }] });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 'gap:UPSTREAM', 't4', 't5', 't8', 't9']);
   });
 
   it('marks a gap first when nothing it has reaches back to the last trade stored, then stores what it has', async () => {
@@ -74,7 +92,7 @@ describe('catchUp', () => {
     const { engine, publisher } = await setUp();
     await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
     const result = await catchUp({ ...base(engine, publisher), othersHold: () => Promise.resolve(true), recent: [], batch: [trade(9)] });
-    expect(result).toEqual({ filled: 0 });
+    expect(result).toEqual({ filled: 0, holes: [] });
     expect(await stored(engine)).toEqual(['t1', 't2', 't3']);
   });
 });

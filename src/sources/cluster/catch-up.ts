@@ -40,6 +40,11 @@ export interface CatchUpOptions {
   readonly now: () => number;
   /** The gap could not be marked (the engine refused or went away): said before the error goes on. */
   readonly onGapFailed?: (marker: GapMarker) => void;
+  /**
+   * The gaps the own upstream had that end after `since` (its memory window): trades of those times are not in
+   * `recent` either (its Coincall connection dropped while the engine or the lease was away), so each is marked.
+   */
+  readonly recentGaps?: (since: number) => Promise<ReadonlyArray<{ readonly since: number; readonly until: number }>>;
 }
 
 export interface CatchUp {
@@ -47,6 +52,8 @@ export interface CatchUp {
   readonly filled: number;
   /** The gap marked because nothing reached back to the last trade stored. */
   readonly gap?: { readonly marker: GapMarker; readonly outcome: GapOutcome };
+  /** The own upstream's gaps since the last trade stored, each judged (`gap-report.ts`). */
+  readonly holes: ReadonlyArray<{ readonly marker: GapMarker; readonly outcome: GapOutcome }>;
 }
 
 /** Sequences read back per round when the topic's last messages are gap markers (doubling). */
@@ -80,7 +87,7 @@ async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: S
 export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   const { engine, publisher, topic } = options;
   const last = await lastStored(engine, topic);
-  if (last === undefined) return { filled: 0 };
+  if (last === undefined) return { filled: 0, holes: [] };
   const inBatch = new Set(options.batch.map(idOf));
   const pool: unknown[] = [];
   const pooled = new Set<string>();
@@ -111,7 +118,22 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     );
     gap = { marker, outcome };
   }
+  const holes: Array<{ marker: GapMarker; outcome: GapOutcome }> = [];
+  // Only holes that began after the last trade stored: its upstream dropped while it was to feed the stream. (One that
+  // began before, such as the time its own topic was closed, is a takeover's business: the reach-back above.)
+  const began = ((await options.recentGaps?.(last.at)) ?? []).filter((hole) => hole.since > last.at);
+  for (const hole of began) {
+    if ((await options.othersHold()) || !options.valid()) break;
+    const marker: GapMarker = { since: hole.since, until: hole.until, reason: 'UPSTREAM' };
+    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch(
+      (error: unknown) => {
+        options.onGapFailed?.(marker);
+        throw error;
+      },
+    );
+    holes.push({ marker, outcome });
+  }
   // Each with its own time as the frame's: readers take these as trades from before (reader.ts).
   await Promise.all(fill.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
-  return gap === undefined ? { filled: fill.length } : { filled: fill.length, gap };
+  return gap === undefined ? { filled: fill.length, holes } : { filled: fill.length, gap, holes };
 }

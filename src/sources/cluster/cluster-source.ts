@@ -41,6 +41,8 @@ export interface ClusterSourceOptions {
   readonly argsOf: (topic: SourceTopic) => unknown;
   /** What the own Coincall source received lately of a trades topic, oldest first (Upstream.recentTrades). */
   readonly recentTrades?: (channel: AnyChannel, key: string, limit: number) => Promise<readonly unknown[]>;
+  /** The own Coincall source's gaps of a trades topic ending after `since` (Upstream.recentGaps). */
+  readonly recentGaps?: (channel: AnyChannel, key: string, since: number) => Promise<ReadonlyArray<{ since: number; until: number }>>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly feedExpiresMs?: number;
@@ -127,6 +129,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             onGap: (outcome, gap) => gapCounts.count(gap.reason, outcome),
             othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
             recentUpstream: recentOf(entry.topic),
+            recentGaps: (since) => options.recentGaps?.(entry.topic.channel, entry.topic.key, since) ?? Promise.resolve([]),
           }),
         );
         logger.info({ topic: cluster.id }, 'cluster: holding topic');

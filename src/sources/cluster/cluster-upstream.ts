@@ -80,6 +80,7 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
         tap,
         argsOf: () => joining,
         ...(inner.recentTrades === undefined ? {} : { recentTrades: inner.recentTrades.bind(inner) }),
+        ...(inner.recentGaps === undefined ? {} : { recentGaps: inner.recentGaps.bind(inner) }),
       }),
   );
   const cluster = table.source;

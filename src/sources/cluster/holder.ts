@@ -52,6 +52,8 @@ export interface HolderOptions {
   readonly othersHold?: () => Promise<boolean>;
   /** What this replica's own upstream received lately of the topic (trades, oldest first): a catch-up's source. */
   readonly recentUpstream?: () => Promise<readonly unknown[]>;
+  /** The gaps this replica's own upstream had of the topic ending after `since`: a catch-up marks them. */
+  readonly recentGaps?: (since: number) => Promise<ReadonlyArray<{ since: number; until: number }>>;
 }
 
 export interface Holder {
@@ -153,8 +155,13 @@ export function startHolder(options: HolderOptions): Holder {
           valid: () => lease.valid(),
           now: options.now,
           onGapFailed: (marker) => options.onGap?.('failed', marker),
+          ...(options.recentGaps === undefined ? {} : { recentGaps: options.recentGaps }),
         });
         if (caught.filled > 0) logger.info({ topic: topic.id, filled: caught.filled }, 'cluster holder: caught up from its own upstream');
+        for (const { marker, outcome } of caught.holes) {
+          logger.info({ topic: topic.id, since: marker.since, until: marker.until, outcome }, 'cluster holder: its upstream had a gap');
+          options.onGap?.(outcome, marker);
+        }
         if (caught.gap === undefined) return;
         const { marker, outcome } = caught.gap;
         logger.info(

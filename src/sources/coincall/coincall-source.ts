@@ -40,6 +40,7 @@ import { attachSubscriber } from '../../hub/subscriber.ts';
 export type { ClientRef } from './request-scheduler.ts';
 export { DEFAULT_ACK_WAIT_MS, type Subscription } from '../../hub/subscriber.ts';
 export * from './upstream-api.ts';
+import { recentMemory } from './recent-memory.ts';
 import {
   DEFAULT_CONNECTION_LINGER_MS,
   DEFAULT_MAX_PRIVATE_CREDENTIALS,
@@ -248,11 +249,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (channel.access !== 'public') throw new Error(`${channel.id} is private: it is never tapped`);
       return hubFor(channel, undefined).mux.join(channel, args, listener);
     },
-    async recentTrades(channel, key, limit) {
-      if (channel.access !== 'public' || channel.resumable !== true) return [];
-      const newest = await window.newest({ channel: channel.id, key }, limit);
-      return newest.map((entry) => entry.trade).reverse();
-    },
+    ...recentMemory(window),
     async snapshot(channel, args, credential, snapshotOptions) {
       const client = snapshotOptions?.client;
       const after = channel.resumable === true ? afterOf(args) : undefined;

@@ -174,6 +174,8 @@ export interface Upstream {
    * over or publishes again after a pause.
    */
   recentTrades?(channel: AnyChannel, key: string, limit: number): Promise<readonly unknown[]>;
+  /** The gaps its own upstream had of a public trades topic that end after `since` (its memory window): a catch-up marks them. */
+  recentGaps?(channel: AnyChannel, key: string, since: number): Promise<ReadonlyArray<{ readonly since: number; readonly until: number }>>;
   /**
    * What the topic of `channel` for `args` holds for its Query twin (snapshot.ts); UPSTREAM_TIMEOUT without a first value in time.
    * `client`: who asks; a new topic counts against its budget and waits in its lane, as for `subscribe`.
