@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
 import type { Listener, TopicHandle } from '../../src/hub/listener.ts';
+import { StreamInterruption } from '../../src/hub/signals.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { catchUp } from '../../src/sources/cluster/catch-up.ts';
 import type { Engine } from '../../src/sources/cluster/engine.ts';
@@ -97,41 +98,75 @@ describe('catchUp', () => {
   });
 });
 
-describe('a holder whose lease lapsed while trades came', () => {
-  it('stores them, in order, when it publishes again', async () => {
-    const { engine, publisher } = await setUp();
-    let valid = true;
-    const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
-    let listener: Listener | undefined;
-    const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
-    const received: unknown[] = [];
-    const holder = startHolder({
-      topic: TOPIC,
-      channel: futuresTrades,
-      args: { symbol: 'BTCUSD' },
-      lease,
-      tap: (_c, _a, l) => ((listener = l), handle),
-      engine: () => ({ engine, publisher }),
-      now: () => 5_000,
-      logger: silentLogger,
-      node: 'me',
-      recentUpstream: () => Promise.resolve(received),
-    });
-    onDispose(() => holder.stop());
+/** A holder on a stand-in upstream whose lease the test lapses (`setValid`); `frame` delivers one exchange frame, `drop` a gap of it. */
+async function lapsingHolder() {
+  const { engine, publisher } = await setUp();
+  let valid = true;
+  const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
+  let listener: Listener | undefined;
+  const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
+  const received: unknown[] = [];
+  // The own upstream's memory of its gaps (what the resume window keeps).
+  const dropped: Array<{ since: number; until: number }> = [];
+  const judged: Array<{ outcome: string; reason: string }> = [];
+  const holder = startHolder({
+    topic: TOPIC,
+    channel: futuresTrades,
+    args: { symbol: 'BTCUSD' },
+    lease,
+    tap: (_c, _a, l) => ((listener = l), handle),
+    engine: () => ({ engine, publisher }),
+    now: () => 5_000,
+    logger: silentLogger,
+    node: 'me',
+    recentUpstream: () => Promise.resolve(received),
+    recentGaps: (since) => Promise.resolve(dropped.filter((gap) => gap.until > since)),
+    onGap: (outcome, gap) => void judged.push({ outcome, reason: gap.reason }),
+  });
+  onDispose(() => holder.stop());
+  return {
+    engine,
+    judged,
+    setValid: (value: boolean) => void (valid = value),
     /** The own upstream delivers one frame (newest first, as the exchange lists them). */
-    const frame = (...items: ReturnType<typeof trade>[]) => {
+    frame: (...items: ReturnType<typeof trade>[]) => {
       received.push(...items);
       listener?.deliver([...items].reverse(), 1_000);
-    };
+    },
+    /** The own upstream's connection dropped from `since` to `until` (its listeners are told, its memory keeps it). */
+    drop: (since: number, until: number) => {
+      dropped.push({ since, until });
+      listener?.interrupted?.(new StreamInterruption(since, until, 'UPSTREAM'));
+    },
+  };
+}
+
+describe('a holder whose lease lapsed while trades came', () => {
+  it('stores them, in order, when it publishes again', async () => {
+    const { engine, frame, setValid } = await lapsingHolder();
     frame(trade(1), trade(2));
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
-    valid = false;
+    setValid(false);
     frame(trade(3));
     frame(trade(4), trade(5));
-    valid = true;
+    setValid(true);
     frame(trade(6));
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']), { timeout: 5_000 });
     const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(TOPIC) });
     expect(last === null ? undefined : decodeStreamBody(last.data, last.header)?.envelope?.items).toEqual([trade(6)]);
+  });
+
+  it('marks the gap its upstream had meanwhile (it could not be marked then) before what it stores', async () => {
+    const { engine, frame, drop, setValid, judged } = await lapsingHolder();
+    frame(trade(1), trade(2));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
+    setValid(false);
+    frame(trade(3));
+    drop(trade(3).timestamp + 1, trade(6).timestamp);
+    frame(trade(6));
+    setValid(true);
+    frame(trade(7));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 'gap:UPSTREAM', 't3', 't6', 't7']), { timeout: 5_000 });
+    expect(judged).toEqual([{ outcome: 'published', reason: 'UPSTREAM' }]);
   });
 });

@@ -104,19 +104,23 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   // The last stored message is a gap marker: what is kept from before its end reaches back too.
   const reachesBack = reached >= 0 || (last.ids.size === 0 && pool.length > 0 && timeOf(pool[0], Number.POSITIVE_INFINITY) <= last.at);
 
-  let gap: CatchUp['gap'];
-  if (!reachesBack && !(await options.othersHold()) && options.valid()) {
-    // In the trades' own time, as `until` is.
-    const since = last.at + 1;
-    const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
-    const marker: GapMarker = { since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' };
+  /** Marks `marker` after the last trade stored (`gap-report.ts`); a marker it could not write is said before the error goes on. */
+  const mark = async (marker: GapMarker) => {
     const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch(
       (error: unknown) => {
         options.onGapFailed?.(marker);
         throw error;
       },
     );
-    gap = { marker, outcome };
+    return { marker, outcome };
+  };
+
+  let gap: CatchUp['gap'];
+  if (!reachesBack && !(await options.othersHold()) && options.valid()) {
+    // In the trades' own time, as `until` is.
+    const since = last.at + 1;
+    const firstKept = after.length === 0 ? options.now() : timeOf(after[0], options.now());
+    gap = await mark({ since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' });
   }
   const holes: Array<{ marker: GapMarker; outcome: GapOutcome }> = [];
   // Only holes that began after the last trade stored: its upstream dropped while it was to feed the stream. (One that
@@ -124,14 +128,7 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   const began = ((await options.recentGaps?.(last.at)) ?? []).filter((hole) => hole.since > last.at);
   for (const hole of began) {
     if ((await options.othersHold()) || !options.valid()) break;
-    const marker: GapMarker = { since: hole.since, until: hole.until, reason: 'UPSTREAM' };
-    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch(
-      (error: unknown) => {
-        options.onGapFailed?.(marker);
-        throw error;
-      },
-    );
-    holes.push({ marker, outcome });
+    holes.push(await mark({ since: hole.since, until: hole.until, reason: 'UPSTREAM' }));
   }
   // Each with its own time as the frame's: readers take these as trades from before (reader.ts).
   await Promise.all(fill.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));

@@ -118,7 +118,7 @@ export function startReader(options: ReaderOptions): Reader {
     if (stopped) return;
     options.onEngineMessage?.(message);
     lastSeq = message.seq;
-    lastTime = contentTime(message, lastTime ?? options.now());
+    if (cluster.kind === 'event') lastTime = contentTime(message, lastTime ?? options.now());
     if (message.gap !== undefined) {
       const { since, until, reason } = message.gap;
       if (!told(since, until, reason)) hub.gap(topic, since, until, reason);
