@@ -103,7 +103,7 @@ export interface ResumeWindow {
   gap(topic: WindowTopic, since: number, until: number, reason: GapReason): void;
   /** The entries after `position` of `epoch`, oldest first, at most `limit` trades (all when omitted). */
   after(topic: WindowTopic, epoch: string, position: number, limit?: number): Promise<WindowRead>;
-  /** The newest `limit` retained trades, newest first. */
+  /** The newest `limit` retained trades, newest first; rejects when the window cannot be read now (a stream backend's engine away). */
   newest(topic: WindowTopic, limit: number): Promise<readonly RetainedTrade[]>;
   /** Drops every topic and stops its timers. */
   close(): void;

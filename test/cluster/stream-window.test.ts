@@ -156,6 +156,7 @@ describe('the stream window', () => {
   it('says the engine is unreachable rather than answering an empty read', async () => {
     const window = createStreamWindow({ engine: () => undefined });
     expect(await window.after(TOPIC, 'x', 1)).toEqual({ status: 'unavailable', reason: 'ENGINE', entries: [] });
+    await expect(window.newest(TOPIC, 5)).rejects.toMatchObject({ code: 'STREAM_INTERRUPTED', details: { reason: 'ENGINE' } });
     expect(window.append(TOPIC, [{}, {}], 0, [7, 8])).toEqual([7, 8]);
     expect(window.append(TOPIC, [{}], 0)).toEqual([8]);
   });

@@ -10,7 +10,8 @@
  *   A position older than what the stream keeps of the topic (its trade is gone,
  *   by age or by the per-topic limit), or of another epoch: `expired`, with what
  *   is retained. Gap markers (`gap-marker.ts`) come back as gaps at their place.
- *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read.
+ *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read
+ *   (`newest` rejects with STREAM_INTERRUPTED, ENGINE).
  * - `newest` reads the subject back from its last message, one stretch of
  *   sequences at a time (never the same message twice), each stretch sized
  *   from the topic's share of the sequences read so far, until it holds the
@@ -39,6 +40,7 @@ import type { ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic 
 import { clusterTopicOf } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { firstSequence, readSubject, streamFirstSequence, type StreamRecord } from './stream-read.ts';
+import { StreamInterruption } from '../../hub/signals.ts';
 
 export interface StreamWindowOptions {
   /** The engine now; undefined while it is unreachable. */
@@ -159,7 +161,9 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     after: (topic, epoch, position, limit = Number.POSITIVE_INFINITY) => read(topic, epoch, position, limit),
     async newest(topic, limit) {
       const engine = options.engine();
-      if (engine === undefined) return [];
+      // Never an empty answer in place of an unreadable stream: the Query twin is told (STREAM_INTERRUPTED, ENGINE).
+      const unreadable = () => new StreamInterruption(now(), now(), 'ENGINE').toError();
+      if (engine === undefined) throw unreadable();
       const count = counter(topic);
       try {
         const subject = subjectOf(engine, topic);
@@ -182,7 +186,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
         return found.slice(Math.max(0, found.length - limit)).reverse();
       } catch (error) {
         options.onReadError?.(error);
-        return [];
+        throw unreadable();
       } finally {
         count.done();
       }
