@@ -70,7 +70,11 @@ function hubOver(options: { maxTrades?: number; wrap?: (inner: ResumeWindow, n: 
   let next = 0;
   const counts = newResumeCounts();
   // Someone follows the topic live, so that it stays open and its trades are retained.
-  const follower = table.join(trades, trades.parseArgs({ symbol: 'BTCUSD' }, Date.now()), { deliver: () => undefined });
+  const follower = table.join(trades, trades.parseArgs({ symbol: 'BTCUSD' }, Date.now()), {
+    deliver: () => undefined,
+    fail: () => undefined,
+    end: () => undefined,
+  });
   onDispose(() => follower.release());
   const topic = () => {
     if (hub === undefined || opened === undefined) throw new Error('the topic is not open');
