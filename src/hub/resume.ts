@@ -84,7 +84,7 @@ export function attachResuming(
     ...(options.onTake === undefined ? {} : { onTake: options.onTake }),
     ...(options.failureValue === undefined ? {} : { failureValue: options.failureValue }),
   });
-  // Live items that arrive while the window is replayed; undefined once live.
+  // Live items that arrive while the window is replayed; undefined once live (or once the subscriber was dropped).
   let hold: LiveHold | undefined = createLiveHold(queueLimit);
   // Once live: the last replayed position and the gaps the replay gave (neither goes out twice).
   let upTo = Number.NEGATIVE_INFINITY;
@@ -102,8 +102,8 @@ export function attachResuming(
   const arrive = (held: Held) => {
     if (hold === undefined) return pushLive(held);
     if (hold.hold(held)) return;
-    // The replay is too slow to take for what goes live meanwhile: dropped as a slow subscriber is.
-    hold.release();
+    // The replay is too slow to take for what goes live meanwhile: dropped as a slow subscriber is (the sink then takes nothing more).
+    hold = undefined;
     sink.fail(
       subscriberTooSlow(
         `The subscriber fell more than ${queueLimit} events behind during its replay and was dropped; resubscribe to continue.`,
