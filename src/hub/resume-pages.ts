@@ -10,7 +10,9 @@
  * - The first read: a cursor past the window gives `STREAM_INTERRUPTED`
  *   (`CURSOR_EXPIRED`, from the cursor's time until the oldest retained
  *   trade's) and then what is retained; the cursor seam (`cursor-seam.ts`) is
- *   cut in this first page.
+ *   cut in this first page (a cursor's own trade stored more than a page
+ *   after its position, behind older trades only, is not looked for further:
+ *   those trades come again, with their same id).
  * - A later read starts after the last position read; the last replayed
  *   trade's time stands for the cursor's. Trades the window no longer keeps
  *   there (it moved past them while the client was slow, or the stream was
