@@ -94,9 +94,12 @@ function hubOver(options: { maxTrades?: number; wrap?: (inner: ResumeWindow, n: 
       }
     },
     gap: (since: number, until: number) => topic().hub.gap(topic().opened, since, until, 'UPSTREAM'),
-    /** Resumes after trade number `n` (its position is `n`: the window's positions count from 1). */
-    resume(n: number, eventQueueLimit?: number) {
-      const after = encodeCursor({ topic: TOPIC, epoch: inner.epoch, position: n, at: trade(n).timestamp, id: trade(n).id });
+    /**
+     * Resumes after trade number `n` (its position is `n`: the window's positions count from 1); `own`: the cursor is
+     * trade `own`'s, served while the engine was away, that carries only the position `n` its replica saw last.
+     */
+    resume(n: number, eventQueueLimit?: number, own = n) {
+      const after = encodeCursor({ topic: TOPIC, epoch: inner.epoch, position: n, at: trade(own).timestamp, id: trade(own).id });
       const args = trades.parseArgs({ symbol: 'BTCUSD', after }, Date.now());
       const cursor = checkCursor(trades, args, after, counts);
       const subscription = attachResuming(
@@ -159,6 +162,20 @@ describe('a resume replays page by page, as the client takes them', () => {
     await waitFor(() => setup.counts.replayed === 1, 'the replay ending');
     await settle();
     expect(setup.reads.count).toBe(2);
+  });
+
+  it('finds the seam of a trade served while the engine was away further than a page on: nothing the client had comes again', async () => {
+    const setup = hubOver();
+    setup.publish(3_000, 100);
+    // The client had every trade up to 1,500; its cursor carries only position 1 (the last its replica saw on the engine).
+    const events = setup.resume(1, undefined, 1_500);
+    const got: number[] = [];
+    while (got.length < 1_500) {
+      const { value, done } = await events.next();
+      if (done === true) throw new Error('the replay ended');
+      got.push(...tradesOf(value).map(numberOf));
+    }
+    expect(got).toEqual(Array.from({ length: 1_500 }, (_, i) => i + 1_501));
   });
 });
 

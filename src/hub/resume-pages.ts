@@ -10,9 +10,11 @@
  * - The first read: a cursor past the window gives `STREAM_INTERRUPTED`
  *   (`CURSOR_EXPIRED`, from the cursor's time until the oldest retained
  *   trade's) and then what is retained; the cursor seam (`cursor-seam.ts`) is
- *   cut in this first page (a cursor's own trade stored more than a page
- *   after its position, behind older trades only, is not looked for further:
- *   those trades come again, with their same id).
+ *   cut in this first page. When the page holds only trades older than the
+ *   cursor's, none its own (a trade served while the engine was away, stored
+ *   later by a holder's catch-up, more than a page after its position), it is
+ *   read again to the window's end in one read, as before paging: cutting
+ *   there would give the client trades it had again.
  * - A later read starts after the last position read; the last replayed
  *   trade's time stands for the cursor's. Trades the window no longer keeps
  *   there (it moved past them while the client was slow, or the stream was
@@ -25,7 +27,7 @@
  */
 import { isRecord } from '../lib/json.ts';
 import { stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
-import { afterSeam } from './cursor-seam.ts';
+import { afterSeam, seamDecided } from './cursor-seam.ts';
 import type { ResumeWindow, WindowEntry, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 
@@ -93,6 +95,8 @@ export interface ReplayEnd {
   readonly stopped: boolean;
 }
 
+const tradesIn = (entries: readonly WindowEntry[]): number => entries.filter((entry) => entry.kind === 'trade').length;
+
 /** Replays the window after `target.cursor`, page by page as the subscriber takes them. */
 export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
   const { window, topic, cursor, give, taken } = target;
@@ -105,9 +109,16 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
   let epoch = cursor.epoch;
   let position = cursor.position;
   let at = cursor.at;
+  // The first read went to the window's end (the cursor seam was not in its first page).
+  let whole = false;
   for (let first = true; ; first = false) {
     const windowEpoch = window.epoch;
-    const read = await window.after(topic, epoch, position, pageTrades);
+    let read = await window.after(topic, epoch, position, pageTrades);
+    if (first && read.status !== 'unavailable' && tradesIn(read.entries) >= pageTrades && !seamDecided(read.entries, cursor)) {
+      // The cursor's own trade may come further on, behind older trades only (`cursor-seam.ts`): one read to the end.
+      read = await window.after(topic, epoch, position);
+      whole = true;
+    }
     if (read.status === 'unavailable') {
       // What follows is unknown until live: said from where the replay stands.
       give(new StreamInterruption(at, Math.max(at, now()), read.reason));
@@ -128,7 +139,7 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
     }
     const trades = read.entries.filter((entry) => entry.kind === 'trade');
     upTo = Math.max(upTo, last);
-    if (trades.length < pageTrades) return { upTo, gaps, expired, stopped: false };
+    if (trades.length < pageTrades || whole) return { upTo, gaps, expired, stopped: false };
     position = last;
     at = trades.at(-1)?.at ?? at;
     if (!(await taken())) return { upTo, gaps, expired, stopped: true };
