@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, type Cursor } from '../src/hub/cursor.ts';
 import { afterSeam } from '../src/hub/cursor-seam.ts';
-import { replayOf } from '../src/hub/resume.ts';
+import { replayOf } from '../src/hub/resume-pages.ts';
 import type { ResumeWindow, WindowEntry } from '../src/hub/resume-window.ts';
 import { createMemoryWindow } from '../src/hub/memory-window.ts';
 

@@ -2,7 +2,8 @@
  * Per-subscriber delivery between a shared topic and one subscription: state
  * channels conflate to the latest value, event channels queue up to a bound
  * (lists merging at it) and then fail that one subscriber with SUBSCRIBER_TOO_SLOW, and leaving is
- * immediate even with a read pending.
+ * immediate even with a read pending; `taken()` tells a producer when the
+ * subscriber took what was queued (or will take no more).
  */
 import { describe, expect, it } from 'vitest';
 import { createSink, MAX_MERGED_EVENT_ITEMS } from '../src/hub/sink.ts';
@@ -99,5 +100,47 @@ describe('the frame time of each value taken (delivery latency)', () => {
     events.push([2], 200);
     await expect(events.next()).resolves.toEqual({ value: [2, 1], done: false });
     expect(taken).toEqual([100]);
+  });
+});
+
+describe('taken (a producer giving more only as the subscriber takes it)', () => {
+  it('resolves true once the subscriber took everything queued, at once when nothing is', async () => {
+    const sink = createSink<number>({ delivery: 'event' });
+    await expect(sink.taken()).resolves.toBe(true);
+    sink.push(1);
+    sink.push(2);
+    let taken: boolean | undefined;
+    void sink.taken().then((t) => (taken = t));
+    await sink.next();
+    await Promise.resolve();
+    expect(taken).toBeUndefined();
+    await sink.next();
+    await Promise.resolve();
+    expect(taken).toBe(true);
+  });
+
+  it('resolves false once the sink takes no more: the subscriber left, the stream failed or ended', async () => {
+    const left = createSink<number>({ delivery: 'event' });
+    left.push(1);
+    const leaving = left.taken();
+    await left.return();
+    await expect(leaving).resolves.toBe(false);
+    await expect(left.taken()).resolves.toBe(false);
+
+    const failed = createSink<number>({ delivery: 'event' });
+    failed.push(1);
+    const failing = failed.taken();
+    failed.fail(new Error('gone'));
+    await expect(failing).resolves.toBe(false);
+
+    const tooSlow = createSink<number>({ delivery: 'event', queueLimit: 1 });
+    tooSlow.push(1);
+    const dropping = tooSlow.taken();
+    tooSlow.push(2);
+    await expect(dropping).resolves.toBe(false);
+
+    const ended = createSink<number>({ delivery: 'event' });
+    ended.end();
+    await expect(ended.taken()).resolves.toBe(false);
   });
 });

@@ -13,17 +13,30 @@
 import { tradeIdOf, type Cursor } from './cursor.ts';
 import type { WindowEntry } from './resume-window.ts';
 
-/** The entries a client resuming after `cursor` has not had, oldest first. */
-export function afterSeam(entries: readonly WindowEntry[], cursor: Cursor): readonly WindowEntry[] {
-  if (cursor.id === undefined) return entries;
+/**
+ * Where the seam is in `entries`: after the entry at an index (the cursor's own trade), at their start (no id, or
+ * something newer than the cursor's trade comes first), or not decided by them (only older trades, none its own:
+ * its own may come further on).
+ */
+function findSeam(entries: readonly WindowEntry[], cursor: Cursor): number | 'start' | 'undecided' {
+  if (cursor.id === undefined) return 'start';
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
     if (entry === undefined || entry.kind !== 'trade') continue;
     // Something newer than the cursor's trade comes first: the position was the trade's own.
-    if (entry.at > cursor.at) return entries;
-    if (tradeIdOf(entry.trade) !== cursor.id) continue;
-    const gaps = entries.slice(0, i).filter((e) => e.kind === 'gap' && e.until > cursor.at);
-    return [...gaps, ...entries.slice(i + 1)];
+    if (entry.at > cursor.at) return 'start';
+    if (tradeIdOf(entry.trade) === cursor.id) return i;
   }
-  return entries;
+  return 'undecided';
 }
+
+/** The entries a client resuming after `cursor` has not had, oldest first. */
+export function afterSeam(entries: readonly WindowEntry[], cursor: Cursor): readonly WindowEntry[] {
+  const seam = findSeam(entries, cursor);
+  if (typeof seam !== 'number') return entries;
+  const gaps = entries.slice(0, seam).filter((e) => e.kind === 'gap' && e.until > cursor.at);
+  return [...gaps, ...entries.slice(seam + 1)];
+}
+
+/** Whether `entries` (a read that may stop short of the window's end) show where the seam is. */
+export const seamDecided = (entries: readonly WindowEntry[], cursor: Cursor): boolean => findSeam(entries, cursor) !== 'undecided';

@@ -3,13 +3,19 @@
  * oldest first, in batches, then live, with no gap and no repeat at the seam.
  *
  * Replay and live must not race. The subscriber joins the topic first, with a
- * listener that buffers what goes live meanwhile; then the window is read;
- * then the replay is queued, and the buffered live items follow without those
- * at or before the last replayed position (every live trade carries its
- * position, stamped by the topic before any listener sees it). From then on
- * live items go straight to the subscriber, still without any at or before
- * that position (a stream backend's live feed may deliver a message the
- * replay already read) and without a gap the replay already gave.
+ * listener that holds what goes live meanwhile; then the window is replayed,
+ * page by page as the subscriber takes them (`resume-pages.ts`); then the
+ * held live items follow without those at or before the last replayed
+ * position (every live trade carries its position, stamped by the topic
+ * before any listener sees it). From then on live items go straight to the
+ * subscriber, still without any at or before that position (a stream
+ * backend's live feed may deliver a message the replay already read) and
+ * without a gap the replay already gave.
+ *
+ * What goes live during a slow client's long replay is held within the
+ * subscriber's queue limit, as its queue would be (`live-hold.ts`): past it,
+ * lists merge, and past that the subscriber is dropped (SUBSCRIBER_TOO_SLOW).
+ * A client that leaves mid-replay stops the reads.
  *
  * A window whose reads must follow the topic's live feed (`readsAfterConfirm`:
  * the cluster's stream, where the feed's start is fixed once the source
@@ -18,23 +24,22 @@
  *
  * A cursor past the window: first `STREAM_INTERRUPTED` (`CURSOR_EXPIRED`,
  * from the cursor's time until the oldest retained trade's), then what is
- * retained. The window's own gaps come back as `STREAM_INTERRUPTED`
+ * retained (the same from where the replay stopped, when the window moved
+ * past its next page meanwhile). The window's own gaps come back as `STREAM_INTERRUPTED`
  * (`UPSTREAM`, `ENGINE`) where they are. A cursor that is not one, or of
  * another topic, is refused (`BAD_USER_INPUT`) before anything is joined.
  */
 import type { AnyChannel } from '../channels/channel.ts';
-import { badInput } from '../lib/errors.ts';
+import { badInput, subscriberTooSlow } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
-import { decodeCursor, positionOf, stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
-import { afterSeam } from './cursor-seam.ts';
+import { decodeCursor, positionOf, type Cursor } from './cursor.ts';
 import type { Listener, TopicHandle } from './listener.ts';
-import type { ResumeWindow, WindowEntry, WindowTopic } from './resume-window.ts';
+import { createLiveHold, type Held, type LiveHold } from './live-hold.ts';
+import { gapKey, replayPages } from './resume-pages.ts';
+import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
-import { createSink } from './sink.ts';
+import { createSink, DEFAULT_EVENT_QUEUE_LIMIT } from './sink.ts';
 import { readiness, type AttachOptions, type Subscription } from './subscriber.ts';
-
-/** Most trades in one replayed message (a client's message size stays sane; a 20 000-trade replay is 20 messages). */
-export const REPLAY_BATCH_TRADES = 1_000;
 
 /** Resumes by their outcome, for `coincall_gateway_resumes_total{result}`. */
 export interface ResumeCounts {
@@ -61,40 +66,6 @@ export function checkCursor(channel: AnyChannel, args: unknown, text: string, co
   throw badInput(`${channel.id}: "after" is refused: ${checked.reason}.`);
 }
 
-/** What a window read turns into for the subscriber: signals and trade batches (oldest first), and the last position read. */
-export function replayOf(
-  window: ResumeWindow,
-  topic: WindowTopic,
-  entries: readonly WindowEntry[],
-  cursor?: Cursor,
-): { readonly items: Array<StreamInterruption | unknown[]>; readonly last: number } {
-  const items: Array<StreamInterruption | unknown[]> = [];
-  let batch: unknown[] = [];
-  let last = Number.NEGATIVE_INFINITY;
-  const flush = () => {
-    if (batch.length > 0) items.push(batch);
-    batch = [];
-  };
-  // What was read reaches `last`, though the client had some of it (`cursor-seam.ts`).
-  for (const entry of entries) last = Math.max(last, entry.position);
-  for (const entry of cursor === undefined ? entries : afterSeam(entries, cursor)) {
-    if (entry.kind === 'gap') {
-      flush();
-      items.push(new StreamInterruption(entry.since, entry.until, entry.reason));
-      continue;
-    }
-    const trade = isRecord(entry.trade)
-      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at, id: tradeIdOf(entry.trade) })
-      : entry.trade;
-    batch.push(trade);
-    if (batch.length >= REPLAY_BATCH_TRADES) flush();
-  }
-  flush();
-  return { items, last };
-}
-
-type Buffered = { readonly event: unknown; readonly frameTs: number | undefined } | { readonly signal: StreamInterruption };
-
 /** Joins the topic for one subscriber resuming after `cursor` (already checked with `checkCursor`). */
 export function attachResuming(
   join: (listener: Listener) => TopicHandle,
@@ -104,79 +75,73 @@ export function attachResuming(
   options: AttachOptions,
 ): Subscription {
   const { window, cursor, counts } = resume;
+  const queueLimit = options.eventQueueLimit ?? DEFAULT_EVENT_QUEUE_LIMIT;
   let release = () => undefined as void;
   const sink = createSink<unknown>({
     delivery: channel.delivery,
-    ...(options.eventQueueLimit === undefined ? {} : { queueLimit: options.eventQueueLimit }),
+    queueLimit,
     onClose: () => release(),
     ...(options.onTake === undefined ? {} : { onTake: options.onTake }),
     ...(options.failureValue === undefined ? {} : { failureValue: options.failureValue }),
   });
-  // Live items that arrive while the window is read; undefined once live.
-  let buffer: Buffered[] | undefined = [];
+  // Live items that arrive while the window is replayed; undefined once live (or once the subscriber was dropped).
+  let hold: LiveHold | undefined = createLiveHold(queueLimit);
   // Once live: the last replayed position and the gaps the replay gave (neither goes out twice).
   let upTo = Number.NEGATIVE_INFINITY;
-  const replayedGaps = new Set<string>();
+  let replayedGaps: ReadonlySet<string> = new Set();
   const fresh = (event: unknown): unknown =>
     Array.isArray(event) ? event.filter((trade) => (positionOf(trade) ?? Infinity) > upTo) : event;
-  const pushLive = (held: Buffered) => {
+  const pushLive = (held: Held) => {
     if ('signal' in held) {
-      if (!replayedGaps.has(`${held.signal.since}:${held.signal.until}`)) sink.push(held.signal);
+      if (!replayedGaps.has(gapKey(held.signal))) sink.push(held.signal);
       return;
     }
     const kept = fresh(held.event);
     if (!Array.isArray(kept) || kept.length > 0) sink.push(kept, held.frameTs);
   };
+  const arrive = (held: Held) => {
+    if (hold === undefined) return pushLive(held);
+    if (hold.hold(held)) return;
+    // The replay is too slow to take for what goes live meanwhile: dropped as a slow subscriber is (the sink then takes nothing more).
+    hold = undefined;
+    sink.fail(
+      subscriberTooSlow(
+        `The subscriber fell more than ${queueLimit} events behind during its replay and was dropped; resubscribe to continue.`,
+      ),
+    );
+  };
   const handle = join({
     deliver(event, frameTs) {
       const view = channel.filter(event, args);
-      if (view === null) return;
-      if (buffer === undefined) pushLive({ event: view, frameTs });
-      else buffer.push({ event: view, frameTs });
+      if (view !== null) arrive({ event: view, frameTs });
     },
-    interrupted(signal) {
-      if (buffer === undefined) pushLive({ signal });
-      else buffer.push({ signal });
-    },
+    interrupted: (signal) => arrive({ signal }),
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
   });
   release = () => handle.release();
 
   const topic = windowTopicOf(channel, args);
+  const give = (item: StreamInterruption | unknown[]) => {
+    if (item instanceof StreamInterruption) return sink.push(item);
+    const view = channel.filter(item, args);
+    if (view !== null) sink.push(view);
+  };
   const confirmed = window.readsAfterConfirm === true ? handle.confirmed : Promise.resolve();
   void confirmed
-    .then(() => (sink.closed ? undefined : window.after(topic, cursor.epoch, cursor.position)))
+    .then(() => (sink.closed ? undefined : replayPages({ window, topic, cursor, give, taken: () => sink.taken() })))
     .then(
-      (read) => {
-        if (sink.closed || read === undefined) return;
-        if (read.status === 'unavailable') {
-          // Nothing can be replayed now: the trades after the cursor may be missing until live.
-          counts.expired += 1;
-          sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason));
-          upTo = cursor.position;
-          for (const held of buffer ?? []) pushLive(held);
-          buffer = undefined;
-          return;
-        }
-        const { items, last } = replayOf(window, topic, read.entries, cursor);
-        if (read.status === 'expired') {
-          counts.expired += 1;
-          sink.push(new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED'));
-        } else counts.replayed += 1;
-        for (const item of items) {
-          if (item instanceof StreamInterruption) {
-            replayedGaps.add(`${item.since}:${item.until}`);
-            sink.push(item);
-          } else {
-            const view = channel.filter(item, args);
-            if (view !== null) sink.push(view);
-          }
-        }
-        // The seam: what went live while the window was read, without what the replay had.
-        upTo = read.status === 'kept' ? Math.max(last, cursor.position) : last;
-        for (const held of buffer ?? []) pushLive(held);
-        buffer = undefined;
+      (end) => {
+        if (end === undefined) return;
+        if (end.expired) counts.expired += 1;
+        else counts.replayed += 1;
+        if (end.stopped || sink.closed) return;
+        // The seam: what went live while the window was replayed, without what the replay had.
+        upTo = end.upTo;
+        replayedGaps = end.gaps;
+        const held = hold?.release() ?? [];
+        hold = undefined;
+        for (const item of held) pushLive(item);
       },
       (error: unknown) => sink.fail(error instanceof Error ? error : new Error(String(error))),
     );

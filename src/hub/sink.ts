@@ -9,6 +9,9 @@
  *   with a clear error (SUBSCRIBER_TOO_SLOW).
  *
  * `return()` resolves at once, even with a `next()` pending (which then ends).
+ * `taken()` says when the consumer has taken everything queued, so a producer
+ * with more to give (a resume's replay, page by page) pushes the next part
+ * only as the consumer takes the last.
  */
 import { subscriberTooSlow } from '../lib/errors.ts';
 import type { Delivery } from '../channels/channel.ts';
@@ -28,6 +31,12 @@ export interface Sink<E> extends AsyncIterableIterator<E> {
   /** Ends the stream normally. */
   end(): void;
   readonly closed: boolean;
+  /**
+   * Resolves true once the consumer has taken every value queued so far (at
+   * once when none is), false as soon as the sink takes no more values (the
+   * consumer left, or the stream ended or failed).
+   */
+  taken(): Promise<boolean>;
   /** Leaves: resolves at once, ending a pending `next()`. */
   return(): Promise<IteratorResult<E>>;
 }
@@ -68,10 +77,18 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     merges.set(last, merged);
     return true;
   };
+  // Producers waiting for the queue to be taken (`taken()`).
+  let takers: Array<(taken: boolean) => void> = [];
+  const tell = (taken: boolean) => {
+    const waiting = takers;
+    takers = [];
+    for (const resolve of waiting) resolve(taken);
+  };
   const take = (): E => {
     const value = queue.shift() as E;
     const frameTs = stamps.shift();
     options.onTake?.(frameTs);
+    if (queue.length === 0) tell(true);
     const merged = merges.get(value);
     if (merged === undefined) return value;
     merges.delete(value);
@@ -135,6 +152,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
           stamps.length = 0;
           merges.clear();
           error = subscriberTooSlow(`The subscriber fell more than ${limit} events behind and was dropped; resubscribe to continue.`);
+          tell(false);
           wake();
           return;
         }
@@ -146,11 +164,18 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
     fail(e) {
       if (ended || error !== undefined) return;
       error = e;
+      tell(false);
       wake();
     },
     end() {
       ended = true;
+      tell(false);
       wake();
+    },
+    taken() {
+      if (ended || error !== undefined || closed) return Promise.resolve(false);
+      if (queue.length === 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => takers.push(resolve));
     },
     next() {
       const ready = settle();
@@ -170,6 +195,7 @@ export function createSink<E>(options: SinkOptions<E>): Sink<E> {
       waiter = undefined;
       failWaiter = undefined;
       pending?.({ value: undefined, done: true });
+      tell(false);
       close();
       return Promise.resolve({ value: undefined, done: true });
     },

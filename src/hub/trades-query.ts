@@ -27,7 +27,8 @@ import { upstreamRejected, upstreamTimeout } from '../lib/errors.ts';
 import type { Cursor } from './cursor.ts';
 import { afterSeam } from './cursor-seam.ts';
 import type { Listener, TopicHandle } from './listener.ts';
-import { replayOf, windowTopicOf } from './resume.ts';
+import { replayOf } from './resume-pages.ts';
+import { windowTopicOf } from './resume.ts';
 import type { ResumeWindow, WindowEntry } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 

@@ -28,8 +28,8 @@
  * Every read is bounded by what it returns: `after` with a limit asks the
  * engine for that many trades (an expired position too: from the topic's
  * oldest kept trade), `newest` for about that many (`onRead` counts what each
- * read asked the engine for). Only an `after` without a limit (a resuming
- * subscription) reads to the end.
+ * read asked the engine for). Only an `after` without a limit reads to the
+ * end; a resuming subscription reads a page at a time (`hub/resume-pages.ts`).
  *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.

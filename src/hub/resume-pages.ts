@@ -1,0 +1,147 @@
+/**
+ * The replay of a trades subscription resuming after a cursor, page by page
+ * (`resume.ts` joins the topic, holds what goes live meanwhile and cuts the
+ * seam). The window is read `REPLAY_PAGE_TRADES` trades at a time; a page is
+ * given to the subscriber, and the next one is read only once the subscriber
+ * has taken it, until a read comes back short (the window's end). A resuming
+ * client thus holds about one page, however long the backlog, and its first
+ * trades go out after one page's read.
+ *
+ * - The first read: a cursor past the window gives `STREAM_INTERRUPTED`
+ *   (`CURSOR_EXPIRED`, from the cursor's time until the oldest retained
+ *   trade's) and then what is retained; the cursor seam (`cursor-seam.ts`) is
+ *   cut in this first page. When the page holds only trades older than the
+ *   cursor's, none its own (a trade served while the engine was away, stored
+ *   later by a holder's catch-up, more than a page after its position), it is
+ *   read again to the window's end in one read, as before paging: cutting
+ *   there would give the client trades it had again.
+ * - A later read starts after the last position read; the last replayed
+ *   trade's time stands for the cursor's. Trades the window no longer keeps
+ *   there (it moved past them while the client was slow, or the stream was
+ *   created again): `CURSOR_EXPIRED` from that time, then what is retained.
+ * - A window that cannot be read (`unavailable`): `STREAM_INTERRUPTED` with
+ *   its reason from where the replay stands until now, and the replay ends
+ *   (live follows). A read that rejects rejects the replay.
+ * - A window's gap at a page's end may come again at the head of the next
+ *   read (a gap sits at its trade's position): it is given once.
+ */
+import { isRecord } from '../lib/json.ts';
+import { stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
+import { afterSeam, seamDecided } from './cursor-seam.ts';
+import type { ResumeWindow, WindowEntry, WindowTopic } from './resume-window.ts';
+import { StreamInterruption } from './signals.ts';
+
+/** Most trades in one replayed message (a client's message size stays sane; a 20 000-trade replay is 20 messages). */
+export const REPLAY_BATCH_TRADES = 1_000;
+/** Trades per window read of a replay: a page is one replayed message (a gap inside splits it). */
+export const REPLAY_PAGE_TRADES = REPLAY_BATCH_TRADES;
+
+/** What a window read turns into for the subscriber: signals and trade batches (oldest first), and the last position read. */
+export function replayOf(
+  window: ResumeWindow,
+  topic: WindowTopic,
+  entries: readonly WindowEntry[],
+  cursor?: Cursor,
+): { readonly items: Array<StreamInterruption | unknown[]>; readonly last: number } {
+  const items: Array<StreamInterruption | unknown[]> = [];
+  let batch: unknown[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  const flush = () => {
+    if (batch.length > 0) items.push(batch);
+    batch = [];
+  };
+  // What was read reaches `last`, though the client had some of it (`cursor-seam.ts`).
+  for (const entry of entries) last = Math.max(last, entry.position);
+  for (const entry of cursor === undefined ? entries : afterSeam(entries, cursor)) {
+    if (entry.kind === 'gap') {
+      flush();
+      items.push(new StreamInterruption(entry.since, entry.until, entry.reason));
+      continue;
+    }
+    const trade = isRecord(entry.trade)
+      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at, id: tradeIdOf(entry.trade) })
+      : entry.trade;
+    batch.push(trade);
+    if (batch.length >= REPLAY_BATCH_TRADES) flush();
+  }
+  flush();
+  return { items, last };
+}
+
+/** The key a gap is said under: live does not say a gap the replay gave. */
+export const gapKey = (signal: StreamInterruption): string => `${signal.since}:${signal.until}`;
+
+export interface ReplayTarget {
+  readonly window: ResumeWindow;
+  readonly topic: WindowTopic;
+  readonly cursor: Cursor;
+  /** Gives one replayed item to the subscriber: a batch of trades (oldest first) or a signal. */
+  readonly give: (item: StreamInterruption | unknown[]) => void;
+  /** Resolves true once the subscriber took everything given, false once it takes no more (it left, or was dropped). */
+  readonly taken: () => Promise<boolean>;
+  /** Trades per page (REPLAY_PAGE_TRADES unless told). */
+  readonly pageTrades?: number;
+  readonly now?: () => number;
+}
+
+export interface ReplayEnd {
+  /** The last position replayed (the cursor's when nothing after it was): live goes on after it. */
+  readonly upTo: number;
+  /** The gaps the replay gave (`gapKey`), which live does not say again. */
+  readonly gaps: ReadonlySet<string>;
+  /** Trades after the cursor may be missing from the replay (`CURSOR_EXPIRED`, or the window could not be read). */
+  readonly expired: boolean;
+  /** The subscriber took no more before the window's end: nothing goes live. */
+  readonly stopped: boolean;
+}
+
+const tradesIn = (entries: readonly WindowEntry[]): number => entries.filter((entry) => entry.kind === 'trade').length;
+
+/** Replays the window after `target.cursor`, page by page as the subscriber takes them. */
+export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
+  const { window, topic, cursor, give, taken } = target;
+  const pageTrades = target.pageTrades ?? REPLAY_PAGE_TRADES;
+  const now = target.now ?? Date.now;
+  const gaps = new Set<string>();
+  let upTo = Number.NEGATIVE_INFINITY;
+  let expired = false;
+  // Where the replay stands: the next read's epoch and position, and the time of the last trade given.
+  let epoch = cursor.epoch;
+  let position = cursor.position;
+  let at = cursor.at;
+  // The first read went to the window's end (the cursor seam was not in its first page).
+  let whole = false;
+  for (let first = true; ; first = false) {
+    const windowEpoch = window.epoch;
+    let read = await window.after(topic, epoch, position, pageTrades);
+    if (first && read.status !== 'unavailable' && tradesIn(read.entries) >= pageTrades && !seamDecided(read.entries, cursor)) {
+      // The cursor's own trade may come further on, behind older trades only (`cursor-seam.ts`): one read to the end.
+      read = await window.after(topic, epoch, position);
+      whole = true;
+    }
+    if (read.status === 'unavailable') {
+      // What follows is unknown until live: said from where the replay stands.
+      give(new StreamInterruption(at, Math.max(at, now()), read.reason));
+      return { upTo: Math.max(upTo, position), gaps, expired: true, stopped: false };
+    }
+    if (read.status === 'expired') {
+      expired = true;
+      epoch = windowEpoch;
+      give(new StreamInterruption(at, Math.max(at, read.oldestAt), 'CURSOR_EXPIRED'));
+    } else if (first) upTo = cursor.position;
+    const { items, last } = replayOf(window, topic, read.entries, first ? cursor : undefined);
+    for (const item of items) {
+      if (item instanceof StreamInterruption) {
+        if (gaps.has(gapKey(item))) continue;
+        gaps.add(gapKey(item));
+      }
+      give(item);
+    }
+    const trades = read.entries.filter((entry) => entry.kind === 'trade');
+    upTo = Math.max(upTo, last);
+    if (trades.length < pageTrades || whole) return { upTo, gaps, expired, stopped: false };
+    position = last;
+    at = trades.at(-1)?.at ?? at;
+    if (!(await taken())) return { upTo, gaps, expired, stopped: true };
+  }
+}
