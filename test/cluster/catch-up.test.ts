@@ -98,10 +98,20 @@ describe('catchUp', () => {
   });
 });
 
-/** A holder on a stand-in upstream whose lease the test lapses (`setValid`); `frame` delivers one exchange frame, `drop` a gap of it. */
+/**
+ * A holder on a stand-in upstream whose lease the test lapses (`setValid`) and whose publishes it fails (`setFailing`);
+ * `frame` delivers one exchange frame, `drop` a gap of it.
+ */
 async function lapsingHolder() {
   const { engine, publisher } = await setUp();
   let valid = true;
+  // While set, every publish of trades fails (the engine went away mid-publish).
+  let failing = false;
+  const flaky: Publisher = {
+    ...publisher,
+    publishEvents: (...args) =>
+      failing ? Promise.reject(new Error('the engine went away mid-publish')) : publisher.publishEvents(...args),
+  };
   const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
   let listener: Listener | undefined;
   const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
@@ -115,7 +125,7 @@ async function lapsingHolder() {
     args: { symbol: 'BTCUSD' },
     lease,
     tap: (_c, _a, l) => ((listener = l), handle),
-    engine: () => ({ engine, publisher }),
+    engine: () => ({ engine, publisher: flaky }),
     now: () => 5_000,
     logger: silentLogger,
     node: 'me',
@@ -128,6 +138,11 @@ async function lapsingHolder() {
     engine,
     judged,
     setValid: (value: boolean) => void (valid = value),
+    /** Its publishes of trades fail from now on (true) or succeed again (false), once what is in flight has settled. */
+    setFailing: async (value: boolean) => {
+      failing = value;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     /** The own upstream delivers one frame (newest first, as the exchange lists them). */
     frame: (...items: ReturnType<typeof trade>[]) => {
       received.push(...items);
@@ -154,6 +169,18 @@ describe('a holder whose lease lapsed while trades came', () => {
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']), { timeout: 5_000 });
     const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: engine.names.subject(TOPIC) });
     expect(last === null ? undefined : decodeStreamBody(last.data, last.header)?.envelope?.items).toEqual([trade(6)]);
+  });
+
+  it('whose publishes failed (the engine went away mid-publish) stores those trades, in order, before its next batch', async () => {
+    const { engine, frame, setFailing } = await lapsingHolder();
+    frame(trade(1), trade(2));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
+    await setFailing(true);
+    frame(trade(3));
+    frame(trade(4), trade(5));
+    await setFailing(false);
+    frame(trade(6));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']), { timeout: 5_000 });
   });
 
   it('marks the gap its upstream had meanwhile (it could not be marked then) before what it stores', async () => {

@@ -125,7 +125,12 @@ export function startHolder(options: HolderOptions): Holder {
       // Oldest first, so the stream (and a replay of it) keeps the trades in time order.
       // Without the own process's cursor: a trade's cursor in the cluster is its stream sequence, stamped where it is read.
       const ordered = oldestFirst(items, ts).map(withoutCursor);
-      const send = () => void link.publisher.publishEvents(topic, ordered, idOf, ts, heldAt).catch(failed);
+      const send = () =>
+        void link.publisher.publishEvents(topic, ordered, idOf, ts, heldAt).catch((error: unknown) => {
+          // Not stored (the engine went away mid-publish): the next batch catches up first, these trades among it.
+          catchingUp = true;
+          failed(error);
+        });
       if (catchingUp) startCatchUp(link, ordered);
       if (judging === undefined) send();
       else void judging.then(send);
