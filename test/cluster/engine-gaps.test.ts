@@ -3,8 +3,9 @@
  * upstream) judged once the holders had their chance to catch up
  * (`engine-gaps.ts`), against a real NATS 2.9 and the wait's timer in the
  * test's hand: a holder's catch-up that stored the trades of that time ends
- * the wait (covered, nothing marked), as does a marker over it (said); a new
- * holder that only publishes live leaves the time unfilled, so the ENGINE
+ * the wait (covered, nothing marked), as does a marker over it (said); an
+ * older trade stored late does not cover it; a new holder that only
+ * publishes live leaves the time unfilled, so the ENGINE
  * marker goes in once the wait is over and a replay across it says so; the
  * engine gone while a gap waits holds it until after the next return.
  */
@@ -57,7 +58,7 @@ async function setUp() {
       armed.add(fire);
       return { clear: () => void armed.delete(fire) };
     },
-    report: (topic, gap) => reportGap({ engine, publisher: reader, topic, node: 'reader', gap, ownCounts: true }),
+    report: (topic, gap) => reportGap({ engine, publisher: reader, topic, node: 'reader', gap, cutOff: true }),
     onJudged: (_topic, gap, result, { early }) => void judged.push({ result, early, since: gap.since, until: gap.until }),
   });
   await holder.publishEvents(TOPIC, [before], idOf, before.timestamp);
@@ -117,6 +118,17 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     endWait();
     await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
     expect(judged.map((j) => j.result)).toEqual(['covered']);
+  });
+
+  it('does not count an older trade stored late (a catch-up after the engine came back, before the reader did): marked', async () => {
+    const { engine, gaps, judged, endWait } = await setUp();
+    // Still going on: the trade from before it (set up just now) was stored within it.
+    const now = Date.now();
+    gaps.defer(TOPIC, now - 10_000, now + 60_000);
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged.map((j) => j.result)).toEqual(['published']);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
 
   it('ends the wait at a marker over that time (a holder whose memory did not reach back): said', async () => {

@@ -140,8 +140,13 @@ async function outage(during: number) {
     await waitFor(() => atB.prices.filter((price) => price > pre).length >= during, 'the trades of the outage at B', STEP_MS);
   }
   await nats.start();
-  const back = () => logs.lines.some((l) => l.msg?.startsWith('cluster: back on the engine after serving alone') === true);
-  await waitFor(back, 'B back on the engine', STEP_MS);
+  const back = () => logs.lines.find((l) => l.msg?.startsWith('cluster: back on the engine after serving alone') === true);
+  await waitFor(() => back() !== undefined, 'B back on the engine', STEP_MS);
+  // Trades sent from now on are of the time after B's time alone (`until`: when B's feed opened again), not of it.
+  const logged = back()?.obj;
+  const until = logged !== undefined && 'until' in logged ? Number(logged.until) : Number.NaN;
+  expect(until).toBeGreaterThan(0);
+  await waitFor(() => Date.now() > until, "the clock past B's time alone", STEP_MS);
   return { nats, exchange, name, a, b, atA, atB, before, pre };
 }
 
@@ -163,6 +168,13 @@ async function tradingUntilJudged(exchange: FakeExchange, b: App, atB: Got): Pro
   return engineGaps(b);
 }
 
+/**
+ * What was said beyond a holder's own UPSTREAM gaps: on a loaded machine a holder's Coincall connection may drop
+ * (its catch-up marks that, rightly, and it is not what these tests are about).
+ */
+const beyondUpstream = (errors: ReadonlyArray<Record<string, unknown>>) => errors.filter((e) => e['reason'] !== 'UPSTREAM');
+const markers = (stream: readonly string[]) => stream.filter((m) => m !== 'trade' && m !== 'gap:UPSTREAM');
+
 describe('a reader back from serving alone through an outage of the engine', () => {
   it(
     "marks nothing where the holder's catch-up stored every trade: a replay across the outage has each one, no STREAM_INTERRUPTED",
@@ -171,15 +183,15 @@ describe('a reader back from serving alone through an outage of the engine', () 
       const { nats, exchange, name, b, atA, atB, before, pre } = await outage(5);
       expect(await tradingUntilJudged(exchange, b, atB)).toEqual({ covered: 1 });
 
-      expect((await streamOf(nats, name)).filter((m) => m !== 'trade')).toEqual([]);
+      expect(markers(await streamOf(nats, name))).toEqual([]);
       const since = atB.ids.filter((_, i) => (atB.prices[i] ?? 0) > pre);
       const replayed = follow(b, before);
       await waitFor(() => since.every((id) => replayed.ids.includes(id)), 'the replay across the outage at every trade', STEP_MS);
-      expect(replayed.errors).toEqual([]);
+      expect(beyondUpstream(replayed.errors)).toEqual([]);
       expect(new Set(replayed.ids).size).toBe(replayed.ids.length);
       // Nothing was said live either: B's own upstream reached back, A ran through.
-      expect(atB.errors).toEqual([]);
-      expect(atA.errors).toEqual([]);
+      expect(beyondUpstream(atB.errors)).toEqual([]);
+      expect(beyondUpstream(atA.errors)).toEqual([]);
     },
   );
 
@@ -188,20 +200,21 @@ describe('a reader back from serving alone through an outage of the engine', () 
     { timeout: 120_000 },
     async () => {
       const { nats, exchange, name, b, atA, atB, before, pre } = await outage(0);
-      expect(await tradingUntilJudged(exchange, b, atB)).toEqual({ published: 1 });
+      const judged = await tradingUntilJudged(exchange, b, atB);
+      expect(judged).toEqual({ published: 1 });
 
-      expect((await streamOf(nats, name)).filter((m) => m !== 'trade')).toEqual(['gap:ENGINE']);
+      expect(markers(await streamOf(nats, name))).toEqual(['gap:ENGINE']);
       const since = atB.ids.filter((_, i) => (atB.prices[i] ?? 0) > pre);
       const replayed = follow(b, before);
       await waitFor(
-        () => replayed.errors.length > 0 && since.every((id) => replayed.ids.includes(id)),
+        () => beyondUpstream(replayed.errors).length > 0 && since.every((id) => replayed.ids.includes(id)),
         'the replay across the outage',
         STEP_MS,
       );
-      expect(replayed.errors).toEqual([{ code: 'STREAM_INTERRUPTED', reason: 'ENGINE' }]);
+      expect(beyondUpstream(replayed.errors)).toEqual([{ code: 'STREAM_INTERRUPTED', reason: 'ENGINE' }]);
       // Both replicas served alone through that time: their live clients are not told of it again.
-      expect(atB.errors).toEqual([]);
-      expect(atA.errors).toEqual([]);
+      expect(beyondUpstream(atB.errors)).toEqual([]);
+      expect(beyondUpstream(atA.errors)).toEqual([]);
     },
   );
 });

@@ -107,7 +107,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     report: async (cluster, gap) => {
       const engine = engineNow();
       if (engine === undefined || membership === undefined) throw new Error('the engine is unreachable again, or not joined yet');
-      return reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap, ownCounts: true });
+      return reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap, cutOff: true });
     },
     onJudged: (cluster, { since, until }, outcome, { early, error }) => {
       gapCounts.count('ENGINE', outcome);

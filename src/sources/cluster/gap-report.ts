@@ -18,8 +18,11 @@
  * Trades stored after the gap began whose own time falls within it cover it
  * too, whenever they were stored: a holder's catch-up filled that time from
  * its own upstream's memory (`catch-up.ts`). A replica back from serving alone
- * (reason ENGINE, `engine-gaps.ts`) stored nothing while it was cut off: its
- * own messages since (its holder's catch-up) count as well (`ownCounts`).
+ * (reason ENGINE, `engine-gaps.ts`: `cutOff`) stored nothing while it was cut
+ * off: its own messages since (its holder's catch-up) count as well, and only
+ * the trades' own times do (the engine may have been back, and a catch-up
+ * storing older trades, before this replica was: a trade stored within the gap
+ * need not be one of its time).
  */
 import type { Engine } from './engine.ts';
 import type { Envelope } from './envelope.ts';
@@ -43,8 +46,11 @@ export interface GapReport {
    * trades' own time, not the engine's): only messages after it show the gap covered or said.
    */
   readonly after?: number;
-  /** This node stored nothing during the gap (it was cut off from the engine): its own messages after it began count too. */
-  readonly ownCounts?: boolean;
+  /**
+   * This node was cut off from the engine during the gap (reason ENGINE): it stored nothing then, so its own messages
+   * after it began count too, and trades count by their own times only.
+   */
+  readonly cutOff?: boolean;
 }
 
 /** Whether one of the envelope's trades happened within the gap (its own time; the frame's for one without). */
@@ -66,9 +72,9 @@ export async function reportGap(report: GapReport): Promise<GapOutcome> {
     const from = after === undefined ? await sequenceBefore(engine, subject, gap.since, last.seq) : after + 1;
     const records = await readSubject(engine, subject, { from });
     for (const record of records) {
-      if ((record.node === node && report.ownCounts !== true) || (after === undefined && record.storedAt < gap.since)) continue;
-      if (record.envelope !== undefined && (after !== undefined || record.storedAt <= gap.until || within(record.envelope, gap)))
-        return 'covered';
+      if ((record.node === node && report.cutOff !== true) || (after === undefined && record.storedAt < gap.since)) continue;
+      const storedWithin = report.cutOff !== true && record.storedAt <= gap.until;
+      if (record.envelope !== undefined && (after !== undefined || storedWithin || within(record.envelope, gap))) return 'covered';
       if (record.gap !== undefined && record.gap.since <= gap.until && record.gap.until >= gap.since) return 'said';
     }
   }
