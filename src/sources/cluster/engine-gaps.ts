@@ -12,10 +12,13 @@
  * when the topic's feed brings a trade whose own time falls within it (a
  * catch-up filled it, or a holder stored it live: `covered`) or a gap marker
  * overlapping it (`said`). Then it is judged against the stream
- * (`gap-report.ts`: any node's trades of that time, this replica's own
- * holder's included, or an overlapping marker) and marked when nothing shows
- * the time filled: no holder came back, or a new one took the lease after the
- * outage and only publishes live (its first trades are after the gap).
+ * (`gap-report.ts`: any node's trades of that time by their own times, this
+ * replica's own holder's included, or an overlapping marker) and marked when
+ * nothing shows the time filled: no holder came back, or a new one took the
+ * lease after the outage and only publishes live (its first trades are after
+ * the gap). The marker lands after what was stored during the wait: a replay
+ * across it says it there, with its own times; replicas that served alone
+ * through that time do not say it again live (`reader.ts`).
  *
  * A quiet market (no trade in the gap) is marked: a catch-up that had nothing
  * to store leaves nothing in the stream, and nothing there tells "no trade"
