@@ -165,6 +165,7 @@ describe('coincall_gateway_cluster_gap_markers_total', () => {
     exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
     await waitFor(() => atB.length >= pre + 2, 'trades from the own upstream while the engine is away', STEP_MS);
     await nats.start();
+    // No trade after the return: A's catch-up (before its next batch) never comes, so B marks its time once its wait is over.
     await countedOnce(b, 'ENGINE/published');
     // A ran the topic upstream all along: its catch-up answers for that time, not a marker.
     expect(await gapMarkers(a)).toEqual(ZERO);

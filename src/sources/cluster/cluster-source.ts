@@ -5,7 +5,9 @@
  * in the holdings (`holdings.ts`): when this replica takes one of the topic's
  * leases it runs the topic on its own Coincall source and publishes its events
  * into the engine (`holder.ts`) until the lease is lost or released. While the
- * engine is unreachable every topic is served from the own upstream.
+ * engine is unreachable every topic is served from the own upstream; back on
+ * it, a trades topic's time served alone is judged once its holders had their
+ * chance to catch up (`engine-gaps.ts`), and marked only where nothing filled it.
  *
  * Private channels never reach this source (`cluster-upstream.ts` routes them
  * to the Coincall source); `clusterTopicOf` refuses one.
@@ -23,6 +25,7 @@ import { createPresence, type Presence } from './presence.ts';
 import { createPublisher, type Publisher, type PublishResult } from './publisher.ts';
 import { reportGap } from './gap-report.ts';
 import { createGapCounts } from './gap-counts.ts';
+import { createEngineGaps, ENGINE_GAP_WAIT_TTLS, type WaitTimer } from './engine-gaps.ts';
 import { hopSeconds } from './engine-latency.ts';
 
 export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
@@ -50,7 +53,14 @@ export interface ClusterSourceOptions {
   readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
   /** The engine hop of each message read live (its holder's stamp to its arrival here, `engine-latency.ts`), by topic kind. */
   readonly observeEngineLatency?: (kind: ClusterTopic['kind'], seconds: number) => void;
+  /** How long a reader's time alone waits for the holders' catch-up before it is judged (default `ENGINE_GAP_WAIT_TTLS` lease TTLs). */
+  readonly engineGapWaitMs?: number;
+  /** The timer of that wait (tests). */
+  readonly engineGapTimer?: WaitTimer;
 }
+
+/** The log line of a reader's time alone judged (`engine-gaps.ts`). */
+export const ENGINE_GAP_JUDGED = 'cluster: back on the engine after serving alone';
 
 /** Trades of its own upstream a replica hands on when the engine may lack them (a holder's catch-up, a reader going local). */
 export const RECENT_UPSTREAM_ITEMS = 1_000;
@@ -89,6 +99,25 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const engineNow = (): Engine | undefined => (link.up ? link.engine : undefined);
   const recentOf = (topic: SourceTopic) => (): Promise<readonly unknown[]> =>
     options.recentTrades?.(topic.channel, topic.key, RECENT_UPSTREAM_ITEMS) ?? Promise.resolve([]);
+
+  /** A reader's time alone, judged once the holders had their chance to catch up (`engine-gaps.ts`). */
+  const engineGaps = createEngineGaps({
+    waitMs: options.engineGapWaitMs ?? ENGINE_GAP_WAIT_TTLS * options.leaseTtlMs,
+    ...(options.engineGapTimer === undefined ? {} : { timer: options.engineGapTimer }),
+    report: async (cluster, gap) => {
+      const engine = engineNow();
+      if (engine === undefined || membership === undefined) throw new Error('the engine is unreachable again, or not joined yet');
+      return reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap, cutOff: true });
+    },
+    onJudged: (cluster, { since, until }, outcome, { early, error }) => {
+      gapCounts.count('ENGINE', outcome);
+      if (error === undefined) return logger.info({ topic: cluster.id, since, until, outcome, early }, ENGINE_GAP_JUDGED);
+      logger.warn(
+        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
+        'cluster: gap not marked',
+      );
+    },
+  });
 
   const join = (engine: Engine) => {
     if (membership !== undefined) return;
@@ -148,6 +177,8 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const changed = (up: boolean) => {
     const engine = engineNow();
     if (up && engine !== undefined) join(engine);
+    if (engine === undefined) engineGaps.pause();
+    else engineGaps.resume();
     for (const entry of opened.values()) entry.reader.follow(engine);
     for (const listener of [...listeners]) listener();
   };
@@ -172,6 +203,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     (stopping ??= (async () => {
       clearInterval(retry);
       for (const entry of opened.values()) entry.reader.stop();
+      await engineGaps.flush();
       opened.clear();
       await membership?.holdings.stop().catch(() => undefined);
       await membership?.presence.stop().catch(() => undefined);
@@ -180,27 +212,15 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       await link.close();
     })());
 
-  /** This replica was cut off from the engine: the gap goes into the stream unless another node stored trades meanwhile. */
+  /** This replica was cut off from the engine: the gap goes into the stream unless the stream shows that time filled or said. */
   const engineGap = (cluster: ClusterTopic, since: number, until: number, ranUpstream: boolean) => {
-    const engine = engineNow();
-    const unmarked = (error: unknown) => {
-      gapCounts.count('ENGINE', 'failed');
-      logger.warn(
-        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
-        'cluster: gap not marked',
-      );
-    };
-    if (engine === undefined || membership === undefined) return unmarked('the engine is unreachable again, or not joined yet');
     if (ranUpstream) {
       // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
       logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
       return;
     }
-    const gap = { since, until, reason: 'ENGINE' } as const;
-    void reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap }).then((outcome) => {
-      gapCounts.count('ENGINE', outcome);
-      logger.info({ topic: cluster.id, since, until, outcome }, 'cluster: back on the engine after serving alone');
-    }, unmarked);
+    logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; judged once the holders caught up');
+    engineGaps.defer(cluster, since, until);
   };
 
   const heldByMarket = () => {
@@ -223,8 +243,9 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         recentUpstream: recentOf(topic),
         reportEngineGap: (since, until, ranUpstream) => engineGap(cluster, since, until, ranUpstream),
         onBehind: () => gapCounts.count('ENGINE', 'behind'),
-        onEngineMessage: ({ heldAt }) => {
-          if (heldAt !== undefined) options.observeEngineLatency?.(cluster.kind, hopSeconds(heldAt));
+        onEngineMessage: (message) => {
+          if (message.heldAt !== undefined) options.observeEngineLatency?.(cluster.kind, hopSeconds(message.heldAt));
+          if (cluster.kind === 'event') engineGaps.heard(cluster.id, message);
         },
         now,
         logger,

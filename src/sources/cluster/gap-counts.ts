@@ -1,7 +1,8 @@
 /**
  * What became of the trades gaps this replica judged (`gap-report.ts`), by
  * reason and result, since start: `UPSTREAM` from its holders (`holder.ts`),
- * `ENGINE` when a reader comes back after serving alone (`cluster-source.ts`),
+ * `ENGINE` when a reader came back after serving alone (`engine-gaps.ts`: judged once the
+ * holders had their chance to catch up; `covered` when the stream holds trades of that time),
  * and `behind` when a reader's feed fell behind the stream and told its
  * clients (`reader.ts`: nothing is marked in the stream; the gap is this
  * replica's own).

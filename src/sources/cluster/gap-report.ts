@@ -14,12 +14,23 @@
  * exchange's own outage) is reported, once or, when both holders come back at
  * the same instant, twice; a quiet market during a gap of a sole holder is
  * reported (nothing shows that trades were not missed).
+ *
+ * Trades stored after the gap began whose own time falls within it cover it
+ * too, whenever they were stored: a holder's catch-up filled that time from
+ * its own upstream's memory (`catch-up.ts`). A replica back from serving alone
+ * (reason ENGINE, `engine-gaps.ts`: `cutOff`) stored nothing while it was cut
+ * off: its own messages since (its holder's catch-up) count as well, and only
+ * the trades' own times do (the engine may have been back, and a catch-up
+ * storing older trades, before this replica was: a trade stored within the gap
+ * need not be one of its time).
  */
 import type { Engine } from './engine.ts';
+import type { Envelope } from './envelope.ts';
 import type { GapMarker } from './gap-marker.ts';
 import type { Publisher } from './publisher.ts';
 import { readSubject } from './stream-read.ts';
 import type { ClusterTopic } from './subjects.ts';
+import { timeOf } from './trade-items.ts';
 
 export type GapOutcome = 'published' | 'covered' | 'said';
 
@@ -35,7 +46,19 @@ export interface GapReport {
    * trades' own time, not the engine's): only messages after it show the gap covered or said.
    */
   readonly after?: number;
+  /**
+   * This node was cut off from the engine during the gap (reason ENGINE): it stored nothing then, so its own messages
+   * after it began count too, and trades count by their own times only.
+   */
+  readonly cutOff?: boolean;
 }
+
+/** Whether one of the envelope's trades happened within the gap (its own time; the frame's for one without). */
+const within = (envelope: Envelope, gap: GapMarker): boolean =>
+  envelope.items.some((item) => {
+    const at = timeOf(item, envelope.ts);
+    return at >= gap.since && at <= gap.until;
+  });
 
 /** Reads the topic's messages stored since the gap began and publishes the marker unless the gap was covered or said. */
 export async function reportGap(report: GapReport): Promise<GapOutcome> {
@@ -49,8 +72,9 @@ export async function reportGap(report: GapReport): Promise<GapOutcome> {
     const from = after === undefined ? await sequenceBefore(engine, subject, gap.since, last.seq) : after + 1;
     const records = await readSubject(engine, subject, { from });
     for (const record of records) {
-      if (record.node === node || (after === undefined && record.storedAt < gap.since)) continue;
-      if (record.envelope !== undefined && (after !== undefined || record.storedAt <= gap.until)) return 'covered';
+      if ((record.node === node && report.cutOff !== true) || (after === undefined && record.storedAt < gap.since)) continue;
+      const storedWithin = report.cutOff !== true && record.storedAt <= gap.until;
+      if (record.envelope !== undefined && (after !== undefined || storedWithin || within(record.envelope, gap))) return 'covered';
       if (record.gap !== undefined && record.gap.since <= gap.until && record.gap.until >= gap.since) return 'said';
     }
   }

@@ -19,11 +19,11 @@
  * reaches it as a gap with its own times, in order with the trades.
  *
  * Back from serving alone, a trades topic's reader asks for an ENGINE gap
- * marker over the time it was cut off (`reportEngineGap`: published unless
- * another node stored trades meanwhile, or this replica ran the topic
- * upstream all along: a holder's catch-up stores that time), so a replay from the stream
- * across that time says trades may be missing there. Its own clients were told live
- * already; an ENGINE marker within the time it served alone is not said again.
+ * marker over the time it was cut off (`reportEngineGap`: unless this replica
+ * ran the topic upstream all along, judged once the holders had their chance to
+ * catch up, `engine-gaps.ts`), so a replay from the stream across that time says
+ * trades may be missing there where none stored them. Its own clients were told live
+ * already; an ENGINE marker within the time it served alone (however late it comes) is not said again.
  *
  * A feed that fell behind the stream's retention (this replica was slow or
  * stalled: `feed-continuity.ts`) says so before the next message: its clients
