@@ -62,6 +62,15 @@ describe('catchUp', () => {
     expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']);
   });
 
+  it('leaves what came after the batch to its own frames: the stream keeps the trades in order', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 2), idOf, 1_002);
+    // t5 and t6 reached the memory while the catch-up read it; t4 is the batch, published after the catch-up.
+    const result = await catchUp({ ...base(engine, publisher), recent: trades(1, 6), batch: [trade(4)] });
+    expect(result).toEqual({ filled: 1, holes: [] });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3']);
+  });
+
   it('marks a gap its own upstream had among what it stores (its connection dropped while the engine was away)', async () => {
     const { engine, publisher } = await setUp();
     await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);

@@ -8,8 +8,8 @@
  * The holder reads the topic's last stored trades (past any gap marker after
  * them: a replica back from serving alone may have marked its time first) and
  * what its own upstream received lately (its memory window, `Upstream.recentTrades`) with the first
- * batch it is about to publish. The trades after the last one stored go out
- * first, oldest first (the engine drops those it has: `Nats-Msg-Id`), so
+ * batch it is about to publish. The trades after the last one stored, up to
+ * that batch (newer ones follow with their own frames), go out first, oldest first (the engine drops those it has: `Nats-Msg-Id`), so
  * readers get them late rather than never. When neither reaches back to the
  * last stored trade, trades between may be lost: a gap marker goes in first
  * (`gap-report.ts`), unless another replica holds the topic (it published
@@ -99,7 +99,11 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   }
   let reached = -1;
   for (let i = pool.length - 1; i >= 0 && reached < 0; i--) if (last.ids.has(idOf(pool[i]))) reached = i;
-  const after = reached >= 0 ? pool.slice(reached + 1) : pool.filter((item) => timeOf(item, 0) > last.at);
+  // Trades newer than the batch (they reached the memory while this read) go out with their own frames, after the batch:
+  // stored now, they would come before the batch's in the stream.
+  const batchEnd = pool.findLastIndex((item) => inBatch.has(idOf(item)));
+  const end = batchEnd >= 0 ? batchEnd + 1 : pool.length;
+  const after = reached >= 0 ? pool.slice(reached + 1, end) : pool.slice(0, end).filter((item) => timeOf(item, 0) > last.at);
   const fill = after.filter((item) => !inBatch.has(idOf(item)));
   // The last stored message is a gap marker: what is kept from before its end reaches back too.
   const reachesBack = reached >= 0 || (last.ids.size === 0 && pool.length > 0 && timeOf(pool[0], Number.POSITIVE_INFINITY) <= last.at);
