@@ -27,7 +27,7 @@ import { loadExampleOperations } from './server/graphiql/graphiql.ts';
 import { DEMO_ACCOUNT, startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import { underlyingSpec } from './simulator/instrument-specs.ts';
 import { createUpstream, type Upstream, type UpstreamOptions } from './sources/coincall/coincall-source.ts';
-import { createClusterUpstream, type ClusterUpstream } from './sources/cluster/cluster-upstream.ts';
+import { createClusterUpstream, type ClusterUpstream, type ClusterUpstreamOptions } from './sources/cluster/cluster-upstream.ts';
 import { clusterNames } from './sources/cluster/subjects.ts';
 import {
   createInstrumentRegistry,
@@ -53,6 +53,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Overrides for the upstream (timings in tests). */
   readonly upstream?: Partial<Omit<UpstreamOptions, 'urls' | 'serverCredential' | 'logger'>>;
+  /** Overrides for the cluster's timings (tests): the wait before a reader's time alone is judged, and its timer. */
+  readonly cluster?: Pick<ClusterUpstreamOptions, 'engineGapWaitMs' | 'engineGapTimer'>;
   /** Options of the in-process simulator. */
   readonly simulator?: SimulatorOptions;
   /** Overrides for the instrument registry (an unreachable URL, fast retries in tests). */
@@ -141,7 +143,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     serverCredential,
     logger: logger.child({ component: 'upstream' }),
   });
-  const cluster = clusterOf(config, coincall, logger, options.upstream, metrics?.registry);
+  const cluster = clusterOf(config, coincall, logger, options, metrics?.registry);
   const upstream: Upstream = cluster ?? coincall;
   // A replica serves at once if the engine is away (from its own upstream), but a moment's wait spares its first clients the switch.
   if (cluster !== undefined && !(await cluster.engineReady(INSTRUMENTS_STARTUP_WAIT_MS)))
@@ -223,7 +225,7 @@ function clusterOf(
   config: Config,
   coincall: Upstream,
   logger: Logger,
-  overrides: AppOptions['upstream'],
+  { upstream: overrides, cluster: timings }: Pick<AppOptions, 'upstream' | 'cluster'>,
   metrics: Registry | undefined,
 ): ClusterUpstream | undefined {
   const cluster = config.cluster;
@@ -249,5 +251,6 @@ function clusterOf(
     ...(overrides?.eventQueueLimit === undefined ? {} : { eventQueueLimit: overrides.eventQueueLimit }),
     ...(config.limits === undefined ? {} : { querySnapshotTimeoutMs: config.limits.querySnapshotTimeoutMs }),
     ...(observeEngineLatency === undefined ? {} : { observeEngineLatency }),
+    ...timings,
   });
 }

@@ -6,8 +6,10 @@
  * the wait (covered, nothing marked), as does a marker over it (said); an
  * older trade stored late does not cover it; a new holder that only
  * publishes live leaves the time unfilled, so the ENGINE
- * marker goes in once the wait is over and a replay across it says so; the
- * engine gone while a gap waits holds it until after the next return.
+ * marker goes in once the wait is over and a replay across it says so; each
+ * time alone is judged on its own (the up-time between two is not one); the
+ * engine gone while a gap waits, or while it is judged, holds it until after
+ * the next return.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
@@ -52,13 +54,23 @@ async function setUp() {
   const reader = createPublisher({ js: engine.js, names: engine.names, node: 'reader' });
   const armed = new Set<() => void>();
   const judged: Array<{ result: GapResult; early: boolean; since: number; until: number }> = [];
+  /** What happens as the next judgement's read fails (before it rejects), when set. */
+  let failNext: (() => void) | undefined;
   const gaps: EngineGaps = createEngineGaps({
     waitMs: 10_000,
     timer: (fire) => {
       armed.add(fire);
       return { clear: () => void armed.delete(fire) };
     },
-    report: (topic, gap) => reportGap({ engine, publisher: reader, topic, node: 'reader', gap, cutOff: true }),
+    report: async (topic, gap) => {
+      const failing = failNext;
+      failNext = undefined;
+      if (failing !== undefined) {
+        failing();
+        throw new Error('the read failed');
+      }
+      return reportGap({ engine, publisher: reader, topic, node: 'reader', gap, cutOff: true });
+    },
     onJudged: (_topic, gap, result, { early }) => void judged.push({ result, early, since: gap.since, until: gap.until }),
   });
   await holder.publishEvents(TOPIC, [before], idOf, before.timestamp);
@@ -69,6 +81,8 @@ async function setUp() {
     judged,
     /** How many waits are armed now. */
     waits: () => armed.size,
+    /** The next judgement's read fails, `then` happening first (the engine going away: `gaps.pause()`). */
+    failNextRead: (then: () => void = () => undefined) => void (failNext = then),
     /** The wait is over (the holders' chance passed). */
     endWait: () => {
       const fired = [...armed];
@@ -165,21 +179,66 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     ]);
   });
 
-  it('holds a gap while the engine is away again, then judges it after the return, joined with the next time alone', async () => {
-    const { engine, gaps, judged, waits, endWait } = await setUp();
+  it('judges each time alone on its own: trades a holder stored live between two of them cover neither', async () => {
+    const { engine, holder, gaps, judged, waits, endWait } = await setUp();
     gaps.defer(TOPIC, since, until);
     gaps.pause();
     expect(waits()).toBe(0);
     gaps.resume();
     expect(waits()).toBe(1);
+    // The engine was back: a holder stored a live trade, then the engine went away again.
+    const between = trade(2, until + 2_000);
+    await publishEach(holder, [between]);
+    gaps.heard(TOPIC.id, message([between]));
     gaps.pause();
     gaps.defer(TOPIC, until + 5_000, until + 8_000);
+    gaps.resume();
+    expect(waits()).toBe(2);
+    endWait();
+    await waitFor(() => judged.length === 2, 'both gaps judged', 10_000);
+    expect([...judged].sort((a, b) => a.since - b.since)).toEqual([
+      { result: 'published', early: false, since, until },
+      { result: 'published', early: false, since: until + 5_000, until: until + 8_000 },
+    ]);
+    expect(await stored(engine)).toEqual(['t1', 't2', 'gap:ENGINE', 'gap:ENGINE']);
+  });
+
+  it('merges two times alone of a topic only where they overlap', async () => {
+    const { gaps, judged, waits, endWait } = await setUp();
+    gaps.defer(TOPIC, since, since + 10_000);
+    gaps.defer(TOPIC, since + 5_000, until);
+    expect(waits()).toBe(1);
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+  });
+
+  it('holds a gap whose judgement the engine going away cut short, then judges it after the return', async () => {
+    const { engine, gaps, judged, waits, endWait, failNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    failNextRead(() => gaps.pause());
+    endWait();
+    // The read fails at once: its rejection is handled before the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(judged).toEqual([]);
+    expect(waits()).toBe(0);
     gaps.resume();
     expect(waits()).toBe(1);
     endWait();
     await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
-    expect(judged).toEqual([{ result: 'published', early: false, since, until: until + 8_000 }]);
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('counts a gap it could not judge while the engine is up as failed', async () => {
+    const { engine, gaps, judged, waits, endWait, failNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    failNextRead();
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged).toEqual([{ result: 'failed', early: false, since, until }]);
+    expect(waits()).toBe(0);
+    expect(await stored(engine)).toEqual(['t1']);
   });
 
   it('judges a waiting gap at once when the replica stops', async () => {

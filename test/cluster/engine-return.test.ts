@@ -10,17 +10,21 @@
  * that (`engine-gaps.ts`): no ENGINE marker where the catch-up stored every
  * trade (a replay across the outage has them all, and no STREAM_INTERRUPTED);
  * one where nothing filled the time (a quiet market), which a replay says.
+ * The reader's wait is in the test's hand (no race with the holder's return):
+ * long, so that only the catch-up's trades its feed brings end it, or on a
+ * timer the test fires.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { App } from '../../src/app.ts';
 import { openEngine } from '../../src/sources/cluster/engine.ts';
+import type { WaitTimer } from '../../src/sources/cluster/engine-gaps.ts';
 import { readSubject } from '../../src/sources/cluster/stream-read.ts';
 import { clusterNames } from '../../src/sources/cluster/subjects.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { captureLogs, disposeAll, onDispose, waitFor, wsClient, type CapturedLog } from '../helpers/gateway.ts';
-import { startInProcessReplica } from '../helpers/in-process-replica.ts';
+import { startInProcessReplica, type ReplicaSettings } from '../helpers/in-process-replica.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
 import { scrapeMetrics } from '../helpers/prometheus.ts';
 import { eventually } from '../helpers/replica-process.ts';
@@ -103,11 +107,33 @@ async function streamOf(nats: NatsServer, name: string): Promise<string[]> {
   }
 }
 
+/** B's wait for the holders' catch-up when only its feed may end it: longer than any test. */
+const WAIT_FOR_THE_FEED_MS = 3_600_000;
+
+/** A wait timer in the test's hand: `end()` fires the armed waits (the holders' chance passed). */
+function heldTimer() {
+  const armed = new Set<() => void>();
+  const timer: WaitTimer = (fire) => {
+    armed.add(fire);
+    return { clear: () => void armed.delete(fire) };
+  };
+  return {
+    timer,
+    armed: () => armed.size,
+    end: () => {
+      const fired = [...armed];
+      armed.clear();
+      for (const fire of fired) fire();
+    },
+  };
+}
+
 /**
  * A holds the topic (one publisher) and B only reads it; the engine is killed (`during` trades are sent while it is
- * away, each replica serving its clients from its own upstream) and started again. Returns once B is back on it.
+ * away, each replica serving its clients from its own upstream) and started again. Returns once B is back on it
+ * (its time alone waiting to be judged: `engineGaps` says how long, and on which timer).
  */
-async function outage(during: number) {
+async function outage(during: number, engineGaps: NonNullable<ReplicaSettings['engineGaps']>) {
   const nats = await startNatsServer();
   const exchange = await startFakeExchange({ replayOnSubscribe: REPLAY_ON_SUBSCRIBE });
   onDispose(() => exchange.close());
@@ -116,7 +142,7 @@ async function outage(during: number) {
   const atA = follow(a);
   await waitFor(() => holding(exchange) === 1, 'A holding the trades upstream', STEP_MS);
   const logs: CapturedLog = captureLogs();
-  const b = await startInProcessReplica(exchange, name, 'b', { natsUrl: nats.url, publishers: 1, logger: logs.logger });
+  const b = await startInProcessReplica(exchange, name, 'b', { natsUrl: nats.url, publishers: 1, logger: logs.logger, engineGaps });
   const atB = follow(b);
   await eventually(
     async () => {
@@ -180,7 +206,8 @@ describe('a reader back from serving alone through an outage of the engine', () 
     "marks nothing where the holder's catch-up stored every trade: a replay across the outage has each one, no STREAM_INTERRUPTED",
     { timeout: 120_000 },
     async () => {
-      const { nats, exchange, name, b, atA, atB, before, pre } = await outage(5);
+      // B's wait outlasts the test: only the catch-up's trades of its time alone, as its feed brings them, end it.
+      const { nats, exchange, name, b, atA, atB, before, pre } = await outage(5, { engineGapWaitMs: WAIT_FOR_THE_FEED_MS });
       expect(await tradingUntilJudged(exchange, b, atB)).toEqual({ covered: 1 });
 
       expect(markers(await streamOf(nats, name))).toEqual([]);
@@ -199,7 +226,11 @@ describe('a reader back from serving alone through an outage of the engine', () 
     'marks the time when nothing filled it (a quiet market): a replay across it says STREAM_INTERRUPTED (ENGINE), live clients are not told twice',
     { timeout: 120_000 },
     async () => {
-      const { nats, exchange, name, b, atA, atB, before, pre } = await outage(0);
+      const wait = heldTimer();
+      const { nats, exchange, name, b, atA, atB, before, pre } = await outage(0, { engineGapTimer: wait.timer });
+      // B's time alone waits; its end is the test's (nothing of that time for a catch-up to store in a quiet market).
+      await waitFor(() => wait.armed() === 1, "B's time alone waiting", STEP_MS);
+      wait.end();
       const judged = await tradingUntilJudged(exchange, b, atB);
       expect(judged).toEqual({ published: 1 });
 

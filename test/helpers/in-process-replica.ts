@@ -3,7 +3,7 @@
  * `cluster` settings) over a stand-in exchange, closed by `disposeAll()`:
  * short lease, linger and backoff so that takeovers happen within a test.
  */
-import { startApp, type App } from '../../src/app.ts';
+import { startApp, type App, type AppOptions } from '../../src/app.ts';
 import { silentLogger, type Logger } from '../../src/lib/logger.ts';
 import type { FakeExchange } from './fake-exchange.ts';
 import { onDispose, TEST_CONFIG } from './gateway.ts';
@@ -17,6 +17,8 @@ export interface ReplicaSettings {
   readonly logger?: Logger;
   /** Default: the test file's own NATS server (useOwnNatsServer). */
   readonly natsUrl?: string;
+  /** How long a reader's time alone waits for the holders' catch-up, and the wait's timer (`engine-gaps.ts`). */
+  readonly engineGaps?: AppOptions['cluster'];
 }
 
 /** Replica `node` of cluster `name` on `exchange`. */
@@ -47,6 +49,7 @@ export async function startInProcessReplica(
     },
     logger: settings.logger ?? silentLogger,
     upstream: { lingerMs: 100, connectionLingerMs: 100, ackWaitMs: 500, backoff: () => 20 },
+    ...(settings.engineGaps === undefined ? {} : { cluster: settings.engineGaps }),
   });
   onDispose(() => app.close());
   return app;

@@ -29,9 +29,13 @@
  * this reader's counts as a fill (the engine was back then), as does a partial
  * fill by a holder whose catch-up leaves the rest to its co-holder.
  *
- * The engine gone again while a gap waits: the wait stops; after the next
- * return the gap waits again, joined with the next time alone of its topic.
- * Stopping the replica judges every waiting gap at once.
+ * Each time alone of a topic is judged on its own (its own wait, one
+ * judgement, one count); two are merged only where they overlap: the up-time
+ * between them had the holders live, and their trades of it say nothing of
+ * either. The engine gone again while a gap waits, or while it is being
+ * judged (the read failed): the wait stops; after the next return the gap
+ * waits again. Stopping the replica judges every waiting gap at once; one
+ * that cannot be judged then, or while the engine is up, counts `failed`.
  */
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker, StreamBody } from './gap-marker.ts';
@@ -63,7 +67,7 @@ export interface EngineGapsOptions {
 }
 
 export interface EngineGaps {
-  /** A reader back on the engine served alone from `since` until `until`: judged after the wait (joined with one waiting). */
+  /** A reader back on the engine served alone from `since` until `until`: judged after the wait (merged with a waiting gap it overlaps). */
   defer(topic: ClusterTopic, since: number, until: number): void;
   /** A message of the topic from the engine: a trade of a waiting gap's time, or a marker over it, ends the wait. */
   heard(topicId: string, message: StreamBody): void;
@@ -88,19 +92,19 @@ function shows(message: StreamBody, gap: GapMarker): GapOutcome | undefined {
   return items.some((item) => timeOf(item, ts) >= gap.since && timeOf(item, ts) <= gap.until) ? 'covered' : undefined;
 }
 
+const overlap = (a: GapMarker, since: number, until: number) => a.since <= until && a.until >= since;
+
 export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
   const timer = options.timer ?? realTimer;
-  const waiting = new Map<string, Waiting>();
+  /** The waiting gaps of each topic: separate intervals (the up-time between two times alone is not one of them). */
+  const waiting = new Map<string, Waiting[]>();
   let paused = false;
+  let stopping = false;
 
-  const judge = (entry: Waiting): Promise<void> => {
-    entry.timer?.clear();
-    if (waiting.get(entry.topic.id) === entry) waiting.delete(entry.topic.id);
-    const { topic, gap } = entry;
-    return options.report(topic, gap).then(
-      (outcome) => options.onJudged(topic, gap, outcome, { early: false }),
-      (error: unknown) => options.onJudged(topic, gap, 'failed', { early: false, error }),
-    );
+  const remove = (entry: Waiting) => {
+    const entries = waiting.get(entry.topic.id)?.filter((other) => other !== entry) ?? [];
+    if (entries.length > 0) waiting.set(entry.topic.id, entries);
+    else waiting.delete(entry.topic.id);
   };
 
   const arm = (entry: Waiting) => {
@@ -108,37 +112,59 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
     entry.timer = paused ? undefined : timer(() => void judge(entry), options.waitMs);
   };
 
+  /** Adds `since`..`until` to the topic's waiting gaps, merged with those it overlaps; its wait starts again. */
+  const add = (topic: ClusterTopic, since: number, until: number) => {
+    const entries = waiting.get(topic.id) ?? [];
+    const merged = entries.filter((entry) => overlap(entry.gap, since, until));
+    for (const entry of merged) entry.timer?.clear();
+    const gap: GapMarker = {
+      since: Math.min(since, ...merged.map((entry) => entry.gap.since)),
+      until: Math.max(until, ...merged.map((entry) => entry.gap.until)),
+      reason: 'ENGINE',
+    };
+    const entry: Waiting = { topic, gap, timer: undefined };
+    waiting.set(topic.id, [...entries.filter((other) => !merged.includes(other)), entry]);
+    arm(entry);
+  };
+
+  const judge = (entry: Waiting): Promise<void> => {
+    entry.timer?.clear();
+    remove(entry);
+    const { topic, gap } = entry;
+    return options.report(topic, gap).then(
+      (outcome) => options.onJudged(topic, gap, outcome, { early: false }),
+      (error: unknown) => {
+        // The engine went away mid-judgement: the gap waits again, for after the next return.
+        if (paused && !stopping) add(topic, gap.since, gap.until);
+        else options.onJudged(topic, gap, 'failed', { early: false, error });
+      },
+    );
+  };
+
   return {
     defer(topic, since, until) {
-      const held = waiting.get(topic.id);
-      const gap: GapMarker =
-        held === undefined
-          ? { since, until, reason: 'ENGINE' }
-          : { since: Math.min(since, held.gap.since), until: Math.max(until, held.gap.until), reason: 'ENGINE' };
-      const entry = held ?? { topic, gap, timer: undefined };
-      entry.gap = gap;
-      waiting.set(topic.id, entry);
-      arm(entry);
+      add(topic, since, until);
     },
     heard(topicId, message) {
-      const entry = waiting.get(topicId);
-      if (entry === undefined) return;
-      const outcome = shows(message, entry.gap);
-      if (outcome === undefined) return;
-      entry.timer?.clear();
-      waiting.delete(topicId);
-      options.onJudged(entry.topic, entry.gap, outcome, { early: true });
+      for (const entry of waiting.get(topicId) ?? []) {
+        const outcome = shows(message, entry.gap);
+        if (outcome === undefined) continue;
+        entry.timer?.clear();
+        remove(entry);
+        options.onJudged(entry.topic, entry.gap, outcome, { early: true });
+      }
     },
     pause() {
       paused = true;
-      for (const entry of waiting.values()) arm(entry);
+      for (const entries of waiting.values()) for (const entry of entries) arm(entry);
     },
     resume() {
       paused = false;
-      for (const entry of waiting.values()) if (entry.timer === undefined) arm(entry);
+      for (const entries of waiting.values()) for (const entry of entries) if (entry.timer === undefined) arm(entry);
     },
     async flush() {
-      const all = [...waiting.values()].map(judge);
+      stopping = true;
+      const all = [...waiting.values()].flat().map(judge);
       let bound: { clear(): void } | undefined;
       const late = new Promise<void>((resolve) => (bound = timer(resolve, ENGINE_GAP_FLUSH_MS)));
       await Promise.race([Promise.all(all), late]);
