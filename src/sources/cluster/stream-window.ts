@@ -126,7 +126,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
         const records = await all();
         const first = records.find((r) => r.envelope !== undefined);
         const oldestAt = first?.envelope === undefined ? now() : tradeTime(first.envelope.items[0], first.storedAt);
-        return { status: 'expired', oldestAt, entries: entriesOf(records, limit) };
+        return { status: 'expired', oldestAt, epoch: engine.eventEpoch, entries: entriesOf(records, limit) };
       };
       if (epoch !== engine.eventEpoch) return await expired();
       // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
