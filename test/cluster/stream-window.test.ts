@@ -7,11 +7,13 @@
  * unreachable engine is said (`unavailable`), never an empty read. Among
  * thousands of stored trades, a read with a limit (and `newest`) asks the
  * engine for no more than it returns; only a read without one goes to the end.
+ * A message of several trades at a page's end is never split.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/sources/cluster/engine.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
 import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
+import { encodeEnvelope } from '../../src/sources/cluster/envelope.ts';
 import { createStreamWindow } from '../../src/sources/cluster/stream-window.ts';
 import { READ_BATCH } from '../../src/sources/cluster/stream-read.ts';
 import { CHANNELS } from '../../src/channels/registry.ts';
@@ -151,6 +153,25 @@ describe('the stream window', () => {
     const all = await window.after(TOPIC, window.epoch, first);
     expect(ids(all.entries)).toEqual(names(2, 3_000));
     expect(reads.at(-1)).toBeLessThanOrEqual(2_999 + READ_BATCH);
+  });
+
+  it('never splits a message of several trades at a page’s end: pages read one after another give every trade once', async () => {
+    const { engine, seqs } = await withTrades();
+    const subject = engine.names.subject(clusterTopic('BTCUSD'));
+    // One message holding three trades (one frame of the exchange), then one more trade.
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 6), trade('BTCUSD', 7), trade('BTCUSD', 8)], 6));
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 9)], 9));
+    const window = createStreamWindow({ engine: () => engine });
+    const pages: string[][] = [];
+    // Pages of 2 after trade 4: trade 5 and the message of three cross the page's end.
+    for (let position = seqs[3] ?? 0; ;) {
+      const page = await window.after(TOPIC, window.epoch, position, 2);
+      if (page.status !== 'kept') throw new Error(`the read was ${page.status}`);
+      if (page.entries.length === 0) break;
+      pages.push(ids(page.entries));
+      position = page.entries.at(-1)?.position ?? position;
+    }
+    expect(pages).toEqual([['BTCUSD-5', 'BTCUSD-6', 'BTCUSD-7', 'BTCUSD-8'], ['BTCUSD-9']]);
   });
 
   it('says the engine is unreachable rather than answering an empty read', async () => {
