@@ -8,7 +8,9 @@
  * nothing newer than it before it, the replay begins after it; a gap that
  * reaches past the cursor's time is kept (trades after it may be missing).
  * Anywhere else (a single process, a trade read from the stream) a trade's
- * id never comes after its own position, and nothing is cut.
+ * id never comes after its own position, and nothing is cut. A read that
+ * shows only older trades, none the cursor's own, does not decide it: the
+ * replay reads on a page at a time to find it (`resume-pages.ts`).
  */
 import { tradeIdOf, type Cursor } from './cursor.ts';
 import type { WindowEntry } from './resume-window.ts';
@@ -18,7 +20,7 @@ import type { WindowEntry } from './resume-window.ts';
  * something newer than the cursor's trade comes first), or not decided by them (only older trades, none its own:
  * its own may come further on).
  */
-function findSeam(entries: readonly WindowEntry[], cursor: Cursor): number | 'start' | 'undecided' {
+export function findSeam(entries: readonly WindowEntry[], cursor: Cursor): number | 'start' | 'undecided' {
   if (cursor.id === undefined) return 'start';
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
@@ -30,12 +32,15 @@ function findSeam(entries: readonly WindowEntry[], cursor: Cursor): number | 'st
   return 'undecided';
 }
 
+/** The gaps among `entries` (before the seam) that reach past the cursor's time: trades after it may be missing. */
+export const gapsPast = (entries: readonly WindowEntry[], cursor: Cursor): WindowEntry[] =>
+  entries.filter((e) => e.kind === 'gap' && e.until > cursor.at);
+
 /** The entries a client resuming after `cursor` has not had, oldest first. */
 export function afterSeam(entries: readonly WindowEntry[], cursor: Cursor): readonly WindowEntry[] {
   const seam = findSeam(entries, cursor);
   if (typeof seam !== 'number') return entries;
-  const gaps = entries.slice(0, seam).filter((e) => e.kind === 'gap' && e.until > cursor.at);
-  return [...gaps, ...entries.slice(seam + 1)];
+  return [...gapsPast(entries.slice(0, seam), cursor), ...entries.slice(seam + 1)];
 }
 
 /** Whether `entries` (a read that may stop short of the window's end) show where the seam is. */

@@ -9,8 +9,8 @@
  *
  * Decoding never throws: it returns a typed cursor or the reason it is not
  * one, checked against the topic the client asked for. The hub also notes
- * each stamped trade's position (a WeakMap, no extra field on the wire) so a
- * resume can cut replay and live at the exact position.
+ * each stamped trade's epoch and position (a WeakMap, no extra field on the
+ * wire) so a resume can cut replay and live at the exact position.
  */
 import { MAX_CURSOR_TEXT } from '../channels/args.ts';
 import type { WindowTopic } from './resume-window.ts';
@@ -65,16 +65,22 @@ export function decodeCursor(text: string, expected: WindowTopic): CursorCheck {
   return { ok: true, cursor: { topic: { channel, key }, epoch, position, at, id } };
 }
 
-const positions = new WeakMap<object, number>();
+/** Where a stamped trade is: its window's epoch and its position in it. */
+export interface Stamp {
+  readonly epoch: string;
+  readonly position: number;
+}
 
-/** The trade with its `cursor`, noted at `position` (the trade itself is not changed). */
+const stamps = new WeakMap<object, Stamp>();
+
+/** The trade with its `cursor`, noted at its epoch and position (the trade itself is not changed). */
 export function stampTrade(trade: Readonly<Record<string, unknown>>, cursor: Cursor): Readonly<Record<string, unknown>> {
   const stamped = { ...trade, cursor: encodeCursor(cursor) };
-  positions.set(stamped, cursor.position);
+  stamps.set(stamped, { epoch: cursor.epoch, position: cursor.position });
   return stamped;
 }
 
-/** The position of a trade the hub stamped; undefined for anything else. */
-export function positionOf(trade: unknown): number | undefined {
-  return typeof trade === 'object' && trade !== null ? positions.get(trade) : undefined;
+/** The epoch and position of a trade the hub stamped; undefined for anything else. */
+export function stampOf(trade: unknown): Stamp | undefined {
+  return typeof trade === 'object' && trade !== null ? stamps.get(trade) : undefined;
 }

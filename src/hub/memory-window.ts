@@ -183,6 +183,7 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
       return Promise.resolve({
         status: 'expired',
         oldestAt: oldestTradeAt(ring),
+        epoch,
         entries:
           ring === undefined
             ? []

@@ -12,13 +12,19 @@
  *   trade's) and then what is retained; the cursor seam (`cursor-seam.ts`) is
  *   cut in this first page. When the page holds only trades older than the
  *   cursor's, none its own (a trade served while the engine was away, stored
- *   later by a holder's catch-up, more than a page after its position), it is
- *   read again to the window's end in one read, as before paging: cutting
- *   there would give the client trades it had again.
+ *   later by a holder's catch-up, more than a page after its position),
+ *   cutting there would give the client trades it had again: the window is
+ *   read on a page at a time until the page the seam is in, keeping of the
+ *   pages skipped only their gaps past the cursor's time, and the replay goes
+ *   on from that page. A seam at the start after all (a newer trade first, or
+ *   the window's end without the cursor's trade) replays from the cursor's
+ *   position as usual. Each read is one page, however far the seam is.
  * - A later read starts after the last position read; the last replayed
  *   trade's time stands for the cursor's. Trades the window no longer keeps
  *   there (it moved past them while the client was slow, or the stream was
  *   created again): `CURSOR_EXPIRED` from that time, then what is retained.
+ *   A window of another epoch (the stream created again) numbers its trades
+ *   anew: where the replay ends is then counted in its positions only.
  * - A window that cannot be read (`unavailable`): `STREAM_INTERRUPTED` with
  *   its reason from where the replay stands until now, and the replay ends
  *   (live follows). A read that rejects rejects the replay.
@@ -27,8 +33,8 @@
  */
 import { isRecord } from '../lib/json.ts';
 import { stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
-import { afterSeam, seamDecided } from './cursor-seam.ts';
-import type { ResumeWindow, WindowEntry, WindowTopic } from './resume-window.ts';
+import { afterSeam, findSeam, gapsPast, seamDecided } from './cursor-seam.ts';
+import type { ResumeWindow, WindowEntry, WindowRead, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 
 /** Most trades in one replayed message (a client's message size stays sane; a 20 000-trade replay is 20 messages). */
@@ -87,6 +93,8 @@ export interface ReplayTarget {
 export interface ReplayEnd {
   /** The last position replayed (the cursor's when nothing after it was): live goes on after it. */
   readonly upTo: number;
+  /** The epoch `upTo` is a position of: live trades of another epoch are not cut by it. */
+  readonly epoch: string;
   /** The gaps the replay gave (`gapKey`), which live does not say again. */
   readonly gaps: ReadonlySet<string>;
   /** Trades after the cursor may be missing from the replay (`CURSOR_EXPIRED`, or the window could not be read). */
@@ -96,6 +104,37 @@ export interface ReplayEnd {
 }
 
 const tradesIn = (entries: readonly WindowEntry[]): number => entries.filter((entry) => entry.kind === 'trade').length;
+const lastPositionIn = (entries: readonly WindowEntry[]): number =>
+  entries.reduce((last, entry) => Math.max(last, entry.position), Number.NEGATIVE_INFINITY);
+
+/**
+ * The first page of a replay after `cursor`: the first read, or when it does not show the cursor seam, the page of
+ * the window the seam is in (its read's status), after the gaps past the cursor's time of the pages skipped. Read a
+ * page at a time; when the seam is at the start after all, the first page read again.
+ */
+async function firstPage(window: ResumeWindow, topic: WindowTopic, cursor: Cursor, pageTrades: number): Promise<WindowRead> {
+  const read = await window.after(topic, cursor.epoch, cursor.position, pageTrades);
+  if (read.status === 'unavailable' || tradesIn(read.entries) < pageTrades || seamDecided(read.entries, cursor)) return read;
+  // Of the pages skipped only their gaps are kept (a resuming client holds about one page, however far its seam).
+  const head = read.status === 'expired' ? { status: read.status, oldestAt: read.oldestAt, epoch: read.epoch } : undefined;
+  const epoch = head?.epoch ?? cursor.epoch;
+  const gaps = gapsPast(read.entries, cursor);
+  for (let position = lastPositionIn(read.entries); ;) {
+    const page = await window.after(topic, epoch, position, pageTrades);
+    if (page.status !== 'kept') break;
+    const seam = findSeam(page.entries, cursor);
+    if (seam === 'start') break;
+    if (seam !== 'undecided') {
+      const entries = [...gaps, ...page.entries];
+      return head === undefined ? { status: 'kept', entries } : { ...head, entries };
+    }
+    if (tradesIn(page.entries) < pageTrades) break;
+    gaps.push(...gapsPast(page.entries, cursor));
+    position = lastPositionIn(page.entries);
+  }
+  // Not found further on (or the window changed meanwhile): the seam is at the start.
+  return window.after(topic, cursor.epoch, cursor.position, pageTrades);
+}
 
 /** Replays the window after `target.cursor`, page by page as the subscriber takes them. */
 export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
@@ -109,24 +148,18 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
   let epoch = cursor.epoch;
   let position = cursor.position;
   let at = cursor.at;
-  // The first read went to the window's end (the cursor seam was not in its first page).
-  let whole = false;
   for (let first = true; ; first = false) {
-    const windowEpoch = window.epoch;
-    let read = await window.after(topic, epoch, position, pageTrades);
-    if (first && read.status !== 'unavailable' && tradesIn(read.entries) >= pageTrades && !seamDecided(read.entries, cursor)) {
-      // The cursor's own trade may come further on, behind older trades only (`cursor-seam.ts`): one read to the end.
-      read = await window.after(topic, epoch, position);
-      whole = true;
-    }
+    const read = first ? await firstPage(window, topic, cursor, pageTrades) : await window.after(topic, epoch, position, pageTrades);
     if (read.status === 'unavailable') {
       // What follows is unknown until live: said from where the replay stands.
       give(new StreamInterruption(at, Math.max(at, now()), read.reason));
-      return { upTo: Math.max(upTo, position), gaps, expired: true, stopped: false };
+      return { upTo: Math.max(upTo, position), epoch, gaps, expired: true, stopped: false };
     }
     if (read.status === 'expired') {
       expired = true;
-      epoch = windowEpoch;
+      // The stream created again: positions of the old one say nothing of the new one's.
+      if (read.epoch !== epoch) upTo = Number.NEGATIVE_INFINITY;
+      epoch = read.epoch;
       give(new StreamInterruption(at, Math.max(at, read.oldestAt), 'CURSOR_EXPIRED'));
     } else if (first) upTo = cursor.position;
     const { items, last } = replayOf(window, topic, read.entries, first ? cursor : undefined);
@@ -139,9 +172,9 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
     }
     const trades = read.entries.filter((entry) => entry.kind === 'trade');
     upTo = Math.max(upTo, last);
-    if (trades.length < pageTrades || whole) return { upTo, gaps, expired, stopped: false };
+    if (trades.length < pageTrades) return { upTo, epoch, gaps, expired, stopped: false };
     position = last;
     at = trades.at(-1)?.at ?? at;
-    if (!(await taken())) return { upTo, gaps, expired, stopped: true };
+    if (!(await taken())) return { upTo, epoch, gaps, expired, stopped: true };
   }
 }

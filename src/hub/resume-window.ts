@@ -63,9 +63,11 @@ export type WindowRead =
   /**
    * The position is older than the window (or of another epoch): trades after
    * it until `oldestAt` (the oldest retained trade's time; now when none is
-   * retained) are gone. `entries` is what is retained, oldest first.
+   * retained) are gone. `entries` is what is retained, oldest first, at
+   * positions of `epoch` (the window's as it was read: a stream created again
+   * numbers its trades anew).
    */
-  | { readonly status: 'expired'; readonly oldestAt: number; readonly entries: readonly WindowEntry[] }
+  | { readonly status: 'expired'; readonly oldestAt: number; readonly epoch: string; readonly entries: readonly WindowEntry[] }
   /** The window cannot be read now (a stream backend whose engine is unreachable): what follows the position is unknown; `entries` is empty. */
   | { readonly status: 'unavailable'; readonly reason: GapReason; readonly entries: readonly WindowEntry[] };
 

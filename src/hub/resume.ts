@@ -6,11 +6,13 @@
  * listener that holds what goes live meanwhile; then the window is replayed,
  * page by page as the subscriber takes them (`resume-pages.ts`); then the
  * held live items follow without those at or before the last replayed
- * position (every live trade carries its position, stamped by the topic
- * before any listener sees it). From then on live items go straight to the
- * subscriber, still without any at or before that position (a stream
+ * position (every live trade carries its epoch and position, stamped by the
+ * topic before any listener sees it). From then on live items go straight to
+ * the subscriber, still without any at or before that position (a stream
  * backend's live feed may deliver a message the replay already read) and
- * without a gap the replay already gave.
+ * without a gap the replay already gave. Only trades of the epoch that
+ * position belongs to are cut: a stream created again while the client is live
+ * numbers its trades from the start, and they all go out.
  *
  * What goes live during a slow client's long replay is held within the
  * subscriber's queue limit, as its queue would be (`live-hold.ts`): past it,
@@ -32,7 +34,7 @@
 import type { AnyChannel } from '../channels/channel.ts';
 import { badInput, subscriberTooSlow } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
-import { decodeCursor, positionOf, type Cursor } from './cursor.ts';
+import { decodeCursor, stampOf, type Cursor } from './cursor.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 import { createLiveHold, type Held, type LiveHold } from './live-hold.ts';
 import { gapKey, replayPages } from './resume-pages.ts';
@@ -86,11 +88,14 @@ export function attachResuming(
   });
   // Live items that arrive while the window is replayed; undefined once live (or once the subscriber was dropped).
   let hold: LiveHold | undefined = createLiveHold(queueLimit);
-  // Once live: the last replayed position and the gaps the replay gave (neither goes out twice).
-  let upTo = Number.NEGATIVE_INFINITY;
+  // Once live: the last replayed position (and its epoch) and the gaps the replay gave (neither goes out twice).
+  let seam: { readonly epoch: string; readonly upTo: number } | undefined;
   let replayedGaps: ReadonlySet<string> = new Set();
-  const fresh = (event: unknown): unknown =>
-    Array.isArray(event) ? event.filter((trade) => (positionOf(trade) ?? Infinity) > upTo) : event;
+  const replayed = (trade: unknown): boolean => {
+    const stamp = stampOf(trade);
+    return stamp !== undefined && seam !== undefined && stamp.epoch === seam.epoch && stamp.position <= seam.upTo;
+  };
+  const fresh = (event: unknown): unknown => (Array.isArray(event) ? event.filter((trade) => !replayed(trade)) : event);
   const pushLive = (held: Held) => {
     if ('signal' in held) {
       if (!replayedGaps.has(gapKey(held.signal))) sink.push(held.signal);
@@ -137,7 +142,7 @@ export function attachResuming(
         else counts.replayed += 1;
         if (end.stopped || sink.closed) return;
         // The seam: what went live while the window was replayed, without what the replay had.
-        upTo = end.upTo;
+        seam = { epoch: end.epoch, upTo: end.upTo };
         replayedGaps = end.gaps;
         const held = hold?.release() ?? [];
         hold = undefined;

@@ -7,13 +7,18 @@
  * unreachable engine is said (`unavailable`), never an empty read. Among
  * thousands of stored trades, a read with a limit (and `newest`) asks the
  * engine for no more than it returns; only a read without one goes to the end.
+ * A message of several trades at a page's end is never split. A pull that
+ * comes back empty while the topic holds more (an engine too slow to deliver
+ * within it) does not end a read short: it pulls again, and fails the read
+ * (`unavailable`) when the engine keeps delivering nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/sources/cluster/engine.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
 import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
+import { encodeEnvelope } from '../../src/sources/cluster/envelope.ts';
 import { createStreamWindow } from '../../src/sources/cluster/stream-window.ts';
-import { READ_BATCH } from '../../src/sources/cluster/stream-read.ts';
+import { READ_BATCH, READ_EMPTY_PULLS } from '../../src/sources/cluster/stream-read.ts';
 import { CHANNELS } from '../../src/channels/registry.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
 import { disposeAll, onDispose } from '../helpers/gateway.ts';
@@ -57,6 +62,37 @@ async function withManyTrades(count: number): Promise<Engine> {
     await publisher.publishEvents(clusterTopic('ETHUSD'), run('ETHUSD', n), idOf, n);
   }
   return engine;
+}
+
+/** The engine, but its next `n` pulls come back empty (as a pull does from an engine too slow to deliver within it). */
+function slowPulls(engine: Engine, n: number): { engine: Engine; pulls: () => number } {
+  let left = n;
+  let pulls = 0;
+  const bound = <T extends object>(target: T, prop: string | symbol): unknown => {
+    const value: unknown = Reflect.get(target, prop);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const empty = { [Symbol.asyncIterator]: async function* () {}, stop: () => undefined };
+  const slow = <T extends object>(consumer: T): T =>
+    new Proxy(consumer, {
+      get: (target, prop) => {
+        if (prop !== 'fetch') return bound(target, prop);
+        return (...args: unknown[]) => {
+          pulls += 1;
+          if (left <= 0) return Reflect.apply(Reflect.get(target, prop) as (...a: unknown[]) => unknown, target, args);
+          left -= 1;
+          return Promise.resolve(empty);
+        };
+      },
+    });
+  const consumers = new Proxy(engine.js.consumers, {
+    get: (target, prop) => {
+      if (prop !== 'get') return bound(target, prop);
+      return async (...args: Parameters<typeof target.get>) => slow(await target.get(...args));
+    },
+  });
+  const js = new Proxy(engine.js, { get: (target, prop) => (prop === 'consumers' ? consumers : bound(target, prop)) });
+  return { engine: { ...engine, js }, pulls: () => pulls };
 }
 
 const ids = (entries: readonly { kind: string; trade?: unknown }[]) => entries.map((e) => (e.kind === 'trade' ? idOf(e.trade) : 'gap'));
@@ -151,6 +187,44 @@ describe('the stream window', () => {
     const all = await window.after(TOPIC, window.epoch, first);
     expect(ids(all.entries)).toEqual(names(2, 3_000));
     expect(reads.at(-1)).toBeLessThanOrEqual(2_999 + READ_BATCH);
+  });
+
+  it('never splits a message of several trades at a page’s end: pages read one after another give every trade once', async () => {
+    const { engine, seqs } = await withTrades();
+    const subject = engine.names.subject(clusterTopic('BTCUSD'));
+    // One message holding three trades (one frame of the exchange), then one more trade.
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 6), trade('BTCUSD', 7), trade('BTCUSD', 8)], 6));
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 9)], 9));
+    const window = createStreamWindow({ engine: () => engine });
+    const pages: string[][] = [];
+    // Pages of 2 after trade 4: trade 5 and the message of three cross the page's end.
+    for (let position = seqs[3] ?? 0; ;) {
+      const page = await window.after(TOPIC, window.epoch, position, 2);
+      if (page.status !== 'kept') throw new Error(`the read was ${page.status}`);
+      if (page.entries.length === 0) break;
+      pages.push(ids(page.entries));
+      position = page.entries.at(-1)?.position ?? position;
+    }
+    expect(pages).toEqual([['BTCUSD-5', 'BTCUSD-6', 'BTCUSD-7', 'BTCUSD-8'], ['BTCUSD-9']]);
+  });
+
+  it('pulls again when a pull comes back empty while the topic holds more, rather than ending the read short', async () => {
+    const { engine } = await withTrades();
+    const slow = slowPulls(engine, 1);
+    const window = createStreamWindow({ engine: () => slow.engine });
+    const read = await window.after(TOPIC, window.epoch, 0);
+    expect(read.status === 'kept' ? ids(read.entries) : read.status).toEqual(['BTCUSD-1', 'BTCUSD-2', 'BTCUSD-3', 'BTCUSD-4', 'BTCUSD-5']);
+    expect(slow.pulls()).toBeGreaterThan(1);
+  });
+
+  it('fails the read (unavailable) when the engine keeps delivering nothing of what the topic holds', async () => {
+    const { engine } = await withTrades();
+    const slow = slowPulls(engine, Number.POSITIVE_INFINITY);
+    const errors: unknown[] = [];
+    const window = createStreamWindow({ engine: () => slow.engine, onReadError: (error) => errors.push(error) });
+    expect(await window.after(TOPIC, window.epoch, 0, 2)).toEqual({ status: 'unavailable', reason: 'ENGINE', entries: [] });
+    expect(slow.pulls()).toBe(READ_EMPTY_PULLS);
+    expect(String(errors[0])).toContain('delivered nothing');
   });
 
   it('says the engine is unreachable rather than answering an empty read', async () => {

@@ -12,6 +12,12 @@
  * bounded read asks for what it returns (gap markers aside), never a batch
  * more. `onRead` hears how many messages the read asked the engine for: what
  * the engine delivered is at most that.
+ *
+ * A pull that comes back empty (nothing within `READ_EXPIRES_MS`) ends the
+ * read only at the subject's end: its last sequence (a Direct Get) is checked,
+ * and while the subject holds more past the read (a slow engine), the read
+ * pulls again; `READ_EMPTY_PULLS` empty pulls in a row then fail the read
+ * (the window answers `unavailable`), never a short read taken for the end.
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Engine } from './engine.ts';
@@ -20,8 +26,10 @@ import { NODE_HEADER } from './publisher.ts';
 
 /** Messages asked of the engine per pull while reading. */
 export const READ_BATCH = 500;
-/** How long one pull of a read waits at the engine before the read gives up on more. */
+/** How long one pull of a read waits at the engine before it comes back (empty when nothing came). */
 export const READ_EXPIRES_MS = 2_000;
+/** Empty pulls in a row, while the subject holds more past the read, before the read fails (the engine is not delivering). */
+export const READ_EMPTY_PULLS = 3;
 
 export type StreamRecord = StreamBody & {
   readonly seq: number;
@@ -51,6 +59,12 @@ export async function firstSequence(engine: Engine, subject: string, from?: numb
   return found === null ? undefined : found.seq;
 }
 
+/** Whether the subject holds a message at or after `next` (its last one is there), by a Direct Get. */
+async function holdsFrom(engine: Engine, subject: string, next: number): Promise<boolean> {
+  const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
+  return last !== null && last.seq >= next;
+}
+
 /** Reads the subject's messages from `options.from` (to `options.upTo`), oldest first. */
 export async function readSubject(engine: Engine, subject: string, options: ReadOptions = {}): Promise<StreamRecord[]> {
   const start = await firstSequence(engine, subject, options.from);
@@ -65,6 +79,7 @@ export async function readSubject(engine: Engine, subject: string, options: Read
   let asked = 0;
   /** The next sequence the read may get: the subject has at most `upTo - next + 1` messages left in range. */
   let next = start;
+  let emptyPulls = 0;
   const consumer = await engine.js.consumers.get(engine.names.eventStream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
@@ -96,7 +111,13 @@ export async function readSubject(engine: Engine, subject: string, options: Read
           break;
         }
       }
-      if (got === 0) done = true;
+      if (got > 0) emptyPulls = 0;
+      // Nothing came back: the subject's end, or an engine too slow to deliver within the pull (then more is there).
+      else if (!(await holdsFrom(engine, subject, next))) done = true;
+      else if (++emptyPulls >= READ_EMPTY_PULLS)
+        throw new Error(
+          `the engine delivered nothing of ${subject} from sequence ${next} in ${READ_EMPTY_PULLS} pulls, though it holds more`,
+        );
     }
   } finally {
     await consumer.delete().catch(() => undefined);

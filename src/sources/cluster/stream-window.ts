@@ -26,10 +26,13 @@
  *   publishers stored meanwhile, and publishers mark their own gaps in it.
  *
  * Every read is bounded by what it returns: `after` with a limit asks the
- * engine for that many trades (an expired position too: from the topic's
- * oldest kept trade), `newest` for about that many (`onRead` counts what each
- * read asked the engine for). Only an `after` without a limit reads to the
- * end; a resuming subscription reads a page at a time (`hub/resume-pages.ts`).
+ * engine for at most that many messages (an expired position too: from the
+ * topic's oldest kept trade) and returns whole messages (their trades share
+ * the sequence a next read starts after: a page may exceed the limit by the
+ * last message's trades, never split it); `newest` asks for about that many
+ * (`onRead` counts what each read asked the engine for). Only an `after`
+ * without a limit reads to the end; a resuming subscription reads a page at a
+ * time (`hub/resume-pages.ts`).
  *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.
@@ -74,19 +77,22 @@ function subjectOf(engine: Engine, topic: WindowTopic): string {
   return engine.names.subject(clusterTopicOf(channel, topic.key));
 }
 
-/** The window entries of the records, oldest first, with at most `limit` trades. */
+/**
+ * The window entries of the records, oldest first, until `limit` trades are reached. A message is never split: its
+ * trades share its sequence, and a read after that position starts past the whole message, so the last message's
+ * trades all come (a page may hold more than `limit` trades, by less than that message's).
+ */
 function entriesOf(records: readonly StreamRecord[], limit: number): WindowEntry[] {
   const out: WindowEntry[] = [];
   let trades = 0;
   for (const record of records) {
+    if (trades >= limit) break;
     if (record.gap !== undefined) {
-      if (trades >= limit) break;
       // A gap sits after the trades before it: a cursor at the sequence before the marker still crosses it.
       out.push({ kind: 'gap', position: record.seq - 1, ...record.gap });
       continue;
     }
     for (const trade of record.envelope.items) {
-      if (trades >= limit) return out;
       trades += 1;
       out.push({ kind: 'trade', position: record.seq, at: tradeTime(trade, record.storedAt), trade });
     }
@@ -126,7 +132,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
         const records = await all();
         const first = records.find((r) => r.envelope !== undefined);
         const oldestAt = first?.envelope === undefined ? now() : tradeTime(first.envelope.items[0], first.storedAt);
-        return { status: 'expired', oldestAt, entries: entriesOf(records, limit) };
+        return { status: 'expired', oldestAt, epoch: engine.eventEpoch, entries: entriesOf(records, limit) };
       };
       if (epoch !== engine.eventEpoch) return await expired();
       // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
