@@ -12,7 +12,7 @@
  * when the topic's feed brings a trade whose own time falls within it (a
  * catch-up filled it, or a holder stored it live: `covered`) or a gap marker
  * overlapping it (`said`). Then it is judged against the stream
- * (`gap-report.ts`: any node's trades of that time by their own times, this
+ * (`gap-report.ts` counts every node's trades of that time by their own times, this
  * replica's own holder's included, or an overlapping marker) and marked when
  * nothing shows the time filled: no holder came back, or a new one took the
  * lease after the outage and only publishes live (its first trades are after
