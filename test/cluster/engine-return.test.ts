@@ -19,7 +19,8 @@ import WebSocket from 'ws';
 import type { App } from '../../src/app.ts';
 import { openEngine } from '../../src/sources/cluster/engine.ts';
 import type { WaitTimer } from '../../src/sources/cluster/engine-gaps.ts';
-import { readSubject } from '../../src/sources/cluster/stream-read.ts';
+import { readSubject, type StreamRecord } from '../../src/sources/cluster/stream-read.ts';
+import { idOf } from '../../src/sources/cluster/trade-items.ts';
 import { clusterNames } from '../../src/sources/cluster/subjects.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
@@ -89,7 +90,7 @@ async function engineGaps(app: App): Promise<Record<string, number>> {
 }
 
 /** What the stream holds of the topic: `trade` per trade message, `gap:REASON` per marker. */
-async function streamOf(nats: NatsServer, name: string): Promise<string[]> {
+async function recordsOf(nats: NatsServer, name: string): Promise<StreamRecord[]> {
   const engine = await openEngine({
     servers: nats.url,
     names: clusterNames(name),
@@ -100,11 +101,19 @@ async function streamOf(nats: NatsServer, name: string): Promise<string[]> {
   });
   try {
     const subject = engine.names.subject({ id: `futures:futuresTrades:BTCUSD`, kind: 'event', market: 'futures' });
-    const records = await readSubject(engine, subject);
-    return records.map((r) => (r.gap === undefined ? 'trade' : `gap:${r.gap.reason}`));
+    return await readSubject(engine, subject);
   } finally {
     await engine.close();
   }
+}
+
+async function streamOf(nats: NatsServer, name: string): Promise<string[]> {
+  return (await recordsOf(nats, name)).map((r) => (r.gap === undefined ? 'trade' : `gap:${r.gap.reason}`));
+}
+
+/** The ids of the trades the stream holds. */
+async function storedIds(nats: NatsServer, name: string): Promise<Set<string>> {
+  return new Set((await recordsOf(nats, name)).flatMap((r) => (r.envelope === undefined ? [] : r.envelope.items.map(idOf))));
 }
 
 /** B's wait for the holders' catch-up when only its feed may end it: longer than any test. */
@@ -176,8 +185,24 @@ async function outage(during: number, engineGaps: NonNullable<ReplicaSettings['e
   return { nats, exchange, name, a, b, atA, atB, before, pre };
 }
 
-/** Sends a trade now and then (the holder renews its lease and catches up before it publishes one) until B judged its time alone. */
-async function tradingUntilJudged(exchange: FakeExchange, b: App, atB: Got): Promise<Record<string, number>> {
+/**
+ * Sends a trade now and then (the holder renews its lease and catches up before it publishes one) until B judged its
+ * time alone, then until the stream holds every trade B has (on a loaded machine the holder may take its lease back
+ * only after B judged: what it had not published yet goes in with its next trade's catch-up).
+ */
+async function tradingUntilJudged({
+  exchange,
+  b,
+  atB,
+  nats,
+  name,
+}: {
+  exchange: FakeExchange;
+  b: App;
+  atB: Got;
+  nats: NatsServer;
+  name: string;
+}): Promise<Record<string, number>> {
   await eventually(
     async () => {
       send(exchange);
@@ -187,10 +212,21 @@ async function tradingUntilJudged(exchange: FakeExchange, b: App, atB: Got): Pro
     "B's time alone judged",
     STEP_MS,
   );
-  // One more trade, through the engine by now: once B has it, B has every trade sent.
+  // One more trade: once B has it, B has every trade sent; then more until the stream holds all of them.
   const got = atB.ids.length;
   send(exchange);
   await waitFor(() => atB.ids.length > got, 'the last trade at B', STEP_MS);
+  await eventually(
+    async () => {
+      const stored = await storedIds(nats, name);
+      if (atB.ids.every((id) => stored.has(id))) return true;
+      send(exchange);
+      await new Promise((r) => setTimeout(r, 200));
+      return false;
+    },
+    'every trade at B stored',
+    STEP_MS,
+  );
   return engineGaps(b);
 }
 
@@ -208,7 +244,7 @@ describe('a reader back from serving alone through an outage of the engine', () 
     async () => {
       // B's wait outlasts the test: only the catch-up's trades of its time alone, as its feed brings them, end it.
       const { nats, exchange, name, b, atA, atB, before, pre } = await outage(5, { engineGapWaitMs: WAIT_FOR_THE_FEED_MS });
-      expect(await tradingUntilJudged(exchange, b, atB)).toEqual({ covered: 1 });
+      expect(await tradingUntilJudged({ exchange, b, atB, nats, name })).toEqual({ covered: 1 });
 
       expect(markers(await streamOf(nats, name))).toEqual([]);
       const since = atB.ids.filter((_, i) => (atB.prices[i] ?? 0) > pre);
@@ -231,7 +267,7 @@ describe('a reader back from serving alone through an outage of the engine', () 
       // B's time alone waits; its end is the test's (nothing of that time for a catch-up to store in a quiet market).
       await waitFor(() => wait.armed() === 1, "B's time alone waiting", STEP_MS);
       wait.end();
-      const judged = await tradingUntilJudged(exchange, b, atB);
+      const judged = await tradingUntilJudged({ exchange, b, atB, nats, name });
       expect(judged).toEqual({ published: 1 });
 
       expect(markers(await streamOf(nats, name))).toEqual(['gap:ENGINE']);
