@@ -10,7 +10,10 @@
  * Decoding never throws: it returns a typed cursor or the reason it is not
  * one, checked against the topic the client asked for. The hub also notes
  * each stamped trade's epoch and position (a WeakMap, no extra field on the
- * wire) so a resume can cut replay and live at the exact position.
+ * wire) so a resume can cut replay and live at the exact position, and
+ * whether that position is the trade's own place or a stand-in (a trade that
+ * came without one: `resume-window.ts` `standInPositions`), which no position
+ * cuts.
  */
 import { MAX_CURSOR_TEXT } from '../channels/args.ts';
 import type { WindowTopic } from './resume-window.ts';
@@ -69,18 +72,20 @@ export function decodeCursor(text: string, expected: WindowTopic): CursorCheck {
 export interface Stamp {
   readonly epoch: string;
   readonly position: number;
+  /** The position is the trade's own place in the window; false: a stand-in (the last position its replica saw), shared by other trades. */
+  readonly exact: boolean;
 }
 
 const stamps = new WeakMap<object, Stamp>();
 
-/** The trade with its `cursor`, noted at its epoch and position (the trade itself is not changed). */
-export function stampTrade(trade: Readonly<Record<string, unknown>>, cursor: Cursor): Readonly<Record<string, unknown>> {
+/** The trade with its `cursor`, noted at its epoch and position, `exact` or a stand-in (the trade itself is not changed). */
+export function stampTrade(trade: Readonly<Record<string, unknown>>, cursor: Cursor, exact: boolean): Readonly<Record<string, unknown>> {
   const stamped = { ...trade, cursor: encodeCursor(cursor) };
-  stamps.set(stamped, { epoch: cursor.epoch, position: cursor.position });
+  stamps.set(stamped, { epoch: cursor.epoch, position: cursor.position, exact });
   return stamped;
 }
 
-/** The epoch and position of a trade the hub stamped; undefined for anything else. */
+/** The epoch and position (and whether it is exact) of a trade the hub stamped; undefined for anything else. */
 export function stampOf(trade: unknown): Stamp | undefined {
   return typeof trade === 'object' && trade !== null ? stamps.get(trade) : undefined;
 }

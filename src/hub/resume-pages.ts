@@ -30,6 +30,9 @@
  *   (live follows). A read that rejects rejects the replay.
  * - A window's gap at a page's end may come again at the head of the next
  *   read (a gap sits at its trade's position): it is given once.
+ * - The ids of the last trades given (`REPLAYED_IDS_KEPT`) are kept for the
+ *   seam: a live trade at a stand-in position (`resume-window.ts`
+ *   `standInPositions`) is cut only when the replay gave it.
  */
 import { isRecord } from '../lib/json.ts';
 import { stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
@@ -41,6 +44,8 @@ import { StreamInterruption } from './signals.ts';
 export const REPLAY_BATCH_TRADES = 1_000;
 /** Trades per window read of a replay: a page is one replayed message (a gap inside splits it). */
 export const REPLAY_PAGE_TRADES = REPLAY_BATCH_TRADES;
+/** The ids of this many last replayed trades are kept for the seam (a live trade at a stand-in position is one of the newest). */
+export const REPLAYED_IDS_KEPT = REPLAY_PAGE_TRADES;
 
 /** What a window read turns into for the subscriber: signals and trade batches (oldest first), and the last position read. */
 export function replayOf(
@@ -65,7 +70,7 @@ export function replayOf(
       continue;
     }
     const trade = isRecord(entry.trade)
-      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at, id: tradeIdOf(entry.trade) })
+      ? stampTrade(entry.trade, { topic, epoch: window.epoch, position: entry.position, at: entry.at, id: tradeIdOf(entry.trade) }, true)
       : entry.trade;
     batch.push(trade);
     if (batch.length >= REPLAY_BATCH_TRADES) flush();
@@ -97,6 +102,8 @@ export interface ReplayEnd {
   readonly epoch: string;
   /** The gaps the replay gave (`gapKey`), which live does not say again. */
   readonly gaps: ReadonlySet<string>;
+  /** The ids of the last trades the replay gave (at most `REPLAYED_IDS_KEPT`): a live trade at a stand-in position is cut only when its id is one. */
+  readonly ids: ReadonlySet<string>;
   /** Trades after the cursor may be missing from the replay (`CURSOR_EXPIRED`, or the window could not be read). */
   readonly expired: boolean;
   /** The subscriber took no more before the window's end: nothing goes live. */
@@ -136,12 +143,28 @@ async function firstPage(window: ResumeWindow, topic: WindowTopic, cursor: Curso
   return window.after(topic, cursor.epoch, cursor.position, pageTrades);
 }
 
+/** Notes a replayed trade's id, forgetting the oldest past `REPLAYED_IDS_KEPT`. */
+function keepId(ids: Set<string>, id: string | undefined): void {
+  if (id === undefined) return;
+  ids.delete(id);
+  ids.add(id);
+  for (const oldest of ids) {
+    if (ids.size <= REPLAYED_IDS_KEPT) break;
+    ids.delete(oldest);
+  }
+}
+
 /** Replays the window after `target.cursor`, page by page as the subscriber takes them. */
 export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
-  const { window, topic, cursor, give, taken } = target;
+  const { window, topic, cursor, taken } = target;
   const pageTrades = target.pageTrades ?? REPLAY_PAGE_TRADES;
   const now = target.now ?? Date.now;
   const gaps = new Set<string>();
+  const ids = new Set<string>();
+  const give = (item: StreamInterruption | unknown[]) => {
+    if (Array.isArray(item)) for (const trade of item) keepId(ids, tradeIdOf(trade));
+    target.give(item);
+  };
   let upTo = Number.NEGATIVE_INFINITY;
   let expired = false;
   // Where the replay stands: the next read's epoch and position, and the time of the last trade given.
@@ -153,7 +176,7 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
     if (read.status === 'unavailable') {
       // What follows is unknown until live: said from where the replay stands.
       give(new StreamInterruption(at, Math.max(at, now()), read.reason));
-      return { upTo: Math.max(upTo, position), epoch, gaps, expired: true, stopped: false };
+      return { upTo: Math.max(upTo, position), epoch, gaps, ids, expired: true, stopped: false };
     }
     if (read.status === 'expired') {
       expired = true;
@@ -172,9 +195,9 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
     }
     const trades = read.entries.filter((entry) => entry.kind === 'trade');
     upTo = Math.max(upTo, last);
-    if (trades.length < pageTrades) return { upTo, epoch, gaps, expired, stopped: false };
+    if (trades.length < pageTrades) return { upTo, epoch, gaps, ids, expired, stopped: false };
     position = last;
     at = trades.at(-1)?.at ?? at;
-    if (!(await taken())) return { upTo, epoch, gaps, expired, stopped: true };
+    if (!(await taken())) return { upTo, epoch, gaps, ids, expired, stopped: true };
   }
 }

@@ -85,6 +85,14 @@ export interface ResumeWindow {
    */
   readonly readsAfterConfirm?: boolean;
   /**
+   * The positions `append` assigns to trades that came without one are
+   * stand-ins, not their own places (a stream backend: the last sequence this
+   * replica saw of the topic, shared by every trade it served alone): a resume
+   * never cuts such a live trade by its position, only by its id
+   * (`resume.ts`). The memory window's positions are always the trades' own.
+   */
+  readonly standInPositions?: boolean;
+  /**
    * The hub opened `topic` (its upstream subscription starts): keep (or start
    * keeping) its trades. Returns the newest trades already retained (at most
    * `limit`), which the reopened topic must not deliver again when the source

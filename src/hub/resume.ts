@@ -12,7 +12,12 @@
  * backend's live feed may deliver a message the replay already read) and
  * without a gap the replay already gave. Only trades of the epoch that
  * position belongs to are cut: a stream created again while the client is live
- * numbers its trades from the start, and they all go out.
+ * numbers its trades from the start, and they all go out. A live trade whose
+ * position is a stand-in (a cluster replica served it from its own upstream,
+ * at the last sequence it saw: `resume-window.ts` `standInPositions`) is not
+ * its place: it is cut only when the replay gave a trade of its id (the last
+ * `REPLAYED_IDS_KEPT` are kept), so a resume whose replay could not be read
+ * loses none of them.
  *
  * What goes live during a slow client's long replay is held within the
  * subscriber's queue limit, as its queue would be (`live-hold.ts`): past it,
@@ -34,7 +39,7 @@
 import type { AnyChannel } from '../channels/channel.ts';
 import { badInput, subscriberTooSlow } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
-import { decodeCursor, stampOf, type Cursor } from './cursor.ts';
+import { decodeCursor, stampOf, tradeIdOf, type Cursor } from './cursor.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 import { createLiveHold, type Held, type LiveHold } from './live-hold.ts';
 import { gapKey, replayPages } from './resume-pages.ts';
@@ -88,12 +93,18 @@ export function attachResuming(
   });
   // Live items that arrive while the window is replayed; undefined once live (or once the subscriber was dropped).
   let hold: LiveHold | undefined = createLiveHold(queueLimit);
-  // Once live: the last replayed position (and its epoch) and the gaps the replay gave (neither goes out twice).
-  let seam: { readonly epoch: string; readonly upTo: number } | undefined;
+  // Once live: the last replayed position (and its epoch), the last replayed trade ids and the gaps the replay gave (none goes out twice).
+  let seam: { readonly epoch: string; readonly upTo: number; readonly ids: ReadonlySet<string> } | undefined;
   let replayedGaps: ReadonlySet<string> = new Set();
   const replayed = (trade: unknown): boolean => {
     const stamp = stampOf(trade);
-    return stamp !== undefined && seam !== undefined && stamp.epoch === seam.epoch && stamp.position <= seam.upTo;
+    if (stamp === undefined || seam === undefined) return false;
+    // A stand-in position says nothing of where the trade is: only its id does.
+    if (!stamp.exact) {
+      const id = tradeIdOf(trade);
+      return id !== undefined && seam.ids.has(id);
+    }
+    return stamp.epoch === seam.epoch && stamp.position <= seam.upTo;
   };
   const fresh = (event: unknown): unknown => (Array.isArray(event) ? event.filter((trade) => !replayed(trade)) : event);
   const pushLive = (held: Held) => {
@@ -142,7 +153,7 @@ export function attachResuming(
         else counts.replayed += 1;
         if (end.stopped || sink.closed) return;
         // The seam: what went live while the window was replayed, without what the replay had.
-        seam = { epoch: end.epoch, upTo: end.upTo };
+        seam = { epoch: end.epoch, upTo: end.upTo, ids: end.ids };
         replayedGaps = end.gaps;
         const held = hold?.release() ?? [];
         hold = undefined;

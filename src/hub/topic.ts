@@ -23,6 +23,8 @@
  * there at their place. A source that knows each trade's place in its own
  * stream (the cluster's engine) hands the positions in with the items; the
  * window then uses them as they are (the same cursor on every replica).
+ * Otherwise the window assigns them; a window whose positions for such trades
+ * are stand-ins (`standInPositions`) has the stamp say so (`cursor.ts`).
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { isRecord } from '../lib/json.ts';
@@ -193,12 +195,15 @@ export class Topic {
       receivedAt,
       sourced === undefined ? undefined : order.map((i) => sourced[i] ?? 0),
     );
+    // Positions the source gave, or a window's own, are the trades' places; a window's stand-ins are not.
+    const exact = sourced !== undefined || window.standInPositions !== true;
     const stamped = trades.slice();
     order.forEach((i, n) => {
       const trade = trades[i];
       const position = positions[n];
       if (!isRecord(trade) || position === undefined) return;
-      stamped[i] = stampTrade(trade, { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade), id: tradeIdOf(trade) });
+      const cursor = { topic: this.windowTopic, epoch: window.epoch, position, at: timeOf(trade), id: tradeIdOf(trade) };
+      stamped[i] = stampTrade(trade, cursor, exact);
     });
     return stamped;
   }

@@ -4,6 +4,7 @@
  * trades they returned, the most in one), a test may change a read (`wrap`)
  * or the window's epoch (`epoch`: the stream created again), and a source the
  * test drives publishes numbered trades, with positions of its own when told.
+ * A test may put another window under it (`over`: the cluster's stream window).
  */
 import { CHANNELS } from '../../src/channels/registry.ts';
 import { encodeCursor } from '../../src/hub/cursor.ts';
@@ -44,6 +45,8 @@ export interface PagedHubOptions {
   readonly wrap?: (inner: ResumeWindow, n: number) => Promise<WindowRead> | undefined;
   /** The window's epoch now (default: the memory window's own). */
   readonly epoch?: () => string | undefined;
+  /** The window under the hub (default: a memory window). */
+  readonly over?: ResumeWindow;
 }
 
 /** Lets whatever the replay would do by itself run (its reads are memory reads: a few turns of the event loop). */
@@ -53,7 +56,7 @@ export const settle = async () => {
 
 /** A hub over a memory window (its reads counted, and `wrap` may change them), with a source the test drives. */
 export function pagedHub(options: PagedHubOptions = {}) {
-  const inner = createMemoryWindow({ maxTradesPerTopic: options.maxTrades ?? 20_000, windowMs: 600_000 });
+  const inner = options.over ?? createMemoryWindow({ maxTradesPerTopic: options.maxTrades ?? 20_000, windowMs: 600_000 });
   const reads: Reads = { count: 0, trades: 0, largest: 0 };
   const window: ResumeWindow = {
     ...inner,

@@ -21,6 +21,8 @@
  *   own upstream while the engine was away) takes the last sequence this
  *   replica saw of its topic: resuming from it replays from there, so nothing
  *   is lost, though trades of the outage may come again (with their same id).
+ *   Such a position is a stand-in (`standInPositions`): a resume does not cut
+ *   live trades by it.
  * - `gap` keeps nothing either: a replica's own gap (it was cut off from the
  *   engine) is its live clients' business; the stream holds every trade the
  *   publishers stored meanwhile, and publishers mark their own gaps in it.
@@ -153,6 +155,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       return epochNow();
     },
     readsAfterConfirm: true,
+    standInPositions: true,
     retain: () => [],
     release: () => undefined,
     append(topic, trades, _at, positions) {
