@@ -11,17 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src/channels/registry.ts';
 import { encodeCursor } from '../../src/hub/cursor.ts';
 import { REPLAY_PAGE_TRADES } from '../../src/hub/resume-pages.ts';
-import { attachResuming, checkCursor, newResumeCounts } from '../../src/hub/resume.ts';
+import { newResumeCounts } from '../../src/hub/resume.ts';
 import { StreamInterruption } from '../../src/hub/signals.ts';
-import type { HubPort, SourceTopic } from '../../src/hub/source-port.ts';
-import { createTopicTable } from '../../src/hub/topic-table.ts';
 import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
 import type { Engine } from '../../src/sources/cluster/engine.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
 import { createStreamWindow } from '../../src/sources/cluster/stream-window.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
-import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
+import { disposeAll, waitFor } from '../helpers/gateway.ts';
 import { useOwnNatsServer } from '../helpers/nats-server.ts';
+import { hubTable, numberOf, resumeOn, trade, tradesOf } from '../helpers/paged-hub.ts';
 
 useOwnNatsServer();
 
@@ -31,17 +30,6 @@ const trades = CHANNELS.futuresTrades;
 const TOPIC = { channel: 'futuresTrades', key: 'BTCUSD' } as const;
 const PAGE = REPLAY_PAGE_TRADES;
 
-/** Trade number `n`, as a holder stores it: its id, price and time all say `n`. */
-const trade = (n: number) => ({
-  id: `BTCUSD|${1_700_000_000_000 + n}|${n}|0.1|BUY|0`,
-  symbol: 'BTCUSD',
-  price: String(n),
-  volume: '0.1',
-  side: 'BUY',
-  timestamp: 1_700_000_000_000 + n,
-});
-const numberOf = (t: unknown): number => Number((t as { price: string }).price);
-const tradesOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const idOf = (item: unknown): string => (typeof item === 'object' && item !== null && 'id' in item ? String(item.id) : '');
 
 /** The engine with trades 1..`count` of BTCUSD stored (keeping at most `maxEventsPerTopic`), and a way to store more. */
@@ -67,32 +55,14 @@ async function engineWith(count: number, maxEventsPerTopic = 10_000) {
 function resumeAfterFirst(engine: () => Engine | undefined, firstSeq: number) {
   const asked: number[] = [];
   const window = createStreamWindow({ engine, onRead: (_topic, messages) => void asked.push(messages), onReadError: () => undefined });
-  let hub: HubPort | undefined;
-  let opened: SourceTopic | undefined;
-  const table = createTopicTable({ window }, (port) => {
-    hub = port;
-    return { subscribe: (topic) => void (opened = topic), unsubscribe: () => undefined, close: () => undefined, status: () => undefined };
-  });
-  onDispose(() => table.close());
+  const { table, topic } = hubTable(window);
   const counts = newResumeCounts();
   const epoch = engine()?.eventEpoch ?? '';
   const after = encodeCursor({ topic: TOPIC, epoch, position: firstSeq, at: trade(1).timestamp, id: trade(1).id });
-  const args = trades.parseArgs({ symbol: 'BTCUSD', after }, Date.now());
-  const cursor = checkCursor(trades, args, after, counts);
-  const subscription = attachResuming(
-    (listener) => table.join(trades, args, listener),
-    trades,
-    args,
-    { window, cursor, counts },
-    {
-      failureValue: (error) => error,
-    },
-  );
-  onDispose(() => subscription.events.return().then(() => undefined));
+  const events = resumeOn(table, window, after, counts);
   // The source confirms the topic: the stream window's reads follow it.
-  if (hub === undefined || opened === undefined) throw new Error('the topic is not open');
-  hub.answered(opened, Date.now());
-  return { events: subscription.events, asked, counts };
+  topic().hub.answered(topic().opened, Date.now());
+  return { events, asked, counts };
 }
 
 describe('a resume from the stream window, page by page', () => {

@@ -9,10 +9,11 @@
 import { CHANNELS } from '../../src/channels/registry.ts';
 import { encodeCursor } from '../../src/hub/cursor.ts';
 import { createMemoryWindow } from '../../src/hub/memory-window.ts';
-import { attachResuming, checkCursor, newResumeCounts } from '../../src/hub/resume.ts';
+import { attachResuming, checkCursor, newResumeCounts, type ResumeCounts } from '../../src/hub/resume.ts';
 import type { ResumeWindow, WindowRead } from '../../src/hub/resume-window.ts';
 import type { HubPort, SourceTopic } from '../../src/hub/source-port.ts';
-import { createTopicTable } from '../../src/hub/topic-table.ts';
+import { createTopicTable, type TopicTable } from '../../src/hub/topic-table.ts';
+import type { Sink } from '../../src/hub/sink.ts';
 import { onDispose } from './gateway.ts';
 
 const trades = CHANNELS.futuresTrades;
@@ -54,6 +55,46 @@ export const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 };
 
+/** A topic table over `window` whose source the test drives: `topic()` is the hub's port and the topic it opened. */
+export function hubTable(window: ResumeWindow) {
+  let hub: HubPort | undefined;
+  let opened: SourceTopic | undefined;
+  const table = createTopicTable({ window }, (port) => {
+    hub = port;
+    return { subscribe: (topic) => void (opened = topic), unsubscribe: () => undefined, close: () => undefined, status: () => undefined };
+  });
+  onDispose(() => table.close());
+  const topic = () => {
+    if (hub === undefined || opened === undefined) throw new Error('the topic is not open');
+    return { hub, opened };
+  };
+  return { table, topic };
+}
+
+/** A BTCUSD trades subscription on `table` resuming after the cursor `after` (a failure comes as the last value). */
+export function resumeOn(
+  table: TopicTable,
+  window: ResumeWindow,
+  after: string,
+  counts: ResumeCounts,
+  eventQueueLimit?: number,
+): Sink<unknown> {
+  const args = trades.parseArgs({ symbol: 'BTCUSD', after }, Date.now());
+  const cursor = checkCursor(trades, args, after, counts);
+  const subscription = attachResuming(
+    (listener) => table.join(trades, args, listener),
+    trades,
+    args,
+    { window, cursor, counts },
+    {
+      ...(eventQueueLimit === undefined ? {} : { eventQueueLimit }),
+      failureValue: (error) => error,
+    },
+  );
+  onDispose(() => subscription.events.return().then(() => undefined));
+  return subscription.events;
+}
+
 /** A hub over a memory window (its reads counted, and `wrap` may change them), with a source the test drives. */
 export function pagedHub(options: PagedHubOptions = {}) {
   const inner = options.over ?? createMemoryWindow({ maxTradesPerTopic: options.maxTrades ?? 20_000, windowMs: 600_000 });
@@ -72,13 +113,7 @@ export function pagedHub(options: PagedHubOptions = {}) {
       return read;
     },
   };
-  let hub: HubPort | undefined;
-  let opened: SourceTopic | undefined;
-  const table = createTopicTable({ window }, (port) => {
-    hub = port;
-    return { subscribe: (topic) => void (opened = topic), unsubscribe: () => undefined, close: () => undefined, status: () => undefined };
-  });
-  onDispose(() => table.close());
+  const { table, topic } = hubTable(window);
   let next = 0;
   const counts = newResumeCounts();
   // Someone follows the topic live, so that it stays open and its trades are retained.
@@ -88,10 +123,6 @@ export function pagedHub(options: PagedHubOptions = {}) {
     end: () => undefined,
   });
   onDispose(() => follower.release());
-  const topic = () => {
-    if (hub === undefined || opened === undefined) throw new Error('the topic is not open');
-    return { hub, opened };
-  };
   topic().hub.answered(topic().opened, Date.now());
   return {
     inner,
@@ -118,20 +149,7 @@ export function pagedHub(options: PagedHubOptions = {}) {
      */
     resume(n: number, eventQueueLimit?: number, own = n) {
       const after = encodeCursor({ topic: TOPIC, epoch: inner.epoch, position: n, at: trade(own).timestamp, id: trade(own).id });
-      const args = trades.parseArgs({ symbol: 'BTCUSD', after }, Date.now());
-      const cursor = checkCursor(trades, args, after, counts);
-      const subscription = attachResuming(
-        (listener) => table.join(trades, args, listener),
-        trades,
-        args,
-        { window, cursor, counts },
-        {
-          ...(eventQueueLimit === undefined ? {} : { eventQueueLimit }),
-          failureValue: (error) => error,
-        },
-      );
-      onDispose(() => subscription.events.return().then(() => undefined));
-      return subscription.events;
+      return resumeOn(table, window, after, counts, eventQueueLimit);
     },
   };
 }
