@@ -71,6 +71,29 @@ describe('catchUp', () => {
     expect(await stored(engine)).toEqual(['t1', 't2', 't3']);
   });
 
+  it('sends again what failed to publish, though a later batch was stored meanwhile: none is lost', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 2), idOf, 1_002);
+    // t3 and t4 failed; t5, sent before that was known, was stored.
+    await publisher.publishEvents(TOPIC, [trade(5)], idOf, 1_005);
+    const unsent = { retry: trades(3, 4), failedAt: [4_000, 4_000], stale: [] };
+    const result = await catchUp({ ...base(engine, publisher), recent: trades(1, 6), batch: [trade(6)], unsent });
+    expect(result).toEqual({ filled: 2, holes: [] });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't5', 't3', 't4']);
+  });
+
+  it('marks the time of what failed to publish too long ago to send again', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 2), idOf, 1_002);
+    await publisher.publishEvents(TOPIC, [trade(5)], idOf, 1_005);
+    const unsent = { retry: [], failedAt: [], stale: trades(3, 4) };
+    const result = await catchUp({ ...base(engine, publisher), recent: trades(1, 6), batch: [trade(6)], unsent });
+    expect(result.holes).toEqual([
+      { marker: { since: trade(3).timestamp, until: trade(4).timestamp, reason: 'UPSTREAM' }, outcome: 'published' },
+    ]);
+    expect(await stored(engine)).toEqual(['t1', 't2', 't5', 'gap:UPSTREAM']);
+  });
+
   it('marks a gap its own upstream had among what it stores (its connection dropped while the engine was away)', async () => {
     const { engine, publisher } = await setUp();
     await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
@@ -114,12 +137,16 @@ describe('catchUp', () => {
 async function lapsingHolder() {
   const { engine, publisher } = await setUp();
   let valid = true;
-  // While set, every publish of trades fails (the engine went away mid-publish).
+  // While set, every publish of trades fails (the engine went away mid-publish); while held, they wait for `failHeld`.
   let failing = false;
+  let holding = false;
+  const held: Array<() => void> = [];
   const flaky: Publisher = {
     ...publisher,
-    publishEvents: (...args) =>
-      failing ? Promise.reject(new Error('the engine went away mid-publish')) : publisher.publishEvents(...args),
+    publishEvents: (...args) => {
+      if (holding) return new Promise((_, reject) => held.push(() => reject(new Error('the engine went away mid-publish'))));
+      return failing ? Promise.reject(new Error('the engine went away mid-publish')) : publisher.publishEvents(...args);
+    },
   };
   const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
   let listener: Listener | undefined;
@@ -147,6 +174,13 @@ async function lapsingHolder() {
     engine,
     judged,
     setValid: (value: boolean) => void (valid = value),
+    /** Its publishes of trades wait from now on (true), until `failHeld` fails them; false: they go through again. */
+    setHolding: (value: boolean) => void (holding = value),
+    /** The held publishes fail now, once what is in flight has settled. */
+    failHeld: async () => {
+      for (const reject of held.splice(0)) reject();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     /** Its publishes of trades fail from now on (true) or succeed again (false), once what is in flight has settled. */
     setFailing: async (value: boolean) => {
       failing = value;
@@ -190,6 +224,20 @@ describe('a holder whose lease lapsed while trades came', () => {
     await setFailing(false);
     frame(trade(6));
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 't6']), { timeout: 5_000 });
+  });
+
+  it('whose failed publish was known only after a later batch was stored sends it again: none is lost', async () => {
+    const { engine, frame, setHolding, failHeld } = await lapsingHolder();
+    frame(trade(1), trade(2));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
+    setHolding(true);
+    frame(trade(3), trade(4));
+    setHolding(false);
+    frame(trade(5));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't5']), { timeout: 5_000 });
+    await failHeld();
+    frame(trade(6));
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't5', 't3', 't4', 't6']), { timeout: 5_000 });
   });
 
   it('marks the gap its upstream had meanwhile (it could not be marked then) before what it stores', async () => {

@@ -24,6 +24,7 @@ import { reportGap, type GapOutcome } from './gap-report.ts';
 import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { idOf, timeOf } from './trade-items.ts';
+import type { Unsent } from './unpublished.ts';
 
 export interface CatchUpOptions {
   readonly engine: Engine;
@@ -45,6 +46,8 @@ export interface CatchUpOptions {
    * `recent` either (its Coincall connection dropped while the engine or the lease was away), so each is marked.
    */
   readonly recentGaps?: (since: number) => Promise<ReadonlyArray<{ readonly since: number; readonly until: number }>>;
+  /** This holder's trades whose publish failed since (`unpublished.ts`): sent again first, or their time marked. */
+  readonly unsent?: Unsent;
 }
 
 export interface CatchUp {
@@ -87,7 +90,12 @@ async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: S
 export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   const { engine, publisher, topic } = options;
   const last = await lastStored(engine, topic);
-  if (last === undefined) return { filled: 0, holes: [] };
+  if (last === undefined) {
+    // Nothing stored yet: only what failed to publish goes (again).
+    const retry = options.unsent?.retry ?? [];
+    await Promise.all(retry.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, options.now()))));
+    return { filled: retry.length, holes: [] };
+  }
   const inBatch = new Set(options.batch.map(idOf));
   const pool: unknown[] = [];
   const pooled = new Set<string>();
@@ -134,7 +142,16 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     if ((await options.othersHold()) || !options.valid()) break;
     holes.push(await mark({ since: hole.since, until: hole.until, reason: 'UPSTREAM' }));
   }
-  // Each with its own time as the frame's: readers take these as trades from before (reader.ts).
-  await Promise.all(fill.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
-  return gap === undefined ? { filled: fill.length, holes } : { filled: fill.length, gap, holes };
+  const { retry = [], stale = [] } = options.unsent ?? {};
+  if (stale.length > 0 && options.valid()) {
+    // Failed too long ago to send again (a copy the engine stored after all would be stored twice): may be missing.
+    const times = stale.map((item) => timeOf(item, last.at));
+    holes.push(await mark({ since: Math.min(...times), until: Math.max(...times), reason: 'UPSTREAM' }));
+  }
+  // What failed to publish goes again first, then what the memory has after the last trade stored; each with its
+  // own time as the frame's: readers take these as trades from before (reader.ts).
+  const retried = new Set(retry.map(idOf));
+  const sent = [...retry, ...fill.filter((item) => !retried.has(idOf(item)))];
+  await Promise.all(sent.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
+  return gap === undefined ? { filled: sent.length, holes } : { filled: sent.length, gap, holes };
 }

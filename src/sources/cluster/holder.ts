@@ -17,7 +17,8 @@
  * marker unless another publisher covered it (`gap-report.ts`), so every
  * replica's clients hear of it at its place. Taking a trades topic over, and
  * publishing again after a pause (lease lapsed, engine away), it first
- * catches up from its own upstream's memory (`catch-up.ts`).
+ * catches up from its own upstream's memory (`catch-up.ts`); after a publish that
+ * failed, that catch-up sends the failed trades again first (`unpublished.ts`).
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
@@ -32,6 +33,7 @@ import { reportGap } from './gap-report.ts';
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker } from './gap-marker.ts';
 import { idOf, oldestFirst, withoutCursor } from './trade-items.ts';
+import { createUnpublished, type Unsent } from './unpublished.ts';
 
 export interface HolderOptions {
   readonly topic: ClusterTopic;
@@ -127,7 +129,9 @@ export function startHolder(options: HolderOptions): Holder {
       const ordered = oldestFirst(items, ts).map(withoutCursor);
       const send = () =>
         void link.publisher.publishEvents(topic, ordered, idOf, ts, heldAt).catch((error: unknown) => {
-          // Not stored (the engine went away mid-publish): the next batch catches up first, these trades among it.
+          // Not stored (the engine went away mid-publish): the next batch catches up first and sends these again
+          // (a later batch may be stored already: the catch-up's fill would not reach back to them).
+          unpublished.add(ordered, options.now());
           catchingUp = true;
           failed(error);
         });
@@ -142,13 +146,17 @@ export function startHolder(options: HolderOptions): Holder {
 
   /** A trades topic's next batch catches up first: at the start (a takeover) and after a batch was not published. */
   let catchingUp = topic.kind === 'event';
+  /** Trades whose publish failed, for that catch-up (`unpublished.ts`). */
+  const unpublished = createUnpublished();
 
   /** The stream gets what it missed of this replica's own upstream before `batch` (`catch-up.ts`). */
   const startCatchUp = (link: { readonly engine: Engine; readonly publisher: Publisher }, batch: readonly unknown[]) => {
     catchingUp = false;
+    let unsent: Unsent | undefined;
     const judged: Promise<void> = (judging ?? Promise.resolve())
       .then(async () => {
         const recent = ((await options.recentUpstream?.()) ?? []).map(withoutCursor);
+        unsent = unpublished.take(options.now());
         const caught = await catchUp({
           engine: link.engine,
           publisher: link.publisher,
@@ -161,7 +169,9 @@ export function startHolder(options: HolderOptions): Holder {
           now: options.now,
           onGapFailed: (marker) => options.onGap?.('failed', marker),
           ...(options.recentGaps === undefined ? {} : { recentGaps: options.recentGaps }),
+          unsent,
         });
+        unsent = undefined;
         if (caught.filled > 0) logger.info({ topic: topic.id, filled: caught.filled }, 'cluster holder: caught up from its own upstream');
         for (const { marker, outcome } of caught.holes) {
           logger.info({ topic: topic.id, since: marker.since, until: marker.until, outcome }, 'cluster holder: its upstream had a gap');
@@ -176,7 +186,9 @@ export function startHolder(options: HolderOptions): Holder {
         options.onGap?.(outcome, marker);
       })
       .catch((error: unknown) => {
-        // Not caught up: the next batch tries again.
+        // Not caught up: the next batch tries again (with what failed to publish).
+        if (unsent !== undefined) unpublished.putBack(unsent);
+        unsent = undefined;
         catchingUp = topic.kind === 'event';
         failed(error);
       })
