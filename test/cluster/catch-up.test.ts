@@ -132,10 +132,11 @@ describe('catchUp', () => {
 
 /**
  * A holder on a stand-in upstream whose lease the test lapses (`setValid`) and whose publishes it fails (`setFailing`);
- * `frame` delivers one exchange frame, `drop` a gap of it.
+ * `frame` delivers one exchange frame, `drop` a gap of it. `remembered`: what its upstream received before it took the
+ * topic; `on`: an engine the test stored trades in already.
  */
-async function lapsingHolder() {
-  const { engine, publisher } = await setUp();
+async function lapsingHolder(remembered: readonly unknown[] = [], on?: { engine: Engine; publisher: Publisher }) {
+  const { engine, publisher } = on ?? (await setUp());
   let valid = true;
   // While set, every publish of trades fails (the engine went away mid-publish); while held, they wait for `failHeld`.
   let failing = false;
@@ -151,7 +152,7 @@ async function lapsingHolder() {
   const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
   let listener: Listener | undefined;
   const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
-  const received: unknown[] = [];
+  const received: unknown[] = [...remembered];
   // The own upstream's memory of its gaps (what the resume window keeps).
   const dropped: Array<{ since: number; until: number }> = [];
   const judged: Array<{ outcome: string; reason: string }> = [];
@@ -238,6 +239,14 @@ describe('a holder whose lease lapsed while trades came', () => {
     await failHeld();
     frame(trade(6));
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't5', 't3', 't4', 't6']), { timeout: 5_000 });
+  });
+
+  it('taking the topic again with its upstream running stores what the stream lacks at once, before any new trade', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 2), idOf, 1_002);
+    // Its upstream ran through the engine's restart: its memory holds t3 and t4, which nobody stored (a quiet market since).
+    const { engine: same } = await lapsingHolder(trades(1, 4), { engine, publisher });
+    await vi.waitFor(async () => expect(await stored(same)).toEqual(['t1', 't2', 't3', 't4']), { timeout: 5_000 });
   });
 
   it('marks the gap its upstream had meanwhile (it could not be marked then) before what it stores', async () => {

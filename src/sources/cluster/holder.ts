@@ -221,6 +221,18 @@ export function startHolder(options: HolderOptions): Holder {
     judging = judged;
   };
 
+  /**
+   * A trades topic whose own upstream ran already (the engine came back, the lease was taken again): caught up at once,
+   * not at its next trade (a quiet market may bring none for long, and the stream would lack meanwhile what this replica
+   * served). With nothing in its memory yet (a fresh subscription), the first batch, the exchange's recent trades, does it.
+   */
+  const catchUpNow = async () => {
+    const remembered = (await options.recentUpstream?.()) ?? [];
+    const link = lease.valid() ? options.engine() : undefined;
+    if (remembered.length === 0 || !catchingUp || stopped || link === undefined) return;
+    startCatchUp(link, []);
+  };
+
   const handle = options.tap(channel, options.args, {
     deliver: (event, frameTs) => {
       answered = true;
@@ -239,6 +251,7 @@ export function startHolder(options: HolderOptions): Holder {
   handle.confirmed.then(
     () => {
       answered = true;
+      if (topic.kind === 'event') void catchUpNow();
     },
     () => undefined,
   );
