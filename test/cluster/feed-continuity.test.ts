@@ -6,7 +6,9 @@
  * feed that keeps up through the same traffic, or whose sequences jump over
  * other topics' messages, never does. The age's part on a clock of the test:
  * a quiet live feed is not checked, a stalled or far-behind one is; a check
- * the engine cannot answer says "may be missing" with its error.
+ * the engine cannot answer says "may be missing" with its error. A feed
+ * resuming after a cursor past the end of a stream created again starts at
+ * the new stream's first trade and says first that trades may be missing.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { openFeed, type FeedMessage } from '../../src/sources/cluster/feed.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
 import type { ClusterTopic } from '../../src/sources/cluster/subjects.ts';
 import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
+import { openEngine } from '../../src/sources/cluster/engine.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 
@@ -113,6 +116,38 @@ describe('a trades feed behind the stream', () => {
     }
     expect(jumps(watched.got)).toEqual([]);
     expect(watched.behind).toEqual([]);
+  });
+
+  it('resuming after a cursor past the end of a stream created again: says trades may be missing, then gives the new stream’s trades', async () => {
+    const engine = await testEngine(engineSettings());
+    const publisher = createPublisher({ js: engine.js, names: engine.names });
+    for (let n = 1; n <= 5; n++) await publisher.publishEvents(TRADES, [trade(n)], idOf, 1_000 + n);
+    const cursor = (await engine.jsm.streams.info(engine.names.eventStream)).state.last_seq;
+    // Another replica finds the stream gone and creates it again: its first trade is sequence 1.
+    await engine.jsm.streams.delete(engine.names.eventStream);
+    const other = await openEngine({ ...engineSettings(), names: engine.names });
+    onDispose(() => other.close());
+    await publisher.publishEvents(TRADES, [trade(100)], idOf, 1_100);
+
+    const said: string[] = [];
+    const behind: Array<Pick<Behind, 'gap' | 'at'>> = [];
+    const feed = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic: TRADES,
+      after: cursor,
+      afterTime: trade(5).timestamp,
+      onMessage: (m) => said.push(`${m.seq}:${idOf(m.envelope?.items[0])}`),
+      onBehind: (gap, at) => {
+        behind.push({ gap, at });
+        said.push('behind');
+      },
+    });
+    onDispose(() => feed.stop());
+    await waitFor(() => said.includes('1:t100'), 'the new stream’s first trade');
+    expect(said).toEqual(['behind', '1:t100']);
+    expect(behind).toEqual([{ gap: { since: trade(5).timestamp, until: expect.any(Number) }, at: { after: cursor, next: 1 } }]);
   });
 
   it("jumping over other topics' messages is no loss: nothing said", async () => {

@@ -160,6 +160,30 @@ describe('the stream window', () => {
     expect(again.eventEpoch.startsWith(settings.names.eventStream)).toBe(true);
   });
 
+  it('expires an old cursor, with the new stream’s trades and epoch, when the stream is created again under a running engine', async () => {
+    const settings = engineSettings();
+    const { engine, seqs } = await withTrades();
+    const window = createStreamWindow({ engine: () => engine });
+    const oldEpoch = window.epoch;
+    const cursor = seqs.at(-1) ?? 0;
+    // Another replica (its own engine) finds the stream gone and creates it again; its first trade is sequence 1.
+    await engine.jsm.streams.delete(engine.names.eventStream);
+    const other = await openEngine({ ...settings, names: engine.names });
+    onDispose(() => other.close());
+    const publisher = createPublisher({ js: other.js, names: other.names, node: 'b' });
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 100)], idOf, 100);
+    expect(other.eventEpoch).not.toBe(oldEpoch);
+
+    const read = await window.after(TOPIC, oldEpoch, cursor, 10);
+    expect(read).toMatchObject({ status: 'expired', oldestAt: trade('BTCUSD', 100).timestamp, epoch: other.eventEpoch });
+    expect(ids(read.entries)).toEqual(['BTCUSD-100']);
+    expect(read.entries[0]?.position).toBe(1);
+    // Live trades from now on are stamped with the new epoch (a resumed subscription's seam does not cut them).
+    expect(window.epoch).toBe(other.eventEpoch);
+    // A cursor of the new stream is kept on the engine that read the old epoch.
+    expect(await window.after(TOPIC, other.eventEpoch, 1)).toEqual({ status: 'kept', entries: [] });
+  });
+
   it('asks the engine for no more messages than a read with a limit returns, among thousands of trades', async () => {
     const engine = await withManyTrades(3_000);
     const reads: number[] = [];

@@ -3,7 +3,12 @@
  * replica started while NATS is down serves on its own and joins later), then
  * follows the connection's state. `up` is false from a disconnect until the
  * client library has reconnected; every change is said once through
- * `onChange`. The engine itself (streams, bucket) is kept across reconnects.
+ * `onChange`. The engine itself (streams, bucket) is kept across reconnects;
+ * on each reconnect the trades stream's epoch is read again before the link
+ * says it is up (the stream may have been created again meanwhile: its old
+ * epoch would pass old cursors as current, `stream-window.ts`). A failed
+ * re-read is said (warn) and the link still comes up: a read that finds a
+ * cursor past the stream's end reads it again (`stream-window.ts`).
  */
 import type { Logger } from '../../lib/logger.ts';
 import { openEngine, type Engine, type EngineSettings } from './engine.ts';
@@ -47,10 +52,24 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
     options.onChange(next);
   };
 
+  /** The trades stream's epoch read again (after a reconnect); a failure is said, not thrown. */
+  const refreshEpoch = async (opened: Engine) => {
+    const before = opened.eventEpoch;
+    try {
+      const now = await opened.refreshEpoch();
+      if (now !== before) logger.warn({ before, now }, 'cluster trades stream was created again: a new epoch (old cursors expire)');
+    } catch (error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cluster trades stream epoch not re-read');
+    }
+  };
+
   const follow = async (opened: Engine) => {
     for await (const status of opened.nc.status()) {
       if (status.type === 'disconnect') set(false);
-      else if (status.type === 'reconnect') set(true);
+      else if (status.type === 'reconnect') {
+        await refreshEpoch(opened);
+        set(true);
+      }
     }
   };
 

@@ -7,7 +7,12 @@
  *
  * The trades stream's identity (its name and creation time) is the resume
  * window's epoch (`stream-window.ts`): a stream deleted and created again
- * names a new epoch, so cursors of the old one read as expired.
+ * names a new epoch, so cursors of the old one read as expired. The engine
+ * object outlives reconnects while the stream may not (NATS lost its storage,
+ * an operator recreated it, another replica created it again at its start):
+ * `refreshEpoch` reads the creation time again (on each reconnect,
+ * `engine-link.ts`, and when a read finds a cursor past the stream's end,
+ * `stream-window.ts`).
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -51,8 +56,10 @@ export interface Engine {
   readonly jsm: JetStreamManager;
   readonly kv: KV;
   readonly names: ClusterNames;
-  /** The trades stream's identity: its name and creation time (the cursors' epoch). */
+  /** The trades stream's identity: its name and creation time (the cursors' epoch), as last read (`refreshEpoch`). */
   readonly eventEpoch: string;
+  /** Reads the trades stream's creation time again (it may have been deleted and created again); resolves to the epoch now. */
+  refreshEpoch(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -132,9 +139,24 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
     await ensureStream(jsm, configs.events);
     await ensureStream(jsm, configs.state);
     const kv = await ensureBucket(js, jsm, settings);
-    const events = await jsm.streams.info(settings.names.eventStream);
-    const eventEpoch = streamEpoch(settings.names.eventStream, events.created);
-    return { nc, js, jsm, kv, names: settings.names, eventEpoch, close: () => nc.close() };
+    const { eventStream } = settings.names;
+    let eventEpoch = streamEpoch(eventStream, (await jsm.streams.info(eventStream)).created);
+    const refreshEpoch = async () => {
+      eventEpoch = streamEpoch(eventStream, (await jsm.streams.info(eventStream)).created);
+      return eventEpoch;
+    };
+    return {
+      nc,
+      js,
+      jsm,
+      kv,
+      names: settings.names,
+      get eventEpoch() {
+        return eventEpoch;
+      },
+      refreshEpoch,
+      close: () => nc.close(),
+    };
   } catch (error) {
     await nc.close();
     throw error;

@@ -15,6 +15,13 @@
  * is handed on with its sequence (a trade's position, hence its cursor). A
  * trades feed that fell behind the stream's retention is told before the
  * message that follows the discarded ones (`feed-continuity.ts`: `onBehind`).
+ *
+ * A trades feed whose cursor lies past the stream's last sequence finds a
+ * stream deleted and created again (its sequences start over): it starts from
+ * the new stream's first message, and says first (`onBehind`) that trades may
+ * be missing from the cursor's time until now (the old stream's tail is gone
+ * with it). Never a feed waiting silently for the new stream to reach the old
+ * cursor.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -58,21 +65,31 @@ function streamOf(names: ClusterNames, topic: ClusterTopic): string {
   return topic.kind === 'event' ? names.eventStream : names.stateStream;
 }
 
+/** Where a feed starts; `startedOver`: its cursor lay past the stream's end (a stream created again), so it starts at the new stream's first. */
+interface Start {
+  readonly seq: number;
+  readonly startedOver?: boolean;
+}
+
 /** The first sequence to consume, delivering a state topic's latest value on the way. */
 async function startSequence(
   options: FeedOptions,
   deliver: (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
-): Promise<number> {
+): Promise<Start> {
   const { jsm, names, topic } = options;
-  if (options.after !== undefined) return options.after + 1;
   const stream = streamOf(names, topic);
+  if (options.after !== undefined && topic.kind !== 'event') return { seq: options.after + 1 };
   const info = await jsm.streams.info(stream);
+  if (options.after !== undefined) {
+    if (options.after <= info.state.last_seq) return { seq: options.after + 1 };
+    return { seq: Math.max(1, info.state.first_seq), startedOver: true };
+  }
   const next = info.state.last_seq + 1;
-  if (topic.kind === 'event') return next;
+  if (topic.kind === 'event') return { seq: next };
   const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
-  if (latest === null) return next;
+  if (latest === null) return { seq: next };
   deliver(latest.data, latest.seq, latest.header);
-  return latest.seq + 1;
+  return { seq: latest.seq + 1 };
 }
 
 /** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
@@ -88,17 +105,29 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   };
   const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
   const openedAt = engineClock();
-  const start = await startSequence(options, deliver);
+  const { seq: start, startedOver = false } = await startSequence(options, deliver);
   const stream = streamOf(names, topic);
   const continuity =
     topic.kind === 'event'
-      ? await openContinuity({ jsm: options.jsm, stream, subject: names.subject(topic), start, ...cursorOf(options) })
+      ? await openContinuity({
+          jsm: options.jsm,
+          stream,
+          subject: names.subject(topic),
+          start,
+          ...(startedOver ? {} : cursorOf(options)),
+        })
       : undefined;
   const tell = (behind: Behind | undefined) => {
     if (behind === undefined) return;
     if (behind.error !== undefined) options.onCheckError?.(behind.error);
     options.onBehind?.(behind.gap, behind.at);
   };
+  // The stream was created again past the cursor: what the old one held after it is gone with it.
+  if (startedOver) {
+    const now = Date.now();
+    const since = options.afterTime !== undefined && options.afterTime > 0 ? Math.min(options.afterTime, now) : now;
+    tell({ gap: { since, until: now }, at: { after: options.after ?? 0, next: start } });
+  }
   const consumer = await js.consumers.get(stream, {
     filter_subjects: names.subject(topic),
     deliver_policy: DeliverPolicy.StartSequence,

@@ -131,3 +131,9 @@ export async function streamFirstSequence(engine: Engine): Promise<number> {
   const info = await engine.jsm.streams.info(engine.names.eventStream);
   return info.state.first_seq;
 }
+
+/** The stream's last sequence now (it only grows while the stream lives: a position past it is of another stream). */
+export async function streamLastSequence(engine: Engine): Promise<number> {
+  const info = await engine.jsm.streams.info(engine.names.eventStream);
+  return info.state.last_seq;
+}

@@ -10,6 +10,12 @@
  *   A position older than what the stream keeps of the topic (its trade is gone,
  *   by age or by the per-topic limit), or of another epoch: `expired`, with what
  *   is retained. Gap markers (`gap-marker.ts`) come back as gaps at their place.
+ *   A position past the stream's last sequence is of a stream deleted and
+ *   created again (its sequences start over): the stream's epoch is read again
+ *   (`Engine.refreshEpoch`) and the read answers `expired` (from the topic's
+ *   oldest kept trade, with the new epoch), never `kept` and empty. A cursor
+ *   of an epoch other than the engine's makes it read the epoch again too
+ *   before it counts as another stream's.
  *   The engine unreachable: `unavailable` (ENGINE), never a silent empty read
  *   (`newest` rejects with STREAM_INTERRUPTED, ENGINE).
  * - `newest` reads the subject back from its last message, one stretch of
@@ -44,7 +50,7 @@ import { isRecord } from '../../lib/json.ts';
 import type { ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from '../../hub/resume-window.ts';
 import { clusterTopicOf } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
-import { firstSequence, readSubject, streamFirstSequence, type StreamRecord } from './stream-read.ts';
+import { firstSequence, readSubject, streamFirstSequence, streamLastSequence, type StreamRecord } from './stream-read.ts';
 import { StreamInterruption } from '../../hub/signals.ts';
 
 export interface StreamWindowOptions {
@@ -136,11 +142,17 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
         const oldestAt = first?.envelope === undefined ? now() : tradeTime(first.envelope.items[0], first.storedAt);
         return { status: 'expired', oldestAt, epoch: engine.eventEpoch, entries: entriesOf(records, limit) };
       };
-      if (epoch !== engine.eventEpoch) return await expired();
+      // Another epoch than the one last read: read it again (the stream may have been created again since) before judging.
+      if (epoch !== engine.eventEpoch && epoch !== (await engine.refreshEpoch())) return await expired();
       // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
       const oldest = (await firstSequence(engine, subject)) ?? (await streamFirstSequence(engine));
       if (position < oldest && position > 0) return await expired();
       const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit, onRead: count.onRead });
+      // Nothing after a position past the stream's end: the stream was created again (its epoch is read anew), or the cursor is no cursor of it.
+      if (records.length === 0 && position > 0 && position > (await streamLastSequence(engine))) {
+        await engine.refreshEpoch();
+        return await expired();
+      }
       return { status: 'kept', entries: entriesOf(records, limit) };
     } catch (error) {
       options.onReadError?.(error);
