@@ -8,8 +8,8 @@
  * publishes live leaves the time unfilled, so the ENGINE
  * marker goes in once the wait is over and a replay across it says so; each
  * time alone is judged on its own (the up-time between two is not one); the
- * engine gone while a gap waits, or while it is judged, holds it until after
- * the next return.
+ * engine gone while a gap waits, or while it is judged (even when back before
+ * the read failed), holds it until after the next return.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
@@ -54,6 +54,8 @@ async function setUp() {
   const reader = createPublisher({ js: engine.js, names: engine.names, node: 'reader' });
   const armed = new Set<() => void>();
   const judged: Array<{ result: GapResult; early: boolean; since: number; until: number }> = [];
+  /** Gaps whose judgement the engine going away cut short (they wait again). */
+  const waitingAgain: Array<{ since: number; until: number }> = [];
   /** What happens as the next judgement's read fails (before it rejects), when set. */
   let failNext: (() => void) | undefined;
   const gaps: EngineGaps = createEngineGaps({
@@ -72,6 +74,7 @@ async function setUp() {
       return reportGap({ engine, publisher: reader, topic, node: 'reader', gap, cutOff: true });
     },
     onJudged: (_topic, gap, result, { early }) => void judged.push({ result, early, since: gap.since, until: gap.until }),
+    onWaitAgain: (_topic, gap) => void waitingAgain.push({ since: gap.since, until: gap.until }),
   });
   await holder.publishEvents(TOPIC, [before], idOf, before.timestamp);
   return {
@@ -79,6 +82,7 @@ async function setUp() {
     holder,
     gaps,
     judged,
+    waitingAgain,
     /** How many waits are armed now. */
     waits: () => armed.size,
     /** The next judgement's read fails, `then` happening first (the engine going away: `gaps.pause()`). */
@@ -223,6 +227,25 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     expect(judged).toEqual([]);
     expect(waits()).toBe(0);
     gaps.resume();
+    expect(waits()).toBe(1);
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('holds a gap whose judgement a quick engine flap cut short (back before the read failed), then judges it after', async () => {
+    const { engine, gaps, judged, waitingAgain, waits, endWait, failNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    // The engine goes away and comes back while the read is under way; the read then fails (a request that timed out).
+    failNextRead(() => {
+      gaps.pause();
+      gaps.resume();
+    });
+    endWait();
+    await waitFor(() => waitingAgain.length + judged.length > 0, 'the read failed', 10_000);
+    expect(judged).toEqual([]);
+    expect(waitingAgain).toEqual([{ since, until }]);
     expect(waits()).toBe(1);
     endWait();
     await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
