@@ -9,7 +9,8 @@
  * marker goes in once the wait is over and a replay across it says so; each
  * time alone is judged on its own (the up-time between two is not one); the
  * engine gone while a gap waits, or while it is judged (even when back before
- * the read failed), holds it until after the next return.
+ * the read failed), holds it until after the next return; the replica's stop
+ * waits (within its bound) for a judgement under way.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
@@ -58,6 +59,8 @@ async function setUp() {
   const waitingAgain: Array<{ since: number; until: number }> = [];
   /** What happens as the next judgement's read fails (before it rejects), when set. */
   let failNext: (() => void) | undefined;
+  /** The next judgement's read waits for this before it reads, when set. */
+  let holdNext: Promise<void> | undefined;
   const gaps: EngineGaps = createEngineGaps({
     waitMs: 10_000,
     timer: (fire) => {
@@ -65,6 +68,9 @@ async function setUp() {
       return { clear: () => void armed.delete(fire) };
     },
     report: async (topic, gap) => {
+      const held = holdNext;
+      holdNext = undefined;
+      if (held !== undefined) await held;
       const failing = failNext;
       failNext = undefined;
       if (failing !== undefined) {
@@ -87,6 +93,12 @@ async function setUp() {
     waits: () => armed.size,
     /** The next judgement's read fails, `then` happening first (the engine going away: `gaps.pause()`). */
     failNextRead: (then: () => void = () => undefined) => void (failNext = then),
+    /** The next judgement's read is under way until the function returned is called. */
+    holdNextRead: (): (() => void) => {
+      let release = () => undefined as void;
+      holdNext = new Promise<void>((resolve) => (release = resolve));
+      return release;
+    },
     /** The wait is over (the holders' chance passed). */
     endWait: () => {
       const fired = [...armed];
@@ -270,5 +282,36 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     await gaps.flush();
     expect(judged.map((j) => j.result)).toEqual(['published']);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('waits at the stop for a judgement a wait\u2019s end started just before: it reports before the stop is over', async () => {
+    const { engine, gaps, judged, endWait, holdNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    const release = holdNextRead();
+    endWait();
+    let stopped = false;
+    const stop = gaps.flush().then(() => void (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stop;
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('waits at the stop for a judgement under way no longer than its bound', async () => {
+    const { gaps, judged, endWait, holdNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    const release = holdNextRead();
+    endWait();
+    let stopped = false;
+    const stop = gaps.flush().then(() => void (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    // The stop's bound (ENGINE_GAP_FLUSH_MS) is over, the read still under way.
+    endWait();
+    await stop;
+    expect(judged).toEqual([]);
+    release();
   });
 });

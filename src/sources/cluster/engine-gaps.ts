@@ -40,7 +40,9 @@
  * it go (a 503 as NATS shuts down): each time the engine goes away is counted
  * (its generation), and a read that failed across another generation, or
  * while the engine is away, waits again. Stopping the replica judges every
- * waiting gap at once; one that cannot be judged then, or with the engine up
+ * waiting gap at once and waits for the judgements already under way (all
+ * within `ENGINE_GAP_FLUSH_MS`: none reports after the stop but one past
+ * that bound); one that cannot be judged then, or with the engine up
  * throughout, counts `failed`.
  */
 import type { GapResult } from './gap-counts.ts';
@@ -83,7 +85,7 @@ export interface EngineGaps {
   pause(): void;
   /** The engine is back: stopped waits start again. */
   resume(): void;
-  /** Judges every waiting gap now (the replica stops); resolves within `ENGINE_GAP_FLUSH_MS`. */
+  /** Judges every waiting gap now (the replica stops), and waits for judgements under way; resolves within `ENGINE_GAP_FLUSH_MS`. */
   flush(): Promise<void>;
 }
 
@@ -110,6 +112,8 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
   let stopping = false;
   /** How many times the engine went away: a judgement that failed across a change was cut short by it. */
   let generation = 0;
+  /** Judgements under way (their reads not settled yet): the stop waits for them too. */
+  const judging = new Set<Promise<void>>();
 
   const remove = (entry: Waiting) => {
     const entries = waiting.get(entry.topic.id)?.filter((other) => other !== entry) ?? [];
@@ -152,6 +156,9 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
         } else options.onJudged(topic, gap, 'failed', { early: false, error });
       },
     );
+    judging.add(judgement);
+    const settled = () => void judging.delete(judgement);
+    void judgement.then(settled, settled);
     return judgement;
   };
 
@@ -179,7 +186,8 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
     },
     async flush() {
       stopping = true;
-      const all = [...waiting.values()].flat().map(judge);
+      // Judgements a wait's end started just before (they would report after the stop) and every waiting gap's.
+      const all = [...judging, ...[...waiting.values()].flat().map(judge)];
       let bound: { clear(): void } | undefined;
       const late = new Promise<void>((resolve) => (bound = timer(resolve, ENGINE_GAP_FLUSH_MS)));
       await Promise.race([Promise.all(all), late]);
