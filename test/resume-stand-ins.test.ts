@@ -6,9 +6,13 @@
  * window: a resume whose replay cannot be read (cursor at or past that
  * stand-in) gets STREAM_INTERRUPTED (ENGINE), then every trade served alone;
  * once the engine is back, a trade served alone that the replay already gave
- * (the same id) does not come twice, and the others all come.
+ * (the same id) does not come twice, and the others all come. The replayed
+ * ids are kept only that long (until the engine's first message passed the
+ * seam), and never over a window whose positions are the trades' own (memory).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryWindow } from '../src/hub/memory-window.ts';
+import { replayPages } from '../src/hub/resume-pages.ts';
 import type { ResumeWindow, WindowEntry } from '../src/hub/resume-window.ts';
 import { StreamInterruption } from '../src/hub/signals.ts';
 import { createStreamWindow } from '../src/sources/cluster/stream-window.ts';
@@ -77,5 +81,40 @@ describe('a resume on a replica serving its topic alone', () => {
     setup.publish(3);
     const back = setup.publishAt(10);
     expect(await until(events, back)).toEqual([4, back]);
+  });
+
+  it('once the engine’s first message passed the seam, cuts nothing by the replay’s ids: trades served alone later are new', async () => {
+    const setup = pagedHub({
+      over: alone(),
+      wrap: (_inner, n) => (n === 1 ? Promise.resolve({ status: 'kept', entries: [stored(2, 8), stored(3, 9)] }) : undefined),
+    });
+    setup.publishAt(LAST_SEEN);
+    const events = setup.resume(LAST_SEEN, undefined, 1);
+    expect(await until(events, 3)).toEqual([2, 3]);
+    // The engine's message past the seam, then (the engine gone again) a trade served alone at a stand-in position.
+    expect(setup.publishAt(10)).toBe(2);
+    setup.publish(1);
+    const back = setup.publishAt(11);
+    expect(await until(events, back)).toEqual([2, 3, back]);
+  });
+
+  it('keeps no replayed ids over a window whose positions are the trades’ own (the memory window)', async () => {
+    const window = createMemoryWindow({ maxTradesPerTopic: 100, windowMs: 600_000 });
+    const topic = { channel: 'futuresTrades', key: 'BTCUSD' } as const;
+    const positions = window.append(topic, [trade(1), trade(2), trade(3)], Date.now());
+    const cursor = { topic, epoch: window.epoch, position: positions[0] ?? 0, at: trade(1).timestamp, id: trade(1).id };
+    const given: unknown[] = [];
+    const end = await replayPages({ window, topic, cursor, give: (item) => given.push(item), taken: async () => true });
+    expect(given.flatMap(tradesOf).map(numberOf)).toEqual([2, 3]);
+    expect(end.ids.size).toBe(0);
+    // A window of stand-in positions keeps them (its live trades are cut by id).
+    const standIns = await replayPages({
+      window: { ...window, standInPositions: true },
+      topic,
+      cursor,
+      give: () => undefined,
+      taken: async () => true,
+    });
+    expect([...standIns.ids]).toEqual([trade(2).id, trade(3).id]);
   });
 });

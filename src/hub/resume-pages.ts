@@ -31,8 +31,9 @@
  * - A window's gap at a page's end may come again at the head of the next
  *   read (a gap sits at its trade's position): it is given once.
  * - The ids of the last trades given (`REPLAYED_IDS_KEPT`) are kept for the
- *   seam: a live trade at a stand-in position (`resume-window.ts`
- *   `standInPositions`) is cut only when the replay gave it.
+ *   seam of a window whose positions may be stand-ins (`resume-window.ts`
+ *   `standInPositions`; none for the memory window): a live trade at a
+ *   stand-in position is cut only when the replay gave it.
  */
 import { isRecord } from '../lib/json.ts';
 import { stampTrade, tradeIdOf, type Cursor } from './cursor.ts';
@@ -102,7 +103,10 @@ export interface ReplayEnd {
   readonly epoch: string;
   /** The gaps the replay gave (`gapKey`), which live does not say again. */
   readonly gaps: ReadonlySet<string>;
-  /** The ids of the last trades the replay gave (at most `REPLAYED_IDS_KEPT`): a live trade at a stand-in position is cut only when its id is one. */
+  /**
+   * The ids of the last trades the replay gave (at most `REPLAYED_IDS_KEPT`; none when the window's positions are never
+   * stand-ins): a live trade at a stand-in position is cut only when its id is one.
+   */
   readonly ids: ReadonlySet<string>;
   /** Trades after the cursor may be missing from the replay (`CURSOR_EXPIRED`, or the window could not be read). */
   readonly expired: boolean;
@@ -161,8 +165,10 @@ export async function replayPages(target: ReplayTarget): Promise<ReplayEnd> {
   const now = target.now ?? Date.now;
   const gaps = new Set<string>();
   const ids = new Set<string>();
+  // Only a window with stand-in positions has live trades cut by their id.
+  const keepIds = window.standInPositions === true;
   const give = (item: StreamInterruption | unknown[]) => {
-    if (Array.isArray(item)) for (const trade of item) keepId(ids, tradeIdOf(trade));
+    if (keepIds && Array.isArray(item)) for (const trade of item) keepId(ids, tradeIdOf(trade));
     target.give(item);
   };
   let upTo = Number.NEGATIVE_INFINITY;

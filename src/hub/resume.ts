@@ -16,8 +16,10 @@
  * position is a stand-in (a cluster replica served it from its own upstream,
  * at the last sequence it saw: `resume-window.ts` `standInPositions`) is not
  * its place: it is cut only when the replay gave a trade of its id (the last
- * `REPLAYED_IDS_KEPT` are kept), so a resume whose replay could not be read
- * loses none of them.
+ * `REPLAYED_IDS_KEPT` are kept, by such a window only), so a resume whose
+ * replay could not be read loses none of them. Stand-ins come only before the
+ * engine's first message: once a live trade at its own position passed the
+ * seam, the ids are dropped.
  *
  * What goes live during a slow client's long replay is held within the
  * subscriber's queue limit, as its queue would be (`live-hold.ts`): past it,
@@ -93,7 +95,7 @@ export function attachResuming(
   });
   // Live items that arrive while the window is replayed; undefined once live (or once the subscriber was dropped).
   let hold: LiveHold | undefined = createLiveHold(queueLimit);
-  // Once live: the last replayed position (and its epoch), the last replayed trade ids and the gaps the replay gave (none goes out twice).
+  // Once live: the last replayed position (and its epoch), the last replayed trade ids (while stand-ins may come) and the gaps the replay gave (none goes out twice).
   let seam: { readonly epoch: string; readonly upTo: number; readonly ids: ReadonlySet<string> } | undefined;
   let replayedGaps: ReadonlySet<string> = new Set();
   const replayed = (trade: unknown): boolean => {
@@ -104,7 +106,10 @@ export function attachResuming(
       const id = tradeIdOf(trade);
       return id !== undefined && seam.ids.has(id);
     }
-    return stamp.epoch === seam.epoch && stamp.position <= seam.upTo;
+    if (stamp.epoch === seam.epoch && stamp.position <= seam.upTo) return true;
+    // Past the seam at its own place (the engine's first message): stand-ins came only before it, the ids are done with.
+    if (seam.ids.size > 0) seam = { ...seam, ids: new Set() };
+    return false;
   };
   const fresh = (event: unknown): unknown => (Array.isArray(event) ? event.filter((trade) => !replayed(trade)) : event);
   const pushLive = (held: Held) => {

@@ -8,8 +8,9 @@
  * publishes live leaves the time unfilled, so the ENGINE
  * marker goes in once the wait is over and a replay across it says so; each
  * time alone is judged on its own (the up-time between two is not one); the
- * engine gone while a gap waits, or while it is judged, holds it until after
- * the next return.
+ * engine gone while a gap waits, or while it is judged (even when back before
+ * the read failed), holds it until after the next return; the replica's stop
+ * waits (within its bound) for a judgement under way.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
@@ -54,8 +55,12 @@ async function setUp() {
   const reader = createPublisher({ js: engine.js, names: engine.names, node: 'reader' });
   const armed = new Set<() => void>();
   const judged: Array<{ result: GapResult; early: boolean; since: number; until: number }> = [];
+  /** Gaps whose judgement the engine going away cut short (they wait again). */
+  const waitingAgain: Array<{ since: number; until: number }> = [];
   /** What happens as the next judgement's read fails (before it rejects), when set. */
   let failNext: (() => void) | undefined;
+  /** The next judgement's read waits for this before it reads, when set. */
+  let holdNext: Promise<void> | undefined;
   const gaps: EngineGaps = createEngineGaps({
     waitMs: 10_000,
     timer: (fire) => {
@@ -63,6 +68,9 @@ async function setUp() {
       return { clear: () => void armed.delete(fire) };
     },
     report: async (topic, gap) => {
+      const held = holdNext;
+      holdNext = undefined;
+      if (held !== undefined) await held;
       const failing = failNext;
       failNext = undefined;
       if (failing !== undefined) {
@@ -72,6 +80,7 @@ async function setUp() {
       return reportGap({ engine, publisher: reader, topic, node: 'reader', gap, cutOff: true });
     },
     onJudged: (_topic, gap, result, { early }) => void judged.push({ result, early, since: gap.since, until: gap.until }),
+    onWaitAgain: (_topic, gap) => void waitingAgain.push({ since: gap.since, until: gap.until }),
   });
   await holder.publishEvents(TOPIC, [before], idOf, before.timestamp);
   return {
@@ -79,10 +88,17 @@ async function setUp() {
     holder,
     gaps,
     judged,
+    waitingAgain,
     /** How many waits are armed now. */
     waits: () => armed.size,
     /** The next judgement's read fails, `then` happening first (the engine going away: `gaps.pause()`). */
     failNextRead: (then: () => void = () => undefined) => void (failNext = then),
+    /** The next judgement's read is under way until the function returned is called. */
+    holdNextRead: (): (() => void) => {
+      let release = () => undefined as void;
+      holdNext = new Promise<void>((resolve) => (release = resolve));
+      return release;
+    },
     /** The wait is over (the holders' chance passed). */
     endWait: () => {
       const fired = [...armed];
@@ -230,6 +246,25 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
 
+  it('holds a gap whose judgement a quick engine flap cut short (back before the read failed), then judges it after', async () => {
+    const { engine, gaps, judged, waitingAgain, waits, endWait, failNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    // The engine goes away and comes back while the read is under way; the read then fails (a request that timed out).
+    failNextRead(() => {
+      gaps.pause();
+      gaps.resume();
+    });
+    endWait();
+    await waitFor(() => waitingAgain.length + judged.length > 0, 'the read failed', 10_000);
+    expect(judged).toEqual([]);
+    expect(waitingAgain).toEqual([{ since, until }]);
+    expect(waits()).toBe(1);
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
   it('counts a gap it could not judge while the engine is up as failed', async () => {
     const { engine, gaps, judged, waits, endWait, failNextRead } = await setUp();
     gaps.defer(TOPIC, since, until);
@@ -247,5 +282,36 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     await gaps.flush();
     expect(judged.map((j) => j.result)).toEqual(['published']);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('waits at the stop for a judgement a wait\u2019s end started just before: it reports before the stop is over', async () => {
+    const { engine, gaps, judged, endWait, holdNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    const release = holdNextRead();
+    endWait();
+    let stopped = false;
+    const stop = gaps.flush().then(() => void (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stop;
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('waits at the stop for a judgement under way no longer than its bound', async () => {
+    const { gaps, judged, endWait, holdNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    const release = holdNextRead();
+    endWait();
+    let stopped = false;
+    const stop = gaps.flush().then(() => void (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    // The stop's bound (ENGINE_GAP_FLUSH_MS) is over, the read still under way.
+    endWait();
+    await stop;
+    expect(judged).toEqual([]);
+    release();
   });
 });

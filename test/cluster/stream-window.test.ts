@@ -10,7 +10,8 @@
  * A message of several trades at a page's end is never split. A pull that
  * comes back empty while the topic holds more (an engine too slow to deliver
  * within it) does not end a read short: it pulls again, and fails the read
- * (`unavailable`) when the engine keeps delivering nothing.
+ * (`unavailable`) when the engine keeps delivering nothing (what it asked for
+ * counted all the same).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/sources/cluster/engine.ts';
@@ -245,10 +246,17 @@ describe('the stream window', () => {
     const { engine } = await withTrades();
     const slow = slowPulls(engine, Number.POSITIVE_INFINITY);
     const errors: unknown[] = [];
-    const window = createStreamWindow({ engine: () => slow.engine, onReadError: (error) => errors.push(error) });
+    const reads: number[] = [];
+    const window = createStreamWindow({
+      engine: () => slow.engine,
+      onReadError: (error) => errors.push(error),
+      onRead: (_topic, messages) => reads.push(messages),
+    });
     expect(await window.after(TOPIC, window.epoch, 0, 2)).toEqual({ status: 'unavailable', reason: 'ENGINE', entries: [] });
     expect(slow.pulls()).toBe(READ_EMPTY_PULLS);
     expect(String(errors[0])).toContain('delivered nothing');
+    // What the failed read asked the engine for is counted all the same: two trades a pull.
+    expect(reads).toEqual([READ_EMPTY_PULLS * 2]);
   });
 
   it('says the engine is unreachable rather than answering an empty read', async () => {

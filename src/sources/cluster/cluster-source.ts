@@ -117,6 +117,11 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         'cluster: gap not marked',
       );
     },
+    onWaitAgain: (cluster, { since, until }, error) =>
+      logger.info(
+        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
+        'cluster: gap judgement cut short by the engine going away; it waits for the next return',
+      ),
   });
 
   const join = (engine: Engine) => {

@@ -34,8 +34,16 @@
  * between them had the holders live, and their trades of it say nothing of
  * either. The engine gone again while a gap waits, or while it is being
  * judged (the read failed): the wait stops; after the next return the gap
- * waits again. Stopping the replica judges every waiting gap at once; one
- * that cannot be judged then, or while the engine is up, counts `failed`.
+ * waits again (`onWaitAgain`). A judgement's read fails when the engine went
+ * away at any time since it started, even when it is back by then (a request
+ * that timed out after a quick return) or the failure came before the link saw
+ * it go (a 503 as NATS shuts down): each time the engine goes away is counted
+ * (its generation), and a read that failed across another generation, or
+ * while the engine is away, waits again. Stopping the replica judges every
+ * waiting gap at once and waits for the judgements already under way (all
+ * within `ENGINE_GAP_FLUSH_MS`: none reports after the stop but one past
+ * that bound); one that cannot be judged then, or with the engine up
+ * throughout, counts `failed`.
  */
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker, StreamBody } from './gap-marker.ts';
@@ -63,6 +71,8 @@ export interface EngineGapsOptions {
   readonly report: (topic: ClusterTopic, gap: GapMarker) => Promise<GapOutcome>;
   /** A gap was judged: its outcome, `failed` with the error when it could not be marked; `early` when the feed showed it. */
   readonly onJudged: (topic: ClusterTopic, gap: GapMarker, result: GapResult, detail: { early: boolean; error?: unknown }) => void;
+  /** A judgement the engine going away cut short (`error`): the gap waits again, for after the next return. */
+  readonly onWaitAgain?: (topic: ClusterTopic, gap: GapMarker, error: unknown) => void;
   readonly timer?: WaitTimer;
 }
 
@@ -75,7 +85,7 @@ export interface EngineGaps {
   pause(): void;
   /** The engine is back: stopped waits start again. */
   resume(): void;
-  /** Judges every waiting gap now (the replica stops); resolves within `ENGINE_GAP_FLUSH_MS`. */
+  /** Judges every waiting gap now (the replica stops), and waits for judgements under way; resolves within `ENGINE_GAP_FLUSH_MS`. */
   flush(): Promise<void>;
 }
 
@@ -100,6 +110,10 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
   const waiting = new Map<string, Waiting[]>();
   let paused = false;
   let stopping = false;
+  /** How many times the engine went away: a judgement that failed across a change was cut short by it. */
+  let generation = 0;
+  /** Judgements under way (their reads not settled yet): the stop waits for them too. */
+  const judging = new Set<Promise<void>>();
 
   const remove = (entry: Waiting) => {
     const entries = waiting.get(entry.topic.id)?.filter((other) => other !== entry) ?? [];
@@ -131,14 +145,21 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
     entry.timer?.clear();
     remove(entry);
     const { topic, gap } = entry;
-    return options.report(topic, gap).then(
+    const started = generation;
+    const judgement = options.report(topic, gap).then(
       (outcome) => options.onJudged(topic, gap, outcome, { early: false }),
       (error: unknown) => {
-        // The engine went away mid-judgement: the gap waits again, for after the next return.
-        if (paused && !stopping) add(topic, gap.since, gap.until);
-        else options.onJudged(topic, gap, 'failed', { early: false, error });
+        // The engine went away mid-judgement (it may be back already): the gap waits again, for after the next return.
+        if ((paused || generation !== started) && !stopping) {
+          add(topic, gap.since, gap.until);
+          options.onWaitAgain?.(topic, gap, error);
+        } else options.onJudged(topic, gap, 'failed', { early: false, error });
       },
     );
+    judging.add(judgement);
+    const settled = () => void judging.delete(judgement);
+    void judgement.then(settled, settled);
+    return judgement;
   };
 
   return {
@@ -156,6 +177,7 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
     },
     pause() {
       paused = true;
+      generation += 1;
       for (const entries of waiting.values()) for (const entry of entries) arm(entry);
     },
     resume() {
@@ -164,7 +186,8 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
     },
     async flush() {
       stopping = true;
-      const all = [...waiting.values()].flat().map(judge);
+      // Judgements a wait's end started just before (they would report after the stop) and every waiting gap's.
+      const all = [...judging, ...[...waiting.values()].flat().map(judge)];
       let bound: { clear(): void } | undefined;
       const late = new Promise<void>((resolve) => (bound = timer(resolve, ENGINE_GAP_FLUSH_MS)));
       await Promise.race([Promise.all(all), late]);

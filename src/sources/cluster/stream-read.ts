@@ -10,8 +10,8 @@
  * A read asks the engine for no more than it may use: each pull is at most
  * the trades still wanted and at most the sequences left before `upTo`, so a
  * bounded read asks for what it returns (gap markers aside), never a batch
- * more. `onRead` hears how many messages the read asked the engine for: what
- * the engine delivered is at most that.
+ * more. `onRead` hears how many messages the read asked the engine for (a
+ * read that fails included): what the engine delivered is at most that.
  *
  * A pull that comes back empty (nothing within `READ_EXPIRES_MS`) ends the
  * read only at the subject's end: its last sequence (a Direct Get) is checked,
@@ -120,9 +120,10 @@ export async function readSubject(engine: Engine, subject: string, options: Read
         );
     }
   } finally {
+    // Said of a read that failed too (the engine was asked all the same).
+    options.onRead?.(asked);
     await consumer.delete().catch(() => undefined);
   }
-  options.onRead?.(asked);
   return out;
 }
 
