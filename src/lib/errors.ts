@@ -131,3 +131,6 @@ export const badInputError = (message: string, options: ExpectedErrorOptions = {
 
 /** A refusal by one of the server's limits, as a `GraphQLError` (for parsers, validation rules and graphql-ws hooks). */
 export const limitExceededError = (message: string): GraphQLError => expectedGraphQLError('LIMIT_EXCEEDED', message);
+
+/** What a caught value says, for a log line: an Error's message, anything else as text. */
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -16,6 +16,7 @@ import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { errorText } from '../../lib/errors.ts';
 import { clusterTopicOf } from './cluster-topic.ts';
 import type { Engine, EngineSettings } from './engine.ts';
 import { linkEngine, type EngineLink } from './engine-link.ts';
@@ -112,14 +113,11 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     onJudged: (cluster, { since, until }, outcome, { early, error }) => {
       gapCounts.count('ENGINE', outcome);
       if (error === undefined) return logger.info({ topic: cluster.id, since, until, outcome, early }, ENGINE_GAP_JUDGED);
-      logger.warn(
-        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
-        'cluster: gap not marked',
-      );
+      logger.warn({ topic: cluster.id, since, until, err: errorText(error) }, 'cluster: gap not marked');
     },
     onWaitAgain: (cluster, { since, until }, error) =>
       logger.info(
-        { topic: cluster.id, since, until, err: error instanceof Error ? error.message : String(error) },
+        { topic: cluster.id, since, until, err: errorText(error) },
         'cluster: gap judgement cut short by the engine going away; it waits for the next return',
       ),
   });
@@ -127,8 +125,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const join = (engine: Engine) => {
     if (membership !== undefined) return;
     const ttlMs = options.leaseTtlMs;
-    const onError = (error: unknown) =>
-      logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'cluster round failed (engine unreachable?)');
+    const onError = (error: unknown) => logger.debug({ err: errorText(error) }, 'cluster round failed (engine unreachable?)');
     const presence = createPresence({ kv: engine.kv, names: engine.names, node, ttlMs, onError });
     const publisher = createPublisher({ js: engine.js, names: engine.names, node, count: (result) => publishes[result]++ });
     const holdings = createHoldings({
