@@ -49,7 +49,13 @@ function minuteReturns(seed: number, tickMs: number, minutes: number): number[] 
 const annualised = (returns: readonly number[]) =>
   Math.sqrt(returns.reduce((sum, r) => sum + r * r, 0) / returns.length) * Math.sqrt(YEAR_MS / MINUTE_MS);
 
-describe('the simulated BTC index', () => {
+/**
+ * Simulating up to an hour of ticks on the injected clock is CPU work (about 8 s for the 50 ms run alone, two to three
+ * times that beside other test files on 2 cores): a budget, not a timed assertion.
+ */
+const SIMULATION_TIMEOUT_MS = 90_000;
+
+describe('the simulated BTC index', { timeout: SIMULATION_TIMEOUT_MS }, () => {
   const documented = underlyingSpec('BTCUSD')?.baseVol ?? 0;
 
   it('is documented at 55 %/year', () => expect(documented).toBe(0.55));
@@ -68,7 +74,7 @@ describe('the simulated BTC index', () => {
   });
 });
 
-describe("the demo account's equity", () => {
+describe("the demo account's equity", { timeout: SIMULATION_TIMEOUT_MS }, () => {
   it.each(SEEDS)('is cash plus its positions’ PnL at every push, and moves under one per cent a minute (seed %i)', (seed) => {
     const pushes: Array<{ equity: number; pnl: number }> = [];
     runAccount(seed, 250, 60, (now, account) => {
