@@ -15,7 +15,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
 import type { Engine } from '../../src/sources/cluster/engine.ts';
-import { createEngineGaps, type EngineGaps } from '../../src/sources/cluster/engine-gaps.ts';
+import { createEngineGaps, ENGINE_GAP_JUDGE_TRIES, type EngineGaps } from '../../src/sources/cluster/engine-gaps.ts';
 import type { GapResult } from '../../src/sources/cluster/gap-counts.ts';
 import type { StreamBody } from '../../src/sources/cluster/gap-marker.ts';
 import { reportGap } from '../../src/sources/cluster/gap-report.ts';
@@ -265,9 +265,28 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
 
-  it('counts a gap it could not judge while the engine is up as failed', async () => {
-    const { engine, gaps, judged, waits, endWait, failNextRead } = await setUp();
+  it('tries a gap it could not judge while the engine is up again, after another wait, and marks it when a read succeeds', async () => {
+    const { engine, gaps, judged, waitingAgain, waits, endWait, failNextRead } = await setUp();
     gaps.defer(TOPIC, since, until);
+    failNextRead();
+    endWait();
+    await waitFor(() => waitingAgain.length > 0, 'the gap waiting again', 10_000);
+    expect(judged).toEqual([]);
+    expect(waits()).toBe(1);
+    endWait();
+    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
+    expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
+  });
+
+  it('counts a gap whose every try failed while the engine was up as failed', async () => {
+    const { engine, gaps, judged, waitingAgain, waits, endWait, failNextRead } = await setUp();
+    gaps.defer(TOPIC, since, until);
+    for (let tries = 1; tries < ENGINE_GAP_JUDGE_TRIES; tries++) {
+      failNextRead();
+      endWait();
+      await waitFor(() => waitingAgain.length === tries, `try ${tries} failed`, 10_000);
+    }
     failNextRead();
     endWait();
     await waitFor(() => judged.length > 0, 'the gap judged', 10_000);

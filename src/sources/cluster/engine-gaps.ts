@@ -39,11 +39,13 @@
  * that timed out after a quick return) or the failure came before the link saw
  * it go (a 503 as NATS shuts down): each time the engine goes away is counted
  * (its generation), and a read that failed across another generation, or
- * while the engine is away, waits again. Stopping the replica judges every
+ * while the engine is away, waits again; one that failed with the engine up
+ * throughout (a 503 before the link saw it go, a timeout) waits again too, up
+ * to `ENGINE_GAP_JUDGE_TRIES` judgements. Stopping the replica judges every
  * waiting gap at once and waits for the judgements already under way (all
  * within `ENGINE_GAP_FLUSH_MS`: none reports after the stop but one past
- * that bound); one that cannot be judged then, or with the engine up
- * throughout, counts `failed`.
+ * that bound); one that cannot be judged then, or after its last try, counts
+ * `failed`.
  */
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker, StreamBody } from './gap-marker.ts';
@@ -55,6 +57,8 @@ import { timeOf } from './trade-items.ts';
 export const ENGINE_GAP_WAIT_TTLS = 2;
 /** Stopping: how long the waiting gaps' judgement may hold the stop up. */
 export const ENGINE_GAP_FLUSH_MS = 1_000;
+/** Judgements of a gap that may fail with the engine up (each after another wait) before it counts `failed`. */
+export const ENGINE_GAP_JUDGE_TRIES = 3;
 
 /** A timer (tests inject their own). */
 export type WaitTimer = (fire: () => void, ms: number) => { clear(): void };
@@ -93,6 +97,8 @@ interface Waiting {
   readonly topic: ClusterTopic;
   gap: GapMarker;
   timer: { clear(): void } | undefined;
+  /** Judgements of it that failed with the engine up (a 503 or a timeout before the link saw it go). */
+  failures: number;
 }
 
 /** What a message shows of `gap`: trades of its time (covered), a marker over it (said), or nothing. */
@@ -127,7 +133,7 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
   };
 
   /** Adds `since`..`until` to the topic's waiting gaps, merged with those it overlaps; its wait starts again. */
-  const add = (topic: ClusterTopic, since: number, until: number) => {
+  const add = (topic: ClusterTopic, since: number, until: number, failures = 0) => {
     const entries = waiting.get(topic.id) ?? [];
     const merged = entries.filter((entry) => overlap(entry.gap, since, until));
     for (const entry of merged) entry.timer?.clear();
@@ -136,7 +142,7 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
       until: Math.max(until, ...merged.map((entry) => entry.gap.until)),
       reason: 'ENGINE',
     };
-    const entry: Waiting = { topic, gap, timer: undefined };
+    const entry: Waiting = { topic, gap, timer: undefined, failures: Math.max(failures, ...merged.map((other) => other.failures)) };
     waiting.set(topic.id, [...entries.filter((other) => !merged.includes(other)), entry]);
     arm(entry);
   };
@@ -150,8 +156,11 @@ export function createEngineGaps(options: EngineGapsOptions): EngineGaps {
       (outcome) => options.onJudged(topic, gap, outcome, { early: false }),
       (error: unknown) => {
         // The engine went away mid-judgement (it may be back already): the gap waits again, for after the next return.
-        if ((paused || generation !== started) && !stopping) {
-          add(topic, gap.since, gap.until);
+        // With the engine up all along (a 503 or a timeout it did not see as a disconnect), up to ENGINE_GAP_JUDGE_TRIES.
+        const away = paused || generation !== started;
+        const failures = away ? entry.failures : entry.failures + 1;
+        if (!stopping && (away || failures < ENGINE_GAP_JUDGE_TRIES)) {
+          add(topic, gap.since, gap.until, failures);
           options.onWaitAgain?.(topic, gap, error);
         } else options.onJudged(topic, gap, 'failed', { early: false, error });
       },
