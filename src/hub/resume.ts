@@ -17,9 +17,9 @@
  * at the last sequence it saw: `resume-window.ts` `standInPositions`) is not
  * its place: it is cut only when the replay gave a trade of its id (the last
  * `REPLAYED_IDS_KEPT` are kept, by such a window only), so a resume whose
- * replay could not be read loses none of them. Stand-ins come only before the
- * engine's first message: once a live trade at its own position passed the
- * seam, the ids are dropped.
+ * replay could not be read loses none of them. Live trades come in order:
+ * once one at its own place has passed the seam, nothing is cut any more and
+ * no trade is looked up (stand-ins come only before the engine's first message).
  *
  * What goes live during a slow client's long replay is held within the
  * subscriber's queue limit, as its queue would be (`live-hold.ts`): past it,
@@ -106,12 +106,17 @@ export function attachResuming(
       const id = tradeIdOf(trade);
       return id !== undefined && seam.ids.has(id);
     }
-    if (stamp.epoch === seam.epoch && stamp.position <= seam.upTo) return true;
-    // Past the seam at its own place (the engine's first message): stand-ins came only before it, the ids are done with.
-    if (seam.ids.size > 0) seam = { ...seam, ids: new Set() };
-    return false;
+    return stamp.epoch === seam.epoch && stamp.position <= seam.upTo;
   };
-  const fresh = (event: unknown): unknown => (Array.isArray(event) ? event.filter((trade) => !replayed(trade)) : event);
+  /** A trade at its own place past the seam (or of another epoch): what follows is all new, nothing is cut any more. */
+  const past = (trade: unknown): boolean => stampOf(trade)?.exact === true;
+  const fresh = (event: unknown): unknown => {
+    if (!Array.isArray(event) || seam === undefined) return event;
+    const kept = event.filter((trade) => !replayed(trade));
+    // Live trades come in order: once one at its own place went out, the seam is behind (no lookup per trade after it).
+    if (kept.some(past)) seam = undefined;
+    return kept;
+  };
   const pushLive = (held: Held) => {
     if ('signal' in held) {
       if (!replayedGaps.has(gapKey(held.signal))) sink.push(held.signal);
