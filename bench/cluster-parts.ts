@@ -104,10 +104,19 @@ export interface Gateway {
   readonly child: IpcChild;
 }
 
-/** A gateway process on the firehose (bench/server-process.ts), a replica of `cluster` when given; resolves once `/ready` is 200. */
-export async function startGateway(firehoseUrl: string, node: string, cluster?: { natsUrl: string; name: string }): Promise<Gateway> {
+/**
+ * A gateway process on the firehose (bench/server-process.ts), a replica of `cluster` when given; resolves once `/ready` is 200.
+ * `profileDir`: it writes V8 CPU profiles (its main thread's, tsx's loader thread's) to `cluster-<node>/` there when it exits (not when killed).
+ */
+export async function startGateway(
+  firehoseUrl: string,
+  node: string,
+  cluster?: { natsUrl: string; name: string },
+  profileDir?: string,
+): Promise<Gateway> {
   const args = ['gateway', firehoseUrl, ...(cluster === undefined ? [] : [JSON.stringify({ ...cluster, nodeId: node })])];
-  const child = forkChild('server-process.ts', args, node);
+  const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `cluster-${node}`)}`];
+  const child = forkChild('server-process.ts', args, node, profiling);
   try {
     const port = await listeningPort(child);
     const deadline = Date.now() + GATEWAY_READY_TIMEOUT_MS;

@@ -74,6 +74,8 @@ export interface ClusterOptions {
   readonly rate: number;
   readonly warmupS: number;
   readonly measureS: number;
+  /** Where the gateway processes write their V8 CPU profiles (`--profile`); none when undefined. */
+  readonly profileDir?: string;
 }
 
 export interface DeliveryRun {
@@ -311,7 +313,7 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
   let nats: NatsServer | undefined;
   let failedOver: Failover | undefined;
   try {
-    const single = await startGateway(firehose.url, 'single');
+    const single = await startGateway(firehose.url, 'single', undefined, options.profileDir);
     gateways.push(single);
     // The single process holds the trades topic too, as the replicas do.
     readers.push(await readTrades(single.port, single.node, SYMBOL));
@@ -322,7 +324,7 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
 
     nats = await startNats();
     const engine = { natsUrl: nats.url, name: CLUSTER_NAME };
-    const started = await Promise.allSettled(REPLICAS.map((node) => startGateway(firehose.url, node, engine)));
+    const started = await Promise.allSettled(REPLICAS.map((node) => startGateway(firehose.url, node, engine, options.profileDir)));
     const replicas = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     gateways.push(...replicas);
     const refused = started.find((s) => s.status === 'rejected');
@@ -351,7 +353,7 @@ export async function measureCluster(options: ClusterOptions): Promise<ClusterRe
     // (run before the three, it left them slower in three tries of three; why was not found).
     nats = await startNats();
     firehose.setRate(options.rate);
-    const solo = await startGateway(firehose.url, 'solo', { natsUrl: nats.url, name: SOLO_CLUSTER_NAME });
+    const solo = await startGateway(firehose.url, 'solo', { natsUrl: nats.url, name: SOLO_CLUSTER_NAME }, options.profileDir);
     gateways.push(solo);
     readers.push(await readTrades(solo.port, solo.node, SYMBOL));
     runs.push(await deliver('1 replica + NATS', [solo], firehose, options, nats));

@@ -25,6 +25,7 @@
  *   --warmup=SECONDS     warm-up (default 2)
  *   --out=NAME           results file stem in bench/results/ (default latest; quick: quick)
  *   --profile            write V8 CPU profiles of the server processes to bench/results/profiles/
+ *                        (the cluster section's in cluster-<node>/; the killed replica writes none)
  *   --heap-snapshots     write V8 heap snapshots of each server before any client and with every
  *                        subscription open and idle, to bench/results/profiles/ (compare them in
  *                        Chrome DevTools' Memory tab: what one idle subscription keeps)
@@ -993,7 +994,13 @@ if (sectionOn('resume-window')) {
 let cluster: ClusterResult | undefined;
 if (sectionOn('cluster')) {
   console.log('  cluster: one process, then 3 replicas on NATS, then a holder killed …');
-  cluster = await measureCluster({ subscribers: quick ? 100 : 1_000, rate: 50, warmupS, measureS });
+  cluster = await measureCluster({
+    subscribers: quick ? 100 : 1_000,
+    rate: 50,
+    warmupS,
+    measureS,
+    ...(profile ? { profileDir: join(RESULTS, 'profiles') } : {}),
+  });
   for (const check of clusterChecks(cluster)) console.log(`  cluster: ${check.target}: ${check.actual} ${check.pass ? 'pass' : 'FAIL'}`);
 }
 const heapRun = ['n5000-r10', 'n1000-r10', 'n100-r10']
