@@ -14,6 +14,11 @@
  * or its clients are interrupted (reason ENGINE) from the last trade on. Back
  * to the engine, the own upstream serves until the engine's first message.
  *
+ * Served alone, the own upstream's trades older than the first batch this
+ * reader delivered (the exchange's recent trades on a subscribe, a holder's
+ * memory) came before its clients subscribed: they are not handed on, so a
+ * client's tape never goes back past where it began.
+ *
  * Trades from the engine reach the hub with their stream sequences (their
  * positions in the resume window, `stream-window.ts`); a holder's gap marker
  * reaches it as a gap with its own times, in order with the trades.
@@ -38,6 +43,7 @@ import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { contentTime } from './feed-continuity.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
+import { timeOf } from './trade-items.ts';
 import type { ClusterTopic } from './subjects.ts';
 
 export interface ReaderOptions {
@@ -93,16 +99,24 @@ export function startReader(options: ReaderOptions): Reader {
   let aloneRanUpstream = false;
   let alone: { since: number; until: number } | undefined;
 
-  /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in. */
-  const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number) => {
+  /** The oldest trade time of the first batch delivered: the own upstream's trades before it preceded every client (trades topics). */
+  let floor: number | undefined;
+
+  /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in; `own`: from the own upstream. */
+  const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number, own = false) => {
     const fresh =
       seen === undefined
         ? items
         : items.filter((item) => {
+            if (own && floor !== undefined && timeOf(item, floor) < floor) return false;
             const id = itemId(item);
             return id === undefined || !seen.seen(id);
           });
     if (fresh.length === 0) return;
+    if (seen !== undefined && floor === undefined) {
+      const oldest = Math.min(...fresh.map((item) => timeOf(item, Number.POSITIVE_INFINITY)));
+      if (Number.isFinite(oldest)) floor = oldest;
+    }
     if (!answered) {
       answered = true;
       hub.answered(topic, options.now());
@@ -173,8 +187,8 @@ export function startReader(options: ReaderOptions): Reader {
         held = undefined;
         if (tap === undefined) return;
         // One batch, newest first, as a frame lists them (the channel's description).
-        deliver([...recent].reverse(), undefined);
-        for (const frame of waiting) deliver(frame.items, frame.frameTs);
+        deliver([...recent].reverse(), undefined, undefined, true);
+        for (const frame of waiting) deliver(frame.items, frame.frameTs, undefined, true);
       };
       options.recentUpstream().then(release, () => release([]));
     }
@@ -184,7 +198,7 @@ export function startReader(options: ReaderOptions): Reader {
         const items = topic.channel.itemsOf(event);
         judge(items);
         if (held !== undefined) held.push({ items, frameTs });
-        else deliver(items, frameTs);
+        else deliver(items, frameTs, undefined, true);
       },
       interrupted: (signal) => {
         hub.interrupted(signal.since, topic);
