@@ -20,14 +20,23 @@ afterEach(disposeAll);
 /** The exchange re-sends this many of its last trades on a subscribe: far back past where the late clients began. */
 const REPLAYED_ON_SUBSCRIBE = 200;
 
-/** Where each trade a watch got was in the flow, in the order it got them. */
+/** Where the trades of each message a watch got were in the flow, message by message. */
 const positionsOf = (watch: TradesWatch, sent: readonly SentTrade[]) => {
   const index = new Map(sent.map((t, i) => [t.price, i]));
-  return watch.prices.map((price) => index.get(price) ?? -1);
+  const positions = watch.prices.map((price) => index.get(price) ?? -1);
+  let at = 0;
+  return watch.messages.map((n) => positions.slice(at, (at += n)));
 };
 
-/** The places where a watch's tape went back (a trade sent before the one received ahead of it). */
-const backwards = (positions: readonly number[]) => positions.flatMap((p, i) => (i > 0 && p <= (positions[i - 1] ?? -1) ? [i] : []));
+/** The messages that went back: one holding a trade sent before a trade of an earlier message (a message lists newest first). */
+const backwards = (messages: ReadonlyArray<readonly number[]>) => {
+  let newest = -1;
+  return messages.flatMap((positions, i) => {
+    const wentBack = Math.min(...positions) <= newest;
+    newest = Math.max(newest, ...positions);
+    return wentBack ? [i] : [];
+  });
+};
 
 describe('the engine lost under clients that subscribed mid-flow', () => {
   it(
@@ -59,9 +68,15 @@ describe('the engine lost under clients that subscribed mid-flow', () => {
       for (const { node, watch } of late) await waitFor(() => received(watch, flow.sent.at(-1)), `the last trade at ${node}`, 10_000);
 
       for (const { node, watch } of late) {
-        const positions = positionsOf(watch, flow.sent);
+        const messages = positionsOf(watch, flow.sent);
+        const positions = messages.flat();
         const first = Math.min(...positions);
-        expect({ node, unknown: positions.filter((p) => p < 0).length, backwards: backwards(positions), startsAt: positions[0] }).toEqual({
+        expect({
+          node,
+          unknown: positions.filter((p) => p < 0).length,
+          backwards: backwards(messages),
+          startsAt: Math.min(...(messages[0] ?? [])),
+        }).toEqual({
           node,
           unknown: 0,
           backwards: [],

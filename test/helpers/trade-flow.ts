@@ -55,6 +55,8 @@ export interface TradesWatch {
   readonly prices: string[];
   /** Each received trade's cursor, in the same order as `prices`. */
   readonly cursors: string[];
+  /** How many trades each message brought, in order (a message lists its trades newest first). */
+  readonly messages: number[];
   readonly interruptions: Interruption[];
   /** Errors other than interruptions, and the end of the stream. */
   readonly problems: string[];
@@ -71,6 +73,7 @@ export function watchTrades(wsUrl: string, after?: string): TradesWatch {
   const watch: TradesWatch = {
     prices: [],
     cursors: [],
+    messages: [],
     interruptions: [],
     problems: [],
     stop: async () => {
@@ -87,6 +90,7 @@ export function watchTrades(wsUrl: string, after?: string): TradesWatch {
           (result.data as { futuresTrades?: Array<{ price: string; cursor: string }> } | null | undefined)?.futuresTrades ?? [];
         watch.prices.push(...trades.map((t) => t.price));
         watch.cursors.push(...trades.map((t) => t.cursor));
+        if (trades.length > 0) watch.messages.push(trades.length);
         for (const error of result.errors ?? []) {
           const ext = error.extensions ?? {};
           if (ext['code'] === 'STREAM_INTERRUPTED')
