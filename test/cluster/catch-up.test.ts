@@ -108,7 +108,35 @@ describe('catchUp', () => {
     });
     expect(gapsAfter).toEqual([trade(3).timestamp]);
     expect(result).toEqual({ filled: 4, holes: [{ marker: { ...hole, reason: 'UPSTREAM' }, outcome: 'published' }] });
-    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 'gap:UPSTREAM', 't4', 't5', 't8', 't9']);
+    // In time order: the trades before the hole, its marker, the trades after it.
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 't5', 'gap:UPSTREAM', 't8', 't9']);
+  });
+
+  it('marks no hole that its first batch reaches back across (the exchange re-sent those trades on the subscribe)', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const result = await catchUp({
+      ...base(engine, publisher),
+      recent: trades(1, 4),
+      batch: trades(2, 9),
+      recentGaps: () => Promise.resolve([{ since: trade(4).timestamp, until: trade(9).timestamp }]),
+    });
+    expect(result).toEqual({ filled: 0, holes: [] });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3']);
+  });
+
+  it('ends a hole where the trades it holds from after it begin, not where its memory says', async () => {
+    const { engine, publisher } = await setUp();
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, 1_003);
+    const result = await catchUp({
+      ...base(engine, publisher),
+      recent: [...trades(1, 4), ...trades(7, 8)],
+      batch: [trade(9)],
+      recentGaps: () => Promise.resolve([{ since: trade(4).timestamp, until: trade(9).timestamp }]),
+    });
+    const marker = { since: trade(4).timestamp, until: trade(7).timestamp, reason: 'UPSTREAM' };
+    expect(result).toEqual({ filled: 3, holes: [{ marker, outcome: 'published' }] });
+    expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4', 'gap:UPSTREAM', 't7', 't8']);
   });
 
   it('marks a gap first when nothing it has reaches back to the last trade stored, then stores what it has', async () => {
@@ -249,7 +277,7 @@ describe('a holder whose lease lapsed while trades came', () => {
     await vi.waitFor(async () => expect(await stored(same)).toEqual(['t1', 't2', 't3', 't4']), { timeout: 5_000 });
   });
 
-  it('marks the gap its upstream had meanwhile (it could not be marked then) before what it stores', async () => {
+  it('marks the gap its upstream had meanwhile (it could not be marked then) among what it stores, in time order', async () => {
     const { engine, frame, drop, setValid, judged } = await lapsingHolder();
     frame(trade(1), trade(2));
     await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2']), { timeout: 5_000 });
@@ -259,7 +287,7 @@ describe('a holder whose lease lapsed while trades came', () => {
     frame(trade(6));
     setValid(true);
     frame(trade(7));
-    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 'gap:UPSTREAM', 't3', 't6', 't7']), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(await stored(engine)).toEqual(['t1', 't2', 't3', 'gap:UPSTREAM', 't6', 't7']), { timeout: 5_000 });
     expect(judged).toEqual([{ outcome: 'published', reason: 'UPSTREAM' }]);
   });
 });

@@ -135,13 +135,6 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
     gap = await mark({ since, until: Math.max(since, Math.min(firstKept, options.now())), reason: 'UPSTREAM' });
   }
   const holes: Array<{ marker: GapMarker; outcome: GapOutcome }> = [];
-  // Only holes that began after the last trade stored: its upstream dropped while it was to feed the stream. (One that
-  // began before, such as the time its own topic was closed, is a takeover's business: the reach-back above.)
-  const began = ((await options.recentGaps?.(last.at)) ?? []).filter((hole) => hole.since > last.at);
-  for (const hole of began) {
-    if ((await options.othersHold()) || !options.valid()) break;
-    holes.push(await mark({ since: hole.since, until: hole.until, reason: 'UPSTREAM' }));
-  }
   const { retry = [], stale = [] } = options.unsent ?? {};
   if (stale.length > 0 && options.valid()) {
     // Failed too long ago to send again (a copy the engine stored after all would be stored twice): may be missing.
@@ -150,8 +143,43 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   }
   // What failed to publish goes again first, then what the memory has after the last trade stored; each with its
   // own time as the frame's: readers take these as trades from before (reader.ts).
+  const publish = (items: readonly unknown[]) =>
+    Promise.all(items.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
+  await publish(retry);
   const retried = new Set(retry.map(idOf));
-  const sent = [...retry, ...fill.filter((item) => !retried.has(idOf(item)))];
-  await Promise.all(sent.map((item) => publisher.publishEvents(topic, [item], idOf, timeOf(item, last.at))));
-  return gap === undefined ? { filled: sent.length, holes } : { filled: sent.length, gap, holes };
+  const rest = fill.filter((item) => !retried.has(idOf(item)));
+  // Only holes that began after the last trade stored: its upstream dropped while it was to feed the stream. (One that
+  // began before, such as the time its own topic was closed, is a takeover's business: the reach-back above.) Each
+  // ends where what it holds resumes, and goes in after the trades before it, so that the stream keeps time order.
+  let next = 0;
+  for (const hole of uncovered((await options.recentGaps?.(last.at)) ?? [], last.at, pool, options.batch)) {
+    if ((await options.othersHold()) || !options.valid()) break;
+    const upTo = rest.findIndex((item, i) => i >= next && timeOf(item, last.at) > hole.since);
+    await publish(rest.slice(next, upTo < 0 ? rest.length : upTo));
+    next = upTo < 0 ? rest.length : upTo;
+    holes.push(await mark({ since: hole.since, until: hole.until, reason: 'UPSTREAM' }));
+  }
+  await publish(rest.slice(next));
+  const filled = retry.length + rest.length;
+  return gap === undefined ? { filled, holes } : { filled, gap, holes };
+}
+
+/**
+ * The own upstream's holes that began after `storedAt`, oldest first. The batch about to be published (its
+ * subscription's first: the exchange's recent trades, one run) covers a hole it reaches back across; else a hole
+ * ends at the oldest trade held from after its start, where that run begins.
+ */
+function uncovered(
+  gaps: ReadonlyArray<{ readonly since: number; readonly until: number }>,
+  storedAt: number,
+  held: readonly unknown[],
+  batch: readonly unknown[],
+): Array<{ since: number; until: number }> {
+  const timesOf = (items: readonly unknown[]) => items.map((item) => timeOf(item, Number.NaN)).filter((t) => !Number.isNaN(t));
+  const times = timesOf(held);
+  const batchFrom = Math.min(...timesOf(batch));
+  return gaps
+    .filter((hole) => hole.since > storedAt && batchFrom > hole.since)
+    .map((hole) => ({ since: hole.since, until: Math.min(hole.until, ...times.filter((t) => t > hole.since)) }))
+    .sort((a, b) => a.since - b.since);
 }
