@@ -44,7 +44,11 @@
  *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.
+ * At most `STREAM_READS_AT_ONCE` run at once per replica, the rest wait their
+ * turn: a crowd resuming together shares the engine's connection with the
+ * leases and the live feeds instead of starving them.
  */
+import pLimit, { type LimitFunction } from 'p-limit';
 import { ALL_CHANNELS } from '../../channels/registry.ts';
 import { isRecord } from '../../lib/json.ts';
 import type { ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from '../../hub/resume-window.ts';
@@ -61,7 +65,12 @@ export interface StreamWindowOptions {
   readonly onReadError?: (error: unknown) => void;
   /** A read (`after` or `newest`) of `topic` is done: how many messages it asked the engine for (besides the Direct Gets of the topic's ends). */
   readonly onRead?: (topic: WindowTopic, messages: number) => void;
+  /** Where reads wait their turn (default: `STREAM_READS_AT_ONCE` at once). */
+  readonly readSlots?: LimitFunction;
 }
+
+/** Reads of the stream (`after`, `newest`) running at once per replica; more wait their turn. */
+export const STREAM_READS_AT_ONCE = 4;
 
 /** A stretch of `newest` that found none of the topic's messages: the next one is this many times longer. */
 const NEWEST_SPAN_GROWTH = 8;
@@ -110,6 +119,7 @@ function entriesOf(records: readonly StreamRecord[], limit: number): WindowEntry
 
 export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
   const now = options.now ?? Date.now;
+  const slots = options.readSlots ?? pLimit(STREAM_READS_AT_ONCE);
   /** The last sequence this replica saw of each topic (a position for a trade that came without one). */
   const lastSeen = new Map<string, number>();
   let lastEpoch = '';
@@ -162,6 +172,40 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     }
   };
 
+  /** The topic's newest `limit` trades, newest first (the Query twin's read). */
+  const readNewest = async (topic: WindowTopic, limit: number): Promise<RetainedTrade[]> => {
+    const engine = options.engine();
+    // Never an empty answer in place of an unreadable stream: the Query twin is told (STREAM_INTERRUPTED, ENGINE).
+    const unreadable = () => new StreamInterruption(now(), now(), 'ENGINE').toError();
+    if (engine === undefined) throw unreadable();
+    const count = counter(topic);
+    try {
+      const subject = subjectOf(engine, topic);
+      const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
+      if (last === null || limit <= 0) return [];
+      const first = (await firstSequence(engine, subject)) ?? last.seq;
+      // Back from the topic's last message, stretch by stretch, until it holds `limit` trades (or the whole topic).
+      let found: RetainedTrade[] = [];
+      let seen = 0;
+      let covered = 0;
+      for (let to = last.seq; found.length < limit && to >= first;) {
+        const from = Math.max(first, to - stretchFor(limit - found.length, seen, covered) + 1);
+        const records = await readSubject(engine, subject, { from, upTo: to, onRead: count.onRead });
+        seen += records.length;
+        covered += to - from + 1;
+        const trades = entriesOf(records, Number.POSITIVE_INFINITY).filter((e): e is RetainedTrade => e.kind === 'trade');
+        found = [...trades, ...found];
+        to = from - 1;
+      }
+      return found.slice(Math.max(0, found.length - limit)).reverse();
+    } catch (error) {
+      options.onReadError?.(error);
+      throw unreadable();
+    } finally {
+      count.done();
+    }
+  };
+
   return {
     get epoch() {
       return epochNow();
@@ -179,39 +223,8 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       return assigned;
     },
     gap: () => undefined,
-    after: (topic, epoch, position, limit = Number.POSITIVE_INFINITY) => read(topic, epoch, position, limit),
-    async newest(topic, limit) {
-      const engine = options.engine();
-      // Never an empty answer in place of an unreadable stream: the Query twin is told (STREAM_INTERRUPTED, ENGINE).
-      const unreadable = () => new StreamInterruption(now(), now(), 'ENGINE').toError();
-      if (engine === undefined) throw unreadable();
-      const count = counter(topic);
-      try {
-        const subject = subjectOf(engine, topic);
-        const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
-        if (last === null || limit <= 0) return [];
-        const first = (await firstSequence(engine, subject)) ?? last.seq;
-        // Back from the topic's last message, stretch by stretch, until it holds `limit` trades (or the whole topic).
-        let found: RetainedTrade[] = [];
-        let seen = 0;
-        let covered = 0;
-        for (let to = last.seq; found.length < limit && to >= first;) {
-          const from = Math.max(first, to - stretchFor(limit - found.length, seen, covered) + 1);
-          const records = await readSubject(engine, subject, { from, upTo: to, onRead: count.onRead });
-          seen += records.length;
-          covered += to - from + 1;
-          const trades = entriesOf(records, Number.POSITIVE_INFINITY).filter((e): e is RetainedTrade => e.kind === 'trade');
-          found = [...trades, ...found];
-          to = from - 1;
-        }
-        return found.slice(Math.max(0, found.length - limit)).reverse();
-      } catch (error) {
-        options.onReadError?.(error);
-        throw unreadable();
-      } finally {
-        count.done();
-      }
-    },
+    after: (topic, epoch, position, limit = Number.POSITIVE_INFINITY) => slots(() => read(topic, epoch, position, limit)),
+    newest: (topic, limit) => slots(() => readNewest(topic, limit)),
     close: () => lastSeen.clear(),
   };
 }
