@@ -6,7 +6,7 @@
  * and removes the store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,12 +91,19 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-export async function startNatsServer(disposeAfterTest = true): Promise<NatsServer> {
+/** `config`: a configuration file's text (e.g. an `authorization` block), given with `-c` besides the usual flags. */
+export async function startNatsServer(disposeAfterTest = true, { config }: { config?: string } = {}): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'nats-js-'));
+  const configArgs: string[] = [];
+  if (config !== undefined) {
+    const file = join(storeDir, 'test.conf');
+    writeFileSync(file, config);
+    configArgs.push('-c', file);
+  }
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    child = spawn(NATS_SERVER_BINARY, [...configArgs, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     await whenReady(child);

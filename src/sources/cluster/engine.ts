@@ -26,6 +26,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { natsAuth } from './nats-auth.ts';
 import type { ClusterNames } from './subjects.ts';
 
 /** The engine drops a trade published twice (by the two holders) within this window. */
@@ -124,7 +125,7 @@ async function ensureBucket(js: JetStreamClient, jsm: JetStreamManager, settings
 /** Connects and sets the engine up; rejects when the engine cannot be reached or refuses. */
 export async function openEngine(settings: EngineSettings): Promise<Engine> {
   const nc = await connect({
-    servers: settings.servers.split(',').map((s) => s.trim()),
+    ...natsAuth(settings.servers),
     name: `coincall-gateway ${settings.node}`,
     maxReconnectAttempts: RECONNECT_FOREVER,
     reconnectTimeWait: RECONNECT_WAIT_MS,
