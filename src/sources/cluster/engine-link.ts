@@ -75,7 +75,11 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
 
   const attempt = async () => {
     try {
-      const opened = await open(options.settings);
+      const opened = await open({
+        ...options.settings,
+        onRepaired: (streams) =>
+          logger.warn({ streams }, 'cluster engine: a stream or the lease bucket was gone (deleted?); created again'),
+      });
       if (closed) return void (await opened.close());
       engine = opened;
       void follow(opened).catch(() => undefined);

@@ -12,7 +12,8 @@
  * an operator recreated it, another replica created it again at its start):
  * `refreshEpoch` reads the creation time again (on each reconnect,
  * `engine-link.ts`, and when a read finds a cursor past the stream's end,
- * `stream-window.ts`).
+ * `stream-window.ts`). While connected, a stream or the bucket found gone is
+ * created again at once (`engine-upkeep.ts`), the epoch re-read with it.
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -26,6 +27,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { startUpkeep } from './engine-upkeep.ts';
 import { natsAuth } from './nats-auth.ts';
 import type { ClusterNames } from './subjects.ts';
 
@@ -48,6 +50,10 @@ export interface EngineSettings {
   readonly leaseTtlMs: number;
   /** The connection's name, seen by the NATS server's monitoring. */
   readonly node: string;
+  /** A stream or the bucket was found gone while connected and was created again (`engine-upkeep.ts`). */
+  readonly onRepaired?: (streams: readonly string[]) => void;
+  /** How often they are looked up (default `ENGINE_UPKEEP_MS`). */
+  readonly upkeepMs?: number;
 }
 
 /** A connected engine with its streams and bucket in place. */
@@ -146,6 +152,16 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
       eventEpoch = streamEpoch(eventStream, (await jsm.streams.info(eventStream)).created);
       return eventEpoch;
     };
+    const upkeep = startUpkeep({
+      jsm,
+      keep: [
+        { stream: configs.events.name, ensure: () => ensureStream(jsm, configs.events).then(() => void refreshEpoch()) },
+        { stream: configs.state.name, ensure: () => ensureStream(jsm, configs.state) },
+        { stream: `KV_${settings.names.bucket}`, ensure: () => ensureBucket(js, jsm, settings).then(() => undefined) },
+      ],
+      ...(settings.onRepaired === undefined ? {} : { onRepaired: settings.onRepaired }),
+      ...(settings.upkeepMs === undefined ? {} : { everyMs: settings.upkeepMs }),
+    });
     return {
       nc,
       js,
@@ -156,7 +172,10 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
         return eventEpoch;
       },
       refreshEpoch,
-      close: () => nc.close(),
+      close: () => {
+        upkeep.stop();
+        return nc.close();
+      },
     };
   } catch (error) {
     await nc.close();
