@@ -11,8 +11,9 @@
  * object outlives reconnects while the stream may not (NATS lost its storage,
  * an operator recreated it, another replica created it again at its start):
  * `refreshEpoch` reads the creation time again (on each reconnect,
- * `engine-link.ts`, and when a read finds a cursor past the stream's end,
- * `stream-window.ts`).
+ * `engine-link.ts`; when a read finds a cursor past the stream's end,
+ * `stream-window.ts`; when a feed finds its stream created again under it,
+ * `reader.ts`).
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
