@@ -7,6 +7,9 @@
  * the new stream is handed on) and starts over: a trades feed from the new
  * stream's first message, told first that trades may be missing (`onBehind`),
  * a state feed from the subject's latest value. Nothing is handed on twice.
+ * A feed reopened after a cursor of the old stream (`afterCreated`: NATS was
+ * away while the stream was created again) starts over as well, even when the
+ * new stream already holds more messages than the cursor's sequence.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFeed, type FeedMessage } from '../../src/sources/cluster/feed.ts';
@@ -82,5 +85,44 @@ describe('a feed whose stream is created again under it', () => {
       '3:{"id":"new3"}',
     ]);
     expect(book.said).toEqual([`${BEFORE}:{"id":"old${BEFORE}"}`, '1:{"id":"new1"}', '2:{"id":"new2"}']);
+  });
+
+  it('reopened after a cursor of a stream created again meanwhile, one already past the cursor: starts over, told first', async () => {
+    const settings = engineSettings();
+    const engine = await testEngine(settings);
+    const publisher = createPublisher({ js: engine.js, names: engine.names });
+    const got: string[] = [];
+    const first = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic: TRADES,
+      onMessage: (m) => got.push(`${m.seq}`),
+    });
+    for (let n = 1; n <= 3; n++) await publisher.publishEvents(TRADES, [{ id: `old${n}` }], idOf, n);
+    await waitFor(() => got.length === 3, 'the old trades');
+    const { lastSeq, created } = first;
+    await first.stop();
+    // Meanwhile (this replica away from NATS, say) the stream is created again and gets more than the cursor's sequence.
+    await engine.jsm.streams.delete(settings.names.eventStream);
+    await (await openEngine(settings)).close();
+    for (let n = 1; n <= 5; n++) await publisher.publishEvents(TRADES, [{ id: `new${n}` }], idOf, 100 + n);
+
+    const said: string[] = [];
+    const feed = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic: TRADES,
+      after: lastSeq,
+      afterTime: 3,
+      afterCreated: created,
+      onMessage: (m) => said.push(`${m.seq}:${idOf(m.envelope?.items[0])}`),
+      onBehind: (_gap, at) => said.push(`behind ${at.after}->${at.next}`),
+    });
+    onDispose(() => feed.stop());
+    await waitFor(() => said.length === 6, 'the new stream from its first trade');
+    expect(said).toEqual(['behind 3->1', '1:new1', '2:new2', '3:new3', '4:new4', '5:new5']);
+    expect(feed.created).not.toBe(created);
   });
 });

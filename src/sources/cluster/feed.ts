@@ -17,9 +17,11 @@
  * message that follows the discarded ones (`feed-continuity.ts`: `onBehind`).
  *
  * A stream deleted and created again starts its sequences over. A trades
- * feed whose cursor lies past the new stream's last sequence starts from its
- * first message, and says first (`onBehind`) that trades may be missing from
- * the cursor's time until now (the old stream's tail is gone with it).
+ * feed whose cursor lies past the new stream's last sequence, or is of another
+ * stream (`afterCreated`: reopened after NATS was away, the stream created
+ * again meanwhile), starts from the new stream's first message, and says first
+ * (`onBehind`) that trades may be missing from the cursor's time until now
+ * (the old stream's tail is gone with it).
  * One created again under a running feed (NATS up throughout) loses the
  * library's consumer, which the library recreates from its own cursor: it
  * would wait for the new stream to reach the old sequence, or go on from the
@@ -63,6 +65,8 @@ export interface FeedOptions {
   readonly onBadMessage?: (seq: number) => void;
   /** The content time of the message at `after` (the newest trade delivered): where a gap found after it begins. */
   readonly afterTime?: number;
+  /** The stream's creation time `after` is of (`Feed.created`): another one now, the stream was created again since (start over). */
+  readonly afterCreated?: string | undefined;
   /** Trades topics: messages between `after` and `next` may have been discarded before this feed got them. */
   readonly onBehind?: (gap: Behind['gap'], at: Behind['at']) => void;
   /** The check behind `onBehind` failed (then `onBehind` says "may be missing" too). */
@@ -76,6 +80,8 @@ export interface FeedOptions {
 export interface Feed {
   /** The last sequence delivered (0 before the first; after a stream created again, of the new stream once it delivered). */
   readonly lastSeq: number;
+  /** The creation time of the stream it reads now. */
+  readonly created: string;
   stop(): Promise<void>;
 }
 
@@ -91,21 +97,21 @@ interface Start {
   readonly created: string;
 }
 
-/** The first sequence to consume, delivering a state topic's latest value on the way; `again`: the stream was created again under the feed. */
+/** The first sequence to consume, delivering a state topic's latest value on the way; `recreated`: the stream was found created again under the feed. */
 async function startSequence(
   options: FeedOptions,
-  again: boolean,
+  recreated: boolean,
   deliver: (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
 ): Promise<Start> {
   const { jsm, names, topic } = options;
   const stream = streamOf(names, topic);
   const info = await jsm.streams.info(stream);
   const { created } = info;
-  const first = { seq: Math.max(1, info.state.first_seq), startedOver: true, created };
-  if (again && topic.kind === 'event') return first;
+  const again = recreated || (options.afterCreated !== undefined && options.afterCreated !== created);
+  if (again && topic.kind === 'event') return { seq: Math.max(1, info.state.first_seq), startedOver: true, created };
   if (options.after !== undefined && !again) {
     if (topic.kind !== 'event' || options.after <= info.state.last_seq) return { seq: options.after + 1, created };
-    return first;
+    return { seq: Math.max(1, info.state.first_seq), startedOver: true, created };
   }
   const next = info.state.last_seq + 1;
   if (topic.kind === 'event') return { seq: next, created };
@@ -120,6 +126,7 @@ const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {
 
 /** One consumer of the feed, from one start; `createdAgain` resolves once its stream is found created again (then it hands on nothing more). */
 interface Run {
+  readonly created: string;
   readonly createdAgain: Promise<void>;
   stop(): Promise<void>;
 }
@@ -190,6 +197,7 @@ async function openRun(options: FeedOptions, handOn: HandOn, again: boolean): Pr
   if (continuity !== undefined) hearFrom(messages, continuity);
   let stopping: Promise<void> | undefined;
   return {
+    created,
     createdAgain,
     stop: () =>
       (stopping ??= (async () => {
@@ -244,6 +252,9 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   return {
     get lastSeq() {
       return lastSeq;
+    },
+    get created() {
+      return run.created;
     },
     stop: async () => {
       stopped = true;

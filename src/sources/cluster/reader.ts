@@ -85,7 +85,9 @@ export function startReader(options: ReaderOptions): Reader {
   let feed: Feed | undefined;
   let opening: Engine | undefined;
   let engine: Engine | undefined;
+  /** The last engine sequence delivered, and the creation time of its stream (a feed reopened on another starts over). */
   let lastSeq = 0;
+  let created: string | undefined;
   /** The newest time the last engine message spoke of (where a gap found after it begins). */
   let lastTime: number | undefined;
   let tap: TopicHandle | undefined;
@@ -233,7 +235,7 @@ export function startReader(options: ReaderOptions): Reader {
         jsm: target.jsm,
         names: target.names,
         topic: cluster,
-        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {}),
+        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0, afterCreated: created } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
         onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
@@ -274,9 +276,9 @@ export function startReader(options: ReaderOptions): Reader {
       if (stopped) return;
       engine = next;
       if (next === undefined) {
-        const old = feed;
+        created = feed?.created ?? created;
+        void feed?.stop();
         feed = undefined;
-        void old?.stop();
         goLocal();
         return;
       }
