@@ -9,7 +9,9 @@
  * a state feed from the subject's latest value. Nothing is handed on twice.
  * A feed reopened after a cursor of the old stream (`afterCreated`: NATS was
  * away while the stream was created again) starts over as well, even when the
- * new stream already holds more messages than the cursor's sequence.
+ * new stream already holds more messages than the cursor's sequence. A
+ * consumer that ends on its own (the library gives it up) is said and opened
+ * again after the last message delivered.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFeed, type FeedMessage } from '../../src/sources/cluster/feed.ts';
@@ -124,5 +126,29 @@ describe('a feed whose stream is created again under it', () => {
     await waitFor(() => said.length === 6, 'the new stream from its first trade');
     expect(said).toEqual(['behind 3->1', '1:new1', '2:new2', '3:new3', '4:new4', '5:new5']);
     expect(feed.created).not.toBe(created);
+  });
+
+  it('a consumer that ends on its own with an error is said and opened again after the last message: nothing lost, nothing twice', async () => {
+    const engine = await testEngine(engineSettings());
+    const publisher = createPublisher({ js: engine.js, names: engine.names });
+    const got: string[] = [];
+    const said: unknown[] = [];
+    const feed = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic: TRADES,
+      onMessage: (m) => {
+        got.push(idOf(m.envelope?.items[0]));
+        // The consumer's loop ends with this error (as when the library gives the consumer up).
+        if (got.length === 2) throw new Error('ended');
+      },
+      onReopenError: (error) => said.push(error instanceof Error ? error.message : error),
+    });
+    onDispose(() => feed.stop());
+    for (let n = 1; n <= 5; n++) await publisher.publishEvents(TRADES, [{ id: `t${n}` }], idOf, n);
+    await waitFor(() => got.length === 5, 'every trade');
+    expect(got).toEqual(['t1', 't2', 't3', 't4', 't5']);
+    expect(said).toEqual(['ended']);
   });
 });

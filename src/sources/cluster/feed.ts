@@ -33,7 +33,10 @@
  * that the new trades' cursors carry it) and starts over on the new stream:
  * a trades feed from its first message, told first (`onBehind`) from the last
  * trade it delivered; a state feed from the subject's latest value. The
- * normal path costs nothing more: no request per message.
+ * normal path costs nothing more: no request per message. A consumer the
+ * library gives up (its stream not found at 30 recreations in a row, before
+ * it delivered anything) is said (`onReopenError`) and opened again after the
+ * last message delivered, on the new stream if it was created again meanwhile.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -44,8 +47,9 @@ import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
 export const FEED_EXPIRES_MS = 3_000;
-/** A feed that could not open on its stream created again tries again after this long. */
+/** A feed whose consumer ended (its stream created again, or given up by the library) opens again; a failed try is repeated after this long, doubled each time up to `FEED_REOPEN_MAX_MS`. */
 export const FEED_REOPEN_RETRY_MS = 1_000;
+export const FEED_REOPEN_MAX_MS = 30_000;
 /** The consumer's statuses after which the feed reads its stream's creation time: the library recreated the consumer, or the server deleted it. */
 const RECHECK = new Set(['ordered_consumer_recreated', 'consumer_deleted']);
 
@@ -71,9 +75,9 @@ export interface FeedOptions {
   readonly onBehind?: (gap: Behind['gap'], at: Behind['at']) => void;
   /** The check behind `onBehind` failed (then `onBehind` says "may be missing" too). */
   readonly onCheckError?: (error: unknown) => void;
-  /** The stream was deleted and created again under the feed: awaited before it starts over on the new one (a rejection: tried again). */
+  /** The stream was deleted and created again (under the feed, or since `afterCreated`): awaited before a trade of the new one is handed on (a rejection: tried again). */
   readonly onCreatedAgain?: () => Promise<void>;
-  /** Starting over on the stream created again failed (tried again after `FEED_REOPEN_RETRY_MS`). */
+  /** The library gave the feed's consumer up, or opening it again failed: tried again (`FEED_REOPEN_RETRY_MS`). */
   readonly onReopenError?: (error: unknown) => void;
 }
 
@@ -95,6 +99,8 @@ interface Start {
   readonly startedOver?: boolean;
   /** The stream's creation time when it was read (a later one: the stream was created again). */
   readonly created: string;
+  /** The stream is another than the one the feed read before (`recreated`, or `afterCreated` differs). */
+  readonly again: boolean;
 }
 
 /** The first sequence to consume, delivering a state topic's latest value on the way; `recreated`: the stream was found created again under the feed. */
@@ -108,37 +114,42 @@ async function startSequence(
   const info = await jsm.streams.info(stream);
   const { created } = info;
   const again = recreated || (options.afterCreated !== undefined && options.afterCreated !== created);
-  if (again && topic.kind === 'event') return { seq: Math.max(1, info.state.first_seq), startedOver: true, created };
-  if (options.after !== undefined && !again) {
-    if (topic.kind !== 'event' || options.after <= info.state.last_seq) return { seq: options.after + 1, created };
-    return { seq: Math.max(1, info.state.first_seq), startedOver: true, created };
-  }
+  const first = { seq: Math.max(1, info.state.first_seq), startedOver: true, created, again };
+  if (again && topic.kind === 'event') return first;
+  if (options.after !== undefined && !again)
+    return topic.kind !== 'event' || options.after <= info.state.last_seq ? { seq: options.after + 1, created, again } : first;
   const next = info.state.last_seq + 1;
-  if (topic.kind === 'event') return { seq: next, created };
+  if (topic.kind === 'event') return { seq: next, created, again };
   const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
-  if (latest === null) return { seq: next, created };
+  if (latest === null) return { seq: next, created, again };
   deliver(latest.data, latest.seq, latest.header);
-  return { seq: latest.seq + 1, created };
+  return { seq: latest.seq + 1, created, again };
 }
 
 /** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
 const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {} : { after: { seq: after, time: afterTime ?? 0 } });
 
-/** One consumer of the feed, from one start; `createdAgain` resolves once its stream is found created again (then it hands on nothing more). */
+/** Why a run ended on its own (then it hands on nothing more): its stream was created again, or the library gave its consumer up. */
+type End = { readonly again: true } | { readonly again: false; readonly error: unknown };
+
+/** One consumer of the feed, from one start. */
 interface Run {
   readonly created: string;
-  readonly createdAgain: Promise<void>;
+  /** It started over on a stream created again (its first message may not have come yet). */
+  readonly startedOver: boolean;
+  readonly ended: Promise<End>;
   stop(): Promise<void>;
 }
 
 /** What a run hands on: a message's sequence, body, content time and when its holder had it. */
 type HandOn = (seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
 
-async function openRun(options: FeedOptions, handOn: HandOn, again: boolean): Promise<Run> {
+async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
   const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
   const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
-  const { seq: start, startedOver = false, created } = await startSequence(options, again, deliver);
+  const { seq: start, startedOver = false, created, again } = await startSequence(options, recreated, deliver);
+  if (again) await options.onCreatedAgain?.();
   const stream = streamOf(names, topic);
   const continuity =
     topic.kind === 'event'
@@ -161,18 +172,20 @@ async function openRun(options: FeedOptions, handOn: HandOn, again: boolean): Pr
     opt_start_seq: start,
   });
   const messages: ConsumerMessages = await consumer.consume({ expires: options.expiresMs ?? FEED_EXPIRES_MS });
-  let found = () => undefined as void;
-  const createdAgain = new Promise<void>((resolve) => (found = resolve));
+  let end = (_: End) => undefined as void;
+  const ended = new Promise<End>((resolve) => (end = resolve));
   let over = false;
+  const finish = (why: End) => {
+    if (over) return;
+    over = true;
+    end(why);
+  };
   /** The latest check of the stream's creation time, while it runs (a message waits for it: it may come from the new stream). */
   let checking: Promise<void> | undefined;
   const check = () => {
     const current: Promise<void> = jsm.streams.info(stream).then(
       (info) => {
-        if (info.created !== created && !over) {
-          over = true;
-          found();
-        }
+        if (info.created !== created) finish({ again: true });
         if (checking === current) checking = undefined;
       },
       () => void (checking === current && (checking = undefined)), // not found (yet): the next recreation of the consumer checks again
@@ -194,11 +207,13 @@ async function openRun(options: FeedOptions, handOn: HandOn, again: boolean): Pr
       handOn(m.seq, body, time, heldAt);
     }
   })();
+  done.catch((error: unknown) => finish({ again: false, error })); // e.g. the stream not found at 30 recreations in a row
   if (continuity !== undefined) hearFrom(messages, continuity);
   let stopping: Promise<void> | undefined;
   return {
     created,
-    createdAgain,
+    startedOver,
+    ended,
     stop: () =>
       (stopping ??= (async () => {
         over = true;
@@ -214,7 +229,10 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   /** The newest time a message delivered spoke of (where the trades lost with an old stream begin). */
   let lastTime = options.afterTime;
   let stopped = false;
+  /** Messages handed on so far (a run that handed on none after starting over starts over again when reopened). */
+  let delivered = 0;
   const handOn: HandOn = (seq, body, time, heldAt) => {
+    delivered += 1;
     lastSeq = seq;
     if (time !== undefined) lastTime = time;
     if (body === undefined) options.onBadMessage?.(seq);
@@ -224,31 +242,31 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   /** Ends the wait before another try when the feed stops (no timer left behind). */
   let wake = () => undefined as void;
   let timer: NodeJS.Timeout | undefined;
-  const pause = () =>
+  const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      timer = setTimeout(resolve, FEED_REOPEN_RETRY_MS);
+      timer = setTimeout(resolve, ms);
     });
-  /** The stream created again under `current`: said, then a new run on the new stream (tried again until it opens or the feed stops). */
-  const follow = (current: Run) =>
-    void current.createdAgain.then(async () => {
+  /** `current` ended on its own: a new run, on the new stream if it was created again (tried again, slower each time, until it opens or the feed stops). */
+  const follow = (current: Run, mark: number) =>
+    void current.ended.then(async (why) => {
       await current.stop();
-      while (!stopped) {
+      if (!why.again) options.onReopenError?.(why.error);
+      const over = why.again || (current.startedOver && delivered === mark);
+      for (let wait = FEED_REOPEN_RETRY_MS; !stopped; wait = Math.min(2 * wait, FEED_REOPEN_MAX_MS)) {
         try {
-          await options.onCreatedAgain?.();
-          if (stopped) return;
           const after = lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {};
-          const next = await openRun({ ...options, ...after }, handOn, true);
+          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over);
           if (stopped) return void (await next.stop());
           run = next;
-          return follow(next);
+          return follow(next, delivered);
         } catch (error) {
           options.onReopenError?.(error);
-          await pause();
+          await pause(wait);
         }
       }
     });
-  follow(run);
+  follow(run, delivered);
   return {
     get lastSeq() {
       return lastSeq;

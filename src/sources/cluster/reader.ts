@@ -246,7 +246,7 @@ export function startReader(options: ReaderOptions): Reader {
             'cluster feed: continuity check failed',
           ),
         onCreatedAgain: () => createdAgain(target),
-        onReopenError: (error) => logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed not reopened; trying again'),
+        onReopenError: (error) => logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed lost its consumer; reopening'),
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
