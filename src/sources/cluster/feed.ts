@@ -84,8 +84,8 @@ export interface FeedOptions {
 export interface Feed {
   /** The last sequence delivered (0 before the first; after a stream created again, of the new stream once it delivered). */
   readonly lastSeq: number;
-  /** The creation time of the stream it reads now. */
-  readonly created: string;
+  /** The creation time of the stream of the last message delivered (`afterCreated` before the first): `afterCreated` of a feed reopened after it. */
+  readonly created: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -107,7 +107,7 @@ interface Start {
 async function startSequence(
   options: FeedOptions,
   recreated: boolean,
-  deliver: (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
+  deliver: (created: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
 ): Promise<Start> {
   const { jsm, names, topic } = options;
   const stream = streamOf(names, topic);
@@ -122,7 +122,7 @@ async function startSequence(
   if (topic.kind === 'event') return { seq: next, created, again };
   const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
   if (latest === null) return { seq: next, created, again };
-  deliver(latest.data, latest.seq, latest.header);
+  deliver(created, latest.data, latest.seq, latest.header);
   return { seq: latest.seq + 1, created, again };
 }
 
@@ -141,13 +141,14 @@ interface Run {
   stop(): Promise<void>;
 }
 
-/** What a run hands on: a message's sequence, body, content time and when its holder had it. */
-type HandOn = (seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
+/** What a run hands on: a message's stream (its creation time), sequence, body, content time and when its holder had it. */
+type HandOn = (of: string, seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
 
 async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
   const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
-  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
+  const deliver = (of: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) =>
+    handOn(of, seq, decodeStreamBody(data, headers));
   const { seq: start, startedOver = false, created, again } = await startSequence(options, recreated, deliver);
   if (again) await options.onCreatedAgain?.();
   const stream = streamOf(names, topic);
@@ -204,7 +205,7 @@ async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean)
       const storedAt = m.time.getTime();
       const time = contentTime(body, storedAt);
       if (continuity !== undefined) tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time }));
-      handOn(m.seq, body, time, heldAt);
+      handOn(created, m.seq, body, time, heldAt);
     }
   })();
   done.catch((error: unknown) => finish({ again: false, error })); // e.g. the stream not found at 30 recreations in a row
@@ -231,9 +232,12 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   let stopped = false;
   /** Messages handed on so far (a run that handed on none after starting over starts over again when reopened). */
   let delivered = 0;
-  const handOn: HandOn = (seq, body, time, heldAt) => {
+  /** The creation time of the stream the last message came from (`Feed.created`). */
+  let lastCreated: string | undefined;
+  const handOn: HandOn = (of, seq, body, time, heldAt) => {
     delivered += 1;
     lastSeq = seq;
+    lastCreated = of;
     if (time !== undefined) lastTime = time;
     if (body === undefined) options.onBadMessage?.(seq);
     else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
@@ -272,7 +276,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
       return lastSeq;
     },
     get created() {
-      return run.created;
+      return lastCreated ?? options.afterCreated;
     },
     stop: async () => {
       stopped = true;
