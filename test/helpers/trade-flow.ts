@@ -48,6 +48,8 @@ export interface Interruption {
   readonly reason: unknown;
   readonly since: number;
   readonly until: number;
+  /** How many trades the client had received when it came (it came before `prices[afterTrades]`). */
+  readonly afterTrades: number;
 }
 
 export interface TradesWatch {
@@ -98,6 +100,7 @@ export function watchTrades(wsUrl: string, after?: string): TradesWatch {
               reason: ext['reason'],
               since: Date.parse(String(ext['since'])),
               until: Date.parse(String(ext['until'])),
+              afterTrades: watch.prices.length,
             });
           else watch.problems.push(error.message);
         }

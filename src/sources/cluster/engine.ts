@@ -11,9 +11,10 @@
  * object outlives reconnects while the stream may not (NATS lost its storage,
  * an operator recreated it, another replica created it again at its start):
  * `refreshEpoch` reads the creation time again (on each reconnect,
- * `engine-link.ts`, and when a read finds a cursor past the stream's end,
- * `stream-window.ts`). While connected, a stream or the bucket found gone is
- * created again at once (`engine-upkeep.ts`), the epoch re-read with it.
+ * `engine-link.ts`; when a read finds a cursor past the stream's end,
+ * `stream-window.ts`; when a feed finds its stream created again under it,
+ * `reader.ts`). While connected, a stream or the bucket found gone is created
+ * again at once (`engine-upkeep.ts`), the epoch re-read with it.
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {

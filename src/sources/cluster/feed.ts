@@ -16,12 +16,27 @@
  * trades feed that fell behind the stream's retention is told before the
  * message that follows the discarded ones (`feed-continuity.ts`: `onBehind`).
  *
- * A trades feed whose cursor lies past the stream's last sequence finds a
- * stream deleted and created again (its sequences start over): it starts from
- * the new stream's first message, and says first (`onBehind`) that trades may
- * be missing from the cursor's time until now (the old stream's tail is gone
- * with it). Never a feed waiting silently for the new stream to reach the old
- * cursor.
+ * A stream deleted and created again starts its sequences over. A trades
+ * feed whose cursor lies past the new stream's last sequence, or is of another
+ * stream (`afterCreated`: reopened after NATS was away, the stream created
+ * again meanwhile), starts from the new stream's first message, and says first
+ * (`onBehind`) that trades may be missing from the cursor's time until now
+ * (the old stream's tail is gone with it).
+ * One created again under a running feed (NATS up throughout) loses the
+ * library's consumer, which the library recreates from its own cursor: it
+ * would wait for the new stream to reach the old sequence, or go on from the
+ * new stream's end, silently either way. So when the library recreates it (or
+ * the server says it was deleted: the consumer's statuses) the feed reads the
+ * stream's creation time once; a new one ends that consumer (nothing more of
+ * it is handed on: a message that comes meanwhile waits for the check), says
+ * so (`onCreatedAgain`, awaited: the reader reads the epoch again there, so
+ * that the new trades' cursors carry it) and starts over on the new stream:
+ * a trades feed from its first message, told first (`onBehind`) from the last
+ * trade it delivered; a state feed from the subject's latest value. The
+ * normal path costs nothing more: no request per message. A consumer the
+ * library gives up (its stream not found at 30 recreations in a row, before
+ * it delivered anything) is said (`onReopenError`) and opened again after the
+ * last message delivered, on the new stream if it was created again meanwhile.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -32,6 +47,11 @@ import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
 export const FEED_EXPIRES_MS = 3_000;
+/** A feed whose consumer ended (its stream created again, or given up by the library) opens again; a failed try is repeated after this long, doubled each time up to `FEED_REOPEN_MAX_MS`. */
+export const FEED_REOPEN_RETRY_MS = 1_000;
+export const FEED_REOPEN_MAX_MS = 30_000;
+/** The consumer's statuses after which the feed reads its stream's creation time: the library recreated the consumer, or the server deleted it. */
+const RECHECK = new Set(['ordered_consumer_recreated', 'consumer_deleted']);
 
 /** One message: trades (`envelope`) or a gap marker (`gap`), its stream sequence (a trade's cursor), and when its holder had it if it came live (`engine-latency.ts`). */
 export type FeedMessage = StreamBody & { readonly seq: number; readonly heldAt?: number };
@@ -49,15 +69,23 @@ export interface FeedOptions {
   readonly onBadMessage?: (seq: number) => void;
   /** The content time of the message at `after` (the newest trade delivered): where a gap found after it begins. */
   readonly afterTime?: number;
+  /** The stream's creation time `after` is of (`Feed.created`): another one now, the stream was created again since (start over). */
+  readonly afterCreated?: string | undefined;
   /** Trades topics: messages between `after` and `next` may have been discarded before this feed got them. */
   readonly onBehind?: (gap: Behind['gap'], at: Behind['at']) => void;
   /** The check behind `onBehind` failed (then `onBehind` says "may be missing" too). */
   readonly onCheckError?: (error: unknown) => void;
+  /** The stream was deleted and created again (under the feed, or since `afterCreated`): awaited before a trade of the new one is handed on (a rejection: tried again). */
+  readonly onCreatedAgain?: () => Promise<void>;
+  /** The library gave the feed's consumer up, or opening it again failed: tried again (`FEED_REOPEN_RETRY_MS`). */
+  readonly onReopenError?: (error: unknown) => void;
 }
 
 export interface Feed {
-  /** The last sequence delivered (0 before the first). */
+  /** The last sequence delivered (0 before the first; after a stream created again, of the new stream once it delivered). */
   readonly lastSeq: number;
+  /** The creation time of the stream of the last message delivered (`afterCreated` before the first): `afterCreated` of a feed reopened after it. */
+  readonly created: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -65,57 +93,68 @@ function streamOf(names: ClusterNames, topic: ClusterTopic): string {
   return topic.kind === 'event' ? names.eventStream : names.stateStream;
 }
 
-/** Where a feed starts; `startedOver`: its cursor lay past the stream's end (a stream created again), so it starts at the new stream's first. */
+/** Where a feed starts; `startedOver`: its cursor lay past the stream's end, or the stream was created again under it: it starts at the new stream's first. */
 interface Start {
   readonly seq: number;
   readonly startedOver?: boolean;
+  /** The stream's creation time when it was read (a later one: the stream was created again). */
+  readonly created: string;
+  /** The stream is another than the one the feed read before (`recreated`, or `afterCreated` differs). */
+  readonly again: boolean;
 }
 
-/** The first sequence to consume, delivering a state topic's latest value on the way. */
+/** The first sequence to consume, delivering a state topic's latest value on the way; `recreated`: the stream was found created again under the feed. */
 async function startSequence(
   options: FeedOptions,
-  deliver: (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
+  recreated: boolean,
+  deliver: (created: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
 ): Promise<Start> {
   const { jsm, names, topic } = options;
   const stream = streamOf(names, topic);
-  if (options.after !== undefined && topic.kind !== 'event') return { seq: options.after + 1 };
   const info = await jsm.streams.info(stream);
-  if (options.after !== undefined) {
-    if (options.after <= info.state.last_seq) return { seq: options.after + 1 };
-    return { seq: Math.max(1, info.state.first_seq), startedOver: true };
-  }
+  const { created } = info;
+  const again = recreated || (options.afterCreated !== undefined && options.afterCreated !== created);
+  const first = { seq: Math.max(1, info.state.first_seq), startedOver: true, created, again };
+  if (again && topic.kind === 'event') return first;
+  if (options.after !== undefined && !again)
+    return topic.kind !== 'event' || options.after <= info.state.last_seq ? { seq: options.after + 1, created, again } : first;
   const next = info.state.last_seq + 1;
-  if (topic.kind === 'event') return { seq: next };
+  if (topic.kind === 'event') return { seq: next, created, again };
   const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
-  if (latest === null) return { seq: next };
-  deliver(latest.data, latest.seq, latest.header);
-  return { seq: latest.seq + 1 };
+  if (latest === null) return { seq: next, created, again };
+  deliver(created, latest.data, latest.seq, latest.header);
+  return { seq: latest.seq + 1, created, again };
 }
 
 /** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
 const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {} : { after: { seq: after, time: afterTime ?? 0 } });
 
-export async function openFeed(options: FeedOptions): Promise<Feed> {
-  const { js, names, topic } = options;
-  let lastSeq = 0;
-  const handOn = (seq: number, body: StreamBody | undefined, heldAt?: number) => {
-    lastSeq = seq;
-    if (body === undefined) options.onBadMessage?.(seq);
-    else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
-  };
-  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
+/** Why a run ended on its own (then it hands on nothing more): its stream was created again, or the library gave its consumer up. */
+type End = { readonly again: true } | { readonly again: false; readonly error: unknown };
+
+/** One consumer of the feed, from one start. */
+interface Run {
+  readonly created: string;
+  /** It started over on a stream created again (its first message may not have come yet). */
+  readonly startedOver: boolean;
+  readonly ended: Promise<End>;
+  stop(): Promise<void>;
+}
+
+/** What a run hands on: a message's stream (its creation time), sequence, body, content time and when its holder had it. */
+type HandOn = (of: string, seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
+
+async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
+  const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
-  const { seq: start, startedOver = false } = await startSequence(options, deliver);
+  const deliver = (of: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) =>
+    handOn(of, seq, decodeStreamBody(data, headers));
+  const { seq: start, startedOver = false, created, again } = await startSequence(options, recreated, deliver);
+  if (again) await options.onCreatedAgain?.();
   const stream = streamOf(names, topic);
   const continuity =
     topic.kind === 'event'
-      ? await openContinuity({
-          jsm: options.jsm,
-          stream,
-          subject: names.subject(topic),
-          start,
-          ...(startedOver ? {} : cursorOf(options)),
-        })
+      ? await openContinuity({ jsm, stream, subject: names.subject(topic), start, ...(startedOver ? {} : cursorOf(options)) })
       : undefined;
   const tell = (behind: Behind | undefined) => {
     if (behind === undefined) return;
@@ -123,7 +162,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
     options.onBehind?.(behind.gap, behind.at);
   };
   // The stream was created again past the cursor: what the old one held after it is gone with it.
-  if (startedOver) {
+  if (startedOver && topic.kind === 'event') {
     const now = Date.now();
     const since = options.afterTime !== undefined && options.afterTime > 0 ? Math.min(options.afterTime, now) : now;
     tell({ gap: { since, until: now }, at: { after: options.after ?? 0, next: start } });
@@ -134,25 +173,116 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
     opt_start_seq: start,
   });
   const messages: ConsumerMessages = await consumer.consume({ expires: options.expiresMs ?? FEED_EXPIRES_MS });
+  let end = (_: End) => undefined as void;
+  const ended = new Promise<End>((resolve) => (end = resolve));
+  let over = false;
+  const finish = (why: End) => {
+    if (over) return;
+    over = true;
+    end(why);
+  };
+  /** The latest check of the stream's creation time, while it runs (a message waits for it: it may come from the new stream). */
+  let checking: Promise<void> | undefined;
+  const check = () => {
+    const current: Promise<void> = jsm.streams.info(stream).then(
+      (info) => {
+        if (info.created !== created) finish({ again: true });
+        if (checking === current) checking = undefined;
+      },
+      () => void (checking === current && (checking = undefined)), // not found (yet): the next recreation of the consumer checks again
+    );
+    checking = current;
+  };
+  void (async () => {
+    for await (const status of messages.status()) if (RECHECK.has(status.type)) check();
+  })().catch(() => undefined);
   const done = (async () => {
     for await (const m of messages) {
+      if (checking !== undefined) await checking;
+      if (over) continue;
       const heldAt = liveHeldAt(m.headers, openedAt);
       const body = decodeStreamBody(m.data, m.headers);
       const storedAt = m.time.getTime();
-      if (continuity !== undefined)
-        tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time: contentTime(body, storedAt) }));
-      handOn(m.seq, body, heldAt);
+      const time = contentTime(body, storedAt);
+      if (continuity !== undefined) tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time }));
+      handOn(created, m.seq, body, time, heldAt);
     }
   })();
+  done.catch((error: unknown) => finish({ again: false, error })); // e.g. the stream not found at 30 recreations in a row
   if (continuity !== undefined) hearFrom(messages, continuity);
+  let stopping: Promise<void> | undefined;
+  return {
+    created,
+    startedOver,
+    ended,
+    stop: () =>
+      (stopping ??= (async () => {
+        over = true;
+        messages.stop();
+        await done.catch(() => undefined);
+        await consumer.delete().catch(() => undefined);
+      })()),
+  };
+}
+
+export async function openFeed(options: FeedOptions): Promise<Feed> {
+  let lastSeq = 0;
+  /** The newest time a message delivered spoke of (where the trades lost with an old stream begin). */
+  let lastTime = options.afterTime;
+  let stopped = false;
+  /** Messages handed on so far (a run that handed on none after starting over starts over again when reopened). */
+  let delivered = 0;
+  /** The creation time of the stream the last message came from (`Feed.created`). */
+  let lastCreated: string | undefined;
+  const handOn: HandOn = (of, seq, body, time, heldAt) => {
+    delivered += 1;
+    lastSeq = seq;
+    lastCreated = of;
+    if (time !== undefined) lastTime = time;
+    if (body === undefined) options.onBadMessage?.(seq);
+    else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
+  };
+  let run = await openRun(options, handOn, false);
+  /** Ends the wait before another try when the feed stops (no timer left behind). */
+  let wake = () => undefined as void;
+  let timer: NodeJS.Timeout | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+  /** `current` ended on its own: a new run, on the new stream if it was created again (tried again, slower each time, until it opens or the feed stops). */
+  const follow = (current: Run, mark: number) =>
+    void current.ended.then(async (why) => {
+      await current.stop();
+      if (!why.again) options.onReopenError?.(why.error);
+      const over = why.again || (current.startedOver && delivered === mark);
+      for (let wait = FEED_REOPEN_RETRY_MS; !stopped; wait = Math.min(2 * wait, FEED_REOPEN_MAX_MS)) {
+        try {
+          const after = lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {};
+          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over);
+          if (stopped) return void (await next.stop());
+          run = next;
+          return follow(next, delivered);
+        } catch (error) {
+          options.onReopenError?.(error);
+          await pause(wait);
+        }
+      }
+    });
+  follow(run, delivered);
   return {
     get lastSeq() {
       return lastSeq;
     },
+    get created() {
+      return lastCreated ?? options.afterCreated;
+    },
     stop: async () => {
-      messages.stop();
-      await done.catch(() => undefined);
-      await consumer.delete().catch(() => undefined);
+      stopped = true;
+      clearTimeout(timer);
+      wake();
+      await run.stop();
     },
   };
 }

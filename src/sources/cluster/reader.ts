@@ -33,12 +33,15 @@
  * A feed that fell behind the stream's retention (this replica was slow or
  * stalled: `feed-continuity.ts`) says so before the next message: its clients
  * get an ENGINE gap from the last trade delivered to the next, and a warn line.
+ * A stream created again under the feed (`feed.ts`): the epoch is read again before its trades
+ * reach the hub (their cursors name the new stream), a warn line says it, the gap is told as above.
  */
 import type { AnyChannel } from '../../channels/channel.ts';
 import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { GapReason } from '../../hub/resume-window.ts';
 import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { errorText } from '../../lib/errors.ts';
 import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { contentTime } from './feed-continuity.ts';
@@ -88,7 +91,9 @@ export function startReader(options: ReaderOptions): Reader {
   let feed: Feed | undefined;
   let opening: Engine | undefined;
   let engine: Engine | undefined;
+  /** The last engine sequence delivered, and the creation time of its stream (a feed reopened on another starts over). */
   let lastSeq = 0;
+  let created: string | undefined;
   /** The newest time the last engine message spoke of (where a gap found after it begins). */
   let lastTime: number | undefined;
   let tap: TopicHandle | undefined;
@@ -225,6 +230,16 @@ export function startReader(options: ReaderOptions): Reader {
     options.onBehind?.();
   };
 
+  /** The feed's stream was deleted and created again under it: the trades epoch is read again first (new trades' cursors carry it). */
+  const createdAgain = async (target: Engine) => {
+    const { eventStream, stateStream } = target.names;
+    const said =
+      cluster.kind === 'event'
+        ? { stream: eventStream, before: target.eventEpoch, epoch: await target.refreshEpoch() }
+        : { stream: stateStream };
+    logger.warn({ topic: cluster.id, ...said }, 'cluster stream was created again: the feed starts over on the new one');
+  };
+
   const openFrom = async (target: Engine) => {
     opening = target;
     if (tap !== undefined) backAt ??= options.now();
@@ -234,7 +249,7 @@ export function startReader(options: ReaderOptions): Reader {
         jsm: target.jsm,
         names: target.names,
         topic: cluster,
-        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {}),
+        ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0, afterCreated: created } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
         onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
@@ -244,6 +259,8 @@ export function startReader(options: ReaderOptions): Reader {
             { topic: cluster.id, err: error instanceof Error ? error.message : String(error) },
             'cluster feed: continuity check failed',
           ),
+        onCreatedAgain: () => createdAgain(target),
+        onReopenError: (error) => logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed lost its consumer; reopening'),
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
@@ -273,9 +290,9 @@ export function startReader(options: ReaderOptions): Reader {
       if (stopped) return;
       engine = next;
       if (next === undefined) {
-        const old = feed;
+        created = feed?.created ?? created;
+        void feed?.stop();
         feed = undefined;
-        void old?.stop();
         goLocal();
         return;
       }
