@@ -4,8 +4,8 @@
  * a NATS server with JetStream on a volume and three gateway replicas of one
  * cluster (the same CLUSTER_NAME and NATS URL, a distinct CLUSTER_NODE_ID
  * each, on the default port inside, published on distinct host ports, healthy
- * once /ready), each pointed at the simulator with a configuration the gateway
- * accepts and only variables the gateway knows; Prometheus scrapes every
+ * once /ready), each pointed at the simulator (its sockets and its instrument
+ * list) with a configuration the gateway accepts and only variables the gateway knows; Prometheus scrapes every
  * replica's /metrics and loads alerting rules written against the metric
  * families the gateway serves. The files are read, not run (no Docker engine).
  */
@@ -16,6 +16,7 @@ import { DEFAULT_PORT, KNOWN_ENV_NAMES, readConfig } from '../src/config.ts';
 import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/simulator-env.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
+import { TIME_PATH } from '../src/simulator/rest-endpoints.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -140,9 +141,18 @@ describe('compose.yaml', () => {
       upstream: 'coincall',
       optionsWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/options`,
       futuresWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/futures`,
+      // The instrument list too: the exchange's would refuse the simulator's symbols (or, unreachable, leave none).
+      restUrl: `http://simulator:${SIMULATOR_DEFAULT_PORT}`,
       apiKey: DEMO_ACCOUNT.apiKey,
       apiSecret: DEMO_ACCOUNT.apiSecret,
     });
+  });
+
+  it('checks the simulator healthy once its REST `GET /time` answers 200 (it has no /health; any other path is a 404)', () => {
+    const test = field(service('simulator'), 'healthcheck', 'test');
+    const command = Array.isArray(test) ? test.join(' ') : String(test);
+    expect(command).toContain(`http://127.0.0.1:${SIMULATOR_DEFAULT_PORT}${TIME_PATH}'`);
+    expect(command).toContain('r.ok');
   });
 
   it('gives every service at least the 10 s the gateway needs to stop on SIGTERM', () => {
