@@ -44,7 +44,7 @@ describe('cluster settings', () => {
     });
   });
 
-  it('take the resume window of the general limits as the trades stream\'s retention', () => {
+  it("take the resume window of the general limits as the trades stream's retention", () => {
     const result = readConfig({ CLUSTER_NATS_URL: 'nats://x:4222', RESUME_WINDOW_MS: '86400000', RESUME_MAX_EVENTS_PER_TOPIC: '1000000' });
     expect(result).toMatchObject({ ok: true, config: { cluster: { retentionMs: 86_400_000, maxEventsPerTopic: 1_000_000 } } });
   });
