@@ -66,16 +66,12 @@ export function defaultNodeId(pid: number | undefined): string {
  * `retention`: the resume window's limits, the trades stream's), or undefined
  * when `CLUSTER_NATS_URL` is unset; problems go to `problems`.
  */
-export function readClusterConfig(
-  env: Env,
-  problems: string[],
-  retention: RetentionLimits,
-  pid?: number,
-): ClusterConfig | undefined {
+export function readClusterConfig(env: Env, problems: string[], retention: RetentionLimits, pid?: number): ClusterConfig | undefined {
   const natsUrl = envValue(env, 'CLUSTER_NATS_URL');
   if (natsUrl === undefined) return undefined;
   for (const server of natsUrl.split(',').map((s) => s.trim())) {
-    if (!isNatsUrl(server)) problems.push(
+    if (!isNatsUrl(server))
+      problems.push(
         `CLUSTER_NATS_URL must be nats:// or tls:// URLs separated by commas (no ws:// or wss://: the NATS client for Node has no WebSocket transport), got "${server}".`,
       );
   }
@@ -103,5 +99,32 @@ export function readClusterConfig(
     ),
     retentionMs: retention.resumeWindowMs,
     maxEventsPerTopic: retention.resumeMaxEventsPerTopic,
+  };
+}
+
+/** `CLUSTER_NATS_URL` fit for a log line: each server's user, password or token replaced by `***`. */
+export function redactNatsUrl(natsUrl: string): string {
+  return natsUrl
+    .split(',')
+    .map((server) => {
+      try {
+        const url = new URL(server.trim());
+        const credentials = url.username !== '' || url.password !== '';
+        return `${url.protocol}//${credentials ? '***@' : ''}${url.host}${url.pathname}`;
+      } catch {
+        return '(not a URL)';
+      }
+    })
+    .join(',');
+}
+
+/** The start-up line's fields: what a replica runs with, no credential. */
+export function clusterLogFields(cluster: ClusterConfig): Record<string, string | number> {
+  return {
+    natsUrl: redactNatsUrl(cluster.natsUrl),
+    name: cluster.name,
+    node: cluster.nodeId,
+    leaseTtlMs: cluster.leaseTtlMs,
+    eventPublishers: cluster.eventPublishers,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
+import { clusterLogFields, redactNatsUrl } from '../../src/lib/cluster-config.ts';
 
 describe('cluster settings', () => {
   it('are absent without CLUSTER_NATS_URL: a single process, as before', () => {
@@ -84,5 +85,20 @@ describe('cluster settings', () => {
     const result = readConfig(env);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems.join('\n')).toContain(name);
+  });
+
+  it('are named in the start-up line without the NATS credentials', () => {
+    const result = readConfig({ CLUSTER_NATS_URL: 'nats://gw:s3cret@a:4222,tls://t0ken@b:4222', CLUSTER_NODE_ID: 'gw-1' });
+    if (!result.ok || result.config.cluster === undefined) throw new Error('expected a cluster');
+    const fields = clusterLogFields(result.config.cluster);
+    expect(fields).toEqual({
+      natsUrl: 'nats://***@a:4222,tls://***@b:4222',
+      name: 'coincall',
+      node: 'gw-1',
+      leaseTtlMs: 5_000,
+      eventPublishers: 2,
+    });
+    expect(JSON.stringify(fields)).not.toMatch(/s3cret|t0ken|gw:/);
+    expect(redactNatsUrl('nats://a:4222')).toBe('nats://a:4222');
   });
 });
