@@ -8,8 +8,8 @@
  *
  * `node.<node>` carries this process's instance token too: a replica that finds
  * its node key written with another token (between two of its own rounds) shares
- * its CLUSTER_NODE_ID with another live process, and logs an error once per
- * such process.
+ * its CLUSTER_NODE_ID with another live process, and logs an error once for
+ * each such process it sees.
  */
 import { randomUUID } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
