@@ -179,7 +179,8 @@ export function readConfig(env: Env, pid?: number): ConfigResult {
   const metricsRaw = env['METRICS'] || 'on';
   if (metricsRaw !== 'on' && metricsRaw !== 'off') problems.push(`METRICS must be "on" or "off", got "${metricsRaw}".`);
 
-  const cluster = readClusterConfig(env, problems, pid);
+  const limits = limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems));
+  const cluster = readClusterConfig(env, problems, limits, pid);
   const config: Config = {
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, MAX_PORT, problems),
     host: readHost(env, 'HOST', DEFAULT_HOST, problems),
@@ -203,7 +204,7 @@ export function readConfig(env: Env, pid?: number): ConfigResult {
     corsOrigins: parseCorsOrigins(env['CORS_ORIGINS'], problems),
     metrics: metricsRaw !== 'off',
     access: readAccessConfig(env, problems),
-    limits: limitsFrom((setting) => readInteger(env, setting.env, setting.fallback, setting.min, setting.max, problems)),
+    limits,
     ...(cluster === undefined ? {} : { cluster }),
   };
   if (problems.length > 0) return { ok: false, problems };

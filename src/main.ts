@@ -7,6 +7,7 @@
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import { startApp } from './app.ts';
 import { readConfig, type Config } from './config.ts';
+import { clusterLogFields } from './lib/cluster-config.ts';
 
 /** Secrets never reach a log line, whatever object carries them. */
 const REDACT = { paths: ['apiSecret', '*.apiSecret', 'secret', '*.secret'], censor: '[redacted]' } satisfies LoggerOptions['redact'];
@@ -28,6 +29,9 @@ const { config } = result;
 const logger = await createLogger(config);
 // Misspelt settings (MAX_CONECTIONS) would otherwise be ignored in silence.
 for (const warning of result.warnings) logger.warn(warning);
+// What a replica of a cluster runs with, before it reaches for NATS (no credential of the URL).
+if (config.cluster !== undefined)
+  logger.info({ cluster: clusterLogFields(config.cluster) }, `cluster replica ${config.cluster.nodeId} of ${config.cluster.name}`);
 
 try {
   const app = await startApp({ config, logger });
@@ -37,7 +41,10 @@ try {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: String(error) }, 'shutdown failed');
         process.exit(1);

@@ -107,11 +107,14 @@ describe('readConfig', () => {
 
 describe('docs/configuration-limits.md', () => {
   const doc = readFileSync(new URL('../docs/configuration-limits.md', import.meta.url), 'utf8');
-  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))('documents %s with its default', (env, setting) => {
-    const row = doc.split('\n').find((line) => line.startsWith(`| \`${env}\` |`));
-    expect(row, `a table row for ${env}`).toBeDefined();
-    expect(row).toContain(`| ${setting.fallback} |`);
-  });
+  it.each(LIMIT_NAMES.map((n) => [LIMIT_SETTINGS[n].env, LIMIT_SETTINGS[n]]))(
+    'documents %s with its default and its range, in every table that lists it',
+    (env, setting) => {
+      const rows = doc.split('\n').filter((line) => line.startsWith(`| \`${env}\` |`));
+      expect(rows.length, `a table row for ${env}`).toBeGreaterThan(0);
+      for (const row of rows) expect(row).toContain(`| ${setting.fallback} | ${setting.min} – ${setting.max} |`);
+    },
+  );
 });
 
 describe('README.md', () => {

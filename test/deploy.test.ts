@@ -4,8 +4,8 @@
  * a NATS server with JetStream on a volume and three gateway replicas of one
  * cluster (the same CLUSTER_NAME and NATS URL, a distinct CLUSTER_NODE_ID
  * each, on the default port inside, published on distinct host ports, healthy
- * once /ready), each pointed at the simulator with a configuration the gateway
- * accepts and only variables the gateway knows; Prometheus scrapes every
+ * once /ready), each pointed at the simulator (its sockets and its instrument
+ * list) with a configuration the gateway accepts and only variables the gateway knows; Prometheus scrapes every
  * replica's /metrics and loads alerting rules written against the metric
  * families the gateway serves. The files are read, not run (no Docker engine).
  */
@@ -16,6 +16,10 @@ import { DEFAULT_PORT, KNOWN_ENV_NAMES, readConfig } from '../src/config.ts';
 import { DEFAULT_PORT as SIMULATOR_DEFAULT_PORT } from '../src/simulator/simulator-env.ts';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
+import { TIME_PATH } from '../src/simulator/rest-endpoints.ts';
+import type { ClusterStatus } from '../src/sources/cluster/cluster-status.ts';
+import type { UpstreamStatus } from '../src/sources/coincall/upstream-api.ts';
+import { parsePrometheus, sumOf } from './helpers/prometheus.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -58,6 +62,28 @@ function environmentOf(name: string): Record<string, string> {
   );
 }
 const simulatorEnv = environmentOf('simulator');
+
+/** An upstream with nothing open, for rendering metrics. */
+const IDLE_UPSTREAM: UpstreamStatus = {
+  connections: [],
+  topics: [],
+  privateTopics: 0,
+  privateCredentials: 0,
+  refusedCredentials: 0,
+  drops: { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 },
+};
+const NO_GAPS = { published: 0, covered: 0, said: 0, behind: 0, failed: 0 };
+/** A replica of a cluster whose engine went away: its leases lapsed, it holds nothing. */
+const DISCONNECTED_REPLICA: ClusterStatus = {
+  node: 'gateway-1',
+  engine: 'DISCONNECTED',
+  replicas: () => Promise.resolve(['gateway-1']),
+  topicsHeld: 0,
+  topicsHeldByMarket: {},
+  takeovers: 0,
+  publishes: { stored: 0, duplicate: 0, refused: 0 },
+  gapMarkers: { UPSTREAM: NO_GAPS, ENGINE: NO_GAPS },
+};
 
 describe('Dockerfile', () => {
   it('runs what `npm start` execs, in exec form, as the only process', () => {
@@ -140,9 +166,18 @@ describe('compose.yaml', () => {
       upstream: 'coincall',
       optionsWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/options`,
       futuresWsUrl: `ws://simulator:${SIMULATOR_DEFAULT_PORT}/futures`,
+      // The instrument list too: the exchange's would refuse the simulator's symbols (or, unreachable, leave none).
+      restUrl: `http://simulator:${SIMULATOR_DEFAULT_PORT}`,
       apiKey: DEMO_ACCOUNT.apiKey,
       apiSecret: DEMO_ACCOUNT.apiSecret,
     });
+  });
+
+  it('checks the simulator healthy once its REST `GET /time` answers 200 (it has no /health; any other path is a 404)', () => {
+    const test = field(service('simulator'), 'healthcheck', 'test');
+    const command = Array.isArray(test) ? test.join(' ') : String(test);
+    expect(command).toContain(`http://127.0.0.1:${SIMULATOR_DEFAULT_PORT}${TIME_PATH}'`);
+    expect(command).toContain('r.ok');
   });
 
   it('gives every service at least the 10 s the gateway needs to stop on SIGTERM', () => {
@@ -201,5 +236,27 @@ describe('deploy/alerts.yml', () => {
       }
       if (/\bup\{/.test(expr)) expect(expr).toContain(`job="${String(job)}"`);
     }
+  });
+
+  it('fires CoincallClusterEngineDown for any replica of a cluster whose engine is down 1 min, and never for a single gateway', async () => {
+    const rule: unknown = rules.find((r: unknown) => field(r, 'alert') === 'CoincallClusterEngineDown');
+    expect(field(rule, 'for')).toBe('1m');
+    // The engine's state, on replicas marked by a family's presence (never its value: a replica
+    // whose engine is down has lost its leases, so it holds 0 topics within a lease TTL).
+    const match = /^coincall_gateway_cluster_engine_up == 0 and on\(instance\) group by \(instance\) \((\w+)\)$/.exec(
+      String(field(rule, 'expr')),
+    );
+    const marker = match?.[1] ?? 'no marker family';
+    const samplesOf = async (cluster: ClusterStatus | undefined) => {
+      const metrics = createMetrics({ processMetrics: false });
+      metrics.bind({ upstream: () => ({ ...IDLE_UPSTREAM, ...(cluster === undefined ? {} : { cluster }) }) });
+      return parsePrometheus(await metrics.render());
+    };
+    const single = await samplesOf(undefined);
+    expect(sumOf(single, 'coincall_gateway_cluster_engine_up')).toBe(0);
+    expect(single.filter((s) => s.name === marker)).toEqual([]);
+    const cut = await samplesOf(DISCONNECTED_REPLICA);
+    expect(sumOf(cut, 'coincall_gateway_cluster_engine_up')).toBe(0);
+    expect(cut.filter((s) => s.name === marker).length).toBeGreaterThan(0);
   });
 });

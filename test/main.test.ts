@@ -7,7 +7,8 @@
  * operators meet it: SIGTERM to the `npm start` process (what a process
  * manager sends) and to the Dockerfile's CMD (what `docker stop` sends) must
  * shut the gateway down gracefully and leave no process listening. The same
- * holds for `npm run simulator`.
+ * holds for `npm run simulator`. The gateway's last line says it stopped; a cluster
+ * replica names its cluster settings (no NATS credential) in one line at start.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { connect } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/nats-server.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 /** What `npm start` execs, relative to the project root. */
@@ -25,6 +27,8 @@ const BUILD_TIMEOUT_MS = 120_000;
 /** The gateway's pino line announcing its URL, and the one announcing shutdown. */
 const LISTENING = /"pid":(\d+).*listening on (http:\/\/[^\s"]+)/;
 const SHUTTING_DOWN = '"msg":"shutting down"';
+/** The last line, once everything closed. */
+const STOPPED = '"msg":"stopped"';
 
 interface Launched {
   readonly exited: Promise<number | null>;
@@ -175,6 +179,7 @@ describe('npm start', () => {
         expect(events[0]).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
         expect(await app.exited).toBe(0);
         expect(app.output()).toContain('shutting down');
+        expect(app.output()).toContain(STOPPED);
         await client.dispose();
       } finally {
         app.dispose();
@@ -218,10 +223,30 @@ describe('npm start', () => {
         app.kill('SIGTERM');
         expect(await app.exited).toBe(0);
         expect(app.output()).toMatch(/INFO.*shutting down/);
+        expect(app.output()).toMatch(/INFO.*stopped/);
         expect(app.output()).not.toContain('"msg":');
       } finally {
         app.dispose();
       }
+    },
+    SPAWN_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "names a replica's cluster settings in one start-up line, without the NATS credentials, and stops while NATS is away",
+    async () => {
+      const natsUrl = `nats://gw:s3cret@127.0.0.1:${await freePort()}`;
+      const ended = await stopWithSigterm(
+        launch(process.execPath, [MAIN], { ...GATEWAY_ENV, CLUSTER_NATS_URL: natsUrl, CLUSTER_NODE_ID: 'gw-7' }),
+      );
+      const line = ended.output.split('\n').find((l) => l.includes('"cluster":{'));
+      expect(JSON.parse(line ?? '{}')).toMatchObject({
+        level: 30,
+        cluster: { natsUrl: natsUrl.replace('gw:s3cret', '***'), name: 'coincall', node: 'gw-7', leaseTtlMs: 5_000, eventPublishers: 2 },
+      });
+      expect(ended.output).not.toContain('s3cret');
+      expect(ended.output).toContain(STOPPED);
+      expect(ended.code).toBe(0);
     },
     SPAWN_TEST_TIMEOUT_MS,
   );

@@ -3,10 +3,13 @@
  * configuration: unset `CLUSTER_NATS_URL` means a single process (no cluster
  * object at all); set, the process is one replica of the cluster sharing that
  * NATS server. The trades stream keeps the resume window's retention
- * (`RESUME_WINDOW_MS`, `RESUME_MAX_EVENTS_PER_TOPIC`).
+ * (`RESUME_WINDOW_MS`, `RESUME_MAX_EVENTS_PER_TOPIC`), read and bounded once
+ * with the other limits (`limits.ts`): a replica whose engine is away keeps the
+ * same window in memory, so a cluster has no wider range.
  */
 import { hostname } from 'node:os';
 import { envValue, readInteger, type Env } from './env.ts';
+import { LIMIT_SETTINGS, type GatewayLimits } from './limits.ts';
 
 export const DEFAULT_CLUSTER_NAME = 'coincall';
 /** A topic lease's life without renewal: a dead holder is replaced within it. */
@@ -18,13 +21,21 @@ export const MAX_CLUSTER_LEASE_TTL_MS = 60_000;
 export const DEFAULT_CLUSTER_EVENT_PUBLISHERS = 2;
 /** The most replicas that may hold one trades topic at once (so a topic never has more holders). */
 export const MAX_CLUSTER_EVENT_PUBLISHERS = 2;
-/** How long trades stay retained (the trades stream's max age). */
-export const DEFAULT_RESUME_WINDOW_MS = 900_000;
-/** Most trades retained per topic (the trades stream's per-subject limit). */
-export const DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC = 20_000;
+/** How long trades stay retained (the trades stream's max age): `RESUME_WINDOW_MS`'s default. */
+export const DEFAULT_RESUME_WINDOW_MS = LIMIT_SETTINGS.resumeWindowMs.fallback;
+/** Most trades retained per topic (the trades stream's per-subject limit): `RESUME_MAX_EVENTS_PER_TOPIC`'s default. */
+export const DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC = LIMIT_SETTINGS.resumeMaxEventsPerTopic.fallback;
+
+/** The resume window's limits, already read and checked with the others. */
+export type RetentionLimits = Pick<GatewayLimits, 'resumeWindowMs' | 'resumeMaxEventsPerTopic'>;
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
-const NATS_SCHEMES = ['nats:', 'tls:', 'ws:', 'wss:'];
+/**
+ * What the NATS client for Node dials: `nats://` and `tls://` (alike: TLS when
+ * the server offers or requires it). It has no WebSocket transport: `ws://` and
+ * `wss://` would only fail at connect, so they are refused here.
+ */
+const NATS_SCHEMES = ['nats:', 'tls:'];
 
 export interface ClusterConfig {
   /** NATS server(s), comma-separated. */
@@ -50,12 +61,19 @@ export function defaultNodeId(pid: number | undefined): string {
   return pid === undefined ? hostname() : `${hostname()}-${pid}`;
 }
 
-/** The cluster settings (`pid`: the process id, for the default node id), or undefined when `CLUSTER_NATS_URL` is unset; problems go to `problems`. */
-export function readClusterConfig(env: Env, problems: string[], pid?: number): ClusterConfig | undefined {
+/**
+ * The cluster settings (`pid`: the process id, for the default node id;
+ * `retention`: the resume window's limits, the trades stream's), or undefined
+ * when `CLUSTER_NATS_URL` is unset; problems go to `problems`.
+ */
+export function readClusterConfig(env: Env, problems: string[], retention: RetentionLimits, pid?: number): ClusterConfig | undefined {
   const natsUrl = envValue(env, 'CLUSTER_NATS_URL');
   if (natsUrl === undefined) return undefined;
   for (const server of natsUrl.split(',').map((s) => s.trim())) {
-    if (!isNatsUrl(server)) problems.push(`CLUSTER_NATS_URL must be nats:// URLs separated by commas, got "${server}".`);
+    if (!isNatsUrl(server))
+      problems.push(
+        `CLUSTER_NATS_URL must be nats:// or tls:// URLs separated by commas (no ws:// or wss://: the NATS client for Node has no WebSocket transport), got "${server}".`,
+      );
   }
   const name = envValue(env, 'CLUSTER_NAME') ?? DEFAULT_CLUSTER_NAME;
   if (!CLUSTER_NAME.test(name)) problems.push(`CLUSTER_NAME must be 1 to 32 letters, digits, "_" or "-", got "${name}".`);
@@ -79,7 +97,34 @@ export function readClusterConfig(env: Env, problems: string[], pid?: number): C
       MAX_CLUSTER_EVENT_PUBLISHERS,
       problems,
     ),
-    retentionMs: readInteger(env, 'RESUME_WINDOW_MS', DEFAULT_RESUME_WINDOW_MS, 1_000, 7 * 86_400_000, problems),
-    maxEventsPerTopic: readInteger(env, 'RESUME_MAX_EVENTS_PER_TOPIC', DEFAULT_RESUME_MAX_EVENTS_PER_TOPIC, 1, 10_000_000, problems),
+    retentionMs: retention.resumeWindowMs,
+    maxEventsPerTopic: retention.resumeMaxEventsPerTopic,
+  };
+}
+
+/** `CLUSTER_NATS_URL` fit for a log line: each server's user, password or token replaced by `***`. */
+export function redactNatsUrl(natsUrl: string): string {
+  return natsUrl
+    .split(',')
+    .map((server) => {
+      try {
+        const url = new URL(server.trim());
+        const credentials = url.username !== '' || url.password !== '';
+        return `${url.protocol}//${credentials ? '***@' : ''}${url.host}${url.pathname}`;
+      } catch {
+        return '(not a URL)';
+      }
+    })
+    .join(',');
+}
+
+/** The start-up line's fields: what a replica runs with, no credential. */
+export function clusterLogFields(cluster: ClusterConfig): Record<string, string | number> {
+  return {
+    natsUrl: redactNatsUrl(cluster.natsUrl),
+    name: cluster.name,
+    node: cluster.nodeId,
+    leaseTtlMs: cluster.leaseTtlMs,
+    eventPublishers: cluster.eventPublishers,
   };
 }

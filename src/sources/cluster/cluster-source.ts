@@ -126,7 +126,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     if (membership !== undefined) return;
     const ttlMs = options.leaseTtlMs;
     const onError = (error: unknown) => logger.debug({ err: errorText(error) }, 'cluster round failed (engine unreachable?)');
-    const presence = createPresence({ kv: engine.kv, names: engine.names, node, ttlMs, onError });
+    const presence = createPresence({ kv: engine.kv, names: engine.names, node, ttlMs, onError, logger });
     const publisher = createPublisher({ js: engine.js, names: engine.names, node, count: (result) => publishes[result]++ });
     const holdings = createHoldings({
       kv: engine.kv,

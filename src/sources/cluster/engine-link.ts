@@ -12,6 +12,7 @@
  */
 import type { Logger } from '../../lib/logger.ts';
 import { openEngine, type Engine, type EngineSettings } from './engine.ts';
+import { createEngineOpenLog } from './engine-open-log.ts';
 
 /** How long to wait between attempts to open an engine that did not answer at start. */
 export const ENGINE_OPEN_RETRY_MS = 2_000;
@@ -32,6 +33,8 @@ export interface EngineLinkOptions {
   readonly onChange: (up: boolean) => void;
   /** Opens the engine (tests inject failures); default `openEngine`. */
   readonly open?: (settings: EngineSettings) => Promise<Engine>;
+  /** The clock of the failed attempts' log (`engine-open-log.ts`). */
+  readonly now?: () => number;
 }
 
 export function linkEngine(options: EngineLinkOptions): EngineLink {
@@ -41,6 +44,7 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
   let up = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  const openLog = createEngineOpenLog(logger, options.now);
 
   const set = (next: boolean) => {
     if (next === up || closed) return;
@@ -87,10 +91,7 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
       set(true);
     } catch (error) {
       if (closed) return;
-      logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'cluster engine not reachable yet; serving alone meanwhile',
-      );
+      openLog.failed(error);
       timer = setTimeout(() => void attempt(), options.retryMs ?? ENGINE_OPEN_RETRY_MS);
     }
   };

@@ -5,8 +5,15 @@
  * put each third of the TTL for every topic this replica has subscribers of,
  * and deleted when they are gone. A holder keeps a topic while any replica's
  * interest key exists.
+ *
+ * `node.<node>` carries this process's instance token too: a replica that finds
+ * its node key written with another token (between two of its own rounds) shares
+ * its CLUSTER_NODE_ID with another live process, and logs an error once for
+ * each such process it sees.
  */
+import { randomUUID } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
+import type { Logger } from '../../lib/logger.ts';
 import { RENEWALS_PER_TTL } from './lease.ts';
 import { nodeFromToken, type ClusterNames, type ClusterTopic } from './subjects.ts';
 
@@ -17,7 +24,14 @@ export interface PresenceOptions {
   readonly ttlMs: number;
   /** A write to the engine failed (it is unreachable): the next round tries again. */
   readonly onError?: (error: unknown) => void;
+  /** Where a duplicate node id is reported (the logger names the node). */
+  readonly logger?: Logger;
+  /** This process's token in `node.<node>` (default: a random one). */
+  readonly instance?: string;
 }
+
+export const DUPLICATE_NODE_MESSAGE =
+  'cluster: another live process uses this CLUSTER_NODE_ID: give every replica its own (holders and replicas are wrong until then)';
 
 export interface Presence {
   /** Starts the rounds (the first one at once). */
@@ -33,6 +47,12 @@ export interface Presence {
   stop(): Promise<void>;
 }
 
+/** The instance token of a `node.<node>` value, if it has one (a replica of an older version writes none). */
+function instanceOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || !('instance' in value)) return undefined;
+  return typeof value.instance === 'string' ? value.instance : undefined;
+}
+
 async function keysOf(kv: KV, filter: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of await kv.keys(filter)) keys.push(key);
@@ -42,18 +62,42 @@ async function keysOf(kv: KV, filter: string): Promise<string[]> {
 export function createPresence(options: PresenceOptions): Presence {
   const { kv, names, node } = options;
   const interests = new Map<string, ClusterTopic>();
-  const encoded = JSON.stringify({ node });
+  const instance = options.instance ?? randomUUID();
+  const encoded = JSON.stringify({ node, instance });
+  /** Other processes' tokens already reported. */
+  const reported = new Set<string>();
+  let wrote = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const put = (key: string) =>
     kv.put(key, encoded).then(
-      () => undefined,
-      (error: unknown) => options.onError?.(error),
+      () => true,
+      (error: unknown) => {
+        options.onError?.(error);
+        return false;
+      },
     );
 
+  /** Whether another process wrote this node's key since this one last did (before the first write, a dead predecessor's value is no sign). */
+  const checkOwnKey = async () => {
+    if (!wrote) return;
+    const entry = await kv.get(names.presenceKey(node)).catch((error: unknown) => void options.onError?.(error));
+    if (entry === undefined || entry === null || entry.operation !== 'PUT') return;
+    let other: string | undefined;
+    try {
+      other = instanceOf(entry.json());
+    } catch {
+      return;
+    }
+    if (other === undefined || other === instance || reported.has(other)) return;
+    reported.add(other);
+    options.logger?.error({ instance, other }, DUPLICATE_NODE_MESSAGE);
+  };
+
   const round = async () => {
-    await put(names.presenceKey(node));
+    await checkOwnKey();
+    if (await put(names.presenceKey(node))) wrote = true;
     await Promise.all([...interests.values()].map((topic) => put(names.interestKey(topic, node))));
   };
   const schedule = () => {
