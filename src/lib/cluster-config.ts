@@ -72,7 +72,7 @@ export function readClusterConfig(env: Env, problems: string[], retention: Reten
   for (const server of natsUrl.split(',').map((s) => s.trim())) {
     if (!isNatsUrl(server))
       problems.push(
-        `CLUSTER_NATS_URL must be nats:// or tls:// URLs separated by commas (no ws:// or wss://: the NATS client for Node has no WebSocket transport), got "${server}".`,
+        `CLUSTER_NATS_URL must be nats:// or tls:// URLs separated by commas (no ws:// or wss://: the NATS client for Node has no WebSocket transport), got "${redactNatsUrl(server)}".`,
       );
   }
   const name = envValue(env, 'CLUSTER_NAME') ?? DEFAULT_CLUSTER_NAME;
