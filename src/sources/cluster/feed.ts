@@ -28,6 +28,7 @@ import type { MsgHdrs } from '@nats-io/transport-node';
 import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import { engineClock, liveHeldAt } from './engine-latency.ts';
+import type { MessageCheck } from './message-check.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
@@ -47,6 +48,8 @@ export interface FeedOptions {
   readonly onMessage: (message: FeedMessage) => void;
   /** A message that is no envelope: skipped, and said. */
   readonly onBadMessage?: (seq: number) => void;
+  /** Reads each message (`message-check.ts`: bad items left out, bad messages said); its hand-off never throws on. Without it (tests of the transport), unchecked. */
+  readonly check?: MessageCheck;
   /** The content time of the message at `after` (the newest trade delivered): where a gap found after it begins. */
   readonly afterTime?: number;
   /** Trades topics: messages between `after` and `next` may have been discarded before this feed got them. */
@@ -98,12 +101,20 @@ const cursorOf = ({ after, afterTime }: FeedOptions) => (after === undefined ? {
 export async function openFeed(options: FeedOptions): Promise<Feed> {
   const { js, names, topic } = options;
   let lastSeq = 0;
+  const { check } = options;
+  const read = (data: Uint8Array, headers: MsgHdrs | undefined, seq: number) =>
+    check === undefined ? decodeStreamBody(data, headers) : check.body(data, headers, seq);
   const handOn = (seq: number, body: StreamBody | undefined, heldAt?: number) => {
     lastSeq = seq;
-    if (body === undefined) options.onBadMessage?.(seq);
-    else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
+    if (body === undefined) return void options.onBadMessage?.(seq);
+    try {
+      options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
+    } catch (error) {
+      if (check === undefined) throw error;
+      check.failed(seq, error);
+    }
   };
-  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, decodeStreamBody(data, headers));
+  const deliver = (data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(seq, read(data, headers, seq));
   const openedAt = engineClock();
   const { seq: start, startedOver = false } = await startSequence(options, deliver);
   const stream = streamOf(names, topic);
@@ -137,7 +148,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   const done = (async () => {
     for await (const m of messages) {
       const heldAt = liveHeldAt(m.headers, openedAt);
-      const body = decodeStreamBody(m.data, m.headers);
+      const body = read(m.data, m.headers, m.seq);
       const storedAt = m.time.getTime();
       if (continuity !== undefined)
         tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time: contentTime(body, storedAt) }));

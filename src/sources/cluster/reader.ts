@@ -43,6 +43,7 @@ import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { contentTime } from './feed-continuity.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
+import { checkMessages, type ReportBadMessage } from './message-check.ts';
 import { timeOf } from './trade-items.ts';
 import type { ClusterTopic } from './subjects.ts';
 
@@ -67,6 +68,8 @@ export interface ReaderOptions {
   readonly reportEngineGap?: (since: number, until: number, ranUpstream: boolean) => void;
   /** The feed fell behind the stream's retention and the clients were told (the operator's count). */
   readonly onBehind?: () => void;
+  /** What of the engine's messages was not taken (`message-check.ts`: a bad item, a message that is no envelope): counted and logged. */
+  readonly reportBad: ReportBadMessage;
   /** Each message from the engine, as it arrives (the engine hop is measured on it). */
   readonly onEngineMessage?: (message: FeedMessage) => void;
 }
@@ -237,7 +240,7 @@ export function startReader(options: ReaderOptions): Reader {
         ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
-        onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
+        check: checkMessages(topic.channel, cluster.id, options.reportBad),
         onBehind: behind,
         onCheckError: (error) =>
           logger.warn(
