@@ -21,7 +21,9 @@ import { CHANNELS } from '../../src/channels/registry.ts';
 import { BAD_MESSAGE_LOG } from '../../src/sources/cluster/bad-messages.ts';
 import { clusterTopicOf } from '../../src/sources/cluster/cluster-topic.ts';
 import type { Engine } from '../../src/sources/cluster/engine.ts';
+import { openFeed, type FeedMessage } from '../../src/sources/cluster/feed.ts';
 import { GAP_HEADER } from '../../src/sources/cluster/gap-marker.ts';
+import { checkMessages, type BadMessage } from '../../src/sources/cluster/message-check.ts';
 import { engineSettings, testEngine, uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
 import { captureLogs, disposeAll, onDispose, postGraphQL, waitFor, wsClient, type CapturedLog } from '../helpers/gateway.ts';
@@ -116,99 +118,128 @@ const storedTrade = (price: string, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-/** Writes the poison into the trades subject: each message (or item) bad in another way; one message holds a valid trade beside a bad one. */
-async function poisonTrades(engine: Engine): Promise<void> {
-  const subject = engine.names.subject(clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD'));
-  const put = (body: unknown, gap?: string) => {
+/** Writes messages into a subject of the engine as a third party would: a body (JSON unless text), a gap header when given. */
+function writer(engine: Engine, subject: string) {
+  return (body: unknown, gap?: string) => {
     const h = headers();
     if (gap !== undefined) h.set(GAP_HEADER, gap);
     return engine.js.publish(subject, typeof body === 'string' ? body : JSON.stringify(body), gap === undefined ? {} : { headers: h });
   };
-  await put({ items: [null, 5, 'str'], ts: now });
-  await put({ items: [{ foo: 1 }], ts: now });
-  await put({ items: [storedTrade('1', { timestamp: 1e300 }), storedTrade('7777')], ts: now });
-  await put({ items: [storedTrade('2', { price: { a: 1 }, volume: [], side: 'NOPE' })], ts: now });
-  await put('this is not json {');
-  await put({ items: [storedTrade('3')], ts: 1e300 });
-  await put({ since: 1e300, until: 1e301 }, 'UPSTREAM');
 }
 
+const tradesSubject = (engine: Engine) => engine.names.subject(clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD'));
+const bookSubject = (engine: Engine) => engine.names.subject(clusterTopicOf(CHANNELS.futuresOrderBook, 'BTCUSD'));
+
 const errorsOf = (got: Got) => got.errors.map((e) => e['code']);
+const prices = (got: Got, from = 0) => got.items.slice(from).map((t) => String(t['price']));
+const badCount = async (app: App, reason: string) => sumOf((await scrapeMetrics(app.port)).samples, BAD_METRIC, { reason });
+
+/** A live book subscriber that has its first book, and a way to send the next one. */
+async function followBook(exchange: FakeExchange, app: App) {
+  const book = follow(app, BOOK, 'futuresOrderBook');
+  const item = (bid: string) => ({ s: 'BTCUSD', ts: Date.now(), asks: [{ pr: '101', v: '1' }], bids: [{ pr: bid, v: '1' }] });
+  await sendUntil(() => exchange.publish(BOOK_DT, 'orderBook', BTC, [item('99')]), book, 'a first book');
+  const next = async (bid: string) => {
+    exchange.publish(BOOK_DT, 'orderBook', BTC, [item(bid)]);
+    await waitFor(() => book.items.some((b) => (b['bids'] as Array<{ price: string }>)[0]?.price === bid), `the book bid ${bid}`, 10_000);
+  };
+  return { book, next };
+}
 
 describe('poison in the engine', () => {
+  it('one message of items that are no records crashes nothing: trades and book clients keep receiving', { timeout: 60_000 }, async () => {
+    const { exchange, app, engine, logs, live } = await setUp();
+    const { book, next } = await followBook(exchange, app);
+    const from = live.items.length;
+    const put = writer(engine, tradesSubject(engine));
+    await put({ items: [null, 5, 'str'], ts: now });
+    await put({ items: [{ foo: 1 }], ts: now });
+    await writer(engine, bookSubject(engine))({ items: [{ nope: 1 }], ts: now });
+    const real = wireTrades(3);
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, real);
+    await waitFor(() => real.every((t) => prices(live, from).includes(t.pr)), 'the real trades', 10_000);
+    await next('98');
+    expect(prices(live, from).sort()).toEqual(real.map((t) => t.pr).sort());
+    expect(errorsOf(live)).toEqual([]);
+    expect(errorsOf(book)).toEqual([]);
+    // null, 5, 'str', {foo}; the book without fields.
+    expect(await badCount(app, 'bad_item')).toBe(5);
+    expect(await badCount(app, 'failed')).toBe(0);
+    const line = logs.lines.find((l) => l.msg === BAD_MESSAGE_LOG);
+    expect(line?.obj).toMatchObject({ topic: 'futures:futuresTrades:BTCUSD', reason: 'bad_item', seq: expect.any(Number) });
+  });
+
   it(
-    'live clients keep their stream and every real trade; a book subscriber keeps receiving; each bad thing is counted',
+    'one bad item wipes nothing: live (plain, throttled), a resume and the trades Query get the real trades; a forged gap marker is dropped',
     { timeout: 60_000 },
     async () => {
-      const { exchange, app, engine, logs, live } = await setUp();
+      const { exchange, app, engine, live } = await setUp();
       const throttled = follow(app, TRADES, 'futuresTrades', { throttleMs: 400 });
-      const book = follow(app, BOOK, 'futuresOrderBook');
-      const bookItem = { s: 'BTCUSD', ts: Date.now(), asks: [{ pr: '101', v: '1' }], bids: [{ pr: '99', v: '1' }] };
-      await sendUntil(() => exchange.publish(BOOK_DT, 'orderBook', BTC, [{ ...bookItem, ts: Date.now() }]), book, 'a first book');
-      await new Promise((r) => setTimeout(r, 500));
+      const { book, next } = await followBook(exchange, app);
+      const cursor = String(live.items.at(-1)?.['cursor']);
       const [liveFrom, throttledFrom] = [live.items.length, throttled.items.length];
-
-      // The poison, then real trades in the same throttle window.
-      await poisonTrades(engine);
-      const bookSubject = engine.names.subject(clusterTopicOf(CHANNELS.futuresOrderBook, 'BTCUSD'));
-      await engine.js.publish(bookSubject, JSON.stringify({ items: [{ nope: 1 }], ts: now }));
-      await engine.js.publish(
-        bookSubject,
-        JSON.stringify({ items: [{ symbol: 'BTCUSD', id: 'BTCUSD', timestamp: 1e300, asks: [], bids: [] }], ts: now }),
-      );
+      const put = writer(engine, tradesSubject(engine));
+      // A valid trade beside one of the year 1e300 (it goes on alone), bad fields, no JSON, an envelope of 1e300, a marker of 1e300.
+      await put({ items: [storedTrade('1', { timestamp: 1e300 }), storedTrade('7777')], ts: now });
+      await put({ items: [storedTrade('2', { price: { a: 1 }, volume: [], side: 'NOPE' })], ts: now });
+      await put('this is not json {');
+      await put({ items: [storedTrade('3')], ts: 1e300 });
+      await put({ since: 1e300, until: 1e301 }, 'UPSTREAM');
+      await writer(
+        engine,
+        bookSubject(engine),
+      )({ items: [{ symbol: 'BTCUSD', id: 'BTCUSD', timestamp: 1e300, asks: [], bids: [] }], ts: now });
+      // Real trades in the same throttle window.
       const real = wireTrades(3);
       exchange.publish(TRADES_DT, 'lastTrade', BTC, real);
-      const realPrices = real.map((t) => t.pr);
-      const prices = (got: Got, from: number) => got.items.slice(from).map((t) => t['price']);
-      await waitFor(() => realPrices.every((p) => prices(live, liveFrom).includes(p)), 'the real trades live', 10_000);
-      await waitFor(() => realPrices.every((p) => prices(throttled, throttledFrom).includes(p)), 'the real trades throttled', 10_000);
-      exchange.publish(BOOK_DT, 'orderBook', BTC, [{ ...bookItem, ts: Date.now(), bids: [{ pr: '98', v: '2' }] }]);
-      await waitFor(() => book.items.some((b) => (b['bids'] as Array<{ price: string }>)[0]?.price === '98'), 'the next book', 10_000);
+      const expected = ['7777', ...real.map((t) => t.pr)].sort();
+      await waitFor(() => expected.every((p) => prices(live, liveFrom).includes(p)), 'the real trades live', 10_000);
+      await waitFor(() => expected.every((p) => prices(throttled, throttledFrom).includes(p)), 'the real trades throttled', 10_000);
+      await next('98');
+      expect(prices(live, liveFrom).sort()).toEqual(expected);
+      expect(prices(throttled, throttledFrom).sort()).toEqual(expected);
 
-      // The valid trade beside a bad one came; nothing bad did, and no error.
-      for (const got of [live, throttled]) {
-        expect(errorsOf(got)).toEqual([]);
-        expect(prices(got, 0)).toContain('7777');
-        expect(prices(got, 0).filter((p) => !/^\d+$/.test(String(p)))).toEqual([]);
-        expect(prices(got, 0)).not.toContain('1');
-      }
-      expect(errorsOf(book)).toEqual([]);
-      expect(book.items.every((b) => b['symbol'] === 'BTCUSD')).toBe(true);
-
-      const { samples } = await scrapeMetrics(app.port);
-      const count = (reason: string) => sumOf(samples, BAD_METRIC, { reason });
-      // null, 5, 'str', {foo}, the 1e300 trade, the bad-fields trade; the two bad books.
-      expect(count('bad_item')).toBe(8);
-      expect(count('not_envelope')).toBe(2);
-      expect(count('bad_gap')).toBe(1);
-      expect(count('failed')).toBe(0);
-      const lines = logs.lines.filter((l) => l.msg === BAD_MESSAGE_LOG);
-      expect(lines[0]?.obj).toMatchObject({ topic: 'futures:futuresTrades:BTCUSD', reason: 'bad_item', seq: expect.any(Number) });
+      const resumed = follow(app, TRADES, 'futuresTrades', { after: cursor });
+      await waitFor(() => resumed.items.length >= expected.length, 'the replay', 10_000);
+      const { body } = await postGraphQL(app.url, {
+        query: `{ futuresTrades(symbol: "BTCUSD", after: "${cursor}", limit: 50) { price } }`,
+      });
+      expect(body['errors']).toBeUndefined();
+      const page = (body['data'] as { futuresTrades: Array<{ price: string }> } | null)?.futuresTrades.map((t) => t.price);
+      const newest = await postGraphQL(app.url, { query: '{ futuresTrades(symbol: "BTCUSD", limit: 50) { price } }' });
+      expect(newest.body['errors']).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(prices(resumed).sort()).toEqual(expected);
+      expect(page?.sort()).toEqual(expected);
+      for (const got of [live, throttled, resumed, book]) expect(errorsOf(got)).toEqual([]);
+      // Live once, then the resume and the Query page read them again (the newest read too).
+      expect(await badCount(app, 'bad_item')).toBeGreaterThanOrEqual(3);
+      expect(await badCount(app, 'not_envelope')).toBeGreaterThanOrEqual(2);
+      expect(await badCount(app, 'bad_gap')).toBeGreaterThanOrEqual(1);
+      expect(await badCount(app, 'failed')).toBe(0);
     },
   );
 
-  it('a resume and the trades Query page across the poison answer the real trades', { timeout: 60_000 }, async () => {
-    const { exchange, app, engine, live } = await setUp();
-    const from = live.items.at(-1);
-    const cursor = String(from?.['cursor']);
-    await poisonTrades(engine);
-    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
-    await waitFor(() => live.items.length >= 2 + 2, 'the real trades live', 10_000);
-    const realAfter = live.items.slice(live.items.indexOf(from ?? {}) + 1).map((t) => t['price']);
-    expect(realAfter).toContain('7777');
-
-    const resumed = follow(app, TRADES, 'futuresTrades', { after: cursor });
-    await waitFor(() => realAfter.every((p) => resumed.items.some((t) => t['price'] === p)), 'the replay', 10_000);
-    expect(errorsOf(resumed)).toEqual([]);
-
-    const { body } = await postGraphQL(app.url, {
-      query: `{ futuresTrades(symbol: "BTCUSD", after: "${cursor}", limit: 50) { price } }`,
+  it("a state topic's first value (Direct Get) is checked too", async () => {
+    const engine = await testEngine(engineSettings());
+    const topic = clusterTopicOf(CHANNELS.futuresOrderBook, 'BTCUSD');
+    await writer(engine, engine.names.subject(topic))({ items: [{ nope: 1 }], ts: now });
+    const bad: BadMessage[] = [];
+    const got: FeedMessage[] = [];
+    const feed = await openFeed({
+      js: engine.js,
+      jsm: engine.jsm,
+      names: engine.names,
+      topic,
+      check: checkMessages(CHANNELS.futuresOrderBook, topic.id, (b) => bad.push(b)),
+      onMessage: (m) => got.push(m),
     });
-    expect(body['errors']).toBeUndefined();
-    const page = (body['data'] as { futuresTrades: Array<{ price: string }> }).futuresTrades.map((t) => t.price);
-    expect([...page].sort()).toEqual([...realAfter].map(String).sort());
-    const newest = await postGraphQL(app.url, { query: '{ futuresTrades(symbol: "BTCUSD", limit: 50) { price } }' });
-    expect(newest.body['errors']).toBeUndefined();
-    expect(errorsOf(live)).toEqual([]);
+    onDispose(() => feed.stop());
+    expect(got).toEqual([]);
+    expect(bad).toMatchObject([{ topic: topic.id, seq: 1, reason: 'bad_item', problem: 'OrderBook.symbol: missing' }]);
+    const valid = { symbol: 'BTCUSD', id: 'BTCUSD', timestamp: now, asks: [], bids: [] };
+    await writer(engine, engine.names.subject(topic))({ items: [valid], ts: now });
+    await waitFor(() => got.length === 1, 'the valid book');
+    expect(got[0]?.envelope?.items).toEqual([valid]);
   });
 });
