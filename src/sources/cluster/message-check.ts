@@ -1,6 +1,6 @@
 /**
  * The engine boundary's check: what a message of a topic's subject may hand
- * into this process. Anyone who can write to the streams' subjects can store
+ * into this replica. Anyone who can write to the streams' subjects can store
  * anything there, so every place that reads engine messages (a reader's live
  * feed and a state topic's first value, `feed.ts`; the resume window's and the
  * trades Query's reads, `stream-window.ts` over `stream-read.ts`) reads them
