@@ -37,7 +37,8 @@ const idOf = (item: unknown) => (item as { id: string }).id;
 const until = Date.now() - 30_000;
 const since = until - 30_000;
 /** Trade `n` at `at` (epoch ms), as a holder publishes it. */
-const trade = (n: number, at: number) => ({ id: `t${n}`, timestamp: at, price: String(n) });
+/** A trade as the engine stores them (a valid record of its shape: the window reads through the boundary's check). */
+const trade = (n: number, at: number) => ({ id: `t${n}`, symbol: 'BTCUSD', price: String(n), volume: '1', side: 'BUY', timestamp: at });
 const before = trade(1, since - 10_000);
 const inGap = (n: number) => trade(n, since + n * 1_000);
 const live = (n: number) => trade(n, Date.now() + n);

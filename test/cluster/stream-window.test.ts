@@ -32,7 +32,17 @@ afterEach(disposeAll);
 const TOPIC = { channel: 'futuresTrades', key: 'BTCUSD' } as const;
 const OTHER = { channel: 'futuresTrades', key: 'ETHUSD' } as const;
 const clusterTopic = (key: string) => clusterTopicOf(CHANNELS.futuresTrades, key);
-const trade = (key: string, n: number) => ({ id: `${key}-${n}`, timestamp: 1_700_000_000_000 + n });
+/** The time of the `n`th trade (and of its message). */
+const at = (n: number) => 1_700_000_000_000 + n;
+/** A trade as the engine stores them (a valid record of its shape: the window reads through the boundary's check). */
+const trade = (key: string, n: number) => ({
+  id: `${key}-${n}`,
+  symbol: key,
+  price: String(n),
+  volume: '1',
+  side: 'BUY',
+  timestamp: at(n),
+});
 const idOf = (item: unknown): string => (typeof item === 'object' && item !== null && 'id' in item ? String(item.id) : '');
 
 async function withTrades(): Promise<{ engine: Engine; seqs: number[] }> {
@@ -40,8 +50,8 @@ async function withTrades(): Promise<{ engine: Engine; seqs: number[] }> {
   const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
   const seqs: number[] = [];
   for (let n = 1; n <= 5; n++) {
-    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, n);
-    await publisher.publishEvents(clusterTopic('ETHUSD'), [trade('ETHUSD', n)], idOf, n);
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, at(n));
+    await publisher.publishEvents(clusterTopic('ETHUSD'), [trade('ETHUSD', n)], idOf, at(n));
     const last = await engine.jsm.direct.getMessage(engine.names.eventStream, {
       last_by_subj: engine.names.subject(clusterTopic('BTCUSD')),
     });
@@ -59,8 +69,8 @@ async function withManyTrades(count: number): Promise<Engine> {
   const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
   const run = (key: string, from: number) => Array.from({ length: RUN }, (_, i) => trade(key, from + i));
   for (let n = 1; n <= count; n += RUN) {
-    await publisher.publishEvents(clusterTopic('BTCUSD'), run('BTCUSD', n), idOf, n);
-    await publisher.publishEvents(clusterTopic('ETHUSD'), run('ETHUSD', n), idOf, n);
+    await publisher.publishEvents(clusterTopic('BTCUSD'), run('BTCUSD', n), idOf, at(n));
+    await publisher.publishEvents(clusterTopic('ETHUSD'), run('ETHUSD', n), idOf, at(n));
   }
   return engine;
 }
@@ -104,15 +114,15 @@ describe('the stream window', () => {
     const window = createStreamWindow({ engine: () => engine });
     expect(window.epoch).toBe(engine.eventEpoch);
     const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
-    await publisher.publishGap(clusterTopic('BTCUSD'), { since: 10, until: 20, reason: 'UPSTREAM' }, 'gap-1');
-    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 6)], idOf, 6);
+    await publisher.publishGap(clusterTopic('BTCUSD'), { since: at(10), until: at(20), reason: 'UPSTREAM' }, 'gap-1');
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 6)], idOf, at(6));
 
     const read = await window.after(TOPIC, window.epoch, seqs[1] ?? 0);
     expect(read.status).toBe('kept');
     if (read.status !== 'kept') return;
     expect(ids(read.entries)).toEqual(['BTCUSD-3', 'BTCUSD-4', 'BTCUSD-5', 'gap', 'BTCUSD-6']);
     expect(read.entries.slice(0, 3).map((e) => e.position)).toEqual(seqs.slice(2));
-    expect(read.entries[3]).toMatchObject({ kind: 'gap', since: 10, until: 20, reason: 'UPSTREAM' });
+    expect(read.entries[3]).toMatchObject({ kind: 'gap', since: at(10), until: at(20), reason: 'UPSTREAM' });
 
     const page = await window.after(TOPIC, window.epoch, seqs[0] ?? 0, 2);
     expect(page.status === 'kept' ? ids(page.entries) : page.status).toEqual(['BTCUSD-2', 'BTCUSD-3']);
@@ -134,7 +144,7 @@ describe('the stream window', () => {
     const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
     const seqs: number[] = [];
     for (let n = 1; n <= 5; n++) {
-      await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, n);
+      await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', n)], idOf, at(n));
       const last = await engine.jsm.direct.getMessage(engine.names.eventStream, {
         last_by_subj: engine.names.subject(clusterTopic('BTCUSD')),
       });
@@ -172,7 +182,7 @@ describe('the stream window', () => {
     const other = await openEngine({ ...settings, names: engine.names });
     onDispose(() => other.close());
     const publisher = createPublisher({ js: other.js, names: other.names, node: 'b' });
-    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 100)], idOf, 100);
+    await publisher.publishEvents(clusterTopic('BTCUSD'), [trade('BTCUSD', 100)], idOf, at(100));
     expect(other.eventEpoch).not.toBe(oldEpoch);
 
     const read = await window.after(TOPIC, oldEpoch, cursor, 10);
@@ -218,8 +228,8 @@ describe('the stream window', () => {
     const { engine, seqs } = await withTrades();
     const subject = engine.names.subject(clusterTopic('BTCUSD'));
     // One message holding three trades (one frame of the exchange), then one more trade.
-    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 6), trade('BTCUSD', 7), trade('BTCUSD', 8)], 6));
-    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 9)], 9));
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 6), trade('BTCUSD', 7), trade('BTCUSD', 8)], at(6)));
+    await engine.js.publish(subject, encodeEnvelope([trade('BTCUSD', 9)], at(9)));
     const window = createStreamWindow({ engine: () => engine });
     const pages: string[][] = [];
     // Pages of 2 after trade 4: trade 5 and the message of three cross the page's end.

@@ -30,6 +30,7 @@ const trade = (key: string, n: number) => ({
   id: `${key}-${n}`,
   symbol: key,
   price: String(n),
+  volume: '1',
   side: n % 2 === 0 ? 'BUY' : 'SELL',
   timestamp: 1_700_000_000_000 + n,
 });
@@ -48,8 +49,8 @@ describe('the trades Query twin in a cluster', () => {
     const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
     const run = (key: string, from: number) => range(from, from + RUN - 1).map((n) => trade(key, n));
     for (let n = 1; n <= STORED; n += RUN) {
-      await publisher.publishEvents(clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD'), run('BTCUSD', n), idOf, n);
-      await publisher.publishEvents(clusterTopicOf(CHANNELS.futuresTrades, 'ETHUSD'), run('ETHUSD', n), idOf, n);
+      await publisher.publishEvents(clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD'), run('BTCUSD', n), idOf, trade('BTCUSD', n).timestamp);
+      await publisher.publishEvents(clusterTopicOf(CHANNELS.futuresTrades, 'ETHUSD'), run('ETHUSD', n), idOf, trade('ETHUSD', n).timestamp);
     }
     const subject = engine.names.subject(clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD'));
     const first = await engine.jsm.direct.getMessage(engine.names.eventStream, { seq: 1, next_by_subj: subject });

@@ -4,15 +4,17 @@
  * process (the families exist, without samples, except engine_up at 0).
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
  * `_cluster_takeovers_total`, `_cluster_publishes_total{result}`,
- * `_cluster_gap_markers_total{reason,outcome}`; and one observed as it
- * happens, `_cluster_engine_latency_seconds{kind}` (the engine hop of each
- * message a reader receives live; `engineLatencyObserver` hands its observer
- * to the cluster source).
+ * `_cluster_gap_markers_total{reason,outcome}`,
+ * `_cluster_bad_messages_total{reason}`; and one observed as it happens,
+ * `_cluster_engine_latency_seconds{kind}` (the engine hop of each message a
+ * reader receives live; `engineLatencyObserver` hands its observer to the
+ * cluster source).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MARKETS } from '../../coincall/protocol.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { GAP_REASONS, GAP_RESULTS } from '../../sources/cluster/gap-counts.ts';
+import { BAD_MESSAGE_REASONS } from '../../sources/cluster/message-check.ts';
 
 export const ENGINE_LATENCY_METRIC = 'coincall_gateway_cluster_engine_latency_seconds';
 /** The engine hop's buckets (seconds): sub-millisecond on a quiet engine, the goal's 10 ms, and the seconds of a stall. */
@@ -78,6 +80,17 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
       this.reset();
       const counts = cluster()?.gapMarkers;
       for (const reason of GAP_REASONS) for (const outcome of GAP_RESULTS) this.inc({ reason, outcome }, counts?.[reason][outcome] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'coincall_gateway_cluster_bad_messages_total',
+    help: "Engine messages (or their items) this replica did not take, by reason: not_envelope (no JSON envelope of items and an in-range time), bad_item (an item that is no valid record of its channel's shape: left out, the rest of its message goes on), bad_gap (a gap marker with an unknown reason or times out of range: dropped), failed (a checked message whose hand-off threw). Someone writes to the streams who should not, or a version mismatch; counted each time a read meets one (a resume or Query page across it too).",
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = cluster()?.badMessages;
+      for (const reason of BAD_MESSAGE_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
     },
   });
   new Histogram({

@@ -28,10 +28,10 @@ import { reportGap } from './gap-report.ts';
 import { createGapCounts } from './gap-counts.ts';
 import { createEngineGaps, ENGINE_GAP_WAIT_TTLS, type WaitTimer } from './engine-gaps.ts';
 import { hopSeconds } from './engine-latency.ts';
-
-export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
+import type { BadMessages } from './bad-messages.ts';
 import { startReader, type Reader } from './reader.ts';
 import type { ClusterStatus } from './cluster-status.ts';
+export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import type { ClusterTopic } from './subjects.ts';
 
 export interface ClusterSourceOptions {
@@ -48,6 +48,7 @@ export interface ClusterSourceOptions {
   /** The own Coincall source's gaps of a trades topic ending after `since` (Upstream.recentGaps). */
   readonly recentGaps?: (channel: AnyChannel, key: string, since: number) => Promise<ReadonlyArray<{ since: number; until: number }>>;
   readonly logger: Logger;
+  readonly badMessages: BadMessages;
   readonly now?: () => number;
   readonly feedExpiresMs?: number;
   /** Opens the engine (tests); default openEngine. */
@@ -62,7 +63,6 @@ export interface ClusterSourceOptions {
 
 /** The log line of a reader's time alone judged (`engine-gaps.ts`). */
 export const ENGINE_GAP_JUDGED = 'cluster: back on the engine after serving alone';
-
 /** Trades of its own upstream a replica hands on when the engine may lack them (a holder's catch-up, a reader going local). */
 export const RECENT_UPSTREAM_ITEMS = 1_000;
 
@@ -85,8 +85,7 @@ interface Opened {
 }
 
 export function createClusterSource(hub: HubPort, options: ClusterSourceOptions): ClusterSource {
-  const { logger, node } = options;
-  const now = options.now ?? Date.now;
+  const { logger, node, now = Date.now } = options;
   const opened = new Map<SourceTopic, Opened>();
   const byId = new Map<string, Opened>();
   const holders = new Map<string, Holder>();
@@ -245,6 +244,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         recentUpstream: recentOf(topic),
         reportEngineGap: (since, until, ranUpstream) => engineGap(cluster, since, until, ranUpstream),
         onBehind: () => gapCounts.count('ENGINE', 'behind'),
+        reportBad: options.badMessages.report,
         onEngineMessage: (message) => {
           if (message.heldAt !== undefined) options.observeEngineLatency?.(cluster.kind, hopSeconds(message.heldAt));
           if (cluster.kind === 'event') engineGaps.heard(cluster.id, message);
@@ -284,6 +284,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       takeovers,
       publishes: { ...publishes },
       gapMarkers: gapCounts.snapshot(),
+      badMessages: options.badMessages.snapshot(),
     }),
     holders: async (channel, key) => {
       if (!link.up || membership === undefined) return [];

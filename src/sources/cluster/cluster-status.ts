@@ -2,6 +2,7 @@
  * What a replica reports of the cluster: `GatewayStatus.cluster` and the
  * cluster metrics read it (through `UpstreamStatus.cluster`).
  */
+import type { BadMessageCounts } from './bad-messages.ts';
 import type { GapMarkerCounts } from './gap-counts.ts';
 import type { PublishResult } from './publisher.ts';
 
@@ -22,4 +23,6 @@ export interface ClusterStatus {
   readonly publishes: Readonly<Record<PublishResult, number>>;
   /** Trades gaps judged by reason and outcome, since start (`failed`: the gap could not be marked). */
   readonly gapMarkers: GapMarkerCounts;
+  /** What of the engine's messages this replica did not take, by reason, since start (`message-check.ts`). */
+  readonly badMessages: BadMessageCounts;
 }

@@ -30,8 +30,9 @@ import type { TopicInfo } from '../coincall/multiplexer.ts';
 import type { Upstream, UpstreamStatus } from '../coincall/upstream-api.ts';
 import { createClusterSource, type ClusterSource, type ClusterSourceOptions, type ClusterStatus } from './cluster-source.ts';
 import { createStreamWindow } from './stream-window.ts';
+import { createBadMessages } from './bad-messages.ts';
 
-export interface ClusterUpstreamOptions extends Omit<ClusterSourceOptions, 'tap' | 'argsOf'> {
+export interface ClusterUpstreamOptions extends Omit<ClusterSourceOptions, 'tap' | 'argsOf' | 'badMessages'> {
   /** This replica's own Coincall source (it must offer `tap`). */
   readonly inner: Upstream;
   readonly lingerMs?: number;
@@ -65,8 +66,11 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
   let joining: unknown;
   let closing: Promise<void> | undefined;
   let source: ClusterSource | undefined;
+  /** The engine's bad messages, met by the readers and the window alike. */
+  const badMessages = createBadMessages(options.logger);
   const window = createStreamWindow({
     engine: () => source?.engine(),
+    onBadMessage: badMessages.report,
     onReadError: (error) =>
       options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cluster: reading the trades stream failed'),
     onRead: (topic, messages) => options.logger.debug({ ...topic, messages }, 'cluster: read the trades stream'),
@@ -77,6 +81,7 @@ export function createClusterUpstream(options: ClusterUpstreamOptions): ClusterU
     (hub) =>
       createClusterSource(hub, {
         ...options,
+        badMessages,
         tap,
         argsOf: () => joining,
         ...(inner.recentTrades === undefined ? {} : { recentTrades: inner.recentTrades.bind(inner) }),

@@ -43,6 +43,7 @@ import type { MsgHdrs } from '@nats-io/transport-node';
 import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import { engineClock, liveHeldAt } from './engine-latency.ts';
+import type { MessageCheck } from './message-check.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
 /** How long one pull waits at the engine: short, so a lost consumer is noticed and recreated quickly. */
@@ -67,6 +68,8 @@ export interface FeedOptions {
   readonly onMessage: (message: FeedMessage) => void;
   /** A message that is no envelope: skipped, and said. */
   readonly onBadMessage?: (seq: number) => void;
+  /** Reads each message (`message-check.ts`: bad items left out, bad messages said); its hand-off never throws on. Without it (tests of the transport), unchecked. */
+  readonly check?: MessageCheck;
   /** The content time of the message at `after` (the newest trade delivered): where a gap found after it begins. */
   readonly afterTime?: number;
   /** The stream's creation time `after` is of (`Feed.created`): another one now, the stream was created again since (start over). */
@@ -147,8 +150,10 @@ type HandOn = (of: string, seq: number, body: StreamBody | undefined, time?: num
 async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
   const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
-  const deliver = (of: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) =>
-    handOn(of, seq, decodeStreamBody(data, headers));
+  const messageCheck = options.check;
+  const read = (data: Uint8Array, headers: MsgHdrs | undefined, seq: number) =>
+    messageCheck === undefined ? decodeStreamBody(data, headers) : messageCheck.body(data, headers, seq);
+  const deliver = (of: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => handOn(of, seq, read(data, headers, seq));
   const { seq: start, startedOver = false, created, again } = await startSequence(options, recreated, deliver);
   if (again) await options.onCreatedAgain?.();
   const stream = streamOf(names, topic);
@@ -201,7 +206,7 @@ async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean)
       if (checking !== undefined) await checking;
       if (over) continue;
       const heldAt = liveHeldAt(m.headers, openedAt);
-      const body = decodeStreamBody(m.data, m.headers);
+      const body = read(m.data, m.headers, m.seq);
       const storedAt = m.time.getTime();
       const time = contentTime(body, storedAt);
       if (continuity !== undefined) tell(await continuity.judge({ seq: m.seq, storedAt, pending: m.info.pending, time }));
@@ -239,8 +244,13 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
     lastSeq = seq;
     lastCreated = of;
     if (time !== undefined) lastTime = time;
-    if (body === undefined) options.onBadMessage?.(seq);
-    else options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
+    if (body === undefined) return void options.onBadMessage?.(seq);
+    try {
+      options.onMessage(heldAt === undefined ? { ...body, seq } : { ...body, seq, heldAt });
+    } catch (error) {
+      if (options.check === undefined) throw error;
+      options.check.failed(seq, error);
+    }
   };
   let run = await openRun(options, handOn, false);
   /** Ends the wait before another try when the feed stops (no timer left behind). */

@@ -4,7 +4,8 @@
  * while the engine is up, and from this replica's own Coincall source (a tap)
  * while it is not, as a single process would. Back to the engine, an event
  * topic's feed resumes after the last sequence it delivered, so the trades the
- * other holders stored meanwhile arrive; every trade id is delivered once.
+ * other holders stored meanwhile arrive; every trade id is delivered once,
+ * and nothing of the own upstream from before the clients began (`trade-gate.ts`).
  *
  * `STREAM_INTERRUPTED` only where trades were really missed: going local, a
  * trades topic this replica was already running upstream (it holds it) goes on
@@ -13,11 +14,6 @@
  * batch (the exchange's recent trades) must reach back to a trade delivered,
  * or its clients are interrupted (reason ENGINE) from the last trade on. Back
  * to the engine, the own upstream serves until the engine's first message.
- *
- * Served alone, the own upstream's trades older than the first batch this
- * reader delivered (the exchange's recent trades on a subscribe, a holder's
- * memory) came before its clients subscribed: they are not handed on, so a
- * client's tape never goes back past where it began.
  *
  * Trades from the engine reach the hub with their stream sequences (their
  * positions in the resume window, `stream-window.ts`); a holder's gap marker
@@ -42,11 +38,12 @@ import type { GapReason } from '../../hub/resume-window.ts';
 import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
-import { createRecentIds, itemId, type RecentIds } from './cluster-topic.ts';
+import { itemId } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { contentTime } from './feed-continuity.ts';
 import { openFeed, type Feed, type FeedMessage } from './feed.ts';
-import { timeOf } from './trade-items.ts';
+import { checkMessages, type ReportBadMessage } from './message-check.ts';
+import { createTradeGate, type TradeGate } from './trade-gate.ts';
 import type { ClusterTopic } from './subjects.ts';
 
 export interface ReaderOptions {
@@ -70,6 +67,8 @@ export interface ReaderOptions {
   readonly reportEngineGap?: (since: number, until: number, ranUpstream: boolean) => void;
   /** The feed fell behind the stream's retention and the clients were told (the operator's count). */
   readonly onBehind?: () => void;
+  /** What of the engine's messages was not taken (`message-check.ts`: a bad item, a message that is no envelope): counted and logged. */
+  readonly reportBad: ReportBadMessage;
   /** Each message from the engine, as it arrives (the engine hop is measured on it). */
   readonly onEngineMessage?: (message: FeedMessage) => void;
 }
@@ -86,7 +85,7 @@ export interface Reader {
 
 export function startReader(options: ReaderOptions): Reader {
   const { hub, topic, cluster, logger } = options;
-  const seen: RecentIds | undefined = cluster.kind === 'event' ? createRecentIds() : undefined;
+  const seen: TradeGate | undefined = cluster.kind === 'event' ? createTradeGate() : undefined;
   let stopped = false;
   let feed: Feed | undefined;
   let opening: Engine | undefined;
@@ -104,24 +103,10 @@ export function startReader(options: ReaderOptions): Reader {
   let aloneRanUpstream = false;
   let alone: { since: number; until: number } | undefined;
 
-  /** The oldest trade time of the first batch delivered: the own upstream's trades before it preceded every client (trades topics). */
-  let floor: number | undefined;
-
-  /** Hands one frame's items to the hub, each trade once; `seq`: the engine message they came in; `own`: from the own upstream. */
+  /** Hands one frame's items to the hub (through the trade gate); `seq`: the engine message they came in; `own`: from the own upstream. */
   const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number, own = false) => {
-    const fresh =
-      seen === undefined
-        ? items
-        : items.filter((item) => {
-            if (own && floor !== undefined && timeOf(item, floor) < floor) return false;
-            const id = itemId(item);
-            return id === undefined || !seen.seen(id);
-          });
+    const fresh = seen === undefined ? items : seen.pass(items, own);
     if (fresh.length === 0) return;
-    if (seen !== undefined && floor === undefined) {
-      const oldest = Math.min(...fresh.map((item) => timeOf(item, Number.POSITIVE_INFINITY)));
-      if (Number.isFinite(oldest)) floor = oldest;
-    }
     if (!answered) {
       answered = true;
       hub.answered(topic, options.now());
@@ -252,7 +237,7 @@ export function startReader(options: ReaderOptions): Reader {
         ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0, afterCreated: created } : {}),
         ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
         onMessage: fromEngine,
-        onBadMessage: (seq) => logger.warn({ topic: cluster.id, seq }, 'cluster feed: a message that is no envelope, skipped'),
+        check: checkMessages(topic.channel, cluster.id, options.reportBad),
         onBehind: behind,
         onCheckError: (error) =>
           logger.warn(

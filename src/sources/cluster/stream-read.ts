@@ -5,7 +5,8 @@
  * single `filter_subject`; NATS 2.9 has no multi-subject filters and no
  * batched Direct Get). Each message comes back as what it is (trades, or a gap
  * marker), with its sequence, the time the engine stored it and the node that
- * wrote it. Messages that are neither are skipped.
+ * wrote it. Messages that are neither are skipped (said by `check`, which also
+ * leaves out bad items, when the read has one).
  *
  * A read asks the engine for no more than it may use: each pull is at most
  * the trades still wanted and at most the sequences left before `upTo`, so a
@@ -22,6 +23,7 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Engine } from './engine.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
+import type { MessageCheck } from './message-check.ts';
 import { NODE_HEADER } from './publisher.ts';
 
 /** Messages asked of the engine per pull while reading. */
@@ -48,6 +50,8 @@ export interface ReadOptions {
   readonly upTo?: number;
   /** How many messages this read asked the engine for (once, at its end): the engine delivered at most that many. */
   readonly onRead?: (messages: number) => void;
+  /** Reads each message through the engine boundary's check (`message-check.ts`); without it, unchecked. */
+  readonly check?: MessageCheck;
 }
 
 /** The subject's first message at or after `from` (its sequence), or undefined when there is none. */
@@ -100,7 +104,7 @@ export async function readSubject(engine: Engine, subject: string, options: Read
           batch.stop();
           break;
         }
-        const body = decodeStreamBody(m.data, m.headers);
+        const body = options.check === undefined ? decodeStreamBody(m.data, m.headers) : options.check.body(m.data, m.headers, m.seq);
         if (body !== undefined) {
           out.push({ ...body, seq: m.seq, storedAt: m.time.getTime(), node: m.headers?.get(NODE_HEADER) ?? '' });
           if (body.envelope !== undefined) trades += 1;

@@ -42,6 +42,10 @@
  * without a limit reads to the end; a resuming subscription reads a page at a
  * time (`hub/resume-pages.ts`).
  *
+ * Every message is read through the engine boundary's check
+ * (`message-check.ts`): a bad trade is left out of its page, the rest of the
+ * page stays; a forged gap marker is dropped.
+ *
  * Reads follow the topic's confirmation (`readsAfterConfirm`): by then this
  * replica's live feed has its start, and a replay read afterwards reaches it.
  * At most `STREAM_READS_AT_ONCE` run at once per replica, the rest wait their
@@ -54,6 +58,7 @@ import { isRecord } from '../../lib/json.ts';
 import type { ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from '../../hub/resume-window.ts';
 import { clusterTopicOf } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
+import { checkMessages, type MessageCheck, type ReportBadMessage } from './message-check.ts';
 import { firstSequence, readSubject, streamFirstSequence, streamLastSequence, type StreamRecord } from './stream-read.ts';
 import { StreamInterruption } from '../../hub/signals.ts';
 
@@ -67,6 +72,8 @@ export interface StreamWindowOptions {
   readonly onRead?: (topic: WindowTopic, messages: number) => void;
   /** Where reads wait their turn (default: `STREAM_READS_AT_ONCE` at once). */
   readonly readSlots?: LimitFunction;
+  /** What of a read's messages was left out (`message-check.ts`: every read goes through it). */
+  readonly onBadMessage?: ReportBadMessage;
 }
 
 /** Reads of the stream (`after`, `newest`) running at once per replica; more wait their turn. */
@@ -87,11 +94,12 @@ const topicId = (topic: WindowTopic): string => `${topic.channel}\u0000${topic.k
 const tradeTime = (trade: unknown, fallback: number): number =>
   isRecord(trade) && typeof trade['timestamp'] === 'number' ? trade['timestamp'] : fallback;
 
-/** The engine's subject of a window topic (a public trades channel). */
-function subjectOf(engine: Engine, topic: WindowTopic): string {
+/** The engine's subject of a window topic (a public trades channel), and the check its messages are read through. */
+function subjectOf(engine: Engine, topic: WindowTopic, report: ReportBadMessage): { subject: string; check: MessageCheck } {
   const channel = ALL_CHANNELS.find((c) => c.id === topic.channel);
   if (channel === undefined) throw new Error(`no channel ${topic.channel}`);
-  return engine.names.subject(clusterTopicOf(channel, topic.key));
+  const cluster = clusterTopicOf(channel, topic.key);
+  return { subject: engine.names.subject(cluster), check: checkMessages(channel, cluster.id, report) };
 }
 
 /**
@@ -120,6 +128,7 @@ function entriesOf(records: readonly StreamRecord[], limit: number): WindowEntry
 export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
   const now = options.now ?? Date.now;
   const slots = options.readSlots ?? pLimit(STREAM_READS_AT_ONCE);
+  const report: ReportBadMessage = (bad) => options.onBadMessage?.(bad);
   /** The last sequence this replica saw of each topic (a position for a trade that came without one). */
   const lastSeen = new Map<string, number>();
   let lastEpoch = '';
@@ -144,8 +153,8 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     if (engine === undefined) return { status: 'unavailable', reason: 'ENGINE', entries: [] };
     const count = counter(topic);
     try {
-      const subject = subjectOf(engine, topic);
-      const all = () => readSubject(engine, subject, { maxTrades: limit, onRead: count.onRead });
+      const { subject, check } = subjectOf(engine, topic, report);
+      const all = () => readSubject(engine, subject, { maxTrades: limit, onRead: count.onRead, check });
       const expired = async (): Promise<WindowRead> => {
         const records = await all();
         const first = records.find((r) => r.envelope !== undefined);
@@ -157,7 +166,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       // The topic's oldest kept message; with none, the stream's first sequence (everything before it is gone).
       const oldest = (await firstSequence(engine, subject)) ?? (await streamFirstSequence(engine));
       if (position < oldest && position > 0) return await expired();
-      const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit, onRead: count.onRead });
+      const records = await readSubject(engine, subject, { from: position + 1, maxTrades: limit, onRead: count.onRead, check });
       // Nothing after a position past the stream's end: the stream was created again (its epoch is read anew), or the cursor is no cursor of it.
       if (records.length === 0 && position > 0 && position > (await streamLastSequence(engine))) {
         await engine.refreshEpoch();
@@ -180,7 +189,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
     if (engine === undefined) throw unreadable();
     const count = counter(topic);
     try {
-      const subject = subjectOf(engine, topic);
+      const { subject, check } = subjectOf(engine, topic, report);
       const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
       if (last === null || limit <= 0) return [];
       const first = (await firstSequence(engine, subject)) ?? last.seq;
@@ -190,7 +199,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       let covered = 0;
       for (let to = last.seq; found.length < limit && to >= first;) {
         const from = Math.max(first, to - stretchFor(limit - found.length, seen, covered) + 1);
-        const records = await readSubject(engine, subject, { from, upTo: to, onRead: count.onRead });
+        const records = await readSubject(engine, subject, { from, upTo: to, onRead: count.onRead, check });
         seen += records.length;
         covered += to - from + 1;
         const trades = entriesOf(records, Number.POSITIVE_INFINITY).filter((e): e is RetainedTrade => e.kind === 'trade');
