@@ -23,7 +23,15 @@ const TOPIC = { channel: 'futuresTrades', key: 'BTCUSD' } as const;
 const TRADES = 400;
 const READERS = 24;
 const PAGE = 100;
-const trade = (n: number) => ({ id: `BTCUSD-${n}`, timestamp: 1_700_000_000_000 + n });
+/** A trade as the engine stores them (a valid record of its shape: the window reads through the boundary's check). */
+const trade = (n: number) => ({
+  id: `BTCUSD-${n}`,
+  symbol: 'BTCUSD',
+  price: String(n),
+  volume: '1',
+  side: 'BUY',
+  timestamp: 1_700_000_000_000 + n,
+});
 const idOf = (item: unknown): string => (typeof item === 'object' && item !== null && 'id' in item ? String(item.id) : '');
 
 describe('reads of the trades stream, many at once', () => {
