@@ -81,6 +81,7 @@ const DISCONNECTED_REPLICA: ClusterStatus = {
   topicsHeld: 0,
   topicsHeldByMarket: {},
   takeovers: 0,
+  handovers: 0,
   publishes: { stored: 0, duplicate: 0, refused: 0 },
   gapMarkers: { UPSTREAM: NO_GAPS, ENGINE: NO_GAPS },
   badMessages: { not_envelope: 0, bad_item: 0, bad_gap: 0, failed: 0 },

@@ -177,7 +177,14 @@ async function lapsingHolder(remembered: readonly unknown[] = [], on?: { engine:
       return failing ? Promise.reject(new Error('the engine went away mid-publish')) : publisher.publishEvents(...args);
     },
   };
-  const lease: Lease = { key: 'k', held: true, valid: () => valid, take: () => Promise.resolve(true), release: () => Promise.resolve() };
+  const lease: Lease = {
+    key: 'k',
+    held: true,
+    handedOver: false,
+    valid: () => valid,
+    take: () => Promise.resolve(true),
+    release: () => Promise.resolve(),
+  };
   let listener: Listener | undefined;
   const handle: TopicHandle = { last: undefined, confirmed: Promise.resolve(), snapshot: undefined, release: () => undefined };
   const received: unknown[] = [...remembered];

@@ -3,8 +3,8 @@
  * read at scrape time from the upstream's cluster status; absent in a single
  * process (the families exist, without samples, except engine_up at 0).
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
- * `_cluster_takeovers_total`, `_cluster_publishes_total{result}`,
- * `_cluster_gap_markers_total{reason,outcome}`,
+ * `_cluster_takeovers_total`, `_cluster_handovers_total`,
+ * `_cluster_publishes_total{result}`, `_cluster_gap_markers_total{reason,outcome}`,
  * `_cluster_bad_messages_total{reason}`; and one observed as it happens,
  * `_cluster_engine_latency_seconds{kind}` (the engine hop of each message a
  * reader receives live; `engineLatencyObserver` hands its observer to the
@@ -53,11 +53,20 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
   });
   new Counter({
     name: 'coincall_gateway_cluster_takeovers_total',
-    help: 'Topic leases another replica held that this one took over (the holder died or stalled).',
+    help: 'Topic leases another replica held that this one took over after they expired (the holder died or stalled).',
     registers: [registry],
     collect() {
       this.reset();
       this.inc(cluster()?.takeovers ?? 0);
+    },
+  });
+  new Counter({
+    name: 'coincall_gateway_cluster_handovers_total',
+    help: 'Topic leases another replica held that this one took after the holder released them (a graceful stop, e.g. a rolling restart): not takeovers.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(cluster()?.handovers ?? 0);
     },
   });
   new Counter({

@@ -17,7 +17,7 @@ import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
-import { clusterTopicOf } from './cluster-topic.ts';
+import { clusterTopicOf, eventTopicOfId } from './cluster-topic.ts';
 import type { Engine, EngineSettings } from './engine.ts';
 import { linkEngine, type EngineLink } from './engine-link.ts';
 import { startHolder, type Holder } from './holder.ts';
@@ -92,12 +92,12 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const listeners = new Set<() => void>();
   const publishes: Record<PublishResult, number> = { stored: 0, duplicate: 0, refused: 0 };
   const gapCounts = createGapCounts();
-  let takeovers = 0;
+  const taken = { takeovers: 0, handovers: 0 };
   let membership: { presence: Presence; holdings: Holdings; publisher: Publisher } | undefined;
   let stopping: Promise<void> | undefined;
 
   const engineNow = (): Engine | undefined => (link.up ? link.engine : undefined);
-  const recentOf = (topic: SourceTopic) => (): Promise<readonly unknown[]> =>
+  const recentOf = (topic: Pick<SourceTopic, 'channel' | 'key'>) => (): Promise<readonly unknown[]> =>
     options.recentTrades?.(topic.channel, topic.key, RECENT_UPSTREAM_ITEMS) ?? Promise.resolve([]);
 
   /** A reader's time alone, judged once the holders had their chance to catch up (`engine-gaps.ts`). */
@@ -135,15 +135,13 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       eventPublishers: options.eventPublishers,
       presence,
       onError,
-      onTakeover: () => takeovers++,
+      onTakeover: () => taken.takeovers++,
+      onHandover: () => taken.handovers++,
       hold: (cluster, lease) => {
-        const entry = byId.get(cluster.id);
+        const entry = byId.get(cluster.id) ?? eventTopicOfId(cluster.id); // held for other replicas' clients only: rebuilt from its id
         if (entry === undefined) return void lease.release();
         holders.get(cluster.id)?.stop();
-        const link = () => {
-          const e = engineNow();
-          return e === undefined ? undefined : { engine: e, publisher };
-        };
+        const engineLink = (e = engineNow()) => (e === undefined ? undefined : { engine: e, publisher });
         holders.set(
           cluster.id,
           startHolder({
@@ -152,7 +150,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             args: entry.args,
             lease,
             tap: options.tap,
-            engine: link,
+            engine: engineLink,
             now,
             logger,
             node,
@@ -281,7 +279,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       },
       topicsHeld: holders.size,
       topicsHeldByMarket: heldByMarket(),
-      takeovers,
+      ...taken,
       publishes: { ...publishes },
       gapMarkers: gapCounts.snapshot(),
       badMessages: options.badMessages.snapshot(),

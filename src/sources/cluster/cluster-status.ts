@@ -17,8 +17,10 @@ export interface ClusterStatus {
   /** Topics this replica holds now (publishes into the engine). */
   readonly topicsHeld: number;
   readonly topicsHeldByMarket: Readonly<Record<string, number>>;
-  /** Leases another replica held that this one took over, since start. */
+  /** Leases another replica held that this one took over after they expired (the holder died or stalled), since start. */
   readonly takeovers: number;
+  /** Leases another replica held that this one took after their holder released them (a graceful stop), since start. */
+  readonly handovers: number;
   /** Publishes into the engine by outcome, since start. */
   readonly publishes: Readonly<Record<PublishResult, number>>;
   /** Trades gaps judged by reason and outcome, since start (`failed`: the gap could not be marked). */

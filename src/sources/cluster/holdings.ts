@@ -2,12 +2,22 @@
  * Which topics this replica holds. A topic this replica has subscribers of is
  * "wanted": each round (a third of the lease TTL) it tries to take one of the
  * topic's lease slots (one slot for a state topic, `CLUSTER_EVENT_PUBLISHERS`
- * for trades; a replica takes at most one slot of a topic). A held topic is
- * kept while any replica declares interest in it, then released. `hold` and
- * `drop` tell the source to start and stop the topic's upstream subscription
- * and publishing; a lost lease drops at once (the lease calls back).
+ * for trades; a replica takes at most one slot of a topic). A trades topic
+ * some other replica declares interest in is taken too while one of its slots
+ * is free, so that it has `CLUSTER_EVENT_PUBLISHERS` holders even when all its
+ * subscribers are on one replica. A held topic is kept while any replica
+ * declares interest in it, then released. Each round looks at the bucket once
+ * (`bucket-view.ts`). `hold` and `drop` tell the source to start and stop the
+ * topic's upstream subscription and publishing; a lost lease drops at once
+ * (the lease calls back).
+ *
+ * Taking a slot another replica was seen holding is a takeover (its holder
+ * died or stalled: the lease expired) or a handover (its holder released it,
+ * e.g. on SIGTERM), counted apart.
  */
 import type { KV } from '@nats-io/kv';
+import { viewBucket, type BucketView } from './bucket-view.ts';
+import { eventTopicOfId } from './cluster-topic.ts';
 import { createLease, leaseHolder, RENEWALS_PER_TTL, type Lease } from './lease.ts';
 import type { Presence } from './presence.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
@@ -26,8 +36,12 @@ export interface HoldingsOptions {
   readonly hold: (topic: ClusterTopic, lease: Lease) => void;
   /** It holds `topic` no more: stop publishing and unsubscribe upstream. */
   readonly drop: (topic: ClusterTopic, reason: DropReason) => void;
-  /** A lease another replica held was taken over by this one. */
+  /** A lease another replica held was taken over by this one after it expired (its holder died or stalled). */
   readonly onTakeover?: (topic: ClusterTopic) => void;
+  /** A lease another replica held was taken by this one after its holder released it. */
+  readonly onHandover?: (topic: ClusterTopic) => void;
+  /** The trades topic an engine id names (another replica's interest), or undefined; default `eventTopicOfId`. */
+  readonly eventTopicOf?: (id: string) => ClusterTopic | undefined;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -49,9 +63,11 @@ interface Entry {
   readonly topic: ClusterTopic;
   wanted: boolean;
   lease: Lease | undefined;
-  /** Another replica was seen holding it when this one tried: taking it later is a takeover. */
+  /** Another replica was seen holding it when this one tried: taking it later is a takeover or a handover. */
   seenHeld: boolean;
 }
+
+const entryOf = (topic: ClusterTopic): Entry => ({ topic, wanted: false, lease: undefined, seenHeld: false });
 
 export function createHoldings(options: HoldingsOptions): Holdings {
   const { kv, names, node, ttlMs, presence } = options;
@@ -60,9 +76,15 @@ export function createHoldings(options: HoldingsOptions): Holdings {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
+  const eventTopicOf = options.eventTopicOf ?? ((id: string) => eventTopicOfId(id)?.cluster);
+
+  /** A round each third of the TTL; its look at the bucket gets as long. */
+  const period = Math.max(1, Math.floor(ttlMs / RENEWALS_PER_TTL));
+
   const slots = (topic: ClusterTopic) => (topic.kind === 'event' ? options.eventPublishers : 1);
 
-  const tryTake = async (entry: Entry) => {
+  /** `forOthers`: taken for another replica's interest (an extra trades holder), not for this one's subscribers. */
+  const tryTake = async (entry: Entry, forOthers: boolean) => {
     for (let slot = 0; slot < slots(entry.topic); slot++) {
       const lease = createLease({
         kv,
@@ -76,9 +98,10 @@ export function createHoldings(options: HoldingsOptions): Holdings {
         },
       });
       if (await lease.take()) {
-        if (stopped || !entries.has(entry.topic.id)) return void (await lease.release());
+        // Its subscribers left while it was being taken: given back at once (not held until the next round).
+        if (stopped || !entries.has(entry.topic.id) || (!entry.wanted && !forOthers)) return void (await lease.release());
         entry.lease = lease;
-        if (entry.seenHeld) options.onTakeover?.(entry.topic);
+        if (entry.seenHeld) (lease.handedOver ? options.onHandover : options.onTakeover)?.(entry.topic);
         entry.seenHeld = false;
         options.hold(entry.topic, lease);
         return;
@@ -95,23 +118,44 @@ export function createHoldings(options: HoldingsOptions): Holdings {
     await lease.release();
   };
 
-  const visit = async (entry: Entry) => {
+  /** A trades topic of another replica's interest, not wanted here, with a slot free: taken too. */
+  const extra = (entry: Entry, view: BucketView | undefined) =>
+    entry.topic.kind === 'event' &&
+    view?.interested.has(entry.topic.id) === true &&
+    Array.from({ length: slots(entry.topic) }, (_, slot) => names.leaseKey(entry.topic, slot)).some((key) => !view.leases.has(key));
+
+  /** `view` undefined: the bucket could not be listed; nothing is released or taken for another replica then. */
+  const visit = async (entry: Entry, view: BucketView | undefined) => {
     if (entry.lease === undefined) {
-      if (entry.wanted) await tryTake(entry);
+      if (entry.wanted || extra(entry, view)) await tryTake(entry, !entry.wanted);
+      // Another replica's trades topic, its slots all held by others: kept (seen held), to take a slot that frees.
+      else if (entry.topic.kind === 'event' && view?.interested.has(entry.topic.id) === true) entry.seenHeld = true;
       else entries.delete(entry.topic.id);
       return;
     }
-    if (!entry.wanted && !(await presence.anyInterest(entry.topic))) {
+    if (!entry.wanted && view !== undefined && !view.interested.has(entry.topic.id)) {
       await release(entry, 'released');
       if (!entry.wanted) entries.delete(entry.topic.id);
     }
   };
 
+  /** The trades topics other replicas declare interest in join the round (private channels never have interest keys). */
+  const adopt = (view: BucketView) => {
+    for (const id of view.interested) {
+      if (entries.has(id)) continue;
+      const topic = eventTopicOf(id);
+      if (topic?.kind === 'event') entries.set(id, entryOf(topic));
+    }
+  };
+
   const round = () => {
     running = running.then(async () => {
+      if (stopped) return;
+      const view = await viewBucket(kv, period).catch((error: unknown) => void options.onError?.(error));
+      if (view !== undefined) adopt(view);
       for (const entry of [...entries.values()]) {
         if (stopped) return;
-        await visit(entry).catch((error: unknown) => options.onError?.(error));
+        await visit(entry, view).catch((error: unknown) => options.onError?.(error));
       }
     });
     return running;
@@ -119,13 +163,13 @@ export function createHoldings(options: HoldingsOptions): Holdings {
 
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void round().finally(schedule), Math.max(1, Math.floor(ttlMs / RENEWALS_PER_TTL)));
+    timer = setTimeout(() => void round().finally(schedule), period);
   };
   schedule();
 
   return {
     want: (topic) => {
-      const entry = entries.get(topic.id) ?? { topic, wanted: false, lease: undefined, seenHeld: false };
+      const entry = entries.get(topic.id) ?? entryOf(topic);
       entries.set(topic.id, entry);
       if (entry.wanted) return;
       entry.wanted = true;

@@ -1,10 +1,13 @@
 /**
  * One lease in the engine's bucket: the right to hold a topic's upstream
- * subscription and publish it. Taken with a KV create (only one replica's
- * create succeeds), renewed every third of the TTL with an update naming the
- * revision it holds (so a lease another replica took in between is never
- * renewed by mistake), and lost at once when a renewal fails. The bucket's max
- * age is the TTL: a lease nobody renews disappears by itself.
+ * subscription and publish it. Taken when its key is free: with a KV create,
+ * or an update naming the revision of the delete marker a release left (only
+ * one replica's write succeeds either way); renewed every third of the TTL
+ * with an update naming the revision it holds (so a lease another replica took
+ * in between is never renewed by mistake), and lost at once when a renewal
+ * fails. The bucket's max age is the TTL: a lease nobody renews disappears by
+ * itself. A take over a delete marker is a handover (its holder gave it up);
+ * over no key, the lease was never held or its holder died or stalled.
  *
  * `valid()` is the local fence: a holder paused past its TTL (SIGSTOP) sees its
  * deadline passed and publishes nothing before its next renewal succeeds; the
@@ -32,6 +35,8 @@ export interface Lease {
   /** Held, and the last successful take or renewal is younger than the TTL. */
   valid(): boolean;
   readonly held: boolean;
+  /** The last take found the key released by its holder (a delete marker): a handover, not a takeover. */
+  readonly handedOver: boolean;
   /** Gives the lease up (deleting the key, so another replica may take it at once). */
   release(): Promise<void>;
 }
@@ -41,6 +46,7 @@ export function createLease(options: LeaseOptions): Lease {
   const value = JSON.stringify({ node: options.node });
   let revision = 0;
   let held = false;
+  let handedOver = false;
   let validUntil = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -77,11 +83,19 @@ export function createLease(options: LeaseOptions): Lease {
       return held;
     },
     valid: () => held && now() < validUntil,
+    get handedOver() {
+      return handedOver;
+    },
     take: async () => {
       if (held) return true;
       const started = now();
       try {
-        revision = await options.kv.create(options.key, value);
+        const previous = await options.kv.get(options.key);
+        if (previous?.operation === 'PUT') return false;
+        // A delete marker (DEL, PURGE): its holder released it. None: never held, or expired with the bucket's max age.
+        revision =
+          previous === null ? await options.kv.create(options.key, value) : await options.kv.update(options.key, value, previous.revision);
+        handedOver = previous !== null;
       } catch {
         return false;
       }

@@ -4,7 +4,8 @@
  * is put by every replica each third of the TTL; `interest.<topic>.<node>` is
  * put each third of the TTL for every topic this replica has subscribers of,
  * and deleted when they are gone. A holder keeps a topic while any replica's
- * interest key exists.
+ * interest key exists, and a trades topic's free lease slot is taken by a
+ * replica that sees one (`holdings.ts`, `bucket-view.ts`).
  *
  * `node.<node>` carries this process's instance token too: a replica that finds
  * its node key written with another token (between two of its own rounds) shares
@@ -40,8 +41,6 @@ export interface Presence {
   declare(topic: ClusterTopic): Promise<void>;
   /** It has none any more. */
   withdraw(topic: ClusterTopic): Promise<void>;
-  /** Whether any replica (this one included) declared interest in `topic` within the TTL. */
-  anyInterest(topic: ClusterTopic): Promise<boolean>;
   /** The nodes alive within the TTL, this one included, sorted. */
   replicas(): Promise<string[]>;
   stop(): Promise<void>;
@@ -118,14 +117,10 @@ export function createPresence(options: PresenceOptions): Presence {
       if (!interests.delete(topic.id)) return;
       await kv.delete(names.interestKey(topic, node)).catch((error: unknown) => options.onError?.(error));
     },
-    anyInterest: async (topic) => {
-      if (interests.has(topic.id)) return true;
-      // keys() leaves deleted keys out; expired ones are gone from the bucket.
-      return (await keysOf(kv, names.interestFilter(topic))).length > 0;
-    },
     replicas: async () => {
       const keys = await keysOf(kv, names.presenceFilter);
-      return keys.map((key) => nodeFromToken(key.slice('node.'.length))).sort();
+      // A key rewritten while it is listed may be listed twice.
+      return [...new Set(keys.map((key) => nodeFromToken(key.slice('node.'.length))))].sort();
     },
     stop: async () => {
       stopped = true;

@@ -38,6 +38,13 @@ export function nodeFromToken(token: string): string {
   return Buffer.from(token, 'base64url').toString('utf8');
 }
 
+/** The topic id an interest key (`interest.<topic>.<node>`) names; undefined for any other key. */
+export function topicOfInterestKey(key: string): string | undefined {
+  const [kind, token, node] = key.split('.');
+  if (kind !== 'interest' || token === undefined || node === undefined) return undefined;
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
 /** The names of one cluster's streams, subjects and bucket. */
 export interface ClusterNames {
   /** Trades: kept for the resume window, per-subject limit, de-duplicated by trade id. */
