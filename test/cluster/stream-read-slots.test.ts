@@ -40,7 +40,7 @@ describe('reads of the trades stream, many at once', () => {
     const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'a' });
     const topic = clusterTopicOf(CHANNELS.futuresTrades, 'BTCUSD');
     for (let n = 1; n <= TRADES; n += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => publisher.publishEvents(topic, [trade(n + i)], idOf, n + i)));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => publisher.publishEvents(topic, [trade(n + i)], idOf, trade(n + i).timestamp)));
     }
     const slots = pLimit(STREAM_READS_AT_ONCE);
     let mostAtOnce = 0;
