@@ -25,6 +25,7 @@ import type { Publisher } from './publisher.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { idOf, timeOf } from './trade-items.ts';
 import type { Unsent } from './unpublished.ts';
+import type { MessageCheck } from './message-check.ts';
 
 export interface CatchUpOptions {
   readonly engine: Engine;
@@ -48,6 +49,8 @@ export interface CatchUpOptions {
   readonly recentGaps?: (since: number) => Promise<ReadonlyArray<{ readonly since: number; readonly until: number }>>;
   /** This holder's trades whose publish failed since (`unpublished.ts`): sent again first, or their time marked. */
   readonly unsent?: Unsent;
+  /** Reads the stream through the engine boundary's check (`message-check.ts`): a forged last message is passed over. */
+  readonly check?: MessageCheck;
 }
 
 export interface CatchUp {
@@ -67,11 +70,15 @@ const MARKER_LOOKBACK = 64;
  * may have marked its time before the holders caught up): the ids they hold, their newest time and
  * their sequence; the last marker's end when the topic holds no trades; undefined when it is empty.
  */
-async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: Set<string>; at: number; seq: number } | undefined> {
+async function lastStored(
+  engine: Engine,
+  topic: ClusterTopic,
+  check: MessageCheck | undefined,
+): Promise<{ ids: Set<string>; at: number; seq: number } | undefined> {
   const subject = engine.names.subject(topic);
   const last = await engine.jsm.direct.getMessage(engine.names.eventStream, { last_by_subj: subject });
   if (last === null) return undefined;
-  const body = decodeStreamBody(last.data, last.header);
+  const body = check === undefined ? decodeStreamBody(last.data, last.header) : check.body(last.data, last.header, last.seq);
   const trades = (envelope: Envelope, seq: number) => ({
     ids: new Set(envelope.items.map(idOf)),
     at: Math.max(...envelope.items.map((item) => timeOf(item, envelope.ts))),
@@ -80,7 +87,7 @@ async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: S
   if (body?.envelope !== undefined) return trades(body.envelope, last.seq);
   for (let back = MARKER_LOOKBACK; ; back *= 2) {
     const from = Math.max(1, last.seq - back);
-    const records = await readSubject(engine, subject, { from, upTo: last.seq });
+    const records = await readSubject(engine, subject, { from, upTo: last.seq, ...(check === undefined ? {} : { check }) });
     const found = records.findLast((r) => r.envelope !== undefined);
     if (found?.envelope !== undefined) return trades(found.envelope, found.seq);
     if (from === 1) return { ids: new Set(), at: body?.gap?.until ?? last.time.getTime(), seq: last.seq };
@@ -89,7 +96,7 @@ async function lastStored(engine: Engine, topic: ClusterTopic): Promise<{ ids: S
 
 export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
   const { engine, publisher, topic } = options;
-  const last = await lastStored(engine, topic);
+  const last = await lastStored(engine, topic, options.check);
   if (last === undefined) {
     // Nothing stored yet: only what failed to publish goes (again).
     const retry = options.unsent?.retry ?? [];
@@ -118,7 +125,8 @@ export async function catchUp(options: CatchUpOptions): Promise<CatchUp> {
 
   /** Marks `marker` after the last trade stored (`gap-report.ts`); a marker it could not write is said before the error goes on. */
   const mark = async (marker: GapMarker) => {
-    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq }).catch(
+    const check = options.check === undefined ? {} : { check: options.check };
+    const outcome = await reportGap({ engine, publisher, topic, node: options.node, gap: marker, after: last.seq, ...check }).catch(
       (error: unknown) => {
         options.onGapFailed?.(marker);
         throw error;

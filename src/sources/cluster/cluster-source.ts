@@ -158,6 +158,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
             othersHold: async () => (await holdings.holders(cluster)).some((holder) => holder !== node),
             recentUpstream: recentOf(entry.topic),
             recentGaps: (since) => options.recentGaps?.(entry.topic.channel, entry.topic.key, since) ?? Promise.resolve([]),
+            reportBad: options.badMessages.report,
           }),
         );
         logger.info({ topic: cluster.id }, 'cluster: holding topic');

@@ -28,6 +28,7 @@ import type { Engine } from './engine.ts';
 import type { Envelope } from './envelope.ts';
 import type { GapMarker } from './gap-marker.ts';
 import type { Publisher } from './publisher.ts';
+import type { MessageCheck } from './message-check.ts';
 import { readSubject } from './stream-read.ts';
 import type { ClusterTopic } from './subjects.ts';
 import { timeOf } from './trade-items.ts';
@@ -51,6 +52,8 @@ export interface GapReport {
    * after it began count too, and trades count by their own times only.
    */
   readonly cutOff?: boolean;
+  /** Reads the topic's messages through the engine boundary's check (`message-check.ts`): a forged marker or trade is no cover. */
+  readonly check?: MessageCheck;
 }
 
 /** Whether one of the envelope's trades happened within the gap (its own time; the frame's for one without). */
@@ -70,7 +73,7 @@ export async function reportGap(report: GapReport): Promise<GapOutcome> {
   if (last !== null && storedSince) {
     // Something was stored since the gap began: read from the last message before it (a few seconds of the topic at most).
     const from = after === undefined ? await sequenceBefore(engine, subject, gap.since, last.seq) : after + 1;
-    const records = await readSubject(engine, subject, { from });
+    const records = await readSubject(engine, subject, { from, ...(report.check === undefined ? {} : { check: report.check }) });
     for (const record of records) {
       if ((record.node === node && report.cutOff !== true) || (after === undefined && record.storedAt < gap.since)) continue;
       const storedWithin = report.cutOff !== true && record.storedAt <= gap.until;

@@ -30,6 +30,7 @@ import type { ClusterTopic } from './subjects.ts';
 import { catchUp } from './catch-up.ts';
 import { engineClock } from './engine-latency.ts';
 import { reportGap } from './gap-report.ts';
+import { checkMessages, type ReportBadMessage } from './message-check.ts';
 import type { GapResult } from './gap-counts.ts';
 import type { GapMarker } from './gap-marker.ts';
 import { idOf, oldestFirst, withoutCursor } from './trade-items.ts';
@@ -56,6 +57,8 @@ export interface HolderOptions {
   readonly recentUpstream?: () => Promise<readonly unknown[]>;
   /** The gaps this replica's own upstream had of the topic ending after `since`: a catch-up marks them. */
   readonly recentGaps?: (since: number) => Promise<ReadonlyArray<{ since: number; until: number }>>;
+  /** Bad messages it reads back from the stream (catch-up, gap judgements): left out and said (`message-check.ts`). */
+  readonly reportBad?: ReportBadMessage;
 }
 
 export interface Holder {
@@ -67,6 +70,7 @@ export interface Holder {
 
 export function startHolder(options: HolderOptions): Holder {
   const { topic, channel, lease, logger } = options;
+  const checked = options.reportBad === undefined ? {} : { check: checkMessages(channel, topic.id, options.reportBad) };
   let stopped = false;
   let answered = false;
   /** The subject's last sequence as this holder knows it; undefined: read it before the next write. */
@@ -170,6 +174,7 @@ export function startHolder(options: HolderOptions): Holder {
           onGapFailed: (marker) => options.onGap?.('failed', marker),
           ...(options.recentGaps === undefined ? {} : { recentGaps: options.recentGaps }),
           unsent,
+          ...checked,
         });
         unsent = undefined;
         if (caught.filled > 0) logger.info({ topic: topic.id, filled: caught.filled }, 'cluster holder: caught up from its own upstream');
@@ -204,7 +209,7 @@ export function startHolder(options: HolderOptions): Holder {
     if (topic.kind !== 'event' || stopped || !lease.valid() || link === undefined) return;
     const gap: GapMarker = { since, until, reason: 'UPSTREAM' };
     const judged: Promise<void> = (judging ?? Promise.resolve())
-      .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap }))
+      .then(() => reportGap({ engine: link.engine, publisher: link.publisher, topic, node: options.node, gap, ...checked }))
       .then(
         (outcome) => {
           logger.info({ topic: topic.id, since, until, outcome }, 'cluster holder: its upstream had a gap');
