@@ -109,8 +109,8 @@ export function redactNatsUrl(natsUrl: string): string {
     .map((server) => {
       try {
         const url = new URL(server.trim());
-        const credentials = url.username !== '' || url.password !== '';
-        return `${url.protocol}//${credentials ? '***@' : ''}${url.host}${url.pathname}`;
+        if (url.username === '' && url.password === '') return server.trim();
+        return `${url.protocol}//***@${url.host}${url.pathname}`;
       } catch {
         return '(not a URL)';
       }
