@@ -6,8 +6,9 @@
  * on every replica until one restarted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { startUpkeep } from '../../src/sources/cluster/engine-upkeep.ts';
 import { engineSettings, testEngine } from '../helpers/cluster-engine.ts';
-import { disposeAll, waitFor } from '../helpers/gateway.ts';
+import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
 import { useOwnNatsServer } from '../helpers/nats-server.ts';
 
 useOwnNatsServer();
@@ -39,5 +40,27 @@ describe('the engine upkeep', () => {
     await waitFor(() => repaired.length > 1, 'the state stream created again', 5_000);
     expect(repaired[1]).toEqual([stateStream]);
     expect((await engine.jsm.streams.info(stateStream)).config.max_msgs_per_subject).toBe(1);
+  });
+});
+
+describe('an upkeep round whose re-creation fails', () => {
+  it('says it once per stream, goes on with the others, and never throws', async () => {
+    const gone = new Set(['a', 'b']);
+    const failed: string[] = [];
+    const repaired: string[][] = [];
+    const upkeep = startUpkeep({
+      jsm: { streams: { info: (name: string) => (gone.has(name) ? Promise.reject(new Error('stream not found')) : Promise.resolve({})) } },
+      keep: [
+        { stream: 'a', ensure: () => Promise.reject(new Error('permissions violation')) },
+        { stream: 'b', ensure: () => Promise.resolve(void gone.delete('b')) },
+      ],
+      onRepaired: (streams) => void repaired.push([...streams]),
+      onRepairFailed: (stream) => void failed.push(stream),
+      everyMs: 60_000,
+    });
+    onDispose(() => upkeep.stop());
+    expect(await upkeep.round()).toEqual(['b']);
+    expect(await upkeep.round()).toEqual([]);
+    expect({ failed, repaired }).toEqual({ failed: ['a'], repaired: [['b']] });
   });
 });

@@ -11,6 +11,7 @@
  * cursor past the stream's end reads it again (`stream-window.ts`).
  */
 import type { Logger } from '../../lib/logger.ts';
+import { errorText } from '../../lib/errors.ts';
 import { openEngine, type Engine, type EngineSettings } from './engine.ts';
 import { createEngineOpenLog } from './engine-open-log.ts';
 
@@ -83,6 +84,11 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
         ...options.settings,
         onRepaired: (streams) =>
           logger.warn({ streams }, 'cluster engine: a stream or the lease bucket was gone (deleted?); created again'),
+        onRepairFailed: (stream, error) =>
+          logger.error(
+            { stream, err: errorText(error) },
+            'cluster engine: a stream or the lease bucket is gone and could not be created again',
+          ),
       });
       if (closed) return void (await opened.close());
       engine = opened;

@@ -2,12 +2,13 @@
  * The engine's structures kept in place while this replica is connected: every
  * `ENGINE_UPKEEP_MS` the two streams and the lease bucket are looked up, and
  * one that is gone (deleted by hand, a store lost) is created again at once
- * with this replica's configuration, then said (`onRepaired`). Without it, a
+ * with this replica's configuration, then said (`onRepaired`; one it cannot
+ * create again is said once, `onRepairFailed`, and tried every round). Without it, a
  * deleted stream or bucket stopped its topics on every replica, silently,
  * until one restarted. A look-up that fails otherwise (the engine away) waits
  * for the next round: the link's reconnect is in charge of that.
  */
-import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
 
 /** How often the streams and the bucket are looked up. */
 export const ENGINE_UPKEEP_MS = 2_000;
@@ -16,11 +17,14 @@ export const ENGINE_UPKEEP_MS = 2_000;
 const STREAM_NOT_FOUND = 10059;
 
 export interface UpkeepOptions {
-  readonly jsm: JetStreamManager;
+  /** Looks a stream up (the engine's manager). */
+  readonly jsm: { readonly streams: { info(stream: string): Promise<unknown> } };
   /** The streams to keep, each with what creates it again (the bucket is the stream `KV_<bucket>`). */
   readonly keep: ReadonlyArray<{ readonly stream: string; readonly ensure: () => Promise<void> }>;
   /** Streams found gone and created again this round. */
   readonly onRepaired?: (streams: readonly string[]) => void;
+  /** A stream found gone could not be created again (no permission, a conflicting configuration): said once, tried every round. */
+  readonly onRepairFailed?: (stream: string, error: unknown) => void;
   readonly everyMs?: number;
 }
 
@@ -38,16 +42,26 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
   let stopped = false;
   let running: Promise<string[]> | undefined;
 
+  /** Streams whose re-creation failed, said once until it succeeds. */
+  const failing = new Set<string>();
+
   const look = async (): Promise<string[]> => {
     const repaired: string[] = [];
     for (const { stream, ensure } of options.keep) {
       if (stopped) break;
       try {
         await options.jsm.streams.info(stream);
+        failing.delete(stream);
       } catch (error) {
         if (!isGone(error)) continue;
-        await ensure();
-        repaired.push(stream);
+        try {
+          await ensure();
+          repaired.push(stream);
+          failing.delete(stream);
+        } catch (failure) {
+          if (!failing.has(stream)) options.onRepairFailed?.(stream, failure);
+          failing.add(stream);
+        }
       }
     }
     if (repaired.length > 0) options.onRepaired?.(repaired);

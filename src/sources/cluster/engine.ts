@@ -53,6 +53,8 @@ export interface EngineSettings {
   readonly node: string;
   /** A stream or the bucket was found gone while connected and was created again (`engine-upkeep.ts`). */
   readonly onRepaired?: (streams: readonly string[]) => void;
+  /** One found gone could not be created again (said once until it can). */
+  readonly onRepairFailed?: (stream: string, error: unknown) => void;
   /** How often they are looked up (default `ENGINE_UPKEEP_MS`). */
   readonly upkeepMs?: number;
 }
@@ -156,11 +158,18 @@ export async function openEngine(settings: EngineSettings): Promise<Engine> {
     const upkeep = startUpkeep({
       jsm,
       keep: [
-        { stream: configs.events.name, ensure: () => ensureStream(jsm, configs.events).then(() => void refreshEpoch()) },
+        {
+          stream: configs.events.name,
+          ensure: async () => {
+            await ensureStream(jsm, configs.events);
+            await refreshEpoch();
+          },
+        },
         { stream: configs.state.name, ensure: () => ensureStream(jsm, configs.state) },
         { stream: `KV_${settings.names.bucket}`, ensure: () => ensureBucket(js, jsm, settings).then(() => undefined) },
       ],
       ...(settings.onRepaired === undefined ? {} : { onRepaired: settings.onRepaired }),
+      ...(settings.onRepairFailed === undefined ? {} : { onRepairFailed: settings.onRepairFailed }),
       ...(settings.upkeepMs === undefined ? {} : { everyMs: settings.upkeepMs }),
     });
     return {
