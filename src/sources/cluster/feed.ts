@@ -240,6 +240,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   /** The creation time of the stream the last message came from (`Feed.created`). */
   let lastCreated: string | undefined;
   const handOn: HandOn = (of, seq, body, time, heldAt) => {
+    if (stopped) return; // a run reopening when the feed stopped: nothing of it goes on
     delivered += 1;
     lastSeq = seq;
     lastCreated = of;
@@ -275,6 +276,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
           run = next;
           return follow(next, delivered);
         } catch (error) {
+          if (stopped) return;
           options.onReopenError?.(error);
           await pause(wait);
         }
