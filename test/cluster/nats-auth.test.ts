@@ -102,6 +102,9 @@ describe('credentials in CLUSTER_NATS_URL', () => {
     });
     expect(natsAuth('nats://t0ken@h1:4222')).toEqual({ servers: ['nats://h1:4222'], token: 't0ken' });
     expect(natsAuth('nats://h1:4222')).toEqual({ servers: ['nats://h1:4222'] });
+    // A bare % is no escape; a secret after the colon alone is a token too; never a credential left in a server.
+    expect(natsAuth('nats://alice:100%@h1:4222')).toEqual({ servers: ['nats://h1:4222'], user: 'alice', pass: '100%' });
+    expect(natsAuth('nats://:s3cret@h1:4222')).toEqual({ servers: ['nats://h1:4222'], token: 's3cret' });
     expect(withoutCredentials('tls://u:p@h1:4222')).toBe('tls://h1:4222');
   });
 });

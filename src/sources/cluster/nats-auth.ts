@@ -25,9 +25,19 @@ export function withoutCredentials(server: string): string {
   }
 }
 
-/** The servers of a comma-separated list and the first credentials any of them carries. */
+/** A URL's user or password as written, percent-escapes decoded where they are escapes (a bare `%` stays). */
+function unescaped(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** The servers of a comma-separated list, never with their credentials, and the first credentials any of them carries. */
 export function natsAuth(servers: string): NatsAuth {
   const list = servers.split(',').map((s) => s.trim());
+  const bare = list.map(withoutCredentials);
   for (const server of list) {
     let url: URL;
     try {
@@ -35,11 +45,11 @@ export function natsAuth(servers: string): NatsAuth {
     } catch {
       continue;
     }
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    const bare = list.map(withoutCredentials);
+    const user = unescaped(url.username);
+    const pass = unescaped(url.password);
     if (user !== '' && pass !== '') return { servers: bare, user, pass };
-    if (user !== '') return { servers: bare, token: user };
+    // One secret alone, before or after the colon, is a token.
+    if (user !== '' || pass !== '') return { servers: bare, token: user !== '' ? user : pass };
   }
-  return { servers: list };
+  return { servers: bare };
 }
