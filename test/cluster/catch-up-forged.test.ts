@@ -4,11 +4,13 @@
  * someone with access to the stream) is passed over, counted as bad, and the
  * catch-up fills from the real last trade. Unchecked, the forged time made it
  * fill nothing and mark a gap of impossible times, which readers drop: trades
- * went missing with nothing said.
+ * went missing with nothing said. A gap judgement reads through it too: a
+ * forged marker over all time does not count as the gap said already.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { futuresTrades } from '../../src/channels/futures/trades.ts';
 import { catchUp } from '../../src/sources/cluster/catch-up.ts';
+import { reportGap } from '../../src/sources/cluster/gap-report.ts';
 import { encodeEnvelope } from '../../src/sources/cluster/envelope.ts';
 import { checkMessages, type BadMessage } from '../../src/sources/cluster/message-check.ts';
 import { createPublisher } from '../../src/sources/cluster/publisher.ts';
@@ -61,5 +63,34 @@ describe('a catch-up after a forged last message', () => {
       't4',
       't5',
     ]);
+  });
+});
+
+describe('a gap judgement after a forged marker', () => {
+  it('is not talked out of its marker by a marker of impossible times', async () => {
+    const engine = await testEngine(engineSettings());
+    const publisher = createPublisher({ js: engine.js, names: engine.names, node: 'me' });
+    await publisher.publishEvents(TOPIC, trades(1, 3), idOf, at(3));
+    // Someone with access to the stream writes a marker over all time: it would make any gap "said" already.
+    await createPublisher({ js: engine.js, names: engine.names, node: 'forger' }).publishGap(
+      TOPIC,
+      { since: 0, until: 1e300, reason: 'ENGINE' },
+      'forged',
+    );
+    const bad: BadMessage[] = [];
+    const gap = { since: at(4), until: at(8), reason: 'ENGINE' as const };
+
+    const outcome = await reportGap({
+      engine,
+      publisher,
+      topic: TOPIC,
+      node: 'me',
+      gap,
+      cutOff: true,
+      check: checkMessages(futuresTrades, TOPIC.id, (b) => void bad.push(b)),
+    });
+
+    expect(outcome).toBe('published');
+    expect(bad.map((b) => b.reason)).toEqual(['bad_gap']);
   });
 });

@@ -17,6 +17,7 @@ import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
+import { checkMessages } from './message-check.ts';
 import { clusterTopicOf, eventTopicOfId } from './cluster-topic.ts';
 import type { Engine, EngineSettings } from './engine.ts';
 import { linkEngine, type EngineLink } from './engine-link.ts';
@@ -63,6 +64,7 @@ export interface ClusterSourceOptions {
 
 /** The log line of a reader's time alone judged (`engine-gaps.ts`). */
 export const ENGINE_GAP_JUDGED = 'cluster: back on the engine after serving alone';
+const WAIT_AGAIN = 'cluster: gap judgement cut short by the engine going away; it waits for the next return';
 /** Trades of its own upstream a replica hands on when the engine may lack them (a holder's catch-up, a reader going local). */
 export const RECENT_UPSTREAM_ITEMS = 1_000;
 
@@ -107,18 +109,16 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
     report: async (cluster, gap) => {
       const engine = engineNow();
       if (engine === undefined || membership === undefined) throw new Error('the engine is unreachable again, or not joined yet');
-      return reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap, cutOff: true });
+      const channel = byId.get(cluster.id)?.topic.channel; // read through the boundary's check: a forged message is no cover
+      const check = channel === undefined ? {} : { check: checkMessages(channel, cluster.id, options.badMessages.report) };
+      return reportGap({ engine, publisher: membership.publisher, topic: cluster, node, gap, cutOff: true, ...check });
     },
     onJudged: (cluster, { since, until }, outcome, { early, error }) => {
       gapCounts.count('ENGINE', outcome);
       if (error === undefined) return logger.info({ topic: cluster.id, since, until, outcome, early }, ENGINE_GAP_JUDGED);
       logger.warn({ topic: cluster.id, since, until, err: errorText(error) }, 'cluster: gap not marked');
     },
-    onWaitAgain: (cluster, { since, until }, error) =>
-      logger.info(
-        { topic: cluster.id, since, until, err: errorText(error) },
-        'cluster: gap judgement cut short by the engine going away; it waits for the next return',
-      ),
+    onWaitAgain: (cluster, { since, until }, error) => logger.info({ topic: cluster.id, since, until, err: errorText(error) }, WAIT_AGAIN),
   });
 
   const join = (engine: Engine) => {
