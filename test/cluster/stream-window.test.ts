@@ -275,5 +275,8 @@ describe('the stream window', () => {
     await expect(window.newest(TOPIC, 5)).rejects.toMatchObject({ code: 'STREAM_INTERRUPTED', details: { reason: 'ENGINE' } });
     expect(window.append(TOPIC, [{}, {}], 0, [7, 8])).toEqual([7, 8]);
     expect(window.append(TOPIC, [{}], 0)).toEqual([8]);
+    // The stream created again numbers from 1: a stand-in takes the new stream's last position, not the old one's.
+    expect(window.append(TOPIC, [{}], 0, [3])).toEqual([3]);
+    expect(window.append(TOPIC, [{}], 0)).toEqual([3]);
   });
 });

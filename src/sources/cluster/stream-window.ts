@@ -227,8 +227,9 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
       const id = topicId(topic);
       const fallback = lastSeen.get(id) ?? 0;
       const assigned = trades.map((_, i) => positions?.[i] ?? fallback);
-      const newest = Math.max(fallback, ...assigned);
-      if (newest > 0) lastSeen.set(id, newest);
+      // The engine's own positions set it (a stream created again numbers from 1: never the old stream's max).
+      const given = assigned.filter((_, i) => positions?.[i] !== undefined);
+      if (given.length > 0) lastSeen.set(id, Math.max(...given));
       return assigned;
     },
     gap: () => undefined,
