@@ -13,7 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clusterNames } from '../../src/sources/cluster/subjects.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange } from '../helpers/fake-exchange.ts';
-import { disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
+import { bookSender, watchBestBids } from '../helpers/book-flow.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { deliveryOf, steadyTrades, watchTrades } from '../helpers/trade-flow.ts';
@@ -21,9 +22,6 @@ import { deliveryOf, steadyTrades, watchTrades } from '../helpers/trade-flow.ts'
 useOwnNatsServer();
 afterEach(disposeAll);
 
-const BOOK_DT = 32;
-const BTC = { symbol: 'BTCUSD' };
-const BOOK = 'subscription { futuresOrderBook(symbol: "BTCUSD") { bids { price } } }';
 /** The upkeep's round (2 s), a lease round and a feed's recovery, with room to spare on a loaded machine. */
 const BACK_MS = 20_000;
 
@@ -36,29 +34,13 @@ describe('streams and the lease bucket deleted under a connected replica, nobody
     const app = await startInProcessReplica(exchange, name, 'a');
     const wsUrl = app.url.replace(/^http/, 'ws');
     const trades = watchTrades(wsUrl);
-    const books: string[] = [];
-    wsClient(wsUrl).subscribe(
-      { query: BOOK },
-      {
-        next: (r) => {
-          const bids = (r.data as { futuresOrderBook?: { bids: Array<{ price: string }> } } | null)?.futuresOrderBook?.bids;
-          if (bids?.[0] !== undefined) books.push(bids[0].price);
-        },
-        error: () => undefined,
-        complete: () => undefined,
-      },
-    );
-    let bid = 60_000;
-    const sendBook = () => {
-      bid += 1;
-      exchange.publish(BOOK_DT, 'orderBook', BTC, [{ s: 'BTCUSD', bids: [{ pr: String(bid), v: '1' }], asks: [], ts: Date.now() }]);
-      return String(bid);
-    };
+    const books = watchBestBids(wsUrl);
+    const sender = bookSender(exchange);
     const flow = steadyTrades(exchange, { everyMs: 50 });
     /** Sends a book value now and then until one newer than `mark` arrived. */
-    const bookAfter = (mark: number) => () => (sendBook(), books.some((b) => Number(b) > mark));
+    const bookAfter = (mark: number) => () => (sender.send(), books.some((b) => Number(b) > mark));
     await waitFor(() => trades.prices.length >= 10, 'trades before', BACK_MS);
-    await waitFor(bookAfter(bid), 'a book before', BACK_MS);
+    await waitFor(bookAfter(sender.last()), 'a book before', BACK_MS);
 
     const nc = await connect({ servers: natsUrl() });
     onDispose(() => nc.close());
@@ -71,7 +53,7 @@ describe('streams and the lease bucket deleted under a connected replica, nobody
       'trades again after the streams came back',
       BACK_MS,
     );
-    await waitFor(bookAfter(bid), 'a book value again', BACK_MS);
+    await waitFor(bookAfter(sender.last()), 'a book value again', BACK_MS);
     flow.stop();
 
     expect((await jsm.streams.info(names.eventStream)).config.name).toBe(names.eventStream);

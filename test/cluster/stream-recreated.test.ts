@@ -17,17 +17,16 @@ import { clusterNames, type ClusterNames } from '../../src/sources/cluster/subje
 import { encodeEnvelope } from '../../src/sources/cluster/envelope.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { captureLogs, disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { captureLogs, disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { deliveryOf, missedOutside, steadyTrades, watchTrades } from '../helpers/trade-flow.ts';
+import { bookSender, watchBestBids } from '../helpers/book-flow.ts';
 
 useOwnNatsServer();
 afterEach(disposeAll);
 
-const BOOK_DT = 32;
 const BTC = { symbol: 'BTCUSD' };
-const BOOK = 'subscription { futuresOrderBook(symbol: "BTCUSD") { bids { price } } }';
 /** Messages of other topics stored before: the old streams' sequences run far past what the new ones reach in the test. */
 const PUMPED = 1_000;
 /** How long the clients may take to receive again after the streams are back. */
@@ -96,25 +95,9 @@ describe('streams deleted and created again under a connected replica', () => {
       await pump(settings);
 
       const trades = watchTrades(wsUrl);
-      const books: string[] = [];
-      wsClient(wsUrl).subscribe(
-        { query: BOOK },
-        {
-          next: (r) => {
-            const bids = (r.data as { futuresOrderBook?: { bids: Array<{ price: string }> } } | null)?.futuresOrderBook?.bids;
-            if (bids?.[0] !== undefined) books.push(bids[0].price);
-          },
-          error: () => undefined,
-          complete: () => undefined,
-        },
-      );
+      const books = watchBestBids(wsUrl);
       await waitFor(() => holding(exchange, 'lastTrade') === 1 && holding(exchange, 'orderBook') === 1, 'the replica holding both');
-      let bid = 60_000;
-      const sendBook = () => {
-        bid += 1;
-        exchange.publish(BOOK_DT, 'orderBook', BTC, [{ s: 'BTCUSD', bids: [{ pr: String(bid), v: '1' }], asks: [], ts: Date.now() }]);
-        return String(bid);
-      };
+      const sendBook = bookSender(exchange).send;
       const flow = steadyTrades(exchange, { everyMs: 50 });
       const firstBook = sendBook();
       await waitFor(() => trades.prices.length >= 10 && books.includes(firstBook), 'trades and the book before');
