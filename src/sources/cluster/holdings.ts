@@ -148,8 +148,13 @@ export function createHoldings(options: HoldingsOptions): Holdings {
     }
   };
 
+  /** A round asked for and not started yet: asking again joins it (a burst of subscribes runs one round, not one each). */
+  let queued: Promise<void> | undefined;
+
   const round = () => {
-    running = running.then(async () => {
+    if (queued !== undefined) return queued;
+    queued = running.then(async () => {
+      queued = undefined;
       if (stopped) return;
       const view = await viewBucket(kv, period).catch((error: unknown) => void options.onError?.(error));
       if (view !== undefined) adopt(view);
@@ -158,7 +163,8 @@ export function createHoldings(options: HoldingsOptions): Holdings {
         await visit(entry, view).catch((error: unknown) => options.onError?.(error));
       }
     });
-    return running;
+    running = queued;
+    return queued;
   };
 
   const schedule = () => {
