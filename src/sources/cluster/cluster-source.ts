@@ -17,6 +17,7 @@ import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
+import { throttledWarn } from '../../lib/throttled-log.ts';
 import { checkMessages } from './message-check.ts';
 import { clusterTopicOf, eventTopicOfId } from './cluster-topic.ts';
 import type { Engine, EngineSettings } from './engine.ts';
@@ -124,7 +125,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
   const join = (engine: Engine) => {
     if (membership !== undefined) return;
     const ttlMs = options.leaseTtlMs;
-    const onError = (error: unknown) => logger.debug({ err: errorText(error) }, 'cluster round failed (engine unreachable?)');
+    const onError = throttledWarn(logger, 'cluster round failed (engine unreachable, or the lease bucket not listed in time?)');
     const presence = createPresence({ kv: engine.kv, names: engine.names, node, ttlMs, onError, logger });
     const publisher = createPublisher({ js: engine.js, names: engine.names, node, count: (result) => publishes[result]++ });
     const holdings = createHoldings({
