@@ -14,7 +14,7 @@ import { natsUrl as ownNatsUrl, startNatsServer, useOwnNatsServer } from '../hel
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { ALICE, captureLogs, disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { ALICE, captureLogs, disposeAll, onDispose, waitFor, wsClient, queryData } from '../helpers/gateway.ts';
 import { wireTradeMaker } from '../helpers/upstream-trades.ts';
 
 useOwnNatsServer();
@@ -47,16 +47,7 @@ async function watchLeases(name: string, servers = ownNatsUrl()): Promise<Set<st
   return keys;
 }
 
-async function query(app: App, text: string): Promise<unknown> {
-  const response = await fetch(app.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: text }),
-  });
-  const body = (await response.json()) as { data?: unknown; errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const query = (app: App, text: string): Promise<unknown> => queryData(app.url, text);
 
 async function dropEngine(name: string): Promise<void> {
   const nc = await connect({ servers: ownNatsUrl() });

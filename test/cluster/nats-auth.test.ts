@@ -14,7 +14,7 @@ import { natsAuth, withoutCredentials } from '../../src/sources/cluster/nats-aut
 import { openEngine } from '../../src/sources/cluster/engine.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startFakeExchange } from '../helpers/fake-exchange.ts';
-import { disposeAll, waitFor, wsClient } from '../helpers/gateway.ts';
+import { disposeAll, waitFor, wsClient, queryData } from '../helpers/gateway.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
 import { eventually } from '../helpers/replica-process.ts';
@@ -49,15 +49,9 @@ function follow(app: App): string[] {
 }
 
 /** `status.cluster.engine` of a replica. */
-async function engineState(app: App): Promise<unknown> {
-  const response = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ status { cluster { engine } } }' }),
-  });
-  const body = (await response.json()) as { data?: { status?: { cluster?: { engine?: unknown } } } };
-  return body.data?.status?.cluster?.engine;
-}
+const engineState = async (app: App): Promise<unknown> =>
+  ((await queryData(app.url, '{ status { cluster { engine } } }')) as { status?: { cluster?: { engine?: unknown } } }).status?.cluster
+    ?.engine;
 
 describe('the engine behind a user and password', () => {
   it('takes them from the URL: replicas with only the cluster subjects allowed share the trades', { timeout: 60_000 }, async () => {

@@ -16,7 +16,7 @@ import { natsUrl, useOwnNatsServer } from '../helpers/nats-server.ts';
 import { uniqueClusterName } from '../helpers/cluster-engine.ts';
 import { startInProcessReplica } from '../helpers/in-process-replica.ts';
 import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.ts';
-import { disposeAll, onDispose, waitFor, wsClient } from '../helpers/gateway.ts';
+import { disposeAll, onDispose, waitFor, wsClient, queryData } from '../helpers/gateway.ts';
 import { wireTradeMaker } from '../helpers/upstream-trades.ts';
 
 useOwnNatsServer();
@@ -39,16 +39,7 @@ const wireTrades = wireTradeMaker();
 const subscriptionsOf = (exchange: FakeExchange, dataType: string) =>
   exchange.connections.filter((c) => c.topics.has(`${dataType} ${JSON.stringify(BTC)}`)).length;
 
-async function query(app: App, text: string): Promise<unknown> {
-  const response = await fetch(app.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: text }),
-  });
-  const body = (await response.json()) as { data?: unknown; errors?: unknown };
-  if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const query = (app: App, text: string): Promise<unknown> => queryData(app.url, text);
 
 /** A subscription of `app`; its ids (trades) or results (a book) as they come, and its end. */
 function subscribe(app: App, text: string) {

@@ -246,3 +246,10 @@ export async function postGraphQL(
   }
   return { status: res.status, body };
 }
+
+/** The `data` of a GraphQL query POSTed to `url`; throws with the errors when it has any. */
+export async function queryData(url: string, query: string): Promise<unknown> {
+  const { body } = await postGraphQL(url, { query });
+  if (body['errors'] !== undefined) throw new Error(JSON.stringify(body['errors']));
+  return body['data'];
+}

@@ -21,7 +21,7 @@ import { leaseHolder } from '../../src/sources/cluster/lease.ts';
 import { clusterNames, topicToken } from '../../src/sources/cluster/subjects.ts';
 import type { FakeExchange } from './fake-exchange.ts';
 import { SERVER_KEY, startFakeExchange } from './fake-exchange.ts';
-import { onDispose } from './gateway.ts';
+import { onDispose, queryData } from './gateway.ts';
 import { startRestExchange, type RestExchange } from './rest-exchange.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -241,16 +241,7 @@ export async function startReplica(settings: ReplicaSettings): Promise<ReplicaPr
     kill,
     pause: () => void child.kill('SIGSTOP'),
     resume: () => void child.kill('SIGCONT'),
-    async query(text) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: text }),
-      });
-      const body = (await response.json()) as { data?: unknown; errors?: unknown };
-      if (body.errors !== undefined) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    },
+    query: (text) => queryData(url, text),
     metrics: async () => (await fetch(`${origin}/metrics`)).text(),
   };
 }
