@@ -49,6 +49,12 @@ async function stored(engine: Engine): Promise<string[]> {
   return records.map((r) => (r.gap === undefined ? r.envelope.items.map(idOf).join(',') : `gap:${r.gap.reason}`));
 }
 
+/** Ends the wait before a judgement, then waits for it. */
+async function judgedAfter(endWait: () => void, judged: readonly unknown[]): Promise<void> {
+  endWait();
+  await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+}
+
 /** The reader ('reader') and a holder ('holder') on one engine, the reader's wait timer fired by `endWait()`. */
 async function setUp() {
   const engine = await testEngine(engineSettings());
@@ -135,8 +141,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     const { engine, holder, gaps, judged, endWait } = await setUp();
     await publishEach(holder, [inGap(2), inGap(3), live(4)]);
     gaps.defer(TOPIC, since, until);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'covered', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 't2', 't3', 't4']);
   });
@@ -146,8 +151,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     const own = createPublisher({ js: engine.js, names: engine.names, node: 'reader' });
     await publishEach(own, [inGap(2)]);
     gaps.defer(TOPIC, since, until);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged.map((j) => j.result)).toEqual(['covered']);
   });
 
@@ -156,8 +160,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     // Still going on: the trade from before it (set up just now) was stored within it.
     const now = Date.now();
     gaps.defer(TOPIC, now - 10_000, now + 60_000);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged.map((j) => j.result)).toEqual(['published']);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
@@ -180,8 +183,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
       gaps.heard(TOPIC.id, message([live(n)]));
     }
     expect(judged).toEqual([]);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 't2', 't3', 'gap:ENGINE']);
 
@@ -225,8 +227,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     gaps.defer(TOPIC, since, since + 10_000);
     gaps.defer(TOPIC, since + 5_000, until);
     expect(waits()).toBe(1);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
   });
 
@@ -241,8 +242,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     expect(waits()).toBe(0);
     gaps.resume();
     expect(waits()).toBe(1);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
@@ -260,8 +260,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     expect(judged).toEqual([]);
     expect(waitingAgain).toEqual([{ since, until }]);
     expect(waits()).toBe(1);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
@@ -274,8 +273,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
     await waitFor(() => waitingAgain.length > 0, 'the gap waiting again', 10_000);
     expect(judged).toEqual([]);
     expect(waits()).toBe(1);
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'published', early: false, since, until }]);
     expect(await stored(engine)).toEqual(['t1', 'gap:ENGINE']);
   });
@@ -289,8 +287,7 @@ describe("a reader's time alone, judged once the holders had their chance", () =
       await waitFor(() => waitingAgain.length === tries, `try ${tries} failed`, 10_000);
     }
     failNextRead();
-    endWait();
-    await waitFor(() => judged.length > 0, 'the gap judged', 10_000);
+    await judgedAfter(endWait, judged);
     expect(judged).toEqual([{ result: 'failed', early: false, since, until }]);
     expect(waits()).toBe(0);
     expect(await stored(engine)).toEqual(['t1']);
