@@ -42,6 +42,21 @@ async function until(events: AsyncIterator<unknown>, last: number): Promise<Arra
   return got;
 }
 
+/**
+ * A client of a replica serving alone resumes from its trade 1, with the engine back for the read: the holder had
+ * stored trades 2 and 3 after it, and the replay gives them.
+ */
+async function replayedAfterReturn() {
+  const setup = pagedHub({
+    over: alone(),
+    wrap: (_inner, n) => (n === 1 ? Promise.resolve({ status: 'kept', entries: [stored(2, 8), stored(3, 9)] }) : undefined),
+  });
+  setup.publishAt(LAST_SEEN);
+  const events = setup.resume(LAST_SEEN, undefined, 1);
+  expect(await until(events, 3)).toEqual([2, 3]);
+  return { setup, events };
+}
+
 describe('a resume on a replica serving its topic alone', () => {
   it('cannot read its replay: STREAM_INTERRUPTED (ENGINE), then every trade it serves alone, then the engine’s', async () => {
     const setup = pagedHub({ over: alone() });
@@ -69,14 +84,7 @@ describe('a resume on a replica serving its topic alone', () => {
   });
 
   it('once the engine is back: a trade served alone that the replay gave does not come twice, the others come', async () => {
-    const setup = pagedHub({
-      over: alone(),
-      // The engine is back for the read: the holder had stored trades 2 and 3 after the client's trade 1.
-      wrap: (_inner, n) => (n === 1 ? Promise.resolve({ status: 'kept', entries: [stored(2, 8), stored(3, 9)] }) : undefined),
-    });
-    setup.publishAt(LAST_SEEN);
-    const events = setup.resume(LAST_SEEN, undefined, 1);
-    expect(await until(events, 3)).toEqual([2, 3]);
+    const { setup, events } = await replayedAfterReturn();
     // The replica still serves alone (the engine's first message not in yet): trades 2 and 3 again, and 4, at LAST_SEEN.
     setup.publish(3);
     const back = setup.publishAt(10);
@@ -84,13 +92,7 @@ describe('a resume on a replica serving its topic alone', () => {
   });
 
   it('once the engine’s first message passed the seam, cuts nothing by the replay’s ids: trades served alone later are new', async () => {
-    const setup = pagedHub({
-      over: alone(),
-      wrap: (_inner, n) => (n === 1 ? Promise.resolve({ status: 'kept', entries: [stored(2, 8), stored(3, 9)] }) : undefined),
-    });
-    setup.publishAt(LAST_SEEN);
-    const events = setup.resume(LAST_SEEN, undefined, 1);
-    expect(await until(events, 3)).toEqual([2, 3]);
+    const { setup, events } = await replayedAfterReturn();
     // The engine's message past the seam, then (the engine gone again) a trade served alone at a stand-in position.
     expect(setup.publishAt(10)).toBe(2);
     setup.publish(1);
