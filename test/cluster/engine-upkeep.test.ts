@@ -44,23 +44,40 @@ describe('the engine upkeep', () => {
 });
 
 describe('an upkeep round whose re-creation fails', () => {
-  it('says it once per stream, goes on with the others, and never throws', async () => {
+  it('says it at each round with the failing rounds in a row, goes on with the others, and never throws', async () => {
     const gone = new Set(['a', 'b']);
-    const failed: string[] = [];
+    let refuse = true;
+    const failed: Array<[string, number]> = [];
     const repaired: string[][] = [];
     const upkeep = startUpkeep({
       jsm: { streams: { info: (name: string) => (gone.has(name) ? Promise.reject(new Error('stream not found')) : Promise.resolve({})) } },
       keep: [
-        { stream: 'a', ensure: () => Promise.reject(new Error('permissions violation')) },
+        {
+          stream: 'a',
+          ensure: () => (refuse ? Promise.reject(new Error('permissions violation')) : Promise.resolve(void gone.delete('a'))),
+        },
         { stream: 'b', ensure: () => Promise.resolve(void gone.delete('b')) },
       ],
       onRepaired: (streams) => void repaired.push([...streams]),
-      onRepairFailed: (stream) => void failed.push(stream),
+      onRepairFailed: (stream, _error, rounds) => void failed.push([stream, rounds]),
       everyMs: 60_000,
     });
     onDispose(() => upkeep.stop());
     expect(await upkeep.round()).toEqual(['b']);
     expect(await upkeep.round()).toEqual([]);
-    expect({ failed, repaired }).toEqual({ failed: ['a'], repaired: [['b']] });
+    expect({ failed, repaired }).toEqual({
+      failed: [
+        ['a', 1],
+        ['a', 2],
+      ],
+      repaired: [['b']],
+    });
+    // Created again at last: the streak ends, and a new one starts from 1.
+    refuse = false;
+    expect(await upkeep.round()).toEqual(['a']);
+    refuse = true;
+    gone.add('a');
+    await upkeep.round();
+    expect(failed.at(-1)).toEqual(['a', 1]);
   });
 });

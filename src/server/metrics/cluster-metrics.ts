@@ -5,7 +5,8 @@
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
  * `_cluster_takeovers_total`, `_cluster_handovers_total`,
  * `_cluster_publishes_total{result}`, `_cluster_gap_markers_total{reason,outcome}`,
- * `_cluster_bad_messages_total{reason}`; and one observed as it happens,
+ * `_cluster_bad_messages_total{reason}`,
+ * `_cluster_engine_repairs_total{stream,outcome}`; and one observed as it happens,
  * `_cluster_engine_latency_seconds{kind}` (the engine hop of each message a
  * reader receives live; `engineLatencyObserver` hands its observer to the
  * cluster source).
@@ -15,6 +16,7 @@ import { MARKETS } from '../../coincall/protocol.ts';
 import type { UpstreamStatus } from '../../sources/coincall/coincall-source.ts';
 import { GAP_REASONS, GAP_RESULTS } from '../../sources/cluster/gap-counts.ts';
 import { BAD_MESSAGE_REASONS } from '../../sources/cluster/message-check.ts';
+import { REPAIR_OUTCOMES } from '../../sources/cluster/engine-repairs.ts';
 
 export const ENGINE_LATENCY_METRIC = 'coincall_gateway_cluster_engine_latency_seconds';
 /** The engine hop's buckets (seconds): sub-millisecond on a quiet engine, the goal's 10 ms, and the seconds of a stall. */
@@ -100,6 +102,18 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
       this.reset();
       const counts = cluster()?.badMessages;
       for (const reason of BAD_MESSAGE_REASONS) this.inc({ reason }, counts?.[reason] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'coincall_gateway_cluster_engine_repairs_total',
+    help: "The engine's streams (and the lease bucket's, KV_<bucket>) this replica found gone while connected (deleted by hand, a store lost), by stream and outcome: created_again (once per repair), failed (could not be created again, e.g. no permission: counted at each upkeep round it stays so, every 2 s, so its increase lasts as long as the failure).",
+    labelNames: ['stream', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = cluster()?.engineRepairs ?? {};
+      for (const [stream, byOutcome] of Object.entries(counts))
+        for (const outcome of REPAIR_OUTCOMES) this.inc({ stream, outcome }, byOutcome[outcome]);
     },
   });
   new Histogram({

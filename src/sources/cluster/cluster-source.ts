@@ -33,7 +33,6 @@ import { hopSeconds } from './engine-latency.ts';
 import type { BadMessages } from './bad-messages.ts';
 import { startReader, type Reader } from './reader.ts';
 import type { ClusterStatus } from './cluster-status.ts';
-export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import type { ClusterTopic } from './subjects.ts';
 
 export interface ClusterSourceOptions {
@@ -285,6 +284,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       publishes: { ...publishes },
       gapMarkers: gapCounts.snapshot(),
       badMessages: options.badMessages.snapshot(),
+      engineRepairs: link.repairs(),
     }),
     holders: async (channel, key) => {
       if (!link.up || membership === undefined) return [];

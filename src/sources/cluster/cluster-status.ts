@@ -3,6 +3,7 @@
  * cluster metrics read it (through `UpstreamStatus.cluster`).
  */
 import type { BadMessageCounts } from './bad-messages.ts';
+import type { EngineRepairCounts } from './engine-repairs.ts';
 import type { GapMarkerCounts } from './gap-counts.ts';
 import type { PublishResult } from './publisher.ts';
 
@@ -27,4 +28,6 @@ export interface ClusterStatus {
   readonly gapMarkers: GapMarkerCounts;
   /** What of the engine's messages this replica did not take, by reason, since start (`message-check.ts`). */
   readonly badMessages: BadMessageCounts;
+  /** The engine upkeep's repairs by stream and outcome, since start (`engine-repairs.ts`). */
+  readonly engineRepairs: EngineRepairCounts;
 }

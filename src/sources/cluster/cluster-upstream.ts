@@ -28,7 +28,8 @@ import type { Listener, TopicHandle } from '../../hub/listener.ts';
 import { createTopicTable } from '../../hub/topic-table.ts';
 import type { TopicInfo } from '../coincall/multiplexer.ts';
 import type { Upstream, UpstreamStatus } from '../coincall/upstream-api.ts';
-import { createClusterSource, type ClusterSource, type ClusterSourceOptions, type ClusterStatus } from './cluster-source.ts';
+import { createClusterSource, type ClusterSource, type ClusterSourceOptions } from './cluster-source.ts';
+import type { ClusterStatus } from './cluster-status.ts';
 import { createStreamWindow } from './stream-window.ts';
 import { createBadMessages } from './bad-messages.ts';
 

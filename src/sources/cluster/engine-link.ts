@@ -8,12 +8,16 @@
  * says it is up (the stream may have been created again meanwhile: its old
  * epoch would pass old cursors as current, `stream-window.ts`). A failed
  * re-read is said (warn) and the link still comes up: a read that finds a
- * cursor past the stream's end reads it again (`stream-window.ts`).
+ * cursor past the stream's end reads it again (`stream-window.ts`). The
+ * upkeep's repairs (`engine-upkeep.ts`) are logged (a stream created again at
+ * warn; one that cannot be, at error, once per streak) and counted for the
+ * metrics (`engine-repairs.ts`, `repairs()`).
  */
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
 import { openEngine, type Engine, type EngineSettings } from './engine.ts';
 import { createEngineOpenLog } from './engine-open-log.ts';
+import { createEngineRepairs, type EngineRepairCounts } from './engine-repairs.ts';
 
 /** How long to wait between attempts to open an engine that did not answer at start. */
 export const ENGINE_OPEN_RETRY_MS = 2_000;
@@ -23,6 +27,8 @@ export interface EngineLink {
   readonly engine: Engine | undefined;
   /** Opened and connected now. */
   readonly up: boolean;
+  /** The upkeep's repairs since start, by stream and outcome. */
+  repairs(): EngineRepairCounts;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,7 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   const openLog = createEngineOpenLog(logger, options.now);
+  const repairs = createEngineRepairs(options.settings.names);
 
   const set = (next: boolean) => {
     if (next === up || closed) return;
@@ -82,13 +89,18 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
     try {
       const opened = await open({
         ...options.settings,
-        onRepaired: (streams) =>
-          logger.warn({ streams }, 'cluster engine: a stream or the lease bucket was gone (deleted?); created again'),
-        onRepairFailed: (stream, error) =>
+        onRepaired: (streams) => {
+          for (const stream of streams) repairs.count(stream, 'created_again');
+          logger.warn({ streams }, 'cluster engine: a stream or the lease bucket was gone (deleted?); created again');
+        },
+        onRepairFailed: (stream, error, rounds) => {
+          repairs.count(stream, 'failed');
+          if (rounds > 1) return;
           logger.error(
             { stream, err: errorText(error) },
             'cluster engine: a stream or the lease bucket is gone and could not be created again',
-          ),
+          );
+        },
       });
       if (closed) return void (await opened.close());
       engine = opened;
@@ -110,6 +122,7 @@ export function linkEngine(options: EngineLinkOptions): EngineLink {
     get up() {
       return up;
     },
+    repairs: () => repairs.snapshot(),
     close: async () => {
       closed = true;
       clearTimeout(timer);

@@ -3,7 +3,9 @@
  * `ENGINE_UPKEEP_MS` the two streams and the lease bucket are looked up, and
  * one that is gone (deleted by hand, a store lost) is created again at once
  * with this replica's configuration, then said (`onRepaired`; one it cannot
- * create again is said once, `onRepairFailed`, and tried every round). Without it, a
+ * create again is said at each round it fails, `onRepairFailed`, with the
+ * rounds it failed in a row: the link logs the first and counts every one,
+ * `engine-repairs.ts`). Without it, a
  * deleted stream or bucket stopped its topics on every replica, silently,
  * until one restarted. A look-up that fails otherwise (the engine away) waits
  * for the next round: the link's reconnect is in charge of that.
@@ -23,8 +25,8 @@ export interface UpkeepOptions {
   readonly keep: ReadonlyArray<{ readonly stream: string; readonly ensure: () => Promise<void> }>;
   /** Streams found gone and created again this round. */
   readonly onRepaired?: (streams: readonly string[]) => void;
-  /** A stream found gone could not be created again (no permission, a conflicting configuration): said once, tried every round. */
-  readonly onRepairFailed?: (stream: string, error: unknown) => void;
+  /** A stream found gone could not be created again (no permission, a conflicting configuration): said at each round it fails, `rounds` the failing rounds in a row (1: the first). */
+  readonly onRepairFailed?: (stream: string, error: unknown, rounds: number) => void;
   readonly everyMs?: number;
 }
 
@@ -42,8 +44,8 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
   let stopped = false;
   let running: Promise<string[]> | undefined;
 
-  /** Streams whose re-creation failed, said once until it succeeds. */
-  const failing = new Set<string>();
+  /** Streams whose re-creation failed, with the rounds it failed in a row (gone once it succeeds or the stream is found). */
+  const failing = new Map<string, number>();
 
   const look = async (): Promise<string[]> => {
     const repaired: string[] = [];
@@ -59,8 +61,9 @@ export function startUpkeep(options: UpkeepOptions): Upkeep {
           repaired.push(stream);
           failing.delete(stream);
         } catch (failure) {
-          if (!failing.has(stream)) options.onRepairFailed?.(stream, failure);
-          failing.add(stream);
+          const rounds = (failing.get(stream) ?? 0) + 1;
+          failing.set(stream, rounds);
+          options.onRepairFailed?.(stream, failure, rounds);
         }
       }
     }

@@ -53,8 +53,8 @@ export interface EngineSettings {
   readonly node: string;
   /** A stream or the bucket was found gone while connected and was created again (`engine-upkeep.ts`). */
   readonly onRepaired?: (streams: readonly string[]) => void;
-  /** One found gone could not be created again (said once until it can). */
-  readonly onRepairFailed?: (stream: string, error: unknown) => void;
+  /** One found gone could not be created again (said at each round it fails, with the failing rounds in a row). */
+  readonly onRepairFailed?: (stream: string, error: unknown, rounds: number) => void;
   /** How often they are looked up (default `ENGINE_UPKEEP_MS`). */
   readonly upkeepMs?: number;
 }
