@@ -18,6 +18,7 @@ import { createMetrics } from '../src/server/metrics/metrics.ts';
 import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { TIME_PATH } from '../src/simulator/rest-endpoints.ts';
 import type { ClusterStatus } from '../src/sources/cluster/cluster-status.ts';
+import { REPAIR_OUTCOMES } from '../src/sources/cluster/engine-repairs.ts';
 import type { UpstreamStatus } from '../src/sources/coincall/upstream-api.ts';
 import { parsePrometheus, sumOf } from './helpers/prometheus.ts';
 
@@ -239,6 +240,13 @@ describe('deploy/alerts.yml', () => {
       }
       if (/\bup\{/.test(expr)) expect(expr).toContain(`job="${String(job)}"`);
     }
+  });
+
+  it('asks the engine repairs family only for the outcomes it counts', () => {
+    const asked = rules.flatMap((rule: unknown) =>
+      [...String(field(rule, 'expr')).matchAll(/engine_repairs_total\{outcome="(\w+)"\}/g)].map((m) => m[1]),
+    );
+    expect(asked.sort()).toEqual([...REPAIR_OUTCOMES].sort());
   });
 
   it('fires CoincallClusterEngineDown for any replica of a cluster whose engine is down 1 min, and never for a single gateway', async () => {
