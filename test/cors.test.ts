@@ -1,7 +1,8 @@
 /**
  * CORS_ORIGINS, tested with real preflights as a browser sends them (OPTIONS
- * with Origin, Access-Control-Request-Method and -Headers naming the Coincall
- * credential headers): `*` lets every origin in without credentials; a list
+ * with Origin, Access-Control-Request-Method and -Headers naming
+ * `Authorization`, as Apollo's HttpLink with a gateway key sends it, and the
+ * Coincall credential headers): `*` lets every origin in without credentials; a list
  * lets exactly its origins in, with credentials, and gives any other origin
  * no CORS headers at all.
  */
@@ -18,7 +19,7 @@ async function preflight(gateway: TestGateway, origin: string): Promise<Response
     headers: {
       origin,
       'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type, x-coincall-api-key, x-coincall-api-secret',
+      'access-control-request-headers': 'authorization, content-type, x-coincall-api-key, x-coincall-api-secret',
     },
   });
 }
@@ -27,7 +28,7 @@ async function preflight(gateway: TestGateway, origin: string): Promise<Response
 async function crossOriginQuery(gateway: TestGateway, origin: string): Promise<Response> {
   return fetch(gateway.url, {
     method: 'POST',
-    headers: { origin, 'content-type': 'application/json', 'x-coincall-api-key': 'k', 'x-coincall-api-secret': 's' },
+    headers: { origin, 'content-type': 'application/json', authorization: 'Bearer k', 'x-coincall-api-key': 'k', 'x-coincall-api-secret': 's' },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
 }
@@ -45,7 +46,7 @@ describe('CORS_ORIGINS=* (the default)', () => {
       expect(response.headers.get('access-control-allow-origin')).toBe(origin);
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
       expect(response.headers.get('access-control-allow-methods')).toContain('POST');
-      expect(allowedHeaders(response)).toEqual(expect.arrayContaining(['content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
+      expect(allowedHeaders(response)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
       const answer = await crossOriginQuery(gateway, origin);
       expect(answer.status).toBe(200);
       expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
@@ -61,7 +62,7 @@ describe('CORS_ORIGINS as a list', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(APP);
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(allowedHeaders(allowed)).toEqual(expect.arrayContaining(['content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
+    expect(allowedHeaders(allowed)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
     expect((await crossOriginQuery(gateway, APP)).headers.get('access-control-allow-origin')).toBe(APP);
     expect((await preflight(gateway, 'http://localhost:3000')).headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
 

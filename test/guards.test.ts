@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
 import { limitedParser, queryLimitRules, validationRules } from '../src/server/guards.ts';
 import { disposeAll, postGraphQL, sleep, sse, startTestGateway, take, waitFor, wsClient, type TestGateway } from './helpers/gateway.ts';
 import { closedWithin, closeRawClients, RawClient } from './helpers/graphql-ws-raw.ts';
+import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
 const SMALL: GatewayLimits = {
   ...DEFAULT_LIMITS,
@@ -274,7 +275,8 @@ describe('query limits, on every transport, before execution', () => {
     });
   });
 
-  it('refuses a chunked HTTP body (no Content-Length) over HTTP_MAX_BODY_BYTES with 413', async () => {
+  it('refuses a chunked HTTP body (no Content-Length) over HTTP_MAX_BODY_BYTES with 413, as a declared one, and counts it', async () => {
+    const refusedBefore = sumOf((await scrapeMetrics(gateway.port)).samples, 'coincall_gateway_refusals_total', { code: 'BODY_TOO_LARGE' });
     // node:http with its own connection: the gateway answers before the body ends and drops the connection.
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
@@ -288,7 +290,11 @@ describe('query limits, on every transport, before execution', () => {
       req.end('"}');
     });
     expect(status).toBe(413);
-    expect(JSON.parse(text)).toMatchObject({ errors: [{ message: expect.stringContaining('too large') }] });
+    expect(JSON.parse(text)).toMatchObject({
+      errors: [{ extensions: { code: 'LIMIT_EXCEEDED' }, message: expect.stringContaining('HTTP_MAX_BODY_BYTES') }],
+    });
+    const refusedAfter = sumOf((await scrapeMetrics(gateway.port)).samples, 'coincall_gateway_refusals_total', { code: 'BODY_TOO_LARGE' });
+    expect(refusedAfter - refusedBefore).toBe(1);
   });
 
   it("answers GraphiQL's standard introspection query over HTTP", async () => {

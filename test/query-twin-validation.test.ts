@@ -3,7 +3,9 @@
  * gets the same BAD_USER_INPUT and suggestions, before anything goes
  * upstream; a typo gets "did you mean"; and `throttleMs` is accepted (checked,
  * then ignored), so one `variables` object serves `useQuery` and
- * `subscribeToMore`.
+ * `subscribeToMore`; variables that do not coerce are BAD_USER_INPUT on a
+ * query as on its subscription, and an operation that cannot be chosen is
+ * OPERATION_RESOLUTION_FAILURE over graphql-ws as over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optionSymbol, parseOptionSymbol } from '../src/coincall/symbols.ts';
@@ -98,5 +100,31 @@ describe('a Query twin accepts throttleMs and ignores it', () => {
     expect(asQuery.code).toBe('BAD_USER_INPUT');
     expect(asQuery.message).toMatch(/"throttleMs" must be 0 or an integer from 50/);
     expect(asQuery).toEqual(await subscriptionRefusal(`query${operation}`, bad));
+  });
+});
+
+describe('request errors carry a code on queries as on subscriptions', () => {
+  it('a variable an enum lacks, a missing required variable, a wrong type: BAD_USER_INPUT on the query as on its subscription', async () => {
+    const cases: Array<{ query: string; variables: Record<string, unknown> }> = [
+      { query: 'query($p: KlinePeriod!) { futuresKline(symbol: "BTCUSD", period: $p) { symbol } }', variables: { p: 'X1' } },
+      { query: 'query($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', variables: {} },
+      { query: 'query($s: String!) { futuresOrderBook(symbol: $s) { symbol } }', variables: { s: 5 } },
+    ];
+    for (const { query, variables } of cases) {
+      const asQuery = await queryRefusal(query, variables);
+      expect(asQuery.code, query).toBe('BAD_USER_INPUT');
+      expect(asQuery).toEqual(await subscriptionRefusal(query, variables));
+      const [overWs] = await take(wsClient(gateway.wsUrl), { query, variables }, 1);
+      expect(overWs?.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('an unknown operationName: OPERATION_RESOLUTION_FAILURE over graphql-ws as over HTTP', async () => {
+    const query = 'query A { status { mode } }';
+    const { body } = await postGraphQL(gateway.url, { query, operationName: 'C' });
+    const overHttp = (body['errors'] as Array<{ message: string; extensions?: Record<string, unknown> }> | undefined)?.[0];
+    expect(overHttp?.extensions?.['code']).toBe('OPERATION_RESOLUTION_FAILURE');
+    const [overWs] = await take(wsClient(gateway.wsUrl), { query, operationName: 'C' }, 1);
+    expect(overWs?.errors?.[0]).toMatchObject({ message: overHttp?.message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
   });
 });

@@ -56,6 +56,8 @@ export const ERROR_CODES = [
   'STREAM_INTERRUPTED',
   /** TRUSTED_DOCUMENTS_FILE is set and the document is not one of them (and the key lacks `any-document`). */
   'PERSISTED_QUERY_NOT_FOUND',
+  /** yoga's code, over graphql-ws too: the document's operation cannot be chosen (an unknown `operationName`, or several and none named). */
+  'OPERATION_RESOLUTION_FAILURE',
   /** Anything unexpected, masked (the message says nothing); logged on the server. */
   'INTERNAL_SERVER_ERROR',
 ] as const;

@@ -6,7 +6,8 @@
  * anonymous caller gets. An explicit list of origins allows exactly those,
  * with credentials; any other origin gets no CORS headers at all, so the
  * browser refuses it (its preflight is answered, empty). Both allow the
- * headers a client needs: the content type and the Coincall credential
+ * headers a client needs: the content type, `Authorization` (a gateway key or
+ * token, `Bearer …`, as Apollo's HttpLink sends it) and the Coincall credential
  * headers of the private channels.
  */
 import { API_KEY_HEADER, API_SECRET_HEADER } from './context.ts';
@@ -15,7 +16,7 @@ import { API_KEY_HEADER, API_SECRET_HEADER } from './context.ts';
 export type CorsOrigins = '*' | readonly string[];
 
 export const CORS_ALLOWED_METHODS: readonly string[] = ['GET', 'POST', 'OPTIONS'];
-export const CORS_ALLOWED_HEADERS: readonly string[] = ['Content-Type', 'Accept', API_KEY_HEADER, API_SECRET_HEADER];
+export const CORS_ALLOWED_HEADERS: readonly string[] = ['Content-Type', 'Accept', 'Authorization', API_KEY_HEADER, API_SECRET_HEADER];
 /** How long a browser may cache a preflight's answer (seconds). */
 export const CORS_MAX_AGE_SECONDS = 600;
 

@@ -41,6 +41,7 @@ import { trackUnsharedOperations } from './graphql-ws/ws-unshared.ts';
 import { createFastSubscribe, type FastSubscribeStats } from './http-streaming/fast-subscribe.ts';
 import { MULTIPART_HEARTBEAT_MS } from './http-streaming/multipart.ts';
 import { createGatewayYoga, type YogaSetup } from './yoga.ts';
+import { useChunkedBodyLimit } from './gates/chunked-body-limit.ts';
 
 export { GRAPHQL_PATH } from './routes.ts';
 /** Keep-alive ping period of graphql-ws sockets. */
@@ -138,6 +139,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     limits,
     plugins: [
       streams,
+      useChunkedBodyLimit(connections, limits.httpMaxBodyBytes),
       useClientLog(clientLog),
       ...(access.active || !access.graphiql ? [useHttpAccess(access)] : []),
       ...(access.enabled ? [useFieldScopes()] : []),

@@ -24,6 +24,7 @@ import { clientAddress } from './gates/client-address.ts';
 import { clientOf } from './gates/client-identity.ts';
 import { credentialFromConnectionParams, credentialFromHeaders, type CredentialResult } from './context.ts';
 import { useEnumValueHints } from './enum-values.ts';
+import { useRequestErrorCodes } from './request-errors.ts';
 import { useFieldNotes } from './field-notes-plugin.ts';
 import { graphiqlOptions, type GraphiQLSetup } from './graphiql/graphiql.ts';
 import { corsOption, type CorsOrigins } from './cors.ts';
@@ -175,6 +176,8 @@ export function createGatewayYoga(setup: YogaSetup): GatewayYoga {
       useQueryLimits(limits, { currentListSizes: { 'Query.instruments': () => instrumentCount(setup.context) } }),
       // Execution: an enum variable's coercion error lists the valid values (literals: at validation).
       useEnumValueHints(),
+      // Execution: a query's variables that do not coerce are BAD_USER_INPUT, as a subscription's are.
+      useRequestErrorCodes(),
       // Result processing: Apollo's multipart subscriptions, chosen after yoga's own processors.
       useMultipartSubscriptions({ heartbeatMs: setup.multipartHeartbeatMs ?? MULTIPART_HEARTBEAT_MS, logger }),
       // Shared SSE and multipart subscriptions: their processor, chosen after the multipart one.

@@ -97,6 +97,7 @@ export function wsClient(url: string, connectionParams?: Record<string, unknown>
 export interface Operation {
   readonly query: string;
   readonly variables?: Record<string, unknown>;
+  readonly operationName?: string;
 }
 
 /** Subscribes and collects `count` results (or fewer, if the stream ends first). */
@@ -105,6 +106,7 @@ export async function take(client: Client, operation: Operation, count: number, 
   const iterator = client.iterate({
     query: operation.query,
     ...(operation.variables === undefined ? {} : { variables: operation.variables }),
+    ...(operation.operationName === undefined ? {} : { operationName: operation.operationName }),
   });
   const timer = setTimeout(() => void iterator.return?.(), timeoutMs);
   try {

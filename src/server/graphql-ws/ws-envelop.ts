@@ -5,7 +5,7 @@
  * Errors that yoga tags with an HTTP status (`extensions.http`) lose that tag
  * here: it means nothing on a WebSocket.
  */
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs } from 'graphql';
 import type { Context, OperationResult, SubscribePayload } from 'graphql-ws';
 import type { UpgradeRequest, WsExtra } from './ws-adapter.ts';
 import type { GatewayYoga } from '../yoga.ts';
@@ -24,6 +24,10 @@ export interface Prepared {
 export const isErrors = (value: readonly GraphQLError[] | Prepared): value is readonly GraphQLError[] => Array.isArray(value);
 
 /** Parses, validates and builds the context of one graphql-ws operation through envelop. */
+/** The code and message HTTP gives a document whose operation cannot be chosen (an unknown `operationName`, or none of several). */
+const unresolvedOperation = () =>
+  new GraphQLError('Could not determine what operation to execute.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+
 export async function prepareOperation(
   yoga: GatewayYoga,
   ctx: WsContext,
@@ -38,6 +42,8 @@ export async function prepareOperation(
   }
   const errors = enveloped.validate(enveloped.schema, document);
   if (errors.length > 0) return errors.map(withoutHttpExtension);
+  // graphql-ws would say "Unable to identify operation" without a code: the same error as over HTTP (yoga's).
+  if (getOperationAST(document, payload.operationName ?? undefined) === null) return [unresolvedOperation()];
   const args: ExecutionArgs = {
     schema: enveloped.schema,
     document,
