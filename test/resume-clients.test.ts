@@ -26,8 +26,15 @@ interface Row {
   readonly cursor: string;
 }
 
+/**
+ * Longer than any reconnect here: the topic stays subscribed upstream across the drop, as the default linger (2 s)
+ * keeps it for a quick one (the tests' usual 100 ms let a reconnect slowed by a busy machine unsubscribe it, and the
+ * stand-in exchange, which sends no batch on subscribe, then lost trades for real: told, but not what this test checks).
+ */
+const LINGER_ACROSS_RECONNECT_MS = 30_000;
+
 async function gatewayWithFlow() {
-  const { gateway, exchange } = await startGatewayOnFakeExchange();
+  const { gateway, exchange } = await startGatewayOnFakeExchange({}, { upstream: { lingerMs: LINGER_ACROSS_RECONNECT_MS } });
   const sockets: WebSocket[] = [];
   class TrackedSocket extends WebSocket {
     constructor(...args: ConstructorParameters<typeof WebSocket>) {
