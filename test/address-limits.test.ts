@@ -6,7 +6,7 @@
  * HTTP timeouts for headers sent byte by byte, idle graphql-ws sockets
  * closed, and an oversized graphql-ws message explained in its close reason.
  */
-import { IncomingMessage } from 'node:http';
+import { Agent, IncomingMessage, request } from 'node:http';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../src/lib/limits.ts';
@@ -65,6 +65,46 @@ describe('MAX_CONNECTIONS_PER_IP', () => {
       again = await openWs(gateway.wsUrl, '127.0.0.1');
     }
     expect(again.open).toBe(true);
+  });
+});
+
+describe('MAX_CONNECTIONS_PER_IP and keep-alive', () => {
+  it("gives an idle keep-alive socket's slot to the same address's next connection; a stream's is never taken", async () => {
+    const gateway = await startTestGateway({ config: { limits: limited({ maxConnectionsPerIp: 2 }) } });
+    // A browser's pooled connection: one query, then the socket waits idle for the next (keep-alive).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    onDispose(() => agent.destroy());
+    const pooled = await new Promise<{ status: number; socket: Socket }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: gateway.port,
+          localAddress: '127.0.0.1',
+          agent,
+          path: '/graphql?query=%7B__typename%7D',
+          headers: { accept: 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket ?? new Socket() }));
+        },
+      );
+      req.once('error', reject);
+      req.end();
+    });
+    expect(pooled.status).toBe(200);
+    const stream = await httpFrom(gateway.port, '127.0.0.1', sseRequest);
+    expect(stream.status).toBe(200);
+
+    // At the cap (the idle socket and the stream): the idle one goes, the WebSocket comes in.
+    expect(pooled.socket.destroyed).toBe(false);
+    const ws = await openWs(gateway.wsUrl, '127.0.0.1');
+    expect(ws.open ? 'open' : ws.status).toBe('open');
+    await waitFor(() => pooled.socket.destroyed, 'the idle keep-alive socket closed by the gateway');
+
+    // Now both slots are a stream and a WebSocket: the next is refused.
+    const refused = await openWs(gateway.wsUrl, '127.0.0.1');
+    expect(refused.open ? 'open' : refused.status).toBe(503);
   });
 });
 

@@ -5,12 +5,15 @@
  * and for as long as it lives after, as a WebSocket, an SSE or multipart
  * stream or a keep-alive HTTP connection; the count goes when it closes. A
  * socket beyond the cap is answered 503 at once and never reaches the HTTP
- * parser. Sockets of trusted proxies are not counted here (every client
+ * parser, unless the address has an idle keep-alive connection (its last
+ * response sent, no request since): that one is closed and its slot given to
+ * the new socket, so a browser's pooled sockets never lock its own streams
+ * out. Sockets of trusted proxies are not counted here (every client
  * behind them shares their address): the request and upgrade gates count
  * those per forwarded address.
  */
 import type { ClientLog } from '../client-log.ts';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressGate } from './address-gate.ts';
 import { tooManyFromAddress } from './address-gate.ts';
@@ -41,6 +44,7 @@ export function refuseSocket(socket: Socket, message: string): void {
 export function gateSockets(server: Server, addresses: AddressGate, trusted: TrustedProxies, log?: ClientLog): void {
   const listeners = server.listeners('connection');
   server.removeAllListeners('connection');
+  const idle = idleKeepAlive(server);
   // One close listener for every counted socket: its address is read again at close (Node keeps the
   // peer's address once read, so it is the one counted), and a socket closes once.
   function uncount(this: Socket): void {
@@ -50,11 +54,50 @@ export function gateSockets(server: Server, addresses: AddressGate, trusted: Tru
     const peer = normalizeAddress(socket.remoteAddress ?? '');
     if (!trusted.has(peer)) {
       if (!addresses.take(peer)) {
-        log?.refused('tcp', peer, ['TOO_MANY_CONNECTIONS_PER_IP']);
-        return refuseSocket(socket, tooManyFromAddress(addresses.max));
+        const spare = idle.take(peer);
+        if (spare === undefined) {
+          log?.refused('tcp', peer, ['TOO_MANY_CONNECTIONS_PER_IP']);
+          return refuseSocket(socket, tooManyFromAddress(addresses.max));
+        }
+        // Its count passes to the new socket.
+        spare.off('close', uncount);
+        spare.destroy();
       }
       socket.on('close', uncount);
     }
     for (const listener of listeners) Reflect.apply(listener, server, [socket]);
   });
+}
+
+/** The idle keep-alive sockets of each address: a socket joins when its response is sent, and leaves at its next request or its close. */
+function idleKeepAlive(server: Server): { take(address: string): Socket | undefined } {
+  const idle = new Map<string, Set<Socket>>();
+  /** Sockets whose close already takes them out (one listener each, however many requests they carry). */
+  const watched = new WeakSet<Socket>();
+  const leave = (socket: Socket) => {
+    const address = normalizeAddress(socket.remoteAddress ?? '');
+    const sockets = idle.get(address);
+    if (sockets?.delete(socket) === true && sockets.size === 0) idle.delete(address);
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    leave(socket);
+    res.once('finish', () => {
+      if (socket.destroyed || !res.shouldKeepAlive) return;
+      const address = normalizeAddress(socket.remoteAddress ?? '');
+      const sockets = idle.get(address) ?? new Set<Socket>();
+      idle.set(address, sockets.add(socket));
+      if (watched.has(socket)) return;
+      watched.add(socket);
+      socket.once('close', () => leave(socket));
+    });
+  });
+  return {
+    take(address) {
+      const sockets = idle.get(address);
+      const socket = sockets?.values().next().value;
+      if (socket !== undefined) leave(socket);
+      return socket;
+    },
+  };
 }
