@@ -8,7 +8,7 @@
  * Where it starts: after a cursor when one is given; otherwise a state topic
  * starts from its latest value (Direct Get `last_by_subj`) and an event topic
  * from the stream's next sequence (live only: the resume window answers for
- * older trades). The start is always an explicit sequence, so a consumer
+ * older trades). The start is always an explicit sequence (`feed-start.ts`), so a consumer
  * recreated before its first message does not replay the stream.
  *
  * A trades topic's messages are trades or gap markers (`gap-marker.ts`); each
@@ -43,6 +43,7 @@ import type { MsgHdrs } from '@nats-io/transport-node';
 import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import { engineClock, liveHeldAt } from './engine-latency.ts';
+import { startSequence, streamOf } from './feed-start.ts';
 import type { MessageCheck } from './message-check.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
@@ -90,43 +91,6 @@ export interface Feed {
   /** The creation time of the stream of the last message delivered (`afterCreated` before the first): `afterCreated` of a feed reopened after it. */
   readonly created: string | undefined;
   stop(): Promise<void>;
-}
-
-function streamOf(names: ClusterNames, topic: ClusterTopic): string {
-  return topic.kind === 'event' ? names.eventStream : names.stateStream;
-}
-
-/** Where a feed starts; `startedOver`: its cursor lay past the stream's end, or the stream was created again under it: it starts at the new stream's first. */
-interface Start {
-  readonly seq: number;
-  readonly startedOver?: boolean;
-  /** The stream's creation time when it was read (a later one: the stream was created again). */
-  readonly created: string;
-  /** The stream is another than the one the feed read before (`recreated`, or `afterCreated` differs). */
-  readonly again: boolean;
-}
-
-/** The first sequence to consume, delivering a state topic's latest value on the way; `recreated`: the stream was found created again under the feed. */
-async function startSequence(
-  options: FeedOptions,
-  recreated: boolean,
-  deliver: (created: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
-): Promise<Start> {
-  const { jsm, names, topic } = options;
-  const stream = streamOf(names, topic);
-  const info = await jsm.streams.info(stream);
-  const { created } = info;
-  const again = recreated || (options.afterCreated !== undefined && options.afterCreated !== created);
-  const first = { seq: Math.max(1, info.state.first_seq), startedOver: true, created, again };
-  if (again && topic.kind === 'event') return first;
-  if (options.after !== undefined && !again)
-    return topic.kind !== 'event' || options.after <= info.state.last_seq ? { seq: options.after + 1, created, again } : first;
-  const next = info.state.last_seq + 1;
-  if (topic.kind === 'event') return { seq: next, created, again };
-  const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
-  if (latest === null) return { seq: next, created, again };
-  deliver(created, latest.data, latest.seq, latest.header);
-  return { seq: latest.seq + 1, created, again };
 }
 
 /** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
