@@ -31,7 +31,7 @@ import { createGapCounts } from './gap-counts.ts';
 import { createEngineGaps, ENGINE_GAP_WAIT_TTLS, type WaitTimer } from './engine-gaps.ts';
 import { hopSeconds } from './engine-latency.ts';
 import type { BadMessages } from './bad-messages.ts';
-import { startReader, type Reader } from './reader.ts';
+import { startReader, type Reader, type ReaderOptions } from './reader.ts';
 import type { ClusterStatus } from './cluster-status.ts';
 export type { ClusterEngineState, ClusterStatus } from './cluster-status.ts';
 import type { ClusterTopic } from './subjects.ts';
@@ -52,7 +52,7 @@ export interface ClusterSourceOptions {
   readonly logger: Logger;
   readonly badMessages: BadMessages;
   readonly now?: () => number;
-  readonly feedExpiresMs?: number;
+  readonly feed?: ReaderOptions['feed'];
   /** Opens the engine (tests); default openEngine. */
   readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
   /** The engine hop of each message read live (its holder's stamp to its arrival here, `engine-latency.ts`), by topic kind. */
@@ -251,7 +251,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         },
         now,
         logger,
-        ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),
+        feed: options.feed,
       });
       const entry: Opened = { topic, cluster, args, reader };
       opened.set(topic, entry);

@@ -37,6 +37,10 @@
  * library gives up (its stream not found at 30 recreations in a row, before
  * it delivered anything) is said (`onReopenError`) and opened again after the
  * last message delivered, on the new stream if it was created again meanwhile.
+ * A feed that cannot read for a while with NATS up (its stream deleted and not
+ * created again: `stream_not_found` statuses, failed reopens) says so after a
+ * grace (`feed-gone.ts`, `onGone`) and goes on trying: the reader serves from
+ * its own upstream meanwhile, and the feed's next message says it is back.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -44,6 +48,7 @@ import { contentTime, hearFrom, openContinuity, type Behind } from './feed-conti
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import { engineClock, liveHeldAt } from './engine-latency.ts';
 import { startSequence, streamOf } from './feed-start.ts';
+import { watchGone, type GoneWatch } from './feed-gone.ts';
 import type { MessageCheck } from './message-check.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
@@ -83,7 +88,14 @@ export interface FeedOptions {
   readonly onCreatedAgain?: () => Promise<void>;
   /** The library gave the feed's consumer up, or opening it again failed: tried again (`FEED_REOPEN_RETRY_MS`). */
   readonly onReopenError?: (error: unknown) => void;
+  /** The feed could not read its stream for `goneGraceMs` (`feed-gone.ts`; it goes on trying): the last error that said so. */
+  readonly onGone?: (error: unknown) => void;
+  /** Default `FEED_GONE_GRACE_MS`. */
+  readonly goneGraceMs?: number;
 }
+
+/** A feed's timings (tests shorten them). */
+export type FeedTimings = Pick<FeedOptions, 'expiresMs' | 'goneGraceMs'>;
 
 export interface Feed {
   /** The last sequence delivered (0 before the first; after a stream created again, of the new stream once it delivered). */
@@ -111,7 +123,7 @@ interface Run {
 /** What a run hands on: a message's stream (its creation time), sequence, body, content time and when its holder had it. */
 type HandOn = (of: string, seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
 
-async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
+async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean, gone: GoneWatch): Promise<Run> {
   const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
   const messageCheck = options.check;
@@ -163,7 +175,11 @@ async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean)
     checking = current;
   };
   void (async () => {
-    for await (const status of messages.status()) if (RECHECK.has(status.type)) check();
+    for await (const status of messages.status()) {
+      if (status.type === 'stream_not_found') gone.missing(new Error(`stream ${status.name} not found`));
+      if (status.type === 'ordered_consumer_recreated') gone.present();
+      if (RECHECK.has(status.type)) check();
+    }
   })().catch(() => undefined);
   const done = (async () => {
     for await (const m of messages) {
@@ -203,8 +219,10 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   let delivered = 0;
   /** The creation time of the stream the last message came from (`Feed.created`). */
   let lastCreated: string | undefined;
+  const gone = watchGone({ graceMs: options.goneGraceMs, onGone: options.onGone });
   const handOn: HandOn = (of, seq, body, time, heldAt) => {
     if (stopped) return; // a run reopening when the feed stopped: nothing of it goes on
+    gone.present();
     delivered += 1;
     lastSeq = seq;
     lastCreated = of;
@@ -217,7 +235,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
       options.check.failed(seq, error);
     }
   };
-  let run = await openRun(options, handOn, false);
+  let run = await openRun(options, handOn, false, gone);
   /** Ends the wait before another try when the feed stops (no timer left behind). */
   let wake = () => undefined as void;
   let timer: NodeJS.Timeout | undefined;
@@ -230,18 +248,23 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   const follow = (current: Run, mark: number) =>
     void current.ended.then(async (why) => {
       await current.stop();
-      if (!why.again) options.onReopenError?.(why.error);
+      if (!why.again) {
+        options.onReopenError?.(why.error);
+        gone.missing(why.error);
+      }
       const over = why.again || (current.startedOver && delivered === mark);
       for (let wait = FEED_REOPEN_RETRY_MS; !stopped; wait = Math.min(2 * wait, FEED_REOPEN_MAX_MS)) {
         try {
           const after = lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {};
-          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over);
+          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over, gone);
           if (stopped) return void (await next.stop());
+          gone.present();
           run = next;
           return follow(next, delivered);
         } catch (error) {
           if (stopped) return;
           options.onReopenError?.(error);
+          gone.missing(error);
           await pause(wait);
         }
       }
@@ -256,6 +279,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
     },
     stop: async () => {
       stopped = true;
+      gone.stop();
       clearTimeout(timer);
       wake();
       await run.stop();
