@@ -249,7 +249,9 @@ export function startReader(options: ReaderOptions): Reader {
       if (stopped) return;
       engine = next;
       if (next === undefined) {
-        created = feed?.created ?? created;
+        // The feed's own cursor (bad messages count too) with its stream: one of a stream created again may have only bad ones.
+        if (feed !== undefined && feed.lastSeq > 0) ({ lastSeq, created } = feed);
+        else created = feed?.created ?? created;
         void feed?.stop();
         feed = undefined;
         goLocal();
