@@ -121,8 +121,14 @@ describe('streams deleted under connected replicas that may not create them agai
       );
       await waitFor(bookAfter(sender.last()), 'a book value from the engine', SERVED_MS);
       flow.stop();
+      const last = flow.sent.at(-1)?.price ?? '';
+      await waitFor(() => trades.prices.includes(last) && atA.prices.includes(last), 'the last trade at both');
+      // b was told once (its time alone, judged after, is not said again); a held the topic upstream: nothing missed, nothing said.
+      expect(trades.interruptions.map((i) => i.reason)).toEqual(['ENGINE']);
       expect(deliveryOf(trades, flow.sent, 0).repeated).toEqual([]);
       expect(trades.problems).toEqual([]);
+      expect(atA.interruptions).toEqual([]);
+      expect(deliveryOf(atA, flow.sent, 0)).toEqual({ missing: [], repeated: [] });
       expect(logs.lines.filter((l) => l.msg?.includes('cluster feed reads its stream again') === true).length).toBe(2);
     },
   );
