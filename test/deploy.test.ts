@@ -85,6 +85,7 @@ const DISCONNECTED_REPLICA: ClusterStatus = {
   publishes: { stored: 0, duplicate: 0, refused: 0 },
   gapMarkers: { UPSTREAM: NO_GAPS, ENGINE: NO_GAPS },
   badMessages: { not_envelope: 0, bad_item: 0, bad_gap: 0, failed: 0 },
+  feedsGone: 0,
 };
 
 describe('Dockerfile', () => {

@@ -23,8 +23,9 @@ import { startFakeExchange, type FakeExchange } from '../helpers/fake-exchange.t
 import { captureLogs, disposeAll, onDispose, waitFor } from '../helpers/gateway.ts';
 import { startInProcessReplica, type ReplicaSettings } from '../helpers/in-process-replica.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
+import { scrapeMetrics, sumOf } from '../helpers/prometheus.ts';
 import { bookSender, watchBestBids } from '../helpers/book-flow.ts';
-import { deliveryOf, missedOutside, steadyTrades, watchTrades } from '../helpers/trade-flow.ts';
+import { deliveryOf, steadyTrades, watchTrades } from '../helpers/trade-flow.ts';
 
 afterEach(disposeAll);
 
@@ -33,6 +34,7 @@ const BTC = { symbol: 'BTCUSD' };
 const FEED = { goneGraceMs: 1_000, expiresMs: 1_000 };
 /** Notice, grace, the own upstream's subscribe, with room on a loaded machine. */
 const SERVED_MS = 20_000;
+const GONE_METRIC = 'coincall_gateway_cluster_feeds_gone';
 
 const holding = (exchange: FakeExchange, dataType: string) =>
   exchange.connections.filter((c) => c.socket.readyState === WebSocket.OPEN && c.topics.has(`${dataType} ${JSON.stringify(BTC)}`)).length;
@@ -100,20 +102,27 @@ describe('streams deleted under connected replicas that may not create them agai
       expect(holding(exchange, 'lastTrade')).toBe(2);
       // Told where it missed trades (its own upstream's first batch did not reach back): from its last trade on, once.
       expect(trades.interruptions.map((i) => i.reason)).toEqual(['ENGINE']);
+      // Every trade it missed came after the last one it got before the notice, and was sent before the notice's end
+      // (the notice's start is when that trade arrived, which may lag its sending on a loaded machine: compared by order).
       const [told] = trades.interruptions;
-      const gone = flow.sent.length;
-      expect(missedOutside(deliveryOf(trades, flow.sent, 0, gone).missing, flow.sent, told, 1_000)).toEqual([]);
+      const indexOf = (price: string | undefined) => flow.sent.findIndex((t) => t.price === price);
+      const lastBefore = indexOf(trades.prices[(told?.afterTrades ?? 0) - 1]);
+      const { missing } = deliveryOf(trades, flow.sent, indexOf(trades.prices[0]), indexOf(trades.prices.at(-1)));
+      const outside = missing.filter((price) => indexOf(price) <= lastBefore || (flow.sent[indexOf(price)]?.at ?? 0) > (told?.until ?? 0));
+      expect(outside).toEqual([]);
       const warned = logs.lines.filter((l) => l.level === 'warn' && l.msg?.includes('cluster feed cannot read its stream') === true);
       expect(warned.map((l) => String((l.obj as { topic?: string }).topic).split(':')[1]).sort()).toEqual([
         'futuresOrderBook',
         'futuresTrades',
       ]);
+      expect(sumOf((await scrapeMetrics(b.port)).samples, GONE_METRIC)).toBe(2);
 
       // The admin creates them again: b's feeds read the new streams, its own upstream goes, its clients go on.
       await create();
       // A book value now and then: b's book reader goes back with the engine's first value.
       const backOnEngine = () => (sender.send(), holding(exchange, 'lastTrade') === 1 && holding(exchange, 'orderBook') === 1);
       await waitFor(backOnEngine, 'b back on the engine', SERVED_MS);
+      expect(sumOf((await scrapeMetrics(b.port)).samples, GONE_METRIC)).toBe(0);
       const back = flow.sent.length;
       await waitFor(
         () => flow.sent.length >= back + 40 && deliveryOf(trades, flow.sent, back, back + 40).missing.length === 0,

@@ -215,11 +215,9 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
 
   /** This replica was cut off from the engine: the gap goes into the stream unless the stream shows that time filled or said. */
   const engineGap = (cluster: ClusterTopic, since: number, until: number, ranUpstream: boolean) => {
-    if (ranUpstream) {
-      // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
-      logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
-      return;
-    }
+    // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
+    if (ranUpstream)
+      return logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
     logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; judged once the holders caught up');
     engineGaps.defer(cluster, since, until);
   };
@@ -285,6 +283,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       publishes: { ...publishes },
       gapMarkers: gapCounts.snapshot(),
       badMessages: options.badMessages.snapshot(),
+      feedsGone: [...opened.values()].filter((entry) => entry.reader.streamGone).length,
     }),
     holders: async (channel, key) => {
       if (!link.up || membership === undefined) return [];

@@ -27,4 +27,6 @@ export interface ClusterStatus {
   readonly gapMarkers: GapMarkerCounts;
   /** What of the engine's messages this replica did not take, by reason, since start (`message-check.ts`). */
   readonly badMessages: BadMessageCounts;
+  /** Topics whose feed cannot read its stream with NATS up (gone, not created again: `feed-gone.ts`), served from the own upstream now. */
+  readonly feedsGone: number;
 }

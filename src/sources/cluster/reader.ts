@@ -76,6 +76,8 @@ export interface Reader {
   follow(engine: Engine | undefined): void;
   /** Whether the clients are served from the own upstream now. */
   readonly local: boolean;
+  /** Its feed cannot read its stream, NATS up (gone, not created again: `feed-gone.ts`); served from the own upstream. */
+  readonly streamGone: boolean;
   /** The last engine sequence delivered (0 before any). */
   readonly lastSeq: number;
   stop(): void;
@@ -261,6 +263,9 @@ export function startReader(options: ReaderOptions): Reader {
     },
     get local() {
       return local !== undefined;
+    },
+    get streamGone() {
+      return streamGone;
     },
     get lastSeq() {
       return lastSeq;
