@@ -76,7 +76,7 @@ export interface Reader {
   follow(engine: Engine | undefined): void;
   /** Whether the clients are served from the own upstream now. */
   readonly local: boolean;
-  /** Its feed cannot read its stream, NATS up (gone, not created again: `feed-gone.ts`); served from the own upstream. */
+  /** Its feed cannot read its stream, NATS up (gone, not created again: `feed-gone.ts`; or not opened): served from the own upstream. */
   readonly streamGone: boolean;
   /** The last engine sequence delivered (0 before any). */
   readonly lastSeq: number;
@@ -265,7 +265,7 @@ export function startReader(options: ReaderOptions): Reader {
       return local !== undefined;
     },
     get streamGone() {
-      return streamGone;
+      return streamGone || (notOpened && engine !== undefined);
     },
     get lastSeq() {
       return lastSeq;
