@@ -53,8 +53,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Overrides for the upstream (timings in tests). */
   readonly upstream?: Partial<Omit<UpstreamOptions, 'urls' | 'serverCredential' | 'logger'>>;
-  /** Overrides for the cluster's timings (tests): the wait before a reader's time alone is judged, and its timer. */
-  readonly cluster?: Pick<ClusterUpstreamOptions, 'engineGapWaitMs' | 'engineGapTimer'>;
+  /** Overrides for the cluster's timings (tests): the wait before a reader's time alone is judged, and its timer; the feeds' timings. */
+  readonly cluster?: Pick<ClusterUpstreamOptions, 'engineGapWaitMs' | 'engineGapTimer' | 'feed'>;
   /** Options of the in-process simulator. */
   readonly simulator?: SimulatorOptions;
   /** Overrides for the instrument registry (an unreachable URL, fast retries in tests). */

@@ -87,6 +87,7 @@ const DISCONNECTED_REPLICA: ClusterStatus = {
   gapMarkers: { UPSTREAM: NO_GAPS, ENGINE: NO_GAPS },
   badMessages: { not_envelope: 0, bad_item: 0, bad_gap: 0, failed: 0 },
   engineRepairs: { coincall_events: { created_again: 0, failed: 0 } },
+  feedsGone: 0,
 };
 
 describe('Dockerfile', () => {

@@ -17,7 +17,7 @@ export interface ReplicaSettings {
   readonly logger?: Logger;
   /** Default: the test file's own NATS server (useOwnNatsServer). */
   readonly natsUrl?: string;
-  /** How long a reader's time alone waits for the holders' catch-up, and the wait's timer (`engine-gaps.ts`). */
+  /** The cluster's timings: how long a reader's time alone waits for the holders' catch-up, and the wait's timer (`engine-gaps.ts`); the feeds' (`feed.ts`). */
   readonly engineGaps?: AppOptions['cluster'];
 }
 

@@ -5,7 +5,7 @@
  * `coincall_gateway_cluster_engine_up`, `_cluster_topics_held{market}`,
  * `_cluster_takeovers_total`, `_cluster_handovers_total`,
  * `_cluster_publishes_total{result}`, `_cluster_gap_markers_total{reason,outcome}`,
- * `_cluster_bad_messages_total{reason}`,
+ * `_cluster_bad_messages_total{reason}`, `_cluster_feeds_gone`,
  * `_cluster_engine_repairs_total{stream,outcome}`; and one observed as it happens,
  * `_cluster_engine_latency_seconds{kind}` (the engine hop of each message a
  * reader receives live; `engineLatencyObserver` hands its observer to the
@@ -114,6 +114,14 @@ export function registerClusterMetrics(registry: Registry, upstream: () => Upstr
       const counts = cluster()?.engineRepairs ?? {};
       for (const [stream, byOutcome] of Object.entries(counts))
         for (const outcome of REPAIR_OUTCOMES) this.inc({ stream, outcome }, byOutcome[outcome]);
+    },
+  });
+  new Gauge({
+    name: 'coincall_gateway_cluster_feeds_gone',
+    help: "Topics whose feed on this replica cannot read its stream with NATS up (the stream deleted and not created again: the gateway's NATS user may not create streams?), served from this replica's own upstream meanwhile.",
+    registers: [registry],
+    collect() {
+      this.set(cluster()?.feedsGone ?? 0);
     },
   });
   new Histogram({

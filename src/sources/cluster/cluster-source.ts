@@ -31,7 +31,7 @@ import { createGapCounts } from './gap-counts.ts';
 import { createEngineGaps, ENGINE_GAP_WAIT_TTLS, type WaitTimer } from './engine-gaps.ts';
 import { hopSeconds } from './engine-latency.ts';
 import type { BadMessages } from './bad-messages.ts';
-import { startReader, type Reader } from './reader.ts';
+import { startReader, type Reader, type ReaderOptions } from './reader.ts';
 import type { ClusterStatus } from './cluster-status.ts';
 import type { ClusterTopic } from './subjects.ts';
 
@@ -51,7 +51,7 @@ export interface ClusterSourceOptions {
   readonly logger: Logger;
   readonly badMessages: BadMessages;
   readonly now?: () => number;
-  readonly feedExpiresMs?: number;
+  readonly feed?: ReaderOptions['feed'];
   /** Opens the engine (tests); default openEngine. */
   readonly openEngine?: (settings: EngineSettings) => Promise<Engine>;
   /** The engine hop of each message read live (its holder's stamp to its arrival here, `engine-latency.ts`), by topic kind. */
@@ -214,11 +214,9 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
 
   /** This replica was cut off from the engine: the gap goes into the stream unless the stream shows that time filled or said. */
   const engineGap = (cluster: ClusterTopic, since: number, until: number, ranUpstream: boolean) => {
-    if (ranUpstream) {
-      // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
-      logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
-      return;
-    }
+    // It held the topic and its upstream ran all along: a holder's catch-up stores the trades of that time (or marks what it lacks).
+    if (ranUpstream)
+      return logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; its holder catches up');
     logger.info({ topic: cluster.id, since, until }, 'cluster: back on the engine after serving alone; judged once the holders caught up');
     engineGaps.defer(cluster, since, until);
   };
@@ -250,7 +248,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
         },
         now,
         logger,
-        ...(options.feedExpiresMs === undefined ? {} : { feedExpiresMs: options.feedExpiresMs }),
+        feed: options.feed,
       });
       const entry: Opened = { topic, cluster, args, reader };
       opened.set(topic, entry);
@@ -285,6 +283,7 @@ export function createClusterSource(hub: HubPort, options: ClusterSourceOptions)
       gapMarkers: gapCounts.snapshot(),
       badMessages: options.badMessages.snapshot(),
       engineRepairs: link.repairs(),
+      feedsGone: [...opened.values()].filter((entry) => entry.reader.streamGone).length,
     }),
     holders: async (channel, key) => {
       if (!link.up || membership === undefined) return [];

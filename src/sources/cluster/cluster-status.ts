@@ -30,4 +30,6 @@ export interface ClusterStatus {
   readonly badMessages: BadMessageCounts;
   /** The engine upkeep's repairs by stream and outcome, since start (`engine-repairs.ts`). */
   readonly engineRepairs: EngineRepairCounts;
+  /** Topics whose feed cannot read its stream with NATS up (gone, not created again: `feed-gone.ts`), served from the own upstream now. */
+  readonly feedsGone: number;
 }

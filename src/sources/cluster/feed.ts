@@ -8,7 +8,7 @@
  * Where it starts: after a cursor when one is given; otherwise a state topic
  * starts from its latest value (Direct Get `last_by_subj`) and an event topic
  * from the stream's next sequence (live only: the resume window answers for
- * older trades). The start is always an explicit sequence, so a consumer
+ * older trades). The start is always an explicit sequence (`feed-start.ts`), so a consumer
  * recreated before its first message does not replay the stream.
  *
  * A trades topic's messages are trades or gap markers (`gap-marker.ts`); each
@@ -37,12 +37,18 @@
  * library gives up (its stream not found at 30 recreations in a row, before
  * it delivered anything) is said (`onReopenError`) and opened again after the
  * last message delivered, on the new stream if it was created again meanwhile.
+ * A feed that cannot read for a while with NATS up (its stream deleted and not
+ * created again: `stream_not_found` statuses, failed reopens) says so after a
+ * grace (`feed-gone.ts`, `onGone`) and goes on trying: the reader serves from
+ * its own upstream meanwhile, and the feed's next message says it is back.
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { contentTime, hearFrom, openContinuity, type Behind } from './feed-continuity.ts';
 import { decodeStreamBody, type StreamBody } from './gap-marker.ts';
 import { engineClock, liveHeldAt } from './engine-latency.ts';
+import { startSequence, streamOf } from './feed-start.ts';
+import { watchGone, type GoneWatch } from './feed-gone.ts';
 import type { MessageCheck } from './message-check.ts';
 import type { ClusterNames, ClusterTopic } from './subjects.ts';
 
@@ -82,7 +88,14 @@ export interface FeedOptions {
   readonly onCreatedAgain?: () => Promise<void>;
   /** The library gave the feed's consumer up, or opening it again failed: tried again (`FEED_REOPEN_RETRY_MS`). */
   readonly onReopenError?: (error: unknown) => void;
+  /** The feed could not read its stream for `goneGraceMs` (`feed-gone.ts`; it goes on trying): the last error that said so. */
+  readonly onGone?: (error: unknown) => void;
+  /** Default `FEED_GONE_GRACE_MS`. */
+  readonly goneGraceMs?: number;
 }
+
+/** A feed's timings (tests shorten them). */
+export type FeedTimings = Pick<FeedOptions, 'expiresMs' | 'goneGraceMs'>;
 
 export interface Feed {
   /** The last sequence delivered (0 before the first; after a stream created again, of the new stream once it delivered). */
@@ -90,43 +103,6 @@ export interface Feed {
   /** The creation time of the stream of the last message delivered (`afterCreated` before the first): `afterCreated` of a feed reopened after it. */
   readonly created: string | undefined;
   stop(): Promise<void>;
-}
-
-function streamOf(names: ClusterNames, topic: ClusterTopic): string {
-  return topic.kind === 'event' ? names.eventStream : names.stateStream;
-}
-
-/** Where a feed starts; `startedOver`: its cursor lay past the stream's end, or the stream was created again under it: it starts at the new stream's first. */
-interface Start {
-  readonly seq: number;
-  readonly startedOver?: boolean;
-  /** The stream's creation time when it was read (a later one: the stream was created again). */
-  readonly created: string;
-  /** The stream is another than the one the feed read before (`recreated`, or `afterCreated` differs). */
-  readonly again: boolean;
-}
-
-/** The first sequence to consume, delivering a state topic's latest value on the way; `recreated`: the stream was found created again under the feed. */
-async function startSequence(
-  options: FeedOptions,
-  recreated: boolean,
-  deliver: (created: string, data: Uint8Array, seq: number, headers: MsgHdrs | undefined) => void,
-): Promise<Start> {
-  const { jsm, names, topic } = options;
-  const stream = streamOf(names, topic);
-  const info = await jsm.streams.info(stream);
-  const { created } = info;
-  const again = recreated || (options.afterCreated !== undefined && options.afterCreated !== created);
-  const first = { seq: Math.max(1, info.state.first_seq), startedOver: true, created, again };
-  if (again && topic.kind === 'event') return first;
-  if (options.after !== undefined && !again)
-    return topic.kind !== 'event' || options.after <= info.state.last_seq ? { seq: options.after + 1, created, again } : first;
-  const next = info.state.last_seq + 1;
-  if (topic.kind === 'event') return { seq: next, created, again };
-  const latest = await jsm.direct.getMessage(stream, { last_by_subj: names.subject(topic) });
-  if (latest === null) return { seq: next, created, again };
-  deliver(created, latest.data, latest.seq, latest.header);
-  return { seq: latest.seq + 1, created, again };
 }
 
 /** Where a trades feed resumes, for its continuity: the cursor and the newest trade time at it. */
@@ -147,7 +123,7 @@ interface Run {
 /** What a run hands on: a message's stream (its creation time), sequence, body, content time and when its holder had it. */
 type HandOn = (of: string, seq: number, body: StreamBody | undefined, time?: number, heldAt?: number) => void;
 
-async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean): Promise<Run> {
+async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean, gone: GoneWatch): Promise<Run> {
   const { js, jsm, names, topic } = options;
   const openedAt = engineClock();
   const messageCheck = options.check;
@@ -199,7 +175,11 @@ async function openRun(options: FeedOptions, handOn: HandOn, recreated: boolean)
     checking = current;
   };
   void (async () => {
-    for await (const status of messages.status()) if (RECHECK.has(status.type)) check();
+    for await (const status of messages.status()) {
+      if (status.type === 'stream_not_found') gone.missing(new Error(`stream ${status.name} not found`));
+      if (status.type === 'ordered_consumer_recreated') gone.present();
+      if (RECHECK.has(status.type)) check();
+    }
   })().catch(() => undefined);
   const done = (async () => {
     for await (const m of messages) {
@@ -239,8 +219,10 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   let delivered = 0;
   /** The creation time of the stream the last message came from (`Feed.created`). */
   let lastCreated: string | undefined;
+  const gone = watchGone({ graceMs: options.goneGraceMs, onGone: options.onGone });
   const handOn: HandOn = (of, seq, body, time, heldAt) => {
     if (stopped) return; // a run reopening when the feed stopped: nothing of it goes on
+    gone.present();
     delivered += 1;
     lastSeq = seq;
     lastCreated = of;
@@ -253,7 +235,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
       options.check.failed(seq, error);
     }
   };
-  let run = await openRun(options, handOn, false);
+  let run = await openRun(options, handOn, false, gone);
   /** Ends the wait before another try when the feed stops (no timer left behind). */
   let wake = () => undefined as void;
   let timer: NodeJS.Timeout | undefined;
@@ -266,18 +248,23 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   const follow = (current: Run, mark: number) =>
     void current.ended.then(async (why) => {
       await current.stop();
-      if (!why.again) options.onReopenError?.(why.error);
+      if (!why.again) {
+        options.onReopenError?.(why.error);
+        gone.missing(why.error);
+      }
       const over = why.again || (current.startedOver && delivered === mark);
       for (let wait = FEED_REOPEN_RETRY_MS; !stopped; wait = Math.min(2 * wait, FEED_REOPEN_MAX_MS)) {
         try {
           const after = lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0 } : {};
-          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over);
+          const next = await openRun({ ...options, ...after, afterCreated: current.created }, handOn, over, gone);
           if (stopped) return void (await next.stop());
+          gone.present();
           run = next;
           return follow(next, delivered);
         } catch (error) {
           if (stopped) return;
           options.onReopenError?.(error);
+          gone.missing(error);
           await pause(wait);
         }
       }
@@ -292,6 +279,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
     },
     stop: async () => {
       stopped = true;
+      gone.stop();
       clearTimeout(timer);
       wake();
       await run.stop();

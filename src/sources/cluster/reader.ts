@@ -7,13 +7,10 @@
  * other holders stored meanwhile arrive; every trade id is delivered once,
  * and nothing of the own upstream from before the clients began (`trade-gate.ts`).
  *
- * `STREAM_INTERRUPTED` only where trades were really missed: going local, a
- * trades topic this replica was already running upstream (it holds it) goes on
- * without a gap (what its holder received lately goes first, in case the
- * engine lost it); for one it was not running, the own subscription's first
- * batch (the exchange's recent trades) must reach back to a trade delivered,
- * or its clients are interrupted (reason ENGINE) from the last trade on. Back
- * to the engine, the own upstream serves until the engine's first message.
+ * `STREAM_INTERRUPTED` only where trades were really missed (`local-tap.ts`:
+ * the own subscription's first batch must reach back to a trade delivered,
+ * unless this replica ran the topic upstream already). Back to the engine,
+ * the own upstream serves until the engine's first message.
  *
  * Trades from the engine reach the hub with their stream sequences (their
  * positions in the resume window, `stream-window.ts`); a holder's gap marker
@@ -38,11 +35,11 @@ import type { GapReason } from '../../hub/resume-window.ts';
 import type { HubPort, SourceTopic } from '../../hub/source-port.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { errorText } from '../../lib/errors.ts';
-import { itemId } from './cluster-topic.ts';
 import type { Engine } from './engine.ts';
 import { contentTime } from './feed-continuity.ts';
-import { openFeed, type Feed, type FeedMessage } from './feed.ts';
+import { openFeed, type Feed, type FeedMessage, type FeedTimings } from './feed.ts';
 import { checkMessages, type ReportBadMessage } from './message-check.ts';
+import { openLocalTap, type LocalTap } from './local-tap.ts';
 import { createTradeGate, type TradeGate } from './trade-gate.ts';
 import type { ClusterTopic } from './subjects.ts';
 
@@ -58,7 +55,8 @@ export interface ReaderOptions {
   readonly recentUpstream?: () => Promise<readonly unknown[]>;
   readonly now: () => number;
   readonly logger: Logger;
-  readonly feedExpiresMs?: number;
+  /** The feeds' timings (tests shorten them). */
+  readonly feed?: FeedTimings | undefined;
   /**
    * Back on the engine after serving alone from `since` until `until` (trades topics): mark the gap unless it was
    * covered. `ranUpstream`: this replica ran the topic upstream already when it went alone (its tap kept it since),
@@ -78,6 +76,8 @@ export interface Reader {
   follow(engine: Engine | undefined): void;
   /** Whether the clients are served from the own upstream now. */
   readonly local: boolean;
+  /** Its feed cannot read its stream, NATS up (gone, not created again: `feed-gone.ts`; or not opened): served from the own upstream. */
+  readonly streamGone: boolean;
   /** The last engine sequence delivered (0 before any). */
   readonly lastSeq: number;
   stop(): void;
@@ -95,13 +95,17 @@ export function startReader(options: ReaderOptions): Reader {
   let created: string | undefined;
   /** The newest time the last engine message spoke of (where a gap found after it begins). */
   let lastTime: number | undefined;
-  let tap: TopicHandle | undefined;
+  let local: LocalTap | undefined;
   let answered = false;
   /** Since when this reader serves alone (trades topics that had been answered), and its last time alone. */
   let aloneSince: number | undefined;
   /** Whether the own upstream already ran the topic when this reader went alone. */
   let aloneRanUpstream = false;
   let alone: { since: number; until: number } | undefined;
+  /** The feed's stream is gone and not created again (`feed-gone.ts`): served from the own upstream until the feed reads again. */
+  let streamGone = false;
+  /** The feed failed to open (said once until it opens). */
+  let notOpened = false;
 
   /** Hands one frame's items to the hub (through the trade gate); `seq`: the engine message they came in; `own`: from the own upstream. */
   const deliver = (items: readonly unknown[], ts: number | undefined, seq?: number, own = false) => {
@@ -116,7 +120,7 @@ export function startReader(options: ReaderOptions): Reader {
 
   /** Still served from the own upstream, or an ENGINE gap within the time served alone: the clients got those trades, or were told. */
   const told = (since: number, until: number, reason: GapReason) =>
-    tap !== undefined || (reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since);
+    local !== undefined || (reason === 'ENGINE' && alone !== undefined && since <= alone.until && until >= alone.since);
 
   const fromEngine = (message: FeedMessage) => {
     if (stopped) return;
@@ -129,81 +133,56 @@ export function startReader(options: ReaderOptions): Reader {
       return;
     }
     // The engine is fed trades again (a holder publishes, not a trade stored before it went): the own upstream may go.
-    if (backAt === undefined || message.envelope.ts >= backAt) leaveLocal();
+    if (backAt === undefined || message.envelope.ts >= backAt) backOnEngine();
     deliver(message.envelope.items, message.envelope.ts, message.seq);
   };
 
   /** When the engine came back after this reader served alone: trades of frames older than that may have been stored before it went. */
   let backAt: number | undefined;
 
-  /** Gone local without running the topic upstream: since when trades may be missing, until the own upstream's first batch says. */
-  let judging: number | undefined;
-
-  /** The own upstream's first batch (the exchange's recent trades) reaches back to a trade delivered, or trades were missed. */
-  const judge = (items: readonly unknown[]) => {
-    const since = judging;
-    if (since === undefined) return;
-    judging = undefined;
-    const reachesBack = items.some((item) => {
-      const id = itemId(item);
-      return id !== undefined && seen?.has(id) === true;
-    });
-    if (reachesBack) return;
-    hub.interrupted(since, topic, 'ENGINE');
-    hub.answered(topic, options.now());
+  const leaveLocal = () => {
+    backAt = undefined;
+    local?.release();
+    local = undefined;
   };
 
-  const leaveLocal = () => {
-    judging = undefined;
-    backAt = undefined;
-    tap?.release();
-    tap = undefined;
+  /** The time alone ends (the engine is back, or the feed reads its stream again): reported once, kept for `told`. */
+  const endAlone = () => {
+    if (aloneSince === undefined) return;
+    alone = { since: aloneSince, until: options.now() };
+    aloneSince = undefined;
+    options.reportEngineGap?.(alone.since, alone.until, aloneRanUpstream);
+  };
+
+  /** The engine's trades serve the clients again: the own upstream goes, and a time alone still open (its stream was gone) ends. */
+  const backOnEngine = () => {
+    if (local === undefined) return;
+    if (streamGone) logger.info({ topic: cluster.id }, 'cluster feed reads its stream again: serving from the engine');
+    streamGone = false;
+    endAlone();
+    leaveLocal();
+  };
+
+  /** The feed could not read its stream for its grace, NATS up (`feed-gone.ts`): served from the own upstream as with the engine away. */
+  const gone = (target: Engine, error: unknown) => {
+    if (stopped || engine !== target || streamGone) return;
+    streamGone = true;
+    logger.warn(
+      { topic: cluster.id, err: errorText(error) },
+      'cluster feed cannot read its stream (gone, not created again): serving from the own upstream until it is back',
+    );
+    goLocal();
   };
 
   const goLocal = () => {
-    if (tap !== undefined || stopped) return;
+    if (local !== undefined || stopped) return;
     const running = options.runningUpstream();
     if (cluster.kind === 'event' && answered && aloneSince === undefined) {
       aloneSince = options.now();
       aloneRanUpstream = running;
     }
-    // What the own upstream received last may have died with the engine: it goes first (each trade once), then the live frames.
-    let held: Array<{ items: readonly unknown[]; frameTs: number | undefined }> | undefined;
-    if (cluster.kind === 'event' && running && answered && options.recentUpstream !== undefined) {
-      const waiting: NonNullable<typeof held> = [];
-      held = waiting;
-      const release = (recent: readonly unknown[]) => {
-        if (held !== waiting) return;
-        held = undefined;
-        if (tap === undefined) return;
-        // One batch, newest first, as a frame lists them (the channel's description).
-        deliver([...recent].reverse(), undefined, undefined, true);
-        for (const frame of waiting) deliver(frame.items, frame.frameTs, undefined, true);
-      };
-      options.recentUpstream().then(release, () => release([]));
-    }
-    judging = cluster.kind === 'event' && answered && !running ? options.now() : undefined;
-    tap = options.tap(topic.channel, options.args, {
-      deliver: (event, frameTs) => {
-        const items = topic.channel.itemsOf(event);
-        judge(items);
-        if (held !== undefined) held.push({ items, frameTs });
-        else deliver(items, frameTs, undefined, true);
-      },
-      interrupted: (signal) => {
-        hub.interrupted(signal.since, topic);
-        hub.answered(topic, signal.until);
-      },
-      fail: (error) => hub.failed(topic, error),
-      end: () => undefined,
-    });
-    const handle = tap;
-    handle.confirmed.then(
-      () => {
-        if (tap === handle) hub.answered(topic, options.now());
-      },
-      () => undefined,
-    );
+    const own = (items: readonly unknown[], frameTs: number | undefined) => deliver(items, frameTs, undefined, true);
+    local = openLocalTap({ ...options, seen, answered, running, deliver: own });
   };
 
   /** The feed skipped messages the stream may have discarded before it got them: trades may be missing there. */
@@ -227,7 +206,7 @@ export function startReader(options: ReaderOptions): Reader {
 
   const openFrom = async (target: Engine) => {
     opening = target;
-    if (tap !== undefined) backAt ??= options.now();
+    if (local !== undefined) backAt ??= options.now();
     try {
       const opened = await openFeed({
         js: target.js,
@@ -235,7 +214,7 @@ export function startReader(options: ReaderOptions): Reader {
         names: target.names,
         topic: cluster,
         ...(cluster.kind === 'event' && lastSeq > 0 ? { after: lastSeq, afterTime: lastTime ?? 0, afterCreated: created } : {}),
-        ...(options.feedExpiresMs === undefined ? {} : { expiresMs: options.feedExpiresMs }),
+        ...options.feed,
         onMessage: fromEngine,
         check: checkMessages(topic.channel, cluster.id, options.reportBad),
         onBehind: behind,
@@ -246,24 +225,21 @@ export function startReader(options: ReaderOptions): Reader {
           ),
         onCreatedAgain: () => createdAgain(target),
         onReopenError: (error) => logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed lost its consumer; reopening'),
+        onGone: (error) => gone(target, error),
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
-      if (aloneSince !== undefined) {
-        alone = { since: aloneSince, until: options.now() };
-        aloneSince = undefined;
-        options.reportEngineGap?.(alone.since, alone.until, aloneRanUpstream);
-      }
+      notOpened = false;
+      endAlone();
       if (!answered) {
         answered = true;
         hub.answered(topic, options.now());
       }
       // Served locally meanwhile: that goes on until the engine's first message (its holders may not publish yet).
     } catch (error) {
-      logger.warn(
-        { topic: cluster.id, err: error instanceof Error ? error.message : String(error) },
-        'cluster feed not opened; serving alone',
-      );
+      // Tried again each lease round: said once until it opens (its stream may be gone for long).
+      if (!notOpened) logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed not opened; serving alone');
+      notOpened = true;
       goLocal();
     } finally {
       if (opening === target) opening = undefined;
@@ -275,7 +251,9 @@ export function startReader(options: ReaderOptions): Reader {
       if (stopped) return;
       engine = next;
       if (next === undefined) {
-        created = feed?.created ?? created;
+        // The feed's own cursor (bad messages count too) with its stream: one of a stream created again may have only bad ones.
+        if (feed !== undefined && feed.lastSeq > 0) ({ lastSeq, created } = feed);
+        else created = feed?.created ?? created;
         void feed?.stop();
         feed = undefined;
         goLocal();
@@ -284,7 +262,10 @@ export function startReader(options: ReaderOptions): Reader {
       if (feed === undefined && opening === undefined) void openFrom(next);
     },
     get local() {
-      return tap !== undefined;
+      return local !== undefined;
+    },
+    get streamGone() {
+      return streamGone || (notOpened && engine !== undefined);
     },
     get lastSeq() {
       return lastSeq;
