@@ -103,7 +103,8 @@ for (const channel of ALL_CHANNELS) {
     const what = {
       recentTrades:
         'the newest retained trades, newest first, even when no subscription is live; with `after`, the trades after that cursor, oldest first (page forward with the last `cursor`)',
-      latestBySymbol: 'the latest of each symbol',
+      latestBySymbol:
+        'every position the account holds, the latest of each symbol (with no live topic, the complete set once a full push period passed after the exchange answered, about 1.5 s; `UPSTREAM_TIMEOUT` if it does not answer)',
       state: 'the latest value',
     }[kind];
     // The key scope the field needs (server/ reads it; it never imports channels/).

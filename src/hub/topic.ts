@@ -101,6 +101,7 @@ export class Topic {
    */
   interrupt(at: number, reason: GapReason = 'UPSTREAM'): void {
     if (this.#answeredAt === undefined || this.#interruptedSince !== undefined) return;
+    this.snapshot?.interrupted?.();
     this.#interruptedSince = this.#lastEventAt ?? at;
     this.#interruptedReason = reason;
   }
@@ -114,6 +115,8 @@ export class Topic {
   answered(at: number): void {
     const before = this.#answeredAt;
     this.#answeredAt = at;
+    // Before any listener hears of it: a query waiting on the memory reads it then.
+    this.snapshot?.answered?.(at);
     const since = this.#interruptedSince;
     if (since === undefined) {
       if (this.#probe !== undefined && this.#probe.openedAt === undefined) {

@@ -165,7 +165,7 @@ export const LIMIT_SETTINGS: { readonly [K in keyof GatewayLimits]: LimitSetting
     min: 100,
     max: 60_000,
     meaning:
-      'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`.',
+      'A Query twin (e.g. `futuresOrderBook` as a query) with no live topic subscribes and waits this many ms at most for the first value, then fails with `UPSTREAM_TIMEOUT`. Positions wait for the complete set, 1.5 s after Coincall answered: keep it above that.',
   },
   resumeWindowMs: {
     env: 'RESUME_WINDOW_MS',
