@@ -1,9 +1,10 @@
 /**
  * The access check on graphql-ws, as a wrapper of the gateway's server
  * options (`ws-options.ts` stays as it is): at `connection_init` the key comes
- * from `connectionParams.authorization` ("Bearer …") or else the upgrade's
- * `Authorization` header; without a valid one the socket closes with 4403
- * and a reason that says why. An admitted socket counts as a connection of
+ * from `connectionParams.authorization` ("Bearer …"; the name in any letter
+ * case, as HTTP header names are) or else the upgrade's `Authorization`
+ * header; without a valid one the socket closes with 4403 and a reason that
+ * says why. An admitted socket counts as a connection of
  * its key (over maxConnections: 1013, the reason naming the key id), ends
  * with 4403 "token expired" when its token does, and with 4403 "key revoked"
  * when the keys file drops its key. Each `subscribe` is checked (trusted
@@ -52,10 +53,17 @@ interface SocketAccess {
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The key of a socket: `connectionParams.authorization`, else the upgrade's `Authorization` header. */
+/** `connectionParams.authorization`, or the first parameter whose name is `authorization` in another letter case (`Authorization`). */
+function authorizationParam(params: unknown): unknown {
+  if (!isRecord(params)) return undefined;
+  if (params['authorization'] !== undefined) return params['authorization'];
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && name.toLowerCase() === 'authorization') return value;
+  return undefined;
+}
+
+/** The key of a socket: `connectionParams.authorization` (any case), else the upgrade's `Authorization` header. */
 function authorizationOf(params: unknown, headers: WsExtra['request']['headers']): unknown {
-  const fromParams = isRecord(params) ? params['authorization'] : undefined;
-  return fromParams ?? headers['authorization'];
+  return authorizationParam(params) ?? headers['authorization'];
 }
 
 /** A subscribe message's document: its text, or a trusted one named by `documentId` / Apollo's hash in its extensions. */
