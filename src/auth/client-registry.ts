@@ -6,12 +6,14 @@
  * longer valid. A connection is an open graphql-ws socket or an SSE or
  * multipart stream; plain queries are never counted.
  */
-import type { Principal } from './principal.ts';
+import type { KeyLimitReason, Principal } from './principal.ts';
 
 /** How a registered connection is ended (a graphql-ws socket closes with 4403 and the reason; an SSE or multipart stream ends in band with an UNAUTHENTICATED error). */
 export type EndConnection = (reason: string) => void;
 
-export type Admitted = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly message: string };
+export type Admitted =
+  | { readonly ok: true; readonly release: () => void }
+  | { readonly ok: false; readonly message: string; readonly limit: KeyLimitReason; readonly max: number };
 
 interface Connection {
   readonly principal: Principal;
@@ -48,7 +50,8 @@ export class ClientRegistry {
     const counts = this.of(principal.id);
     if (principal.maxConnections !== undefined && counts.connections >= principal.maxConnections) {
       this.forget(principal.id);
-      return { ok: false, message: tooManyConnectionsOfKey(principal.id, principal.maxConnections) };
+      const max = principal.maxConnections;
+      return { ok: false, message: tooManyConnectionsOfKey(principal.id, max), limit: 'max_connections', max };
     }
     counts.connections++;
     const connection: Connection = { principal, end };
@@ -71,7 +74,8 @@ export class ClientRegistry {
     const counts = this.of(principal.id);
     if (principal.maxSubscriptions !== undefined && counts.subscriptions >= principal.maxSubscriptions) {
       this.forget(principal.id);
-      return { ok: false, message: tooManySubscriptionsOfKey(principal.id, principal.maxSubscriptions) };
+      const max = principal.maxSubscriptions;
+      return { ok: false, message: tooManySubscriptionsOfKey(principal.id, max), limit: 'max_subscriptions', max };
     }
     counts.subscriptions++;
     let released = false;

@@ -5,7 +5,8 @@
  * connection and subscription counts (`auth/client-registry.ts`), the
  * document checks (trusted documents, introspection, a subscription's scope)
  * and the revocation sweep: a key that leaves the keys file (or changes its
- * hash) ends its connections with the reason "key revoked".
+ * hash) ends its connections with the reason "key revoked". A refusal for a key's own limits is counted (by limit) and logged
+ * at debug like the access check's.
  */
 import {
   getOperationAST,
@@ -17,8 +18,16 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Switch } from '../../auth/access-config.ts';
-import { ClientRegistry } from '../../auth/client-registry.ts';
-import { REFUSAL_REASONS, type Authenticator, type AuthOutcome, type Principal, type RefusalReason } from '../../auth/principal.ts';
+import { ClientRegistry, type Admitted, type EndConnection } from '../../auth/client-registry.ts';
+import {
+  KEY_LIMIT_REASONS,
+  REFUSAL_REASONS,
+  type Authenticator,
+  type AuthOutcome,
+  type KeyLimitReason,
+  type Principal,
+  type RefusalReason,
+} from '../../auth/principal.ts';
 import { asGraphQLError, outsideScope, persistedQueryNotFound } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { subscriptionOutsideScope } from './field-scopes.ts';
@@ -53,15 +62,20 @@ export interface NamedDocument {
   readonly sha256Hash: string | undefined;
 }
 
+/** A connection's or subscription's log fields (transport, address, key id…), for a refusal's debug line. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Every reason `coincall_gateway_auth_refusals_total` counts: the access check's, then a key's own limits. */
+export type AuthRefusalReason = RefusalReason | KeyLimitReason;
+
 export type DocumentCheck =
   { readonly ok: true; readonly query: string | undefined } | { readonly ok: false; readonly error: GraphQLError };
 
 export class AccessControl {
   readonly registry = new ClientRegistry();
-  readonly refusals: Record<RefusalReason, number> = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<
-    RefusalReason,
-    number
-  >;
+  readonly refusals: Record<AuthRefusalReason, number> = Object.fromEntries(
+    [...REFUSAL_REASONS, ...KEY_LIMIT_REASONS].map((r) => [r, 0]),
+  ) as Record<AuthRefusalReason, number>;
   /** graphql-ws sockets' principals, by their `connectionParams` object (what envelop's context carries). */
   private readonly byParams = new WeakMap<object, Principal>();
   private readonly setup: AccessSetup;
@@ -111,8 +125,30 @@ export class AccessControl {
     return typeof params === 'object' && params !== null ? this.byParams.get(params) : undefined;
   }
 
-  refused(reason: RefusalReason): void {
+  refused(reason: AuthRefusalReason): void {
     this.refusals[reason]++;
+  }
+
+  /** Refusals for a key's own limits: each is a `LIMIT_EXCEEDED` (`coincall_gateway_refusals_total`). */
+  get limitRefusals(): number {
+    return KEY_LIMIT_REASONS.reduce((sum, reason) => sum + this.refusals[reason], 0);
+  }
+
+  /** Counts a connection of `principal` unless its key is at maxConnections (then counted and logged). */
+  openConnection(principal: Principal, end: EndConnection, fields: LogFields): Admitted {
+    return this.admitted(this.registry.openConnection(principal, end), principal, fields);
+  }
+
+  /** Counts a subscription of `principal` unless its key is at maxSubscriptions (then counted and logged). */
+  openSubscription(principal: Principal, fields: LogFields): Admitted {
+    return this.admitted(this.registry.openSubscription(principal), principal, fields);
+  }
+
+  private admitted(outcome: Admitted, principal: Principal, fields: LogFields): Admitted {
+    if (outcome.ok) return outcome;
+    this.refused(outcome.limit);
+    this.logger.debug({ ...fields, client: principal.id, reason: outcome.limit, limit: outcome.max }, 'access refused');
+    return outcome;
   }
 
   /** Checks a presented `Authorization` value; a refusal is counted and logged at debug (without the value). */

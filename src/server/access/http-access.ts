@@ -140,9 +140,9 @@ function holdStream(access: AccessControl, principal: Principal, req: IncomingMe
     grace = setTimeout(() => res.destroy(), STREAM_END_GRACE_MS);
     grace.unref();
   };
-  const connection = access.registry.openConnection(principal, end);
+  const connection = access.openConnection(principal, end, fields);
   if (!connection.ok) return connection.message;
-  const subscription = access.registry.openSubscription(principal);
+  const subscription = access.openSubscription(principal, fields);
   if (!subscription.ok) {
     connection.release();
     return subscription.message;

@@ -4,13 +4,12 @@
  * from `connectionParams.authorization` ("Bearer …"; the name in any letter
  * case, as HTTP header names are) or else the upgrade's `Authorization`
  * header; without a valid one the socket closes with 4403 and a reason that
- * says why. An admitted socket counts as a connection of
- * its key (over maxConnections: 1013, the reason naming the key id), ends
- * with 4403 "token expired" when its token does, and with 4403 "key revoked"
- * when the keys file drops its key. Each `subscribe` is checked (trusted
- * document, introspection, a subscription's scope, the key's
- * maxSubscriptions) and refused in band: the socket and its other
- * operations go on.
+ * says why. An admitted socket counts as a connection of its key (over
+ * maxConnections: 1013, the reason naming the key id), ends with 4403 "token
+ * expired" when its token does, and with 4403 "key revoked" when the keys
+ * file drops its key. Each `subscribe` is checked (trusted document,
+ * introspection, a subscription's scope, the key's maxSubscriptions) and
+ * refused in band: the socket and its other operations go on.
  */
 import type { GraphQLError } from 'graphql';
 import type { ServerOptions, SubscribePayload } from 'graphql-ws';
@@ -102,7 +101,8 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
         return false;
       }
       const { principal } = outcome;
-      const admitted = access.registry.openConnection(principal, (reason) => socket.close(CLOSE_CODES.FORBIDDEN, reason));
+      const fields = { transport: 'ws', address: request.address, client: principal.id };
+      const admitted = access.openConnection(principal, (reason) => socket.close(CLOSE_CODES.FORBIDDEN, reason), fields);
       if (!admitted.ok) {
         socket.close(CLOSE_CODES.TRY_AGAIN_LATER, closeReason(admitted.message));
         return false;
@@ -114,7 +114,6 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
         principal.expiresAt === undefined
           ? undefined
           : atDeadline(principal.expiresAt, () => socket.close(CLOSE_CODES.FORBIDDEN, TOKEN_EXPIRED));
-      const fields = { transport: 'ws', address: request.address, client: principal.id };
       sockets.set(socket, { principal, release: admitted.release, operations: new Map(), expiry, fields });
       access.log('connection opened', fields);
       return options.onConnect?.(ctx);
@@ -128,7 +127,7 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
       const resolved: SubscribePayload =
         checked.query === payload.query || checked.query === undefined ? payload : { ...payload, query: checked.query };
       if (state === undefined) return options.onSubscribe?.(ctx, id, resolved);
-      const subscription = access.registry.openSubscription(principal);
+      const subscription = access.openSubscription(principal, { ...state.fields, operation: id });
       if (!subscription.ok) return [limitExceededError(subscription.message)];
       let result: Awaited<ReturnType<NonNullable<WsOptions['onSubscribe']>>>;
       try {
