@@ -61,9 +61,13 @@ export interface Authenticator {
   /** With a keys file: whether its last read succeeded (false: the keys read before stay in force). */
   readonly fileValid?: boolean;
   authenticate(authorization: unknown): Promise<AuthOutcome>;
-  /** Whether a principal admitted earlier still holds (false once its key left the keys file). */
-  stillValid(principal: Principal): boolean;
-  /** Called with no argument whenever the set of valid keys changed (revocation sweeps). */
+  /**
+   * A principal admitted earlier as its key stands now: the keys file's entry
+   * of the same key (its scopes and limits may have changed since), or
+   * undefined once the key left the file, was rotated, or its token expired.
+   */
+  current(principal: Principal): Principal | undefined;
+  /** Called with no argument whenever the keys changed (sweeps of revoked and narrowed keys). */
   onChange(listener: () => void): void;
   /** Re-reads what it checks against (the keys file on SIGHUP); a no-op otherwise. */
   reload(): void;

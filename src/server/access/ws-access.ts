@@ -6,10 +6,12 @@
  * header; without a valid one the socket closes with 4403 and a reason that
  * says why. An admitted socket counts as a connection of its key (over
  * maxConnections: 1013, the reason naming the key id), ends with 4403 "token
- * expired" when its token does, and with 4403 "key revoked" when the keys
- * file drops its key. Each `subscribe` is checked (trusted document,
- * introspection, a subscription's scope, the key's maxSubscriptions) and
- * refused in band: the socket and its other operations go on.
+ * expired" when its token does, with 4403 "key revoked" when the keys file
+ * drops its key, and with 4403 "key changed: reconnect" when it takes a scope
+ * or room away. Each `subscribe` is checked against the key as it stands now
+ * (trusted document, introspection, a subscription's scope, the key's
+ * maxSubscriptions) and refused in band: the socket and its other
+ * operations go on.
  */
 import type { GraphQLError } from 'graphql';
 import type { ServerOptions, SubscribePayload } from 'graphql-ws';
@@ -120,7 +122,8 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
     },
     onSubscribe: async (ctx, id, payload) => {
       const state = sockets.get(ctx.extra.socket);
-      const principal = access.enabled ? state?.principal : ANONYMOUS;
+      // The key as it stands now: a scope taken away since the socket opened is refused here too.
+      const principal = access.enabled ? (state === undefined ? undefined : access.current(state.principal)) : ANONYMOUS;
       if (principal === undefined) return options.onSubscribe?.(ctx, id, payload);
       const checked = access.checkDocument(namedDocument(payload), payload.operationName, principal);
       if (!checked.ok) return [checked.error];
