@@ -92,6 +92,14 @@ describe('GATEWAY_AUTH=keys over graphql-ws', () => {
     expect(sumOf(samples, 'coincall_gateway_client_connections', { client: 'partner-a' })).toBe(1);
   });
 
+  it('takes the key from connectionParams under any letter case of authorization, as HTTP header names', async () => {
+    const gateway = await keysGateway();
+    const client = wsClient(gateway.wsUrl, { Authorization: `Bearer ${KEY_A}` });
+    const [result] = await take(client, PRICE, 1);
+    expect(result).toEqual({ data: { futuresIndexPrice: { symbol: 'BTCUSD' } } });
+    await RawClient.ready(gateway.wsUrl, { AUTHORIZATION: `Bearer ${KEY_A}` });
+  });
+
   it('serves a socket whose upgrade carries the key', async () => {
     const gateway = await keysGateway();
     const client = createClient({ url: gateway.wsUrl, webSocketImpl: webSocketWithHeaders(bearer(KEY_A)), retryAttempts: 0, lazy: true });

@@ -2,16 +2,19 @@
  * The connections and subscriptions of each key, over every transport and
  * every connection of that key: the per-key caps (maxConnections,
  * maxSubscriptions) are checked here, the `client_connections` gauge reads
- * the counts, and a revocation sweep ends the connections whose key is no
- * longer valid. A connection is an open graphql-ws socket or an SSE or
- * multipart stream; plain queries are never counted.
+ * the counts, and a sweep (after the keys changed) ends the connections its
+ * verdict names a reason for: a key no longer valid, or one narrowed below
+ * what its connections hold. A connection is an open graphql-ws socket or an
+ * SSE or multipart stream; plain queries are never counted.
  */
-import type { Principal } from './principal.ts';
+import type { KeyLimitReason, Principal } from './principal.ts';
 
 /** How a registered connection is ended (a graphql-ws socket closes with 4403 and the reason; an SSE or multipart stream ends in band with an UNAUTHENTICATED error). */
 export type EndConnection = (reason: string) => void;
 
-export type Admitted = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly message: string };
+export type Admitted =
+  | { readonly ok: true; readonly release: () => void }
+  | { readonly ok: false; readonly message: string; readonly limit: KeyLimitReason; readonly max: number };
 
 interface Connection {
   readonly principal: Principal;
@@ -23,10 +26,31 @@ interface PerKey {
   subscriptions: number;
 }
 
+/** What a key's connections hold now, over all of them. */
+export type KeyUse = Readonly<PerKey>;
+
+/** Why a connection must end now (its close reason), or undefined to keep it. */
+export type Verdict = (principal: Principal, use: KeyUse) => string | undefined;
+
 export const tooManyConnectionsOfKey = (id: string, max: number) =>
   `Too many connections for key ${id}: its limit is ${max} (maxConnections). Close one before opening another.`;
 export const tooManySubscriptionsOfKey = (id: string, max: number) =>
   `Too many subscriptions for key ${id}: its limit is ${max} (maxSubscriptions). Complete one before starting another.`;
+
+/**
+ * Whether a key's entry as it stands now (`now`) takes away something a
+ * connection admitted as `before` holds: a scope it has (used or not), or
+ * room for what the key's connections use (a lowered maxConnections or
+ * maxSubscriptions below the key's use). Widening changes nothing here: new
+ * connections get it.
+ */
+export function narrowedBelow(before: Principal, now: Principal, use: KeyUse): boolean {
+  for (const scope of before.scopes) if (!now.scopes.has(scope)) return true;
+  return (
+    (now.maxConnections !== undefined && use.connections > now.maxConnections) ||
+    (now.maxSubscriptions !== undefined && use.subscriptions > now.maxSubscriptions)
+  );
+}
 
 export class ClientRegistry {
   private readonly keys = new Map<string, PerKey>();
@@ -48,7 +72,8 @@ export class ClientRegistry {
     const counts = this.of(principal.id);
     if (principal.maxConnections !== undefined && counts.connections >= principal.maxConnections) {
       this.forget(principal.id);
-      return { ok: false, message: tooManyConnectionsOfKey(principal.id, principal.maxConnections) };
+      const max = principal.maxConnections;
+      return { ok: false, message: tooManyConnectionsOfKey(principal.id, max), limit: 'max_connections', max };
     }
     counts.connections++;
     const connection: Connection = { principal, end };
@@ -71,7 +96,8 @@ export class ClientRegistry {
     const counts = this.of(principal.id);
     if (principal.maxSubscriptions !== undefined && counts.subscriptions >= principal.maxSubscriptions) {
       this.forget(principal.id);
-      return { ok: false, message: tooManySubscriptionsOfKey(principal.id, principal.maxSubscriptions) };
+      const max = principal.maxSubscriptions;
+      return { ok: false, message: tooManySubscriptionsOfKey(principal.id, max), limit: 'max_subscriptions', max };
     }
     counts.subscriptions++;
     let released = false;
@@ -86,14 +112,23 @@ export class ClientRegistry {
     };
   }
 
-  /** Ends every connection whose principal no longer holds; returns how many. */
-  sweep(stillValid: (principal: Principal) => boolean, reason: string): number {
-    let ended = 0;
-    for (const connection of [...this.connections])
-      if (!stillValid(connection.principal)) {
-        ended++;
-        connection.end(reason);
-      }
+  /**
+   * Ends every connection `verdict` gives a reason for (its key's use as it
+   * was before this sweep: connections end asynchronously); returns the key
+   * ids of the ended connections by reason.
+   */
+  sweep(verdict: Verdict): ReadonlyMap<string, readonly string[]> {
+    const use = new Map([...this.keys].map(([id, counts]) => [id, { ...counts }] as const));
+    const ended = new Map<string, string[]>();
+    for (const connection of [...this.connections]) {
+      const { id } = connection.principal;
+      const reason = verdict(connection.principal, use.get(id) ?? { connections: 0, subscriptions: 0 });
+      if (reason === undefined) continue;
+      let ids = ended.get(reason);
+      if (ids === undefined) ended.set(reason, (ids = []));
+      ids.push(id);
+      connection.end(reason);
+    }
     return ended;
   }
 

@@ -91,7 +91,7 @@ export async function createJwtAuthenticator(settings: JwtSettings): Promise<Aut
         return { ok: false, reason: 'unknown', message: UNKNOWN_MESSAGE };
       }
     },
-    stillValid: (principal) => principal.expiresAt === undefined || principal.expiresAt > Date.now(),
+    current: (principal) => (principal.expiresAt === undefined || principal.expiresAt > Date.now() ? principal : undefined),
     onChange: () => undefined,
     reload: () => undefined,
     close: () => undefined,

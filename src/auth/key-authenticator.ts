@@ -4,7 +4,9 @@
  * or a deploy's rename-into-place). A file that cannot be read or parsed
  * keeps the keys in force and says so (an error log line, and `fileValid`
  * for the metric); at start it stops the gateway instead. Listeners hear of
- * every successful change, to end the connections of removed keys.
+ * every successful change, to end the connections of removed keys and of
+ * keys whose scopes or limits were narrowed (`current` gives a key's entry
+ * as it stands now).
  */
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../lib/logger.ts';
@@ -77,9 +79,12 @@ export function createKeyAuthenticator(path: string, logger: Logger, pollMs = KE
       admittedBy.set(principal, sha256);
       return Promise.resolve({ ok: true, principal });
     },
-    stillValid(principal: Principal) {
+    current(principal: Principal) {
       const listed = ring.byId(principal.id);
-      return listed !== undefined && listed.sha256 === admittedBy.get(principal);
+      if (listed === undefined || listed.sha256 !== admittedBy.get(principal)) return undefined;
+      const { sha256, ...entry } = listed;
+      admittedBy.set(entry, sha256);
+      return entry;
     },
     onChange(listener) {
       listeners.push(listener);

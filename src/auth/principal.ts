@@ -2,7 +2,8 @@
  * Who a connection or request acts for, once the gateway's own access check
  * (GATEWAY_AUTH) has passed: a key id (a keys-file entry's `id`, or a JWT's
  * `sub`), its scopes and its limits. Never the key or the token itself.
- * Also the reasons an access check refuses, as counted by
+ * Also the reasons an access check refuses, and the key limits a connection
+ * or subscription is refused for, as counted by
  * `coincall_gateway_auth_refusals_total{reason}`.
  */
 
@@ -23,6 +24,10 @@ export const isScope = (value: unknown): value is Scope => typeof value === 'str
 /** Why an access check refused (the metric's `reason` label). */
 export const REFUSAL_REASONS = ['missing', 'unknown', 'expired', 'scope', 'document'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Which of a key's own limits refused a connection (`maxConnections`) or a subscription (`maxSubscriptions`): the metric's other `reason`s. */
+export const KEY_LIMIT_REASONS = ['max_connections', 'max_subscriptions'] as const;
+export type KeyLimitReason = (typeof KEY_LIMIT_REASONS)[number];
 
 export interface Principal {
   /** The key id (`status`, logs, metrics and errors name it; it is not secret). */
@@ -56,9 +61,13 @@ export interface Authenticator {
   /** With a keys file: whether its last read succeeded (false: the keys read before stay in force). */
   readonly fileValid?: boolean;
   authenticate(authorization: unknown): Promise<AuthOutcome>;
-  /** Whether a principal admitted earlier still holds (false once its key left the keys file). */
-  stillValid(principal: Principal): boolean;
-  /** Called with no argument whenever the set of valid keys changed (revocation sweeps). */
+  /**
+   * A principal admitted earlier as its key stands now: the keys file's entry
+   * of the same key (its scopes and limits may have changed since), or
+   * undefined once the key left the file, was rotated, or its token expired.
+   */
+  current(principal: Principal): Principal | undefined;
+  /** Called with no argument whenever the keys changed (sweeps of revoked and narrowed keys). */
   onChange(listener: () => void): void;
   /** Re-reads what it checks against (the keys file on SIGHUP); a no-op otherwise. */
   reload(): void;

@@ -184,7 +184,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     fanout: () => fanout.stats(),
     upstream: () => options.context.upstream.status(),
     wsConnections: () => wsServer.clients.size,
-    gateRefusals: () => ({ ...connections.refusals }),
+    gateRefusals: () => ({ ...connections.refusals, LIMIT_EXCEEDED: access.limitRefusals }),
     instruments: () => options.context.instruments?.status(),
   });
   if (metrics !== undefined)

@@ -4,8 +4,12 @@
  * by reason and logged at debug (never the key or token), the per-key
  * connection and subscription counts (`auth/client-registry.ts`), the
  * document checks (trusted documents, introspection, a subscription's scope)
- * and the revocation sweep: a key that leaves the keys file (or changes its
- * hash) ends its connections with the reason "key revoked".
+ * and the sweep after the keys changed: a key that leaves the keys file (or
+ * changes its hash) ends its connections with the reason "key revoked"; a
+ * key that lost a scope, or whose limits dropped below what its connections
+ * use, ends them with "key changed: reconnect" (they come back with the new
+ * entry). A refusal for a key's own limits is counted (by limit) and logged
+ * at debug like the access check's.
  */
 import {
   getOperationAST,
@@ -17,8 +21,16 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Switch } from '../../auth/access-config.ts';
-import { ClientRegistry } from '../../auth/client-registry.ts';
-import { REFUSAL_REASONS, type Authenticator, type AuthOutcome, type Principal, type RefusalReason } from '../../auth/principal.ts';
+import { ClientRegistry, narrowedBelow, type Admitted, type EndConnection } from '../../auth/client-registry.ts';
+import {
+  KEY_LIMIT_REASONS,
+  REFUSAL_REASONS,
+  type Authenticator,
+  type AuthOutcome,
+  type KeyLimitReason,
+  type Principal,
+  type RefusalReason,
+} from '../../auth/principal.ts';
 import { asGraphQLError, outsideScope, persistedQueryNotFound } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { subscriptionOutsideScope } from './field-scopes.ts';
@@ -34,6 +46,8 @@ export interface AccessSetup {
 }
 
 export const KEY_REVOKED = 'key revoked';
+/** A key's entry took away a scope, or room its connections use: they end and reconnect under the new entry. */
+export const KEY_CHANGED = 'key changed: reconnect';
 export const TOKEN_EXPIRED = 'token expired';
 export const INTROSPECTION_OFF = 'Introspection is off for this key (INTROSPECTION; keys with the "any-document" scope may introspect).';
 export const NOT_TRUSTED =
@@ -53,15 +67,20 @@ export interface NamedDocument {
   readonly sha256Hash: string | undefined;
 }
 
+/** A connection's or subscription's log fields (transport, address, key id…), for a refusal's debug line. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Every reason `coincall_gateway_auth_refusals_total` counts: the access check's, then a key's own limits. */
+export type AuthRefusalReason = RefusalReason | KeyLimitReason;
+
 export type DocumentCheck =
   { readonly ok: true; readonly query: string | undefined } | { readonly ok: false; readonly error: GraphQLError };
 
 export class AccessControl {
   readonly registry = new ClientRegistry();
-  readonly refusals: Record<RefusalReason, number> = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<
-    RefusalReason,
-    number
-  >;
+  readonly refusals: Record<AuthRefusalReason, number> = Object.fromEntries(
+    [...REFUSAL_REASONS, ...KEY_LIMIT_REASONS].map((r) => [r, 0]),
+  ) as Record<AuthRefusalReason, number>;
   /** graphql-ws sockets' principals, by their `connectionParams` object (what envelop's context carries). */
   private readonly byParams = new WeakMap<object, Principal>();
   private readonly setup: AccessSetup;
@@ -107,12 +126,47 @@ export class AccessControl {
     this.byParams.set(params, principal);
   }
 
+  /** The principal of a graphql-ws socket, as its key stands now (`current`). */
   principalOfParams(params: unknown): Principal | undefined {
-    return typeof params === 'object' && params !== null ? this.byParams.get(params) : undefined;
+    const principal = typeof params === 'object' && params !== null ? this.byParams.get(params) : undefined;
+    return principal === undefined ? undefined : this.current(principal);
   }
 
-  refused(reason: RefusalReason): void {
+  /**
+   * A principal admitted earlier as its key stands now: the keys file's entry
+   * (its scopes and limits may have changed), or no scope at all once the
+   * key is revoked or its token expired (its connections are ending).
+   */
+  current(principal: Principal): Principal {
+    const authenticator = this.setup.authenticator;
+    if (authenticator === undefined) return principal;
+    return authenticator.current(principal) ?? { id: principal.id, scopes: new Set() };
+  }
+
+  refused(reason: AuthRefusalReason): void {
     this.refusals[reason]++;
+  }
+
+  /** Refusals for a key's own limits: each is a `LIMIT_EXCEEDED` (`coincall_gateway_refusals_total`). */
+  get limitRefusals(): number {
+    return KEY_LIMIT_REASONS.reduce((sum, reason) => sum + this.refusals[reason], 0);
+  }
+
+  /** Counts a connection of `principal` unless its key is at maxConnections (then counted and logged). */
+  openConnection(principal: Principal, end: EndConnection, fields: LogFields): Admitted {
+    return this.admitted(this.registry.openConnection(principal, end), principal, fields);
+  }
+
+  /** Counts a subscription of `principal` unless its key, as it stands now, is at maxSubscriptions (then counted and logged). */
+  openSubscription(principal: Principal, fields: LogFields): Admitted {
+    return this.admitted(this.registry.openSubscription(this.current(principal)), principal, fields);
+  }
+
+  private admitted(outcome: Admitted, principal: Principal, fields: LogFields): Admitted {
+    if (outcome.ok) return outcome;
+    this.refused(outcome.limit);
+    this.logger.debug({ ...fields, client: principal.id, reason: outcome.limit, limit: outcome.max }, 'access refused');
+    return outcome;
   }
 
   /** Checks a presented `Authorization` value; a refusal is counted and logged at debug (without the value). */
@@ -127,13 +181,26 @@ export class AccessControl {
     return outcome;
   }
 
-  /** Ends the connections whose key no longer holds (a keys file change). */
+  /** Ends the connections whose key no longer holds, or was narrowed below them (a keys file change); returns how many. */
   sweep(): number {
     const authenticator = this.setup.authenticator;
     if (authenticator === undefined) return 0;
-    const ended = this.registry.sweep((principal) => authenticator.stillValid(principal), KEY_REVOKED);
-    if (ended > 0) this.logger.info({ connections: ended }, 'access: connections of revoked keys ended');
-    return ended;
+    const ended = this.registry.sweep((principal, use) => {
+      const now = authenticator.current(principal);
+      if (now === undefined) return KEY_REVOKED;
+      // The same principal (a JWT's) has not changed; a keys file's entry is read afresh.
+      return now !== principal && narrowedBelow(principal, now, use) ? KEY_CHANGED : undefined;
+    });
+    const revoked = ended.get(KEY_REVOKED) ?? [];
+    const changed = ended.get(KEY_CHANGED) ?? [];
+    if (revoked.length > 0)
+      this.logger.info({ connections: revoked.length, clients: [...new Set(revoked)] }, 'access: connections of revoked keys ended');
+    if (changed.length > 0)
+      this.logger.info(
+        { connections: changed.length, clients: [...new Set(changed)] },
+        'access: connections of narrowed keys ended (a scope or room taken away): they reconnect under the new entry',
+      );
+    return revoked.length + changed.length;
   }
 
   /** Logs a connection's or subscription's start or end at debug: transport, address and key id. */

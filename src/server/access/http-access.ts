@@ -7,8 +7,9 @@
  * the query (anything else refused unless the key has `any-document`),
  * introspection and a subscription's scope are checked, and a streaming
  * subscription counts as one connection and one subscription of its key
- * until its response closes (a revoked key or an expired token ends it in
- * band: a last `UNAUTHENTICATED` event or part, then the stream's end).
+ * until its response closes (a revoked or narrowed key or an expired token
+ * ends it in band: a last `UNAUTHENTICATED` event or part, then the stream's
+ * end).
  * GraphiQL's page (a GET for HTML) is served without a key, unless GRAPHIQL=off.
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -125,7 +126,7 @@ export function useHttpAccess(access: AccessControl): Plugin {
 /**
  * Counts a streaming subscription as a connection and a subscription of its
  * key until the response closes; the refusal's message otherwise. A revoked
- * key or an expired token ends it in band (`stream-ending.ts`), and cuts the
+ * or narrowed key or an expired token ends it in band (`stream-ending.ts`), and cuts the
  * response if it has not closed STREAM_END_GRACE_MS later.
  */
 function holdStream(access: AccessControl, principal: Principal, req: IncomingMessage, res: ServerResponse): StreamEnding | string {
@@ -140,9 +141,9 @@ function holdStream(access: AccessControl, principal: Principal, req: IncomingMe
     grace = setTimeout(() => res.destroy(), STREAM_END_GRACE_MS);
     grace.unref();
   };
-  const connection = access.registry.openConnection(principal, end);
+  const connection = access.openConnection(principal, end, fields);
   if (!connection.ok) return connection.message;
-  const subscription = access.registry.openSubscription(principal);
+  const subscription = access.openSubscription(principal, fields);
   if (!subscription.ok) {
     connection.release();
     return subscription.message;

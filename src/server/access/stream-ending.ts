@@ -1,6 +1,7 @@
 /**
- * How a key's SSE or multipart subscription ends when its key is revoked or
- * its token expires: in band rather than cut. The subscription's stream
+ * How a key's SSE or multipart subscription ends when its key is revoked,
+ * narrowed (a scope or room taken away) or its token expires: in band
+ * rather than cut. The subscription's stream
  * (`EndableStream`, around what `subscribe` gave) lets its source go and
  * yields one last result, an `UNAUTHENTICATED` error saying why (SSE writes
  * it as a last `next` event, multipart as a last `{"payload":{"errors":
@@ -10,7 +11,7 @@
  */
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { asGraphQLError, unauthenticated } from '../../lib/errors.ts';
-import { KEY_REVOKED, TOKEN_EXPIRED } from './access-control.ts';
+import { KEY_CHANGED, KEY_REVOKED, TOKEN_EXPIRED } from './access-control.ts';
 
 /** How long an ended stream's response may take to deliver its last word before it is cut. */
 export const STREAM_END_GRACE_MS = 2_000;
@@ -20,10 +21,17 @@ export const KEY_REVOKED_MESSAGE =
 export const TOKEN_EXPIRED_MESSAGE =
   'The token of this subscription has expired: the subscription has ended. Subscribe again with a fresh token.';
 
-/** The message of each reason a stream is ended for. */
-const MESSAGES: Readonly<Record<string, string>> = { [KEY_REVOKED]: KEY_REVOKED_MESSAGE, [TOKEN_EXPIRED]: TOKEN_EXPIRED_MESSAGE };
+export const KEY_CHANGED_MESSAGE =
+  "The gateway key of this subscription changed in the gateway's keys file (a scope or a limit was taken away): the subscription has ended. Subscribe again: the key's new scopes and limits apply.";
 
-/** The in-band error of a stream ended for `reason` (KEY_REVOKED or TOKEN_EXPIRED; anything else is taken for a revocation). */
+/** The message of each reason a stream is ended for. */
+const MESSAGES: Readonly<Record<string, string>> = {
+  [KEY_REVOKED]: KEY_REVOKED_MESSAGE,
+  [KEY_CHANGED]: KEY_CHANGED_MESSAGE,
+  [TOKEN_EXPIRED]: TOKEN_EXPIRED_MESSAGE,
+};
+
+/** The in-band error of a stream ended for `reason` (KEY_REVOKED, KEY_CHANGED or TOKEN_EXPIRED; anything else is taken for a revocation). */
 export function streamEndedError(reason: string): GraphQLError {
   return asGraphQLError(unauthenticated(MESSAGES[reason] ?? KEY_REVOKED_MESSAGE));
 }

@@ -1,13 +1,15 @@
 /**
  * The access check on graphql-ws, as a wrapper of the gateway's server
  * options (`ws-options.ts` stays as it is): at `connection_init` the key comes
- * from `connectionParams.authorization` ("Bearer …") or else the upgrade's
- * `Authorization` header; without a valid one the socket closes with 4403
- * and a reason that says why. An admitted socket counts as a connection of
- * its key (over maxConnections: 1013, the reason naming the key id), ends
- * with 4403 "token expired" when its token does, and with 4403 "key revoked"
- * when the keys file drops its key. Each `subscribe` is checked (trusted
- * document, introspection, a subscription's scope, the key's
+ * from `connectionParams.authorization` ("Bearer …"; the name in any letter
+ * case, as HTTP header names are) or else the upgrade's `Authorization`
+ * header; without a valid one the socket closes with 4403 and a reason that
+ * says why. An admitted socket counts as a connection of its key (over
+ * maxConnections: 1013, the reason naming the key id), ends with 4403 "token
+ * expired" when its token does, with 4403 "key revoked" when the keys file
+ * drops its key, and with 4403 "key changed: reconnect" when it takes a scope
+ * or room away. Each `subscribe` is checked against the key as it stands now
+ * (trusted document, introspection, a subscription's scope, the key's
  * maxSubscriptions) and refused in band: the socket and its other
  * operations go on.
  */
@@ -52,10 +54,17 @@ interface SocketAccess {
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The key of a socket: `connectionParams.authorization`, else the upgrade's `Authorization` header. */
+/** `connectionParams.authorization`, or the first parameter whose name is `authorization` in another letter case (`Authorization`). */
+function authorizationParam(params: unknown): unknown {
+  if (!isRecord(params)) return undefined;
+  if (params['authorization'] !== undefined) return params['authorization'];
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && name.toLowerCase() === 'authorization') return value;
+  return undefined;
+}
+
+/** The key of a socket: `connectionParams.authorization` (any case), else the upgrade's `Authorization` header. */
 function authorizationOf(params: unknown, headers: WsExtra['request']['headers']): unknown {
-  const fromParams = isRecord(params) ? params['authorization'] : undefined;
-  return fromParams ?? headers['authorization'];
+  return authorizationParam(params) ?? headers['authorization'];
 }
 
 /** A subscribe message's document: its text, or a trusted one named by `documentId` / Apollo's hash in its extensions. */
@@ -94,7 +103,8 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
         return false;
       }
       const { principal } = outcome;
-      const admitted = access.registry.openConnection(principal, (reason) => socket.close(CLOSE_CODES.FORBIDDEN, reason));
+      const fields = { transport: 'ws', address: request.address, client: principal.id };
+      const admitted = access.openConnection(principal, (reason) => socket.close(CLOSE_CODES.FORBIDDEN, reason), fields);
       if (!admitted.ok) {
         socket.close(CLOSE_CODES.TRY_AGAIN_LATER, closeReason(admitted.message));
         return false;
@@ -106,21 +116,21 @@ export function withWsAccess(options: WsOptions, access: AccessControl): WsOptio
         principal.expiresAt === undefined
           ? undefined
           : atDeadline(principal.expiresAt, () => socket.close(CLOSE_CODES.FORBIDDEN, TOKEN_EXPIRED));
-      const fields = { transport: 'ws', address: request.address, client: principal.id };
       sockets.set(socket, { principal, release: admitted.release, operations: new Map(), expiry, fields });
       access.log('connection opened', fields);
       return options.onConnect?.(ctx);
     },
     onSubscribe: async (ctx, id, payload) => {
       const state = sockets.get(ctx.extra.socket);
-      const principal = access.enabled ? state?.principal : ANONYMOUS;
+      // The key as it stands now: a scope taken away since the socket opened is refused here too.
+      const principal = access.enabled ? (state === undefined ? undefined : access.current(state.principal)) : ANONYMOUS;
       if (principal === undefined) return options.onSubscribe?.(ctx, id, payload);
       const checked = access.checkDocument(namedDocument(payload), payload.operationName, principal);
       if (!checked.ok) return [checked.error];
       const resolved: SubscribePayload =
         checked.query === payload.query || checked.query === undefined ? payload : { ...payload, query: checked.query };
       if (state === undefined) return options.onSubscribe?.(ctx, id, resolved);
-      const subscription = access.registry.openSubscription(principal);
+      const subscription = access.openSubscription(principal, { ...state.fields, operation: id });
       if (!subscription.ok) return [limitExceededError(subscription.message)];
       let result: Awaited<ReturnType<NonNullable<WsOptions['onSubscribe']>>>;
       try {

@@ -3,11 +3,12 @@
  * scrape time from plain counters: open connections by key id
  * (`coincall_gateway_client_connections{client}`, `anonymous` when
  * GATEWAY_AUTH=none; bounded by the keys file, or by the token issuer's
- * subjects), access refusals by reason, and whether the keys file's last
+ * subjects), access refusals by reason (the access check's, and a key's own
+ * `max_connections` / `max_subscriptions`), and whether the keys file's last
  * read succeeded (a broken file keeps the keys before it in force).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { ANONYMOUS_ID, REFUSAL_REASONS, type RefusalReason } from '../../auth/principal.ts';
+import { ANONYMOUS_ID, KEY_LIMIT_REASONS, REFUSAL_REASONS, type KeyLimitReason, type RefusalReason } from '../../auth/principal.ts';
 
 const PREFIX = 'coincall_gateway_';
 
@@ -16,7 +17,7 @@ export interface AccessMetricsSources {
   readonly byClient: () => ReadonlyMap<string, number> | undefined;
   /** Every open connection (graphql-ws sockets, SSE and multipart streams): the `anonymous` count when access is open. */
   readonly open: () => number;
-  readonly refusals: () => Readonly<Record<RefusalReason, number>>;
+  readonly refusals: () => Readonly<Record<RefusalReason | KeyLimitReason, number>>;
   /** The keys file's last read: true valid, false broken; undefined without a keys file. */
   readonly keysFileValid: () => boolean | undefined;
 }
@@ -36,13 +37,13 @@ export function registerAccessMetrics(registry: Registry, sources: AccessMetrics
   });
   new Counter({
     name: `${PREFIX}auth_refusals_total`,
-    help: 'Requests and connections refused by the access check, by reason (missing, unknown, expired, scope, document).',
+    help: 'Requests, connections and subscriptions refused by the access check or a key\u2019s own limits, by reason (missing, unknown, expired, scope, document, max_connections, max_subscriptions).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
       this.reset();
       const refusals = sources.refusals();
-      for (const reason of REFUSAL_REASONS) this.inc({ reason }, refusals[reason]);
+      for (const reason of [...REFUSAL_REASONS, ...KEY_LIMIT_REASONS]) this.inc({ reason }, refusals[reason]);
     },
   });
   new Gauge({

@@ -47,7 +47,7 @@ export interface MetricsSources {
   readonly upstream?: () => UpstreamStatus;
   /** Open graphql-ws sockets. */
   readonly wsConnections?: () => number;
-  /** Refusals counted at the gates (before GraphQL), by code. */
+  /** Refusals counted outside the GraphQL pipeline (the gates; a gateway key's own limits), by code. */
   readonly gateRefusals?: () => Readonly<Record<string, number>>;
   /** The instrument registry's status (refreshes kept out). */
   readonly instruments?: () => InstrumentRegistryStatus | undefined;
