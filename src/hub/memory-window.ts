@@ -6,7 +6,9 @@
  * none older than `windowMs` (RESUME_WINDOW_MS), and a topic's ring is kept
  * `windowMs` after the hub closed the topic, then dropped. Positions come from
  * one counter for the whole window, so a position is never reused, even by a
- * topic dropped and opened again. The epoch is made at construction: a cursor
+ * topic dropped and opened again. A topic opened again while its ring is kept
+ * gets no gap for the time it was closed here: `closedAt` tells the hub when,
+ * and the hub records one only where trades may be missing. The epoch is made at construction: a cursor
  * from before a restart is of another epoch, hence expired.
  */
 import { randomBytes } from 'node:crypto';
@@ -138,14 +140,18 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
     get topicCount() {
       return rings.size;
     },
+    closedAt(topic) {
+      const ring = rings.get(topicId(topic));
+      if (ring?.releasedAt === undefined) return undefined;
+      trim(ring);
+      return ring.trades > 0 ? ring.releasedAt : undefined;
+    },
     retain(topic, limit) {
       const ring = ringOf(topic);
       clearTimeout(ring.timer);
       ring.timer = undefined;
       trim(ring);
-      if (ring.releasedAt !== undefined && ring.head < ring.entries.length)
-        // Nobody listened while the topic was closed: trades of that time may be missing.
-        push(ring, { kind: 'gap', position: lastPositionOf(ring), since: ring.releasedAt, until: now(), reason: 'UPSTREAM' });
+      // Whether trades of the time it was closed are missing is the hub's to judge (`closedAt`): it records a gap if so.
       ring.releasedAt = undefined;
       return newestTrades(ring, limit).map((entry) => entry.trade);
     },

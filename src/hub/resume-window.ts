@@ -97,9 +97,18 @@ export interface ResumeWindow {
    * keeping) its trades. Returns the newest trades already retained (at most
    * `limit`), which the reopened topic must not deliver again when the source
    * re-sends them (a stream backend that de-duplicates itself returns none).
-   * A window that outlived the topic records the time it was closed as a gap.
    */
   retain(topic: WindowTopic, limit: number): readonly unknown[];
+  /**
+   * Asked as the hub opens `topic` again, before `retain`: when the hub closed
+   * it (`release`), if the window still holds trades of it; undefined
+   * otherwise (and for a window that never outlives its topics: the cluster's
+   * stream). Trades of the time it was closed may be missing, or not: the hub
+   * judges the new subscription's first batch (the exchange's recent trades)
+   * against what is retained and records a gap (`gap`) only when that batch
+   * does not reach back to it (`topic.ts`, `probe.ts`).
+   */
+  closedAt?(topic: WindowTopic): number | undefined;
   /** The hub closed `topic` (its last subscriber left, then its linger): keep its trades for the window's time, then drop them. */
   release(topic: WindowTopic): void;
   /**
