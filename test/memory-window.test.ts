@@ -63,6 +63,26 @@ describe('the in-memory resume window', () => {
     expect(read.entries).toHaveLength(2);
   });
 
+  it('knows the cursors it issued: refuses a position past the newest, or not the trade named; judges no expired one', () => {
+    const { window } = windowAt({ maxTradesPerTopic: 2 });
+    window.retain(topic, 0);
+    const [a, b, c] = window.append(topic, [trade(1), trade(2), trade(3)], 0);
+    const cursor = (position: number | undefined, n: number, epoch = 'e1') => ({
+      epoch,
+      position: position ?? 0,
+      at: 1_000 + n,
+      id: String(n),
+    });
+    expect(window.issued?.(topic, cursor(c, 3))).toBe(true);
+    expect(window.issued?.(topic, cursor((c ?? 0) + 1, 3))).toBe(false);
+    expect(window.issued?.(topic, cursor(c, 2))).toBe(false);
+    expect(window.issued?.(topic, { ...cursor(c, 3), id: undefined })).toBe(true);
+    // Trade 1 is gone (at most 2 kept): its cursor reads as expired, it is not refused; nor one of another epoch.
+    expect(window.issued?.(topic, cursor(a, 1))).toBe(true);
+    expect(window.issued?.(topic, cursor((c ?? 0) + 5, 9, 'before-restart'))).toBe(true);
+    expect(window.issued?.(topic, cursor(b, 2))).toBe(true);
+  });
+
   it('keeps a closed topic for windowMs, then drops it; positions are never reused', async () => {
     vi.useFakeTimers();
     try {

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isRecord } from '../lib/json.ts';
+import { tradeIdOf } from './cursor.ts';
 import type { GapReason, ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from './resume-window.ts';
 
 export interface MemoryWindowOptions {
@@ -130,6 +131,23 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
     return out;
   };
 
+  /** The retained trade at `position` of the ring (positions never go down along it: a binary search). */
+  const tradeAt = (ring: TopicRing, position: number): RetainedTrade | undefined => {
+    let low = ring.head;
+    let high = ring.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((ring.entries[middle]?.entry.position ?? position) < position) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < ring.entries.length; i += 1) {
+      const entry = ring.entries[i]?.entry;
+      if (entry === undefined || entry.position !== position) return undefined;
+      if (entry.kind === 'trade') return entry;
+    }
+    return undefined;
+  };
+
   const oldestTradeAt = (ring: TopicRing | undefined): number => {
     if (ring !== undefined) for (const { entry } of live(ring)) if (entry.kind === 'trade') return entry.at;
     return now();
@@ -179,6 +197,16 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
       const ring = ringOf(topic);
       push(ring, { kind: 'gap', position: lastPositionOf(ring), since, until, reason });
       trim(ring);
+    },
+    issued(topic, cursor) {
+      if (cursor.epoch !== epoch) return true;
+      if (cursor.position > lastPosition) return false;
+      const ring = rings.get(topicId(topic));
+      // Older than what the ring keeps (or no ring): not judged, it reads as expired.
+      if (ring === undefined || cursor.position <= ring.droppedUpTo) return true;
+      const entry = tradeAt(ring, cursor.position);
+      if (entry === undefined || entry.at !== cursor.at) return false;
+      return cursor.id === undefined || tradeIdOf(entry.trade) === undefined || tradeIdOf(entry.trade) === cursor.id;
     },
     after(topic, readEpoch, position, limit = Number.POSITIVE_INFINITY): Promise<WindowRead> {
       const ring = rings.get(topicId(topic));
