@@ -148,9 +148,10 @@ export async function takeTrades(
     // `limit` trades after the cursor at a time, on from the last one read while the view left the page short.
     for (let position = cursor.position; ;) {
       const read = await q.window.after(topic, cursor.epoch, position, q.limit);
-      if (read.status === 'unavailable') throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError();
+      if (read.status === 'unavailable')
+        throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError('query');
       if (read.status === 'expired')
-        throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
+        throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError('query');
       const trades = read.entries.filter((e) => e.kind === 'trade');
       const full = trades.length >= q.limit;
       // A full read ends at its last trade: a gap after it comes again at the head of the next read.
