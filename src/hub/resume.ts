@@ -47,6 +47,7 @@ import { decodeCursor, NOT_ISSUED, stampOf, tradeIdOf, type Cursor } from './cur
 import type { Listener, TopicHandle } from './listener.ts';
 import { createLiveHold, type Held, type LiveHold } from './live-hold.ts';
 import { gapKey, replayPages } from './resume-pages.ts';
+import { markReplayed } from './replayed.ts';
 import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 import { createSink, DEFAULT_EVENT_QUEUE_LIMIT } from './sink.ts';
@@ -158,7 +159,8 @@ export function attachResuming(
   const give = (item: StreamInterruption | unknown[]) => {
     if (item instanceof StreamInterruption) return sink.push(item);
     const view = channel.filter(item, args);
-    if (view !== null) sink.push(view);
+    // Marked: a throttle passes a replayed batch on as it is (oldest first), never merged into a window.
+    if (view !== null) sink.push(typeof view === 'object' ? markReplayed(view) : view);
   };
   const confirmed = window.readsAfterConfirm === true ? handle.confirmed : Promise.resolve();
   void confirmed
