@@ -7,7 +7,9 @@
  * live, once each, in order, with no STREAM_INTERRUPTED, and a later replay
  * across that time has no gap either. When it does not reach back, trades
  * may be missing: STREAM_INTERRUPTED (UPSTREAM, since the topic was closed)
- * goes first, and a replay across that time gives it at its place.
+ * goes first, and a replay across that time gives it at its place. A trades
+ * query that opens such a topic again waits for that batch, not only for
+ * what the window held from before.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
@@ -69,6 +71,28 @@ async function comeBackAfterLinger(replayOnSubscribe: number, before: number, wh
   await resumed.ready;
   return { ...setup, subscribe, resumed, missed, closedAt, oldest, wireTrades };
 }
+
+describe('a trades query that opens the topic again after its linger', () => {
+  it('answers the newest trades with those of the closed time (it waits for the batch, not only for what the window held)', async () => {
+    const wireTrades = wireTradeMaker();
+    // The exchange's batch comes a moment after its answer to the subscribe (here: published once subscribed).
+    const { exchange, upstream } = await startUpstreamOnFakeExchange();
+    const args = trades.parseArgs(BTC, Date.now());
+    const first = upstream.subscribe(trades, args, undefined);
+    await first.ready;
+    await waitFor(() => exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(3)) === 1, 'the topic live');
+    await nextValue(first.events, 'the first trades');
+    await first.events.return();
+    await waitFor(() => upstream.status().topics.length === 0, 'the topic closed after its linger');
+    await waitFor(() => !exchange.connections.some((c) => c.topics.has(TOPIC_KEY)), 'the topic unsubscribed upstream');
+    const query = upstream.snapshot(trades, args, undefined, { limit: 3 });
+    await waitFor(() => exchange.connections.some((c) => c.topics.has(TOPIC_KEY)), 'the topic subscribed again');
+    const missed = wireTrades(2);
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, missed);
+    const newest = tradesOf(await query);
+    expect(newest.map((t) => Number(t.price))).toEqual([Number(missed[1]?.pr), Number(missed[0]?.pr), Number(missed[0]?.pr) - 1]);
+  });
+});
 
 describe('a lone subscriber back after the linger (the topic was closed upstream meanwhile)', () => {
   it('gets the trades of the closed time from the batch that reaches back, in order, once each, with no STREAM_INTERRUPTED', async () => {

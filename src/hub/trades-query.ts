@@ -5,8 +5,10 @@
  *
  * A query joins the topic like a subscriber (one upstream subscription for
  * all), waits for the source to confirm it; a topic whose window holds no
- * trade yet waits a little more for its first frame (the exchange answers a
- * subscribe with a batch of recent trades), then reads the window and leaves.
+ * trade yet, or holds only those of before the topic was closed (the query
+ * opens it again), waits a little more for its first frame (the exchange
+ * answers a subscribe with a batch of recent trades), then reads the window
+ * and leaves.
  *
  * - without `after`: the newest `limit` trades of the view, newest first;
  * - with `after`: the trades after the cursor, oldest first, at most `limit`;
@@ -126,7 +128,9 @@ export async function takeTrades(
   q: TradesQuery,
 ): Promise<unknown[]> {
   const topic = windowTopicOf(channel, args);
-  const handle = await joined(join, channel, async () => (await q.window.newest(topic, 1)).length > 0, q);
+  // A topic opened again by this query (it lingered out): what the window holds predates the time it was closed; wait for its first batch too.
+  const reopening = q.window.closedAt?.(topic) !== undefined;
+  const handle = await joined(join, channel, async () => !reopening && (await q.window.newest(topic, 1)).length > 0, q);
   try {
     const view = (trades: unknown[]): unknown[] => {
       if (trades.length === 0) return [];
