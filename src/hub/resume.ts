@@ -150,6 +150,7 @@ export function attachResuming(
       if (view !== null) arrive({ event: view, frameTs });
     },
     interrupted: (signal) => arrive({ signal }),
+    resumes: true,
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
   });

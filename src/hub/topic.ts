@@ -18,8 +18,9 @@
  * missed items recovered, or a gap to signal). A resumable topic opened again
  * while the window still holds its trades (it lingered out, and a subscriber
  * came back within the window) is judged so too, from the time it was closed:
- * the time nobody listened is a gap (in the window and for the listeners)
- * only when the first batch does not reach back to what the window retained.
+ * the time nobody listened is a gap (in the window, and for the listeners
+ * that resume from a cursor: a fresh one had no part in it) only when the
+ * first batch does not reach back to what the window retained.
  * A drop before that batch leaves the judgement to the batch of the
  * resubscribe (no interruption said on top of it).
  *
@@ -151,10 +152,10 @@ export class Topic {
     this.#signal(new StreamInterruption(since, Math.max(since, at), reason), reason);
   }
 
-  /** Records a gap in the window at its place and tells every listener. */
-  #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM'): void {
+  /** Records a gap in the window at its place and tells every listener (only those that resume, for a gap from before they joined). */
+  #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM', beforeJoin = false): void {
     this.window?.gap(this.windowTopic, signal.since, signal.until, reason);
-    for (const listener of this.listeners) listener.interrupted?.(signal);
+    for (const listener of this.listeners) if (!beforeJoin || listener.resumes === true) listener.interrupted?.(signal);
   }
 
   /**
@@ -177,7 +178,8 @@ export class Topic {
     let passed: unknown[] = [];
     if (probed) {
       const judged = judgeProbe(probe, raw, this.#replays, receivedAt);
-      if (judged.signal !== undefined) this.#signal(judged.signal);
+      // A reopened topic's gap predates its listeners: only those resuming from a cursor had a part in it.
+      if (judged.signal !== undefined) this.#signal(judged.signal, 'UPSTREAM', probe.reopened === true);
       passed = judged.events;
     } else
       for (const event of raw) {
