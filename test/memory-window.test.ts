@@ -3,7 +3,9 @@
  * trades per topic and by age, kept RESUME_WINDOW_MS after the topic closed
  * and then dropped, positions never reused (a cursor of a dropped ring reads
  * as expired, never as a position of the new one), another epoch expired,
- * and a topic reopened within the window records the closed time as a gap.
+ * and a topic reopened within the window tells when it was closed (the hub
+ * judges whether trades of that time are missing; the window records no gap
+ * of its own).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryWindow } from '../src/hub/memory-window.ts';
@@ -61,6 +63,26 @@ describe('the in-memory resume window', () => {
     expect(read.entries).toHaveLength(2);
   });
 
+  it('knows the cursors it issued: refuses a position past the newest, or not the trade named; judges no expired one', () => {
+    const { window } = windowAt({ maxTradesPerTopic: 2 });
+    window.retain(topic, 0);
+    const [a, b, c] = window.append(topic, [trade(1), trade(2), trade(3)], 0);
+    const cursor = (position: number | undefined, n: number, epoch = 'e1') => ({
+      epoch,
+      position: position ?? 0,
+      at: 1_000 + n,
+      id: String(n),
+    });
+    expect(window.issued?.(topic, cursor(c, 3))).toBe(true);
+    expect(window.issued?.(topic, cursor((c ?? 0) + 1, 3))).toBe(false);
+    expect(window.issued?.(topic, cursor(c, 2))).toBe(false);
+    expect(window.issued?.(topic, { ...cursor(c, 3), id: undefined })).toBe(true);
+    // Trade 1 is gone (at most 2 kept): its cursor reads as expired, it is not refused; nor one of another epoch.
+    expect(window.issued?.(topic, cursor(a, 1))).toBe(true);
+    expect(window.issued?.(topic, cursor((c ?? 0) + 5, 9, 'before-restart'))).toBe(true);
+    expect(window.issued?.(topic, cursor(b, 2))).toBe(true);
+  });
+
   it('keeps a closed topic for windowMs, then drops it; positions are never reused', async () => {
     vi.useFakeTimers();
     try {
@@ -81,19 +103,36 @@ describe('the in-memory resume window', () => {
     }
   });
 
-  it('records the time a topic was closed as a gap when it reopens within the window, and hands back what it holds', async () => {
+  it('tells when a topic reopened within the window was closed (no gap of its own: the hub judges), and hands back what it holds', async () => {
     const { window, advance } = windowAt({ windowMs: 10_000 });
+    expect(window.closedAt?.(topic)).toBeUndefined();
     window.retain(topic, 0);
     const [first] = window.append(topic, [trade(1), trade(2)], 0);
+    expect(window.closedAt?.(topic)).toBeUndefined();
     window.release(topic);
     advance(500);
+    expect(window.closedAt?.(topic)).toBe(10_000);
     expect(window.retain(topic, 10)).toEqual([trade(2), trade(1)]);
+    expect(window.closedAt?.(topic)).toBeUndefined();
     window.append(topic, [trade(3)], 0);
     const read = await window.after(topic, 'e1', first ?? 0);
-    expect(read.entries.map((e) => (e.kind === 'gap' ? `gap ${e.reason} ${e.since}-${e.until}` : e.kind))).toEqual([
+    expect(read.entries.map((e) => e.kind)).toEqual(['trade', 'trade']);
+    // The hub's gap, when it judges trades of that time may be missing, goes where it is told.
+    window.gap(topic, 10_000, 10_500, 'UPSTREAM');
+    const again = await window.after(topic, 'e1', first ?? 0);
+    expect(again.entries.map((e) => (e.kind === 'gap' ? `gap ${e.reason} ${e.since}-${e.until}` : e.kind))).toEqual([
+      'trade',
       'trade',
       'gap UPSTREAM 10000-10500',
-      'trade',
     ]);
+  });
+
+  it('has nothing to judge for a topic whose trades all went while it was closed', () => {
+    const { window, advance } = windowAt({ windowMs: 1_000 });
+    window.retain(topic, 0);
+    window.append(topic, [trade(1)], 0);
+    window.release(topic);
+    advance(1_500);
+    expect(window.closedAt?.(topic)).toBeUndefined();
   });
 });

@@ -5,7 +5,9 @@
  * of recent trades; with `after`, the trades after it, oldest first, at most
  * `limit`; an expired cursor is an error, never a silently partial page), and
  * subscriptions with `after` are not shared with a group that already sent
- * its replay. The simulator sends such a batch too.
+ * its replay; with `throttleMs` too, the replay comes oldest first (it is
+ * not throttled), then live trades throttled newest first. The simulator
+ * sends such a batch too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -114,6 +116,37 @@ describe('sharing', () => {
         .map((r) => r.price),
     );
     await holding;
+  });
+});
+
+describe('after with throttleMs', () => {
+  it('replays oldest first in its own message (the replay is not throttled), then throttles live trades newest first', async () => {
+    const { gateway, exchange } = await gatewayOnFake(0);
+    const seed = take(wsClient(gateway.wsUrl), { query: 'subscription { futuresTrades(symbol: "BTCUSD") { price cursor } }' }, 1);
+    await waitFor(() => live(exchange), 'the trades topic live upstream');
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(5));
+    const rows = ((await seed)[0]?.data?.['futuresTrades'] ?? []) as Row[];
+    const messages: Row[][] = [];
+    wsClient(gateway.wsUrl).subscribe(
+      {
+        query: 'subscription ($after: String) { futuresTrades(symbol: "BTCUSD", after: $after, throttleMs: 200) { price cursor } }',
+        variables: { after: rows.at(-1)?.cursor },
+      },
+      {
+        next: (r) => void messages.push((r.data as { futuresTrades: Row[] }).futuresTrades),
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    await waitFor(() => messages.length >= 1, 'the replay');
+    const prices = (message: Row[] | undefined) => (message ?? []).map((r) => Number(r.price));
+    // The seed's list is newest first: the replay is the four after its oldest, oldest first.
+    expect(prices(messages[0])).toEqual(prices(rows.slice(0, 4)).reverse());
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    await waitFor(() => messages.slice(1).flat().length >= 4, 'the live trades');
+    // Each live message (the two frames in one window, or in two when a window ends between them) newest first.
+    for (const message of messages.slice(1)) expect(prices(message)).toEqual(prices(message).sort((a, b) => b - a));
   });
 });
 

@@ -5,8 +5,9 @@
  * no gap and no repeat at the seam (under a steady flow); a cursor past the
  * window (or from before a restart) starts with CURSOR_EXPIRED, then what is
  * retained; the gateway's own gaps come back where they happened (UPSTREAM);
- * a malformed cursor or one of another topic is BAD_USER_INPUT with nothing
- * subscribed upstream.
+ * a malformed cursor, one of another topic, or one the gateway never issued
+ * (ahead of the stream, or not the trade it names) is BAD_USER_INPUT with
+ * nothing subscribed upstream.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../src/channels/registry.ts';
@@ -199,6 +200,45 @@ describe('after: refused', () => {
     expect(lastTrades(exchange)).toHaveLength(0);
     expect(upstream.status().topics).toHaveLength(0);
     expect(upstream.status().resumes?.refused).toBe(2);
+  });
+
+  it('refuses a cursor the gateway never issued (a position ahead of the stream, or not the trade it names) with BAD_USER_INPUT, subscription and query alike', async () => {
+    const { exchange, upstream, first } = await live();
+    const eth = upstream.subscribe(trades, trades.parseArgs(ETH, Date.now()), undefined);
+    await eth.ready;
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    exchange.publish(TRADES_DT, 'lastTrade', ETH, wireTrades(3, 'ETHUSD'));
+    await readUntil(eth.events, countTrades(3));
+    exchange.publish(TRADES_DT, 'lastTrade', BTC, wireTrades(2));
+    const btc = tradesIn(await readUntil(first.events, countTrades(4))).sort((a, b) => a.timestamp - b.timestamp);
+    const moved = (cursor: string | undefined, by: number) => {
+      const fields = JSON.parse(Buffer.from(cursor ?? '', 'base64url').toString()) as unknown[];
+      return Buffer.from(JSON.stringify(fields.map((f, i) => (i === 4 ? Number(f) + by : f)))).toString('base64url');
+    };
+    const forged = [
+      moved(btc[3]?.cursor, 1), // past the newest position issued
+      moved(btc[3]?.cursor, 1_000_000),
+      moved(btc[1]?.cursor, 1), // an ETHUSD trade's position
+      moved(btc[0]?.cursor, 1), // another BTCUSD trade's position
+    ];
+    const refusal = (attempt: () => unknown) => {
+      try {
+        attempt();
+      } catch (error) {
+        return error instanceof GatewayError ? error.code : String(error);
+      }
+      return 'accepted';
+    };
+    expect(forged.map((cursor) => refusal(() => resumeFrom(upstream, cursor)))).toEqual(forged.map(() => 'BAD_USER_INPUT'));
+    const query = upstream.snapshot(trades, trades.parseArgs({ ...BTC, after: forged[0] }, Date.now()), undefined);
+    await expect(query).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('not a cursor this gateway issued'),
+    });
+    expect(upstream.status().resumes?.refused).toBe(forged.length + 1);
+    // The real ones still resume.
+    const resumed = resumeFrom(upstream, btc[1]?.cursor ?? '');
+    expect(prices(await readUntil(resumed.events, countTrades(2)))).toEqual(btc.slice(2).map((t) => Number(t.price)));
   });
 
   it('refuses a cursor of another topic with BAD_USER_INPUT, before anything is subscribed', async () => {

@@ -5,9 +5,10 @@
  * `errors` a `STREAM_INTERRUPTED` at the field's path with the gap's
  * `reason`, `since` and `until`. A gap after a full page belongs to the next
  * page; a page that does not reach a gap says nothing. A cursor older than
- * the window fails the query with `STREAM_INTERRUPTED` (`CURSOR_EXPIRED`)
- * dated from the cursor's trade to the oldest retained one. Over the
- * scripted stand-in exchange, through the whole gateway.
+ * the window fails the query with `STREAM_INTERRUPTED` (`CURSOR_EXPIRED`),
+ * dated from the cursor's trade to the oldest retained one. Each is said as
+ * a query's (no "subscription continues"). Over the scripted stand-in
+ * exchange, through the whole gateway.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -97,6 +98,9 @@ describe('a trades Query twin page with after', () => {
     ]);
     const { since, until } = page.errors[0]?.['extensions'] as { since: string; until: string };
     expect(Date.parse(since)).toBeLessThanOrEqual(Date.parse(until));
+    // Said as a query's: no subscription goes on.
+    expect(page.errors[0]?.['message']).toContain('The trades of the page are in `data`.');
+    expect(page.errors[0]?.['message']).not.toContain('subscription');
   });
 
   it('that starts at the gap: the trades after it, and the gap', async () => {
@@ -155,5 +159,8 @@ describe('a trades Query twin with an after older than the window', () => {
         },
       }),
     ]);
+    // Said as a query's: no subscription goes on, and how to get trades instead.
+    expect(page.errors[0]?.['message']).toContain('The query answers no trades: ask without `after`');
+    expect(page.errors[0]?.['message']).not.toContain('subscription');
   });
 });

@@ -74,7 +74,7 @@ async function answer<T>(
     const args = channel.parseArgs(rest, ctx.now(), ctx.instruments);
     const snapshot = await snapshotOf(channel, args, ctx, count);
     const value = VIEWS[kind](channel, snapshot, args, count);
-    for (const gap of gapsOf(snapshot)) noteBeside(ctx, info, asGraphQLError(gap.toError()));
+    for (const gap of gapsOf(snapshot)) noteBeside(ctx, info, asGraphQLError(gap.toError('page')));
     if (is(value)) return value;
     throw new Error(`${channel.id}: the topic held ${typeof value}, not what its query serves`);
   } catch (error) {

@@ -49,9 +49,12 @@ export const tradeIdOf = (trade: unknown): string | undefined =>
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const isPosition = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
+/** Why a text that is no cursor of this gateway is refused. */
+export const NOT_ISSUED = 'it is not a cursor this gateway issued (take `cursor` from a trade as it is)';
+
 /** Reads `text` as a cursor of `expected`'s topic; the reason when it is not one. */
 export function decodeCursor(text: string, expected: WindowTopic): CursorCheck {
-  const malformed = { ok: false, reason: 'it is not a cursor this gateway issued (take `cursor` from a trade as it is)' } as const;
+  const malformed = { ok: false, reason: NOT_ISSUED } as const;
   if (text.length === 0 || text.length > MAX_CURSOR_LENGTH || !BASE64URL.test(text)) return malformed;
   let parsed: unknown;
   try {

@@ -12,6 +12,11 @@ export interface Listener {
   deliver(event: unknown, frameTs: number | undefined): void;
   /** The topic's stream was interrupted and is back (event channels only); delivered in order with the events. */
   interrupted?(signal: StreamInterruption): void;
+  /**
+   * The listener resumes from a cursor (`after`): it also hears of a gap from before it joined (the time a
+   * topic reopened within the resume window was closed), which a fresh listener had no part in.
+   */
+  readonly resumes?: boolean;
   fail(error: Error): void;
   /** The topic ended normally (shutdown). */
   end(): void;

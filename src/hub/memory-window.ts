@@ -6,11 +6,14 @@
  * none older than `windowMs` (RESUME_WINDOW_MS), and a topic's ring is kept
  * `windowMs` after the hub closed the topic, then dropped. Positions come from
  * one counter for the whole window, so a position is never reused, even by a
- * topic dropped and opened again. The epoch is made at construction: a cursor
+ * topic dropped and opened again. A topic opened again while its ring is kept
+ * gets no gap for the time it was closed here: `closedAt` tells the hub when,
+ * and the hub records one only where trades may be missing. The epoch is made at construction: a cursor
  * from before a restart is of another epoch, hence expired.
  */
 import { randomBytes } from 'node:crypto';
 import { isRecord } from '../lib/json.ts';
+import { tradeIdOf } from './cursor.ts';
 import type { GapReason, ResumeWindow, RetainedTrade, WindowEntry, WindowRead, WindowTopic } from './resume-window.ts';
 
 export interface MemoryWindowOptions {
@@ -128,6 +131,23 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
     return out;
   };
 
+  /** The retained trade at `position` of the ring (positions never go down along it: a binary search). */
+  const tradeAt = (ring: TopicRing, position: number): RetainedTrade | undefined => {
+    let low = ring.head;
+    let high = ring.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((ring.entries[middle]?.entry.position ?? position) < position) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < ring.entries.length; i += 1) {
+      const entry = ring.entries[i]?.entry;
+      if (entry === undefined || entry.position !== position) return undefined;
+      if (entry.kind === 'trade') return entry;
+    }
+    return undefined;
+  };
+
   const oldestTradeAt = (ring: TopicRing | undefined): number => {
     if (ring !== undefined) for (const { entry } of live(ring)) if (entry.kind === 'trade') return entry.at;
     return now();
@@ -138,14 +158,18 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
     get topicCount() {
       return rings.size;
     },
+    closedAt(topic) {
+      const ring = rings.get(topicId(topic));
+      if (ring?.releasedAt === undefined) return undefined;
+      trim(ring);
+      return ring.trades > 0 ? ring.releasedAt : undefined;
+    },
     retain(topic, limit) {
       const ring = ringOf(topic);
       clearTimeout(ring.timer);
       ring.timer = undefined;
       trim(ring);
-      if (ring.releasedAt !== undefined && ring.head < ring.entries.length)
-        // Nobody listened while the topic was closed: trades of that time may be missing.
-        push(ring, { kind: 'gap', position: lastPositionOf(ring), since: ring.releasedAt, until: now(), reason: 'UPSTREAM' });
+      // Whether trades of the time it was closed are missing is the hub's to judge (`closedAt`): it records a gap if so.
       ring.releasedAt = undefined;
       return newestTrades(ring, limit).map((entry) => entry.trade);
     },
@@ -173,6 +197,16 @@ export function createMemoryWindow(options: MemoryWindowOptions): ResumeWindow &
       const ring = ringOf(topic);
       push(ring, { kind: 'gap', position: lastPositionOf(ring), since, until, reason });
       trim(ring);
+    },
+    issued(topic, cursor) {
+      if (cursor.epoch !== epoch) return true;
+      if (cursor.position > lastPosition) return false;
+      const ring = rings.get(topicId(topic));
+      // Older than what the ring keeps (or no ring): not judged, it reads as expired.
+      if (ring === undefined || cursor.position <= ring.droppedUpTo) return true;
+      const entry = tradeAt(ring, cursor.position);
+      if (entry === undefined || entry.at !== cursor.at) return false;
+      return cursor.id === undefined || tradeIdOf(entry.trade) === undefined || tradeIdOf(entry.trade) === cursor.id;
     },
     after(topic, readEpoch, position, limit = Number.POSITIVE_INFINITY): Promise<WindowRead> {
       const ring = rings.get(topicId(topic));

@@ -10,6 +10,12 @@
  *   the missed ones: they are delivered, with no signal;
  * - new items only: the batch does not reach back, some may be lost: a
  *   `StreamInterruption` (since the last delivery) goes first, then the items.
+ *
+ * A trades topic opened again while the resume window still holds its trades
+ * (it lingered out: its last subscriber left, then came back within the
+ * window) is judged the same way, against what the window retained (its replay
+ * filter is seeded with it): `since` is then the time the topic was closed, so
+ * the time nobody listened is a gap only when the batch does not reach back.
  */
 import type { ReplayFilter } from './replay-filter.ts';
 import { StreamInterruption } from './signals.ts';
@@ -23,6 +29,8 @@ export interface Probe {
   readonly report: (verdict: ProbeVerdict) => void;
   readonly openedAt: number | undefined;
   readonly since: number | undefined;
+  /** The topic was opened again within the window (`since`: when it was closed), not re-subscribed because it went quiet. */
+  readonly reopened?: boolean;
 }
 
 const sizeOf = (event: unknown): number => (Array.isArray(event) ? event.length : 1);

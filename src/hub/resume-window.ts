@@ -71,6 +71,14 @@ export type WindowRead =
   /** The window cannot be read now (a stream backend whose engine is unreachable): what follows the position is unknown; `entries` is empty. */
   | { readonly status: 'unavailable'; readonly reason: GapReason; readonly entries: readonly WindowEntry[] };
 
+/** What `issued` checks of a decoded cursor (`cursor.ts`). */
+export interface IssuedCursor {
+  readonly epoch: string;
+  readonly position: number;
+  readonly at: number;
+  readonly id?: string | undefined;
+}
+
 /** A window of every trades topic of one hub (one per topic table). */
 export interface ResumeWindow {
   /**
@@ -97,9 +105,18 @@ export interface ResumeWindow {
    * keeping) its trades. Returns the newest trades already retained (at most
    * `limit`), which the reopened topic must not deliver again when the source
    * re-sends them (a stream backend that de-duplicates itself returns none).
-   * A window that outlived the topic records the time it was closed as a gap.
    */
   retain(topic: WindowTopic, limit: number): readonly unknown[];
+  /**
+   * Asked as the hub opens `topic` again, before `retain`: when the hub closed
+   * it (`release`), if the window still holds trades of it; undefined
+   * otherwise (and for a window that never outlives its topics: the cluster's
+   * stream). Trades of the time it was closed may be missing, or not: the hub
+   * judges the new subscription's first batch (the exchange's recent trades)
+   * against what is retained and records a gap (`gap`) only when that batch
+   * does not reach back to it (`topic.ts`, `probe.ts`).
+   */
+  closedAt?(topic: WindowTopic): number | undefined;
   /** The hub closed `topic` (its last subscriber left, then its linger): keep its trades for the window's time, then drop them. */
   release(topic: WindowTopic): void;
   /**
@@ -111,6 +128,16 @@ export interface ResumeWindow {
   append(topic: WindowTopic, trades: readonly unknown[], at: number, positions?: readonly number[]): readonly number[];
   /** The gateway's own gap in `topic`'s stream, placed after the trades appended so far. */
   gap(topic: WindowTopic, since: number, until: number, reason: GapReason): void;
+  /**
+   * Whether `cursor` may be one this window issued for `topic`: false when it
+   * is of the window's current epoch but at a position it never gave a trade
+   * of `topic` (past the newest it issued, or not one of the topic's retained
+   * trades), or the trade there is another (its id or time differ). A cursor
+   * it cannot judge (of another epoch, or older than what it retains: it reads
+   * as expired) is not refused. Optional: a window without it refuses none
+   * (the cluster's stream: a position past its end reads as expired there).
+   */
+  issued?(topic: WindowTopic, cursor: IssuedCursor): boolean;
   /** The entries after `position` of `epoch`, oldest first, at most `limit` trades (all when omitted). */
   after(topic: WindowTopic, epoch: string, position: number, limit?: number): Promise<WindowRead>;
   /** The newest `limit` retained trades, newest first; rejects when the window cannot be read now (a stream backend's engine away). */

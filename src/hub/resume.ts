@@ -35,16 +35,19 @@
  * from the cursor's time until the oldest retained trade's), then what is
  * retained (the same from where the replay stopped, when the window moved
  * past its next page meanwhile). The window's own gaps come back as `STREAM_INTERRUPTED`
- * (`UPSTREAM`, `ENGINE`) where they are. A cursor that is not one, or of
- * another topic, is refused (`BAD_USER_INPUT`) before anything is joined.
+ * (`UPSTREAM`, `ENGINE`) where they are. A cursor that is not one, of
+ * another topic, or (`checkCursor` given the window) one the window never
+ * issued, is refused (`BAD_USER_INPUT`) before anything is joined: a cursor
+ * ahead of the stream would otherwise cut every live trade up to its position.
  */
 import type { AnyChannel } from '../channels/channel.ts';
 import { badInput, subscriberTooSlow } from '../lib/errors.ts';
 import { isRecord } from '../lib/json.ts';
-import { decodeCursor, stampOf, tradeIdOf, type Cursor } from './cursor.ts';
+import { decodeCursor, NOT_ISSUED, stampOf, tradeIdOf, type Cursor } from './cursor.ts';
 import type { Listener, TopicHandle } from './listener.ts';
 import { createLiveHold, type Held, type LiveHold } from './live-hold.ts';
 import { gapKey, replayPages } from './resume-pages.ts';
+import { markReplayed } from './replayed.ts';
 import type { ResumeWindow, WindowTopic } from './resume-window.ts';
 import { StreamInterruption } from './signals.ts';
 import { createSink, DEFAULT_EVENT_QUEUE_LIMIT } from './sink.ts';
@@ -67,12 +70,17 @@ export function afterOf(args: unknown): string | undefined {
 /** The topic `args` of `channel` name, as the window names it. */
 export const windowTopicOf = (channel: AnyChannel, args: unknown): WindowTopic => ({ channel: channel.id, key: channel.topic(args).key });
 
-/** Decodes the `after` cursor for the topic of `args`; BAD_USER_INPUT (counted as refused) when it is not one of it. */
-export function checkCursor(channel: AnyChannel, args: unknown, text: string, counts: ResumeCounts): Cursor {
-  const checked = decodeCursor(text, windowTopicOf(channel, args));
-  if (checked.ok) return checked.cursor;
+/**
+ * Decodes the `after` cursor for the topic of `args`; BAD_USER_INPUT (counted as refused) when it is not one of it,
+ * or, given the `window`, one it never issued (`ResumeWindow.issued`: a position past the newest it issued, or
+ * not the trade it names: a cursor is not signed, only checked).
+ */
+export function checkCursor(channel: AnyChannel, args: unknown, text: string, counts: ResumeCounts, window?: ResumeWindow): Cursor {
+  const topic = windowTopicOf(channel, args);
+  const checked = decodeCursor(text, topic);
+  if (checked.ok && window?.issued?.(topic, checked.cursor) !== false) return checked.cursor;
   counts.refused += 1;
-  throw badInput(`${channel.id}: "after" is refused: ${checked.reason}.`);
+  throw badInput(`${channel.id}: "after" is refused: ${checked.ok ? NOT_ISSUED : checked.reason}.`);
 }
 
 /** Joins the topic for one subscriber resuming after `cursor` (already checked with `checkCursor`). */
@@ -142,6 +150,7 @@ export function attachResuming(
       if (view !== null) arrive({ event: view, frameTs });
     },
     interrupted: (signal) => arrive({ signal }),
+    resumes: true,
     fail: (error) => sink.fail(error),
     end: () => sink.end(),
   });
@@ -151,7 +160,8 @@ export function attachResuming(
   const give = (item: StreamInterruption | unknown[]) => {
     if (item instanceof StreamInterruption) return sink.push(item);
     const view = channel.filter(item, args);
-    if (view !== null) sink.push(view);
+    // Marked: a throttle passes a replayed batch on as it is (oldest first), never merged into a window.
+    if (view !== null) sink.push(typeof view === 'object' ? markReplayed(view) : view);
   };
   const confirmed = window.readsAfterConfirm === true ? handle.confirmed : Promise.resolve();
   void confirmed

@@ -11,6 +11,9 @@
  *   `THROTTLE_MAX_WINDOW_ITEMS` items goes out early rather than grow).
  * Stream signals (`signals.ts`, or what `isSignal` recognises) flush the open
  * window first and then pass through untouched, so their order with data holds.
+ * So do a resume's replayed batches (`replayed.ts`): a replay comes oldest
+ * first, in its own messages, whatever `throttleMs`; live trades after it are
+ * windowed as above.
  * When the reader lags, what is already waiting for it merges with the next
  * window, so a slow reader gets fewer, larger messages, never a backlog.
  *
@@ -18,6 +21,7 @@
  * their throttle (one timer) is shared too. `return()` resolves at once.
  */
 import type { ThrottlePolicy } from '../channels/channel.ts';
+import { isReplayed } from './replayed.ts';
 import { isStreamSignal } from './signals.ts';
 
 /** The most items a `concat` window holds before it goes out early. */
@@ -118,7 +122,7 @@ type Entry = { readonly signal: true; readonly value: unknown } | { readonly sig
 export function throttle(source: AsyncIterator<unknown>, options: ThrottleOptions): AsyncIterableIterator<unknown> {
   const startTimer = options.startTimer ?? realTimer;
   const maxItems = options.maxWindowItems ?? THROTTLE_MAX_WINDOW_ITEMS;
-  const isSignal = (value: unknown) => isStreamSignal(value) || (options.isSignal?.(value) ?? false);
+  const isSignal = (value: unknown) => isStreamSignal(value) || isReplayed(value) || (options.isSignal?.(value) ?? false);
   const newWindow = WINDOWS[options.policy];
   // State policies send the first value at once; `concat` sends a window's items at its end.
   const leading = options.policy !== 'concat';

@@ -15,7 +15,14 @@
  *
  * Probe (`probe`, those channels only): the source re-subscribed a quiet topic;
  * the first frame after its answer is judged by `probe.ts` (quiet market,
- * missed items recovered, or a gap to signal).
+ * missed items recovered, or a gap to signal). A resumable topic opened again
+ * while the window still holds its trades (it lingered out, and a subscriber
+ * came back within the window) is judged so too, from the time it was closed:
+ * the time nobody listened is a gap (in the window, and for the listeners
+ * that resume from a cursor: a fresh one had no part in it) only when the
+ * first batch does not reach back to what the window retained.
+ * A drop before that batch leaves the judgement to the batch of the
+ * resubscribe (no interruption said on top of it).
  *
  * Resumable channels (trades) keep their events in the resume window
  * (`resume-window.ts`) when the table has one: each trade is stamped with its
@@ -70,8 +77,13 @@ export class Topic {
     this.window = channel.resumable === true ? window : undefined;
     this.windowTopic = { channel: channel.id, key };
     // A topic reopened within the window: what the window holds was delivered already.
+    const closedAt = this.window?.closedAt?.(this.windowTopic);
     const retained = this.window?.retain(this.windowTopic, REPLAY_MEMORY);
     if (retained !== undefined) this.#replays?.seed(retained);
+    // Whether the time it was closed lost trades: its first batch says (`probe.ts`); without a replay filter to judge by, it may have.
+    if (closedAt === undefined || retained === undefined || retained.length === 0) return;
+    if (this.#replays !== undefined) this.#probe = { report: () => undefined, openedAt: undefined, since: closedAt, reopened: true };
+    else this.window?.gap(this.windowTopic, closedAt, Date.now(), 'UPSTREAM');
   }
 
   get subscribers(): number {
@@ -120,14 +132,22 @@ export class Topic {
     const since = this.#interruptedSince;
     if (since === undefined) {
       if (this.#probe !== undefined && this.#probe.openedAt === undefined) {
-        this.#probe = { ...this.#probe, openedAt: at, since: this.#lastEventAt ?? before ?? at };
+        this.#probe = { ...this.#probe, openedAt: at, since: this.#probe.since ?? this.#lastEventAt ?? before ?? at };
         this.#replays?.resumed(at);
       }
       return;
     }
+    this.#interruptedSince = undefined;
+    const reopened = this.#probe?.reopened === true ? this.#probe : undefined;
+    if (reopened !== undefined) {
+      // Reopened and cut before its first batch: the resubscribe's batch judges the whole time since it was closed.
+      this.#probe = { ...reopened, openedAt: at };
+      this.#interruptedReason = 'UPSTREAM';
+      this.#replays?.resumed(at);
+      return;
+    }
     // The interruption says it all: no probe verdict on top of it.
     this.#probe = undefined;
-    this.#interruptedSince = undefined;
     if (this.channel.delivery !== 'event') return;
     this.#replays?.resumed(at);
     const reason = this.#interruptedReason;
@@ -135,10 +155,10 @@ export class Topic {
     this.#signal(new StreamInterruption(since, Math.max(since, at), reason), reason);
   }
 
-  /** Records a gap in the window at its place and tells every listener. */
-  #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM'): void {
+  /** Records a gap in the window at its place and tells every listener (only those that resume, for a gap from before they joined). */
+  #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM', beforeJoin = false): void {
     this.window?.gap(this.windowTopic, signal.since, signal.until, reason);
-    for (const listener of this.listeners) listener.interrupted?.(signal);
+    for (const listener of this.listeners) if (!beforeJoin || listener.resumes === true) listener.interrupted?.(signal);
   }
 
   /**
@@ -161,7 +181,8 @@ export class Topic {
     let passed: unknown[] = [];
     if (probed) {
       const judged = judgeProbe(probe, raw, this.#replays, receivedAt);
-      if (judged.signal !== undefined) this.#signal(judged.signal);
+      // A reopened topic's gap predates its listeners: only those resuming from a cursor had a part in it.
+      if (judged.signal !== undefined) this.#signal(judged.signal, 'UPSTREAM', probe.reopened === true);
       passed = judged.events;
     } else
       for (const event of raw) {

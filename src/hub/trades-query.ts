@@ -5,8 +5,10 @@
  *
  * A query joins the topic like a subscriber (one upstream subscription for
  * all), waits for the source to confirm it; a topic whose window holds no
- * trade yet waits a little more for its first frame (the exchange answers a
- * subscribe with a batch of recent trades), then reads the window and leaves.
+ * trade yet, or holds only those of before the topic was closed (the query
+ * opens it again), waits a little more for its first frame (the exchange
+ * answers a subscribe with a batch of recent trades), then reads the window
+ * and leaves.
  *
  * - without `after`: the newest `limit` trades of the view, newest first;
  * - with `after`: the trades after the cursor, oldest first, at most `limit`;
@@ -126,7 +128,9 @@ export async function takeTrades(
   q: TradesQuery,
 ): Promise<unknown[]> {
   const topic = windowTopicOf(channel, args);
-  const handle = await joined(join, channel, async () => (await q.window.newest(topic, 1)).length > 0, q);
+  // A topic opened again by this query (it lingered out): what the window holds predates the time it was closed; wait for its first batch too.
+  const reopening = q.window.closedAt?.(topic) !== undefined;
+  const handle = await joined(join, channel, async () => !reopening && (await q.window.newest(topic, 1)).length > 0, q);
   try {
     const view = (trades: unknown[]): unknown[] => {
       if (trades.length === 0) return [];
@@ -148,9 +152,10 @@ export async function takeTrades(
     // `limit` trades after the cursor at a time, on from the last one read while the view left the page short.
     for (let position = cursor.position; ;) {
       const read = await q.window.after(topic, cursor.epoch, position, q.limit);
-      if (read.status === 'unavailable') throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError();
+      if (read.status === 'unavailable')
+        throw new StreamInterruption(cursor.at, Math.max(cursor.at, Date.now()), read.reason).toError('query');
       if (read.status === 'expired')
-        throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError();
+        throw new StreamInterruption(cursor.at, Math.max(cursor.at, read.oldestAt), 'CURSOR_EXPIRED').toError('query');
       const trades = read.entries.filter((e) => e.kind === 'trade');
       const full = trades.length >= q.limit;
       // A full read ends at its last trade: a gap after it comes again at the head of the next read.

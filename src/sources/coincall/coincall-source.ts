@@ -233,7 +233,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const client = subscribeOptions?.client;
       // A cursor is checked before anything is joined: a bad one subscribes nothing upstream.
       const after = channel.resumable === true ? afterOf(args) : undefined;
-      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes, window);
       const { mux } = hubFor(channel, credential, client);
       const join = (listener: Listener) => mux.join(channel, args, listener, openerOf(client));
       const attach = {
@@ -253,7 +253,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     async snapshot(channel, args, credential, snapshotOptions) {
       const client = snapshotOptions?.client;
       const after = channel.resumable === true ? afterOf(args) : undefined;
-      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes);
+      const cursor = after === undefined ? undefined : checkCursor(channel, args, after, resumes, window);
       const { mux } = hubFor(channel, credential, client);
       const timeoutMs = options.querySnapshotTimeoutMs ?? LIMIT_SETTINGS.querySnapshotTimeoutMs.fallback;
       const join = (listener: Listener) => mux.join(channel, args, listener, openerOf(client));
