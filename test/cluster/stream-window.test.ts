@@ -272,7 +272,12 @@ describe('the stream window', () => {
   it('says the engine is unreachable rather than answering an empty read', async () => {
     const window = createStreamWindow({ engine: () => undefined });
     expect(await window.after(TOPIC, 'x', 1)).toEqual({ status: 'unavailable', reason: 'ENGINE', entries: [] });
-    await expect(window.newest(TOPIC, 5)).rejects.toMatchObject({ code: 'STREAM_INTERRUPTED', details: { reason: 'ENGINE' } });
+    // Said as a query's answer (no trades), not as a subscription's signal.
+    await expect(window.newest(TOPIC, 5)).rejects.toMatchObject({
+      code: 'STREAM_INTERRUPTED',
+      details: { reason: 'ENGINE' },
+      message: expect.stringContaining('The query answers no trades'),
+    });
     expect(window.append(TOPIC, [{}, {}], 0, [7, 8])).toEqual([7, 8]);
     expect(window.append(TOPIC, [{}], 0)).toEqual([8]);
     // The stream created again numbers from 1: a stand-in takes the new stream's last position, not the old one's.

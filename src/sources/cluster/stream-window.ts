@@ -185,7 +185,7 @@ export function createStreamWindow(options: StreamWindowOptions): ResumeWindow {
   const readNewest = async (topic: WindowTopic, limit: number): Promise<RetainedTrade[]> => {
     const engine = options.engine();
     // Never an empty answer in place of an unreadable stream: the Query twin is told (STREAM_INTERRUPTED, ENGINE).
-    const unreadable = () => new StreamInterruption(now(), now(), 'ENGINE').toError();
+    const unreadable = () => new StreamInterruption(now(), now(), 'ENGINE').toError('query');
     if (engine === undefined) throw unreadable();
     const count = counter(topic);
     try {
