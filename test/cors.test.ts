@@ -28,7 +28,13 @@ async function preflight(gateway: TestGateway, origin: string): Promise<Response
 async function crossOriginQuery(gateway: TestGateway, origin: string): Promise<Response> {
   return fetch(gateway.url, {
     method: 'POST',
-    headers: { origin, 'content-type': 'application/json', authorization: 'Bearer k', 'x-coincall-api-key': 'k', 'x-coincall-api-secret': 's' },
+    headers: {
+      origin,
+      'content-type': 'application/json',
+      authorization: 'Bearer k',
+      'x-coincall-api-key': 'k',
+      'x-coincall-api-secret': 's',
+    },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
 }
@@ -46,7 +52,9 @@ describe('CORS_ORIGINS=* (the default)', () => {
       expect(response.headers.get('access-control-allow-origin')).toBe(origin);
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
       expect(response.headers.get('access-control-allow-methods')).toContain('POST');
-      expect(allowedHeaders(response)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
+      expect(allowedHeaders(response)).toEqual(
+        expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']),
+      );
       const answer = await crossOriginQuery(gateway, origin);
       expect(answer.status).toBe(200);
       expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
@@ -62,7 +70,9 @@ describe('CORS_ORIGINS as a list', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(APP);
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(allowedHeaders(allowed)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']));
+    expect(allowedHeaders(allowed)).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'x-coincall-api-key', 'x-coincall-api-secret']),
+    );
     expect((await crossOriginQuery(gateway, APP)).headers.get('access-control-allow-origin')).toBe(APP);
     expect((await preflight(gateway, 'http://localhost:3000')).headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
 
