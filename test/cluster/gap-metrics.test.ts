@@ -34,6 +34,15 @@ const TOPIC_KEY = `lastTrade ${JSON.stringify(BTC)}`;
 const TRADES = 'subscription { futuresTrades(symbol: "BTCUSD") { id } }';
 /** How long a step of the cluster may take here (lease TTL 3 s, reconnect backoff 20 ms). */
 const STEP_MS = 15_000;
+/**
+ * The lease TTL where the holder must keep its lease across the engine's restart: its first renewal comes due a third
+ * of it after the take, long after the engine is back. With the 3 s default, a renewal due (every 1 s) while the engine
+ * is away times out (`ENGINE_REQUEST_TIMEOUT_MS`), the holder loses the lease, the reader takes the topic over, and its
+ * takeover rightly marks an UPSTREAM gap (its own upstream began with the outage): the case would test a takeover.
+ */
+const KEPT_LEASE_TTL_MS = 15_000;
+/** The reader's wait for the holders' catch-up in that case: the 3 s default TTL's (`ENGINE_GAP_WAIT_TTLS` × 3 s), not the long lease's. */
+const ENGINE_GAP_WAIT_MS = 6_000;
 
 /** `count` wire trades, newest first as the exchange sends a frame. */
 const wireTrades = wireTradeMaker({ epoch: Date.now(), newestFirst: true });
@@ -150,12 +159,18 @@ describe('coincall_gateway_cluster_gap_markers_total', () => {
     const exchange = await startFakeExchange();
     onDispose(() => exchange.close());
     const name = uniqueClusterName();
-    const a = await startInProcessReplica(exchange, name, 'a', { natsUrl: nats.url, publishers: 1 });
+    const settings: ReplicaSettings = {
+      natsUrl: nats.url,
+      publishers: 1,
+      leaseTtlMs: KEPT_LEASE_TTL_MS,
+      engineGaps: { engineGapWaitMs: ENGINE_GAP_WAIT_MS },
+    };
+    const a = await startInProcessReplica(exchange, name, 'a', settings);
     const atA = follow(a);
     await waitFor(() => upstreams(exchange).length === 1, 'A holding the trades upstream', STEP_MS);
     await following(exchange, atA);
     // B only reads the topic (one publisher, A's): serving alone, it subscribes upstream itself.
-    const b = await startInProcessReplica(exchange, name, 'b', { natsUrl: nats.url, publishers: 1 });
+    const b = await startInProcessReplica(exchange, name, 'b', settings);
     const atB = follow(b);
     await following(exchange, atB);
     expect(upstreams(exchange)).toHaveLength(1);

@@ -9,7 +9,12 @@ import type { FakeExchange } from './fake-exchange.ts';
 import { onDispose, TEST_CONFIG } from './gateway.ts';
 import { natsUrl as ownNatsUrl } from './nats-server.ts';
 
+/** The in-process replicas' lease TTL unless a test sets its own: short, so that takeovers happen within a test. */
+export const IN_PROCESS_LEASE_TTL_MS = 3_000;
+
 export interface ReplicaSettings {
+  /** CLUSTER_LEASE_TTL_MS (default `IN_PROCESS_LEASE_TTL_MS`): longer where a test needs its holder to keep the lease across an engine restart. */
+  readonly leaseTtlMs?: number;
   /** CLUSTER_EVENT_PUBLISHERS (default 2). */
   readonly publishers?: number;
   /** RESUME_MAX_EVENTS_PER_TOPIC (default 1,000). */
@@ -41,7 +46,7 @@ export async function startInProcessReplica(
         natsUrl: settings.natsUrl ?? ownNatsUrl(),
         name,
         nodeId: node,
-        leaseTtlMs: 3_000,
+        leaseTtlMs: settings.leaseTtlMs ?? IN_PROCESS_LEASE_TTL_MS,
         eventPublishers: settings.publishers ?? 2,
         retentionMs: 60_000,
         maxEventsPerTopic: settings.maxEvents ?? 1_000,
