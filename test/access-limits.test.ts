@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
-import { bearer, keysFileText, post, writeKeysFile, type TestKey } from './helpers/access.ts';
+import { bearer, keysFileText, keysGateway, post, writeKeysFile } from './helpers/access.ts';
 import { disposeAll, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
 import { closeRawClients, closedWithin, RawClient, type Message } from './helpers/graphql-ws-raw.ts';
 import { MULTIPART_ACCEPT, openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
@@ -30,17 +30,11 @@ afterEach(async () => {
   await disposeAll();
 });
 
-async function gatewayWith(keys: readonly TestKey[]) {
-  const keysFile = writeKeysFile(keys);
-  const gateway = await startTestGateway({ config: { access: { mode: 'keys', keysFile } } });
-  return { gateway, keysFile };
-}
-
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('maxConnections of a key', () => {
   it('closes a socket beyond it with 1013 naming the key id, and counts SSE streams too', async () => {
-    const { gateway } = await gatewayWith([
+    const { gateway } = await keysGateway([
       { id: 'partner-a', key: KEY_A, maxConnections: 2 },
       { id: 'partner-b', key: KEY_B },
     ]);
@@ -65,7 +59,7 @@ describe('maxConnections of a key', () => {
 
 describe('maxConnections of a key over HTTP streams', () => {
   it('refuses an SSE or multipart stream beyond it in band with LIMIT_EXCEEDED naming the key id', async () => {
-    const { gateway } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxConnections: 1 }]);
+    const { gateway } = await keysGateway([{ id: 'partner-a', key: KEY_A, maxConnections: 1 }]);
     const open = await openHttpStream(gateway.url, SSE_ACCEPT, { query: PRICE }, bearer(KEY_A));
     await waitFor(() => open.text().includes('event: next'), 'the SSE stream');
     const expected = {
@@ -84,7 +78,7 @@ describe('maxConnections of a key over HTTP streams', () => {
 
 describe('maxSubscriptions of a key', () => {
   it('refuses a subscription beyond it, over all its sockets, in band and naming the key id', async () => {
-    const { gateway } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 2 }]);
+    const { gateway } = await keysGateway([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 2 }]);
     const one = await RawClient.ready(gateway.wsUrl, auth(KEY_A));
     const two = await RawClient.ready(gateway.wsUrl, auth(KEY_A));
     one.subscribe('1', PRICE);
@@ -148,7 +142,7 @@ describe("a key's share of new upstream topics per second", () => {
 
 describe('the keys file changing', () => {
   it('ends the sockets and streams of a removed key within 5 s with 4403 "key revoked"', async () => {
-    const { gateway, keysFile } = await gatewayWith([
+    const { gateway, keysFile } = await keysGateway([
       { id: 'partner-a', key: KEY_A },
       { id: 'partner-b', key: KEY_B },
     ]);
@@ -171,7 +165,7 @@ describe('the keys file changing', () => {
   });
 
   it('keeps the keys in force when the file breaks, and says so in the log and the metrics', async () => {
-    const { gateway, keysFile } = await gatewayWith([{ id: 'partner-a', key: KEY_A }]);
+    const { gateway, keysFile } = await keysGateway([{ id: 'partner-a', key: KEY_A }]);
     writeFileSync(keysFile, '{"keys": [ oops');
     gateway.reloadAccess();
     expect(gateway.logs.text()).toMatch(/the keys file is broken; the keys read before stay in force/);
@@ -181,7 +175,7 @@ describe('the keys file changing', () => {
   });
 
   it('takes a new key at once on reload (SIGHUP)', async () => {
-    const { gateway, keysFile } = await gatewayWith([{ id: 'partner-a', key: KEY_A }]);
+    const { gateway, keysFile } = await keysGateway([{ id: 'partner-a', key: KEY_A }]);
     expect((await post(gateway.url, { query: '{ status { mode } }' }, bearer(KEY_B))).status).toBe(401);
     writeFileSync(
       keysFile,

@@ -14,8 +14,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_CHANGED } from '../src/server/access/access-control.ts';
 import { KEY_CHANGED_MESSAGE } from '../src/server/access/stream-ending.ts';
-import { bearer, keysFileText, writeKeysFile, type TestKey } from './helpers/access.ts';
-import { DEMO_CREDENTIAL, disposeAll, onDispose, startTestGateway, waitFor } from './helpers/gateway.ts';
+import { bearer, keysFileText, keysGateway, type TestKey } from './helpers/access.ts';
+import { DEMO_CREDENTIAL, disposeAll, onDispose, waitFor } from './helpers/gateway.ts';
 import { closeRawClients, closedWithin, RawClient } from './helpers/graphql-ws-raw.ts';
 import { openHttpStream, SSE_ACCEPT, sseEvents } from './helpers/http-stream.ts';
 
@@ -38,12 +38,6 @@ afterEach(async () => {
   await disposeAll();
 });
 
-async function gatewayWith(keys: readonly TestKey[]) {
-  const keysFile = writeKeysFile(keys);
-  const gateway = await startTestGateway({ config: { access: { mode: 'keys', keysFile } } });
-  return { gateway, keysFile };
-}
-
 const params = (key: string) => ({ authorization: `Bearer ${key}`, ...DEMO_CREDENTIAL });
 
 /** A socket of `key` with a running subscription of each query, each past its first `next`. */
@@ -63,7 +57,7 @@ async function stillServes(client: RawClient, id: string): Promise<void> {
 
 describe('a key that loses a scope in the keys file', () => {
   it('ends its open sockets with 4403 "key changed: reconnect"; a new one is FORBIDDEN the private field', async () => {
-    const { gateway, keysFile } = await gatewayWith(FULL);
+    const { gateway, keysFile } = await keysGateway(FULL);
     const narrowed = await running(gateway.wsUrl, KEY_A, [BALANCE, PRICE]);
     const other = await running(gateway.wsUrl, KEY_B, [BALANCE]);
     const started = Date.now();
@@ -85,7 +79,7 @@ describe('a key that loses a scope in the keys file', () => {
   });
 
   it("ends a graphql-ws client's private subscription with FORBIDDEN once it reconnects under the new scopes", async () => {
-    const { gateway, keysFile } = await gatewayWith(FULL);
+    const { gateway, keysFile } = await keysGateway(FULL);
     const closes: number[] = [];
     const client = createClient({
       url: gateway.wsUrl,
@@ -109,7 +103,7 @@ describe('a key that loses a scope in the keys file', () => {
   });
 
   it('ends its SSE stream in band with UNAUTHENTICATED saying the key changed', async () => {
-    const { gateway, keysFile } = await gatewayWith(FULL);
+    const { gateway, keysFile } = await keysGateway(FULL);
     const stream = await openHttpStream(gateway.url, SSE_ACCEPT, { query: PRICE }, bearer(KEY_A));
     await waitFor(() => sseEvents(stream.text()).some((e) => e.event === 'next'), 'the SSE stream');
     writeFileSync(keysFile, keysFileText(A_PUBLIC_ONLY));
@@ -122,7 +116,7 @@ describe('a key that loses a scope in the keys file', () => {
   });
 
   it('leaves the sockets of a key that only gained a scope open', async () => {
-    const { gateway, keysFile } = await gatewayWith([{ id: 'partner-a', key: KEY_A, scopes: ['public'] }]);
+    const { gateway, keysFile } = await keysGateway([{ id: 'partner-a', key: KEY_A, scopes: ['public'] }]);
     const client = await running(gateway.wsUrl, KEY_A, [PRICE]);
     writeFileSync(keysFile, keysFileText([{ id: 'partner-a', key: KEY_A, scopes: ['public', 'private'] }]));
     gateway.reloadAccess();
@@ -132,7 +126,7 @@ describe('a key that loses a scope in the keys file', () => {
 
 describe("a key's limits lowered in the keys file", () => {
   it('ends its sockets with 4403 "key changed: reconnect" when its use is above the new limit', async () => {
-    const { gateway, keysFile } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxConnections: 3 }]);
+    const { gateway, keysFile } = await keysGateway([{ id: 'partner-a', key: KEY_A, maxConnections: 3 }]);
     const sockets = [await running(gateway.wsUrl, KEY_A, [PRICE]), await running(gateway.wsUrl, KEY_A, [KLINE])];
     writeFileSync(keysFile, keysFileText([{ id: 'partner-a', key: KEY_A, maxConnections: 1 }]));
     gateway.reloadAccess();
@@ -144,7 +138,7 @@ describe("a key's limits lowered in the keys file", () => {
   });
 
   it('keeps a socket within the new limit open, and applies the limit to its next subscribe', async () => {
-    const { gateway, keysFile } = await gatewayWith([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 5 }]);
+    const { gateway, keysFile } = await keysGateway([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 5 }]);
     const client = await running(gateway.wsUrl, KEY_A, [PRICE]);
     writeFileSync(keysFile, keysFileText([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 1 }]));
     gateway.reloadAccess();

@@ -37,6 +37,13 @@ export function writeKeysFile(keys: readonly TestKey[]): string {
   return path;
 }
 
+/** A gateway (on its simulator) in keys mode with these keys, and its keys file (rewrite it to change them). */
+export async function keysGateway(keys: readonly TestKey[]): Promise<{ gateway: TestGateway; keysFile: string }> {
+  const keysFile = writeKeysFile(keys);
+  const gateway = await startTestGateway({ config: { access: { mode: 'keys', keysFile } } });
+  return { gateway, keysFile };
+}
+
 /** A temporary file with this text (removed at dispose). */
 export function writeTempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-access-'));
