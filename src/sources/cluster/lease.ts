@@ -4,8 +4,13 @@
  * or an update naming the revision of the delete marker a release left (only
  * one replica's write succeeds either way); renewed every third of the TTL
  * with an update naming the revision it holds (so a lease another replica took
- * in between is never renewed by mistake), and lost at once when a renewal
- * fails. The bucket's max age is the TTL: a lease nobody renews disappears by
+ * in between is never renewed by mistake), and lost at once when the engine
+ * refuses a renewal (another revision: someone else wrote it). A renewal that
+ * got no answer (a timeout, the link down a moment) stops publishing at once
+ * (`valid()` is false) and is tried again every `RENEW_RETRY_MS` while the
+ * lease is still valid: a short blip of the engine link costs no handover
+ * (and no spurious gap marker from a takeover); past the deadline it is lost.
+ * The bucket's max age is the TTL: a lease nobody renews disappears by
  * itself. A take over a delete marker is a handover (its holder gave it up);
  * over no key, the lease was never held or its holder died or stalled.
  *
@@ -13,13 +18,16 @@
  * deadline passed and publishes nothing before its next renewal succeeds; the
  * engine's own fence (expected last subject sequence) is the publisher's.
  */
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 
 /** Renewals per TTL: one missed renewal still leaves time for the next. */
 export const RENEWALS_PER_TTL = 3;
+/** A renewal that got no answer is tried again this soon (while the lease is valid). */
+export const RENEW_RETRY_MS = 200;
 
 export interface LeaseOptions {
-  readonly kv: KV;
+  readonly kv: Pick<KV, 'get' | 'create' | 'update' | 'delete'>;
   readonly key: string;
   readonly node: string;
   readonly ttlMs: number;
@@ -48,6 +56,8 @@ export function createLease(options: LeaseOptions): Lease {
   let held = false;
   let handedOver = false;
   let validUntil = 0;
+  /** The last renewal got no answer: nothing is published until one succeeds. */
+  let unanswered = false;
   let timer: NodeJS.Timeout | undefined;
 
   const lose = (reason: string) => {
@@ -58,8 +68,8 @@ export function createLease(options: LeaseOptions): Lease {
     options.onLost(reason);
   };
 
-  const schedule = () => {
-    timer = setTimeout(() => void renew(), Math.max(1, Math.floor(options.ttlMs / RENEWALS_PER_TTL)));
+  const schedule = (ms = Math.max(1, Math.floor(options.ttlMs / RENEWALS_PER_TTL))) => {
+    timer = setTimeout(() => void renew(), ms);
   };
 
   const renew = async () => {
@@ -71,9 +81,15 @@ export function createLease(options: LeaseOptions): Lease {
       if (!held) return;
       revision = next;
       validUntil = started + options.ttlMs;
+      unanswered = false;
       schedule();
     } catch (error) {
-      lose(error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      // The engine's answer (another revision): someone else holds it. No answer: tried again while still valid.
+      if (error instanceof JetStreamApiError || now() + RENEW_RETRY_MS >= validUntil) return lose(reason);
+      if (!held) return;
+      unanswered = true;
+      schedule(RENEW_RETRY_MS);
     }
   };
 
@@ -82,7 +98,7 @@ export function createLease(options: LeaseOptions): Lease {
     get held() {
       return held;
     },
-    valid: () => held && now() < validUntil,
+    valid: () => held && !unanswered && now() < validUntil,
     get handedOver() {
       return handedOver;
     },
@@ -100,6 +116,7 @@ export function createLease(options: LeaseOptions): Lease {
         return false;
       }
       held = true;
+      unanswered = false;
       validUntil = started + options.ttlMs;
       schedule();
       return true;
