@@ -78,6 +78,20 @@ describe('a key that loses a scope in the keys file', () => {
     );
   });
 
+  it('ends a socket that used a scope granted after it connected, once that scope is taken back', async () => {
+    const { gateway, keysFile } = await keysGateway(A_PUBLIC_ONLY);
+    const socket = await running(gateway.wsUrl, KEY_A, [PRICE]);
+    // Granted while the socket is open: its next subscribe may use it.
+    writeFileSync(keysFile, keysFileText(FULL));
+    gateway.reloadAccess();
+    socket.subscribe('balance', BALANCE);
+    await socket.waitFor((m) => m.id === 'balance' && m.type === 'next');
+    // Taken back: the socket holds a private subscription it may no longer have.
+    writeFileSync(keysFile, keysFileText(A_PUBLIC_ONLY));
+    gateway.reloadAccess();
+    expect(await closedWithin(socket, END_WITHIN_MS)).toEqual({ code: 4403, reason: KEY_CHANGED });
+  });
+
   it("ends a graphql-ws client's private subscription with FORBIDDEN once it reconnects under the new scopes", async () => {
     const { gateway, keysFile } = await keysGateway(FULL);
     const closes: number[] = [];

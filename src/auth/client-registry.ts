@@ -17,7 +17,8 @@ export type Admitted =
   | { readonly ok: false; readonly message: string; readonly limit: KeyLimitReason; readonly max: number };
 
 interface Connection {
-  readonly principal: Principal;
+  /** The key as it was when last judged (at connect, then at each sweep that kept it). */
+  principal: Principal;
   readonly end: EndConnection;
 }
 
@@ -115,15 +116,20 @@ export class ClientRegistry {
   /**
    * Ends every connection `verdict` gives a reason for (its key's use as it
    * was before this sweep: connections end asynchronously); returns the key
-   * ids of the ended connections by reason.
+   * ids of the ended connections by reason. A connection kept takes its key as
+   * it is now (`current`), so that the next sweep judges a narrowing against
+   * what it was last granted (a scope given, used, then taken back).
    */
-  sweep(verdict: Verdict): ReadonlyMap<string, readonly string[]> {
+  sweep(verdict: Verdict, current: (principal: Principal) => Principal = (principal) => principal): ReadonlyMap<string, readonly string[]> {
     const use = new Map([...this.keys].map(([id, counts]) => [id, { ...counts }] as const));
     const ended = new Map<string, string[]>();
     for (const connection of [...this.connections]) {
       const { id } = connection.principal;
       const reason = verdict(connection.principal, use.get(id) ?? { connections: 0, subscriptions: 0 });
-      if (reason === undefined) continue;
+      if (reason === undefined) {
+        connection.principal = current(connection.principal);
+        continue;
+      }
       let ids = ended.get(reason);
       if (ids === undefined) ended.set(reason, (ids = []));
       ids.push(id);
