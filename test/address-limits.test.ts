@@ -108,6 +108,29 @@ describe('MAX_CONNECTIONS_PER_IP and keep-alive', () => {
   });
 });
 
+describe('MAX_CONNECTIONS_PER_IP and a keep-alive socket upgraded', () => {
+  it('never takes the slot of a keep-alive socket that became a WebSocket', async () => {
+    const gateway = await startTestGateway({ config: { limits: limited({ maxConnectionsPerIp: 2 }) } });
+    const socket = await tcpFrom(gateway.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += String(chunk)));
+    const host = `127.0.0.1:${gateway.port}`;
+    // One query on the connection (kept alive), then the same connection upgrades to graphql-ws.
+    socket.write(`GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\n\r\n`);
+    await waitFor(() => received.includes('"__typename":"Query"'), 'the query answered on the kept-alive connection');
+    socket.write(
+      `GET /graphql HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+    );
+    await waitFor(() => received.includes('101 Switching Protocols'), 'the upgrade');
+    expect((await openWs(gateway.wsUrl, '127.0.0.1')).open).toBe(true);
+    // Both slots are WebSockets now: the next is refused, the upgraded one lives on.
+    const refused = await openWs(gateway.wsUrl, '127.0.0.1');
+    expect(refused.open ? 'open' : refused.status).toBe(503);
+    expect(socket.destroyed).toBe(false);
+  });
+});
+
 describe('TRUST_PROXY', () => {
   it('reads the rightmost untrusted X-Forwarded-For address, and only when the peer is a trusted proxy', () => {
     const trusted = trustedProxies(['10.0.0.0/8', '127.0.0.1']);

@@ -69,7 +69,7 @@ export function gateSockets(server: Server, addresses: AddressGate, trusted: Tru
   });
 }
 
-/** The idle keep-alive sockets of each address: a socket joins when its response is sent, and leaves at its next request or its close. */
+/** The idle keep-alive sockets of each address: a socket joins when its response is sent, and leaves at its next request, its upgrade or its close. */
 function idleKeepAlive(server: Server): { take(address: string): Socket | undefined } {
   const idle = new Map<string, Set<Socket>>();
   /** Sockets whose close already takes them out (one listener each, however many requests they carry). */
@@ -79,6 +79,8 @@ function idleKeepAlive(server: Server): { take(address: string): Socket | undefi
     const sockets = idle.get(address);
     if (sockets?.delete(socket) === true && sockets.size === 0) idle.delete(address);
   };
+  // A keep-alive socket upgraded to a WebSocket is a stream now, never idle again.
+  server.on('upgrade', (req: IncomingMessage) => leave(req.socket));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     leave(socket);
