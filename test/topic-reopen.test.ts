@@ -8,7 +8,8 @@
  * (UPSTREAM) since the topic was closed, to the listeners that resume from a
  * cursor (a fresh one had no part in that time); a drop before the batch
  * leaves the judgement to the batch of the resubscribe (no interruption said
- * on top).
+ * on top); a first frame too late to be the batch cannot judge the closed
+ * time, so that time is said (UPSTREAM) as well.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeItems } from '../src/channels/channel.ts';
@@ -16,6 +17,7 @@ import { CHANNELS } from '../src/channels/registry.ts';
 import type { Listener } from '../src/hub/listener.ts';
 import { createMemoryWindow } from '../src/hub/memory-window.ts';
 import type { HubPort, SourceTopic, TopicSource } from '../src/hub/source-port.ts';
+import { PROBE_WINDOW_MS } from '../src/hub/probe.ts';
 import type { StreamInterruption } from '../src/hub/signals.ts';
 import { createTopicTable } from '../src/hub/topic-table.ts';
 
@@ -97,6 +99,19 @@ describe('a trades topic opened again within the window', () => {
     expect(again.got.signals[0]?.since).toBeLessThanOrEqual(closedBy);
     // A listener that does not resume had no part in the time before it joined: the trades, no signal.
     expect(fresh.got).toEqual({ prices: [109, 108], signals: [] });
+  });
+
+  it('says STREAM_INTERRUPTED (UPSTREAM) since it was closed when its first frame comes too late to be the batch', async () => {
+    const { port, join, openThenClose } = reopenable();
+    await openThenClose();
+    const closedBy = Date.now();
+    const again = join();
+    const answeredAt = Date.now();
+    port.answered(again.topic, answeredAt);
+    // Past the probe window: a live frame, not the exchange's batch; whether it reaches back says nothing.
+    port.publish(again.topic, items(8, 9), answeredAt + PROBE_WINDOW_MS + 1, T0);
+    expect(again.got.prices).toEqual([109, 108]);
+    expect(again.got.signals.map((s) => [s.reason, s.since <= closedBy, s.until])).toEqual([['UPSTREAM', true, answeredAt]]);
   });
 
   it('cut before its batch: judges the batch of the resubscribe from the time it was closed, with no interruption on top', async () => {

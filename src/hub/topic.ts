@@ -184,11 +184,17 @@ export class Topic {
       // A reopened topic's gap predates its listeners: only those resuming from a cursor had a part in it.
       if (judged.signal !== undefined) this.#signal(judged.signal, 'UPSTREAM', probe.reopened === true);
       passed = judged.events;
-    } else
+    } else {
+      // A reopened topic whose first frame came too late to be the exchange's batch: its closed time cannot be judged.
+      if (probe?.reopened === true && probe.openedAt !== undefined && this.#replays !== undefined) {
+        const since = probe.since ?? probe.openedAt;
+        this.#signal(new StreamInterruption(since, Math.max(since, probe.openedAt), 'UPSTREAM'), 'UPSTREAM', true);
+      }
       for (const event of raw) {
         const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
         if (kept !== null) passed.push(kept);
       }
+    }
     for (const kept of passed) {
       const event = this.window === undefined ? kept : this.#retain(this.window, kept, receivedAt, knownPositions(items, positions));
       if (channel.delivery === 'state') this.#last = event;
