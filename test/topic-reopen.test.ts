@@ -125,4 +125,20 @@ describe('a trades topic opened again within the window', () => {
     port.publish(again.topic, items(3, 5), Date.now(), T0);
     expect(again.got).toEqual({ prices: [105, 104], signals: [] });
   });
+
+  it('cut before its batch, which then does not reach back: a listener that joined fresh is told from the cut', async () => {
+    const { port, join, openThenClose } = reopenable();
+    await openThenClose();
+    const again = join();
+    const fresh = join(false);
+    port.answered(again.topic, Date.now());
+    const cutAt = Date.now();
+    port.interrupted(cutAt, again.topic);
+    port.answered(again.topic, Date.now());
+    port.publish(again.topic, items(8, 9), Date.now(), T0);
+    // The resuming one from the close (the window marks that), the fresh one from the cut it lived through.
+    expect(again.got.signals.map((s) => s.reason)).toEqual(['UPSTREAM']);
+    expect(fresh.got.signals.map((s) => [s.reason, s.since])).toEqual([['UPSTREAM', cutAt]]);
+    expect(fresh.got.prices).toEqual([109, 108]);
+  });
 });

@@ -31,6 +31,8 @@ export interface Probe {
   readonly since: number | undefined;
   /** The topic was opened again within the window (`since`: when it was closed), not re-subscribed because it went quiet. */
   readonly reopened?: boolean;
+  /** Reopened, then cut before its batch: since when the listeners that joined meanwhile (not only those resuming) may miss trades. */
+  readonly droppedAt?: number;
 }
 
 const sizeOf = (event: unknown): number => (Array.isArray(event) ? event.length : 1);

@@ -141,7 +141,7 @@ export class Topic {
     const reopened = this.#probe?.reopened === true ? this.#probe : undefined;
     if (reopened !== undefined) {
       // Reopened and cut before its first batch: the resubscribe's batch judges the whole time since it was closed.
-      this.#probe = { ...reopened, openedAt: at };
+      this.#probe = { ...reopened, openedAt: at, droppedAt: reopened.droppedAt ?? since };
       this.#interruptedReason = 'UPSTREAM';
       this.#replays?.resumed(at);
       return;
@@ -159,6 +159,14 @@ export class Topic {
   #signal(signal: StreamInterruption, reason: GapReason = 'UPSTREAM', beforeJoin = false): void {
     this.window?.gap(this.windowTopic, signal.since, signal.until, reason);
     for (const listener of this.listeners) if (!beforeJoin || listener.resumes === true) listener.interrupted?.(signal);
+  }
+
+  /** A reopened topic cut before its batch, which did not answer for its time: the listeners not resuming lived through the cut. */
+  #droppedWhileReopened(probe: Probe, until: number): void {
+    const since = probe.droppedAt;
+    if (since === undefined) return;
+    const signal = new StreamInterruption(since, Math.max(since, until), 'UPSTREAM');
+    for (const listener of this.listeners) if (listener.resumes !== true) listener.interrupted?.(signal);
   }
 
   /**
@@ -182,13 +190,17 @@ export class Topic {
     if (probed) {
       const judged = judgeProbe(probe, raw, this.#replays, receivedAt);
       // A reopened topic's gap predates its listeners: only those resuming from a cursor had a part in it.
-      if (judged.signal !== undefined) this.#signal(judged.signal, 'UPSTREAM', probe.reopened === true);
+      if (judged.signal !== undefined) {
+        this.#signal(judged.signal, 'UPSTREAM', probe.reopened === true);
+        this.#droppedWhileReopened(probe, judged.signal.until);
+      }
       passed = judged.events;
     } else {
       // A reopened topic whose first frame came too late to be the exchange's batch: its closed time cannot be judged.
       if (probe?.reopened === true && probe.openedAt !== undefined && this.#replays !== undefined) {
         const since = probe.since ?? probe.openedAt;
         this.#signal(new StreamInterruption(since, Math.max(since, probe.openedAt), 'UPSTREAM'), 'UPSTREAM', true);
+        this.#droppedWhileReopened(probe, probe.openedAt);
       }
       for (const event of raw) {
         const kept = this.#replays === undefined ? event : this.#replays.pass(event, receivedAt);
