@@ -31,9 +31,9 @@ describe('the watch of a feed whose stream may be gone', () => {
     expect(said).toEqual(['second']);
   });
 
-  it('ends the grace when the feed reads again, and says a later loss again', () => {
+  it('ends the grace when the feed reads again, and says a later loss again (and each return after one said)', () => {
     const said: unknown[] = [];
-    const watch = watchGone({ graceMs: 1_000, onGone: (error) => said.push(error) });
+    const watch = watchGone({ graceMs: 1_000, onGone: (error) => said.push(error), onBack: () => said.push('back') });
     watch.missing('lost');
     vi.advanceTimersByTime(900);
     watch.present();
@@ -44,7 +44,9 @@ describe('the watch of a feed whose stream may be gone', () => {
     watch.present();
     watch.missing('and again');
     vi.advanceTimersByTime(1_000);
-    expect(said).toEqual(['lost again', 'and again']);
+    watch.present();
+    watch.present();
+    expect(said).toEqual(['lost again', 'back', 'and again', 'back']);
   });
 
   it('leaves no timer after the stop, and its timer keeps nothing up', () => {

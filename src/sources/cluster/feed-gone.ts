@@ -11,7 +11,8 @@
  * (`FEED_GONE_GRACE_MS`), unless one runs or the gone was said already; the
  * feed reading again (a consumer created, a run opened, a message) ends it.
  * At its end the stream is said gone (`onGone`, once until the feed reads
- * again): the reader serves its clients from its own upstream (`reader.ts`).
+ * again, said by `onBack`): the reader serves its clients from its own
+ * upstream (`reader.ts`) until the engine's first message.
  * The grace outlasts the replicas' upkeep (`ENGINE_UPKEEP_MS`: a stream the
  * upkeep creates again at once is read again within it, no switch).
  */
@@ -28,6 +29,8 @@ export interface GoneOptions {
   readonly graceMs?: number | undefined;
   /** The feed could not read for the whole grace: the last error that said so. */
   readonly onGone?: ((error: unknown) => void) | undefined;
+  /** The feed reads again after its gone was said (a consumer created on the stream created again: before any message, which a quiet topic may not send for long). */
+  readonly onBack?: (() => void) | undefined;
 }
 
 export interface GoneWatch {
@@ -61,7 +64,9 @@ export function watchGone(options: GoneOptions): GoneWatch {
     },
     present() {
       clear();
+      if (!said) return;
       said = false;
+      if (!stopped) options.onBack?.();
     },
     stop() {
       stopped = true;

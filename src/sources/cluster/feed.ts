@@ -90,6 +90,8 @@ export interface FeedOptions {
   readonly onReopenError?: (error: unknown) => void;
   /** The feed could not read its stream for `goneGraceMs` (`feed-gone.ts`; it goes on trying): the last error that said so. */
   readonly onGone?: (error: unknown) => void;
+  /** The feed reads its stream again after `onGone` (before any message of it). */
+  readonly onBack?: () => void;
   /** Default `FEED_GONE_GRACE_MS`. */
   readonly goneGraceMs?: number;
 }
@@ -219,7 +221,7 @@ export async function openFeed(options: FeedOptions): Promise<Feed> {
   let delivered = 0;
   /** The creation time of the stream the last message came from (`Feed.created`). */
   let lastCreated: string | undefined;
-  const gone = watchGone({ graceMs: options.goneGraceMs, onGone: options.onGone });
+  const gone = watchGone({ graceMs: options.goneGraceMs, onGone: options.onGone, onBack: options.onBack });
   const handOn: HandOn = (of, seq, body, time, heldAt) => {
     if (stopped) return; // a run reopening when the feed stopped: nothing of it goes on
     gone.present();

@@ -157,7 +157,6 @@ export function startReader(options: ReaderOptions): Reader {
   /** The engine's trades serve the clients again: the own upstream goes, and a time alone still open (its stream was gone) ends. */
   const backOnEngine = () => {
     if (local === undefined) return;
-    if (streamGone) logger.info({ topic: cluster.id }, 'cluster feed reads its stream again: serving from the engine');
     streamGone = false;
     endAlone();
     leaveLocal();
@@ -226,6 +225,11 @@ export function startReader(options: ReaderOptions): Reader {
         onCreatedAgain: () => createdAgain(target),
         onReopenError: (error) => logger.warn({ topic: cluster.id, err: errorText(error) }, 'cluster feed lost its consumer; reopening'),
         onGone: (error) => gone(target, error),
+        onBack: () => {
+          if (stopped || engine !== target || !streamGone) return;
+          streamGone = false;
+          logger.info({ topic: cluster.id }, 'cluster feed reads its stream again: serving from the engine from its first message');
+        },
       });
       if (stopped || engine !== target) return void (await opened.stop());
       feed = opened;
