@@ -9,7 +9,7 @@
  * is tested in access-limits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, writeKeysFile } from './helpers/access.ts';
+import { bearer, subscriptionBeyondTwo, writeKeysFile } from './helpers/access.ts';
 import { disposeAll, startTestGateway, waitFor } from './helpers/gateway.ts';
 import { closeRawClients, closedWithin, RawClient } from './helpers/graphql-ws-raw.ts';
 import { MULTIPART_ACCEPT, openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
@@ -17,7 +17,6 @@ import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 
 const KEY_A = 'kr_partner_a_0123456789abcdefghijk';
 const PRICE = 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }';
-const KLINE = 'subscription { futuresKline(symbol: "BTCUSD", period: M1) { close } }';
 
 afterEach(async () => {
   await closeRawClients();
@@ -38,14 +37,7 @@ describe("refusals for a key's own limits", () => {
     expect(await metric('coincall_gateway_refusals_total', { code: 'LIMIT_EXCEEDED' })).toBe(0);
 
     // maxSubscriptions: two run, the third is refused in band.
-    const one = await RawClient.ready(gateway.wsUrl, auth);
-    const two = await RawClient.ready(gateway.wsUrl, auth);
-    one.subscribe('1', PRICE);
-    two.subscribe('2', KLINE);
-    await one.waitFor((m) => m.id === '1' && m.type === 'next');
-    await two.waitFor((m) => m.id === '2' && m.type === 'next');
-    two.subscribe('3', PRICE);
-    const refused = await two.waitFor((m) => m.id === '3' && m.type === 'error');
+    const { refused } = await subscriptionBeyondTwo(gateway.wsUrl, auth);
     expect(JSON.stringify(refused.payload)).toContain('LIMIT_EXCEEDED');
     expect(await metric('coincall_gateway_refusals_total', { code: 'LIMIT_EXCEEDED' })).toBe(1);
     expect(await metric('coincall_gateway_auth_refusals_total', { reason: 'max_subscriptions' })).toBe(1);

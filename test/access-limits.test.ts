@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/lib/limits.ts';
-import { bearer, keysFileText, keysGateway, post, writeKeysFile } from './helpers/access.ts';
+import { bearer, keysFileText, keysGateway, post, subscriptionBeyondTwo, writeKeysFile } from './helpers/access.ts';
 import { disposeAll, startTestGateway, waitFor, wsClient } from './helpers/gateway.ts';
 import { closeRawClients, closedWithin, RawClient, type Message } from './helpers/graphql-ws-raw.ts';
 import { MULTIPART_ACCEPT, openHttpStream, SSE_ACCEPT } from './helpers/http-stream.ts';
@@ -19,7 +19,6 @@ import { scrapeMetrics, sumOf } from './helpers/prometheus.ts';
 const KEY_A = 'kl_partner_a_0123456789abcdefghijk';
 const KEY_B = 'kl_partner_b_0123456789abcdefghijk';
 const PRICE = 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }';
-const KLINE = 'subscription { futuresKline(symbol: "BTCUSD", period: M1) { close } }';
 const PERIODS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1', 'W1', 'MN1', 'QUARTER'];
 /** A new upstream topic each: a kline of its own symbol and period. */
 const klineTopic = (i: number) =>
@@ -79,14 +78,7 @@ describe('maxConnections of a key over HTTP streams', () => {
 describe('maxSubscriptions of a key', () => {
   it('refuses a subscription beyond it, over all its sockets, in band and naming the key id', async () => {
     const { gateway } = await keysGateway([{ id: 'partner-a', key: KEY_A, maxSubscriptions: 2 }]);
-    const one = await RawClient.ready(gateway.wsUrl, auth(KEY_A));
-    const two = await RawClient.ready(gateway.wsUrl, auth(KEY_A));
-    one.subscribe('1', PRICE);
-    two.subscribe('2', KLINE);
-    await one.waitFor((m) => m.id === '1' && m.type === 'next');
-    await two.waitFor((m) => m.id === '2' && m.type === 'next');
-    two.subscribe('3', PRICE);
-    const refused = await two.waitFor((m) => m.id === '3' && m.type === 'error');
+    const { one, two, refused } = await subscriptionBeyondTwo(gateway.wsUrl, auth(KEY_A));
     expect(refused.payload).toEqual([
       {
         message: 'Too many subscriptions for key partner-a: its limit is 2 (maxSubscriptions). Complete one before starting another.',

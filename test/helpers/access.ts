@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { sha256Hex } from '../../src/auth/keys-file.ts';
 import type { Scope } from '../../src/auth/principal.ts';
 import { onDispose, startTestGateway, type TestGateway } from './gateway.ts';
+import { RawClient, type Message } from './graphql-ws-raw.ts';
 
 export interface TestKey {
   readonly id: string;
@@ -42,6 +43,26 @@ export async function keysGateway(keys: readonly TestKey[]): Promise<{ gateway: 
   const keysFile = writeKeysFile(keys);
   const gateway = await startTestGateway({ config: { access: { mode: 'keys', keysFile } } });
   return { gateway, keysFile };
+}
+
+/** Subscriptions a key at maxSubscriptions 2 runs (over two sockets), and the one beyond. */
+export const PRICE_SUBSCRIPTION = 'subscription { futuresIndexPrice(symbol: "BTCUSD") { symbol } }';
+export const KLINE_SUBSCRIPTION = 'subscription { futuresKline(symbol: "BTCUSD", period: M1) { close } }';
+
+/** Two sockets of a key with `maxSubscriptions: 2`, one running subscription each (past its first `next`), then a third asked on the second: its answer. */
+export async function subscriptionBeyondTwo(
+  wsUrl: string,
+  params: Record<string, unknown>,
+): Promise<{ one: RawClient; two: RawClient; refused: Message }> {
+  const one = await RawClient.ready(wsUrl, params);
+  const two = await RawClient.ready(wsUrl, params);
+  one.subscribe('1', PRICE_SUBSCRIPTION);
+  two.subscribe('2', KLINE_SUBSCRIPTION);
+  await one.waitFor((m) => m.id === '1' && m.type === 'next');
+  await two.waitFor((m) => m.id === '2' && m.type === 'next');
+  two.subscribe('3', PRICE_SUBSCRIPTION);
+  const refused = await two.waitFor((m) => m.id === '3' && m.type === 'error');
+  return { one, two, refused };
 }
 
 /** A temporary file with this text (removed at dispose). */
