@@ -19,8 +19,7 @@ import { DEMO_ACCOUNT } from '../src/simulator/index.ts';
 import { TIME_PATH } from '../src/simulator/rest-endpoints.ts';
 import type { ClusterStatus } from '../src/sources/cluster/cluster-status.ts';
 import { REPAIR_OUTCOMES } from '../src/sources/cluster/engine-repairs.ts';
-import type { UpstreamStatus } from '../src/sources/coincall/upstream-api.ts';
-import { parsePrometheus, sumOf } from './helpers/prometheus.ts';
+import { IDLE_UPSTREAM, parsePrometheus, sumOf } from './helpers/prometheus.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -64,15 +63,6 @@ function environmentOf(name: string): Record<string, string> {
 }
 const simulatorEnv = environmentOf('simulator');
 
-/** An upstream with nothing open, for rendering metrics. */
-const IDLE_UPSTREAM: UpstreamStatus = {
-  connections: [],
-  topics: [],
-  privateTopics: 0,
-  privateCredentials: 0,
-  refusedCredentials: 0,
-  drops: { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 },
-};
 const NO_GAPS = { published: 0, covered: 0, said: 0, behind: 0, failed: 0 };
 /** A replica of a cluster whose engine went away: its leases lapsed, it holds nothing. */
 const DISCONNECTED_REPLICA: ClusterStatus = {

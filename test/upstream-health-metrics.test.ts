@@ -6,14 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/server/metrics/metrics.ts';
 import type { UpstreamStatus } from '../src/sources/coincall/coincall-source.ts';
+import { IDLE_UPSTREAM } from './helpers/prometheus.ts';
 
 const status: UpstreamStatus = {
-  connections: [],
-  topics: [],
-  privateTopics: 0,
-  privateCredentials: 0,
-  refusedCredentials: 0,
-  drops: { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 },
+  ...IDLE_UPSTREAM,
   ackTimeouts: [{ market: 'futures', count: 2 }],
   deadTopics: [{ market: 'options', count: 1 }],
 };

@@ -1,8 +1,20 @@
 /**
  * Reading `/metrics` in tests: Prometheus text parsed into samples, and sums
- * over a family's samples whose labels match.
+ * over a family's samples whose labels match; an idle upstream's status to
+ * render metrics from.
  */
 import { expect } from 'vitest';
+import type { UpstreamStatus } from '../../src/sources/coincall/upstream-api.ts';
+
+/** An upstream with nothing open, for rendering metrics (`metrics.bind({ upstream: () => … })`). */
+export const IDLE_UPSTREAM: UpstreamStatus = {
+  connections: [],
+  topics: [],
+  privateTopics: 0,
+  privateCredentials: 0,
+  refusedCredentials: 0,
+  drops: { unknownDt: 0, undecodable: 0, unrouted: 0, oversized: 0 },
+};
 
 /** One sample: `name{labels} value`. */
 export interface Sample {
