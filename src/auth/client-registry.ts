@@ -31,7 +31,7 @@ interface PerKey {
 export type KeyUse = Readonly<PerKey>;
 
 /** Why a connection must end now (its close reason), or undefined to keep it. */
-export type Verdict = (principal: Principal, use: KeyUse) => string | undefined;
+export type Verdict = (principal: Principal, use: KeyUse) => { readonly end: string } | { readonly keep: Principal };
 
 export const tooManyConnectionsOfKey = (id: string, max: number) =>
   `Too many connections for key ${id}: its limit is ${max} (maxConnections). Close one before opening another.`;
@@ -116,20 +116,21 @@ export class ClientRegistry {
   /**
    * Ends every connection `verdict` gives a reason for (its key's use as it
    * was before this sweep: connections end asynchronously); returns the key
-   * ids of the ended connections by reason. A connection kept takes its key as
-   * it is now (`current`), so that the next sweep judges a narrowing against
-   * what it was last granted (a scope given, used, then taken back).
+   * ids of the ended connections by reason. A connection kept takes the key
+   * as the verdict found it now, so that the next sweep judges a narrowing
+   * against what it was last granted (a scope given, used, then taken back).
    */
-  sweep(verdict: Verdict, current: (principal: Principal) => Principal = (principal) => principal): ReadonlyMap<string, readonly string[]> {
+  sweep(verdict: Verdict): ReadonlyMap<string, readonly string[]> {
     const use = new Map([...this.keys].map(([id, counts]) => [id, { ...counts }] as const));
     const ended = new Map<string, string[]>();
     for (const connection of [...this.connections]) {
       const { id } = connection.principal;
-      const reason = verdict(connection.principal, use.get(id) ?? { connections: 0, subscriptions: 0 });
-      if (reason === undefined) {
-        connection.principal = current(connection.principal);
+      const judged = verdict(connection.principal, use.get(id) ?? { connections: 0, subscriptions: 0 });
+      if ('keep' in judged) {
+        connection.principal = judged.keep;
         continue;
       }
+      const reason = judged.end;
       let ids = ended.get(reason);
       if (ids === undefined) ended.set(reason, (ids = []));
       ids.push(id);

@@ -185,15 +185,12 @@ export class AccessControl {
   sweep(): number {
     const authenticator = this.setup.authenticator;
     if (authenticator === undefined) return 0;
-    const ended = this.registry.sweep(
-      (principal, use) => {
-        const now = authenticator.current(principal);
-        if (now === undefined) return KEY_REVOKED;
-        // The same principal (a JWT's) has not changed; a keys file's entry is read afresh.
-        return now !== principal && narrowedBelow(principal, now, use) ? KEY_CHANGED : undefined;
-      },
-      (principal) => authenticator.current(principal) ?? principal,
-    );
+    const ended = this.registry.sweep((principal, use) => {
+      const now = authenticator.current(principal);
+      if (now === undefined) return { end: KEY_REVOKED };
+      // The same principal (a JWT's) has not changed; a keys file's entry is read afresh.
+      return now !== principal && narrowedBelow(principal, now, use) ? { end: KEY_CHANGED } : { keep: now };
+    });
     const revoked = ended.get(KEY_REVOKED) ?? [];
     const changed = ended.get(KEY_CHANGED) ?? [];
     if (revoked.length > 0)
